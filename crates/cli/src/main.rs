@@ -1,0 +1,65 @@
+//! `cloudwarden`: the command-line front end over `engine::api`.
+
+mod output;
+mod status;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cloudwarden",
+    version,
+    about = "Local-first cloud access security broker"
+)]
+struct Cli {
+    /// Data directory (default: $CLOUDWARDEN_DATA_DIR, else ~/.local/share/cloudwarden).
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Version, data directory, database and keychain status.
+    Status,
+}
+
+/// Options every command receives.
+#[derive(Debug, Clone)]
+pub struct Global {
+    pub data_dir: Option<PathBuf>,
+    pub json: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let global = Global {
+        data_dir: cli.data_dir,
+        json: cli.json,
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return output::fail(&anyhow::Error::from(e)),
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Status => status::run(&global).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => output::fail(&e),
+    }
+}

@@ -1,0 +1,13 @@
+//! Cloudwarden engine: everything the desktop app and the CLI do goes through [`api`].
+//!
+//! The engine never depends on Tauri; it owns the data directory, the SQLite store,
+//! the keychain and (in later issues) scans, discovery, policies and reports.
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod domain;
+pub mod error;
+pub mod secrets;
+mod store;
+
+pub use error::{Error, ErrorCode, Result};

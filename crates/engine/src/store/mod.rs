@@ -1,0 +1,103 @@
+//! The SQLite store. All SQL of the engine lives under this module, so another backend
+//! (PostgreSQL for team mode) can be added without touching callers.
+
+mod settings;
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+
+use crate::{Error, Result};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// File name of the database inside the data directory.
+pub const DATABASE_FILE: &str = "cloudwarden.sqlite3";
+
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: SqlitePool,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` in WAL mode with foreign keys on,
+    /// and applies every pending migration.
+    pub async fn open(path: &Path) -> Result<Self> {
+        let url = format!("sqlite://{}", path.display());
+        let options = SqliteConnectOptions::from_str(&url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        let store = Store {
+            pool,
+            path: path.to_path_buf(),
+        };
+        store.check_not_newer().await?;
+        MIGRATOR.run(&store.pool).await?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Version of the newest migration applied to this database (0 when none).
+    pub async fn schema_version(&self) -> Result<u32> {
+        let version: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = 1")
+                .fetch_one(&self.pool)
+                .await?;
+        u32::try_from(version.unwrap_or(0))
+            .map_err(|_| Error::Validation("schema version out of range".into()))
+    }
+
+    /// The journal mode SQLite actually uses (`wal` expected).
+    pub async fn journal_mode(&self) -> Result<String> {
+        Ok(sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    /// Whether foreign-key enforcement is on for pooled connections.
+    pub async fn foreign_keys(&self) -> Result<bool> {
+        let on: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(on == 1)
+    }
+
+    /// Refuses to open a database that a newer build migrated: forward-only migrations
+    /// mean an older build cannot know what the newer tables mean.
+    async fn check_not_newer(&self) -> Result<()> {
+        let has_table: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        if has_table == 0 {
+            return Ok(());
+        }
+        let found: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations")
+            .fetch_one(&self.pool)
+            .await?;
+        let known = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
+        match found {
+            Some(found) if found > known => Err(Error::SchemaTooNew { found, known }),
+            _ => Ok(()),
+        }
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}

@@ -1,0 +1,51 @@
+//! The secret store against a real Secret Service.
+//!
+//! `make test` runs the Rust tests inside `dbus-run-session` with an unlocked throwaway
+//! gnome-keyring and sets `CLOUDWARDEN_REQUIRE_KEYCHAIN=1`, so this test cannot silently skip
+//! there. Run by hand without a keyring it reports that and passes vacuously.
+
+use cloudwarden_engine::secrets::{Secret, SecretStore};
+
+fn keychain_required() -> bool {
+    std::env::var("CLOUDWARDEN_REQUIRE_KEYCHAIN").as_deref() == Ok("1")
+}
+
+#[tokio::test]
+async fn stores_reads_and_deletes_a_secret_in_gnome_keyring() {
+    let store = SecretStore::new("cloudwarden-test");
+    let status = store.status().await;
+    if !status.available {
+        assert!(
+            !keychain_required(),
+            "keychain required but unavailable: {}",
+            status.detail
+        );
+        eprintln!("skipped: no keychain ({})", status.detail);
+        return;
+    }
+
+    let key = format!("instance-{}/token", std::process::id());
+    let secret = Secret::new("gho_test_token_value");
+    assert_eq!(store.get(&key).await.unwrap(), None);
+
+    store.set(&key, &secret).await.unwrap();
+    assert_eq!(store.get(&key).await.unwrap(), Some(secret.clone()));
+
+    // Replacing keeps one value.
+    let rotated = Secret::new("gho_rotated");
+    store.set(&key, &rotated).await.unwrap();
+    assert_eq!(store.get(&key).await.unwrap(), Some(rotated));
+
+    // Visible to other Secret Service clients (secret-tool), i.e. really in the keyring.
+    let lookup = std::process::Command::new("secret-tool")
+        .args(["lookup", "service", "cloudwarden-test", "username", &key])
+        .output();
+    if let Ok(out) = lookup {
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "gho_rotated");
+    }
+
+    store.delete(&key).await.unwrap();
+    assert_eq!(store.get(&key).await.unwrap(), None);
+    // Deleting again is fine.
+    store.delete(&key).await.unwrap();
+}

@@ -1,0 +1,65 @@
+//! The engine opens a data directory, creates SQLite in WAL mode with foreign keys and runs
+//! the migrations.
+
+use cloudwarden_engine::api::{self, Engine};
+use cloudwarden_engine::domain::Theme;
+
+#[tokio::test]
+async fn open_creates_database_with_wal_foreign_keys_and_migrations() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("nested/data");
+    let engine = Engine::open(Some(&data_dir)).await.unwrap();
+
+    let status = engine.status().await.unwrap();
+    let canonical = data_dir.canonicalize().unwrap();
+    assert_eq!(status.data_dir, canonical.display().to_string());
+    assert_eq!(
+        status.database.path,
+        canonical.join("cloudwarden.sqlite3").display().to_string()
+    );
+    assert_eq!(status.database.schema_version, 1);
+    assert!(canonical.join("cloudwarden.sqlite3").is_file());
+
+    let (journal, foreign_keys) = engine.database_pragmas().await.unwrap();
+    assert_eq!(journal, "wal");
+    assert!(foreign_keys);
+}
+
+#[tokio::test]
+async fn reopening_is_idempotent_and_settings_persist() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::open(Some(dir.path())).await.unwrap();
+    assert_eq!(engine.settings().await.unwrap().theme, Theme::Auto);
+    engine.set_theme(Theme::Dark).await.unwrap();
+    engine.close().await;
+
+    let engine = Engine::open(Some(dir.path())).await.unwrap();
+    assert_eq!(engine.settings().await.unwrap().theme, Theme::Dark);
+    assert_eq!(engine.status().await.unwrap().database.schema_version, 1);
+}
+
+#[tokio::test]
+async fn a_database_from_a_newer_build_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::open(Some(dir.path())).await.unwrap();
+    engine.close().await;
+    // Pretend a newer build applied migration 9999.
+    let db = dir.path().join("cloudwarden.sqlite3");
+    use sqlx::Connection;
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (9999, 'future', 1, x'00', 0)")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    let err = Engine::open(Some(dir.path())).await.unwrap_err();
+    assert!(err.to_string().contains("newer Cloudwarden"), "{err}");
+}
+
+#[test]
+fn explicit_data_dir_wins_over_environment() {
+    let explicit = std::path::Path::new("/tmp/explicit");
+    assert_eq!(api::resolve_data_dir(Some(explicit)).unwrap(), explicit);
+}

@@ -1,0 +1,5 @@
+//! Thin commands over `engine::api`: convert arguments, call one function, convert the result.
+
+pub mod about;
+pub mod settings;
+pub mod status;

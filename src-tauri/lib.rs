@@ -1,0 +1,66 @@
+//! The Cloudwarden desktop shell: a window, thin commands over `engine::api`, nothing else.
+#![forbid(unsafe_code)]
+
+pub mod commands;
+pub mod error;
+
+use std::process::ExitCode;
+
+use cloudwarden_engine::api::Engine;
+use tauri::Manager;
+use tauri_specta::{collect_commands, Builder};
+
+/// Every command the UI may call; also the source of `ui/src/ipc/bindings.ts`.
+pub fn specta_builder() -> Builder<tauri::Wry> {
+    Builder::<tauri::Wry>::new().commands(collect_commands![
+        commands::status::get_status,
+        commands::settings::get_settings,
+        commands::settings::set_theme,
+        commands::about::get_about,
+    ])
+}
+
+/// Writes the TypeScript bindings for [`specta_builder`] to `path`.
+pub fn export_bindings(path: &std::path::Path) -> Result<(), String> {
+    specta_builder()
+        .export(
+            specta_typescript::Typescript::default()
+                .header("// Generated from the Rust commands by `make bindings`. Do not edit.\n/* eslint-disable */\n// @ts-nocheck"),
+            path,
+        )
+        .map_err(|e| e.to_string())
+}
+
+pub fn run() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("CLOUDWARDEN_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+
+    let engine = match tauri::async_runtime::block_on(Engine::open(None)) {
+        Ok(engine) => engine,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let builder = specta_builder();
+    let result = tauri::Builder::default()
+        .invoke_handler(builder.invoke_handler())
+        .setup(move |app| {
+            builder.mount_events(app);
+            app.manage(engine);
+            Ok(())
+        })
+        .run(tauri::generate_context!());
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

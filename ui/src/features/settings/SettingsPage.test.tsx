@@ -1,0 +1,71 @@
+// Tauri rejects a failed command with the plain {code, message} object, so the fakes throw that.
+/* eslint-disable @typescript-eslint/only-throw-error */
+import { mockIPC } from "@tauri-apps/api/mocks";
+import { screen, waitFor } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it } from "vitest";
+import type { Settings, Status, Theme } from "../../ipc";
+import { renderApp } from "../../test/render";
+
+const status: Status = {
+  version: "0.1.0",
+  data_dir: "/home/analyst/.local/share/cloudwarden",
+  database: { kind: "sqlite", path: "/home/analyst/.local/share/cloudwarden/cloudwarden.sqlite3", schema_version: 1 },
+  keychain: { available: false, detail: "no usable keychain (no D-Bus session)" },
+};
+
+function backend(initial: Theme = "auto") {
+  let settings: Settings = { theme: initial };
+  const calls: { cmd: string; args: unknown }[] = [];
+  mockIPC((cmd, args) => {
+    calls.push({ cmd, args });
+    switch (cmd) {
+      case "get_status":
+        return status;
+      case "get_settings":
+        return settings;
+      case "set_theme":
+        settings = { theme: (args as { theme: Theme }).theme };
+        return settings;
+      default:
+        throw { code: "not_found", message: `unknown command ${cmd}` };
+    }
+  });
+  return calls;
+}
+
+describe("Settings page", () => {
+  it("shows what the engine reports", async () => {
+    backend();
+    renderApp("/settings");
+    expect(await screen.findByTestId("settings-data-dir")).toHaveTextContent(status.data_dir);
+    expect(screen.getByTestId("settings-database-path")).toHaveTextContent(status.database.path);
+    expect(screen.getByTestId("settings-schema-version")).toHaveTextContent("1");
+    expect(screen.getByTestId("settings-keychain-badge")).toHaveTextContent("unavailable");
+    expect(screen.getByTestId("settings-keychain-detail")).toHaveTextContent("no usable keychain");
+  });
+
+  it("switches and stores the theme through the engine", async () => {
+    const calls = backend("light");
+    renderApp("/settings");
+    await screen.findByTestId("settings-theme");
+    await waitFor(() => {
+      expect(document.documentElement).toHaveAttribute("data-mantine-color-scheme", "light");
+    });
+    await userEvent.click(screen.getByText("Dark"));
+    await waitFor(() => {
+      expect(document.documentElement).toHaveAttribute("data-mantine-color-scheme", "dark");
+    });
+    expect(calls).toContainEqual({ cmd: "set_theme", args: { theme: "dark" } });
+  });
+
+  it("shows the engine's error with a retry", async () => {
+    mockIPC((cmd) => {
+      if (cmd === "get_status") throw { code: "internal", message: "database error: disk I/O error" };
+      return { theme: "auto" };
+    });
+    renderApp("/settings");
+    expect(await screen.findByRole("alert", {}, { timeout: 4000 })).toHaveTextContent("disk I/O error");
+    expect(screen.getByRole("button", { name: "Try again" })).toBeInTheDocument();
+  });
+});

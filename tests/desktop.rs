@@ -1,5 +1,7 @@
-//! Desktop shell tests that need no display: generated bindings are current, and the commands
-//! answer through Tauri's IPC on the mock runtime.
+//! Desktop shell tests that need no display: the generated TypeScript bindings match the
+//! Rust commands. (The commands themselves are exercised through the real app in tests/e2e.)
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
 use std::path::PathBuf;
 

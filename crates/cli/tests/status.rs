@@ -1,5 +1,7 @@
 //! `cloudwarden status` as a user runs it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
 use assert_cmd::Command;
 use serde_json::Value;
 

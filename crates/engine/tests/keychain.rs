@@ -4,6 +4,8 @@
 //! gnome-keyring and sets `CLOUDWARDEN_REQUIRE_KEYCHAIN=1`, so this test cannot silently skip
 //! there. Run by hand without a keyring it reports that and passes vacuously.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
 use cloudwarden_engine::secrets::{Secret, SecretStore};
 
 fn keychain_required() -> bool {

@@ -1,6 +1,8 @@
 //! The engine opens a data directory, creates SQLite in WAL mode with foreign keys and runs
 //! the migrations.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
 use cloudwarden_engine::api::{self, Engine};
 use cloudwarden_engine::domain::Theme;
 

@@ -1,4 +1,4 @@
-import { Anchor, Badge, Card, Group, Image, Skeleton, Stack, Table, Text, Title } from "@mantine/core";
+import { Badge, Card, Group, Image, Skeleton, Stack, Table, Text, Title } from "@mantine/core";
 import { QueryError } from "../../components/QueryError";
 import { useAbout, type Attribution } from "./api";
 
@@ -16,9 +16,12 @@ function AttributionTable({ rows, testId }: { rows: Attribution[]; testId: strin
         {rows.map((row) => (
           <Table.Tr key={row.name}>
             <Table.Td>
-              <Anchor href={row.url} target="_blank" rel="noreferrer" size="sm">
+              <Text size="sm" fw={600}>
                 {row.name}
-              </Anchor>
+              </Text>
+              <Text size="xs" c="dimmed">
+                {row.url}
+              </Text>
             </Table.Td>
             <Table.Td>
               <Text size="sm">{row.license}</Text>

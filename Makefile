@@ -1,0 +1,76 @@
+# Cloudwarden — the two commands a new user needs on Debian/Ubuntu:
+#   make run    install what is missing, build, start the desktop app
+#   make test   install what is missing, run every test layer
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+.PHONY: help setup setup-apt setup-tauri-driver ui run test test-rust test-ui test-e2e lint-rust check-engine-deps bindings build
+
+# Debian packages (see SETUP-LINUX.md): build (WebKitGTK 4.1), headless display and
+# screenshots, WebKitWebDriver for end-to-end tests, gnome-keyring for the Secret Service.
+APT_PACKAGES := libwebkit2gtk-4.1-dev build-essential curl wget file libssl-dev \
+	libayatana-appindicator3-dev librsvg2-dev libxdo-dev pkg-config \
+	xvfb xauth imagemagick xdotool x11-utils at-spi2-core dbus-x11 \
+	webkit2gtk-driver gnome-keyring libsecret-tools
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+CARGO_BIN := $(HOME)/.cargo/bin
+export PATH := $(CARGO_BIN):$(PATH)
+
+help:
+	@echo "make run    install what is missing, build and start the desktop app"
+	@echo "make test   install what is missing and run every test layer"
+
+## setup: idempotent; installs only what is missing.
+setup: setup-apt ui/node_modules/.package-lock.json tests/e2e/node_modules/.package-lock.json setup-tauri-driver
+
+setup-apt:
+	@missing=$$(for p in $(APT_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "setup: installing Debian packages:" $$missing; \
+		$(SUDO) apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+ui/node_modules/.package-lock.json: ui/package-lock.json
+	npm ci --prefix ui --no-audit --no-fund
+
+tests/e2e/node_modules/.package-lock.json: tests/e2e/package-lock.json
+	npm ci --prefix tests/e2e --no-audit --no-fund
+
+setup-tauri-driver:
+	@command -v tauri-driver >/dev/null || cargo install tauri-driver --locked --version '^2.1'
+
+## The UI bundle the desktop app embeds (tauri.conf.json → ui/dist).
+ui: ui/node_modules/.package-lock.json
+	npm --prefix ui run build
+
+build: setup ui
+	cargo build --bin cloudwarden-desktop --bin cloudwarden
+
+run: build
+	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
+		echo "error: no display (DISPLAY/WAYLAND_DISPLAY unset): run 'make run' in a desktop session," \
+		     "or headless: dbus-run-session -- xvfb-run -a make run" >&2; exit 1; fi
+	./target/debug/cloudwarden-desktop
+
+## Regenerate ui/src/ipc/bindings.ts from the Rust commands.
+bindings: ui
+	UPDATE_BINDINGS=1 cargo test --test desktop bindings_are_current
+
+test: setup
+	cargo fmt --all --check
+	npm --prefix ui run lint
+	npm --prefix ui run typecheck
+	npm --prefix ui test
+	$(MAKE) ui
+	$(MAKE) check-engine-deps
+	cargo clippy --workspace --all-targets -- -D warnings
+	tests/session.sh cargo test --workspace
+	tests/session.sh --display tests/e2e/run.sh
+
+## The engine must never depend on Tauri.
+check-engine-deps:
+	@if cargo tree -p cloudwarden-engine -e normal --prefix none | grep -q '^tauri'; then \
+		echo "error: cloudwarden-engine depends on tauri:"; \
+		cargo tree -p cloudwarden-engine -e normal -i tauri; exit 1; fi
+	@echo "check-engine-deps: cloudwarden-engine has no tauri dependency"

@@ -1,0 +1,55 @@
+// Drives the real Cloudwarden desktop app through tauri-driver (WebDriver on 127.0.0.1:4444),
+// which starts the app under WebKitWebDriver. Run through tests/e2e/run.sh.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Builder, By, Capabilities, until } from "selenium-webdriver";
+
+export const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+export const artifacts = join(root, "target/e2e-artifacts");
+const app = process.env.CLOUDWARDEN_APP ?? join(root, "target/debug/cloudwarden-desktop");
+const cli = process.env.CLOUDWARDEN_CLI ?? join(root, "target/debug/cloudwarden");
+const server = process.env.TAURI_DRIVER_URL ?? "http://127.0.0.1:4444/";
+
+/** Starts the app and returns a WebDriver session on its window. */
+export async function launch() {
+  const capabilities = new Capabilities();
+  capabilities.setBrowserName("wry");
+  capabilities.set("tauri:options", { application: app });
+  const driver = await new Builder().withCapabilities(capabilities).usingServer(server).build();
+  await driver.manage().setTimeouts({ implicit: 0 });
+  return driver;
+}
+
+/** Waits for an element by `data-testid` and returns it. */
+export async function byTestId(driver, id, timeout = 15000) {
+  return driver.wait(until.elementLocated(By.css(`[data-testid="${id}"]`)), timeout, `no [data-testid=${id}]`);
+}
+
+/** Waits until the element's text is non-empty and returns it. */
+export async function textOf(driver, id) {
+  const el = await byTestId(driver, id);
+  // textContent, not getText(): WebKitWebDriver's visible-text algorithm drops some styled text.
+  const read = async () => ((await el.getAttribute("textContent")) ?? "").trim();
+  await driver.wait(async () => (await read()) !== "", 15000, `[data-testid=${id}] stays empty`);
+  return read();
+}
+
+export async function screenshot(driver, name) {
+  mkdirSync(artifacts, { recursive: true });
+  const file = join(artifacts, `${name}.png`);
+  writeFileSync(file, await driver.takeScreenshot(), "base64");
+  return file;
+}
+
+export async function colorScheme(driver) {
+  return driver.executeScript("return document.documentElement.getAttribute('data-mantine-color-scheme')");
+}
+
+/** What the engine reports for the same data directory, through the CLI. */
+export function engineStatus() {
+  return JSON.parse(execFileSync(cli, ["status", "--json"], { encoding: "utf8" }));
+}
+
+export { By, until };

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# End-to-end tests of the real desktop app. Needs a display and a D-Bus session:
+#   tests/session.sh --display tests/e2e/run.sh
+# Expects target/debug/cloudwarden-desktop and target/debug/cloudwarden to be built.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+artifacts=target/e2e-artifacts
+rm -rf "$artifacts" && mkdir -p "$artifacts"
+for bin in target/debug/cloudwarden-desktop target/debug/cloudwarden; do
+  [ -x "$bin" ] || { echo "error: $bin is not built" >&2; exit 1; }
+done
+command -v tauri-driver >/dev/null || { echo "error: tauri-driver not found (run make setup)" >&2; exit 1; }
+command -v WebKitWebDriver >/dev/null || { echo "error: WebKitWebDriver not found (run make setup)" >&2; exit 1; }
+
+data_dir=$(mktemp -d)
+export CLOUDWARDEN_DATA_DIR="$data_dir"
+port=${TAURI_DRIVER_PORT:-4444}
+export TAURI_DRIVER_URL="http://127.0.0.1:$port/"
+
+tauri-driver --port "$port" > "$artifacts/tauri-driver.log" 2>&1 &
+driver_pid=$!
+cleanup() { kill "$driver_pid" 2>/dev/null || true; wait "$driver_pid" 2>/dev/null || true; rm -rf "$data_dir"; }
+trap cleanup EXIT
+
+for _ in $(seq 1 100); do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
+  sleep 0.1
+done
+
+status=0
+npm --prefix tests/e2e test || status=$?
+echo "screenshots: $(ls "$artifacts"/*.png 2>/dev/null | tr '\n' ' ')"
+exit $status

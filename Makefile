@@ -47,10 +47,11 @@ ui: ui/node_modules/.package-lock.json
 build: setup ui
 	cargo build --bin cloudwarden-desktop --bin cloudwarden
 
-run: build
+run:
 	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
-		echo "error: no display (DISPLAY/WAYLAND_DISPLAY unset): run 'make run' in a desktop session," \
+		echo "error: no display (DISPLAY and WAYLAND_DISPLAY are unset): run 'make run' in a desktop session," \
 		     "or headless: dbus-run-session -- xvfb-run -a make run" >&2; exit 1; fi
+	$(MAKE) build
 	./target/debug/cloudwarden-desktop
 
 ## Regenerate ui/src/ipc/bindings.ts from the Rust commands.

@@ -1,0 +1,439 @@
+//! Sources that create apps: curated umbrella/tenant apps, 2fa.directory, FedRAMP, Wappalyzer
+//! (SaaS only), sso.tax, the passkeys directory, TrustLists and Awesome Generative AI.
+
+use serde_json::Value as Json;
+
+use super::sources::{self, as_of};
+use super::{category_map, read, read_json, BuildError, Builder, Result};
+use crate::model::{DomainRole, FactorValue, MatchKind, Method, Value};
+
+fn str_of<'a>(v: &'a Json, key: &str) -> Option<&'a str> {
+    v.get(key)
+        .and_then(Json::as_str)
+        .filter(|s| !s.trim().is_empty())
+}
+
+fn role_of(s: &str) -> DomainRole {
+    match s {
+        "primary" => DomainRole::Primary,
+        "tenant" => DomainRole::Tenant,
+        "service" => DomainRole::Service,
+        _ => DomainRole::Additional,
+    }
+}
+
+/// `crates/catalog/curated/apps.json`: our own reviewed entries.
+pub(super) fn curated(b: &mut Builder) -> Result<()> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("curated/apps.json");
+    let doc = read_json(&path)?;
+    let src = sources::CURATED;
+    for app in doc["apps"].as_array().into_iter().flatten() {
+        let (Some(id), Some(name)) = (str_of(app, "id"), str_of(app, "name")) else {
+            return Err(BuildError::Parse {
+                path,
+                message: format!("entry without id/name: {app}"),
+            });
+        };
+        let i = b.drafts.len();
+        b.ids.insert(id.to_owned(), i);
+        b.drafts.push(super::Draft {
+            id: id.to_owned(),
+            name: name.to_owned(),
+            ..Default::default()
+        });
+        if let Some(vendor) = str_of(app, "vendor") {
+            b.set_vendor(i, vendor, src);
+        }
+        for rule in app["domains"].as_array().into_iter().flatten() {
+            let (Some(pattern), Some(kind), Some(role)) =
+                (rule[0].as_str(), rule[1].as_str(), rule[2].as_str())
+            else {
+                continue;
+            };
+            let kind = if kind == "exact" {
+                MatchKind::Exact
+            } else {
+                MatchKind::Suffix
+            };
+            let role = role_of(role);
+            if kind == MatchKind::Suffix && role != DomainRole::Service {
+                if let Some(key) = b.key(pattern) {
+                    b.keys.entry(key).or_insert(i);
+                }
+            }
+            b.add_domain(i, pattern, kind, role, src);
+        }
+        let reference = str_of(app, "reference").unwrap_or_default().to_owned();
+        for cat in app["categories"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Json::as_str)
+        {
+            b.add_category(i, cat, src, &reference);
+        }
+        if !reference.is_empty() {
+            b.add_link(i, "domain_reference", &reference, src);
+        }
+    }
+    Ok(())
+}
+
+/// 2fa.directory: name, primary and additional domains, categories and MFA support. An entry
+/// with only a `contact` block is listed by the directory as *not* supporting 2FA.
+pub(super) fn twofa(b: &mut Builder) -> Result<()> {
+    let doc = read_json(&b.path("2fa-directory/entries.json"))?;
+    let src = sources::TWOFA;
+    let Some(entries) = doc.as_object() else {
+        return Ok(());
+    };
+    for (name, e) in entries {
+        let Some(host) = str_of(e, "domain").and_then(|d| b.host(d)) else {
+            continue;
+        };
+        let Some(i) = b.seed(name, &host, src) else {
+            continue;
+        };
+        for extra in e["additional-domains"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Json::as_str)
+        {
+            if let Some(h) = b.host(extra) {
+                b.alias_key(i, &h, src, DomainRole::Additional);
+            }
+        }
+        for slug in e["categories"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Json::as_str)
+        {
+            if let Some(cat) = category_map::twofa(slug) {
+                b.add_category(i, cat, src, slug);
+            }
+        }
+        let reference = Some(format!("2fa.directory entry \"{name}\" ({host})"));
+        let methods: Vec<String> = e["tfa"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Json::as_str)
+            .map(str::to_owned)
+            .collect();
+        if !methods.is_empty() {
+            let u2f = methods.iter().any(|m| m == "u2f");
+            b.set_factor(
+                i,
+                "mfa_support",
+                FactorValue {
+                    value: Value::Bool(true),
+                    detail: methods,
+                    source: src.into(),
+                    reference: str_of(e, "documentation")
+                        .map(str::to_owned)
+                        .or(reference.clone()),
+                    as_of: as_of(src).into(),
+                    method: Method::CuratedList,
+                },
+            );
+            if u2f {
+                b.set_factor(
+                    i,
+                    "phishing_resistant_mfa",
+                    FactorValue {
+                        value: Value::Bool(true),
+                        detail: vec!["u2f".into()],
+                        source: src.into(),
+                        reference: reference.clone(),
+                        as_of: as_of(src).into(),
+                        method: Method::CuratedList,
+                    },
+                );
+            }
+        } else if e.get("contact").is_some() {
+            b.set_factor(
+                i,
+                "mfa_support",
+                FactorValue {
+                    value: Value::Bool(false),
+                    detail: vec![],
+                    source: src.into(),
+                    reference,
+                    as_of: as_of(src).into(),
+                    method: Method::CuratedList,
+                },
+            );
+        }
+        if let Some(doc_url) = str_of(e, "documentation") {
+            b.add_link(i, "mfa_documentation", doc_url, src);
+        }
+    }
+    Ok(())
+}
+
+/// FedRAMP Marketplace: one vendor per website; the highest authorised impact level.
+pub(super) fn fedramp(b: &mut Builder) -> Result<()> {
+    let doc = read_json(&b.path("fedramp-marketplace/data.json"))?;
+    let src = sources::FEDRAMP;
+    let rank = |l: &str| match l {
+        "high" => 4,
+        "moderate" => 3,
+        "low" => 2,
+        "li-saas" => 1,
+        _ => 0,
+    };
+    for p in doc["data"]["Providers"].as_array().into_iter().flatten() {
+        let Some(host) = str_of(p, "CSP_Website").and_then(|w| b.host(w)) else {
+            continue;
+        };
+        let vendor = str_of(p, "Cloud_Service_Provider_Name").unwrap_or_default();
+        let package = str_of(p, "Cloud_Service_Provider_Package").unwrap_or(vendor);
+        let name = if b.find(&host).is_some() {
+            package
+        } else {
+            vendor
+        };
+        let Some(i) = b.seed(name, &host, src) else {
+            continue;
+        };
+        b.set_vendor(i, vendor, src);
+        for model in p["Service_Model"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Json::as_str)
+        {
+            if model == "IaaS" || model == "PaaS" {
+                b.add_category(i, "cloud-computing-platform", src, model);
+            }
+        }
+        if str_of(p, "Designation") != Some("Compliant") {
+            continue;
+        }
+        let level = match str_of(p, "Impact_Level")
+            .unwrap_or_default()
+            .to_ascii_lowercase()
+            .as_str()
+        {
+            "high" => "high",
+            "moderate" => "moderate",
+            "low" => "low",
+            l if l.contains("li-saas") || l.contains("tailored") => "li-saas",
+            _ => continue,
+        };
+        let current = b.drafts[i]
+            .factors
+            .get("fedramp_level")
+            .and_then(|f| match &f.value {
+                Value::Text(t) => Some(rank(t)),
+                _ => None,
+            });
+        if current.is_none_or(|c| rank(level) > c) {
+            b.drafts[i].factors.insert(
+                "fedramp_level".into(),
+                FactorValue {
+                    value: Value::Text(level.into()),
+                    detail: vec![package.to_owned()],
+                    source: src.into(),
+                    reference: str_of(p, "Package_ID")
+                        .map(|id| format!("https://marketplace.fedramp.gov/products/{id}")),
+                    as_of: as_of(src).into(),
+                    method: Method::AuthoritativeList,
+                },
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Wappalyzer technologies flagged `saas: true`: name, website and functional category.
+pub(super) fn wappalyzer(b: &mut Builder) -> Result<()> {
+    let src = sources::WAPPALYZER;
+    let cats = read_json(&b.path("wappalyzer-mit-2023-01/src/categories.json"))?;
+    let dir = b.path("wappalyzer-mit-2023-01/src/technologies");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .map_err(|source| BuildError::Read {
+            path: dir.clone(),
+            source,
+        })?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    for file in files {
+        let doc = read_json(&file)?;
+        let Some(techs) = doc.as_object() else {
+            continue;
+        };
+        for (name, t) in techs {
+            if t.get("saas") != Some(&Json::Bool(true)) {
+                continue;
+            }
+            let Some(host) = str_of(t, "website").and_then(|w| b.host(w)) else {
+                continue;
+            };
+            let Some(i) = b.seed(name, &host, src) else {
+                continue;
+            };
+            for id in t["cats"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Json::as_u64)
+            {
+                let Some(cat_name) = cats[id.to_string()]["name"].as_str() else {
+                    continue;
+                };
+                if let Some(cat) = category_map::wappalyzer(cat_name) {
+                    b.add_category(i, cat, src, cat_name);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// sso.tax: the vendor offers SSO, but only on a premium tier.
+pub(super) fn sso_tax(b: &mut Builder) -> Result<()> {
+    let doc = read_json(&b.path("sso-wall-of-shame/vendors.json"))?;
+    let src = sources::SSO_TAX;
+    for v in doc.as_array().into_iter().flatten() {
+        let (Some(name), Some(host)) = (
+            str_of(v, "name"),
+            str_of(v, "vendor_url").and_then(|u| b.host(u)),
+        ) else {
+            continue;
+        };
+        let Some(i) = b.seed(name, &host, src) else {
+            continue;
+        };
+        let as_of = str_of(v, "updated_at").unwrap_or(as_of(src)).to_owned();
+        let reference = str_of(v, "pricing_source").map(str::to_owned);
+        let detail: Vec<String> = [
+            ("base", "base_pricing"),
+            ("SSO", "sso_pricing"),
+            ("increase", "percent_increase"),
+        ]
+        .iter()
+        .filter_map(|(label, k)| str_of(v, k).map(|p| format!("{label}: {p}")))
+        .collect();
+        for factor in ["sso_available", "sso_paid_tier_only"] {
+            b.set_factor(
+                i,
+                factor,
+                FactorValue {
+                    value: Value::Bool(true),
+                    detail: detail.clone(),
+                    source: src.into(),
+                    reference: reference.clone(),
+                    as_of: as_of.clone(),
+                    method: Method::CuratedList,
+                },
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Passkeys directory: passkeys as a second factor (phishing-resistant) or for passwordless
+/// sign-in.
+pub(super) fn passkeys(b: &mut Builder) -> Result<()> {
+    let doc = read_json(&b.path("passkeys-directory/entries.json"))?;
+    let src = sources::PASSKEYS;
+    let Some(entries) = doc.as_object() else {
+        return Ok(());
+    };
+    for (name, e) in entries {
+        let Some(host) = str_of(e, "_domain_from_filename").and_then(|d| b.host(d)) else {
+            continue;
+        };
+        let Some(i) = b.seed(name, &host, src) else {
+            continue;
+        };
+        for extra in e["additional-domains"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Json::as_str)
+        {
+            if let Some(h) = b.host(extra) {
+                b.alias_key(i, &h, src, DomainRole::Additional);
+            }
+        }
+        let cats: Vec<&str> = match &e["categories"] {
+            Json::String(s) => vec![s.as_str()],
+            Json::Array(a) => a.iter().filter_map(Json::as_str).collect(),
+            _ => vec![],
+        };
+        for slug in cats {
+            if let Some(cat) = category_map::twofa(slug) {
+                b.add_category(i, cat, src, slug);
+            }
+        }
+        let fact = |detail: &str| FactorValue {
+            value: Value::Bool(true),
+            detail: vec![detail.into()],
+            source: src.into(),
+            reference: str_of(e, "documentation").map(str::to_owned),
+            as_of: as_of(src).into(),
+            method: Method::CuratedList,
+        };
+        if str_of(e, "mfa") == Some("allowed") {
+            b.set_factor(
+                i,
+                "phishing_resistant_mfa",
+                fact("passkey as second factor"),
+            );
+            b.set_factor(i, "mfa_support", fact("passkey"));
+        }
+        if str_of(e, "passwordless") == Some("allowed") {
+            b.set_factor(i, "passkey_sign_in", fact("passwordless"));
+        }
+    }
+    Ok(())
+}
+
+/// TrustLists: the vendor publishes a trust centre (a link for the analyst, not a factor).
+pub(super) fn trustlists(b: &mut Builder) -> Result<()> {
+    let doc = read_json(&b.path("trustlists/trust-centers.json"))?;
+    let src = sources::TRUSTLISTS;
+    for t in doc["data"].as_array().into_iter().flatten() {
+        let (Some(name), Some(host)) = (
+            str_of(t, "name"),
+            str_of(t, "website").and_then(|w| b.host(w)),
+        ) else {
+            continue;
+        };
+        let Some(i) = b.seed(name, &host, src) else {
+            continue;
+        };
+        if let Some(url) = str_of(t, "trustCenter") {
+            b.add_link(i, "trust_center", url, src);
+        }
+    }
+    Ok(())
+}
+
+/// Awesome Generative AI: product sites are generative-AI apps.
+pub(super) fn generative_ai(b: &mut Builder) -> Result<()> {
+    let path = b.path("awesome-generative-ai/entries.tsv");
+    let text = read(&path)?;
+    let src = sources::GENAI;
+    for line in text.lines().skip(1) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let [_, section, _, name, _, host, kind] = cols[..] else {
+            continue;
+        };
+        if kind != "product_site" || section == "Learning resources" || section == "More lists" {
+            continue;
+        }
+        let Some(host) = b.host(host) else { continue };
+        let Some(i) = b.seed(name, &host, src) else {
+            continue;
+        };
+        b.add_category(i, "generative-ai", src, section);
+    }
+    Ok(())
+}

@@ -1,0 +1,207 @@
+//! Host → app: exact host first, then the longest suffix rule, never crossing into a
+//! multi-tenant platform (a PSL PRIVATE suffix such as `herokuapp.com`: `x.herokuapp.com` is a
+//! customer's site, not Heroku) unless a tenant rule says the platform's sub-domains are the
+//! app (`acme.slack.com`-style hosts under `s3.amazonaws.com`). Unmatched hosts are reported
+//! by registrable domain (eTLD+1 from the Public Suffix List).
+
+use publicsuffix::{List, Psl};
+use rustc_hash::FxHashMap;
+
+use crate::model::{App, DomainRole, MatchKind};
+
+/// Which rule decided a match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchedBy {
+    Exact,
+    Tenant,
+    Suffix,
+}
+
+/// A match: the index of the app in the list the matcher was built from, and how.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hit {
+    pub app: u32,
+    pub by: MatchedBy,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Entry {
+    exact: Option<u32>,
+    tenant: Option<u32>,
+    suffix: Option<u32>,
+    /// This name is a multi-tenant platform suffix (PSL PRIVATE section).
+    private: bool,
+    /// Every direct sub-domain of this name is a platform suffix (`*.name` in the PSL).
+    private_children: bool,
+}
+
+/// Longest host the matcher looks at; longer input is treated as unmatched.
+const MAX_HOST: usize = 253;
+/// Most labels considered.
+const MAX_LABELS: usize = 32;
+
+pub struct Matcher {
+    table: FxHashMap<Box<str>, Entry>,
+    psl: List,
+}
+
+impl std::fmt::Debug for Matcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Matcher")
+            .field("names", &self.table.len())
+            .finish()
+    }
+}
+
+impl Matcher {
+    /// Builds the matcher. When two apps claim the same pattern the later one wins, so custom
+    /// apps appended after the built-in catalog override it.
+    pub fn new<'a>(
+        apps: impl IntoIterator<Item = &'a App>,
+        psl_text: &str,
+    ) -> Result<Matcher, String> {
+        let psl: List = psl_text
+            .parse()
+            .map_err(|e| format!("public suffix list: {e}"))?;
+        let mut table: FxHashMap<Box<str>, Entry> = FxHashMap::default();
+        for (name, children) in private_suffixes(psl_text) {
+            let e = table.entry(name.into()).or_default();
+            if children {
+                e.private_children = true;
+            } else {
+                e.private = true;
+            }
+        }
+        for (i, app) in apps.into_iter().enumerate() {
+            let i = u32::try_from(i).map_err(|_| "too many apps".to_string())?;
+            for rule in &app.domains {
+                let e = table.entry(rule.pattern.as_str().into()).or_default();
+                match (rule.kind, rule.role) {
+                    (MatchKind::Exact, _) => e.exact = Some(i),
+                    (MatchKind::Suffix, DomainRole::Tenant) => e.tenant = Some(i),
+                    (MatchKind::Suffix, _) => e.suffix = Some(i),
+                }
+            }
+        }
+        table.shrink_to_fit();
+        Ok(Matcher { table, psl })
+    }
+
+    /// The app serving `host` (any case, optional trailing dot), or `None`.
+    pub fn lookup(&self, host: &str) -> Option<Hit> {
+        let host = host.strip_suffix('.').unwrap_or(host);
+        if host.is_empty() || host.len() > MAX_HOST {
+            return None;
+        }
+        if host.bytes().any(|b| b.is_ascii_uppercase()) {
+            let mut buf = [0u8; MAX_HOST];
+            let lower = &mut buf[..host.len()];
+            lower.copy_from_slice(host.as_bytes());
+            lower.make_ascii_lowercase();
+            return std::str::from_utf8(lower)
+                .ok()
+                .and_then(|h| self.lookup_lower(h));
+        }
+        self.lookup_lower(host)
+    }
+
+    /// [`Matcher::lookup`] for a host already in lower case without a trailing dot.
+    pub fn lookup_lower(&self, host: &str) -> Option<Hit> {
+        // Candidate names from the whole host down to the last label.
+        let mut starts = [0usize; MAX_LABELS];
+        let mut n = 1;
+        for (i, b) in host.bytes().enumerate() {
+            if b == b'.' && n < MAX_LABELS {
+                starts[n] = i + 1;
+                n += 1;
+            }
+        }
+        let mut entries: [Option<&Entry>; MAX_LABELS] = [None; MAX_LABELS];
+        for (slot, &start) in entries.iter_mut().zip(&starts[..n]) {
+            *slot = self.table.get(&host[start..]);
+        }
+        if let Some(e) = entries[0] {
+            if let Some(app) = e.exact {
+                return Some(Hit {
+                    app,
+                    by: MatchedBy::Exact,
+                });
+            }
+            if let Some(app) = e.tenant {
+                return Some(Hit {
+                    app,
+                    by: MatchedBy::Tenant,
+                });
+            }
+            if let Some(app) = e.suffix {
+                return Some(Hit {
+                    app,
+                    by: MatchedBy::Suffix,
+                });
+            }
+        }
+        for i in 1..n {
+            let parent_wild = i + 1 < n && entries[i + 1].is_some_and(|p| p.private_children);
+            let Some(e) = entries[i] else {
+                if parent_wild {
+                    return None;
+                }
+                continue;
+            };
+            if let Some(app) = e.tenant {
+                return Some(Hit {
+                    app,
+                    by: MatchedBy::Tenant,
+                });
+            }
+            if e.private || parent_wild {
+                // A sub-domain of a hosting platform is somebody else's site.
+                return None;
+            }
+            if let Some(app) = e.suffix {
+                return Some(Hit {
+                    app,
+                    by: MatchedBy::Suffix,
+                });
+            }
+        }
+        None
+    }
+
+    /// The registrable domain (eTLD+1, platform suffixes included) of `host`, for reporting
+    /// hosts no app claims. `None` for IP addresses and bare suffixes.
+    pub fn registrable_domain<'h>(&self, host: &'h str) -> Option<&'h str> {
+        if host.parse::<std::net::IpAddr>().is_ok() {
+            return None;
+        }
+        let host = host.strip_suffix('.').unwrap_or(host);
+        let domain = self.psl.domain(host.as_bytes())?;
+        let len = domain.as_bytes().len();
+        host.get(host.len() - len..)
+    }
+}
+
+/// `(name, is_wildcard)` for every rule of the PSL PRIVATE section: `*.x` yields `(x, true)`.
+fn private_suffixes(psl_text: &str) -> Vec<(&str, bool)> {
+    let mut out = Vec::new();
+    let mut in_private = false;
+    for line in psl_text.lines() {
+        let line = line.trim();
+        if line.contains("===BEGIN PRIVATE DOMAINS===") {
+            in_private = true;
+            continue;
+        }
+        if line.contains("===END PRIVATE DOMAINS===") {
+            in_private = false;
+            continue;
+        }
+        if !in_private || line.is_empty() || line.starts_with("//") || line.starts_with('!') {
+            continue;
+        }
+        match line.strip_prefix("*.") {
+            Some(parent) => out.push((parent, true)),
+            None => out.push((line, false)),
+        }
+    }
+    out
+}

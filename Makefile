@@ -3,7 +3,7 @@
 #   make test   install what is missing, run every test layer
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-apt setup-tauri-driver ui run test test-rust test-ui test-e2e lint-rust check-engine-deps bindings build
+.PHONY: catalog help setup setup-apt setup-tauri-driver ui run test test-rust test-ui test-e2e lint-rust check-engine-deps bindings build
 
 # Debian packages (see SETUP-LINUX.md): build (WebKitGTK 4.1), headless display and
 # screenshots, WebKitWebDriver for end-to-end tests, gnome-keyring for the Secret Service.
@@ -53,6 +53,10 @@ run:
 		     "or headless: dbus-run-session -- xvfb-run -a make run" >&2; exit 1; fi
 	$(MAKE) build
 	./target/debug/cloudwarden-desktop
+
+## Rebuild the app catalog (crates/catalog/data) from ../shared/catalog-sources.
+catalog:
+	cargo run -q -p cloudwarden-catalog --bin catalog-build
 
 ## Regenerate ui/src/ipc/bindings.ts from the Rust commands.
 bindings: ui

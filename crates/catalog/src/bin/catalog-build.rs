@@ -13,7 +13,7 @@ fn main() -> ExitCode {
     let sources = args
         .next()
         .map(PathBuf::from)
-        .unwrap_or_else(|| cloudwarden_catalog::default_sources_dir());
+        .unwrap_or_else(cloudwarden_catalog::default_sources_dir);
     let out = args
         .next()
         .map(PathBuf::from)

@@ -138,6 +138,8 @@ pub(crate) struct Builder {
     /// (pattern, kind) → draft that owns it; the first claim wins.
     claims: HashMap<(String, MatchKind), usize>,
     ids: HashMap<String, usize>,
+    /// Lower-case name or alias → draft index.
+    names: HashMap<String, usize>,
 }
 
 /// Builds the catalog from the source folder (`shared/catalog-sources`).
@@ -155,6 +157,7 @@ pub fn build(sources_dir: &Path) -> Result<Output> {
         keys: HashMap::new(),
         claims: HashMap::new(),
         ids: HashMap::new(),
+        names: HashMap::new(),
     };
     // Seeds, in precedence order for names and display categories.
     seeds::curated(&mut b)?;
@@ -246,11 +249,20 @@ impl Builder {
     /// Finds the app for `host` or creates it with `name`; registers `host` as its primary.
     fn seed(&mut self, name: &str, host: &str, source: &str) -> Option<usize> {
         let key = self.key(host)?;
-        if let Some(&i) = self.keys.get(&key) {
-            let d = &mut self.drafts[i];
-            if !d.name.eq_ignore_ascii_case(name) {
-                d.aliases.insert(name.to_owned());
-            }
+        // Same app: same key, or same name on the same registrable domain (a login host under
+        // an umbrella domain, e.g. id.atlassian.com for "Atlassian Cloud").
+        let same_name = || {
+            let &i = self.names.get(&name.trim().to_lowercase())?;
+            let reg = self.registrable(host)?;
+            self.drafts[i]
+                .domains
+                .keys()
+                .any(|(p, _)| self.registrable(p).as_deref() == Some(reg.as_str()))
+                .then_some(i)
+        };
+        if let Some(i) = self.keys.get(&key).copied().or_else(same_name) {
+            self.add_name(i, name);
+            self.keys.entry(key.clone()).or_insert(i);
             self.add_domain(i, &key, MatchKind::Suffix, DomainRole::Primary, source);
             return Some(i);
         }
@@ -262,9 +274,23 @@ impl Builder {
             name: name.trim().to_owned(),
             ..Draft::default()
         });
+        self.names.entry(name.trim().to_lowercase()).or_insert(i);
         self.keys.insert(key.clone(), i);
         self.add_domain(i, &key, MatchKind::Suffix, DomainRole::Primary, source);
         Some(i)
+    }
+
+    /// Records another name of app `i` (as an alias unless it is the name).
+    fn add_name(&mut self, i: usize, name: &str) {
+        let name = name.trim();
+        if name.is_empty() {
+            return;
+        }
+        self.names.entry(name.to_lowercase()).or_insert(i);
+        let d = &mut self.drafts[i];
+        if !d.name.eq_ignore_ascii_case(name) {
+            d.aliases.insert(name.to_owned());
+        }
     }
 
     fn unique_id(&self, name: &str, key: &str) -> String {

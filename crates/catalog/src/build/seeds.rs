@@ -41,6 +41,15 @@ pub(super) fn curated(b: &mut Builder) -> Result<()> {
             name: name.to_owned(),
             ..Default::default()
         });
+        b.add_name(i, name);
+        for alias in app["aliases"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Json::as_str)
+        {
+            b.add_name(i, alias);
+        }
         if let Some(vendor) = str_of(app, "vendor") {
             b.set_vendor(i, vendor, src);
         }
@@ -56,7 +65,7 @@ pub(super) fn curated(b: &mut Builder) -> Result<()> {
                 MatchKind::Suffix
             };
             let role = role_of(role);
-            if kind == MatchKind::Suffix && role != DomainRole::Service {
+            if kind == MatchKind::Suffix {
                 if let Some(key) = b.key(pattern) {
                     b.keys.entry(key).or_insert(i);
                 }

@@ -92,23 +92,32 @@ pub(super) fn apply(b: &mut Builder) -> Result<()> {
     // Company lists: attach to the app with the same primary key, or create it.
     let mut list_app: HashMap<String, usize> = HashMap::new();
     for (name, rules) in lists.iter().filter(|(n, _)| is_company_list(n)) {
+        // The app most of the list's rules already belong to; else the list's most frequent
+        // registrable domain (one named like the list first, then alphabetical).
+        let mut owners: BTreeMap<usize, usize> = BTreeMap::new();
         let mut freq: BTreeMap<String, usize> = BTreeMap::new();
         for r in rules {
             if let Rule::Suffix(h) | Rule::Full(h) = r {
-                if let Some(k) = b.host(h).and_then(|h| b.registrable(&h)) {
-                    *freq.entry(k).or_default() += 1;
+                let Some(host) = b.host(h) else { continue };
+                if let Some(i) = b.find(&host) {
+                    *owners.entry(i).or_default() += 1;
+                }
+                if let Some(reg) = b.registrable(&host) {
+                    *freq.entry(reg).or_default() += 1;
                 }
             }
         }
-        // Most frequent key; ties go to the alphabetically first for determinism.
-        let Some((primary, _)) = freq.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))) else {
-            continue;
-        };
-        let Some(primary) = b.key(primary) else {
-            continue;
-        };
-        let existing = b.keys.get(&primary).copied();
+        let existing = owners
+            .iter()
+            .max_by(|a, c| a.1.cmp(c.1).then(c.0.cmp(a.0)))
+            .map(|(&i, _)| i);
+        let named = |reg: &str| reg.split('.').next() == Some(name.as_str());
+        let primary = freq
+            .iter()
+            .max_by(|a, c| (named(a.0), a.1).cmp(&(named(c.0), c.1)).then(c.0.cmp(a.0)))
+            .and_then(|(reg, _)| b.key(reg));
         let Some(i) = existing.or_else(|| {
+            let primary = primary.clone()?;
             categorized
                 .contains(name.as_str())
                 .then(|| b.seed(&title(name), &primary, V2FLY))
@@ -116,6 +125,7 @@ pub(super) fn apply(b: &mut Builder) -> Result<()> {
         }) else {
             continue;
         };
+        let primary = primary.unwrap_or_default();
         list_app.insert(name.clone(), i);
         for r in rules {
             let (h, kind) = match r {

@@ -76,6 +76,12 @@ impl Matcher {
             let i = u32::try_from(i).map_err(|_| "too many apps".to_string())?;
             for rule in &app.domains {
                 let e = table.entry(rule.pattern.as_str().into()).or_default();
+                // A later app claiming the pattern takes it over entirely.
+                for slot in [&mut e.exact, &mut e.tenant, &mut e.suffix] {
+                    if slot.is_some_and(|owner| owner != i) {
+                        *slot = None;
+                    }
+                }
                 match (rule.kind, rule.role) {
                     (MatchKind::Exact, _) => e.exact = Some(i),
                     (MatchKind::Suffix, DomainRole::Tenant) => e.tenant = Some(i),

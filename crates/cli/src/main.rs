@@ -1,5 +1,6 @@
 //! `cloudwarden`: the command-line front end over `engine::api`.
 
+mod catalog;
 mod output;
 mod status;
 
@@ -31,6 +32,9 @@ struct Cli {
 enum Command {
     /// Version, data directory, database and keychain status.
     Status,
+    /// The Cloud App Catalog: stats, search, host matching, app records.
+    #[command(subcommand)]
+    Catalog(catalog::Command),
 }
 
 /// Options every command receives.
@@ -56,6 +60,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Status => status::run(&global).await,
+            Command::Catalog(command) => catalog::run(&global, command).await,
         }
     });
     match result {

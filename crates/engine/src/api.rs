@@ -2,8 +2,17 @@
 //! functions and nothing else.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use cloudwarden_catalog::score::ScoreSettings;
+use tokio::sync::RwLock;
+
+use crate::catalog::{self, Effective};
+use crate::domain::catalog::{
+    AppDetail, AppPage, AppQuery, CatalogStats, CategoryInfo, CustomAppInput, FactorInfo,
+    HostMatch, ScoreMetric, SourceInfo,
+};
 use crate::domain::{About, Attribution, DatabaseInfo, DatabaseKind, Settings, Status, Theme};
 use crate::secrets::SecretStore;
 use crate::store::{Store, DATABASE_FILE};
@@ -16,6 +25,7 @@ pub const DATA_DIR_ENV: &str = "CLOUDWARDEN_DATA_DIR";
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 const THEME_KEY: &str = "ui.theme";
+const SCORE_KEY: &str = "catalog.score_metric";
 
 /// Where the data directory comes from, in order of precedence: an explicit path
 /// (`--data-dir`), `CLOUDWARDEN_DATA_DIR`, then the platform data directory
@@ -38,6 +48,8 @@ pub struct Engine {
     data_dir: PathBuf,
     store: Store,
     secrets: SecretStore,
+    /// The effective catalog, built on first use and rebuilt after every catalog change.
+    catalog: Arc<RwLock<Option<Arc<Effective>>>>,
 }
 
 impl Engine {
@@ -58,6 +70,7 @@ impl Engine {
             data_dir,
             store,
             secrets: SecretStore::default(),
+            catalog: Arc::new(RwLock::new(None)),
         })
     }
 
@@ -106,6 +119,175 @@ impl Engine {
     pub async fn close(&self) {
         self.store.close().await;
     }
+
+    // ----- Cloud App Catalog -------------------------------------------------------------
+
+    /// The current effective catalog (built-in + custom apps, overrides, score metric).
+    pub async fn catalog(&self) -> Result<Arc<Effective>> {
+        if let Some(c) = self.catalog.read().await.as_ref() {
+            return Ok(c.clone());
+        }
+        self.reload_catalog().await
+    }
+
+    async fn reload_catalog(&self) -> Result<Arc<Effective>> {
+        let mut slot = self.catalog.write().await;
+        let custom = self.store.custom_apps().await?;
+        let overrides = self.store.score_overrides().await?;
+        let settings: ScoreSettings = self.store.setting(SCORE_KEY).await?.unwrap_or_default();
+        let built = tokio::task::spawn_blocking(move || {
+            Effective::build(&custom, overrides, settings, &today())
+        })
+        .await
+        .map_err(|e| Error::Task(e.to_string()))??;
+        let built = Arc::new(built);
+        *slot = Some(built.clone());
+        Ok(built)
+    }
+
+    pub async fn catalog_stats(&self) -> Result<CatalogStats> {
+        Ok(self.catalog().await?.stats())
+    }
+
+    /// The catalog's data sources with their licences and attributions.
+    pub async fn catalog_sources(&self) -> Result<Vec<SourceInfo>> {
+        Ok(self.catalog().await?.sources())
+    }
+
+    /// Searches, filters, sorts and pages the catalog.
+    pub async fn search_apps(&self, query: &AppQuery) -> Result<AppPage> {
+        Ok(self.catalog().await?.search(query))
+    }
+
+    pub async fn app_detail(&self, id: &str) -> Result<AppDetail> {
+        self.catalog().await?.detail(id)
+    }
+
+    /// The app each host belongs to, in order.
+    pub async fn match_hosts(&self, hosts: &[String]) -> Result<Vec<HostMatch>> {
+        let catalog = self.catalog().await?;
+        Ok(hosts
+            .iter()
+            .map(|h| HostMatch {
+                host: h.clone(),
+                app: catalog.match_host(h.trim()),
+            })
+            .collect())
+    }
+
+    pub async fn catalog_categories(&self) -> Result<Vec<CategoryInfo>> {
+        Ok(self.catalog().await?.categories())
+    }
+
+    pub fn catalog_factors(&self) -> Vec<FactorInfo> {
+        catalog::factor_infos()
+    }
+
+    pub async fn score_metric(&self) -> Result<ScoreMetric> {
+        Ok(self.catalog().await?.metric())
+    }
+
+    pub async fn set_score_metric(&self, metric: &ScoreMetric) -> Result<ScoreMetric> {
+        let settings = catalog::settings_from_metric(metric)?;
+        self.store
+            .set_setting(SCORE_KEY, &settings, now_ms())
+            .await?;
+        Ok(self.reload_catalog().await?.metric())
+    }
+
+    /// Sets an analyst's score for one app; the note (why) is required.
+    pub async fn set_score_override(
+        &self,
+        app_id: &str,
+        score: f64,
+        note: &str,
+    ) -> Result<AppDetail> {
+        if !(0.0..=10.0).contains(&score) {
+            return Err(Error::Validation("a score is between 0 and 10".into()));
+        }
+        if note.trim().is_empty() {
+            return Err(Error::Validation(
+                "say why you override the score (the note is required)".into(),
+            ));
+        }
+        self.catalog().await?.detail(app_id)?;
+        self.store
+            .set_score_override(app_id, score, note.trim(), now_ms())
+            .await?;
+        self.reload_catalog().await?.detail(app_id)
+    }
+
+    pub async fn clear_score_override(&self, app_id: &str) -> Result<AppDetail> {
+        self.store.clear_score_override(app_id).await?;
+        self.reload_catalog().await?.detail(app_id)
+    }
+
+    /// Adds a custom app, or edits one (a built-in id edits that built-in app).
+    pub async fn save_custom_app(&self, input: &CustomAppInput) -> Result<AppDetail> {
+        let current = self.catalog().await?;
+        let id = match input.id.as_deref().map(str::trim).filter(|i| !i.is_empty()) {
+            Some(id) => {
+                current.detail(id)?;
+                id.to_owned()
+            }
+            None => {
+                let base = cloudwarden_catalog::build::slug(&input.name);
+                let base = if base.is_empty() {
+                    "custom-app".to_owned()
+                } else {
+                    base
+                };
+                (1..)
+                    .map(|n| {
+                        if n == 1 {
+                            base.clone()
+                        } else {
+                            format!("{base}-{n}")
+                        }
+                    })
+                    .find(|c| current.app(c).is_none())
+                    .unwrap_or(base)
+            }
+        };
+        let app = catalog::app_from_input(input, id.clone(), &today())?;
+        let json = serde_json::to_string(&app).map_err(|e| Error::Validation(e.to_string()))?;
+        self.store.upsert_custom_app(&id, &json, now_ms()).await?;
+        self.reload_catalog().await?.detail(&id)
+    }
+
+    /// Removes a custom app (an edited built-in app returns to its built-in record).
+    pub async fn delete_custom_app(&self, app_id: &str) -> Result<()> {
+        if !self.store.delete_custom_app(app_id).await? {
+            return Err(Error::NotFound(format!("custom app {app_id}")));
+        }
+        self.reload_catalog().await?;
+        Ok(())
+    }
+
+    /// All custom and edited apps as JSON (`{"format": 1, "apps": [...]}`).
+    pub async fn export_custom_apps(&self) -> Result<String> {
+        let rows = self.store.custom_apps().await?;
+        let apps: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|r| serde_json::from_str(&r.app_json))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|e| Error::Validation(format!("stored custom app is unreadable: {e}")))?;
+        serde_json::to_string_pretty(&serde_json::json!({ "format": 1, "apps": apps }))
+            .map_err(|e| Error::Validation(e.to_string()))
+    }
+
+    /// Imports apps exported by [`Engine::export_custom_apps`]; returns how many were saved.
+    /// Nothing is saved when any app is invalid.
+    pub async fn import_custom_apps(&self, json: &str) -> Result<u32> {
+        let apps = catalog::parse_export(json)?;
+        let now = now_ms();
+        for app in &apps {
+            let text = serde_json::to_string(app).map_err(|e| Error::Validation(e.to_string()))?;
+            self.store.upsert_custom_app(&app.id, &text, now).await?;
+        }
+        self.reload_catalog().await?;
+        Ok(u32::try_from(apps.len()).unwrap_or(u32::MAX))
+    }
 }
 
 /// Name, version, licence and third-party attributions of this build.
@@ -121,7 +303,14 @@ pub fn about() -> About {
         version: VERSION.into(),
         license: "Apache-2.0".into(),
         repository: env!("CARGO_PKG_REPOSITORY").into(),
-        data_sources: Vec::new(),
+        data_sources: cloudwarden_catalog::Catalog::builtin()
+            .map(|c| {
+                c.sources
+                    .iter()
+                    .map(|s| component(&s.name, &s.license, &s.url, &s.attribution))
+                    .collect()
+            })
+            .unwrap_or_default(),
         components: vec![
             component(
                 "Tauri",
@@ -157,6 +346,25 @@ pub fn about() -> About {
             ),
         ],
     }
+}
+
+/// Today as `YYYY-MM-DD` (UTC).
+pub fn today() -> String {
+    let days = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() / 86_400)
+        .unwrap_or(0);
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    let z = i64::try_from(days).unwrap_or(0) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
 }
 
 fn now_ms() -> i64 {

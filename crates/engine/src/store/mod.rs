@@ -1,7 +1,10 @@
 //! The SQLite store. All SQL of the engine lives under this module, so another backend
 //! (PostgreSQL for team mode) can be added without touching callers.
 
+mod catalog;
 mod settings;
+
+pub use catalog::{CustomAppRow, OverrideRow};
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

@@ -73,3 +73,5 @@ pub struct Attribution {
     /// What Cloudwarden uses it for.
     pub usage: String,
 }
+
+pub mod catalog;

@@ -1,0 +1,231 @@
+//! The effective catalog: search, custom apps that win over built-in data, score metric and
+//! overrides, export/import.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+use cloudwarden_engine::api::Engine;
+use cloudwarden_engine::domain::catalog::{
+    AppQuery, AppSort, CustomAppInput, CustomFactorInput, FactorFilter, Weight,
+};
+use cloudwarden_engine::ErrorCode;
+
+async fn fresh_engine() -> (tempfile::TempDir, Engine) {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::open(Some(dir.path())).await.unwrap();
+    (dir, engine)
+}
+
+fn acme_input() -> CustomAppInput {
+    CustomAppInput {
+        id: None,
+        name: "Acme Files".into(),
+        vendor: Some("Acme Corp".into()),
+        domains: vec![
+            "acmefiles.example".into(),
+            "=upload.acme-cdn.example".into(),
+        ],
+        categories: vec!["cloud-storage".into()],
+        factors: vec![CustomFactorInput {
+            factor: "mfa_support".into(),
+            value: "yes".into(),
+            citation: "https://acmefiles.example/security".into(),
+        }],
+    }
+}
+
+#[tokio::test]
+async fn search_filters_sorts_and_pages_in_the_engine() {
+    let (_d, engine) = fresh_engine().await;
+    let all = engine.search_apps(&AppQuery::default()).await.unwrap();
+    assert!(all.total >= 5000);
+    assert_eq!(all.rows.len(), 100);
+
+    let q = AppQuery {
+        text: Some("drive".into()),
+        category: Some("cloud-storage".into()),
+        ..Default::default()
+    };
+    let page = engine.search_apps(&q).await.unwrap();
+    assert!(page.rows.iter().any(|r| r.id == "google-drive"));
+
+    let no_mfa = AppQuery {
+        factors: vec![FactorFilter {
+            factor: "mfa_support".into(),
+            value: "no".into(),
+        }],
+        limit: 1000,
+        ..Default::default()
+    };
+    let page = engine.search_apps(&no_mfa).await.unwrap();
+    assert!(page.total > 100);
+    for r in &page.rows {
+        let d = engine.app_detail(&r.id).await.unwrap();
+        let f = d
+            .groups
+            .iter()
+            .flat_map(|g| &g.factors)
+            .find(|f| f.id == "mfa_support")
+            .unwrap();
+        assert_eq!(f.value.as_deref(), Some("No"));
+    }
+
+    let by_score = AppQuery {
+        sort: AppSort::Score,
+        descending: true,
+        score_min: Some(5.0),
+        limit: 50,
+        ..Default::default()
+    };
+    let page = engine.search_apps(&by_score).await.unwrap();
+    let scores: Vec<f64> = page.rows.iter().map(|r| r.score.unwrap()).collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    assert!(scores.iter().all(|s| *s >= 5.0));
+}
+
+#[tokio::test]
+async fn a_custom_app_is_matched_and_wins_over_built_in_data() {
+    let (_d, engine) = fresh_engine().await;
+    let before = engine
+        .match_hosts(&["files.acmefiles.example".into()])
+        .await
+        .unwrap();
+    assert!(before[0].app.is_none());
+
+    let saved = engine.save_custom_app(&acme_input()).await.unwrap();
+    assert_eq!(saved.id, "acme-files");
+    assert!(saved.custom && !saved.edits_builtin);
+    let hosts = [
+        "files.acmefiles.example".to_string(),
+        "upload.acme-cdn.example".into(),
+        "x.acme-cdn.example".into(),
+    ];
+    let m = engine.match_hosts(&hosts).await.unwrap();
+    assert_eq!(m[0].app.as_ref().unwrap().id, "acme-files");
+    assert_eq!(m[1].app.as_ref().unwrap().id, "acme-files");
+    assert!(m[2].app.is_none(), "=host is an exact rule");
+    let mfa = saved
+        .groups
+        .iter()
+        .flat_map(|g| &g.factors)
+        .find(|f| f.id == "mfa_support")
+        .unwrap();
+    assert_eq!(mfa.source.as_ref().unwrap().id, "analyst");
+    assert_eq!(
+        mfa.reference.as_deref(),
+        Some("https://acmefiles.example/security")
+    );
+
+    // A custom app claiming a built-in domain takes it over.
+    let mut input = acme_input();
+    input.name = "Our Slack proxy".into();
+    input.domains = vec!["slack.com".into()];
+    engine.save_custom_app(&input).await.unwrap();
+    let m = engine
+        .match_hosts(&["acme.slack.com".into()])
+        .await
+        .unwrap();
+    assert_eq!(m[0].app.as_ref().unwrap().id, "our-slack-proxy");
+
+    // Editing a built-in app replaces its record; deleting the edit restores it.
+    let mut edit = acme_input();
+    edit.id = Some("dropbox".into());
+    edit.name = "Dropbox (edited)".into();
+    edit.domains = vec!["dropbox.com".into()];
+    let d = engine.save_custom_app(&edit).await.unwrap();
+    assert!(d.edits_builtin && d.name == "Dropbox (edited)");
+    engine.delete_custom_app("dropbox").await.unwrap();
+    assert_eq!(engine.app_detail("dropbox").await.unwrap().name, "Dropbox");
+}
+
+#[tokio::test]
+async fn custom_apps_need_a_citation_for_every_factor() {
+    let (_d, engine) = fresh_engine().await;
+    let mut input = acme_input();
+    input.factors[0].citation = "  ".into();
+    let err = engine.save_custom_app(&input).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Validation);
+    assert!(err.to_string().contains("citation"), "{err}");
+    let mut input = acme_input();
+    input.domains = vec!["not a domain".into()];
+    assert_eq!(
+        engine.save_custom_app(&input).await.unwrap_err().code(),
+        ErrorCode::Validation
+    );
+}
+
+#[tokio::test]
+async fn export_and_import_round_trip() {
+    let (_d, engine) = fresh_engine().await;
+    engine.save_custom_app(&acme_input()).await.unwrap();
+    let json = engine.export_custom_apps().await.unwrap();
+
+    let (_d2, other) = fresh_engine().await;
+    assert_eq!(other.import_custom_apps(&json).await.unwrap(), 1);
+    let m = other
+        .match_hosts(&["acmefiles.example".into()])
+        .await
+        .unwrap();
+    assert_eq!(m[0].app.as_ref().unwrap().id, "acme-files");
+    assert!(other
+        .import_custom_apps(
+            "{\"format\":1,\"apps\":[{\"id\":\"x\",\"name\":\"X\",\"domains\":[]}]}"
+        )
+        .await
+        .is_err());
+    assert!(other.import_custom_apps("not json").await.is_err());
+}
+
+#[tokio::test]
+async fn score_metric_and_overrides_change_the_score() {
+    let (dir, engine) = fresh_engine().await;
+    let before = engine.app_detail("dropbox").await.unwrap();
+    let mut metric = engine.score_metric().await.unwrap();
+    for f in &mut metric.factors {
+        if f.id == "sso_paid_tier_only" {
+            f.weight = Weight::VeryHigh;
+        }
+    }
+    for g in &mut metric.groups {
+        if g.group == "general" {
+            g.weight = Weight::VeryHigh;
+        }
+    }
+    engine.set_score_metric(&metric).await.unwrap();
+    let after = engine.app_detail("dropbox").await.unwrap();
+    assert!(
+        after.score.unwrap() < before.score.unwrap(),
+        "{:?} → {:?}",
+        before.score,
+        after.score
+    );
+
+    // The metric is stored.
+    engine.close().await;
+    let engine = Engine::open(Some(dir.path())).await.unwrap();
+    let m = engine.score_metric().await.unwrap();
+    assert_eq!(
+        m.groups
+            .iter()
+            .find(|g| g.group == "general")
+            .unwrap()
+            .weight,
+        Weight::VeryHigh
+    );
+
+    // Overrides need a note.
+    assert!(engine
+        .set_score_override("dropbox", 2.0, " ")
+        .await
+        .is_err());
+    let d = engine
+        .set_score_override("dropbox", 2.0, "Unsanctioned by policy DOC-12")
+        .await
+        .unwrap();
+    assert_eq!(d.score, Some(2.0));
+    assert_eq!(
+        d.score_override.unwrap().note,
+        "Unsanctioned by policy DOC-12"
+    );
+    let d = engine.clear_score_override("dropbox").await.unwrap();
+    assert_eq!(d.score, d.computed_score);
+}

@@ -12,12 +12,29 @@ use tauri_specta::{collect_commands, Builder};
 
 /// Every command the UI may call; also the source of `ui/src/ipc/bindings.ts`.
 pub fn specta_builder() -> Builder<tauri::Wry> {
-    Builder::<tauri::Wry>::new().commands(collect_commands![
-        commands::status::get_status,
-        commands::settings::get_settings,
-        commands::settings::set_theme,
-        commands::about::get_about,
-    ])
+    Builder::<tauri::Wry>::new()
+        .disable_serde_phases()
+        .commands(collect_commands![
+            commands::status::get_status,
+            commands::settings::get_settings,
+            commands::settings::set_theme,
+            commands::about::get_about,
+            commands::catalog::get_catalog_stats,
+            commands::catalog::list_catalog_sources,
+            commands::catalog::search_apps,
+            commands::catalog::get_app,
+            commands::catalog::match_hosts,
+            commands::catalog::list_categories,
+            commands::catalog::list_factors,
+            commands::catalog::get_score_metric,
+            commands::catalog::set_score_metric,
+            commands::catalog::set_score_override,
+            commands::catalog::clear_score_override,
+            commands::catalog::save_custom_app,
+            commands::catalog::delete_custom_app,
+            commands::catalog::export_custom_apps,
+            commands::catalog::import_custom_apps,
+        ])
 }
 
 /// Writes the TypeScript bindings for [`specta_builder`] to `path`.
@@ -49,6 +66,8 @@ pub fn run() -> ExitCode {
     };
     let builder = specta_builder();
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);

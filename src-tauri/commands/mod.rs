@@ -1,5 +1,6 @@
 //! Thin commands over `engine::api`: convert arguments, call one function, convert the result.
 
 pub mod about;
+pub mod catalog;
 pub mod settings;
 pub mod status;

@@ -15,6 +15,7 @@ describe("Settings and About in the real app", () => {
   });
 
   it("shows the data directory and schema version the engine reports", async () => {
+    await (await byTestId(driver, "nav-settings")).click();
     const expectedDir = realpathSync(process.env.CLOUDWARDEN_DATA_DIR);
     const status = engineStatus();
     assert.equal(status.data_dir, expectedDir);

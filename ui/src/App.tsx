@@ -1,4 +1,5 @@
 import { MantineProvider } from "@mantine/core";
+import { Notifications } from "@mantine/notifications";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { useState } from "react";
 import { RouterProvider, createHashRouter, type RouterProviderProps } from "react-router";
@@ -17,6 +18,7 @@ export function App({ router }: { router?: RouterProviderProps["router"] }) {
   return (
     <QueryClientProvider client={client}>
       <MantineProvider theme={theme} colorSchemeManager={manager} defaultColorScheme="auto">
+        <Notifications position="bottom-right" />
         <ThemeSync />
         <RouterProvider router={appRouter} />
       </MantineProvider>

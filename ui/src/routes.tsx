@@ -1,6 +1,9 @@
 import { Navigate, type RouteObject } from "react-router";
 import { AppFrame } from "./components/AppFrame";
 import { AboutPage } from "./features/about/AboutPage";
+import { AppPage } from "./features/catalog/AppPage";
+import { CatalogPage } from "./features/catalog/CatalogPage";
+import { ComparePage } from "./features/catalog/ComparePage";
 import { SettingsPage } from "./features/settings/SettingsPage";
 
 /** Only pages that work are routed and shown in the navigation. */
@@ -9,10 +12,13 @@ export const routes: RouteObject[] = [
     path: "/",
     element: <AppFrame />,
     children: [
-      { index: true, element: <Navigate to="/settings" replace /> },
+      { index: true, element: <Navigate to="/catalog" replace /> },
+      { path: "catalog", element: <CatalogPage /> },
+      { path: "catalog/app/:id", element: <AppPage /> },
+      { path: "catalog/compare", element: <ComparePage /> },
       { path: "settings", element: <SettingsPage /> },
       { path: "about", element: <AboutPage /> },
-      { path: "*", element: <Navigate to="/settings" replace /> },
+      { path: "*", element: <Navigate to="/catalog" replace /> },
     ],
   },
 ];

@@ -276,6 +276,29 @@ impl Engine {
             .map_err(|e| Error::Validation(e.to_string()))
     }
 
+    /// Writes [`Engine::export_custom_apps`] to a file; returns how many apps it holds.
+    pub async fn export_custom_apps_to(&self, path: &Path) -> Result<u32> {
+        let json = self.export_custom_apps().await?;
+        tokio::fs::write(path, &json)
+            .await
+            .map_err(|source| Error::File {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        Ok(u32::try_from(self.store.custom_apps().await?.len()).unwrap_or(u32::MAX))
+    }
+
+    /// Reads a file written by [`Engine::export_custom_apps_to`] and imports it.
+    pub async fn import_custom_apps_from(&self, path: &Path) -> Result<u32> {
+        let json = tokio::fs::read_to_string(path)
+            .await
+            .map_err(|source| Error::File {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        self.import_custom_apps(&json).await
+    }
+
     /// Imports apps exported by [`Engine::export_custom_apps`]; returns how many were saved.
     /// Nothing is saved when any app is invalid.
     pub async fn import_custom_apps(&self, json: &str) -> Result<u32> {

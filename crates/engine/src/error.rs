@@ -32,6 +32,12 @@ pub enum Error {
     SchemaTooNew { found: i64, known: i64 },
     #[error("{0}")]
     Validation(String),
+    #[error("{}: {source}", path.display())]
+    File {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("{0} not found")]
     NotFound(String),
     #[error("keychain: {0}")]

@@ -84,12 +84,17 @@ impl SecretStore {
     /// Whether the keychain can store secrets right now: a probe secret is written and removed,
     /// which is the only check that also catches a locked keyring.
     pub async fn status(&self) -> KeychainStatus {
-        const PROBE: &str = "keychain-probe";
+        // A key of its own per probe: the app and the CLI may probe at the same moment.
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let key = format!("keychain-probe-{}-{nanos}", std::process::id());
         let probe = Secret::new("probe");
         let result = async {
-            self.set(PROBE, &probe).await?;
-            let read = self.get(PROBE).await?;
-            self.delete(PROBE).await?;
+            self.set(&key, &probe).await?;
+            let read = self.get(&key).await?;
+            self.delete(&key).await?;
             if read.as_ref() != Some(&probe) {
                 return Err(Error::Keychain(
                     "the keychain accepted a secret but returned something else".into(),

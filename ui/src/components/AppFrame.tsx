@@ -1,11 +1,12 @@
 import { ActionIcon, AppShell, Group, Image, NavLink, Text, Title, Tooltip, useComputedColorScheme } from "@mantine/core";
-import { IconInfoCircle, IconMoon, IconSettings, IconSun } from "@tabler/icons-react";
+import { IconApps, IconInfoCircle, IconMoon, IconSettings, IconSun } from "@tabler/icons-react";
 import { NavLink as RouterLink, Outlet } from "react-router";
 import { useSetTheme } from "../features/settings/api";
 
 const pages = [
-  { to: "/settings", label: "Settings", icon: IconSettings },
-  { to: "/about", label: "About", icon: IconInfoCircle },
+  { to: "/catalog", label: "Cloud App Catalog", icon: IconApps, testId: "nav-catalog" },
+  { to: "/settings", label: "Settings", icon: IconSettings, testId: "nav-settings" },
+  { to: "/about", label: "About", icon: IconInfoCircle, testId: "nav-about" },
 ];
 
 /** The navigation frame: header, left navigation, page. */
@@ -37,10 +38,10 @@ export function AppFrame() {
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="xs" aria-label="Main navigation">
-        {pages.map(({ to, label, icon: Icon }) => (
+        {pages.map(({ to, label, icon: Icon, testId }) => (
           <RouterLink key={to} to={to} style={{ textDecoration: "none", color: "inherit" }}>
             {({ isActive }) => (
-              <NavLink component="span" label={label} active={isActive} leftSection={<Icon size={18} />} data-testid={`nav-${label.toLowerCase()}`} />
+              <NavLink component="span" label={label} active={isActive} leftSection={<Icon size={18} />} data-testid={testId} />
             )}
           </RouterLink>
         ))}

@@ -13,6 +13,23 @@ export const commands = {
 	setTheme: (theme: Theme) => typedError<Settings, CommandError>(__TAURI_INVOKE("set_theme", { theme })),
 	/**  Name, version, licence and third-party attributions. */
 	getAbout: () => __TAURI_INVOKE<About>("get_about"),
+	getCatalogStats: () => typedError<CatalogStats, CommandError>(__TAURI_INVOKE("get_catalog_stats")),
+	listCatalogSources: () => typedError<SourceInfo[], CommandError>(__TAURI_INVOKE("list_catalog_sources")),
+	searchApps: (query: AppQuery) => typedError<AppPage, CommandError>(__TAURI_INVOKE("search_apps", { query })),
+	getApp: (id: string) => typedError<AppDetail, CommandError>(__TAURI_INVOKE("get_app", { id })),
+	matchHosts: (hosts: string[]) => typedError<HostMatch[], CommandError>(__TAURI_INVOKE("match_hosts", { hosts })),
+	listCategories: () => typedError<CategoryInfo[], CommandError>(__TAURI_INVOKE("list_categories")),
+	listFactors: () => __TAURI_INVOKE<FactorInfo[]>("list_factors"),
+	getScoreMetric: () => typedError<ScoreMetric, CommandError>(__TAURI_INVOKE("get_score_metric")),
+	setScoreMetric: (metric: ScoreMetric) => typedError<ScoreMetric, CommandError>(__TAURI_INVOKE("set_score_metric", { metric })),
+	setScoreOverride: (id: string, score: number | null, note: string) => typedError<AppDetail, CommandError>(__TAURI_INVOKE("set_score_override", { id, score, note })),
+	clearScoreOverride: (id: string) => typedError<AppDetail, CommandError>(__TAURI_INVOKE("clear_score_override", { id })),
+	saveCustomApp: (input: CustomAppInput) => typedError<AppDetail, CommandError>(__TAURI_INVOKE("save_custom_app", { input })),
+	deleteCustomApp: (id: string) => typedError<null, CommandError>(__TAURI_INVOKE("delete_custom_app", { id })),
+	/**  Writes the custom apps to `path` (chosen in a save dialog); returns how many. */
+	exportCustomApps: (path: string) => typedError<number, CommandError>(__TAURI_INVOKE("export_custom_apps", { path })),
+	/**  Reads custom apps from `path` (chosen in an open dialog); returns how many. */
+	importCustomApps: (path: string) => typedError<number, CommandError>(__TAURI_INVOKE("import_custom_apps", { path })),
 };
 
 /* Types */
@@ -28,6 +45,77 @@ export type About = {
 	components: Attribution[],
 };
 
+/**  The full record of an app for its page. */
+export type AppDetail = {
+	id: string,
+	name: string,
+	aliases: string[],
+	vendor: SourcedText | null,
+	domains: DomainView[],
+	categories: CategoryView[],
+	/**  The score shown: the override when there is one, else the computed score. */
+	score: number | null,
+	computed_score: number | null,
+	coverage: number | null,
+	score_override: ScoreOverride | null,
+	groups: GroupView[],
+	links: LinkView[],
+	custom: boolean,
+	/**  Whether a custom record replaces a built-in app of the same id. */
+	edits_builtin: boolean,
+};
+
+export type AppPage = {
+	/**  Rows matching the filters (before paging). */
+	total: number,
+	rows: AppRow[],
+};
+
+/**  Catalog search, filtered, sorted and paged in the engine. */
+export type AppQuery = {
+	/**  Matches name, alias, vendor or domain (case-insensitive). */
+	text?: string | null,
+	/**  Category id. */
+	category?: string | null,
+	score_min?: number | null,
+	score_max?: number | null,
+	factors?: FactorFilter[],
+	sort?: AppSort,
+	descending?: boolean,
+	offset?: number,
+	/**  0 = 100. */
+	limit?: number,
+};
+
+/**  A row of the catalog table. */
+export type AppRow = {
+	id: string,
+	name: string,
+	vendor: string | null,
+	category: string | null,
+	score: number | null,
+	/**  Share (0–1) of the weighted factors that are known. */
+	coverage: number | null,
+	/**  The app's primary domains (at most five). */
+	domains: string[],
+	/**  Added or edited by an analyst. */
+	custom: boolean,
+	/**  The score is an analyst's override. */
+	overridden: boolean,
+};
+
+export type AppSort = "name" | "score" | "category" | "coverage";
+
+/**  An app in one line: search results and host matches. */
+export type AppSummary = {
+	id: string,
+	name: string,
+	/**  Display category name. */
+	category: string | null,
+	/**  0–10, `None` = not enough data. */
+	score: number | null,
+};
+
 export type Attribution = {
 	name: string,
 	license: string,
@@ -36,9 +124,57 @@ export type Attribution = {
 	usage: string,
 };
 
+/**  `cloudwarden catalog stats`. */
+export type CatalogStats = {
+	apps: number,
+	domains: number,
+	/**  Apps per display category. */
+	categories: { [key in string]: number },
+	sources: SourceSummary[],
+};
+
+/**  A category of the taxonomy. */
+export type CategoryInfo = {
+	id: string,
+	name: string,
+	apps: number,
+};
+
+export type CategoryView = {
+	id: string,
+	name: string,
+	source: string,
+	source_value: string,
+};
+
 export type CommandError = {
 	code: ErrorCode,
 	message: string,
+};
+
+/**  A custom app as the analyst enters it. */
+export type CustomAppInput = {
+	/**  Empty for a new app (derived from the name); a built-in id to edit that app. */
+	id?: string | null,
+	name: string,
+	vendor?: string | null,
+	/**
+	 *  Host names; `*.example.com` or `example.com` match the domain and its sub-domains,
+	 *  `=host.example.com` only that host.
+	 */
+	domains: string[],
+	/**  Category ids. */
+	categories: string[],
+	factors?: CustomFactorInput[],
+};
+
+/**  A factor value with its required citation. */
+export type CustomFactorInput = {
+	factor: string,
+	/**  `yes`/`no`, a level, a date (`YYYY-MM-DD`) or a number, as the factor expects. */
+	value: string,
+	/**  URL or document the value comes from (required). */
+	citation: string,
 };
 
 export type DatabaseInfo = {
@@ -51,6 +187,15 @@ export type DatabaseInfo = {
 
 export type DatabaseKind = "sqlite";
 
+export type DomainView = {
+	pattern: string,
+	/**  `exact` or `suffix`. */
+	match_kind: string,
+	/**  `primary`, `additional`, `service` or `tenant`. */
+	role: string,
+	sources: string[],
+};
+
 /**  What a front end can act on. Add a code only when the UI does something different for it. */
 export type ErrorCode = 
 /**  The thing asked for does not exist. */
@@ -60,15 +205,126 @@ export type ErrorCode =
 /**  Anything else: a bug or an environment problem; the message says what happened. */
 "internal";
 
+/**  A factor filter: `value` is `yes`, `no`, `unknown`, `known`, or a level (`moderate`). */
+export type FactorFilter = {
+	factor: string,
+	value: string,
+};
+
+/**  A factor definition for filters and forms. */
+export type FactorInfo = {
+	id: string,
+	name: string,
+	group: string,
+	description: string,
+	/**  Values an analyst can filter or enter: `yes`/`no`, levels, `date`, `number`. */
+	values: string[],
+};
+
+/**  One factor of an app: known with its source, or unknown. */
+export type FactorView = {
+	id: string,
+	name: string,
+	description: string,
+	weight: Weight,
+	/**  Display value (`Yes`, `No`, `moderate`, a date, a number); `None` = unknown. */
+	value: string | null,
+	score: number | null,
+	detail: string[],
+	source: SourceInfo | null,
+	/**  Where in the source (a URL or a key). */
+	reference: string | null,
+	as_of: string | null,
+	/**  `curated-list`, `authoritative-list`, `vendor-asserted`, `measured`, `analyst`. */
+	method: string | null,
+};
+
+export type FactorWeight = {
+	id: string,
+	name: string,
+	group: string,
+	weight: Weight,
+	default_weight: Weight,
+	/**  Apps in the catalog with a known value. */
+	known_apps: number,
+};
+
+/**  A factor group of an app with its sub-score. */
+export type GroupView = {
+	/**  `general`, `security`, `compliance`, `legal`. */
+	group: string,
+	name: string,
+	weight: Weight,
+	score: number | null,
+	coverage: number | null,
+	factors: FactorView[],
+};
+
+export type GroupWeight = {
+	group: string,
+	name: string,
+	weight: Weight,
+	default_weight: Weight,
+};
+
+/**  One host and the app it belongs to. */
+export type HostMatch = {
+	host: string,
+	app: AppSummary | null,
+};
+
 /**  Whether secrets (OAuth tokens, API keys) can be stored, and why not when they can't. */
 export type KeychainStatus = {
 	available: boolean,
 	detail: string,
 };
 
+export type LinkView = {
+	kind: string,
+	url: string,
+	source: string,
+};
+
+/**  Settings → Score metric. */
+export type ScoreMetric = {
+	groups: GroupWeight[],
+	factors: FactorWeight[],
+	/**  Count unknown factors as 0 instead of ignoring them. */
+	unknown_as_zero: boolean,
+	/**  Below this share (0–1) of weighted factors known, an app shows "not enough data". */
+	min_coverage: number | null,
+};
+
+export type ScoreOverride = {
+	score: number | null,
+	note: string,
+	created_at_ms: number | null,
+};
+
 /**  The analyst's preferences, stored in the database. */
 export type Settings = {
 	theme: Theme,
+};
+
+/**  A data source with the attribution its licence requires. */
+export type SourceInfo = {
+	id: string,
+	name: string,
+	license: string,
+	url: string,
+	as_of: string,
+	attribution: string,
+};
+
+export type SourceSummary = {
+	id: string,
+	license: string,
+	as_of: string,
+};
+
+export type SourcedText = {
+	value: string,
+	source: string,
 };
 
 /**  What `cloudwarden status` and the Settings page show. */
@@ -83,6 +339,9 @@ export type Status = {
 export type Theme = 
 /**  Follow the operating system. */
 "auto" | "light" | "dark";
+
+/**  Importance: Ignored/Low/Medium/High/Very high = 0/1/2/4/8. */
+export type Weight = "ignored" | "low" | "medium" | "high" | "very_high";
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

@@ -1,6 +1,7 @@
 import "@testing-library/jest-dom/vitest";
 import { cleanup } from "@testing-library/react";
 import { clearMocks } from "@tauri-apps/api/mocks";
+import { notifications } from "@mantine/notifications";
 import { afterEach } from "vitest";
 
 // Mantine needs these browser APIs, which jsdom lacks.
@@ -23,8 +24,10 @@ class ResizeObserverStub {
   disconnect() {}
 }
 window.ResizeObserver = ResizeObserverStub;
+Element.prototype.scrollIntoView = () => undefined;
 
 afterEach(() => {
   cleanup();
   clearMocks();
+  notifications.clean();
 });

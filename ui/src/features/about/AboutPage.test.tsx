@@ -40,6 +40,7 @@ describe("About page", () => {
     const nav = screen.getByRole("navigation", { name: "Main navigation" });
     expect(nav).toHaveTextContent("Settings");
     expect(nav).toHaveTextContent("About");
-    expect(nav.querySelectorAll("[data-testid^=nav-]")).toHaveLength(2);
+    expect(nav).toHaveTextContent("Cloud App Catalog");
+    expect(nav.querySelectorAll("[data-testid^=nav-]")).toHaveLength(3);
   });
 });

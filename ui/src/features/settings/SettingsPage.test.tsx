@@ -1,10 +1,11 @@
 // Tauri rejects a failed command with the plain {code, message} object, so the fakes throw that.
 /* eslint-disable @typescript-eslint/only-throw-error */
 import { mockIPC } from "@tauri-apps/api/mocks";
-import { screen, waitFor } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import type { Settings, Status, Theme } from "../../ipc";
+import { metric } from "../../test/fixtures";
 import { renderApp } from "../../test/render";
 
 const status: Status = {
@@ -24,6 +25,10 @@ function backend(initial: Theme = "auto") {
         return status;
       case "get_settings":
         return settings;
+      case "get_score_metric":
+        return metric;
+      case "set_score_metric":
+        return (args as { metric: typeof metric }).metric;
       case "set_theme":
         settings = { theme: (args as { theme: Theme }).theme };
         return settings;
@@ -35,6 +40,26 @@ function backend(initial: Theme = "auto") {
 }
 
 describe("Settings page", () => {
+  it("edits and saves the score metric", async () => {
+    const calls = backend();
+    renderApp("/settings");
+    const select = await screen.findByTestId("weight-factor-mfa_support");
+    await userEvent.click(select);
+    const listbox = await waitFor(() => {
+      const el = document.getElementById(select.getAttribute("aria-controls") ?? "");
+      expect(el).not.toBeNull();
+      return el as HTMLElement;
+    });
+    await userEvent.click(within(listbox).getByRole("option", { name: "Low (1)", hidden: true }));
+    await userEvent.click(screen.getByTestId("score-metric-save"));
+    await waitFor(() => {
+      const saved = calls.find((c) => c.cmd === "set_score_metric");
+      expect(saved).toBeDefined();
+      const sent = (saved?.args as { metric: typeof metric }).metric;
+      expect(sent.factors.find((f) => f.id === "mfa_support")?.weight).toBe("low");
+    });
+  });
+
   it("shows what the engine reports", async () => {
     backend();
     renderApp("/settings");
@@ -62,6 +87,7 @@ describe("Settings page", () => {
   it("shows the engine's error with a retry", async () => {
     mockIPC((cmd) => {
       if (cmd === "get_status") throw { code: "internal", message: "database error: disk I/O error" };
+      if (cmd === "get_score_metric") return metric;
       return { theme: "auto" };
     });
     renderApp("/settings");

@@ -18,6 +18,7 @@ import { IconCheck, IconCopy, IconRefresh } from "@tabler/icons-react";
 import type { ReactNode } from "react";
 import { QueryError } from "../../components/QueryError";
 import { useSetTheme, useSettings, useStatus, type Theme } from "./api";
+import { ScoreMetricCard } from "./ScoreMetricCard";
 
 function Row({ label, value, testId, copy }: { label: string; value: ReactNode; testId: string; copy?: string }) {
   return (
@@ -160,6 +161,7 @@ export function SettingsPage() {
       <Title order={2}>Settings</Title>
       <StorageCard />
       <AppearanceCard />
+      <ScoreMetricCard />
     </Stack>
   );
 }

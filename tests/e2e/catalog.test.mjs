@@ -1,0 +1,110 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { By, byTestId, launch, screenshot, textOf, until } from "./driver.mjs";
+
+/** Picks `option` in the Mantine Select whose input has `data-testid=testId`. */
+async function pick(driver, testId, option) {
+  const input = await byTestId(driver, testId);
+  await input.click();
+  const listboxId = await input.getAttribute("aria-controls");
+  const listbox = await driver.wait(until.elementLocated(By.id(listboxId)), 5000);
+  const choice = await listbox.findElement(By.xpath(`.//*[@role='option'][normalize-space()='${option}']`));
+  await driver.wait(until.elementIsVisible(choice), 5000);
+  await choice.click();
+}
+
+/** The "N apps" count above the table (read directly: no nested waits inside a wait). */
+async function total(driver) {
+  const text = await driver.executeScript("return document.querySelector('[data-testid=catalog-total]')?.textContent ?? ''");
+  return /^\d+/.test(text.replace(/[,.\s]/g, "")) ? Number(text.replace(/\D/g, "")) : NaN;
+}
+
+/** App ids of the rows on screen, read in one go (rows re-render while the table loads). */
+async function rowIds(driver) {
+  return driver.executeScript(
+    "return [...document.querySelectorAll('[data-testid=catalog-row]')].map((r) => r.dataset.appId)",
+  );
+}
+
+async function clearSearch(driver) {
+  const clear = await driver.findElements(By.css("[data-testid=catalog-search-clear]"));
+  if (clear.length > 0) await clear[0].click();
+  await driver.wait(async () => (await (await byTestId(driver, "catalog-search")).getAttribute("value")) === "", 5000);
+}
+
+describe("Cloud App Catalog in the real app", () => {
+  let driver;
+
+  before(async () => {
+    driver = await launch();
+  });
+
+  after(async () => {
+    await driver?.quit();
+  });
+
+  it("lists the built catalog", async () => {
+    await (await byTestId(driver, "nav-catalog")).click();
+    const stats = await textOf(driver, "catalog-stats");
+    const apps = Number(stats.match(/^([\d,. ]+) apps/)[1].replace(/\D/g, ""));
+    assert.ok(apps >= 5000, stats);
+    await driver.wait(async () => (await rowIds(driver)).length > 5, 15000, "no rows");
+    await screenshot(driver, "10-catalog");
+  });
+
+  it("searches by name and by tenant host", async () => {
+    const search = await byTestId(driver, "catalog-search");
+    await search.sendKeys("dropbox");
+    await driver.wait(async () => (await rowIds(driver)).includes("dropbox") && (await rowIds(driver)).length < 10, 10000, "dropbox not found");
+    await clearSearch(driver);
+    await search.sendKeys("slack-edge.com");
+    await driver.wait(async () => (await rowIds(driver)).includes("slack"), 10000, "slack not found by domain");
+    await clearSearch(driver);
+  });
+
+  it("filters by a risk factor", async () => {
+    await driver.wait(async () => (await total(driver)) > 5000, 10000, "the whole catalog is not listed");
+    const all = await total(driver);
+    await pick(driver, "catalog-factor-select", "Multi-factor authentication");
+    await pick(driver, "catalog-factor-value", "No");
+    await (await byTestId(driver, "catalog-factor-add")).click();
+    const chip = await textOf(driver, "catalog-factor-chip");
+    assert.match(chip, /Multi-factor authentication: No/);
+    await driver.wait(async () => (await total(driver)) < all, 10000, "the filter did not narrow the list");
+    const filtered = await total(driver);
+    assert.ok(filtered > 100 && filtered < 2000, `MFA: No gives ${filtered} apps`);
+    await screenshot(driver, "11-catalog-filter-mfa-no");
+    await (await driver.findElement(By.css("[aria-label='Remove Multi-factor authentication filter']"))).click();
+  });
+
+  it("compares two apps side by side", async () => {
+    const search = await byTestId(driver, "catalog-search");
+    await search.sendKeys("drop");
+    await driver.wait(async () => (await rowIds(driver)).includes("dropbox"), 10000);
+    const select = async (id) => {
+      const row = await driver.findElement(By.css(`[data-testid=catalog-row][data-app-id='${id}']`));
+      await row.findElement(By.css("[data-testid=catalog-row-select]")).click();
+    };
+    await select("dropbox");
+    await clearSearch(driver);
+    await search.sendKeys("box.com");
+    await driver.wait(async () => (await rowIds(driver)).includes("box"), 10000);
+    await select("box");
+    await (await byTestId(driver, "catalog-compare")).click();
+    await byTestId(driver, "compare-table");
+    const names = await Promise.all((await driver.findElements(By.css("[data-testid=compare-app]"))).map((e) => e.getAttribute("textContent")));
+    assert.deepEqual(names, ["Dropbox", "Box"]);
+    await screenshot(driver, "12-catalog-compare");
+  });
+
+  it("opens an app page with the source of each factor", async () => {
+    await (await driver.findElement(By.xpath("//a[normalize-space()='Dropbox']"))).click();
+    assert.equal(await textOf(driver, "app-name"), "Dropbox");
+    const mfa = await textOf(driver, "factor-mfa_support");
+    assert.match(mfa, /2FA Directory/);
+    assert.match(mfa, /MIT · as of \d{4}-\d{2}-\d{2} · curated-list/);
+    const hsts = await textOf(driver, "factor-hsts_preloaded");
+    assert.match(hsts, /Chromium HSTS preload list/);
+    await screenshot(driver, "13-app-page");
+  });
+});

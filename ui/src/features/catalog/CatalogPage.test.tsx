@@ -1,0 +1,146 @@
+import { mockIPC } from "@tauri-apps/api/mocks";
+import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it } from "vitest";
+import type { AppDetail, AppQuery, AppRow } from "../../ipc";
+import { renderApp } from "../../test/render";
+
+const rows: AppRow[] = [
+  { id: "dropbox", name: "Dropbox", vendor: "Dropbox, Inc.", category: "Cloud storage", score: 8.9, coverage: 0.92, domains: ["dropbox.com"], custom: false, overridden: false },
+  { id: "box", name: "Box", vendor: null, category: "Cloud storage", score: null, coverage: 0.04, domains: ["box.com"], custom: true, overridden: false },
+];
+
+const detail: AppDetail = {
+  id: "dropbox",
+  name: "Dropbox",
+  aliases: [],
+  vendor: { value: "Dropbox, Inc.", source: "cloudwarden-curated" },
+  domains: [{ pattern: "dropbox.com", match_kind: "suffix", role: "primary", sources: ["2fa-directory"] }],
+  categories: [{ id: "cloud-storage", name: "Cloud storage", source: "2fa-directory", source_value: "backup" }],
+  score: 8.9,
+  computed_score: 8.9,
+  coverage: 0.92,
+  score_override: null,
+  groups: [
+    {
+      group: "security",
+      name: "Security",
+      weight: "very_high",
+      score: 9.8,
+      coverage: 1,
+      factors: [
+        {
+          id: "mfa_support",
+          name: "Multi-factor authentication",
+          description: "Users can protect their sign-in with a second factor.",
+          weight: "very_high",
+          value: "Yes",
+          score: 10,
+          detail: ["totp"],
+          source: { id: "2fa-directory", name: "2FA Directory (2fa.directory)", license: "MIT", url: "https://github.com/2factorauth/twofactorauth", as_of: "2026-08-04", attribution: "" },
+          reference: "https://help.dropbox.com/2fa",
+          as_of: "2026-08-04",
+          method: "curated-list",
+        },
+        {
+          id: "sso_available",
+          name: "Single sign-on (SAML/OIDC)",
+          description: "",
+          weight: "high",
+          value: null,
+          score: null,
+          detail: [],
+          source: null,
+          reference: null,
+          as_of: null,
+          method: null,
+        },
+      ],
+    },
+  ],
+  links: [],
+  custom: false,
+  edits_builtin: false,
+};
+
+function backend() {
+  const queries: AppQuery[] = [];
+  mockIPC((cmd, args) => {
+    switch (cmd) {
+      case "search_apps": {
+        const q = (args as { query: AppQuery }).query;
+        queries.push(q);
+        const hits = q.factors?.length ? rows.slice(0, 1) : rows;
+        return { total: hits.length, rows: hits };
+      }
+      case "get_catalog_stats":
+        return { apps: 5425, domains: 23008, categories: {}, sources: [{ id: "2fa-directory", license: "MIT", as_of: "2026-08-04" }] };
+      case "list_categories":
+        return [{ id: "cloud-storage", name: "Cloud storage", apps: 60 }];
+      case "list_factors":
+        return [{ id: "mfa_support", name: "Multi-factor authentication", group: "security", description: "", values: ["yes", "no"] }];
+      case "get_app":
+        return { ...detail, id: (args as { id: string }).id, name: (args as { id: string }).id === "box" ? "Box" : "Dropbox" };
+      case "get_settings":
+        return { theme: "light" };
+      default:
+        return null;
+    }
+  });
+  return queries;
+}
+
+async function pick(testId: string, option: string) {
+  const input = await screen.findByTestId(testId);
+  await userEvent.click(input);
+  const listbox = await waitFor(() => {
+    const el = document.getElementById(input.getAttribute("aria-controls") ?? "");
+    expect(el).not.toBeNull();
+    return el as HTMLElement;
+  });
+  await userEvent.click(within(listbox).getByRole("option", { name: option, hidden: true }));
+}
+
+describe("Cloud App Catalog page", () => {
+  it("lists the apps the engine returns, with stats", async () => {
+    backend();
+    renderApp("/catalog");
+    await waitFor(() => {
+      expect(screen.getByTestId("catalog-stats")).toHaveTextContent("5,425 apps");
+    });
+    await waitFor(() => {
+      expect(screen.getByTestId("catalog-total")).toHaveTextContent("2 apps");
+    });
+  });
+
+  it("sends a factor filter to the engine", async () => {
+    const queries = backend();
+    renderApp("/catalog");
+    await screen.findByTestId("catalog-total");
+    await pick("catalog-factor-select", "Multi-factor authentication");
+    await pick("catalog-factor-value", "No");
+    await userEvent.click(screen.getByTestId("catalog-factor-add"));
+    expect(await screen.findByTestId("catalog-factor-chip")).toHaveTextContent("Multi-factor authentication: No");
+    await waitFor(() => {
+      expect(queries.at(-1)?.factors).toEqual([{ factor: "mfa_support", value: "no" }]);
+    });
+  });
+
+  it("shows an app with the source of every known factor and unknowns as unknown", async () => {
+    backend();
+    renderApp("/catalog/app/dropbox");
+    expect(await screen.findByTestId("app-name")).toHaveTextContent("Dropbox");
+    const mfa = screen.getByTestId("factor-mfa_support");
+    expect(mfa).toHaveTextContent("2FA Directory (2fa.directory)");
+    expect(mfa).toHaveTextContent("MIT · as of 2026-08-04 · curated-list");
+    expect(screen.getByTestId("factor-sso_available")).toHaveTextContent("unknown");
+  });
+
+  it("compares apps side by side", async () => {
+    backend();
+    renderApp("/catalog/compare?ids=dropbox,box");
+    const apps = await screen.findAllByTestId("compare-app");
+    expect(apps.map((a) => a.textContent)).toEqual(["Dropbox", "Box"]);
+    expect(screen.getByTestId("compare-table")).toHaveTextContent("Multi-factor authentication");
+  });
+});

@@ -20,6 +20,8 @@ pub use model::{App, Source};
 
 /// The built catalog shipped with this build (`make catalog` regenerates it).
 const BUILTIN_JSON: &str = include_str!("../data/catalog.json");
+/// Share-alike overlay (Probo, CC BY-SA 4.0): applied only when the analyst opts in.
+pub const OVERLAY_PROBO_JSON: &str = include_str!("../data/overlay-probo.json");
 /// The Public Suffix List the catalog was built with (MPL-2.0, shipped unmodified).
 pub const PUBLIC_SUFFIX_LIST: &str = include_str!("../data/public_suffix_list.dat");
 /// The attributions the catalog's data licences require.
@@ -113,6 +115,11 @@ impl Catalog {
             categories,
             factors,
         }
+    }
+
+    /// The share-alike overlay compiled into this build.
+    pub fn probo_overlay() -> Result<build::probo::Overlay, String> {
+        serde_json::from_str(OVERLAY_PROBO_JSON).map_err(|e| format!("overlay: {e}"))
     }
 
     /// A matcher over these apps (indices into `self.apps`).

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::factors::{self, Group, Weight, FACTORS};
+use crate::factors::{self, Group, Scoring, Weight, FACTORS};
 use crate::model::App;
 
 /// What an unknown factor counts as.
@@ -108,7 +108,10 @@ pub fn score(app: &App, settings: &ScoreSettings, today: &str) -> Score {
         let (mut num, mut den) = (0.0, 0.0);
         let (mut g_known_w, mut g_all_w) = (0.0, 0.0);
         let (mut known, mut total) = (0u32, 0u32);
-        for def in FACTORS.iter().filter(|f| f.group == group) {
+        for def in FACTORS
+            .iter()
+            .filter(|f| f.group == group && f.scoring != Scoring::Info)
+        {
             let w = settings.factor_weight(def.id).factor();
             if w == 0.0 {
                 continue;

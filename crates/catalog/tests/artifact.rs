@@ -92,6 +92,28 @@ fn every_value_cites_a_known_source() {
             assert!(sources.contains(cat.source.as_str()));
         }
     }
-    // The share-alike Probo data is not in the default artifact.
+    // The share-alike Probo data is not in the default artifact…
     assert!(!sources.contains("probo-common-third-parties"));
+    assert!(c.apps.iter().all(|a| a
+        .factors
+        .values()
+        .all(|f| f.source != "probo-common-third-parties")));
+    // …but in its own overlay, under its own licence, keyed by existing apps.
+    let overlay = Catalog::probo_overlay().unwrap();
+    assert_eq!(overlay.source.license, "CC-BY-SA-4.0");
+    assert!(
+        overlay.factors.len() > 300,
+        "{} apps in the overlay",
+        overlay.factors.len()
+    );
+    for (id, fs) in &overlay.factors {
+        assert!(c.get(id).is_some(), "overlay names unknown app {id}");
+        for (f, v) in fs {
+            assert!(
+                factors::def(f).is_some()
+                    && v.source == "probo-common-third-parties"
+                    && v.reference.is_some()
+            );
+        }
+    }
 }

@@ -87,8 +87,9 @@ fn default_weights_ignore_unknowns() {
     // Total = (Security 8 · 8.153846 + Compliance 4 · 9) / (8 + 4) = 8.435897
     assert!(close(s.value.unwrap(), (8.0 * 106.0 / 13.0 + 36.0) / 12.0));
     assert!(close(s.value.unwrap(), 8.435897), "{:?}", s.value);
-    // Coverage = known weighted factors / all: (8+1+4)·8 + 2·4 = 112 of 25·8 + 1·2 + 2·4 = 210.
-    assert!(close(s.coverage, 112.0 / 210.0));
+    // Coverage = known weighted factors / all, each times its group weight:
+    // known (8+1+4)·8 + 2·4 = 112; all: Security 25·8 + General 1·2 + Compliance 17·4 + Legal 8·4 = 302.
+    assert!(close(s.coverage, 112.0 / 302.0));
 }
 
 #[test]
@@ -99,9 +100,16 @@ fn unknowns_counted_as_zero() {
     };
     let s = score(&rich(), &settings, TODAY);
     // Security = 106 / 25 = 4.24 (all ten security factors weigh in, unknown ones at 0);
-    // General = 0 / 1 = 0 (sso_paid_tier_only unknown); Compliance = 9.
-    // Total = (2·0 + 8·4.24 + 4·9) / (2 + 8 + 4) = 69.92 / 14 = 4.994286
-    assert!(close(s.value.unwrap(), 69.92 / 14.0), "{:?}", s.value);
+    // General = 0 / 1 = 0 (sso_paid_tier_only unknown; headquarters is never scored);
+    // Compliance = 2·9 / 17 = 1.058824 (FedRAMP known, seven certifications unknown);
+    // Legal = 0 / 8 = 0.
+    // Total = (2·0 + 8·4.24 + 4·18/17 + 4·0) / (2 + 8 + 4 + 4) = 2.119739
+    assert!(
+        close(s.value.unwrap(), (8.0 * 4.24 + 4.0 * 18.0 / 17.0) / 18.0),
+        "{:?}",
+        s.value
+    );
+    assert!(close(s.value.unwrap(), 2.119739), "{:?}", s.value);
 }
 
 #[test]
@@ -129,15 +137,15 @@ fn changed_weights_change_the_score() {
 
 #[test]
 fn too_little_data_gives_no_score() {
-    // HSTS alone: coverage 1·8 / 210 = 3.8 % < 10 %.
+    // HSTS alone: coverage 1·8 / 302 = 2.6 % < 10 %.
     let s = score(
         &app(&[("hsts_preloaded", Value::Bool(true))]),
         &ScoreSettings::default(),
         TODAY,
     );
     assert_eq!(s.value, None);
-    assert!(close(s.coverage, 8.0 / 210.0));
-    // No MFA: coverage 64/210 = 30 %, score 0.
+    assert!(close(s.coverage, 8.0 / 302.0));
+    // No MFA: coverage 64/302 = 21 %, score 0.
     let s = score(
         &app(&[("mfa_support", Value::Bool(false))]),
         &ScoreSettings::default(),

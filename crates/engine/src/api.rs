@@ -26,6 +26,7 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 const THEME_KEY: &str = "ui.theme";
 const SCORE_KEY: &str = "catalog.score_metric";
+const OVERLAY_KEY: &str = "catalog.share_alike_overlay";
 
 /// Where the data directory comes from, in order of precedence: an explicit path
 /// (`--data-dir`), `CLOUDWARDEN_DATA_DIR`, then the platform data directory
@@ -135,8 +136,9 @@ impl Engine {
         let custom = self.store.custom_apps().await?;
         let overrides = self.store.score_overrides().await?;
         let settings: ScoreSettings = self.store.setting(SCORE_KEY).await?.unwrap_or_default();
+        let overlay: bool = self.store.setting(OVERLAY_KEY).await?.unwrap_or(false);
         let built = tokio::task::spawn_blocking(move || {
-            Effective::build(&custom, overrides, settings, &today())
+            Effective::build(&custom, overrides, settings, overlay, &today())
         })
         .await
         .map_err(|e| Error::Task(e.to_string()))??;
@@ -189,8 +191,10 @@ impl Engine {
 
     pub async fn set_score_metric(&self, metric: &ScoreMetric) -> Result<ScoreMetric> {
         let settings = catalog::settings_from_metric(metric)?;
+        let now = now_ms();
+        self.store.set_setting(SCORE_KEY, &settings, now).await?;
         self.store
-            .set_setting(SCORE_KEY, &settings, now_ms())
+            .set_setting(OVERLAY_KEY, &metric.share_alike_overlay, now)
             .await?;
         Ok(self.reload_catalog().await?.metric())
     }

@@ -22,6 +22,7 @@ pub const ANALYST_SOURCE: &str = "analyst";
 /// metric change.
 #[derive(Debug)]
 pub struct Effective {
+    share_alike_overlay: bool,
     apps: Vec<App>,
     by_id: HashMap<String, usize>,
     custom: HashSet<String>,
@@ -38,10 +39,23 @@ impl Effective {
         custom_rows: &[CustomAppRow],
         override_rows: Vec<OverrideRow>,
         settings: ScoreSettings,
+        share_alike_overlay: bool,
         today: &str,
     ) -> Result<Effective> {
         let builtin = Catalog::builtin().map_err(Error::Validation)?;
         let mut apps = builtin.apps.clone();
+        let mut sources = builtin.sources.clone();
+        if share_alike_overlay {
+            let overlay = Catalog::probo_overlay().map_err(Error::Validation)?;
+            for app in &mut apps {
+                for (id, value) in overlay.factors.get(&app.id).into_iter().flatten() {
+                    app.factors
+                        .entry(id.clone())
+                        .or_insert_with(|| value.clone());
+                }
+            }
+            sources.push(overlay.source);
+        }
         let mut by_id: HashMap<String, usize> = apps
             .iter()
             .enumerate()
@@ -72,7 +86,6 @@ impl Effective {
             .iter()
             .map(|a| score::score(a, &settings, today))
             .collect();
-        let mut sources = builtin.sources.clone();
         sources.push(Source {
             id: ANALYST_SOURCE.into(),
             name: "Analyst".into(),
@@ -83,6 +96,7 @@ impl Effective {
             attribution: "Entered by an analyst of this installation, with a citation".into(),
         });
         Ok(Effective {
+            share_alike_overlay,
             apps,
             by_id,
             custom,
@@ -436,6 +450,7 @@ impl Effective {
                 .collect(),
             unknown_as_zero: self.settings.unknown == UnknownPolicy::CountAsZero,
             min_coverage: self.settings.min_coverage,
+            share_alike_overlay: self.share_alike_overlay,
         }
     }
 
@@ -520,6 +535,7 @@ fn accepted_values(def: &FactorDef) -> Vec<String> {
         }
         Scoring::Levels(table, _) => table.iter().map(|(k, _)| (*k).to_owned()).collect(),
         Scoring::Recency(_) => vec!["date".into()],
+        Scoring::Info => vec!["text".into()],
     }
 }
 
@@ -690,6 +706,8 @@ fn parse_factor_value(def: &FactorDef, v: &str) -> Result<Value> {
             .find(|(k, _)| k.eq_ignore_ascii_case(v))
             .map(|(k, _)| Value::Text((*k).into()))
             .ok_or_else(bad),
+        Scoring::Info if !v.is_empty() => Ok(Value::Text(v.to_owned())),
+        Scoring::Info => Err(bad()),
         Scoring::Recency(_) => {
             let ok = v.len() == 10
                 && v.as_bytes()[4] == b'-'

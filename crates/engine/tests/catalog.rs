@@ -229,3 +229,47 @@ async fn score_metric_and_overrides_change_the_score() {
     let d = engine.clear_score_override("dropbox").await.unwrap();
     assert_eq!(d.score, d.computed_score);
 }
+
+#[tokio::test]
+async fn the_share_alike_overlay_applies_only_when_turned_on() {
+    let (_d, engine) = fresh_engine().await;
+    let soc2 = |d: &cloudwarden_engine::domain::catalog::AppDetail| {
+        d.groups
+            .iter()
+            .flat_map(|g| &g.factors)
+            .find(|f| f.id == "soc2")
+            .unwrap()
+            .clone()
+    };
+    let before = engine.app_detail("1password").await.unwrap();
+    assert_eq!(soc2(&before).value, None, "off by default");
+    assert!(!engine
+        .catalog_stats()
+        .await
+        .unwrap()
+        .sources
+        .iter()
+        .any(|s| s.id == "probo-common-third-parties"));
+
+    let mut metric = engine.score_metric().await.unwrap();
+    assert!(!metric.share_alike_overlay);
+    metric.share_alike_overlay = true;
+    engine.set_score_metric(&metric).await.unwrap();
+    let after = engine.app_detail("1password").await.unwrap();
+    let f = soc2(&after);
+    assert_eq!(f.value.as_deref(), Some("Yes"));
+    let source = f.source.unwrap();
+    assert_eq!(
+        (source.id.as_str(), source.license.as_str()),
+        ("probo-common-third-parties", "CC-BY-SA-4.0")
+    );
+    assert_eq!(f.method.as_deref(), Some("vendor-asserted"));
+    assert!(after.coverage > before.coverage);
+    assert!(engine
+        .catalog_stats()
+        .await
+        .unwrap()
+        .sources
+        .iter()
+        .any(|s| s.id == "probo-common-third-parties"));
+}

@@ -293,6 +293,11 @@ export type ScoreMetric = {
 	unknown_as_zero: boolean,
 	/**  Below this share (0–1) of weighted factors known, an app shows "not enough data". */
 	min_coverage: number | null,
+	/**
+	 *  Apply the share-alike Probo overlay (CC BY-SA 4.0): vendor-asserted certifications,
+	 *  legal documents and headquarters for ~500 common SaaS vendors.
+	 */
+	share_alike_overlay: boolean,
 };
 
 export type ScoreOverride = {

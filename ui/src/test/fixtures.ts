@@ -3,6 +3,7 @@ import type { ScoreMetric } from "../ipc";
 export const metric: ScoreMetric = {
   unknown_as_zero: false,
   min_coverage: 0.1,
+  share_alike_overlay: false,
   groups: [
     { group: "general", name: "General", weight: "medium", default_weight: "medium" },
     { group: "security", name: "Security", weight: "very_high", default_weight: "very_high" },

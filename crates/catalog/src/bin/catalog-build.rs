@@ -27,6 +27,7 @@ fn main() -> ExitCode {
     };
     let files = [
         ("catalog.json", &output.catalog_json),
+        ("overlay-probo.json", &output.overlay_json),
         ("NOTICE", &output.notice),
         ("public_suffix_list.dat", &output.psl),
     ];

@@ -6,6 +6,7 @@
 
 mod category_map;
 mod evidence;
+pub mod probo;
 mod seeds;
 pub mod sources;
 mod v2fly;
@@ -23,6 +24,8 @@ use crate::model::{
 #[derive(Debug)]
 pub struct Output {
     pub catalog_json: String,
+    /// The share-alike overlay (Probo, CC BY-SA 4.0), applied only when the analyst opts in.
+    pub overlay_json: String,
     pub notice: String,
     pub psl: String,
     pub apps: usize,
@@ -177,10 +180,12 @@ pub fn build(sources_dir: &Path) -> Result<Output> {
     evidence::bug_bounty(&mut b)?;
     evidence::apple_password_rules(&mut b)?;
 
+    let overlay = probo::overlay(&b)?;
     let apps = b.finish();
     let sources = sources::all();
     Ok(Output {
         catalog_json: render(&sources, &apps),
+        overlay_json: render_overlay(&overlay),
         notice: notice(&sources),
         psl: psl_text,
         apps: apps.len(),
@@ -464,14 +469,32 @@ fn render(sources: &[Source], apps: &[App]) -> String {
     s
 }
 
+fn render_overlay(overlay: &probo::Overlay) -> String {
+    let mut s = String::from("{\"source\":");
+    s.push_str(&serde_json::to_string(&overlay.source).unwrap_or_default());
+    s.push_str(",\n\"factors\":{\n");
+    let n = overlay.factors.len();
+    for (k, (id, f)) in overlay.factors.iter().enumerate() {
+        s.push_str(&serde_json::to_string(id).unwrap_or_default());
+        s.push(':');
+        s.push_str(&serde_json::to_string(f).unwrap_or_default());
+        s.push_str(if k + 1 < n { ",\n" } else { "\n" });
+    }
+    s.push_str("}}\n");
+    s
+}
+
 fn notice(sources: &[Source]) -> String {
     let mut s = String::from(
         "Cloudwarden app catalog — third-party data notices\n\
          ==================================================\n\n\
          The catalog in this folder (catalog.json) is built by `make catalog` from the open\n\
-         data sets below. Each value in it names its source. Licences and attributions:\n\n",
+         data sets below. Each value in it names its source. The share-alike Probo data is not\n\
+         in catalog.json: it is the separate overlay-probo.json, licensed CC BY-SA 4.0, which\n\
+         the app applies only when the analyst turns it on. Licences and attributions:\n\n",
     );
-    for src in sources {
+    let overlay = probo::source();
+    for src in sources.iter().chain(std::iter::once(&overlay)) {
         s.push_str(&format!(
             "* {} — {}\n  {}\n  {} (as of {}{})\n\n",
             src.name,

@@ -88,6 +88,40 @@ pub(super) fn curated(b: &mut Builder) -> Result<()> {
     Ok(())
 }
 
+/// Seeds an entry of the 2factorauth directories (2fa.directory and the passkeys directory
+/// share one format): primary domain from `domain_key`, `additional-domains`, categories.
+fn seed_directory_entry(
+    b: &mut Builder,
+    name: &str,
+    e: &Json,
+    domain_key: &str,
+    src: &str,
+) -> Option<(usize, String)> {
+    let host = str_of(e, domain_key).and_then(|d| b.host(d))?;
+    let i = b.seed(name, &host, src)?;
+    for extra in e["additional-domains"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Json::as_str)
+    {
+        if let Some(h) = b.host(extra) {
+            b.alias_key(i, &h, src, DomainRole::Additional);
+        }
+    }
+    let cats: Vec<&str> = match &e["categories"] {
+        Json::String(s) => vec![s.as_str()],
+        Json::Array(a) => a.iter().filter_map(Json::as_str).collect(),
+        _ => vec![],
+    };
+    for slug in cats {
+        if let Some(cat) = category_map::twofa(slug) {
+            b.add_category(i, cat, src, slug);
+        }
+    }
+    Some((i, host))
+}
+
 /// 2fa.directory: name, primary and additional domains, categories and MFA support. An entry
 /// with only a `contact` block is listed by the directory as *not* supporting 2FA.
 pub(super) fn twofa(b: &mut Builder) -> Result<()> {
@@ -97,32 +131,9 @@ pub(super) fn twofa(b: &mut Builder) -> Result<()> {
         return Ok(());
     };
     for (name, e) in entries {
-        let Some(host) = str_of(e, "domain").and_then(|d| b.host(d)) else {
+        let Some((i, host)) = seed_directory_entry(b, name, e, "domain", src) else {
             continue;
         };
-        let Some(i) = b.seed(name, &host, src) else {
-            continue;
-        };
-        for extra in e["additional-domains"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(Json::as_str)
-        {
-            if let Some(h) = b.host(extra) {
-                b.alias_key(i, &h, src, DomainRole::Additional);
-            }
-        }
-        for slug in e["categories"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(Json::as_str)
-        {
-            if let Some(cat) = category_map::twofa(slug) {
-                b.add_category(i, cat, src, slug);
-            }
-        }
         let reference = Some(format!("2fa.directory entry \"{name}\" ({host})"));
         let methods: Vec<String> = e["tfa"]
             .as_array()
@@ -355,32 +366,9 @@ pub(super) fn passkeys(b: &mut Builder) -> Result<()> {
         return Ok(());
     };
     for (name, e) in entries {
-        let Some(host) = str_of(e, "_domain_from_filename").and_then(|d| b.host(d)) else {
+        let Some((i, _)) = seed_directory_entry(b, name, e, "_domain_from_filename", src) else {
             continue;
         };
-        let Some(i) = b.seed(name, &host, src) else {
-            continue;
-        };
-        for extra in e["additional-domains"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(Json::as_str)
-        {
-            if let Some(h) = b.host(extra) {
-                b.alias_key(i, &h, src, DomainRole::Additional);
-            }
-        }
-        let cats: Vec<&str> = match &e["categories"] {
-            Json::String(s) => vec![s.as_str()],
-            Json::Array(a) => a.iter().filter_map(Json::as_str).collect(),
-            _ => vec![],
-        };
-        for slug in cats {
-            if let Some(cat) = category_map::twofa(slug) {
-                b.add_category(i, cat, src, slug);
-            }
-        }
         let fact = |detail: &str| FactorValue {
             value: Value::Bool(true),
             detail: vec![detail.into()],

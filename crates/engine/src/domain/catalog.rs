@@ -229,6 +229,9 @@ pub struct ScoreMetric {
     pub unknown_as_zero: bool,
     /// Below this share (0–1) of weighted factors known, an app shows "not enough data".
     pub min_coverage: f64,
+    /// Apply the share-alike Probo overlay (CC BY-SA 4.0): vendor-asserted certifications,
+    /// legal documents and headquarters for ~500 common SaaS vendors.
+    pub share_alike_overlay: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]

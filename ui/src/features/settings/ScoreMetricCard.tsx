@@ -53,6 +53,13 @@ function MetricEditor({ initial }: { initial: ScoreMetric }) {
   const [draft, setDraft] = useState<ScoreMetric>(initial);
   return (
         <Stack gap="md">
+          <Switch
+            label="Use Probo's vendor data (certifications, legal documents, headquarters)"
+            description="Share-alike data (CC BY-SA 4.0) from Probo Inc., kept out of the default catalog; turn it on to add vendor-asserted SOC 2, ISO 27001, HIPAA, PCI DSS, privacy-policy and DPA facts for about 500 SaaS vendors."
+            checked={draft.share_alike_overlay}
+            onChange={(e) => { setDraft({ ...draft, share_alike_overlay: e.currentTarget.checked }); }}
+            data-testid="score-metric-overlay"
+          />
           <Group gap="xl">
             <Switch
               label="Count unknown factors as 0"
@@ -120,6 +127,7 @@ function MetricEditor({ initial }: { initial: ScoreMetric }) {
                   ...draft,
                   unknown_as_zero: false,
                   min_coverage: 0.1,
+                  share_alike_overlay: false,
                   groups: draft.groups.map((g) => ({ ...g, weight: g.default_weight })),
                   factors: draft.factors.map((f) => ({ ...f, weight: f.default_weight })),
                 });

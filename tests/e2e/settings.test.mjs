@@ -48,6 +48,15 @@ describe("Settings and About in the real app", () => {
     await driver.wait(async () => (await colorScheme(driver)) === "light", 10000, "header toggle did nothing");
   });
 
+  it("shows the score metric with every factor's weight", async () => {
+    const card = await byTestId(driver, "score-metric");
+    await driver.executeScript("arguments[0].scrollIntoView()", card);
+    const text = await card.getAttribute("textContent");
+    assert.match(text, /Multi-factor authentication/);
+    assert.match(text, /Count unknown factors as 0/);
+    await screenshot(driver, "04-score-metric");
+  });
+
   it("opens About with version, licence and attributions", async () => {
     await (await byTestId(driver, "nav-about")).click();
     const status = engineStatus();

@@ -439,6 +439,7 @@ impl Effective {
                 .collect(),
             factors: FACTORS
                 .iter()
+                .filter(|f| f.scoring != Scoring::Info)
                 .map(|f| FactorWeight {
                     id: f.id.into(),
                     name: f.name.into(),

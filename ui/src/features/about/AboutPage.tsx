@@ -2,14 +2,14 @@ import { Badge, Card, Group, Image, Skeleton, Stack, Table, Text, Title } from "
 import { QueryError } from "../../components/QueryError";
 import { useAbout, type Attribution } from "./api";
 
-function AttributionTable({ rows, testId }: { rows: Attribution[]; testId: string }) {
+function AttributionTable({ rows, testId, last }: { rows: Attribution[]; testId: string; last: string }) {
   return (
     <Table striped data-testid={testId}>
       <Table.Thead>
         <Table.Tr>
           <Table.Th>Name</Table.Th>
           <Table.Th>Licence</Table.Th>
-          <Table.Th>Used for</Table.Th>
+          <Table.Th>{last}</Table.Th>
         </Table.Tr>
       </Table.Thead>
       <Table.Tbody>
@@ -74,14 +74,14 @@ export function AboutPage() {
             listed here with the attribution their licences require.
           </Text>
         ) : (
-          <AttributionTable rows={a.data_sources} testId="about-data-sources" />
+          <AttributionTable rows={a.data_sources} testId="about-data-sources" last="Attribution" />
         )}
       </Card>
       <Card withBorder padding="lg">
         <Title order={4} mb="sm">
           Built with
         </Title>
-        <AttributionTable rows={a.components} testId="about-components" />
+        <AttributionTable rows={a.components} testId="about-components" last="Used for" />
       </Card>
     </Stack>
   );

@@ -1,0 +1,103 @@
+//! Opens log files as streams: plain, `.gz`, `.bz2`, `.zst`, and every member of a `.zip`,
+//! recognised by their magic bytes (not their names).
+
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::Path;
+
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: not a readable zip archive: {message}")]
+    Zip { path: String, message: String },
+}
+
+/// Compression, from the first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    None,
+    Gzip,
+    Bzip2,
+    Zstd,
+    Zip,
+}
+
+impl Compression {
+    pub fn sniff(head: &[u8]) -> Compression {
+        match head {
+            [0x1f, 0x8b, ..] => Compression::Gzip,
+            [b'B', b'Z', b'h', ..] => Compression::Bzip2,
+            [0x28, 0xb5, 0x2f, 0xfd, ..] => Compression::Zstd,
+            [b'P', b'K', 3, 4, ..] => Compression::Zip,
+            _ => Compression::None,
+        }
+    }
+}
+
+fn io(path: &Path) -> impl Fn(std::io::Error) -> InputError + '_ {
+    move |source| InputError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// Calls `each(name, stream)` for every log stream in the file: the file itself, or each file
+/// member of a zip archive. `name` is the file name, or `archive.zip:member`.
+pub fn for_each_stream(
+    path: &Path,
+    mut each: impl FnMut(&str, &mut dyn Read) -> Result<(), InputError>,
+) -> Result<(), InputError> {
+    let mut file = File::open(path).map_err(io(path))?;
+    let mut head = [0u8; 4];
+    let n = read_up_to(&mut file, &mut head).map_err(io(path))?;
+    let kind = Compression::sniff(&head[..n]);
+    let file = File::open(path).map_err(io(path))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let buffered = BufReader::with_capacity(1 << 20, file);
+    match kind {
+        Compression::None => each(&name, &mut { buffered }),
+        Compression::Gzip => each(&name, &mut flate2::read::MultiGzDecoder::new(buffered)),
+        Compression::Bzip2 => each(&name, &mut bzip2::read::MultiBzDecoder::new(buffered)),
+        Compression::Zstd => {
+            let mut z = zstd::stream::read::Decoder::with_buffer(buffered).map_err(io(path))?;
+            each(&name, &mut z)
+        }
+        Compression::Zip => {
+            let mut archive = zip::ZipArchive::new(buffered).map_err(|e| InputError::Zip {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })?;
+            for i in 0..archive.len() {
+                let mut member = archive.by_index(i).map_err(|e| InputError::Zip {
+                    path: path.display().to_string(),
+                    message: e.to_string(),
+                })?;
+                if member.is_dir() {
+                    continue;
+                }
+                let member_name = format!("{name}:{}", member.name());
+                each(&member_name, &mut member)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}

@@ -1,0 +1,17 @@
+//! Cloud Discovery: turns firewall and proxy logs into traffic records and aggregates them
+//! per cloud app. Parsers are pure functions over bytes (`formats/<id>.rs`); `input` opens
+//! plain and compressed files as streams; `pipeline` parses them in parallel with progress and
+//! cancellation; `aggregate` keeps memory bounded by distinct keys, not by lines.
+#![forbid(unsafe_code)]
+
+pub mod aggregate;
+pub mod detect;
+pub mod fields;
+pub mod formats;
+pub mod input;
+pub mod pipeline;
+pub mod record;
+pub mod time;
+
+pub use formats::{all as all_formats, by_id as format_by_id, Format};
+pub use record::{Action, Parsed, Reason, Record};

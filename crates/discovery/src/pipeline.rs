@@ -1,0 +1,452 @@
+//! Parses log files in parallel: one reader thread decompresses and cuts the stream into
+//! chunks at line breaks; worker threads parse and aggregate their chunks. Memory is bounded
+//! by a fixed pool of chunk buffers plus the aggregates (distinct keys), whatever the file size.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::SystemTime;
+
+use crossbeam_channel::{bounded, Receiver, Sender};
+use serde::Serialize;
+
+use crate::aggregate::Aggregate;
+use crate::detect::detect;
+use crate::formats::{Format, Layout};
+use crate::input::{for_each_stream, InputError};
+use crate::record::{Parsed, Reason};
+
+/// Bytes per chunk handed to a worker.
+const CHUNK: usize = 4 << 20;
+/// Bytes read for format detection.
+const SAMPLE: usize = 64 << 10;
+/// Malformed-line samples kept per reason.
+const SAMPLES_PER_REASON: usize = 5;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error("{file}: the log format was not recognised; choose it explicitly (cloudwarden discover formats)")]
+    UnknownFormat { file: String },
+    #[error("cancelled")]
+    Cancelled,
+}
+
+/// Live counters for progress reports (read from another thread).
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Bytes of log text read so far (after decompression).
+    pub bytes: AtomicU64,
+    /// Bytes of the input files consumed so far (compressed size), against `total_file_bytes`.
+    pub file_bytes: AtomicU64,
+    pub total_file_bytes: AtomicU64,
+    pub lines: AtomicU64,
+    /// Index of the file being read.
+    pub file: AtomicU64,
+}
+
+/// Line counts by outcome.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct LineCounts {
+    pub total: u64,
+    pub parsed: u64,
+    pub skipped: u64,
+    pub skipped_by_reason: BTreeMap<&'static str, u64>,
+}
+
+impl LineCounts {
+    fn merge(&mut self, o: &LineCounts) {
+        self.total += o.total;
+        self.parsed += o.parsed;
+        self.skipped += o.skipped;
+        for (k, v) in &o.skipped_by_reason {
+            *self.skipped_by_reason.entry(k).or_default() += v;
+        }
+    }
+}
+
+/// A malformed line kept for the analyst.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Sample {
+    pub file: String,
+    pub line: u64,
+    pub reason: &'static str,
+    /// The line, cut to 300 characters.
+    pub text: String,
+}
+
+/// What one file (or archive member) gave.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FileSummary {
+    pub name: String,
+    pub format: &'static str,
+    pub confidence: f32,
+    /// Bytes of log text (after decompression).
+    pub bytes: u64,
+    pub lines: LineCounts,
+}
+
+/// Everything a run produced.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub files: Vec<FileSummary>,
+    pub lines: LineCounts,
+    pub samples: Vec<Sample>,
+    pub aggregate: Aggregate,
+}
+
+/// How to run.
+#[derive(Clone, Copy)]
+pub struct Options {
+    /// `None`: detect per file.
+    pub format: Option<&'static dyn Format>,
+    /// Formats detection may choose from.
+    pub candidates: &'static [&'static dyn Format],
+    pub threads: usize,
+}
+
+struct Chunk {
+    data: Vec<u8>,
+    file: usize,
+    first_line: u64,
+    layout: Option<Layout>,
+    format: &'static dyn Format,
+    /// Time stamp for records whose format carries none (the file's modification time).
+    fallback_ms: i64,
+}
+
+struct WorkerResult {
+    aggregate: Aggregate,
+    counts: BTreeMap<usize, LineCounts>,
+    samples: Vec<(usize, u64, Reason, String)>,
+}
+
+/// Parses and aggregates `files`. `cancel` stops the run at the next chunk.
+pub fn run(
+    files: &[PathBuf],
+    options: Options,
+    progress: &Progress,
+    cancel: &AtomicBool,
+) -> Result<Outcome, PipelineError> {
+    let total: u64 = files
+        .iter()
+        .filter_map(|f| std::fs::metadata(f).ok())
+        .map(|m| m.len())
+        .sum();
+    progress.total_file_bytes.store(total, Ordering::Relaxed);
+    let threads = options.threads.max(1);
+    let (work_tx, work_rx) = bounded::<Chunk>(threads * 2);
+    let (pool_tx, pool_rx) = bounded::<Vec<u8>>(threads * 2 + 2);
+    for _ in 0..threads * 2 + 2 {
+        let _ = pool_tx.send(Vec::with_capacity(CHUNK + SAMPLE));
+    }
+    let names: std::sync::Mutex<Vec<(String, &'static str, f32, u64)>> =
+        std::sync::Mutex::new(Vec::new());
+
+    let results = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                let rx = work_rx.clone();
+                let pool = pool_tx.clone();
+                scope.spawn(move || work(&rx, &pool, cancel))
+            })
+            .collect();
+        drop(work_rx);
+        let read = read_all(files, options, progress, cancel, &work_tx, &pool_rx, &names);
+        drop(work_tx);
+        let mut results = Vec::new();
+        for w in workers {
+            if let Ok(r) = w.join() {
+                results.push(r);
+            }
+        }
+        read.map(|()| results)
+    })?;
+    if cancel.load(Ordering::Relaxed) {
+        return Err(PipelineError::Cancelled);
+    }
+
+    let names = names.into_inner().unwrap_or_default();
+    let mut outcome = Outcome::default();
+    let mut per_file: BTreeMap<usize, LineCounts> = BTreeMap::new();
+    let mut samples = Vec::new();
+    for r in results {
+        outcome.aggregate.merge(r.aggregate);
+        for (f, c) in r.counts {
+            per_file.entry(f).or_default().merge(&c);
+        }
+        samples.extend(r.samples);
+    }
+    samples.sort_by_key(|s| (s.2, s.0, s.1));
+    let mut kept: BTreeMap<Reason, usize> = BTreeMap::new();
+    for (file, line, reason, text) in samples {
+        let n = kept.entry(reason).or_default();
+        if *n < SAMPLES_PER_REASON {
+            *n += 1;
+            outcome.samples.push(Sample {
+                file: names.get(file).map(|n| n.0.clone()).unwrap_or_default(),
+                line,
+                reason: reason.as_str(),
+                text,
+            });
+        }
+    }
+    for (i, (name, format, confidence, bytes)) in names.into_iter().enumerate() {
+        let lines = per_file.remove(&i).unwrap_or_default();
+        outcome.lines.merge(&lines);
+        outcome.files.push(FileSummary {
+            name,
+            format,
+            confidence,
+            bytes,
+            lines,
+        });
+    }
+    Ok(outcome)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn read_all(
+    files: &[PathBuf],
+    options: Options,
+    progress: &Progress,
+    cancel: &AtomicBool,
+    work: &Sender<Chunk>,
+    pool: &Receiver<Vec<u8>>,
+    names: &std::sync::Mutex<Vec<(String, &'static str, f32, u64)>>,
+) -> Result<(), PipelineError> {
+    for (n, path) in files.iter().enumerate() {
+        progress.file.store(n as u64, Ordering::Relaxed);
+        let fallback_ms = modified_ms(path);
+        let before = progress.file_bytes.load(Ordering::Relaxed);
+        let file_len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        let mut failure: Option<PipelineError> = None;
+        for_each_stream(path, |name, stream| {
+            let index = {
+                let mut names = names
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                names.push((name.to_owned(), "", 0.0, 0));
+                names.len() - 1
+            };
+            match read_stream(
+                name,
+                stream,
+                index,
+                options,
+                progress,
+                cancel,
+                work,
+                pool,
+                fallback_ms,
+            ) {
+                Ok((format, confidence, bytes)) => {
+                    let mut names = names
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    names[index] = (name.to_owned(), format, confidence, bytes);
+                    Ok(())
+                }
+                Err(e) => {
+                    failure = Some(e);
+                    Ok(())
+                }
+            }
+        })?;
+        progress
+            .file_bytes
+            .store(before + file_len, Ordering::Relaxed);
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        if cancel.load(Ordering::Relaxed) {
+            return Err(PipelineError::Cancelled);
+        }
+    }
+    Ok(())
+}
+
+fn modified_ms(path: &Path) -> i64 {
+    std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(0))
+        .unwrap_or(0)
+}
+
+/// Reads one stream into chunks; returns its format, confidence and byte count.
+#[allow(clippy::too_many_arguments)]
+fn read_stream(
+    name: &str,
+    stream: &mut dyn Read,
+    file: usize,
+    options: Options,
+    progress: &Progress,
+    cancel: &AtomicBool,
+    work: &Sender<Chunk>,
+    pool: &Receiver<Vec<u8>>,
+    fallback_ms: i64,
+) -> Result<(&'static str, f32, u64), PipelineError> {
+    let io = |source: std::io::Error| {
+        PipelineError::Input(InputError::Io {
+            path: name.to_owned(),
+            source,
+        })
+    };
+    let mut buf = pool.recv().unwrap_or_default();
+    buf.clear();
+    fill(stream, &mut buf, SAMPLE).map_err(io)?;
+    let (format, confidence) = match options.format {
+        Some(f) => (f, 1.0),
+        None => match detect(&buf, options.candidates) {
+            Some(d) => (d.format, d.confidence),
+            None if buf.trim_ascii().is_empty() => (options.candidates[0], 0.0),
+            None => {
+                return Err(PipelineError::UnknownFormat {
+                    file: name.to_owned(),
+                })
+            }
+        },
+    };
+    let headers = format.header(b"#Fields: date").is_some();
+    let mut layout: Option<Layout> = None;
+    let mut line_no: u64 = 1;
+    let mut bytes: u64 = 0;
+    let mut carry: Vec<u8> = Vec::new();
+    loop {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(PipelineError::Cancelled);
+        }
+        let eof = fill(stream, &mut buf, CHUNK).map_err(io)?;
+        let eof = eof || buf.len() < CHUNK;
+        // Cut at the last line break; the tail goes to the next chunk.
+        let cut = if eof {
+            buf.len()
+        } else {
+            memchr::memrchr(b'\n', &buf).map_or(buf.len(), |p| p + 1)
+        };
+        carry.clear();
+        carry.extend_from_slice(&buf[cut..]);
+        buf.truncate(cut);
+        bytes += buf.len() as u64;
+        progress
+            .bytes
+            .fetch_add(buf.len() as u64, Ordering::Relaxed);
+        let lines = memchr::memchr_iter(b'\n', &buf).count() as u64
+            + u64::from(!buf.is_empty() && buf.last() != Some(&b'\n'));
+        progress.lines.fetch_add(lines, Ordering::Relaxed);
+        let start_layout = layout.clone();
+        if headers {
+            if let Some(h) = last_header(&buf).and_then(|l| format.header(l)) {
+                layout = Some(h);
+            }
+        }
+        if !buf.is_empty() {
+            let chunk = Chunk {
+                data: std::mem::take(&mut buf),
+                file,
+                first_line: line_no,
+                layout: start_layout,
+                format,
+                fallback_ms,
+            };
+            if work.send(chunk).is_err() {
+                return Err(PipelineError::Cancelled);
+            }
+        }
+        line_no += lines;
+        if eof && carry.is_empty() {
+            break;
+        }
+        buf = pool.recv().unwrap_or_default();
+        buf.clear();
+        buf.extend_from_slice(&carry);
+        if eof {
+            // The final line had no line break: send it as its own chunk.
+            continue;
+        }
+    }
+    Ok((format.id(), confidence, bytes))
+}
+
+/// Reads until `buf` holds `target` bytes or the stream ends; `true` at end of stream.
+fn fill(stream: &mut dyn Read, buf: &mut Vec<u8>, target: usize) -> std::io::Result<bool> {
+    let mut tmp = [0u8; 64 << 10];
+    while buf.len() < target {
+        let want = (target - buf.len()).min(tmp.len());
+        match stream.read(&mut tmp[..want]) {
+            Ok(0) => return Ok(true),
+            Ok(n) => buf.extend_from_slice(&tmp[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(false)
+}
+
+/// The last `#Fields:` line of a chunk.
+fn last_header(buf: &[u8]) -> Option<&[u8]> {
+    let p = memchr::memmem::rfind(buf, b"#Fields:")?;
+    if p > 0 && buf[p - 1] != b'\n' {
+        return None;
+    }
+    let end = memchr::memchr(b'\n', &buf[p..]).map_or(buf.len(), |e| p + e);
+    Some(buf[p..end].strip_suffix(b"\r").unwrap_or(&buf[p..end]))
+}
+
+fn work(rx: &Receiver<Chunk>, pool: &Sender<Vec<u8>>, cancel: &AtomicBool) -> WorkerResult {
+    let mut result = WorkerResult {
+        aggregate: Aggregate::default(),
+        counts: BTreeMap::new(),
+        samples: Vec::new(),
+    };
+    let mut kept: BTreeMap<Reason, usize> = BTreeMap::new();
+    for chunk in rx {
+        if cancel.load(Ordering::Relaxed) {
+            continue;
+        }
+        let counts = result.counts.entry(chunk.file).or_default();
+        let mut layout = chunk.layout;
+        let mut line_no = chunk.first_line;
+        let data = &chunk.data;
+        let mut start = 0;
+        while start < data.len() {
+            let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |p| start + p);
+            let raw = &data[start..end];
+            let line = raw.strip_suffix(b"\r").unwrap_or(raw);
+            start = end + 1;
+            counts.total += 1;
+            if line.first() == Some(&b'#') {
+                if let Some(l) = chunk.format.header(line) {
+                    layout = Some(l);
+                }
+            }
+            match chunk.format.parse(line, layout.as_ref()) {
+                Parsed::Record(mut r) => {
+                    if r.timestamp_ms == i64::MIN {
+                        r.timestamp_ms = chunk.fallback_ms;
+                    }
+                    counts.parsed += 1;
+                    result.aggregate.add(&r);
+                }
+                Parsed::Skip(reason) => {
+                    counts.skipped += 1;
+                    *counts.skipped_by_reason.entry(reason.as_str()).or_default() += 1;
+                    let n = kept.entry(reason).or_default();
+                    if reason.is_malformed() && *n < SAMPLES_PER_REASON {
+                        *n += 1;
+                        let text: String =
+                            String::from_utf8_lossy(line).chars().take(300).collect();
+                        result.samples.push((chunk.file, line_no, reason, text));
+                    }
+                }
+            }
+            line_no += 1;
+        }
+        let _ = pool.send(chunk.data);
+    }
+    result
+}

@@ -117,7 +117,7 @@ fn bluecoat_elff_with_fields_header() {
     let parsed = parse_all(by_id("bluecoat").unwrap(), &data);
     let recs = records(&parsed);
     assert!(recs.len() >= 10, "{} records", recs.len());
-    assert!(parsed.iter().any(|p| *p == Parsed::Skip(Reason::Header)));
+    assert!(parsed.contains(&Parsed::Skip(Reason::Header)));
     for r in &recs {
         assert!(
             !r.host.is_empty() && r.timestamp_ms > 1_600_000_000_000,
@@ -146,9 +146,7 @@ fn fortigate_key_values() {
     );
     assert_eq!(deny.action, Action::Blocked);
     assert!(
-        parsed
-            .iter()
-            .any(|p| *p == Parsed::Skip(Reason::NotTraffic)),
+        parsed.contains(&Parsed::Skip(Reason::NotTraffic)),
         "system events are not traffic"
     );
 }

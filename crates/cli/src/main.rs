@@ -1,6 +1,7 @@
 //! `cloudwarden`: the command-line front end over `engine::api`.
 
 mod catalog;
+mod discover;
 mod output;
 mod status;
 
@@ -35,6 +36,8 @@ enum Command {
     /// The Cloud App Catalog: stats, search, host matching, app records.
     #[command(subcommand)]
     Catalog(catalog::Command),
+    /// Cloud Discovery: parse firewall/proxy logs and report the cloud apps in use.
+    Discover(discover::DiscoverArgs),
 }
 
 /// Options every command receives.
@@ -61,6 +64,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Status => status::run(&global).await,
             Command::Catalog(command) => catalog::run(&global, command).await,
+            Command::Discover(args) => discover::run(&global, args).await,
         }
     });
     match result {

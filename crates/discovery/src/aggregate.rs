@@ -2,8 +2,6 @@
 //! Each worker keeps its own [`Aggregate`]; they are merged at the end, then rolled up per app
 //! (through the catalog matcher) or per unmatched registrable domain.
 
-use std::collections::BTreeMap;
-
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
@@ -144,53 +142,62 @@ impl Aggregate {
         self.hosts.names.len()
     }
 
-    /// Rolls hosts up to keys (an app, an unmatched domain, an IP) chosen by `key_of(host)`.
-    pub fn roll_up<K: Ord + Clone>(&self, mut key_of: impl FnMut(&str) -> K) -> Rollup<K> {
-        let keys: Vec<K> = self.hosts.names.iter().map(|h| key_of(h)).collect();
-        let mut out = Rollup::default();
+    /// Rolls hosts up to keys (an app, an unmatched domain, an IP) chosen by `key_of(host)`,
+    /// called once per distinct host.
+    pub fn roll_up<K: Ord + Clone + std::hash::Hash>(
+        &self,
+        mut key_of: impl FnMut(&str) -> K,
+    ) -> Rollup<'_, K> {
+        let mut index: FxHashMap<K, u32> = FxHashMap::default();
+        let mut keys: Vec<K> = Vec::new();
+        let host_key: Vec<u32> = self
+            .hosts
+            .names
+            .iter()
+            .map(|h| {
+                let k = key_of(h);
+                *index.entry(k.clone()).or_insert_with(|| {
+                    keys.push(k);
+                    u32::try_from(keys.len() - 1).unwrap_or(u32::MAX)
+                })
+            })
+            .collect();
+        let mut totals = vec![KeyTotals::default(); keys.len()];
         for (h, s) in self.by_host.iter().enumerate() {
-            let e = out.totals.entry(keys[h].clone()).or_default();
-            e.stats.merge(s);
-            e.hosts.push(self.hosts.names[h].to_string());
+            let t = &mut totals[host_key[h] as usize];
+            t.stats.merge(s);
+            t.hosts.push(self.hosts.names[h].to_string());
         }
+        let mut users: FxHashMap<(u32, u32), Stats> = FxHashMap::default();
         for (&(h, u), s) in &self.by_host_user {
-            out.users
-                .entry((
-                    keys[h as usize].clone(),
-                    self.users.names[u as usize].to_string(),
-                ))
-                .or_default()
-                .merge(s);
+            users.entry((host_key[h as usize], u)).or_default().merge(s);
         }
+        let mut ips: FxHashMap<(u32, u32), Stats> = FxHashMap::default();
         for (&(h, i), s) in &self.by_host_ip {
-            out.ips
-                .entry((
-                    keys[h as usize].clone(),
-                    self.ips.names[i as usize].to_string(),
-                ))
-                .or_default()
-                .merge(s);
+            ips.entry((host_key[h as usize], i)).or_default().merge(s);
         }
+        let mut days: FxHashMap<(u32, i32), Stats> = FxHashMap::default();
         for (&(h, d), s) in &self.by_host_day {
-            out.days
-                .entry((keys[h as usize].clone(), d))
-                .or_default()
-                .merge(s);
+            days.entry((host_key[h as usize], d)).or_default().merge(s);
         }
-        for ((k, _), _) in out.users.iter() {
-            if let Some(t) = out.totals.get_mut(k) {
-                t.users += 1;
-            }
+        for &(k, _) in users.keys() {
+            totals[k as usize].users += 1;
         }
-        for ((k, _), _) in out.ips.iter() {
-            if let Some(t) = out.totals.get_mut(k) {
-                t.ips += 1;
-            }
+        for &(k, _) in ips.keys() {
+            totals[k as usize].ips += 1;
         }
-        for t in out.totals.values_mut() {
+        for t in &mut totals {
             t.hosts.sort_unstable();
         }
-        out
+        Rollup {
+            keys,
+            totals,
+            users,
+            ips,
+            days,
+            user_names: &self.users.names,
+            ip_names: &self.ips.names,
+        }
     }
 }
 
@@ -204,22 +211,47 @@ pub struct KeyTotals {
     pub hosts: Vec<String>,
 }
 
-/// Everything per key: totals, per user, per source IP, per day.
+/// Everything per key: totals, per user, per source IP, per day. Keys are numbered; user and
+/// IP names are borrowed from the aggregate.
 #[derive(Debug)]
-pub struct Rollup<K: Ord> {
-    pub totals: BTreeMap<K, KeyTotals>,
-    pub users: BTreeMap<(K, String), Stats>,
-    pub ips: BTreeMap<(K, String), Stats>,
-    pub days: BTreeMap<(K, i32), Stats>,
+pub struct Rollup<'a, K> {
+    pub keys: Vec<K>,
+    /// Indexed like `keys`.
+    pub totals: Vec<KeyTotals>,
+    users: FxHashMap<(u32, u32), Stats>,
+    ips: FxHashMap<(u32, u32), Stats>,
+    days: FxHashMap<(u32, i32), Stats>,
+    user_names: &'a [Box<str>],
+    ip_names: &'a [Box<str>],
 }
 
-impl<K: Ord> Default for Rollup<K> {
-    fn default() -> Self {
-        Rollup {
-            totals: BTreeMap::new(),
-            users: BTreeMap::new(),
-            ips: BTreeMap::new(),
-            days: BTreeMap::new(),
-        }
+impl<K> Rollup<'_, K> {
+    /// `(key index, user, stats)` for every key × user, sorted by key then user.
+    pub fn users(&self) -> Vec<(u32, &str, Stats)> {
+        let mut v: Vec<_> = self
+            .users
+            .iter()
+            .map(|(&(k, u), s)| (k, &*self.user_names[u as usize], *s))
+            .collect();
+        v.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        v
+    }
+
+    /// `(key index, source IP, stats)` for every key × IP, sorted.
+    pub fn ips(&self) -> Vec<(u32, &str, Stats)> {
+        let mut v: Vec<_> = self
+            .ips
+            .iter()
+            .map(|(&(k, i), s)| (k, &*self.ip_names[i as usize], *s))
+            .collect();
+        v.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        v
+    }
+
+    /// `(key index, day since the epoch, stats)`, sorted.
+    pub fn days(&self) -> Vec<(u32, i32, Stats)> {
+        let mut v: Vec<_> = self.days.iter().map(|(&(k, d), s)| (k, d, *s)).collect();
+        v.sort_unstable_by_key(|x| (x.0, x.1));
+        v
     }
 }

@@ -13,5 +13,11 @@ pub mod pipeline;
 pub mod record;
 pub mod time;
 
-pub use formats::{all as all_formats, by_id as format_by_id, Format};
+pub use formats::{by_id as format_by_id, Format};
+
+/// Every built-in format (built once).
+pub fn all_formats() -> &'static [&'static dyn Format] {
+    static ALL: std::sync::OnceLock<Vec<&'static dyn Format>> = std::sync::OnceLock::new();
+    ALL.get_or_init(formats::all)
+}
 pub use record::{Action, Parsed, Reason, Record};

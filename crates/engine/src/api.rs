@@ -8,11 +8,17 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use cloudwarden_catalog::score::ScoreSettings;
 use tokio::sync::RwLock;
 
+use std::sync::atomic::AtomicBool;
+
+use cloudwarden_discovery::pipeline::Progress;
+
 use crate::catalog::{self, Effective};
+use crate::discovery;
 use crate::domain::catalog::{
     AppDetail, AppPage, AppQuery, CatalogStats, CategoryInfo, CustomAppInput, FactorInfo,
     HostMatch, ScoreMetric, SourceInfo,
 };
+use crate::domain::discovery::{DiscoveredApp, DiscoveryRequest, DiscoveryResult, UnmatchedDomain};
 use crate::domain::{About, Attribution, DatabaseInfo, DatabaseKind, Settings, Status, Theme};
 use crate::secrets::SecretStore;
 use crate::store::{Store, DATABASE_FILE};
@@ -303,6 +309,47 @@ impl Engine {
         self.import_custom_apps(&json).await
     }
 
+    // ----- Cloud Discovery ---------------------------------------------------------------
+
+    /// Parses, matches and aggregates the uploaded logs; stores them in the report unless it is
+    /// a dry run. `progress` can be read and `cancel` set from another task.
+    pub async fn discover(
+        &self,
+        request: DiscoveryRequest,
+        progress: Arc<Progress>,
+        cancel: Arc<AtomicBool>,
+    ) -> Result<DiscoveryResult> {
+        let catalog = self.catalog().await?;
+        let dry_run = request.dry_run;
+        let report = request.report.clone().filter(|r| !r.trim().is_empty());
+        let (mut result, usage) = discovery::run(catalog, request, progress, cancel).await?;
+        if dry_run {
+            return Ok(result);
+        }
+        let now = now_ms();
+        let name = report.unwrap_or_else(|| format!("Discovery {}", today()));
+        let report_id = self
+            .store
+            .discovery_report_id(name.trim(), &new_id("rpt", now), now)
+            .await?;
+        let uploads = discovery::upload_rows(&result, &new_id("upl", now));
+        self.store
+            .add_discovery_uploads(&report_id, &uploads, &usage, now)
+            .await?;
+        result.report_id = Some(report_id);
+        Ok(result)
+    }
+
+    /// The apps and unmatched domains stored in a report, across all its uploads.
+    pub async fn discovery_report(
+        &self,
+        report_id: &str,
+    ) -> Result<(Vec<DiscoveredApp>, Vec<UnmatchedDomain>)> {
+        let rows = self.store.discovery_usage(report_id).await?;
+        let catalog = self.catalog().await?;
+        Ok(discovery::report_usage(&catalog, rows))
+    }
+
     /// Imports apps exported by [`Engine::export_custom_apps`]; returns how many were saved.
     /// Nothing is saved when any app is invalid.
     pub async fn import_custom_apps(&self, json: &str) -> Result<u32> {
@@ -373,6 +420,16 @@ pub fn about() -> About {
             ),
         ],
     }
+}
+
+/// A new id: prefix, time and a process-wide counter (unique within this data directory).
+fn new_id(prefix: &str, now_ms: i64) -> String {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!(
+        "{prefix}_{now_ms:x}{:04x}{n:x}",
+        std::process::id() & 0xffff
+    )
 }
 
 /// Today as `YYYY-MM-DD` (UTC).

@@ -143,6 +143,11 @@ impl Effective {
         }
     }
 
+    /// The summary of the app with this id.
+    pub fn match_host_summary(&self, id: &str) -> Option<AppSummary> {
+        self.by_id.get(id).map(|&i| self.summary(i))
+    }
+
     /// The summary of the app serving `host`, if any.
     pub fn match_host(&self, host: &str) -> Option<AppSummary> {
         self.matcher

@@ -10,6 +10,8 @@ pub enum ErrorCode {
     NotFound,
     /// The input was rejected; the message says what to change.
     Validation,
+    /// The analyst cancelled the operation.
+    Cancelled,
     /// Anything else: a bug or an environment problem; the message says what happened.
     Internal,
 }
@@ -44,6 +46,8 @@ pub enum Error {
     Keychain(String),
     #[error("background task failed: {0}")]
     Task(String),
+    #[error("cancelled")]
+    Cancelled,
 }
 
 impl Error {
@@ -51,6 +55,7 @@ impl Error {
         match self {
             Error::Validation(_) => ErrorCode::Validation,
             Error::NotFound(_) => ErrorCode::NotFound,
+            Error::Cancelled => ErrorCode::Cancelled,
             _ => ErrorCode::Internal,
         }
     }

@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod catalog;
+pub mod discovery;
 pub mod domain;
 pub mod error;
 pub mod secrets;

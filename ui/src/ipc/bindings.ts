@@ -202,6 +202,8 @@ export type ErrorCode =
 "not_found" | 
 /**  The input was rejected; the message says what to change. */
 "validation" | 
+/**  The analyst cancelled the operation. */
+"cancelled" | 
 /**  Anything else: a bug or an environment problem; the message says what happened. */
 "internal";
 

@@ -75,3 +75,4 @@ pub struct Attribution {
 }
 
 pub mod catalog;
+pub mod discovery;

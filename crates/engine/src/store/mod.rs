@@ -2,9 +2,11 @@
 //! (PostgreSQL for team mode) can be added without touching callers.
 
 mod catalog;
+mod discovery;
 mod settings;
 
 pub use catalog::{CustomAppRow, OverrideRow};
+pub use discovery::{UploadRows, UsageStats};
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

@@ -1,0 +1,169 @@
+//! `cloudwarden discover FILE… | discover formats`.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::{Args, Subcommand};
+use cloudwarden_discovery::pipeline::Progress;
+use cloudwarden_engine::api::Engine;
+use cloudwarden_engine::discovery::formats;
+use cloudwarden_engine::domain::discovery::DiscoveryRequest;
+use serde_json::json;
+
+use crate::{output, Global};
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct DiscoverArgs {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Log files: plain, .gz, .bz2, .zst or .zip (every member).
+    files: Vec<PathBuf>,
+    /// Log format id, or `auto` to detect it per file.
+    #[arg(long, default_value = "auto")]
+    format: String,
+    /// Report to create or add to.
+    #[arg(long)]
+    report: Option<String>,
+    /// Parse and aggregate without storing anything.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// The log formats Cloudwarden reads.
+    Formats,
+}
+
+pub async fn run(global: &Global, args: DiscoverArgs) -> anyhow::Result<()> {
+    if let Some(Command::Formats) = args.command {
+        let list = formats();
+        if global.json {
+            return output::json(&list);
+        }
+        for f in list {
+            println!("{:<16} {} ({})", f.id, f.name, f.vendor);
+        }
+        return Ok(());
+    }
+    if args.files.is_empty() {
+        anyhow::bail!("give one or more log files (cloudwarden discover FILE…), or `cloudwarden discover formats`");
+    }
+    let engine = Engine::open(global.data_dir.as_deref()).await?;
+    let request = DiscoveryRequest {
+        files: args.files.iter().map(|f| f.display().to_string()).collect(),
+        format: Some(args.format),
+        report: args.report,
+        dry_run: args.dry_run,
+    };
+    let progress = Arc::new(Progress::default());
+    let cancel = Arc::new(AtomicBool::new(false));
+    let done = Arc::new(AtomicBool::new(false));
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let (progress, done) = (progress.clone(), done.clone());
+        std::thread::spawn(move || progress_bar(&progress, &done))
+    });
+    let result = engine.discover(request, progress, cancel).await;
+    done.store(true, Ordering::Relaxed);
+    if let Some(bar) = bar {
+        let _ = bar.join();
+    }
+    engine.close().await;
+    let result = result?;
+    if global.json {
+        let apps: Vec<_> = result
+            .apps
+            .iter()
+            .map(|a| {
+                json!({"app_id": a.app_id, "name": a.name, "category": a.category, "score": a.score,
+                       "transactions": a.transactions, "bytes_up": a.bytes_up, "bytes_down": a.bytes_down,
+                       "users": a.users, "ips": a.ips, "blocked": a.blocked})
+            })
+            .collect();
+        let domains: Vec<_> = result
+            .unmatched_domains
+            .iter()
+            .map(|d| json!({"domain": d.domain, "transactions": d.transactions, "bytes_up": d.bytes_up, "bytes_down": d.bytes_down}))
+            .collect();
+        return output::json(&json!({
+            "report_id": result.report_id,
+            "format": result.format,
+            "files": result.files,
+            "lines": result.lines,
+            "malformed_samples": result.malformed_samples,
+            "apps": apps,
+            "unmatched_domains": domains,
+        }));
+    }
+    println!(
+        "{} lines: {} parsed, {} skipped in {:.1} s{}",
+        result.lines.total,
+        result.lines.parsed,
+        result.lines.skipped,
+        result.duration_ms as f64 / 1000.0,
+        result
+            .report_id
+            .as_deref()
+            .map(|r| format!(" → report {r}"))
+            .unwrap_or_else(|| " (dry run, nothing stored)".into())
+    );
+    for (reason, n) in &result.lines.skipped_by_reason {
+        println!("  skipped {n:>8}  {reason}");
+    }
+    for s in &result.malformed_samples {
+        println!("  {}:{} {}: {}", s.file, s.line, s.reason, s.text);
+    }
+    println!(
+        "{} apps, {} unmatched domains",
+        result.apps.len(),
+        result.unmatched_domains.len()
+    );
+    for a in result.apps.iter().take(25) {
+        println!(
+            "  {:<34} {:>10} tx {:>12} B up {:>14} B down {:>5} users {:>5}",
+            a.name,
+            a.transactions,
+            a.bytes_up,
+            a.bytes_down,
+            a.users,
+            a.score
+                .map(|s| format!("{s:.1}"))
+                .unwrap_or_else(|| "n/a".into())
+        );
+    }
+    Ok(())
+}
+
+fn progress_bar(p: &Progress, done: &AtomicBool) {
+    let start = Instant::now();
+    let mut err = std::io::stderr();
+    while !done.load(Ordering::Relaxed) {
+        std::thread::park_timeout(Duration::from_millis(250));
+        let secs = start.elapsed().as_secs_f64().max(0.001);
+        let lines = p.lines.load(Ordering::Relaxed);
+        let read = p.file_bytes.load(Ordering::Relaxed).max(
+            p.bytes
+                .load(Ordering::Relaxed)
+                .min(p.total_file_bytes.load(Ordering::Relaxed)),
+        );
+        let total = p.total_file_bytes.load(Ordering::Relaxed).max(1);
+        let pct = (read as f64 * 100.0 / total as f64).min(100.0);
+        let rate = lines as f64 / secs;
+        let eta = if read > 0 {
+            (total - read.min(total)) as f64 * secs / read as f64
+        } else {
+            0.0
+        };
+        let _ = write!(
+            err,
+            "\r{pct:5.1} %  {lines} lines  {:.2} M lines/s  ETA {eta:.0} s   ",
+            rate / 1e6
+        );
+        let _ = err.flush();
+    }
+    let _ = writeln!(err);
+}

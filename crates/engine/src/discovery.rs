@@ -1,0 +1,305 @@
+//! Cloud Discovery in the engine: runs the parsing pipeline over uploaded files, names the
+//! apps through the effective catalog, and stores the usage in a report.
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::Instant;
+
+use cloudwarden_discovery::aggregate::Stats;
+use cloudwarden_discovery::pipeline::{self, Options, Outcome, PipelineError, Progress};
+use cloudwarden_discovery::{all_formats, format_by_id};
+
+use crate::catalog::Effective;
+use crate::domain::discovery::*;
+use crate::store::{UploadRows, UsageStats};
+use crate::{Error, Result};
+
+/// Every format, for `discover formats` and the upload dialog.
+pub fn formats() -> Vec<FormatInfo> {
+    all_formats()
+        .iter()
+        .map(|f| FormatInfo {
+            id: f.id().into(),
+            name: f.name().into(),
+            vendor: f.vendor().into(),
+        })
+        .collect()
+}
+
+/// The key a host rolls up to: `(kind, key)` — an app id, a registrable domain or an IP.
+fn key_of(catalog: &Effective, host: &str) -> (&'static str, String) {
+    if let Some(hit) = catalog.matcher().lookup_lower(host) {
+        if let Some(app) = catalog.apps().get(hit.app as usize) {
+            return ("app", app.id.clone());
+        }
+    }
+    if host.parse::<std::net::IpAddr>().is_ok() {
+        return ("ip", host.to_owned());
+    }
+    (
+        "domain",
+        catalog
+            .matcher()
+            .registrable_domain(host)
+            .unwrap_or(host)
+            .to_owned(),
+    )
+}
+
+fn usage(s: &Stats) -> UsageStats {
+    let i = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+    UsageStats {
+        transactions: i(s.transactions),
+        bytes_up: i(s.bytes_up),
+        bytes_down: i(s.bytes_down),
+        blocked: i(s.blocked),
+        first_seen_ms: s.first_seen_ms,
+        last_seen_ms: s.last_seen_ms,
+    }
+}
+
+/// Parses the files (blocking: call from a blocking thread).
+pub fn parse(
+    request: &DiscoveryRequest,
+    progress: &Progress,
+    cancel: &AtomicBool,
+) -> Result<Outcome> {
+    let format = match request.format.as_deref().map(str::trim) {
+        None | Some("" | "auto") => None,
+        Some(id) => Some(format_by_id(id).ok_or_else(|| {
+            Error::Validation(format!(
+                "unknown log format \"{id}\"; `cloudwarden discover formats` lists them"
+            ))
+        })?),
+    };
+    if request.files.is_empty() {
+        return Err(Error::Validation("no log file given".into()));
+    }
+    let files: Vec<PathBuf> = request.files.iter().map(PathBuf::from).collect();
+    for f in &files {
+        if !f.is_file() {
+            return Err(Error::Validation(format!(
+                "{} is not a readable file",
+                f.display()
+            )));
+        }
+    }
+    let threads = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+    let options = Options {
+        format,
+        candidates: all_formats(),
+        threads,
+    };
+    pipeline::run(&files, options, progress, cancel).map_err(|e| match e {
+        PipelineError::Cancelled => Error::Cancelled,
+        PipelineError::UnknownFormat { .. } => Error::Validation(e.to_string()),
+        PipelineError::Input(i) => Error::Validation(i.to_string()),
+    })
+}
+
+/// The result of an outcome, and the rows to store.
+pub fn summarise(
+    outcome: &Outcome,
+    catalog: &Effective,
+    elapsed: std::time::Duration,
+) -> (DiscoveryResult, UploadRows) {
+    let rollup = outcome.aggregate.roll_up(|host| key_of(catalog, host));
+    let mut rows = UploadRows::default();
+    let mut apps = Vec::new();
+    let mut domains = Vec::new();
+    for (i, (kind, key)) in rollup.keys.iter().enumerate() {
+        let t = &rollup.totals[i];
+        rows.usage.push((kind, key.clone(), usage(&t.stats)));
+        if *kind == "app" {
+            let (name, category, score) = match catalog.match_host_summary(key) {
+                Some(s) => (s.name, s.category, s.score),
+                None => (key.clone(), None, None),
+            };
+            apps.push(DiscoveredApp {
+                app_id: key.clone(),
+                name,
+                category,
+                score,
+                transactions: t.stats.transactions,
+                bytes_up: t.stats.bytes_up,
+                bytes_down: t.stats.bytes_down,
+                users: t.users,
+                ips: t.ips,
+                blocked: t.stats.blocked,
+                first_seen_ms: t.stats.first_seen_ms,
+                last_seen_ms: t.stats.last_seen_ms,
+            });
+        } else {
+            domains.push(UnmatchedDomain {
+                domain: key.clone(),
+                transactions: t.stats.transactions,
+                bytes_up: t.stats.bytes_up,
+                bytes_down: t.stats.bytes_down,
+                users: t.users,
+                ips: t.ips,
+            });
+        }
+    }
+    for (k, user, s) in rollup.users() {
+        let (kind, key) = &rollup.keys[k as usize];
+        rows.users
+            .push((kind, key.clone(), user.to_owned(), usage(&s)));
+    }
+    for (k, ip, s) in rollup.ips() {
+        let (kind, key) = &rollup.keys[k as usize];
+        rows.ips.push((kind, key.clone(), ip.to_owned(), usage(&s)));
+    }
+    for (k, day, s) in rollup.days() {
+        let (kind, key) = &rollup.keys[k as usize];
+        rows.days.push((
+            kind,
+            key.clone(),
+            cloudwarden_discovery::time::format_day(day),
+            usage(&s),
+        ));
+    }
+    apps.sort_by(|a, b| {
+        b.transactions
+            .cmp(&a.transactions)
+            .then(a.app_id.cmp(&b.app_id))
+    });
+    domains.sort_by(|a, b| {
+        b.transactions
+            .cmp(&a.transactions)
+            .then(a.domain.cmp(&b.domain))
+    });
+    let counts = |c: &pipeline::LineCounts| LineCounts {
+        total: c.total,
+        parsed: c.parsed,
+        skipped: c.skipped,
+        skipped_by_reason: c
+            .skipped_by_reason
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), *v))
+            .collect(),
+    };
+    let result = DiscoveryResult {
+        report_id: None,
+        format: outcome
+            .files
+            .first()
+            .map(|f| f.format.to_owned())
+            .unwrap_or_default(),
+        files: outcome
+            .files
+            .iter()
+            .map(|f| UploadedFile {
+                name: f.name.clone(),
+                format: f.format.into(),
+                confidence: f.confidence,
+                bytes: f.bytes,
+                lines: counts(&f.lines),
+            })
+            .collect(),
+        lines: counts(&outcome.lines),
+        malformed_samples: outcome
+            .samples
+            .iter()
+            .map(|s| MalformedLine {
+                file: s.file.clone(),
+                line: s.line,
+                reason: s.reason.into(),
+                text: s.text.clone(),
+            })
+            .collect(),
+        apps,
+        unmatched_domains: domains,
+        duration_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+    };
+    (result, rows)
+}
+
+/// Per-file upload rows for the store.
+pub fn upload_rows(result: &DiscoveryResult, id_base: &str) -> Vec<UploadRows> {
+    result
+        .files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let samples: Vec<&MalformedLine> = result
+                .malformed_samples
+                .iter()
+                .filter(|s| s.file == f.name)
+                .collect();
+            let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+            UploadRows {
+                upload_id: format!("{id_base}-{i}"),
+                file_name: f.name.clone(),
+                format: f.format.clone(),
+                confidence: f64::from(f.confidence),
+                bytes: n(f.bytes),
+                lines_total: n(f.lines.total),
+                lines_parsed: n(f.lines.parsed),
+                lines_skipped: n(f.lines.skipped),
+                skipped_by_reason_json: serde_json::to_string(&f.lines.skipped_by_reason)
+                    .unwrap_or_else(|_| "{}".into()),
+                samples_json: serde_json::to_string(&samples).unwrap_or_else(|_| "[]".into()),
+                duration_ms: n(result.duration_ms),
+                ..UploadRows::default()
+            }
+        })
+        .collect()
+}
+
+/// Runs an upload end to end (blocking parse on a blocking thread).
+pub async fn run(
+    catalog: Arc<Effective>,
+    request: DiscoveryRequest,
+    progress: Arc<Progress>,
+    cancel: Arc<AtomicBool>,
+) -> Result<(DiscoveryResult, UploadRows)> {
+    tokio::task::spawn_blocking(move || {
+        let start = Instant::now();
+        let outcome = parse(&request, &progress, &cancel)?;
+        Ok(summarise(&outcome, &catalog, start.elapsed()))
+    })
+    .await
+    .map_err(|e| Error::Task(e.to_string()))?
+}
+
+/// A stored report's apps and unmatched domains (named and scored by the current catalog).
+pub fn report_usage(
+    catalog: &Effective,
+    rows: Vec<(String, String, UsageStats, i64, i64)>,
+) -> (Vec<DiscoveredApp>, Vec<UnmatchedDomain>) {
+    let u = |v: i64| u64::try_from(v).unwrap_or(0);
+    let mut apps = Vec::new();
+    let mut domains = Vec::new();
+    for (kind, key, s, users, ips) in rows {
+        if kind == "app" {
+            let summary = catalog.match_host_summary(&key);
+            apps.push(DiscoveredApp {
+                name: summary
+                    .as_ref()
+                    .map_or_else(|| key.clone(), |a| a.name.clone()),
+                category: summary.as_ref().and_then(|a| a.category.clone()),
+                score: summary.as_ref().and_then(|a| a.score),
+                app_id: key,
+                transactions: u(s.transactions),
+                bytes_up: u(s.bytes_up),
+                bytes_down: u(s.bytes_down),
+                users: u(users),
+                ips: u(ips),
+                blocked: u(s.blocked),
+                first_seen_ms: s.first_seen_ms,
+                last_seen_ms: s.last_seen_ms,
+            });
+        } else {
+            domains.push(UnmatchedDomain {
+                domain: key,
+                transactions: u(s.transactions),
+                bytes_up: u(s.bytes_up),
+                bytes_down: u(s.bytes_down),
+                users: u(users),
+                ips: u(ips),
+            });
+        }
+    }
+    (apps, domains)
+}

@@ -74,16 +74,43 @@ impl Interner {
     }
 }
 
-/// Per-host traffic with its users, source IPs and days.
+/// Traffic of one host, with its days (kept in a short list: logs are roughly in time order,
+/// so the last day is almost always the one a record belongs to).
+#[derive(Debug, Clone, Default)]
+struct HostEntry {
+    stats: Stats,
+    days: Vec<(i32, Stats)>,
+}
+
+impl HostEntry {
+    #[inline]
+    fn add(&mut self, r: &Record<'_>) {
+        self.stats.add(r);
+        let day = day_of(r.timestamp_ms);
+        match self.days.last_mut() {
+            Some((d, s)) if *d == day => s.add(r),
+            _ => match self.days.iter_mut().find(|(d, _)| *d == day) {
+                Some((_, s)) => s.add(r),
+                None => {
+                    let mut s = Stats::default();
+                    s.add(r);
+                    self.days.push((day, s));
+                }
+            },
+        }
+    }
+}
+
+/// Per-host traffic with its clients (user + source IP) and days.
 #[derive(Debug, Default)]
 pub struct Aggregate {
     hosts: Interner,
-    users: Interner,
-    ips: Interner,
-    by_host: Vec<Stats>,
-    by_host_user: FxHashMap<(u32, u32), Stats>,
-    by_host_ip: FxHashMap<(u32, u32), Stats>,
-    by_host_day: FxHashMap<(u32, i32), Stats>,
+    /// A client is a user name and a source IP, interned together as `user \0 ip`: one lookup
+    /// per line instead of two; split again at the roll-up.
+    clients: Interner,
+    by_host: Vec<HostEntry>,
+    by_host_client: FxHashMap<(u32, u32), Stats>,
+    scratch: String,
 }
 
 impl Aggregate {
@@ -91,48 +118,46 @@ impl Aggregate {
     pub fn add(&mut self, r: &Record<'_>) {
         let h = self.hosts.id(&r.host);
         if h as usize >= self.by_host.len() {
-            self.by_host.push(Stats::default());
+            self.by_host.push(HostEntry::default());
         }
         self.by_host[h as usize].add(r);
+        if r.user.is_none() && r.src_ip.is_empty() {
+            return;
+        }
+        self.scratch.clear();
         if let Some(u) = &r.user {
-            let u = self.users.id(u);
-            self.by_host_user.entry((h, u)).or_default().add(r);
+            self.scratch.push_str(u);
         }
-        if !r.src_ip.is_empty() {
-            let ip = self.ips.id(r.src_ip);
-            self.by_host_ip.entry((h, ip)).or_default().add(r);
-        }
-        self.by_host_day
-            .entry((h, day_of(r.timestamp_ms)))
-            .or_default()
-            .add(r);
+        self.scratch.push('\0');
+        self.scratch.push_str(r.src_ip);
+        let c = self.clients.id(&self.scratch);
+        self.by_host_client.entry((h, c)).or_default().add(r);
     }
 
     /// Adds everything `other` counted.
     pub fn merge(&mut self, other: Aggregate) {
         let hmap: Vec<u32> = other.hosts.names.iter().map(|n| self.hosts.id(n)).collect();
-        let umap: Vec<u32> = other.users.names.iter().map(|n| self.users.id(n)).collect();
-        let imap: Vec<u32> = other.ips.names.iter().map(|n| self.ips.id(n)).collect();
+        let cmap: Vec<u32> = other
+            .clients
+            .names
+            .iter()
+            .map(|n| self.clients.id(n))
+            .collect();
         self.by_host
-            .resize(self.hosts.names.len(), Stats::default());
-        for (h, s) in other.by_host.iter().enumerate() {
-            self.by_host[hmap[h] as usize].merge(s);
+            .resize(self.hosts.names.len(), HostEntry::default());
+        for (h, e) in other.by_host.into_iter().enumerate() {
+            let mine = &mut self.by_host[hmap[h] as usize];
+            mine.stats.merge(&e.stats);
+            for (day, s) in e.days {
+                match mine.days.iter_mut().find(|(d, _)| *d == day) {
+                    Some((_, m)) => m.merge(&s),
+                    None => mine.days.push((day, s)),
+                }
+            }
         }
-        for ((h, u), s) in other.by_host_user {
-            self.by_host_user
-                .entry((hmap[h as usize], umap[u as usize]))
-                .or_default()
-                .merge(&s);
-        }
-        for ((h, i), s) in other.by_host_ip {
-            self.by_host_ip
-                .entry((hmap[h as usize], imap[i as usize]))
-                .or_default()
-                .merge(&s);
-        }
-        for ((h, d), s) in other.by_host_day {
-            self.by_host_day
-                .entry((hmap[h as usize], d))
+        for ((h, c), s) in other.by_host_client {
+            self.by_host_client
+                .entry((hmap[h as usize], cmap[c as usize]))
                 .or_default()
                 .merge(&s);
         }
@@ -163,22 +188,32 @@ impl Aggregate {
             })
             .collect();
         let mut totals = vec![KeyTotals::default(); keys.len()];
-        for (h, s) in self.by_host.iter().enumerate() {
-            let t = &mut totals[host_key[h] as usize];
-            t.stats.merge(s);
-            t.hosts.push(self.hosts.names[h].to_string());
-        }
-        let mut users: FxHashMap<(u32, u32), Stats> = FxHashMap::default();
-        for (&(h, u), s) in &self.by_host_user {
-            users.entry((host_key[h as usize], u)).or_default().merge(s);
-        }
-        let mut ips: FxHashMap<(u32, u32), Stats> = FxHashMap::default();
-        for (&(h, i), s) in &self.by_host_ip {
-            ips.entry((host_key[h as usize], i)).or_default().merge(s);
-        }
         let mut days: FxHashMap<(u32, i32), Stats> = FxHashMap::default();
-        for (&(h, d), s) in &self.by_host_day {
-            days.entry((host_key[h as usize], d)).or_default().merge(s);
+        for (h, e) in self.by_host.iter().enumerate() {
+            let k = host_key[h];
+            let t = &mut totals[k as usize];
+            t.stats.merge(&e.stats);
+            t.hosts.push(self.hosts.names[h].to_string());
+            for (d, s) in &e.days {
+                days.entry((k, *d)).or_default().merge(s);
+            }
+        }
+        // Split clients into users and IPs (interned again, so names are shared).
+        let mut user_names = Interner::default();
+        let mut ip_names = Interner::default();
+        let mut users: FxHashMap<(u32, u32), Stats> = FxHashMap::default();
+        let mut ips: FxHashMap<(u32, u32), Stats> = FxHashMap::default();
+        for (&(h, c), s) in &self.by_host_client {
+            let k = host_key[h as usize];
+            let (user, ip) = self.clients.names[c as usize]
+                .split_once('\0')
+                .unwrap_or(("", ""));
+            if !user.is_empty() {
+                users.entry((k, user_names.id(user))).or_default().merge(s);
+            }
+            if !ip.is_empty() {
+                ips.entry((k, ip_names.id(ip))).or_default().merge(s);
+            }
         }
         for &(k, _) in users.keys() {
             totals[k as usize].users += 1;
@@ -195,8 +230,9 @@ impl Aggregate {
             users,
             ips,
             days,
-            user_names: &self.users.names,
-            ip_names: &self.ips.names,
+            user_names: user_names.names,
+            ip_names: ip_names.names,
+            _aggregate: std::marker::PhantomData,
         }
     }
 }
@@ -221,8 +257,9 @@ pub struct Rollup<'a, K> {
     users: FxHashMap<(u32, u32), Stats>,
     ips: FxHashMap<(u32, u32), Stats>,
     days: FxHashMap<(u32, i32), Stats>,
-    user_names: &'a [Box<str>],
-    ip_names: &'a [Box<str>],
+    user_names: Vec<Box<str>>,
+    ip_names: Vec<Box<str>>,
+    _aggregate: std::marker::PhantomData<&'a Aggregate>,
 }
 
 impl<K> Rollup<'_, K> {

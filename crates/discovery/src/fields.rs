@@ -125,38 +125,62 @@ pub fn user(b: &[u8]) -> Option<Cow<'_, str>> {
 /// removed. `None` when nothing host-like is left.
 pub fn host_of(raw: &[u8]) -> Option<Cow<'_, str>> {
     let mut s = raw;
-    if let Some(p) = memchr::memmem::find(s, b"://") {
-        s = &s[p + 3..];
-    }
-    let end = s
-        .iter()
-        .position(|&c| c == b'/' || c == b'?' || c == b'#' || c == b' ')
-        .unwrap_or(s.len());
-    s = &s[..end];
-    if let Some(p) = memchr::memrchr(b'@', s) {
-        s = &s[p + 1..];
-    }
-    let host = if let Some(inner) = s.strip_prefix(b"[") {
-        &inner[..memchr::memchr(b']', inner)?]
-    } else {
-        // Strip a port unless this is a bare IPv6 address (several colons).
-        match memchr::memchr(b':', s) {
-            Some(p) if memchr::memchr(b':', &s[p + 1..]).is_none() => &s[..p],
-            _ => s,
+    // Skip everything up to "://" (a scheme, or a prefix such as "10.0.0.1:http://").
+    let mut from = 0;
+    while let Some(p) = memchr::memchr(b':', &s[from..]) {
+        let at = from + p;
+        if s[at + 1..].starts_with(b"//") {
+            s = &s[at + 3..];
+            break;
         }
+        from = at + 1;
+    }
+    // One pass: find the end of the authority, the last '@', the colons, and check the bytes.
+    let mut end = s.len();
+    let mut at = None;
+    let mut colons = 0usize;
+    let mut first_colon = 0usize;
+    let mut upper = false;
+    let mut valid = true;
+    for (i, &c) in s.iter().enumerate() {
+        match c {
+            b'/' | b'?' | b'#' | b' ' => {
+                end = i;
+                break;
+            }
+            b'@' => {
+                at = Some(i);
+                colons = 0;
+                valid = true;
+                upper = false;
+            }
+            b':' => {
+                if colons == 0 {
+                    first_colon = i;
+                }
+                colons += 1;
+            }
+            b'A'..=b'Z' => upper = true,
+            b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' | b'[' | b']' => {}
+            _ => valid = false,
+        }
+    }
+    let start = at.map_or(0, |a| a + 1);
+    let authority = &s[start..end];
+    let host = if let Some(inner) = authority.strip_prefix(b"[") {
+        &inner[..memchr::memchr(b']', inner)?]
+    } else if colons == 1 {
+        // host:port (a bare IPv6 address has several colons and keeps them).
+        &s[start..first_colon]
+    } else {
+        authority
     };
     let host = host.strip_suffix(b".").unwrap_or(host);
-    if host.is_empty() || host == b"-" {
-        return None;
-    }
-    let valid = host
-        .iter()
-        .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_' | b':'));
-    if !valid {
+    if !valid || host.is_empty() || host == b"-" || host.contains(&b'[') || host.contains(&b']') {
         return None;
     }
     let text = std::str::from_utf8(host).ok()?;
-    if host.iter().any(u8::is_ascii_uppercase) {
+    if upper {
         Some(Cow::Owned(text.to_ascii_lowercase()))
     } else {
         Some(Cow::Borrowed(text))

@@ -60,7 +60,7 @@ impl Format for Squid {
         let Ok(src_ip) = std::str::from_utf8(client) else {
             return Reason::Encoding.into();
         };
-        let blocked = memchr::memmem::find(code, b"DENIED").is_some();
+        let blocked = code.windows(6).any(|w| w == b"DENIED");
         Parsed::Record(Record {
             timestamp_ms,
             src_ip,

@@ -6,12 +6,25 @@ use std::sync::Arc;
 
 use crate::record::Parsed;
 
+pub mod barracuda;
 pub mod cef;
+pub mod checkpoint;
+pub mod cisco_asa;
+pub mod cisco_firepower;
+pub mod cisco_meraki;
+pub mod cisco_umbrella;
+pub mod forcepoint;
 pub mod fortigate;
+pub mod juniper_srx;
 pub mod leef;
+pub mod menlo;
+pub mod netskope;
+pub mod paloalto;
+pub mod sophos;
 pub mod squid;
 pub mod squid_common;
 pub mod w3c;
+pub mod zscaler;
 
 /// Column names from a `#Fields:` header, shared by the lines that follow it, with the
 /// column of each role the format needs (computed once per header, not per line).
@@ -73,6 +86,19 @@ pub fn all() -> Vec<&'static dyn Format> {
         &w3c::BLUECOAT,
         &w3c::W3C,
         &fortigate::Fortigate,
+        &paloalto::PaloAlto,
+        &zscaler::Zscaler,
+        &cisco_asa::CiscoAsa,
+        &cisco_firepower::CiscoFirepower,
+        &checkpoint::CheckPoint,
+        &juniper_srx::JuniperSrx,
+        &sophos::Sophos,
+        &cisco_umbrella::CiscoUmbrella,
+        &cisco_meraki::CiscoMeraki,
+        &forcepoint::Forcepoint,
+        &menlo::Menlo,
+        &netskope::Netskope,
+        &barracuda::Barracuda,
         &cef::Cef,
         &leef::Leef,
     ]

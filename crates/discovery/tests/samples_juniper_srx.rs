@@ -1,0 +1,152 @@
+//! Juniper SRX RT_FLOW samples from `../shared/testdata/discovery/juniper_srx`: specific lines,
+//! specific values.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+use std::path::PathBuf;
+
+use cloudwarden_discovery::detect::detect;
+use cloudwarden_discovery::formats::{all, by_id, Format, Layout};
+use cloudwarden_discovery::record::{Action, Parsed, Reason, Record};
+
+fn sample(rel: &str) -> Vec<u8> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/testdata/discovery")
+        .join(rel);
+    std::fs::read(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (the shared test data sits beside the repository)",
+            path.display()
+        )
+    })
+}
+
+/// Parses every line of a file as the format would in a run (headers update the layout).
+fn parse_all<'a>(format: &dyn Format, data: &'a [u8]) -> Vec<Parsed<'a>> {
+    let mut layout: Option<Layout> = None;
+    data.split(|&c| c == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .filter(|l| !l.is_empty())
+        .map(|line| {
+            if let Some(h) = format.header(line) {
+                layout = Some(h);
+            }
+            format.parse(line, layout.as_ref())
+        })
+        .collect()
+}
+
+fn records<'a>(parsed: &'a [Parsed<'a>]) -> Vec<&'a Record<'a>> {
+    parsed
+        .iter()
+        .filter_map(|p| {
+            if let Parsed::Record(r) = p {
+                Some(r)
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+/// The format detection picks for a whole sample file.
+fn detected(data: &[u8]) -> &'static str {
+    detect(data, &all())
+        .expect("a format is detected")
+        .format
+        .id()
+}
+
+fn lines(data: &[u8]) -> Vec<&[u8]> {
+    data.split(|&c| c == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+#[test]
+fn juniper_srx_sessions() {
+    let data = sample("juniper_srx/test-flow.log");
+    let parsed = parse_all(by_id("juniper_srx").unwrap(), &data);
+    assert_eq!(parsed.len(), 26);
+    assert_eq!(records(&parsed).len(), 17);
+    let rec = |line: usize| match &parsed[line - 1] {
+        Parsed::Record(r) => r.clone(),
+        other => panic!("line {line}: {other:?}"),
+    };
+    let create = rec(1); // 2019-11-14T09:37:51.184+01:00
+    assert_eq!(create.timestamp_ms, 1_573_720_671_184);
+    assert_eq!(
+        (create.src_ip, create.host.as_ref()),
+        ("10.0.0.1", "67.43.156.13")
+    );
+    assert_eq!(
+        (create.bytes_up, create.bytes_down),
+        (0, 0),
+        "a new session"
+    );
+    assert_eq!(create.user, None, "username N/A");
+    assert_eq!(create.action, Action::Allowed);
+    let deny = rec(2);
+    assert_eq!(deny.src_ip, "10.0.0.26");
+    assert_eq!(deny.action, Action::Blocked);
+    let close = rec(8); // 2019-04-12T14:29:06.576Z, NATed source
+    assert_eq!(close.timestamp_ms, 1_555_079_346_576);
+    assert_eq!(
+        (close.src_ip, close.host.as_ref()),
+        ("10.3.255.203", "67.43.156.15")
+    );
+    assert_eq!((close.bytes_up, close.bytes_down), (337, 535));
+    let no_zone = rec(12); // 2015-09-25T14:19:53.846Z
+    assert_eq!(no_zone.timestamp_ms, 1_443_190_793_846);
+    assert_eq!(rec(20).action, Action::Blocked, "RT_FLOW_SESSION_DENY_LS");
+    assert_eq!((rec(23).bytes_up, rec(23).bytes_down), (9530, 9670));
+}
+
+#[test]
+fn juniper_srx_apptrack_is_not_traffic() {
+    let data = sample("juniper_srx/test-flow.log");
+    let parsed = parse_all(by_id("juniper_srx").unwrap(), &data);
+    for line in [13, 14, 15, 16, 17, 18, 21, 22, 25] {
+        assert_eq!(
+            parsed[line - 1],
+            Parsed::Skip(Reason::NotTraffic),
+            "line {line}"
+        );
+    }
+}
+
+#[test]
+fn juniper_srx_user_and_garbage() {
+    let f = by_id("juniper_srx").unwrap();
+    let data = sample("juniper_srx/test-flow.log");
+    let with_user = String::from_utf8(lines(&data)[7].to_vec())
+        .unwrap()
+        .replace("username=\"N/A\"", "username=\"jdoe\"");
+    match f.parse(with_user.as_bytes(), None) {
+        Parsed::Record(r) => assert_eq!(r.user.as_deref(), Some("jdoe")),
+        other => panic!("{other:?}"),
+    }
+    let bad = String::from_utf8(lines(&data)[7].to_vec())
+        .unwrap()
+        .replace("bytes-from-client=\"337\"", "bytes-from-client=\"x\"");
+    assert_eq!(
+        f.parse(bad.as_bytes(), None),
+        Parsed::Skip(Reason::BadNumber)
+    );
+    assert_eq!(
+        f.parse(
+            b"Nov 14 09:37:51 SRX RT_FLOW: RT_FLOW_SESSION_CLOSE: session closed",
+            None
+        ),
+        Parsed::Skip(Reason::Syntax)
+    );
+    assert_eq!(f.parse(b"", None), Parsed::Skip(Reason::Empty));
+}
+
+#[test]
+fn juniper_srx_is_detected() {
+    assert_eq!(
+        detected(&sample("juniper_srx/test-flow.log")),
+        "juniper_srx"
+    );
+}

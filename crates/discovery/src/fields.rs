@@ -121,9 +121,31 @@ pub fn user(b: &[u8]) -> Option<Cow<'_, str>> {
     }
 }
 
+/// [`user`] for text already known to be UTF-8.
+pub fn user_str(s: &str) -> Option<Cow<'_, str>> {
+    match s {
+        "" | "-" | "--" | "N/A" | "n/a" | "\"\"" | "unknown" | "Unknown" | "None" => None,
+        _ => Some(Cow::Borrowed(s)),
+    }
+}
+
 /// The destination host of a URL, `host:port`, or bare host, in lower case. IPv6 brackets are
 /// removed. `None` when nothing host-like is left.
 pub fn host_of(raw: &[u8]) -> Option<Cow<'_, str>> {
+    let (a, b, upper) = host_range(raw)?;
+    let text = std::str::from_utf8(&raw[a..b]).ok()?;
+    Some(if upper { Cow::Owned(text.to_ascii_lowercase()) } else { Cow::Borrowed(text) })
+}
+
+/// [`host_of`] for text already known to be UTF-8 (no second validation).
+pub fn host_of_str(raw: &str) -> Option<Cow<'_, str>> {
+    let (a, b, upper) = host_range(raw.as_bytes())?;
+    let text = raw.get(a..b)?;
+    Some(if upper { Cow::Owned(text.to_ascii_lowercase()) } else { Cow::Borrowed(text) })
+}
+
+/// Byte range of the host in `raw`, and whether it has upper-case letters.
+fn host_range(raw: &[u8]) -> Option<(usize, usize, bool)> {
     let mut s = raw;
     // Skip everything up to "://" (a scheme, or a prefix such as "10.0.0.1:http://").
     let mut from = 0;
@@ -179,12 +201,9 @@ pub fn host_of(raw: &[u8]) -> Option<Cow<'_, str>> {
     if !valid || host.is_empty() || host == b"-" || host.contains(&b'[') || host.contains(&b']') {
         return None;
     }
-    let text = std::str::from_utf8(host).ok()?;
-    if upper {
-        Some(Cow::Owned(text.to_ascii_lowercase()))
-    } else {
-        Some(Cow::Borrowed(text))
-    }
+    // `host` is a sub-slice of `raw`: report its position.
+    let offset = host.as_ptr() as usize - raw.as_ptr() as usize;
+    Some((offset, offset + host.len(), upper))
 }
 
 /// Strips a syslog header (`<PRI>` and an RFC 3164 or RFC 5424 prefix) up to `marker`, returning

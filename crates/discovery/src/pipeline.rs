@@ -372,14 +372,16 @@ fn read_stream(
     Ok((format.id(), confidence, bytes))
 }
 
-/// Reads until `buf` holds `target` bytes or the stream ends; `true` at end of stream.
+/// Reads until `buf` holds `target` bytes or the stream ends; `true` at end of stream. Reads
+/// straight into the buffer's spare capacity (no intermediate copy).
 fn fill(stream: &mut dyn Read, buf: &mut Vec<u8>, target: usize) -> std::io::Result<bool> {
-    let mut tmp = [0u8; 64 << 10];
     while buf.len() < target {
-        let want = (target - buf.len()).min(tmp.len());
-        match stream.read(&mut tmp[..want]) {
+        let want = (target - buf.len()) as u64;
+        let before = buf.len();
+        match stream.take(want).read_to_end(buf) {
             Ok(0) => return Ok(true),
-            Ok(n) => buf.extend_from_slice(&tmp[..n]),
+            Ok(_) if buf.len() > before => {}
+            Ok(_) => return Ok(true),
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e),
         }

@@ -1,7 +1,7 @@
 //! Squid native `access.log`:
 //! `time elapsed client action/code size method URL user hierarchy/peer type`.
 
-use crate::fields::{count, host_of, user, words};
+use crate::fields::{count, host_of_str, user_str, words};
 use crate::record::{Action, Parsed, Reason, Record};
 use crate::time::epoch_seconds;
 
@@ -27,7 +27,14 @@ impl Format for Squid {
         if line.first() == Some(&b'#') {
             return Reason::Header.into();
         }
-        let mut w = words(line);
+        // Validate the line once; fields are then sliced without re-checking.
+        let Ok(line) = std::str::from_utf8(line) else {
+            return Reason::Encoding.into();
+        };
+        let mut w = words(line.as_bytes()).map(|b| {
+            let start = b.as_ptr() as usize - line.as_ptr() as usize;
+            line.get(start..start + b.len()).unwrap_or_default()
+        });
         let (
             Some(ts),
             Some(_elapsed),
@@ -48,23 +55,22 @@ impl Format for Squid {
         else {
             return Reason::TooFewFields.into();
         };
-        let Some(timestamp_ms) = epoch_seconds(ts) else {
+        let Some(timestamp_ms) = epoch_seconds(ts.as_bytes()) else {
             return Reason::BadTimestamp.into();
         };
-        let Some(bytes_down) = count(size) else {
+        let Some(bytes_down) = count(size.as_bytes()) else {
             return Reason::BadNumber.into();
         };
-        let Some(host) = host_of(url) else {
+        let Some(host) = host_of_str(url) else {
             return Reason::NoDestination.into();
         };
-        let Ok(src_ip) = std::str::from_utf8(client) else {
-            return Reason::Encoding.into();
-        };
-        let blocked = code.windows(6).any(|w| w == b"DENIED");
+        let src_ip = client;
+        // TCP_DENIED, UDP_DENIED, TCP_DENIED_REPLY…
+        let blocked = code.get(4..10) == Some("DENIED");
         Parsed::Record(Record {
             timestamp_ms,
             src_ip,
-            user: w.next().and_then(user),
+            user: w.next().and_then(user_str),
             host,
             bytes_up: 0,
             bytes_down,

@@ -134,14 +134,22 @@ pub fn user_str(s: &str) -> Option<Cow<'_, str>> {
 pub fn host_of(raw: &[u8]) -> Option<Cow<'_, str>> {
     let (a, b, upper) = host_range(raw)?;
     let text = std::str::from_utf8(&raw[a..b]).ok()?;
-    Some(if upper { Cow::Owned(text.to_ascii_lowercase()) } else { Cow::Borrowed(text) })
+    Some(if upper {
+        Cow::Owned(text.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(text)
+    })
 }
 
 /// [`host_of`] for text already known to be UTF-8 (no second validation).
 pub fn host_of_str(raw: &str) -> Option<Cow<'_, str>> {
     let (a, b, upper) = host_range(raw.as_bytes())?;
     let text = raw.get(a..b)?;
-    Some(if upper { Cow::Owned(text.to_ascii_lowercase()) } else { Cow::Borrowed(text) })
+    Some(if upper {
+        Cow::Owned(text.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(text)
+    })
 }
 
 /// Byte range of the host in `raw`, and whether it has upper-case letters.

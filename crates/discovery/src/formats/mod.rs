@@ -17,6 +17,7 @@ pub mod forcepoint;
 pub mod fortigate;
 pub mod juniper_srx;
 pub mod leef;
+pub mod mcafee_swg;
 pub mod menlo;
 pub mod netskope;
 pub mod paloalto;
@@ -99,6 +100,7 @@ pub fn all() -> Vec<&'static dyn Format> {
         &menlo::Menlo,
         &netskope::Netskope,
         &barracuda::Barracuda,
+        &mcafee_swg::McafeeSwg,
         &cef::Cef,
         &leef::Leef,
     ]

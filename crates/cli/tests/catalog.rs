@@ -2,29 +2,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
+mod support;
+
 use assert_cmd::Command;
 use serde_json::Value;
+use support::keys;
 
 fn catalog_json(dir: &std::path::Path, args: &[&str]) -> Value {
-    let out = Command::cargo_bin("cloudwarden")
-        .unwrap()
-        .arg("--data-dir")
-        .arg(dir)
-        .arg("catalog")
-        .args(args)
-        .arg("--json")
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    serde_json::from_slice(&out).unwrap()
-}
-
-fn keys(v: &Value) -> Vec<&str> {
-    let mut k: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
-    k.sort_unstable();
-    k
+    let args: Vec<&str> = std::iter::once("catalog")
+        .chain(args.iter().copied())
+        .collect();
+    support::json(dir, &args, &[])
 }
 
 #[test]

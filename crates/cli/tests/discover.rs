@@ -2,11 +2,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
+mod support;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use serde_json::Value;
+use support::keys;
 
 fn shared(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -15,26 +18,10 @@ fn shared(rel: &str) -> PathBuf {
 }
 
 fn discover(data: &Path, args: &[&str], files: &[&Path]) -> Value {
-    let out = Command::cargo_bin("cloudwarden")
-        .unwrap()
-        .arg("--data-dir")
-        .arg(data)
-        .arg("discover")
-        .args(args)
-        .args(files)
-        .arg("--json")
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    serde_json::from_slice(&out).unwrap()
-}
-
-fn keys(v: &Value) -> Vec<&str> {
-    let mut k: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
-    k.sort_unstable();
-    k
+    let args: Vec<&str> = std::iter::once("discover")
+        .chain(args.iter().copied())
+        .collect();
+    support::json(data, &args, files)
 }
 
 #[test]

@@ -93,6 +93,28 @@ pub fn kv<'a>(line: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
     None
 }
 
+/// An action word that means the device stopped the traffic: `deny`, `blocked`, `drop`,
+/// `reject`, `reset` … (any case). Vendors with their own vocabulary wrap this.
+pub fn blocked(action: &[u8]) -> bool {
+    const WORDS: [&[u8]; 9] = [
+        b"deny",
+        b"denied",
+        b"blocked",
+        b"block",
+        b"drop",
+        b"dropped",
+        b"reject",
+        b"rejected",
+        b"reset",
+    ];
+    WORDS.iter().any(|w| action.eq_ignore_ascii_case(w))
+}
+
+/// A text field as `&str`, or `""` when it is missing or not UTF-8 (source IPs and the like).
+pub fn text_or_empty(b: Option<&[u8]>) -> &str {
+    b.and_then(|b| std::str::from_utf8(b).ok()).unwrap_or("")
+}
+
 /// A non-negative integer; `-` and empty read as 0.
 pub fn count(b: &[u8]) -> Option<u64> {
     if b.is_empty() || b == b"-" {

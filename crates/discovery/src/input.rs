@@ -2,7 +2,7 @@
 //! recognised by their magic bytes (not their names).
 
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
 #[derive(Debug, thiserror::Error)]
@@ -56,7 +56,7 @@ pub fn for_each_stream(
     let mut head = [0u8; 4];
     let n = read_up_to(&mut file, &mut head).map_err(io(path))?;
     let kind = Compression::sniff(&head[..n]);
-    let file = File::open(path).map_err(io(path))?;
+    file.seek(SeekFrom::Start(0)).map_err(io(path))?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

@@ -321,7 +321,6 @@ fn read_stream(
             return Err(PipelineError::Cancelled);
         }
         let eof = fill(stream, &mut buf, CHUNK).map_err(io)?;
-        let eof = eof || buf.len() < CHUNK;
         // Cut at the last line break; the tail goes to the next chunk.
         let cut = if eof {
             buf.len()
@@ -358,16 +357,13 @@ fn read_stream(
             }
         }
         line_no += lines;
-        if eof && carry.is_empty() {
+        if eof {
+            // At the end the whole rest was sent, last line with or without a line break.
             break;
         }
         buf = pool.recv().unwrap_or_default();
         buf.clear();
         buf.extend_from_slice(&carry);
-        if eof {
-            // The final line had no line break: send it as its own chunk.
-            continue;
-        }
     }
     Ok((format.id(), confidence, bytes))
 }

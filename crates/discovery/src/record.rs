@@ -10,6 +10,17 @@ pub enum Action {
     Blocked,
 }
 
+impl Action {
+    /// `Blocked` when `blocked`, else `Allowed`.
+    pub fn from_blocked(blocked: bool) -> Action {
+        if blocked {
+            Action::Blocked
+        } else {
+            Action::Allowed
+        }
+    }
+}
+
 /// One transaction: who talked to which destination, when, how much.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record<'a> {

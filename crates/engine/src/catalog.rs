@@ -143,8 +143,8 @@ impl Effective {
         }
     }
 
-    /// The summary of the app with this id.
-    pub fn match_host_summary(&self, id: &str) -> Option<AppSummary> {
+    /// The summary of the app with this id (name, category, current score).
+    pub fn summary_of(&self, id: &str) -> Option<AppSummary> {
         self.by_id.get(id).map(|&i| self.summary(i))
     }
 

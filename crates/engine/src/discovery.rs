@@ -112,7 +112,7 @@ pub fn summarise(
         let t = &rollup.totals[i];
         rows.usage.push((kind, key.clone(), usage(&t.stats)));
         if *kind == "app" {
-            let (name, category, score) = match catalog.match_host_summary(key) {
+            let (name, category, score) = match catalog.summary_of(key) {
                 Some(s) => (s.name, s.category, s.score),
                 None => (key.clone(), None, None),
             };
@@ -273,7 +273,7 @@ pub fn report_usage(
     let mut domains = Vec::new();
     for (kind, key, s, users, ips) in rows {
         if kind == "app" {
-            let summary = catalog.match_host_summary(&key);
+            let summary = catalog.summary_of(&key);
             apps.push(DiscoveredApp {
                 name: summary
                     .as_ref()

@@ -11,8 +11,8 @@ use crate::fields::{host_of, user, words};
 use crate::record::{Action, Parsed, Reason, Record};
 use crate::time::{date_clock, offset};
 
-use super::fortigate::blocked;
 use super::{Format, Layout};
+use crate::fields::blocked;
 
 pub struct Barracuda;
 
@@ -111,11 +111,7 @@ impl Format for Barracuda {
             host,
             bytes_up: 0,
             bytes_down: 0,
-            action: if blocked(f[ACTION]) {
-                Action::Blocked
-            } else {
-                Action::Allowed
-            },
+            action: Action::from_blocked(blocked(f[ACTION])),
         })
     }
 

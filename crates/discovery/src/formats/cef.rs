@@ -6,8 +6,8 @@ use crate::fields::{count, host_of, user};
 use crate::record::{Action, Parsed, Reason, Record};
 use crate::time::{epoch_any, iso8601, month};
 
-use super::fortigate::blocked;
 use super::{Format, Layout};
+use crate::fields::blocked;
 
 pub struct Cef;
 
@@ -128,18 +128,12 @@ impl Format for Cef {
         let user = ext(e, b"suser").and_then(user);
         Parsed::Record(Record {
             timestamp_ms,
-            src_ip: ext(e, b"src")
-                .and_then(|s| std::str::from_utf8(s).ok())
-                .unwrap_or(""),
+            src_ip: crate::fields::text_or_empty(ext(e, b"src")),
             user,
             host,
             bytes_up: up,
             bytes_down: down,
-            action: if ext(e, b"act").is_some_and(blocked) {
-                Action::Blocked
-            } else {
-                Action::Allowed
-            },
+            action: Action::from_blocked(ext(e, b"act").is_some_and(blocked)),
         })
     }
 

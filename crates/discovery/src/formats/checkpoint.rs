@@ -10,8 +10,8 @@ use crate::fields::{count, host_of, user};
 use crate::record::{Action, Parsed, Reason, Record};
 use crate::time::{epoch_any, iso8601};
 
-use super::fortigate::blocked;
 use super::{Format, Layout};
+use crate::fields::blocked;
 
 pub struct CheckPoint;
 
@@ -153,18 +153,12 @@ impl Format for CheckPoint {
             .or_else(|| field(body, b"user").and_then(user));
         Parsed::Record(Record {
             timestamp_ms,
-            src_ip: field(body, b"src")
-                .and_then(|s| std::str::from_utf8(s).ok())
-                .unwrap_or(""),
+            src_ip: crate::fields::text_or_empty(field(body, b"src")),
             user,
             host,
             bytes_up: up,
             bytes_down: down,
-            action: if field(body, b"action").is_some_and(cp_blocked) {
-                Action::Blocked
-            } else {
-                Action::Allowed
-            },
+            action: Action::from_blocked(field(body, b"action").is_some_and(cp_blocked)),
         })
     }
 

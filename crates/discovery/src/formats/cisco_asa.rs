@@ -379,11 +379,7 @@ pub fn record<'a>(m: &Message<'a>) -> Parsed<'a> {
         host,
         bytes_up: 0,
         bytes_down: flow.bytes_down,
-        action: if flow.blocked {
-            Action::Blocked
-        } else {
-            Action::Allowed
-        },
+        action: Action::from_blocked(flow.blocked),
     })
 }
 

@@ -81,18 +81,14 @@ fn connection<'a>(m: &Message<'a>) -> Parsed<'a> {
         .and_then(user);
     Parsed::Record(Record {
         timestamp_ms,
-        src_ip: field(t, b"SrcIP")
-            .and_then(|s| std::str::from_utf8(s).ok())
-            .unwrap_or(""),
+        src_ip: crate::fields::text_or_empty(field(t, b"SrcIP")),
         user,
         host,
         bytes_up: up,
         bytes_down: down,
-        action: if field(t, b"AccessControlRuleAction").is_some_and(rule_blocked) {
-            Action::Blocked
-        } else {
-            Action::Allowed
-        },
+        action: Action::from_blocked(
+            field(t, b"AccessControlRuleAction").is_some_and(rule_blocked),
+        ),
     })
 }
 

@@ -77,10 +77,7 @@ impl Format for CiscoMeraki {
         };
         Parsed::Record(Record {
             timestamp_ms,
-            src_ip: kv(line, b"src")
-                .map(address)
-                .and_then(|s| std::str::from_utf8(s).ok())
-                .unwrap_or(""),
+            src_ip: crate::fields::text_or_empty(kv(line, b"src").map(address)),
             user: None,
             host,
             bytes_up: 0,

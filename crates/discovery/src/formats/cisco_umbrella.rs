@@ -116,11 +116,7 @@ impl Format for CiscoUmbrella {
             host,
             bytes_up: up,
             bytes_down: down,
-            action: if f[VERDICT].eq_ignore_ascii_case(b"BLOCKED") {
-                Action::Blocked
-            } else {
-                Action::Allowed
-            },
+            action: Action::from_blocked(f[VERDICT].eq_ignore_ascii_case(b"BLOCKED")),
         })
     }
 

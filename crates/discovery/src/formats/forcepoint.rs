@@ -98,11 +98,7 @@ impl Format for Forcepoint {
             host,
             bytes_up: 0,
             bytes_down: 0,
-            action: if action_blocked(f[ACTION]) {
-                Action::Blocked
-            } else {
-                Action::Allowed
-            },
+            action: Action::from_blocked(action_blocked(f[ACTION])),
         })
     }
 

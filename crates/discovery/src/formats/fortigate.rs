@@ -1,29 +1,12 @@
 //! Fortinet FortiGate syslog, `key=value` (traffic and UTM/web-filter logs).
 
-use crate::fields::{count, host_of, kv, user};
+use crate::fields::{blocked, count, host_of, kv, user};
 use crate::record::{Action, Parsed, Reason, Record};
 use crate::time::{date_clock, epoch_any, offset};
 
 use super::{Format, Layout};
 
 pub struct Fortigate;
-
-/// `deny`, `blocked`, `block`, `dropped`, `reset`… → blocked; everything else went through.
-pub fn blocked(action: &[u8]) -> bool {
-    let a = action.to_ascii_lowercase();
-    matches!(
-        a.as_slice(),
-        b"deny"
-            | b"denied"
-            | b"blocked"
-            | b"block"
-            | b"drop"
-            | b"dropped"
-            | b"reject"
-            | b"rejected"
-            | b"reset"
-    )
-}
 
 impl Format for Fortigate {
     fn id(&self) -> &'static str {
@@ -67,9 +50,7 @@ impl Format for Fortigate {
         ) else {
             return Reason::BadNumber.into();
         };
-        let src_ip = kv(line, b"srcip")
-            .and_then(|s| std::str::from_utf8(s).ok())
-            .unwrap_or("");
+        let src_ip = crate::fields::text_or_empty(kv(line, b"srcip"));
         let user = kv(line, b"user")
             .and_then(user)
             .or_else(|| kv(line, b"unauthuser").and_then(user));
@@ -80,11 +61,7 @@ impl Format for Fortigate {
             host,
             bytes_up: up,
             bytes_down: down,
-            action: if kv(line, b"action").is_some_and(blocked) {
-                Action::Blocked
-            } else {
-                Action::Allowed
-            },
+            action: Action::from_blocked(kv(line, b"action").is_some_and(blocked)),
         })
     }
 

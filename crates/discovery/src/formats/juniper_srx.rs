@@ -74,18 +74,12 @@ impl Format for JuniperSrx {
         };
         Parsed::Record(Record {
             timestamp_ms,
-            src_ip: kv(sd, b"source-address")
-                .and_then(|s| std::str::from_utf8(s).ok())
-                .unwrap_or(""),
+            src_ip: crate::fields::text_or_empty(kv(sd, b"source-address")),
             user: kv(sd, b"username").and_then(user),
             host,
             bytes_up: up,
             bytes_down: down,
-            action: if ev == Event::Deny {
-                Action::Blocked
-            } else {
-                Action::Allowed
-            },
+            action: Action::from_blocked(ev == Event::Deny),
         })
     }
 

@@ -6,8 +6,8 @@ use crate::fields::{count, host_of, user};
 use crate::record::{Action, Parsed, Reason, Record};
 
 use super::cef::cef_time;
-use super::fortigate::blocked;
 use super::{Format, Layout};
+use crate::fields::blocked;
 
 pub struct Leef;
 
@@ -101,10 +101,7 @@ pub fn record<'a>(e: &Event<'a>) -> Parsed<'a> {
         .unwrap_or_else(|| blocked(e.event_id));
     Parsed::Record(Record {
         timestamp_ms,
-        src_ip: e
-            .get(b"src")
-            .and_then(|s| std::str::from_utf8(s).ok())
-            .unwrap_or(""),
+        src_ip: crate::fields::text_or_empty(e.get(b"src")),
         user: e
             .get(b"usrName")
             .or_else(|| e.get(b"userName"))
@@ -112,11 +109,7 @@ pub fn record<'a>(e: &Event<'a>) -> Parsed<'a> {
         host,
         bytes_up: up,
         bytes_down: down,
-        action: if blocked_event {
-            Action::Blocked
-        } else {
-            Action::Allowed
-        },
+        action: Action::from_blocked(blocked_event),
     })
 }
 

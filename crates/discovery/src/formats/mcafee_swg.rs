@@ -75,11 +75,7 @@ impl Format for McafeeSwg {
             host,
             bytes_up: 0,
             bytes_down,
-            action: if blocked {
-                Action::Blocked
-            } else {
-                Action::Allowed
-            },
+            action: Action::from_blocked(blocked),
         })
     }
 

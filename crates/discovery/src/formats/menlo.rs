@@ -10,9 +10,9 @@ use serde::Deserialize;
 use crate::record::{Action, Parsed, Reason, Record};
 use crate::time::iso8601;
 
-use super::fortigate::blocked;
 use super::zscaler::{Count, Text};
 use super::{Format, Layout};
+use crate::fields::blocked;
 
 pub struct Menlo;
 
@@ -108,11 +108,7 @@ impl Format for Menlo {
             host,
             bytes_up: up,
             bytes_down: down,
-            action: if blocked(w.pe_action.bytes()) {
-                Action::Blocked
-            } else {
-                Action::Allowed
-            },
+            action: Action::from_blocked(blocked(w.pe_action.bytes())),
         })
     }
 

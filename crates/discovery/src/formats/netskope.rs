@@ -9,9 +9,9 @@ use serde::Deserialize;
 use crate::record::{Action, Parsed, Reason, Record};
 use crate::time::{date_clock, epoch_any};
 
-use super::fortigate::blocked;
 use super::zscaler::{Count, Text};
 use super::{Format, Layout};
+use crate::fields::blocked;
 
 pub struct Netskope;
 
@@ -105,11 +105,7 @@ impl Format for Netskope {
             host,
             bytes_up: up,
             bytes_down: down,
-            action: if block {
-                Action::Blocked
-            } else {
-                Action::Allowed
-            },
+            action: Action::from_blocked(block),
         })
     }
 

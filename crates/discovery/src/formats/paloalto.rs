@@ -119,11 +119,7 @@ impl Format for PaloAlto {
             host,
             bytes_up: up,
             bytes_down: down,
-            action: if blocked {
-                Action::Blocked
-            } else {
-                Action::Allowed
-            },
+            action: Action::from_blocked(blocked),
         })
     }
 

@@ -9,8 +9,8 @@ use crate::fields::{count, host_of, kv, user};
 use crate::record::{Action, Parsed, Reason, Record};
 use crate::time::{date_clock, iso8601, offset};
 
-use super::fortigate::blocked;
 use super::{Format, Layout};
+use crate::fields::blocked;
 
 pub struct Sophos;
 
@@ -63,18 +63,12 @@ impl Format for Sophos {
             || kv(line, b"status").is_some_and(blocked);
         Parsed::Record(Record {
             timestamp_ms,
-            src_ip: kv(line, b"src_ip")
-                .and_then(|s| std::str::from_utf8(s).ok())
-                .unwrap_or(""),
+            src_ip: crate::fields::text_or_empty(kv(line, b"src_ip")),
             user: kv(line, b"user_name").and_then(user),
             host,
             bytes_up: up,
             bytes_down: down,
-            action: if denied {
-                Action::Blocked
-            } else {
-                Action::Allowed
-            },
+            action: Action::from_blocked(denied),
         })
     }
 

@@ -74,11 +74,7 @@ impl Format for Squid {
             host,
             bytes_up: 0,
             bytes_down,
-            action: if blocked {
-                Action::Blocked
-            } else {
-                Action::Allowed
-            },
+            action: Action::from_blocked(blocked),
         })
     }
 

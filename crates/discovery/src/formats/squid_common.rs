@@ -72,11 +72,7 @@ impl Format for SquidCommon {
             host,
             bytes_up: 0,
             bytes_down,
-            action: if blocked {
-                Action::Blocked
-            } else {
-                Action::Allowed
-            },
+            action: Action::from_blocked(blocked),
         })
     }
 

@@ -210,18 +210,12 @@ impl Format for Elff {
             || (get(FILTER).is_some() && get(STATUS) == Some(b"403") && filter != b"OBSERVED");
         Parsed::Record(Record {
             timestamp_ms,
-            src_ip: get(CLIENT)
-                .and_then(|s| std::str::from_utf8(s).ok())
-                .unwrap_or(""),
+            src_ip: crate::fields::text_or_empty(get(CLIENT)),
             user: get(USER).and_then(user),
             host,
             bytes_up: up,
             bytes_down: down,
-            action: if blocked {
-                Action::Blocked
-            } else {
-                Action::Allowed
-            },
+            action: Action::from_blocked(blocked),
         })
     }
 

@@ -19,9 +19,9 @@ use crate::fields::{count, csv, host_of, user};
 use crate::record::{Action, Parsed, Reason, Record};
 use crate::time::{clock, days_from_civil, iso8601, month};
 
-use super::fortigate::blocked;
 use super::leef;
 use super::{Format, Layout};
+use crate::fields::blocked;
 
 pub struct Zscaler;
 
@@ -329,11 +329,7 @@ fn json(line: &[u8]) -> Parsed<'_> {
         host,
         bytes_up: up,
         bytes_down: down,
-        action: if blocked(w.action.bytes()) {
-            Action::Blocked
-        } else {
-            Action::Allowed
-        },
+        action: Action::from_blocked(blocked(w.action.bytes())),
     })
 }
 
@@ -375,11 +371,7 @@ fn delimited(line: &[u8]) -> Parsed<'_> {
         host,
         bytes_up: up,
         bytes_down: down,
-        action: if blocked(f[CSV_ACTION]) {
-            Action::Blocked
-        } else {
-            Action::Allowed
-        },
+        action: Action::from_blocked(blocked(f[CSV_ACTION])),
     })
 }
 

@@ -436,8 +436,12 @@ fn work(rx: &Receiver<Chunk>, pool: &Sender<Vec<u8>>, cancel: &AtomicBool) -> Wo
                     let n = kept.entry(reason).or_default();
                     if reason.is_malformed() && *n < SAMPLES_PER_REASON {
                         *n += 1;
-                        let text: String =
-                            String::from_utf8_lossy(line).chars().take(300).collect();
+                        let text: String = String::from_utf8_lossy(line)
+                            .chars()
+                            .take(300)
+                            // A binary line must not garble the analyst's terminal.
+                            .map(|c| if c.is_control() && c != '\t' { '·' } else { c })
+                            .collect();
                         result.samples.push((chunk.file, line_no, reason, text));
                     }
                 }

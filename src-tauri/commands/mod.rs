@@ -2,5 +2,6 @@
 
 pub mod about;
 pub mod catalog;
+pub mod discovery;
 pub mod settings;
 pub mod status;

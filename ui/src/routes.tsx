@@ -4,6 +4,8 @@ import { AboutPage } from "./features/about/AboutPage";
 import { AppPage } from "./features/catalog/AppPage";
 import { CatalogPage } from "./features/catalog/CatalogPage";
 import { ComparePage } from "./features/catalog/ComparePage";
+import { DiscoveryPage } from "./features/discovery/DiscoveryPage";
+import { ReportPage } from "./features/discovery/ReportPage";
 import { SettingsPage } from "./features/settings/SettingsPage";
 
 /** Only pages that work are routed and shown in the navigation. */
@@ -16,6 +18,8 @@ export const routes: RouteObject[] = [
       { path: "catalog", element: <CatalogPage /> },
       { path: "catalog/app/:id", element: <AppPage /> },
       { path: "catalog/compare", element: <ComparePage /> },
+      { path: "discovery", element: <DiscoveryPage /> },
+      { path: "discovery/report/:id", element: <ReportPage /> },
       { path: "settings", element: <SettingsPage /> },
       { path: "about", element: <AboutPage /> },
       { path: "*", element: <Navigate to="/catalog" replace /> },

@@ -9,8 +9,9 @@ use std::time::{Duration, Instant};
 use clap::{Args, Subcommand};
 use cloudwarden_discovery::pipeline::Progress;
 use cloudwarden_engine::api::Engine;
-use cloudwarden_engine::discovery::formats;
-use cloudwarden_engine::domain::discovery::DiscoveryRequest;
+use cloudwarden_engine::domain::discovery::{
+    AppTag, BlockListFormat, CustomFormatDef, DiscoveryRequest,
+};
 use serde_json::json;
 
 use crate::{output, Global};
@@ -35,20 +36,81 @@ pub struct DiscoverArgs {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// The log formats Cloudwarden reads.
+    /// The log formats Cloudwarden reads, built-in and the analyst's own.
     Formats,
+    /// Saves a custom CSV/TSV format from a JSON column mapping (use it as `custom:NAME`).
+    DefineFormat {
+        /// JSON: {"name", "delimiter", "has_header", "timestamp", "timestamp_layout", "src_ip",
+        /// "user", "host", "url", "bytes_up", "bytes_down", "action", "blocked_values"}.
+        file: PathBuf,
+    },
+    /// Tags an app sanctioned, unsanctioned or monitored (`none` clears the tag).
+    Tag { app_id: String, tag: String },
+    /// Prints the block list of unsanctioned apps.
+    BlockList {
+        /// plain, squid, panos_edl, zscaler or fortigate.
+        #[arg(long, default_value = "plain")]
+        syntax: String,
+    },
+}
+
+async fn subcommand(global: &Global, command: Command) -> anyhow::Result<()> {
+    let engine = Engine::open(global.data_dir.as_deref()).await?;
+    let result = match command {
+        Command::Formats => {
+            let list = engine.discovery_formats().await?;
+            if global.json {
+                output::json(&list)
+            } else {
+                for f in list {
+                    println!("{:<16} {} ({})", f.id, f.name, f.vendor);
+                }
+                Ok(())
+            }
+        }
+        Command::DefineFormat { file } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let def: CustomFormatDef = serde_json::from_str(&text)
+                .map_err(|e| anyhow::anyhow!("{}: not a format definition: {e}", file.display()))?;
+            let saved = engine.save_custom_format(def).await?;
+            if global.json {
+                output::json(&saved)
+            } else {
+                println!("saved format custom:{}", saved.name);
+                Ok(())
+            }
+        }
+        Command::Tag { app_id, tag } => {
+            let parsed = match tag.as_str() {
+                "none" => None,
+                t => Some(AppTag::parse(t).ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "unknown tag \"{t}\": sanctioned, unsanctioned, monitored or none"
+                    )
+                })?),
+            };
+            engine.set_app_tag(&app_id, parsed).await?;
+            Ok(())
+        }
+        Command::BlockList { syntax } => {
+            let format = BlockListFormat::parse(&syntax).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "unknown syntax \"{syntax}\": plain, squid, panos_edl, zscaler or fortigate"
+                )
+            })?;
+            let (text, _, _) = engine.block_list(format).await?;
+            print!("{text}");
+            Ok(())
+        }
+    };
+    engine.close().await;
+    result
 }
 
 pub async fn run(global: &Global, args: DiscoverArgs) -> anyhow::Result<()> {
-    if let Some(Command::Formats) = args.command {
-        let list = formats();
-        if global.json {
-            return output::json(&list);
-        }
-        for f in list {
-            println!("{:<16} {} ({})", f.id, f.name, f.vendor);
-        }
-        return Ok(());
+    if let Some(command) = args.command {
+        return subcommand(global, command).await;
     }
     if args.files.is_empty() {
         anyhow::bail!("give one or more log files (cloudwarden discover FILE…), or `cloudwarden discover formats`");

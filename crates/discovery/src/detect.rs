@@ -5,15 +5,15 @@ use crate::record::Parsed;
 
 /// A detection result.
 #[derive(Clone, Copy)]
-pub struct Detection {
-    pub format: &'static dyn Format,
+pub struct Detection<'a> {
+    pub format: &'a dyn Format,
     /// 0–1: how many sample lines this format recognises and parses.
     pub confidence: f32,
 }
 
 /// The format that best explains `sample` (the first lines of a file), if any explains at
 /// least a third of it.
-pub fn detect(sample: &[u8], formats: &[&'static dyn Format]) -> Option<Detection> {
+pub fn detect<'a>(sample: &[u8], formats: &[&'a dyn Format]) -> Option<Detection<'a>> {
     let lines: Vec<&[u8]> = sample
         .split(|&c| c == b'\n')
         .map(|l| l.strip_suffix(b"\r").unwrap_or(l))

@@ -13,6 +13,7 @@ pub mod pipeline;
 pub mod record;
 pub mod time;
 
+pub use formats::custom::{split_columns, CustomFormat, CustomParser, TimeLayout};
 pub use formats::{by_id as format_by_id, Format};
 
 /// Every built-in format (built once).

@@ -81,7 +81,8 @@ pub struct Sample {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FileSummary {
     pub name: String,
-    pub format: &'static str,
+    /// The format's id (`squid` …, `custom:<name>`).
+    pub format: String,
     pub confidence: f32,
     /// Bytes of log text (after decompression).
     pub bytes: u64,
@@ -97,22 +98,24 @@ pub struct Outcome {
     pub aggregate: Aggregate,
 }
 
-/// How to run.
+/// How to run. The formats are borrowed for the run: a built-in one (`&'static`) or one built
+/// at run time, such as a [`CustomParser`](crate::formats::custom::CustomParser), which the
+/// caller owns and drops after the run.
 #[derive(Clone, Copy)]
-pub struct Options {
+pub struct Options<'a> {
     /// `None`: detect per file.
-    pub format: Option<&'static dyn Format>,
+    pub format: Option<&'a dyn Format>,
     /// Formats detection may choose from.
-    pub candidates: &'static [&'static dyn Format],
+    pub candidates: &'a [&'a dyn Format],
     pub threads: usize,
 }
 
-struct Chunk {
+struct Chunk<'a> {
     data: Vec<u8>,
     file: usize,
     first_line: u64,
     layout: Option<Layout>,
-    format: &'static dyn Format,
+    format: &'a dyn Format,
     /// Time stamp for records whose format carries none (the file's modification time).
     fallback_ms: i64,
 }
@@ -126,7 +129,7 @@ struct WorkerResult {
 /// Parses and aggregates `files`. `cancel` stops the run at the next chunk.
 pub fn run(
     files: &[PathBuf],
-    options: Options,
+    options: Options<'_>,
     progress: &Progress,
     cancel: &AtomicBool,
 ) -> Result<Outcome, PipelineError> {
@@ -142,7 +145,7 @@ pub fn run(
     for _ in 0..threads * 2 + 2 {
         let _ = pool_tx.send(Vec::with_capacity(CHUNK + SAMPLE));
     }
-    let names: std::sync::Mutex<Vec<(String, &'static str, f32, u64)>> =
+    let names: std::sync::Mutex<Vec<(String, String, f32, u64)>> =
         std::sync::Mutex::new(Vec::new());
 
     let results = std::thread::scope(|scope| {
@@ -208,14 +211,14 @@ pub fn run(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn read_all(
+fn read_all<'a>(
     files: &[PathBuf],
-    options: Options,
+    options: Options<'a>,
     progress: &Progress,
     cancel: &AtomicBool,
-    work: &Sender<Chunk>,
+    work: &Sender<Chunk<'a>>,
     pool: &Receiver<Vec<u8>>,
-    names: &std::sync::Mutex<Vec<(String, &'static str, f32, u64)>>,
+    names: &std::sync::Mutex<Vec<(String, String, f32, u64)>>,
 ) -> Result<(), PipelineError> {
     for (n, path) in files.iter().enumerate() {
         progress.file.store(n as u64, Ordering::Relaxed);
@@ -228,7 +231,7 @@ fn read_all(
                 let mut names = names
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
-                names.push((name.to_owned(), "", 0.0, 0));
+                names.push((name.to_owned(), String::new(), 0.0, 0));
                 names.len() - 1
             };
             match read_stream(
@@ -246,7 +249,7 @@ fn read_all(
                     let mut names = names
                         .lock()
                         .unwrap_or_else(std::sync::PoisonError::into_inner);
-                    names[index] = (name.to_owned(), format, confidence, bytes);
+                    names[index] = (name.to_owned(), format.to_owned(), confidence, bytes);
                     Ok(())
                 }
                 Err(e) => {
@@ -279,17 +282,17 @@ fn modified_ms(path: &Path) -> i64 {
 
 /// Reads one stream into chunks; returns its format, confidence and byte count.
 #[allow(clippy::too_many_arguments)]
-fn read_stream(
+fn read_stream<'a>(
     name: &str,
     stream: &mut dyn Read,
     file: usize,
-    options: Options,
+    options: Options<'a>,
     progress: &Progress,
     cancel: &AtomicBool,
-    work: &Sender<Chunk>,
+    work: &Sender<Chunk<'a>>,
     pool: &Receiver<Vec<u8>>,
     fallback_ms: i64,
-) -> Result<(&'static str, f32, u64), PipelineError> {
+) -> Result<(&'a str, f32, u64), PipelineError> {
     let io = |source: std::io::Error| {
         PipelineError::Input(InputError::Io {
             path: name.to_owned(),
@@ -395,7 +398,7 @@ fn last_header(buf: &[u8]) -> Option<&[u8]> {
     Some(buf[p..end].strip_suffix(b"\r").unwrap_or(&buf[p..end]))
 }
 
-fn work(rx: &Receiver<Chunk>, pool: &Sender<Vec<u8>>, cancel: &AtomicBool) -> WorkerResult {
+fn work(rx: &Receiver<Chunk<'_>>, pool: &Sender<Vec<u8>>, cancel: &AtomicBool) -> WorkerResult {
     let mut result = WorkerResult {
         aggregate: Aggregate::default(),
         counts: BTreeMap::new(),
@@ -408,6 +411,7 @@ fn work(rx: &Receiver<Chunk>, pool: &Sender<Vec<u8>>, cancel: &AtomicBool) -> Wo
         }
         let counts = result.counts.entry(chunk.file).or_default();
         let mut layout = chunk.layout;
+        let header_lines = chunk.format.header_lines();
         let mut line_no = chunk.first_line;
         let data = &chunk.data;
         let mut start = 0;
@@ -422,7 +426,12 @@ fn work(rx: &Receiver<Chunk>, pool: &Sender<Vec<u8>>, cancel: &AtomicBool) -> Wo
                     layout = Some(l);
                 }
             }
-            match chunk.format.parse(line, layout.as_ref()) {
+            let parsed = if line_no <= header_lines {
+                Parsed::Skip(Reason::Header)
+            } else {
+                chunk.format.parse(line, layout.as_ref())
+            };
+            match parsed {
                 Parsed::Record(mut r) => {
                     if r.timestamp_ms == i64::MIN {
                         r.timestamp_ms = chunk.fallback_ms;

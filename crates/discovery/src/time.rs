@@ -172,6 +172,85 @@ pub fn common_log(b: &[u8]) -> Option<i64> {
     Some(days_from_civil(i64::from(y), m, d) * 86_400_000 + t - off)
 }
 
+/// A Unix epoch in milliseconds (`1652116204000`, a fraction of a millisecond is dropped) → ms.
+pub fn epoch_millis(b: &[u8]) -> Option<i64> {
+    let int = match memchr::memchr(b'.', b) {
+        Some(p) if b[p + 1..].iter().all(u8::is_ascii_digit) => &b[..p],
+        Some(_) => return None,
+        None => b,
+    };
+    if int.is_empty() || int.len() > 15 || !int.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let mut ms: i64 = 0;
+    for &c in int {
+        ms = ms * 10 + i64::from(c - b'0');
+    }
+    Some(ms)
+}
+
+/// A number of 1 to `max` digits.
+fn short_num(b: &[u8], max: usize) -> Option<u32> {
+    if b.len() > max {
+        return None;
+    }
+    num(b)
+}
+
+/// `H:MM[:SS[.fff]]` with a one- or two-digit hour → milliseconds since midnight.
+fn loose_clock(b: &[u8]) -> Option<i64> {
+    let mut parts = b.splitn(3, |&c| c == b':');
+    let h = short_num(parts.next()?, 2)?;
+    let m = parts.next()?;
+    if m.len() != 2 {
+        return None;
+    }
+    let m = num(m)?;
+    if h > 23 || m > 59 {
+        return None;
+    }
+    let mut ms = (i64::from(h) * 60 + i64::from(m)) * 60_000;
+    if let Some(rest) = parts.next() {
+        let s = num(rest.get(..2)?)?;
+        if s > 60 {
+            return None;
+        }
+        ms += i64::from(s) * 1000;
+        if let Some(frac) = rest.get(2..).filter(|f| !f.is_empty()) {
+            let digits = frac
+                .strip_prefix(b".")
+                .or_else(|| frac.strip_prefix(b","))?;
+            if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+                return None;
+            }
+            let kept = &digits[..digits.len().min(3)];
+            let scale = 10i64.pow(3 - u32::try_from(kept.len()).unwrap_or(3));
+            ms += i64::from(num(kept)?) * scale;
+        }
+    }
+    Some(ms)
+}
+
+/// `MM/DD/YYYY HH:MM[:SS]` (`month_first`) or `DD/MM/YYYY HH:MM[:SS]` in UTC, as spreadsheets
+/// write them: one- or two-digit day and month, `/`, `-` or `.` between them → UTC ms.
+pub fn slash_date_time(b: &[u8], month_first: bool) -> Option<i64> {
+    let b = b.trim_ascii();
+    let split = b.iter().position(|&c| c == b' ' || c == b'T')?;
+    let (d, t) = (&b[..split], b[split + 1..].trim_ascii_start());
+    let sep = *d.iter().find(|c| matches!(c, b'/' | b'-' | b'.'))?;
+    let mut parts = d.split(|&c| c == sep);
+    let (a, c, y) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || y.len() != 4 {
+        return None;
+    }
+    let (a, c, y) = (short_num(a, 2)?, short_num(c, 2)?, num(y)?);
+    let (m, day) = if month_first { (a, c) } else { (c, a) };
+    if !(1..=12).contains(&m) || !(1..=31).contains(&day) {
+        return None;
+    }
+    Some(days_from_civil(i64::from(y), m, day) * 86_400_000 + loose_clock(t)?)
+}
+
 /// Day number (days since the epoch) of a UTC millisecond time stamp.
 pub fn day_of(ms: i64) -> i32 {
     i32::try_from(ms.div_euclid(86_400_000)).unwrap_or(0)
@@ -217,6 +296,23 @@ mod tests {
         assert_eq!(epoch_any(b"1587230269052907555"), Some(1_587_230_269_052));
         assert_eq!(epoch_any(b"1592961368"), Some(1_592_961_368_000));
         assert_eq!(format_day(day_of(1_652_116_204_000)), "2022-05-09");
+        assert_eq!(epoch_millis(b"1652116204000"), Some(1_652_116_204_000));
+        assert_eq!(epoch_millis(b"1652116204000.7"), Some(1_652_116_204_000));
+        assert_eq!(epoch_millis(b"16521x"), None);
+        assert_eq!(
+            slash_date_time(b"05/09/2022 17:10:04", true),
+            Some(1_652_116_204_000)
+        );
+        assert_eq!(
+            slash_date_time(b"9/5/2022 17:10:04.250", false),
+            Some(1_652_116_204_250)
+        );
+        assert_eq!(
+            slash_date_time(b"09.05.2022 7:10", false),
+            Some(1_652_080_200_000)
+        );
+        assert_eq!(slash_date_time(b"13/13/2022 17:10:04", true), None);
+        assert_eq!(slash_date_time(b"05/09/22 17:10:04", true), None);
         assert_eq!(date(b"2022-13-09"), None);
         assert_eq!(clock(b"25:00:00"), None);
     }

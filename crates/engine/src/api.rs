@@ -8,21 +8,17 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use cloudwarden_catalog::score::ScoreSettings;
 use tokio::sync::RwLock;
 
-use std::sync::atomic::AtomicBool;
-
-use cloudwarden_discovery::pipeline::Progress;
-
 use crate::catalog::{self, Effective};
-use crate::discovery;
 use crate::domain::catalog::{
     AppDetail, AppPage, AppQuery, CatalogStats, CategoryInfo, CustomAppInput, FactorInfo,
     HostMatch, ScoreMetric, SourceInfo,
 };
-use crate::domain::discovery::{DiscoveredApp, DiscoveryRequest, DiscoveryResult, UnmatchedDomain};
 use crate::domain::{About, Attribution, DatabaseInfo, DatabaseKind, Settings, Status, Theme};
 use crate::secrets::SecretStore;
 use crate::store::{Store, DATABASE_FILE};
 use crate::{Error, Result};
+
+mod discovery;
 
 /// Environment variable that overrides the default data directory.
 pub const DATA_DIR_ENV: &str = "CLOUDWARDEN_DATA_DIR";
@@ -57,6 +53,8 @@ pub struct Engine {
     secrets: SecretStore,
     /// The effective catalog, built on first use and rebuilt after every catalog change.
     catalog: Arc<RwLock<Option<Arc<Effective>>>>,
+    /// Running Cloud Discovery uploads.
+    jobs: Arc<discovery::Jobs>,
 }
 
 impl Engine {
@@ -78,6 +76,7 @@ impl Engine {
             store,
             secrets: SecretStore::default(),
             catalog: Arc::new(RwLock::new(None)),
+            jobs: Arc::default(),
         })
     }
 
@@ -262,7 +261,9 @@ impl Engine {
         let app = catalog::app_from_input(input, id.clone(), &today())?;
         let json = serde_json::to_string(&app).map_err(|e| Error::Validation(e.to_string()))?;
         self.store.upsert_custom_app(&id, &json, now_ms()).await?;
-        self.reload_catalog().await?.detail(&id)
+        let detail = self.reload_catalog().await?.detail(&id)?;
+        self.rematch_discovery().await?;
+        Ok(detail)
     }
 
     /// Removes a custom app (an edited built-in app returns to its built-in record).
@@ -309,47 +310,6 @@ impl Engine {
         self.import_custom_apps(&json).await
     }
 
-    // ----- Cloud Discovery ---------------------------------------------------------------
-
-    /// Parses, matches and aggregates the uploaded logs; stores them in the report unless it is
-    /// a dry run. `progress` can be read and `cancel` set from another task.
-    pub async fn discover(
-        &self,
-        request: DiscoveryRequest,
-        progress: Arc<Progress>,
-        cancel: Arc<AtomicBool>,
-    ) -> Result<DiscoveryResult> {
-        let catalog = self.catalog().await?;
-        let dry_run = request.dry_run;
-        let report = request.report.clone().filter(|r| !r.trim().is_empty());
-        let (mut result, usage) = discovery::run(catalog, request, progress, cancel).await?;
-        if dry_run {
-            return Ok(result);
-        }
-        let now = now_ms();
-        let name = report.unwrap_or_else(|| format!("Discovery {}", today()));
-        let report_id = self
-            .store
-            .discovery_report_id(name.trim(), &new_id("rpt", now), now)
-            .await?;
-        let uploads = discovery::upload_rows(&result, &new_id("upl", now));
-        self.store
-            .add_discovery_uploads(&report_id, &uploads, &usage, now)
-            .await?;
-        result.report_id = Some(report_id);
-        Ok(result)
-    }
-
-    /// The apps and unmatched domains stored in a report, across all its uploads.
-    pub async fn discovery_report(
-        &self,
-        report_id: &str,
-    ) -> Result<(Vec<DiscoveredApp>, Vec<UnmatchedDomain>)> {
-        let rows = self.store.discovery_usage(report_id).await?;
-        let catalog = self.catalog().await?;
-        Ok(discovery::report_usage(&catalog, rows))
-    }
-
     /// Imports apps exported by [`Engine::export_custom_apps`]; returns how many were saved.
     /// Nothing is saved when any app is invalid.
     pub async fn import_custom_apps(&self, json: &str) -> Result<u32> {
@@ -360,6 +320,7 @@ impl Engine {
             self.store.upsert_custom_app(&app.id, &text, now).await?;
         }
         self.reload_catalog().await?;
+        self.rematch_discovery().await?;
         Ok(u32::try_from(apps.len()).unwrap_or(u32::MAX))
     }
 }

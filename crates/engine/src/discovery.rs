@@ -8,12 +8,57 @@ use std::time::Instant;
 
 use cloudwarden_discovery::aggregate::Stats;
 use cloudwarden_discovery::pipeline::{self, Options, Outcome, PipelineError, Progress};
-use cloudwarden_discovery::{all_formats, format_by_id};
+use cloudwarden_discovery::{all_formats, format_by_id, CustomFormat, Format};
 
 use crate::catalog::Effective;
 use crate::domain::discovery::*;
 use crate::store::{UploadRows, UsageStats};
 use crate::{Error, Result};
+
+/// A saved custom format as the discovery crate runs it (the two types share one JSON shape).
+pub fn to_custom(def: &CustomFormatDef) -> Result<CustomFormat> {
+    let value = serde_json::to_value(def).map_err(|e| Error::Validation(e.to_string()))?;
+    let format: CustomFormat =
+        serde_json::from_value(value).map_err(|e| Error::Validation(e.to_string()))?;
+    format.validate().map_err(Error::Validation)?;
+    Ok(format)
+}
+
+/// The first lines of a (possibly compressed) log split into columns by the likeliest
+/// delimiter (blocking).
+pub fn preview(path: &std::path::Path, max_lines: usize) -> Result<LogPreview> {
+    use std::io::Read;
+    let mut head = Vec::new();
+    cloudwarden_discovery::input::for_each_stream(path, |_, stream| {
+        if head.is_empty() {
+            let _ = stream.take(256 * 1024).read_to_end(&mut head);
+        }
+        Ok(())
+    })
+    .map_err(|e| Error::Validation(e.to_string()))?;
+    let text = String::from_utf8_lossy(&head);
+    let lines: Vec<String> = text
+        .lines()
+        .map(|l| l.trim_start_matches('\u{feff}').to_owned())
+        .filter(|l| !l.trim().is_empty())
+        .take(max_lines)
+        .collect();
+    let delimiter = cloudwarden_discovery::formats::custom::DELIMITERS
+        .into_iter()
+        .rev() // on a tie, the first (comma) wins
+        .max_by_key(|d| lines.first().map_or(0, |l| l.matches(*d).count()))
+        .unwrap_or(',');
+    let columns = lines
+        .iter()
+        .map(|l| cloudwarden_discovery::split_columns(l.as_bytes(), delimiter))
+        .collect();
+    Ok(LogPreview {
+        file: path.display().to_string(),
+        delimiter,
+        lines,
+        columns,
+    })
+}
 
 /// Every format, for `discover formats` and the upload dialog.
 pub fn formats() -> Vec<FormatInfo> {
@@ -28,7 +73,7 @@ pub fn formats() -> Vec<FormatInfo> {
 }
 
 /// The key a host rolls up to: `(kind, key)` — an app id, a registrable domain or an IP.
-fn key_of(catalog: &Effective, host: &str) -> (&'static str, String) {
+pub fn key_of(catalog: &Effective, host: &str) -> (&'static str, String) {
     if let Some(hit) = catalog.matcher().lookup_lower(host) {
         if let Some(app) = catalog.apps().get(hit.app as usize) {
             return ("app", app.id.clone());
@@ -59,15 +104,21 @@ fn usage(s: &Stats) -> UsageStats {
     }
 }
 
-/// Parses the files (blocking: call from a blocking thread).
+/// Parses the files (blocking: call from a blocking thread). `custom` is the analyst's format
+/// the request names (`custom:<name>`), looked up by the caller.
 pub fn parse(
     request: &DiscoveryRequest,
+    custom: Option<&CustomFormat>,
     progress: &Progress,
     cancel: &AtomicBool,
 ) -> Result<Outcome> {
-    let format = match request.format.as_deref().map(str::trim) {
-        None | Some("" | "auto") => None,
-        Some(id) => Some(format_by_id(id).ok_or_else(|| {
+    let parser = custom
+        .map(|c| c.parser().map_err(Error::Validation))
+        .transpose()?;
+    let format: Option<&dyn Format> = match (&parser, request.format.as_deref().map(str::trim)) {
+        (Some(p), _) => Some(p),
+        (None, None | Some("" | "auto")) => None,
+        (None, Some(id)) => Some(format_by_id(id).ok_or_else(|| {
             Error::Validation(format!(
                 "unknown log format \"{id}\"; `cloudwarden discover formats` lists them"
             ))
@@ -129,15 +180,20 @@ pub fn summarise(
                 blocked: t.stats.blocked,
                 first_seen_ms: t.stats.first_seen_ms,
                 last_seen_ms: t.stats.last_seen_ms,
+                tag: None,
             });
         } else {
             domains.push(UnmatchedDomain {
                 domain: key.clone(),
+                kind: (*kind).to_owned(),
                 transactions: t.stats.transactions,
                 bytes_up: t.stats.bytes_up,
                 bytes_down: t.stats.bytes_down,
                 users: t.users,
                 ips: t.ips,
+                blocked: t.stats.blocked,
+                first_seen_ms: t.stats.first_seen_ms,
+                last_seen_ms: t.stats.last_seen_ms,
             });
         }
     }
@@ -191,7 +247,7 @@ pub fn summarise(
             .iter()
             .map(|f| UploadedFile {
                 name: f.name.clone(),
-                format: f.format.into(),
+                format: f.format.clone(),
                 confidence: f.confidence,
                 bytes: f.bytes,
                 lines: counts(&f.lines),
@@ -251,21 +307,24 @@ pub fn upload_rows(result: &DiscoveryResult, id_base: &str) -> Vec<UploadRows> {
 pub async fn run(
     catalog: Arc<Effective>,
     request: DiscoveryRequest,
+    custom: Option<CustomFormat>,
     progress: Arc<Progress>,
     cancel: Arc<AtomicBool>,
 ) -> Result<(DiscoveryResult, UploadRows)> {
     tokio::task::spawn_blocking(move || {
         let start = Instant::now();
-        let outcome = parse(&request, &progress, &cancel)?;
+        let outcome = parse(&request, custom.as_ref(), &progress, &cancel)?;
         Ok(summarise(&outcome, &catalog, start.elapsed()))
     })
     .await
     .map_err(|e| Error::Task(e.to_string()))?
 }
 
-/// A stored report's apps and unmatched domains (named and scored by the current catalog).
+/// A stored report's apps and unmatched domains (named and scored by the current catalog,
+/// tagged with the analyst's tags).
 pub fn report_usage(
     catalog: &Effective,
+    tags: &std::collections::HashMap<String, AppTag>,
     rows: Vec<(String, String, UsageStats, i64, i64)>,
 ) -> (Vec<DiscoveredApp>, Vec<UnmatchedDomain>) {
     let u = |v: i64| u64::try_from(v).unwrap_or(0);
@@ -280,6 +339,7 @@ pub fn report_usage(
                     .map_or_else(|| key.clone(), |a| a.name.clone()),
                 category: summary.as_ref().and_then(|a| a.category.clone()),
                 score: summary.as_ref().and_then(|a| a.score),
+                tag: tags.get(&key).copied(),
                 app_id: key,
                 transactions: u(s.transactions),
                 bytes_up: u(s.bytes_up),
@@ -293,13 +353,58 @@ pub fn report_usage(
         } else {
             domains.push(UnmatchedDomain {
                 domain: key,
+                kind,
                 transactions: u(s.transactions),
                 bytes_up: u(s.bytes_up),
                 bytes_down: u(s.bytes_down),
                 users: u(users),
                 ips: u(ips),
+                blocked: u(s.blocked),
+                first_seen_ms: s.first_seen_ms,
+                last_seen_ms: s.last_seen_ms,
             });
         }
     }
     (apps, domains)
+}
+
+/// The summary cards of a report.
+pub fn summary_of(
+    apps: &[DiscoveredApp],
+    domains: &[UnmatchedDomain],
+    users: i64,
+    ips: i64,
+) -> ReportSummary {
+    let mut risk = RiskDistribution::default();
+    let mut tags = TagCounts::default();
+    for a in apps {
+        match a.score {
+            None => risk.unscored += 1,
+            Some(s) if s >= 7.0 => risk.low += 1,
+            Some(s) if s >= 4.0 => risk.medium += 1,
+            Some(_) => risk.high += 1,
+        }
+        match a.tag {
+            None => tags.untagged += 1,
+            Some(AppTag::Sanctioned) => tags.sanctioned += 1,
+            Some(AppTag::Unsanctioned) => tags.unsanctioned += 1,
+            Some(AppTag::Monitored) => tags.monitored += 1,
+        }
+    }
+    let sum = |f: &dyn Fn(&DiscoveredApp) -> u64, g: &dyn Fn(&UnmatchedDomain) -> u64| {
+        apps.iter().map(f).sum::<u64>() + domains.iter().map(g).sum::<u64>()
+    };
+    let n = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+    ReportSummary {
+        apps: n(apps.len()),
+        unmatched_domains: n(domains.len()),
+        users: u64::try_from(users).unwrap_or(0),
+        ips: u64::try_from(ips).unwrap_or(0),
+        transactions: sum(&|a| a.transactions, &|d| d.transactions),
+        bytes_up: sum(&|a| a.bytes_up, &|d| d.bytes_up),
+        bytes_down: sum(&|a| a.bytes_down, &|d| d.bytes_down),
+        blocked: sum(&|a| a.blocked, &|d| d.blocked),
+        risk,
+        tags,
+    }
 }

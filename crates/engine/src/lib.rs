@@ -4,9 +4,11 @@
 //! the keychain and (in later issues) scans, discovery, policies and reports.
 #![forbid(unsafe_code)]
 
+pub mod anonymize;
 pub mod api;
 pub mod catalog;
 pub mod discovery;
+pub mod discovery_export;
 pub mod domain;
 pub mod error;
 pub mod secrets;

@@ -13,8 +13,10 @@ pub mod cisco_asa;
 pub mod cisco_firepower;
 pub mod cisco_meraki;
 pub mod cisco_umbrella;
+pub mod custom;
 pub mod forcepoint;
 pub mod fortigate;
+pub mod iboss;
 pub mod juniper_srx;
 pub mod leef;
 pub mod mcafee_swg;
@@ -58,12 +60,13 @@ impl Layout {
     }
 }
 
-/// A log format.
+/// A log format: a built-in one (a `'static` unit struct) or an analyst's [`custom`] mapping
+/// built at run time.
 pub trait Format: Send + Sync {
-    /// Stable id (`squid`, `paloalto` …) used by the CLI and stored with uploads.
-    fn id(&self) -> &'static str;
-    fn name(&self) -> &'static str;
-    fn vendor(&self) -> &'static str;
+    /// Stable id (`squid`, `paloalto` …, `custom:<name>`) used by the CLI and stored with uploads.
+    fn id(&self) -> &str;
+    fn name(&self) -> &str;
+    fn vendor(&self) -> &str;
 
     /// Parses one line (without its line break). `layout` is the last `#Fields:` header seen
     /// in this file, for formats that have one.
@@ -72,6 +75,13 @@ pub trait Format: Send + Sync {
     /// A header line that sets the column layout of the lines after it.
     fn header(&self, _line: &[u8]) -> Option<Layout> {
         None
+    }
+
+    /// How many lines at the start of every file (or archive member) are column names, not
+    /// events: the pipeline counts them as [`Reason::Header`](crate::record::Reason::Header)
+    /// without parsing them. Only custom CSV mappings have any.
+    fn header_lines(&self) -> u64 {
+        0
     }
 
     /// How sure (0–1) this format is that `line` is one of its lines. Detection sums this over
@@ -101,6 +111,8 @@ pub fn all() -> Vec<&'static dyn Format> {
         &netskope::Netskope,
         &barracuda::Barracuda,
         &mcafee_swg::McafeeSwg,
+        // Before the generic CEF reader: an iboss CEF line is read with iboss' own keys.
+        &iboss::Iboss,
         &cef::Cef,
         &leef::Leef,
     ]

@@ -194,6 +194,348 @@ impl Store {
     }
 }
 
+/// A stored report row: id, name, created, updated, uploads, lines total, lines skipped, apps,
+/// first seen, last seen.
+pub type ReportRow = (
+    String,
+    String,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    Option<i64>,
+    Option<i64>,
+);
+
+/// A stored upload row.
+pub(crate) type StoredUpload = (
+    String,
+    String,
+    String,
+    f64,
+    i64,
+    i64,
+    i64,
+    i64,
+    String,
+    String,
+    i64,
+    i64,
+);
+
+/// `(label, stats)` of a breakdown.
+pub type BreakdownRow = (String, UsageStats);
+
+const REPORT_SELECT: &str = "SELECT r.report_id, r.name, r.created_at_ms, r.updated_at_ms,
+       (SELECT COUNT(*) FROM discovery_uploads x WHERE x.report_id = r.report_id),
+       (SELECT COALESCE(SUM(lines_total), 0) FROM discovery_uploads x WHERE x.report_id = r.report_id),
+       (SELECT COALESCE(SUM(lines_skipped), 0) FROM discovery_uploads x WHERE x.report_id = r.report_id),
+       (SELECT COUNT(*) FROM discovery_usage x WHERE x.report_id = r.report_id AND x.key_kind = 'app'),
+       (SELECT MIN(first_seen_ms) FROM discovery_usage x WHERE x.report_id = r.report_id),
+       (SELECT MAX(last_seen_ms) FROM discovery_usage x WHERE x.report_id = r.report_id)
+     FROM discovery_reports r";
+
+impl Store {
+    /// Every report, newest first.
+    pub async fn discovery_reports(&self) -> Result<Vec<ReportRow>> {
+        Ok(sqlx::query_as(&format!(
+            "{REPORT_SELECT} ORDER BY r.updated_at_ms DESC, r.name"
+        ))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    pub async fn discovery_report_row(&self, report_id: &str) -> Result<Option<ReportRow>> {
+        Ok(
+            sqlx::query_as(&format!("{REPORT_SELECT} WHERE r.report_id = ?"))
+                .bind(report_id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Renames a report; `false` when it does not exist.
+    pub async fn rename_discovery_report(
+        &self,
+        report_id: &str,
+        name: &str,
+        now_ms: i64,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE discovery_reports SET name = ?, updated_at_ms = ? WHERE report_id = ?",
+        )
+        .bind(name)
+        .bind(now_ms)
+        .bind(report_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Deletes a report with its uploads and usage; `false` when it does not exist.
+    pub async fn delete_discovery_report(&self, report_id: &str) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM discovery_reports WHERE report_id = ?")
+            .bind(report_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// The uploads of a report, oldest first.
+    pub async fn discovery_uploads(&self, report_id: &str) -> Result<Vec<StoredUpload>> {
+        Ok(sqlx::query_as(
+            "SELECT upload_id, file_name, format, confidence, bytes, lines_total, lines_parsed, lines_skipped,
+                    skipped_by_reason, samples, duration_ms, created_at_ms
+             FROM discovery_uploads WHERE report_id = ? ORDER BY created_at_ms, upload_id",
+        )
+        .bind(report_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Distinct users and distinct source IPs across a report.
+    pub async fn discovery_distinct_clients(&self, report_id: &str) -> Result<(i64, i64)> {
+        Ok(sqlx::query_as(
+            "SELECT (SELECT COUNT(DISTINCT user) FROM discovery_usage_users WHERE report_id = ?1),
+                    (SELECT COUNT(DISTINCT ip) FROM discovery_usage_ips WHERE report_id = ?1)",
+        )
+        .bind(report_id)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// Usage of one key by user, IP or day (`table` is one of the three breakdown tables).
+    pub async fn discovery_breakdown(
+        &self,
+        report_id: &str,
+        kind: &str,
+        key: &str,
+        by: Breakdown,
+    ) -> Result<Vec<BreakdownRow>> {
+        let (table, column, order) = match by {
+            Breakdown::User => ("discovery_usage_users", "user", "transactions DESC, user"),
+            Breakdown::Ip => ("discovery_usage_ips", "ip", "transactions DESC, ip"),
+            Breakdown::Day => ("discovery_usage_days", "day", "day"),
+        };
+        let rows: Vec<(String, i64, i64, i64, i64, i64, i64)> = sqlx::query_as(&format!(
+            "SELECT {column}, transactions, bytes_up, bytes_down, blocked, first_seen_ms, last_seen_ms
+             FROM {table} WHERE report_id = ? AND key_kind = ? AND key = ? ORDER BY {order}"
+        ))
+        .bind(report_id)
+        .bind(kind)
+        .bind(key)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(
+                    label,
+                    transactions,
+                    bytes_up,
+                    bytes_down,
+                    blocked,
+                    first_seen_ms,
+                    last_seen_ms,
+                )| {
+                    (
+                        label,
+                        UsageStats {
+                            transactions,
+                            bytes_up,
+                            bytes_down,
+                            blocked,
+                            first_seen_ms,
+                            last_seen_ms,
+                        },
+                    )
+                },
+            )
+            .collect())
+    }
+
+    /// Distinct keys of unmatched usage: `(kind, key)` over every report.
+    pub async fn unmatched_keys(&self) -> Result<Vec<(String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT DISTINCT key_kind, key FROM discovery_usage WHERE key_kind <> 'app' ORDER BY key",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Moves the usage of an unmatched key to an app in every report (merging with usage the
+    /// app already has), all or nothing. Distinct users and IPs stay exact.
+    pub async fn rekey_usage(&self, kind: &str, key: &str, app_id: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for (table, column) in [
+            ("discovery_usage", None),
+            ("discovery_usage_users", Some("user")),
+            ("discovery_usage_ips", Some("ip")),
+            ("discovery_usage_days", Some("day")),
+        ] {
+            let (col, conflict) = match column {
+                Some(c) => (format!("{c}, "), format!("report_id, key_kind, key, {c}")),
+                None => (String::new(), "report_id, key_kind, key".to_owned()),
+            };
+            let sql = format!(
+                "INSERT INTO {table} (report_id, key_kind, key, {col}transactions, bytes_up, bytes_down, blocked,
+                 first_seen_ms, last_seen_ms)
+                 SELECT report_id, 'app', ?, {col}transactions, bytes_up, bytes_down, blocked, first_seen_ms, last_seen_ms
+                 FROM {table} WHERE key_kind = ? AND key = ?
+                 ON CONFLICT ({conflict}) DO UPDATE SET {ADD}"
+            );
+            sqlx::query(&sql)
+                .bind(app_id)
+                .bind(kind)
+                .bind(key)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(&format!(
+                "DELETE FROM {table} WHERE key_kind = ? AND key = ?"
+            ))
+            .bind(kind)
+            .bind(key)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Saved custom formats: `(name, JSON definition)`, by name.
+    pub async fn custom_formats(&self) -> Result<Vec<(String, String)>> {
+        Ok(
+            sqlx::query_as("SELECT name, definition FROM discovery_formats ORDER BY name")
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    pub async fn save_custom_format(&self, name: &str, json: &str, now_ms: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO discovery_formats (name, definition, updated_at_ms) VALUES (?, ?, ?)
+             ON CONFLICT (name) DO UPDATE SET definition = excluded.definition, updated_at_ms = excluded.updated_at_ms",
+        )
+        .bind(name)
+        .bind(json)
+        .bind(now_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn delete_custom_format(&self, name: &str) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM discovery_formats WHERE name = ?")
+            .bind(name)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Every tagged app: `(app id, tag)`.
+    pub async fn app_tags(&self) -> Result<Vec<(String, String)>> {
+        Ok(
+            sqlx::query_as("SELECT app_id, tag FROM app_tags ORDER BY app_id")
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Sets (or with `None` clears) an app's tag.
+    pub async fn set_app_tag(&self, app_id: &str, tag: Option<&str>, now_ms: i64) -> Result<()> {
+        match tag {
+            Some(tag) => {
+                sqlx::query(
+                    "INSERT INTO app_tags (app_id, tag, updated_at_ms) VALUES (?, ?, ?)
+                     ON CONFLICT (app_id) DO UPDATE SET tag = excluded.tag, updated_at_ms = excluded.updated_at_ms",
+                )
+                .bind(app_id)
+                .bind(tag)
+                .bind(now_ms)
+                .execute(&self.pool)
+                .await?;
+            }
+            None => {
+                sqlx::query("DELETE FROM app_tags WHERE app_id = ?")
+                    .bind(app_id)
+                    .execute(&self.pool)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Stores sealed real names of pseudonyms (a pseudonym already stored is kept).
+    pub async fn add_identities(
+        &self,
+        identities: &[(String, Vec<u8>)],
+        now_ms: i64,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for (pseudonym, sealed) in identities {
+            sqlx::query(
+                "INSERT INTO discovery_identities (pseudonym, sealed, created_at_ms) VALUES (?, ?, ?)
+                 ON CONFLICT (pseudonym) DO NOTHING",
+            )
+            .bind(pseudonym)
+            .bind(sealed)
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The sealed real name of a pseudonym.
+    pub async fn identity(&self, pseudonym: &str) -> Result<Option<Vec<u8>>> {
+        Ok(
+            sqlx::query_scalar("SELECT sealed FROM discovery_identities WHERE pseudonym = ?")
+                .bind(pseudonym)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Appends to the audit log.
+    pub async fn audit(
+        &self,
+        action: &str,
+        subject: &str,
+        detail: &str,
+        now_ms: i64,
+    ) -> Result<()> {
+        sqlx::query("INSERT INTO audit_log (at_ms, action, subject, detail) VALUES (?, ?, ?, ?)")
+            .bind(now_ms)
+            .bind(action)
+            .bind(subject)
+            .bind(detail)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The audit log, newest first: `(at, action, subject, detail)`.
+    pub async fn audit_log(&self, limit: i64) -> Result<Vec<(i64, String, String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT at_ms, action, subject, detail FROM audit_log ORDER BY id DESC LIMIT ?",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}
+
+/// Which breakdown of a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Breakdown {
+    User,
+    Ip,
+    Day,
+}
+
 fn bind_stats<'q>(
     q: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
     s: &UsageStats,

@@ -6,7 +6,7 @@ mod discovery;
 mod settings;
 
 pub use catalog::{CustomAppRow, OverrideRow};
-pub use discovery::{UploadRows, UsageStats};
+pub use discovery::{Breakdown, BreakdownRow, ReportRow, UploadRows, UsageStats};
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

@@ -13,10 +13,13 @@ export function CustomAppForm({
   onClose,
   onSaved,
   app,
+  initialDomains,
 }: {
   onClose: () => void;
   onSaved: (id: string) => void;
   app?: AppDetail;
+  /** Domains to start a new app with (an unmatched domain from Cloud Discovery). */
+  initialDomains?: string[];
 }) {
   const categories = useCategories();
   const factors = useFactors();
@@ -24,7 +27,9 @@ export function CustomAppForm({
   const [name, setName] = useState(app?.name ?? "");
   const [vendor, setVendor] = useState(app?.vendor?.value ?? "");
   const [domains, setDomains] = useState(() =>
-    (app?.domains ?? []).map((d) => (d.match_kind === "exact" ? `=${d.pattern}` : d.pattern)).join("\n"),
+    app === undefined
+      ? (initialDomains ?? []).join("\n")
+      : app.domains.map((d) => (d.match_kind === "exact" ? `=${d.pattern}` : d.pattern)).join("\n"),
   );
   const [cats, setCats] = useState<string[]>(() => (app?.categories ?? []).map((c) => c.id));
   const [rows, setRows] = useState<FactorRow[]>(() =>

@@ -18,6 +18,7 @@ import { IconCheck, IconCopy, IconRefresh } from "@tabler/icons-react";
 import type { ReactNode } from "react";
 import { QueryError } from "../../components/QueryError";
 import { useSetTheme, useSettings, useStatus, type Theme } from "./api";
+import { DiscoverySettingsCard } from "../discovery/DiscoverySettingsCard";
 import { ScoreMetricCard } from "./ScoreMetricCard";
 
 function Row({ label, value, testId, copy }: { label: string; value: ReactNode; testId: string; copy?: string }) {
@@ -162,6 +163,7 @@ export function SettingsPage() {
       <StorageCard />
       <AppearanceCard />
       <ScoreMetricCard />
+      <DiscoverySettingsCard />
     </Stack>
   );
 }

@@ -1,0 +1,324 @@
+//! Cloud Discovery reports as the report page sees them: summary, drill-down, tags, exports,
+//! re-matching after a catalog change, progress and anonymization.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
+
+use cloudwarden_discovery::pipeline::Progress;
+use cloudwarden_engine::api::Engine;
+use cloudwarden_engine::domain::catalog::CustomAppInput;
+use cloudwarden_engine::domain::discovery::{
+    AppTag, BlockListFormat, DiscoveryRequest, DiscoveryResult, DiscoverySettings,
+};
+use cloudwarden_engine::ErrorCode;
+
+fn sample(rel: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/testdata/discovery")
+        .join(rel)
+        .display()
+        .to_string()
+}
+
+fn request(report: &str, files: &[&str]) -> DiscoveryRequest {
+    DiscoveryRequest {
+        files: files.iter().map(|f| sample(f)).collect(),
+        format: None,
+        report: Some(report.into()),
+        dry_run: false,
+    }
+}
+
+async fn upload(engine: &Engine, r: DiscoveryRequest) -> DiscoveryResult {
+    engine
+        .discover(
+            r,
+            Arc::new(Progress::default()),
+            Arc::new(AtomicBool::new(false)),
+        )
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_report_view_adds_up_and_drills_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::open(Some(dir.path())).await.unwrap();
+    let result = upload(&engine, request("Squid", &["squid/test-access.log"])).await;
+    let id = result.report_id.unwrap();
+    let view = engine.discovery_report_view(&id).await.unwrap();
+
+    assert_eq!(view.info.name, "Squid");
+    assert_eq!(view.info.uploads, 1);
+    assert_eq!(view.info.lines_total, result.lines.total);
+    assert_eq!(view.uploads.len(), 1);
+    assert_eq!(view.uploads[0].lines.parsed, result.lines.parsed);
+    let s = &view.summary;
+    assert_eq!(s.apps as usize, view.apps.len());
+    assert_eq!(
+        s.transactions, result.lines.parsed,
+        "every parsed line is one transaction"
+    );
+    // The sample names three users (adeolaegbedokun, badeyek, nazsoau; "-" is no user) and
+    // comes from nine source IPs (`awk '{print $3}' | sort -u`).
+    assert_eq!((s.users, s.ips), (3, 9));
+    assert_eq!(
+        s.risk.high + s.risk.medium + s.risk.low + s.risk.unscored,
+        s.apps
+    );
+    assert_eq!(s.tags.untagged, s.apps);
+
+    let yahoo = view.apps.iter().find(|a| a.app_id == "yahoo").unwrap();
+    let detail = engine
+        .discovery_usage_detail(&id, "app", "yahoo")
+        .await
+        .unwrap();
+    let day_total: u64 = detail.days.iter().map(|d| d.transactions).sum();
+    let ip_total: u64 = detail.ips.iter().map(|d| d.transactions).sum();
+    assert_eq!(day_total, yahoo.transactions);
+    assert_eq!(ip_total, yahoo.transactions);
+    assert_eq!(detail.users.len() as u64, yahoo.users);
+    assert_eq!(detail.days[0].label, "2006-09-08");
+    assert!(detail.users.iter().all(|u| !u.pseudonymous));
+
+    let err = engine
+        .discovery_usage_detail(&id, "app", "no-such-app")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NotFound);
+    let err = engine.discovery_report_view("rpt_nope").await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NotFound);
+
+    // Rename, list, delete.
+    engine
+        .rename_discovery_report(&id, "Proxy, September")
+        .await
+        .unwrap();
+    let reports = engine.discovery_reports().await.unwrap();
+    assert_eq!(reports.len(), 1);
+    assert_eq!(reports[0].name, "Proxy, September");
+    assert_eq!(reports[0].apps, s.apps);
+    engine.delete_discovery_report(&id).await.unwrap();
+    assert!(engine.discovery_reports().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn tags_drive_the_block_list_and_the_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::open(Some(dir.path())).await.unwrap();
+    let id = upload(&engine, request("Squid", &["squid/test-access.log"]))
+        .await
+        .report_id
+        .unwrap();
+
+    let err = engine.block_list(BlockListFormat::Plain).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Validation, "nothing to block yet");
+    let err = engine
+        .set_app_tag("no-such-app", Some(AppTag::Unsanctioned))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NotFound);
+
+    engine
+        .set_app_tag("yahoo", Some(AppTag::Unsanctioned))
+        .await
+        .unwrap();
+    let view = engine.discovery_report_view(&id).await.unwrap();
+    let yahoo = view.apps.iter().find(|a| a.app_id == "yahoo").unwrap();
+    assert_eq!(yahoo.tag, Some(AppTag::Unsanctioned));
+    assert_eq!(view.summary.tags.unsanctioned, 1);
+
+    let (squid, entries, apps) = engine.block_list(BlockListFormat::Squid).await.unwrap();
+    assert_eq!(apps, 1);
+    assert!(entries >= 1);
+    assert!(
+        squid.contains("acl cloudwarden_unsanctioned dstdomain .yahoo.com\n"),
+        "{squid}"
+    );
+    assert!(squid.contains("http_access deny cloudwarden_unsanctioned"));
+    let out = dir.path().join("edl.txt");
+    let written = engine
+        .export_block_list(BlockListFormat::PanosEdl, &out)
+        .await
+        .unwrap();
+    let edl = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(edl.lines().count() as u32, written.entries);
+    assert!(edl.lines().any(|l| l == "*.yahoo.com"), "{edl}");
+
+    // Sanctioning takes it off the block list.
+    engine
+        .set_app_tag("yahoo", Some(AppTag::Sanctioned))
+        .await
+        .unwrap();
+    assert!(engine.block_list(BlockListFormat::Plain).await.is_err());
+    engine.set_app_tag("yahoo", None).await.unwrap();
+    let view = engine.discovery_report_view(&id).await.unwrap();
+    assert_eq!(view.summary.tags.untagged, view.summary.apps);
+
+    let csv_path = dir.path().join("report.csv");
+    let csv = engine.export_discovery_csv(&id, &csv_path).await.unwrap();
+    let text = std::fs::read_to_string(&csv_path).unwrap();
+    assert_eq!(
+        csv.entries as usize,
+        view.apps.len() + view.unmatched_domains.len()
+    );
+    assert_eq!(text.lines().count(), csv.entries as usize + 1);
+    let yahoo_row = text.lines().find(|l| l.contains(",yahoo,")).unwrap();
+    assert!(yahoo_row.starts_with("app,Yahoo"), "{yahoo_row}");
+}
+
+#[tokio::test]
+async fn an_unmatched_domain_added_as_a_custom_app_moves_into_the_apps() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::open(Some(dir.path())).await.unwrap();
+    let id = upload(&engine, request("Squid", &["squid/test-access.log"]))
+        .await
+        .report_id
+        .unwrap();
+    let view = engine.discovery_report_view(&id).await.unwrap();
+    let domain = view
+        .unmatched_domains
+        .iter()
+        .find(|d| d.kind == "domain")
+        .unwrap()
+        .clone();
+    let before = engine
+        .discovery_usage_detail(&id, "domain", &domain.domain)
+        .await
+        .unwrap();
+
+    let app = engine
+        .save_custom_app(&CustomAppInput {
+            id: None,
+            name: "Gooner News".into(),
+            vendor: None,
+            domains: vec![domain.domain.clone()],
+            categories: vec![],
+            factors: vec![],
+        })
+        .await
+        .unwrap();
+
+    let view = engine.discovery_report_view(&id).await.unwrap();
+    assert!(!view
+        .unmatched_domains
+        .iter()
+        .any(|d| d.domain == domain.domain));
+    let moved = view.apps.iter().find(|a| a.app_id == app.id).unwrap();
+    assert_eq!(moved.name, "Gooner News");
+    assert_eq!(moved.transactions, domain.transactions);
+    assert_eq!(moved.users, domain.users);
+    let after = engine
+        .discovery_usage_detail(&id, "app", &app.id)
+        .await
+        .unwrap();
+    assert_eq!(after.users, before.users);
+    assert_eq!(after.days, before.days);
+}
+
+#[tokio::test]
+async fn a_job_reports_progress_and_can_be_cancelled() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::open(Some(dir.path())).await.unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    let result = engine
+        .discover_job(
+            "job-1",
+            request(
+                "Two files",
+                &["squid/test-access.log", "fortigate/test-fortinet.log"],
+            ),
+            move |p| sink.lock().unwrap().push(p),
+        )
+        .await
+        .unwrap();
+    let seen = seen.lock().unwrap();
+    let last = seen.last().unwrap();
+    assert_eq!(last.job_id, "job-1");
+    assert_eq!(last.lines, result.lines.total);
+    assert_eq!(last.files, 2);
+    assert_eq!(last.file_bytes, last.total_file_bytes);
+    assert!(!engine.cancel_discovery("job-1"), "the job is over");
+}
+
+#[tokio::test]
+async fn anonymized_users_are_pseudonyms_until_revealed_with_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::open(Some(dir.path())).await.unwrap();
+    if !engine.secrets().status().await.available {
+        assert!(
+            std::env::var("CLOUDWARDEN_REQUIRE_KEYCHAIN").as_deref() != Ok("1"),
+            "keychain required"
+        );
+        let err = engine
+            .set_discovery_settings(DiscoverySettings {
+                anonymize_users: true,
+            })
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("keychain"), "{err}");
+        return;
+    }
+    let plain = upload(&engine, request("Plain", &["squid/test-access.log"]))
+        .await
+        .report_id
+        .unwrap();
+    engine
+        .set_discovery_settings(DiscoverySettings {
+            anonymize_users: true,
+        })
+        .await
+        .unwrap();
+    assert!(engine.discovery_settings().await.unwrap().anonymize_users);
+    let anon = upload(&engine, request("Anonymized", &["squid/test-access.log"]))
+        .await
+        .report_id
+        .unwrap();
+
+    let real = engine
+        .discovery_usage_detail(&plain, "app", "yahoo")
+        .await
+        .unwrap();
+    let masked = engine
+        .discovery_usage_detail(&anon, "app", "yahoo")
+        .await
+        .unwrap();
+    assert_eq!(real.users.len(), masked.users.len());
+    assert!(masked
+        .users
+        .iter()
+        .all(|u| u.pseudonymous && u.label.starts_with("anon-")));
+    let real_names: Vec<&str> = real.users.iter().map(|u| u.label.as_str()).collect();
+    assert!(masked
+        .users
+        .iter()
+        .all(|u| !real_names.contains(&u.label.as_str())));
+    let pseudonym = &masked.users[0].label;
+    let err = engine.reveal_user(pseudonym, "  ").await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Validation);
+    let revealed = engine
+        .reveal_user(pseudonym, "incident INC-42: data exfiltration")
+        .await
+        .unwrap();
+    assert!(
+        real_names.contains(&revealed.name.as_str()),
+        "{}",
+        revealed.name
+    );
+    let log = engine.audit_log(10).await.unwrap();
+    assert_eq!(log[0].1, "reveal_user");
+    assert_eq!(&log[0].2, pseudonym);
+    assert_eq!(log[0].3, "incident INC-42: data exfiltration");
+    // The same user gets the same pseudonym in every upload.
+    let again = upload(&engine, request("Anonymized", &["squid/test-access.log"])).await;
+    assert!(again.report_id.is_some());
+    let masked2 = engine
+        .discovery_usage_detail(&anon, "app", "yahoo")
+        .await
+        .unwrap();
+    assert_eq!(masked2.users.len(), masked.users.len());
+}

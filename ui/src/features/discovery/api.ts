@@ -1,0 +1,245 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Channel } from "@tauri-apps/api/core";
+import { getCurrentWebview } from "@tauri-apps/api/webview";
+import { open as openDialog, save as saveDialog } from "@tauri-apps/plugin-dialog";
+import { useEffect, useState } from "react";
+import {
+  IpcError,
+  call,
+  commands,
+  type AppTag,
+  type BlockListFormat,
+  type DiscoveredApp,
+  type DiscoveryProgress,
+  type DiscoveryRequest,
+  type DiscoveryResult,
+  type DiscoverySettings,
+  type ExportResult,
+  type FormatInfo,
+  type MalformedLine,
+  type ReportInfo,
+  type ReportView,
+  type UnmatchedDomain,
+  type UploadInfo,
+  type UsageBreakdown,
+  type UsageDetail,
+} from "../../ipc";
+
+export type {
+  AppTag,
+  BlockListFormat,
+  DiscoveredApp,
+  DiscoveryProgress,
+  DiscoveryRequest,
+  DiscoveryResult,
+  DiscoverySettings,
+  ExportResult,
+  FormatInfo,
+  MalformedLine,
+  ReportInfo,
+  ReportView,
+  UnmatchedDomain,
+  UploadInfo,
+  UsageBreakdown,
+  UsageDetail,
+};
+
+export function useLogFormats() {
+  return useQuery({ queryKey: ["list_log_formats"], queryFn: () => call(commands.listLogFormats()) });
+}
+
+export function useReports() {
+  return useQuery({ queryKey: ["list_reports"], queryFn: () => call(commands.listReports()) });
+}
+
+export function useReport(reportId: string | undefined) {
+  return useQuery({
+    queryKey: ["get_report", reportId],
+    queryFn: () => call(commands.getReport(reportId ?? "")),
+    enabled: reportId !== undefined,
+  });
+}
+
+export function useUsageDetail(reportId: string, kind: string, key: string | null) {
+  return useQuery({
+    queryKey: ["get_usage_detail", reportId, kind, key],
+    queryFn: () => call(commands.getUsageDetail(reportId, kind, key ?? "")),
+    enabled: key !== null,
+  });
+}
+
+function useInvalidateReports() {
+  const client = useQueryClient();
+  return () =>
+    Promise.all(
+      ["list_reports", "get_report", "get_usage_detail", "get_block_list"].map((key) => client.invalidateQueries({ queryKey: [key] })),
+    );
+}
+
+/** Whether an error is the analyst's own cancel. */
+export function isCancelled(error: unknown) {
+  return error instanceof IpcError && error.code === "cancelled";
+}
+
+let jobCounter = 0;
+
+/** Runs an upload with live progress; `cancel` stops it (the engine then stores nothing). */
+export function useUpload() {
+  const invalidate = useInvalidateReports();
+  const [progress, setProgress] = useState<DiscoveryProgress | null>(null);
+  const [jobId, setJobId] = useState<string | null>(null);
+  const mutation = useMutation({
+    mutationFn: (request: DiscoveryRequest) => {
+      jobCounter += 1;
+      const id = `upload-${String(Date.now())}-${String(jobCounter)}`;
+      setJobId(id);
+      setProgress(null);
+      const channel = new Channel<DiscoveryProgress>();
+      channel.onmessage = setProgress;
+      return call(commands.startDiscovery(id, request, channel));
+    },
+    onSettled: () => {
+      setJobId(null);
+      return invalidate();
+    },
+  });
+  const cancel = () => {
+    if (jobId !== null) void commands.cancelDiscovery(jobId);
+  };
+  return { ...mutation, progress, cancel, running: mutation.isPending };
+}
+
+/** Files the analyst picks in the open dialog (several at once). `[]` when cancelled. */
+export async function pickLogFiles(): Promise<string[]> {
+  const picked = await openDialog({
+    multiple: true,
+    directory: false,
+    title: "Choose firewall or proxy logs",
+    filters: [
+      { name: "Logs and archives", extensions: ["log", "txt", "csv", "tsv", "json", "gz", "bz2", "zst", "zip", "w3c", "elff"] },
+      { name: "All files", extensions: ["*"] },
+    ],
+  });
+  if (picked === null) return [];
+  return Array.isArray(picked) ? picked : [picked];
+}
+
+/** Paths of files dropped on the window, and whether files are being dragged over it now. */
+export function useFileDrop(onDrop: (paths: string[]) => void) {
+  const [over, setOver] = useState(false);
+  useEffect(() => {
+    let unlisten: (() => void) | undefined;
+    let active = true;
+    void getCurrentWebview()
+      .onDragDropEvent((event) => {
+        const p = event.payload;
+        if (p.type === "enter" || p.type === "over") setOver(true);
+        else if (p.type === "leave") setOver(false);
+        else {
+          setOver(false);
+          if (p.paths.length > 0) onDrop(p.paths);
+        }
+      })
+      .then((fn) => {
+        if (active) unlisten = fn;
+        else fn();
+      })
+      .catch(() => undefined);
+    return () => {
+      active = false;
+      unlisten?.();
+    };
+  }, [onDrop]);
+  return over;
+}
+
+export function useSetAppTag() {
+  const invalidate = useInvalidateReports();
+  return useMutation({
+    mutationFn: ({ appId, tag }: { appId: string; tag: AppTag | null }) => call(commands.setAppTag(appId, tag)),
+    onSuccess: invalidate,
+  });
+}
+
+export function useRenameReport() {
+  const invalidate = useInvalidateReports();
+  return useMutation({
+    mutationFn: ({ reportId, name }: { reportId: string; name: string }) => call(commands.renameReport(reportId, name)),
+    onSuccess: invalidate,
+  });
+}
+
+export function useDeleteReport() {
+  const invalidate = useInvalidateReports();
+  return useMutation({ mutationFn: (reportId: string) => call(commands.deleteReport(reportId)), onSuccess: invalidate });
+}
+
+function safeName(name: string) {
+  return name.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^-+|-+$/g, "") || "report";
+}
+
+/** Asks where to save, then writes the report as CSV. `null` when the analyst cancels. */
+export function useExportReportCsv() {
+  return useMutation({
+    mutationFn: async (report: ReportInfo): Promise<ExportResult | null> => {
+      const path = await saveDialog({
+        defaultPath: `${safeName(report.name)}.csv`,
+        filters: [{ name: "CSV", extensions: ["csv"] }],
+      });
+      if (path === null) return null;
+      return call(commands.exportReportCsv(report.report_id, path));
+    },
+  });
+}
+
+export const blockListFormats: { value: BlockListFormat; label: string; file: string; ext: string }[] = [
+  { value: "plain", label: "Plain domain list", file: "unsanctioned-domains.txt", ext: "txt" },
+  { value: "squid", label: "Squid ACL", file: "unsanctioned.squid.conf", ext: "conf" },
+  { value: "panos_edl", label: "PAN-OS external dynamic list", file: "unsanctioned-edl.txt", ext: "txt" },
+  { value: "zscaler", label: "Zscaler custom URL category", file: "unsanctioned-zscaler.txt", ext: "txt" },
+  { value: "fortigate", label: "FortiGate URL filter (CLI)", file: "unsanctioned-fortigate.conf", ext: "conf" },
+];
+
+export function useBlockList(format: BlockListFormat) {
+  return useQuery({
+    queryKey: ["get_block_list", format],
+    queryFn: () => call(commands.getBlockList(format)),
+    retry: false,
+  });
+}
+
+/** Asks where to save, then writes the block list of unsanctioned apps. `null` when cancelled. */
+export function useExportBlockList() {
+  return useMutation({
+    mutationFn: async (format: BlockListFormat): Promise<ExportResult | null> => {
+      const f = blockListFormats.find((b) => b.value === format);
+      const path = await saveDialog({
+        defaultPath: f?.file ?? "unsanctioned.txt",
+        filters: [{ name: f?.label ?? "Block list", extensions: [f?.ext ?? "txt"] }],
+      });
+      if (path === null) return null;
+      return call(commands.exportBlockList(format, path));
+    },
+  });
+}
+
+export function useDiscoverySettings() {
+  return useQuery({ queryKey: ["get_discovery_settings"], queryFn: () => call(commands.getDiscoverySettings()) });
+}
+
+export function useSetDiscoverySettings() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (settings: DiscoverySettings) => call(commands.setDiscoverySettings(settings)),
+    onSuccess: (s) => {
+      client.setQueryData(["get_discovery_settings"], s);
+    },
+  });
+}
+
+export function useRevealUser() {
+  return useMutation({
+    mutationFn: ({ pseudonym, reason }: { pseudonym: string; reason: string }) =>
+      call(commands.revealUser(pseudonym, reason)),
+  });
+}

@@ -45,7 +45,7 @@ ui: ui/node_modules/.package-lock.json
 	npm --prefix ui run build
 
 build: setup ui
-	cargo build --bin cloudwarden-desktop --bin cloudwarden
+	cargo build -p cloudwarden-desktop -p cloudwarden-cli
 
 run:
 	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \

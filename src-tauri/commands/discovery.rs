@@ -44,8 +44,12 @@ pub async fn delete_custom_format(engine: State<'_, Engine>, name: String) -> Co
 /// The first lines of a log split into columns, to map a custom format.
 #[tauri::command]
 #[specta::specta]
-pub async fn preview_log(engine: State<'_, Engine>, path: PathBuf) -> CommandResult<LogPreview> {
-    Ok(engine.preview_log(&path).await?)
+pub async fn preview_log(
+    engine: State<'_, Engine>,
+    path: PathBuf,
+    delimiter: Option<char>,
+) -> CommandResult<LogPreview> {
+    Ok(engine.preview_log(&path, delimiter).await?)
 }
 
 /// Runs an upload as job `job_id`, streaming progress to `progress` until it ends.

@@ -26,8 +26,11 @@ fn discover(data: &Path, args: &[&str], files: &[&Path]) -> Value {
 
 #[test]
 fn formats_lists_ids_names_vendors() {
+    let dir = tempfile::tempdir().unwrap();
     let out = Command::cargo_bin("cloudwarden")
         .unwrap()
+        .arg("--data-dir")
+        .arg(dir.path())
         .args(["discover", "formats", "--json"])
         .assert()
         .success()
@@ -166,4 +169,77 @@ fn a_later_upload_adds_to_the_report() {
     let second = discover(dir.path(), &["--report", "October"], &[&log]);
     assert!(first["report_id"].is_string());
     assert_eq!(first["report_id"], second["report_id"]);
+}
+
+fn cli(data: &Path, args: &[&str]) -> assert_cmd::assert::Assert {
+    Command::cargo_bin("cloudwarden")
+        .unwrap()
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .assert()
+}
+
+#[test]
+fn a_custom_format_tags_and_a_block_list_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let def = dir.path().join("format.json");
+    std::fs::write(
+        &def,
+        r#"{"name": "Edge CSV", "delimiter": ",", "has_header": false, "timestamp": 0,
+            "timestamp_layout": "epoch_seconds", "src_ip": 1, "url": 2, "bytes_down": 3}"#,
+    )
+    .unwrap();
+    cli(
+        dir.path(),
+        &["discover", "define-format", def.to_str().unwrap()],
+    )
+    .success()
+    .stdout("saved format custom:Edge CSV\n");
+    let formats = support::json(dir.path(), &["discover", "formats"], &[]);
+    assert!(formats
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["id"] == "custom:Edge CSV" && f["vendor"] == "Custom (CSV/TSV)"));
+
+    let log = dir.path().join("edge.csv");
+    std::fs::write(
+        &log,
+        "1764316800,10.0.0.1,https://www.dropbox.com/s/x,5000\n1764316801,10.0.0.2,https://example.org/,10\n",
+    )
+    .unwrap();
+    let v = discover(
+        dir.path(),
+        &["--format", "custom:Edge CSV", "--report", "Edge"],
+        &[&log],
+    );
+    assert_eq!(v["format"], "custom:Edge CSV");
+    assert_eq!(v["lines"]["parsed"], 2);
+    let dropbox = v["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["app_id"] == "dropbox")
+        .unwrap();
+    assert_eq!(dropbox["bytes_down"], 5000);
+
+    let stderr = |a: assert_cmd::assert::Assert| {
+        String::from_utf8(a.failure().get_output().stderr.clone()).unwrap()
+    };
+    let e = stderr(cli(dir.path(), &["discover", "block-list"]));
+    assert!(e.contains("no app is tagged unsanctioned"), "{e}");
+    let e = stderr(cli(dir.path(), &["discover", "tag", "dropbox", "banned"]));
+    assert!(e.contains("unknown tag"), "{e}");
+    cli(dir.path(), &["discover", "tag", "dropbox", "unsanctioned"]).success();
+    let out = cli(
+        dir.path(),
+        &["discover", "block-list", "--syntax", "zscaler"],
+    )
+    .success()
+    .get_output()
+    .stdout
+    .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.lines().any(|l| l == ".dropbox.com"), "{text}");
 }

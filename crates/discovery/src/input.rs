@@ -4,6 +4,7 @@
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
@@ -46,10 +47,35 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> InputError + '_ {
     }
 }
 
+/// A reader that adds the bytes it reads to a shared counter (progress through a compressed
+/// file, whose decompressed size is unknown).
+struct Counting<'c, R> {
+    inner: R,
+    count: Option<&'c AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(c) = self.count {
+            c.fetch_add(n as u64, Ordering::Relaxed);
+        }
+        Ok(n)
+    }
+}
+
+impl<R: Seek> Seek for Counting<'_, R> {
+    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+        self.inner.seek(pos)
+    }
+}
+
 /// Calls `each(name, stream)` for every log stream in the file: the file itself, or each file
-/// member of a zip archive. `name` is the file name, or `archive.zip:member`.
+/// member of a zip archive. `name` is the file name, or `archive.zip:member`. Bytes read from
+/// the file itself (before decompression) are added to `read` when given.
 pub fn for_each_stream(
     path: &Path,
+    read: Option<&AtomicU64>,
     mut each: impl FnMut(&str, &mut dyn Read) -> Result<(), InputError>,
 ) -> Result<(), InputError> {
     let mut file = File::open(path).map_err(io(path))?;
@@ -61,7 +87,13 @@ pub fn for_each_stream(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let buffered = BufReader::with_capacity(1 << 20, file);
+    let buffered = BufReader::with_capacity(
+        1 << 20,
+        Counting {
+            inner: file,
+            count: read,
+        },
+    );
     match kind {
         Compression::None => each(&name, &mut { buffered }),
         Compression::Gzip => each(&name, &mut flate2::read::MultiGzDecoder::new(buffered)),

@@ -226,7 +226,7 @@ fn read_all<'a>(
         let before = progress.file_bytes.load(Ordering::Relaxed);
         let file_len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         let mut failure: Option<PipelineError> = None;
-        for_each_stream(path, |name, stream| {
+        for_each_stream(path, Some(&progress.file_bytes), |name, stream| {
             let index = {
                 let mut names = names
                     .lock()

@@ -26,10 +26,14 @@ pub fn to_custom(def: &CustomFormatDef) -> Result<CustomFormat> {
 
 /// The first lines of a (possibly compressed) log split into columns by the likeliest
 /// delimiter (blocking).
-pub fn preview(path: &std::path::Path, max_lines: usize) -> Result<LogPreview> {
+pub fn preview(
+    path: &std::path::Path,
+    delimiter: Option<char>,
+    max_lines: usize,
+) -> Result<LogPreview> {
     use std::io::Read;
     let mut head = Vec::new();
-    cloudwarden_discovery::input::for_each_stream(path, |_, stream| {
+    cloudwarden_discovery::input::for_each_stream(path, None, |_, stream| {
         if head.is_empty() {
             let _ = stream.take(256 * 1024).read_to_end(&mut head);
         }
@@ -43,11 +47,13 @@ pub fn preview(path: &std::path::Path, max_lines: usize) -> Result<LogPreview> {
         .filter(|l| !l.trim().is_empty())
         .take(max_lines)
         .collect();
-    let delimiter = cloudwarden_discovery::formats::custom::DELIMITERS
-        .into_iter()
-        .rev() // on a tie, the first (comma) wins
-        .max_by_key(|d| lines.first().map_or(0, |l| l.matches(*d).count()))
-        .unwrap_or(',');
+    let delimiter = delimiter.unwrap_or_else(|| {
+        cloudwarden_discovery::formats::custom::DELIMITERS
+            .into_iter()
+            .rev() // on a tie, the first (comma) wins
+            .max_by_key(|d| lines.first().map_or(0, |l| l.matches(*d).count()))
+            .unwrap_or(',')
+    });
     let columns = lines
         .iter()
         .map(|l| cloudwarden_discovery::split_columns(l.as_bytes(), delimiter))

@@ -322,3 +322,92 @@ async fn anonymized_users_are_pseudonyms_until_revealed_with_a_reason() {
         .unwrap();
     assert_eq!(masked2.users.len(), masked.users.len());
 }
+
+#[tokio::test]
+async fn a_saved_custom_format_reads_an_analysts_csv() {
+    use cloudwarden_engine::domain::discovery::{CustomFormatDef, TimeLayout};
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::open(Some(dir.path())).await.unwrap();
+    let csv = dir.path().join("export.csv");
+    std::fs::write(
+        &csv,
+        "when;client;who;site;sent;received;verdict\n\
+         2026-11-02 08:00:00;10.1.1.5;alice;www.dropbox.com;1200;50000;ALLOW\n\
+         2026-11-02 08:05:00;10.1.1.6;bob;www.dropbox.com;300;100;BLOCK\n\
+         2026-11-03 09:00:00;10.1.1.5;alice;intranet.example;10;20;ALLOW\n\
+         not a line\n",
+    )
+    .unwrap();
+
+    let preview = engine.preview_log(&csv, None).await.unwrap();
+    assert_eq!(preview.delimiter, ';');
+    assert_eq!(preview.columns[0][3], "site");
+    assert_eq!(preview.columns.len(), 5);
+
+    let mut def = CustomFormatDef {
+        name: "Branch proxy".into(),
+        delimiter: ';',
+        has_header: true,
+        timestamp: 0,
+        timestamp_layout: TimeLayout::DateTime,
+        src_ip: Some(1),
+        user: Some(2),
+        host: None,
+        url: None,
+        bytes_up: Some(4),
+        bytes_down: Some(5),
+        action: Some(6),
+        blocked_values: vec!["block".into()],
+    };
+    let err = engine.save_custom_format(def.clone()).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Validation, "no destination column");
+    def.host = Some(3);
+    engine.save_custom_format(def).await.unwrap();
+    let formats = engine.discovery_formats().await.unwrap();
+    assert!(formats.iter().any(|f| f.id == "custom:Branch proxy"));
+
+    let mut r = request("Custom", &[]);
+    r.files = vec![csv.display().to_string()];
+    r.format = Some("custom:Branch proxy".into());
+    let result = upload(&engine, r).await;
+    assert_eq!(result.format, "custom:Branch proxy");
+    assert_eq!(
+        (
+            result.lines.total,
+            result.lines.parsed,
+            result.lines.skipped
+        ),
+        (5, 3, 2)
+    );
+    let dropbox = result.apps.iter().find(|a| a.app_id == "dropbox").unwrap();
+    assert_eq!(
+        (
+            dropbox.transactions,
+            dropbox.bytes_up,
+            dropbox.bytes_down,
+            dropbox.blocked,
+            dropbox.users
+        ),
+        (2, 1500, 50100, 1, 2)
+    );
+
+    let mut r = request("Custom", &[]);
+    r.files = vec![csv.display().to_string()];
+    r.format = Some("custom:Nope".into());
+    let err = engine
+        .discover(
+            r,
+            Arc::new(Progress::default()),
+            Arc::new(AtomicBool::new(false)),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("no custom format named"), "{err}");
+    engine.delete_custom_format("Branch proxy").await.unwrap();
+    assert!(!engine
+        .discovery_formats()
+        .await
+        .unwrap()
+        .iter()
+        .any(|f| f.id.starts_with("custom:")));
+}

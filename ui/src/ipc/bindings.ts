@@ -36,7 +36,7 @@ export const commands = {
 	saveCustomFormat: (format: CustomFormatDef) => typedError<CustomFormatDef, CommandError>(__TAURI_INVOKE("save_custom_format", { format })),
 	deleteCustomFormat: (name: string) => typedError<null, CommandError>(__TAURI_INVOKE("delete_custom_format", { name })),
 	/**  The first lines of a log split into columns, to map a custom format. */
-	previewLog: (path: string) => typedError<LogPreview, CommandError>(__TAURI_INVOKE("preview_log", { path })),
+	previewLog: (path: string, delimiter: string | null) => typedError<LogPreview, CommandError>(__TAURI_INVOKE("preview_log", { path, delimiter })),
 	/**  Runs an upload as job `job_id`, streaming progress to `progress` until it ends. */
 	startDiscovery: (jobId: string, request: DiscoveryRequest, progress: Channel<DiscoveryProgress>) => typedError<DiscoveryResult, CommandError>(__TAURI_INVOKE("start_discovery", { jobId, request, progress })),
 	cancelDiscovery: (jobId: string) => __TAURI_INVOKE<boolean>("cancel_discovery", { jobId }),

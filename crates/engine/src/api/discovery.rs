@@ -164,7 +164,8 @@ impl Engine {
     }
 
     /// The first lines of a log split into columns, to map a custom format.
-    pub async fn preview_log(&self, path: &Path) -> Result<LogPreview> {
+    /// `delimiter`: split by this one instead of the likeliest.
+    pub async fn preview_log(&self, path: &Path, delimiter: Option<char>) -> Result<LogPreview> {
         let path = path.to_path_buf();
         if !path.is_file() {
             return Err(Error::Validation(format!(
@@ -172,7 +173,7 @@ impl Engine {
                 path.display()
             )));
         }
-        tokio::task::spawn_blocking(move || discovery::preview(&path, 12))
+        tokio::task::spawn_blocking(move || discovery::preview(&path, delimiter, 12))
             .await
             .map_err(|e| Error::Task(e.to_string()))?
     }

@@ -45,6 +45,7 @@ export function TagMenu({ app }: { app: DiscoveredApp }) {
     <Menu position="bottom-end" withinPortal>
       <Menu.Target>
         <UnstyledButton
+          miw={128}
           aria-label={`Tag ${app.name}`}
           data-testid={`tag-${app.app_id}`}
           onClick={(e) => {
@@ -52,11 +53,11 @@ export function TagMenu({ app }: { app: DiscoveredApp }) {
           }}
         >
           {app.tag === null ? (
-            <Badge variant="outline" color="gray" rightSection={<IconChevronDown size={10} />}>
+            <Badge variant="outline" color="gray" fullWidth rightSection={<IconChevronDown size={10} />}>
               Untagged
             </Badge>
           ) : (
-            <Badge color={tagColors[app.tag]} rightSection={<IconChevronDown size={10} />} data-testid={`tag-value-${app.app_id}`}>
+            <Badge color={tagColors[app.tag]} fullWidth rightSection={<IconChevronDown size={10} />} data-testid={`tag-value-${app.app_id}`}>
               {tagLabels[app.tag]}
             </Badge>
           )}
@@ -136,7 +137,19 @@ export function AppsTable({ apps, onOpen }: { apps: DiscoveredApp[]; onOpen: (ap
     () => [
       col.accessor("name", {
         header: (c) => <SortHeader header={c.header} label="App" />,
-        cell: (c) => <Text fw={500}>{c.getValue()}</Text>,
+        cell: (c) => (
+          <UnstyledButton
+            onClick={(e) => {
+              e.stopPropagation();
+              onOpen(c.row.original);
+            }}
+            data-testid={`app-open-${c.row.original.app_id}`}
+          >
+            <Text fw={500} c="blue">
+              {c.getValue()}
+            </Text>
+          </UnstyledButton>
+        ),
       }),
       col.accessor((a) => (a.category === null ? "" : (categoryName.get(a.category) ?? a.category)), {
         id: "category",
@@ -170,7 +183,7 @@ export function AppsTable({ apps, onOpen }: { apps: DiscoveredApp[]; onOpen: (ap
         cell: (c) => formatCount(c.getValue()),
       }),
       col.accessor("last_seen_ms", {
-        header: (c) => <SortHeader header={c.header} label="Last seen (UTC)" />,
+        header: (c) => <SortHeader header={c.header} label="Last seen" />,
         cell: (c) => formatTime(c.getValue()),
       }),
       col.accessor((a) => a.tag ?? "", {
@@ -179,7 +192,7 @@ export function AppsTable({ apps, onOpen }: { apps: DiscoveredApp[]; onOpen: (ap
         cell: (c) => <TagMenu app={c.row.original} />,
       }),
     ],
-    [categoryName],
+    [categoryName, onOpen],
   );
 
   // eslint-disable-next-line react-hooks/incompatible-library -- TanStack Table, as in CatalogPage
@@ -254,13 +267,13 @@ export function AppsTable({ apps, onOpen }: { apps: DiscoveredApp[]; onOpen: (ap
           No known cloud app in these logs. Unmatched domains lists the destinations the catalog does not know.
         </Text>
       ) : (
-        <Table.ScrollContainer minWidth={900}>
+        <Table.ScrollContainer minWidth={1120}>
           <Table highlightOnHover withTableBorder data-testid="apps-table">
             <Table.Thead>
               {table.getHeaderGroups().map((g) => (
                 <Table.Tr key={g.id}>
                   {g.headers.map((h) => (
-                    <Table.Th key={h.id} ta={right.has(h.column.id) ? "right" : undefined}>
+                    <Table.Th key={h.id} ta={right.has(h.column.id) ? "right" : undefined} style={{ whiteSpace: "nowrap" }}>
                       {flexRender(h.column.columnDef.header, h.getContext())}
                     </Table.Th>
                   ))}
@@ -278,7 +291,11 @@ export function AppsTable({ apps, onOpen }: { apps: DiscoveredApp[]; onOpen: (ap
                   data-testid={`app-row-${row.id}`}
                 >
                   {row.getVisibleCells().map((cell) => (
-                    <Table.Td key={cell.id} ta={right.has(cell.column.id) ? "right" : undefined}>
+                    <Table.Td
+                      key={cell.id}
+                      ta={right.has(cell.column.id) ? "right" : undefined}
+                      style={cell.column.id === "name" || cell.column.id === "category" ? undefined : { whiteSpace: "nowrap" }}
+                    >
                       {flexRender(cell.column.columnDef.cell, cell.getContext())}
                     </Table.Td>
                   ))}

@@ -17,6 +17,7 @@ import {
 import { IconAlertTriangle, IconFilePlus, IconUpload, IconX } from "@tabler/icons-react";
 import { useState } from "react";
 import { isCancelled, pickLogFiles, useLogFormats, useReports, useUpload, type DiscoveryProgress, type DiscoveryResult } from "./api";
+import { CustomFormatModal } from "./CustomFormatModal";
 import { formatBytes, formatCount, formatDuration } from "./format";
 
 function baseName(path: string) {
@@ -143,6 +144,7 @@ export function UploadModal({
   const [format, setFormat] = useState<string | null>("auto");
   const [reportName, setReportName] = useState(report ?? "");
   const [typed, setTyped] = useState("");
+  const [defining, setDefining] = useState(false);
   const addTyped = () => {
     const path = typed.trim();
     if (path !== "") setPicked([...new Set([...picked, path])]);
@@ -236,6 +238,23 @@ export function UploadModal({
                 searchable
                 allowDeselect={false}
                 data-testid="upload-format"
+                inputContainer={(children) => (
+                  <Stack gap={2}>
+                    {children}
+                    <Button
+                      variant="subtle"
+                      size="compact-xs"
+                      disabled={files.length === 0}
+                      onClick={() => {
+                        setDefining(true);
+                      }}
+                      style={{ alignSelf: "flex-start" }}
+                      data-testid="upload-define-format"
+                    >
+                      {files.length === 0 ? "Add a file to define a custom CSV/TSV format" : "Define a custom CSV/TSV format…"}
+                    </Button>
+                  </Stack>
+                )}
               />
               <Autocomplete
                 label="Report"
@@ -267,6 +286,18 @@ export function UploadModal({
               </Button>
             </Group>
           </>
+        )}
+        {defining && files[0] !== undefined && (
+          <CustomFormatModal
+            sample={files[0]}
+            onClose={() => {
+              setDefining(false);
+            }}
+            onSaved={(id) => {
+              setDefining(false);
+              setFormat(id);
+            }}
+          />
         )}
         {running && <UploadProgress progress={upload.progress} onCancel={upload.cancel} />}
         {result !== undefined && (

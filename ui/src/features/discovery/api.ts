@@ -17,6 +17,8 @@ import {
   type ExportResult,
   type FormatInfo,
   type MalformedLine,
+  type CustomFormatDef,
+  type LogPreview,
   type ReportInfo,
   type ReportView,
   type UnmatchedDomain,
@@ -26,6 +28,8 @@ import {
 } from "../../ipc";
 
 export type {
+  CustomFormatDef,
+  LogPreview,
   AppTag,
   BlockListFormat,
   DiscoveredApp,
@@ -46,6 +50,23 @@ export type {
 
 export function useLogFormats() {
   return useQuery({ queryKey: ["list_log_formats"], queryFn: () => call(commands.listLogFormats()) });
+}
+
+export function useLogPreview(path: string | null, delimiter: string | null) {
+  return useQuery({
+    queryKey: ["preview_log", path, delimiter],
+    queryFn: () => call(commands.previewLog(path ?? "", delimiter)),
+    enabled: path !== null,
+    retry: false,
+  });
+}
+
+export function useSaveCustomFormat() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (format: CustomFormatDef) => call(commands.saveCustomFormat(format)),
+    onSuccess: () => client.invalidateQueries({ queryKey: ["list_log_formats"] }),
+  });
 }
 
 export function useReports() {

@@ -1,10 +1,14 @@
 //! End-to-end Cloud Discovery throughput on a deterministic Squid log.
 //!
-//!     cargo bench -p cloudwarden-discovery --bench discover -- [SIZE_MB] [PATH]
+//!     cargo bench -p cloudwarden-discovery --bench discover -- [SIZE_MB] [PATH] [--garbage=PCT]
 //!
 //! Generates PATH (default `target/bench/squid-<SIZE>mb.log`, 2048 MB) once, then parses,
 //! matches every host against the catalog and aggregates per app, user, IP and day, on all
 //! cores. Prints lines/s and the peak resident memory of this process.
+//!
+//! `--garbage=PCT` replaces PCT % of the lines by malformed ones (noise, invalid UTF-8, cut
+//! lines, bad time stamps) and checks that exactly those lines are skipped and every other
+//! line parsed; the expected counts are written beside the file as `<PATH>.expected`.
 
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
@@ -15,7 +19,8 @@ use cloudwarden_catalog::Catalog;
 use cloudwarden_discovery::formats::by_id;
 use cloudwarden_discovery::pipeline::{run, Options, Progress};
 
-fn generate(path: &PathBuf, size: u64) -> std::io::Result<()> {
+/// Expected line counts of a generated file: `(good, garbage)`.
+fn generate(path: &PathBuf, size: u64, garbage_pct: u64) -> std::io::Result<(u64, u64)> {
     let catalog = Catalog::builtin().map_err(std::io::Error::other)?;
     // An organisation: 500 users, each on one workstation IP, each using ~40 of 4,000 hosts
     // (most popular hosts first, like real traffic).
@@ -40,6 +45,7 @@ fn generate(path: &PathBuf, size: u64) -> std::io::Result<()> {
         seed
     };
     let mut written = 0u64;
+    let (mut good, mut bad) = (0u64, 0u64);
     let mut t: u64 = 1_700_000_000_000;
     let codes = [
         "TCP_MISS/200",
@@ -77,10 +83,53 @@ fn generate(path: &PathBuf, size: u64) -> std::io::Result<()> {
             user,
             (r >> 52) % 250
         );
+        if garbage_pct > 0 && (r >> 33) % 100 < garbage_pct {
+            let g = garbage(r, &line);
+            out.write_all(&g)?;
+            written += g.len() as u64;
+            bad += 1;
+            continue;
+        }
         out.write_all(line.as_bytes())?;
         written += line.len() as u64;
+        good += 1;
     }
-    out.flush()
+    out.flush()?;
+    Ok((good, bad))
+}
+
+/// A line no Squid parser may accept, of one of four kinds, ending in `\n`.
+fn garbage(r: u64, line: &str) -> Vec<u8> {
+    let mut g: Vec<u8> = match r % 4 {
+        // Invalid UTF-8 and control bytes (never a line break).
+        0 => (0..(20 + r % 60))
+            .map(|i| match ((r >> (i % 56)) ^ i.wrapping_mul(0x9E37)) as u8 {
+                b'\n' | b'\r' => 0xfe,
+                b => b,
+            })
+            .collect(),
+        // The first four fields of a real line: too few.
+        1 => line
+            .split(' ')
+            .filter(|f| !f.is_empty())
+            .take(4)
+            .collect::<Vec<_>>()
+            .join(" ")
+            .into_bytes(),
+        // A real line with its time stamp destroyed.
+        2 => format!(
+            "not-a-time{}",
+            &line[line.find(' ').unwrap_or(0)..line.len() - 1]
+        )
+        .into_bytes(),
+        // Printable noise.
+        _ => format!("garbage {r:x} <<>> ;; %%%").into_bytes(),
+    };
+    if r % 4 == 0 {
+        g.insert(0, 0xff); // never a digit: never a time stamp
+    }
+    g.push(b'\n');
+    g
 }
 
 fn peak_rss_mb() -> f64 {
@@ -100,24 +149,41 @@ fn peak_rss_mb() -> f64 {
 }
 
 fn main() {
+    let garbage_pct: u64 = std::env::args()
+        .find_map(|a| a.strip_prefix("--garbage=").and_then(|p| p.parse().ok()))
+        .unwrap_or(0)
+        .min(100);
     let args: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with("--"))
         .collect();
     let size_mb: u64 = args.first().and_then(|a| a.parse().ok()).unwrap_or(2048);
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/bench");
-    let path = args
-        .get(1)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join(format!("squid-{size_mb}mb.log")));
+    let path = args.get(1).map(PathBuf::from).unwrap_or_else(|| {
+        root.join(if garbage_pct > 0 {
+            format!("squid-{size_mb}mb-garbage{garbage_pct}.log")
+        } else {
+            format!("squid-{size_mb}mb.log")
+        })
+    });
+    let expected_path = PathBuf::from(format!("{}.expected", path.display()));
     if !path.exists() {
         let _ = std::fs::create_dir_all(&root);
         eprintln!("generating {} ({size_mb} MB)…", path.display());
-        if let Err(e) = generate(&path, size_mb << 20) {
-            eprintln!("error: {e}");
-            std::process::exit(1);
+        match generate(&path, size_mb << 20, garbage_pct) {
+            Ok((good, bad)) => {
+                let _ = std::fs::write(&expected_path, format!("{good} {bad}\n"));
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                std::process::exit(1);
+            }
         }
     }
+    let expected: Option<(u64, u64)> = std::fs::read_to_string(&expected_path).ok().and_then(|s| {
+        let mut it = s.split_whitespace().map(|n| n.parse::<u64>().ok());
+        Some((it.next()??, it.next()??))
+    });
     let Some(squid) = by_id("squid") else {
         eprintln!("error: no squid format");
         std::process::exit(1);
@@ -183,4 +249,22 @@ fn main() {
         bytes as f64 / secs / 1048576.0
     );
     println!("peak RSS: {:.0} MB", peak_rss_mb());
+    if let Some((good, bad)) = expected {
+        let skipped: Vec<String> = outcome
+            .lines
+            .skipped_by_reason
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        println!("skipped by reason: {}", skipped.join(", "));
+        if outcome.lines.parsed == good && outcome.lines.skipped == bad {
+            println!("counts: correct ({good} good lines parsed, {bad} garbage lines skipped)");
+        } else {
+            eprintln!(
+                "error: counts differ: expected {good} parsed and {bad} skipped, got {} and {}",
+                outcome.lines.parsed, outcome.lines.skipped
+            );
+            std::process::exit(1);
+        }
+    }
 }

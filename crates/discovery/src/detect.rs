@@ -1,7 +1,7 @@
 //! Picks the format of a file from its first lines, with a confidence.
 
 use crate::formats::Format;
-use crate::record::Parsed;
+use crate::record::{Parsed, Reason};
 
 /// A detection result.
 #[derive(Clone, Copy)]
@@ -32,7 +32,10 @@ pub fn detect<'a>(sample: &[u8], formats: &[&'a dyn Format]) -> Option<Detection
                 layout = Some(l);
             }
             let sniff = format.sniff(line);
-            let parsed = matches!(format.parse(line, layout.as_ref()), Parsed::Record(_));
+            let parsed = matches!(
+                format.parse(line, layout.as_ref()),
+                Parsed::Record(_) | Parsed::Skip(Reason::SessionStart)
+            );
             score += 0.5 * sniff + if parsed { 0.5 } else { 0.0 };
         }
         #[allow(clippy::cast_precision_loss)] // at most 50 lines

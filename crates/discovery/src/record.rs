@@ -48,6 +48,9 @@ pub enum Reason {
     Header,
     /// A valid event that is not web/network traffic (a login, a config change …).
     NotTraffic,
+    /// The start of a session whose end the device also logs, with the bytes (PAN-OS
+    /// `start`, ASA `Built`, SRX `SESSION_CREATE`): counted once, at its end.
+    SessionStart,
     /// Fewer fields than the format has.
     TooFewFields,
     /// The time stamp cannot be read.
@@ -69,6 +72,7 @@ impl Reason {
             Reason::Empty => "empty",
             Reason::Header => "header",
             Reason::NotTraffic => "not_traffic",
+            Reason::SessionStart => "session_start",
             Reason::TooFewFields => "too_few_fields",
             Reason::BadTimestamp => "bad_timestamp",
             Reason::BadNumber => "bad_number",
@@ -80,7 +84,10 @@ impl Reason {
 
     /// Whether the line is malformed (as opposed to a header or a non-traffic event).
     pub fn is_malformed(self) -> bool {
-        !matches!(self, Reason::Empty | Reason::Header | Reason::NotTraffic)
+        !matches!(
+            self,
+            Reason::Empty | Reason::Header | Reason::NotTraffic | Reason::SessionStart
+        )
     }
 }
 

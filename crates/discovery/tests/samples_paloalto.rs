@@ -53,7 +53,9 @@ fn paloalto_traffic() {
     let parsed = parse_all(by_id("paloalto").unwrap(), &data);
     assert_eq!(parsed.len(), 34);
     let recs = records(&parsed);
-    assert_eq!(recs.len(), 34, "every line is a TRAFFIC log");
+    assert_eq!(recs.len(), 33, "every TRAFFIC log but the session start");
+    // Line 23 is subtype `start` ("log at session start"): its `end` log counts the session.
+    assert_eq!(parsed[22], Parsed::Skip(Reason::SessionStart));
     let first = recs[0];
     assert_eq!(first.timestamp_ms, 1_543_594_147_000); // 2018/11/30 16:09:07
     assert_eq!(first.src_ip, "192.168.15.207");
@@ -61,10 +63,10 @@ fn paloalto_traffic() {
     assert_eq!((first.bytes_up, first.bytes_down), (1758, 5976));
     assert_eq!(first.action, Action::Allowed);
     // Line 24 has subtype `drop`, line 25 subtype `deny` (both with action `allow`).
-    assert_eq!(recs[23].timestamp_ms, 1_543_594_172_000);
-    assert_eq!((recs[23].bytes_up, recs[23].bytes_down), (624, 0));
+    assert_eq!(recs[22].timestamp_ms, 1_543_594_172_000);
+    assert_eq!((recs[22].bytes_up, recs[22].bytes_down), (624, 0));
+    assert_eq!(recs[22].action, Action::Blocked);
     assert_eq!(recs[23].action, Action::Blocked);
-    assert_eq!(recs[24].action, Action::Blocked);
     assert_eq!(
         recs.iter().filter(|r| r.action == Action::Blocked).count(),
         2

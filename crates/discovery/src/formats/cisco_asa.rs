@@ -210,30 +210,22 @@ struct Flow<'a> {
 }
 
 fn connection<'a>(id: &[u8], text: &'a [u8]) -> Result<Flow<'a>, Reason> {
-    let built = matches!(id, b"302013" | b"302015");
     let from = after(text, b"for").ok_or(Reason::Syntax)?;
     let (a, rest) = colon_end(from).ok_or(Reason::Syntax)?;
     let to = after(rest, b"to").ok_or(Reason::Syntax)?;
     let (b, rest) = colon_end(to).ok_or(Reason::Syntax)?;
-    let (src, dst) = if built {
-        if after(text, b"inbound").is_some() {
-            (a, b)
-        } else {
-            (b, a)
-        }
-    } else {
-        match (a.port, b.port) {
-            (Some(pa), Some(pb)) if pb < pa => (a, b),
-            _ => (b, a),
-        }
+    if matches!(id, b"302013" | b"302015") {
+        // Built: the teardown of the same connection carries its bytes; count it there.
+        return Err(Reason::SessionStart);
+    }
+    // The server is the side on the lower port.
+    let (src, dst) = match (a.port, b.port) {
+        (Some(pa), Some(pb)) if pb < pa => (a, b),
+        _ => (b, a),
     };
-    let bytes_down = if built {
-        0
-    } else {
-        let n = after(rest, b"bytes").ok_or(Reason::TooFewFields)?;
-        let n = n.split(|&c| c == b' ').next().unwrap_or_default();
-        count(n).ok_or(Reason::BadNumber)?
-    };
+    let n = after(rest, b"bytes").ok_or(Reason::TooFewFields)?;
+    let n = n.split(|&c| c == b' ').next().unwrap_or_default();
+    let bytes_down = count(n).ok_or(Reason::BadNumber)?;
     let user = if src.user.is_empty() {
         trailing_user(text)
     } else {

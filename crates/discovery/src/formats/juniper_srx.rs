@@ -61,6 +61,10 @@ impl Format for JuniperSrx {
         let Some(timestamp_ms) = h.timestamp() else {
             return Reason::BadTimestamp.into();
         };
+        if ev == Event::Create {
+            // `SESSION_CLOSE` of the same session carries its bytes; count it there.
+            return Reason::SessionStart.into();
+        }
         let (up, down) = if ev == Event::Close {
             match (
                 count(kv(sd, b"bytes-from-client").unwrap_or_default()),

@@ -109,6 +109,10 @@ impl Format for PaloAlto {
         } else {
             (0, 0)
         };
+        if traffic && f[SUBTYPE] == b"start" {
+            // "Log at session start": the `end` log of the session carries its bytes.
+            return Reason::SessionStart.into();
+        }
         // A TRAFFIC subtype `deny`/`drop` is a session the firewall refused, whatever the action.
         let blocked =
             pan_blocked(f[ACTION]) || (traffic && matches!(f[SUBTYPE], b"deny" | b"drop"));

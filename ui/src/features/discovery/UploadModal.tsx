@@ -18,7 +18,7 @@ import { IconAlertTriangle, IconFilePlus, IconUpload, IconX } from "@tabler/icon
 import { useState } from "react";
 import { isCancelled, pickLogFiles, useLogFormats, useReports, useUpload, type DiscoveryProgress, type DiscoveryResult } from "./api";
 import { CustomFormatModal } from "./CustomFormatModal";
-import { formatBytes, formatCount, formatDuration } from "./format";
+import { formatBytes, formatCount, formatDuration, isBenignSkip, reasonLabel } from "./format";
 
 function baseName(path: string) {
   return path.split(/[\\/]/).pop() ?? path;
@@ -92,8 +92,8 @@ export function UploadSummary({ result }: { result: DiscoveryResult }) {
         <Group gap="xs">
           <Text size="sm">Skipped lines:</Text>
           {reasons.map(([reason, n]) => (
-            <Badge key={reason} variant="light" color={["empty", "header", "not_traffic"].includes(reason) ? "gray" : "orange"}>
-              {reason.replace(/_/g, " ")}: {formatCount(n)}
+            <Badge key={reason} variant="light" color={isBenignSkip(reason) ? "gray" : "orange"}>
+              {reasonLabel(reason)}: {formatCount(n)}
             </Badge>
           ))}
         </Group>
@@ -111,7 +111,7 @@ export function MalformedSamples({ samples }: { samples: DiscoveryResult["malfor
       </Text>
       {samples.slice(0, 10).map((s) => (
         <Text key={`${s.file}:${String(s.line)}:${s.reason}`} size="xs">
-          {baseName(s.file)}:{s.line} <Badge size="xs" variant="outline" color="orange">{s.reason.replace(/_/g, " ")}</Badge>{" "}
+          {baseName(s.file)}:{s.line} <Badge size="xs" variant="outline" color="orange">{reasonLabel(s.reason)}</Badge>{" "}
           <Code>{s.text.length > 160 ? `${s.text.slice(0, 160)}…` : s.text}</Code>
         </Text>
       ))}

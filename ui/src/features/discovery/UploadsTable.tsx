@@ -1,7 +1,7 @@
 import { Badge, Group, Stack, Table, Text } from "@mantine/core";
 import { Fragment } from "react";
 import type { UploadInfo } from "./api";
-import { formatBytes, formatCount, formatDuration, formatTime } from "./format";
+import { formatBytes, formatCount, formatDuration, formatTime, isBenignSkip, reasonLabel } from "./format";
 import { MalformedSamples } from "./UploadModal";
 
 /** Every file uploaded into the report, with its line accounting and malformed samples. */
@@ -41,9 +41,9 @@ export function UploadsTable({ uploads }: { uploads: UploadInfo[] }) {
                       key={reason}
                       size="xs"
                       variant="light"
-                      color={["empty", "header", "not_traffic"].includes(reason) ? "gray" : "orange"}
+                      color={isBenignSkip(reason) ? "gray" : "orange"}
                     >
-                      {reason.replace(/_/g, " ")}: {formatCount(n)}
+                      {reasonLabel(reason)}: {formatCount(n)}
                     </Badge>
                   ))}
                 </Group>

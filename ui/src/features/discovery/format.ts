@@ -40,3 +40,13 @@ export function formatSpan(first: number | null, last: number | null): string {
   const b = formatTime(last).slice(0, 10);
   return a === b ? a : `${a} → ${b}`;
 }
+
+/** Skip reasons that are not errors: blank and header lines, non-traffic events, session starts. */
+export function isBenignSkip(reason: string): boolean {
+  return ["empty", "header", "not_traffic", "session_start"].includes(reason);
+}
+
+/** `too_few_fields` → "too few fields". */
+export function reasonLabel(reason: string): string {
+  return reason.replace(/_/g, " ");
+}

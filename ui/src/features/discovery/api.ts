@@ -151,7 +151,13 @@ export function useFileDrop(onDrop: (paths: string[]) => void) {
   useEffect(() => {
     let unlisten: (() => void) | undefined;
     let active = true;
-    void getCurrentWebview()
+    let webview;
+    try {
+      webview = getCurrentWebview();
+    } catch {
+      return undefined; // not inside a Tauri window (unit tests): nothing can be dropped
+    }
+    void webview
       .onDragDropEvent((event) => {
         const p = event.payload;
         if (p.type === "enter" || p.type === "over") setOver(true);

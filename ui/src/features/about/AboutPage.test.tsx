@@ -41,6 +41,7 @@ describe("About page", () => {
     expect(nav).toHaveTextContent("Settings");
     expect(nav).toHaveTextContent("About");
     expect(nav).toHaveTextContent("Cloud App Catalog");
-    expect(nav.querySelectorAll("[data-testid^=nav-]")).toHaveLength(3);
+    expect(nav).toHaveTextContent("Cloud Discovery");
+    expect(nav.querySelectorAll("[data-testid^=nav-]")).toHaveLength(4);
   });
 });

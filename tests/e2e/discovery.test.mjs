@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
+import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -41,6 +41,24 @@ async function addPath(driver, path) {
     await screenshot(driver, "failed-add-path");
     throw e;
   });
+}
+
+/** Picks `option` (its label starts with it) in the Mantine Select with `data-testid=testId`. */
+async function pick(driver, testId, option) {
+  const input = await byTestId(driver, testId);
+  await input.click();
+  const listboxId = await input.getAttribute("aria-controls");
+  const listbox = await driver.wait(until.elementLocated(By.id(listboxId)), 5000);
+  const choice = await listbox.findElement(By.xpath(`.//*[@role='option'][starts-with(normalize-space(), '${option}')]`));
+  await driver.wait(until.elementIsVisible(choice), 5000);
+  await choice.click();
+}
+
+/** Scrolls an element into the middle of the view (wide tables scroll sideways) and clicks it. */
+async function reveal(driver, el) {
+  await driver.executeScript("arguments[0].scrollIntoView({ block: 'center', inline: 'center' })", el);
+  await driver.wait(until.elementIsVisible(el), 5000);
+  return el;
 }
 
 async function text(driver, id) {
@@ -102,17 +120,17 @@ describe("Cloud Discovery in the real app", () => {
   });
 
   it("drills down into an app", async () => {
-    await (await byTestId(driver, "app-open-yahoo")).click();
+    await (await reveal(driver, await byTestId(driver, "app-open-yahoo"))).click();
     await byTestId(driver, "usage-daily-chart");
     const users = await textOf(driver, "usage-users");
     assert.match(users, /badeyek|adeolaegbedokun|nazsoau/);
     await screenshot(driver, "24-app-drilldown");
     await driver.actions().sendKeys("\uE00C").perform(); // Escape closes the drawer
-    await driver.wait(async () => (await driver.findElements(By.css("[data-testid=usage-daily-chart]"))).length === 0, 5000);
+    await driver.wait(async () => (await driver.findElements(By.css("[data-testid=usage-drawer]"))).length === 0, 5000);
   });
 
   it("tags an app unsanctioned and exports the block list", async () => {
-    await (await byTestId(driver, "tag-yahoo")).click();
+    await (await reveal(driver, await byTestId(driver, "tag-yahoo"))).click();
     const option = await byTestId(driver, "tag-option-unsanctioned");
     await driver.wait(until.elementIsVisible(option), 5000);
     await option.click();
@@ -129,5 +147,47 @@ describe("Cloud Discovery in the real app", () => {
     assert.equal(list.trim(), fromCli.trim());
     assert.match(await textOf(driver, "block-list-summary"), /1 unsanctioned app\b/);
     await screenshot(driver, "25-block-list");
+  });
+
+  it("maps the columns of an unknown CSV log once and uploads it with that format", async () => {
+    const csv = join(work, "edge-export.csv");
+    writeFileSync(
+      csv,
+      [
+        "time,client,account,destination,sent,received,verdict",
+        "2026-11-02 08:00:00,10.1.1.5,alice,www.dropbox.com,1200,50000,ALLOW",
+        "2026-11-02 08:05:00,10.1.1.6,bob,www.dropbox.com,300,100,BLOCK",
+        "2026-11-03 09:00:00,10.1.1.5,alice,slack.com,10,20,ALLOW",
+        "",
+      ].join("\n"),
+    );
+    await driver.navigate().refresh();
+    await (await byTestId(driver, "nav-discovery")).click();
+    await (await byTestId(driver, "discovery-upload")).click();
+    await addPath(driver, csv);
+    await (await byTestId(driver, "upload-define-format")).click();
+    assert.match(await textOf(driver, "custom-format-preview"), /www\.dropbox\.com/);
+    await (await byTestId(driver, "custom-format-name")).sendKeys("Edge export");
+    await pick(driver, "custom-format-timestamp", "1: time");
+    await pick(driver, "custom-format-layout", "Date and time");
+    await pick(driver, "custom-format-src_ip", "2: client");
+    await pick(driver, "custom-format-user", "3: account");
+    await pick(driver, "custom-format-host", "4: destination");
+    await pick(driver, "custom-format-bytes_up", "5: sent");
+    await pick(driver, "custom-format-bytes_down", "6: received");
+    await pick(driver, "custom-format-action", "7: verdict");
+    await screenshot(driver, "26-custom-format");
+    await (await reveal(driver, await byTestId(driver, "custom-format-save"))).click();
+    await driver.wait(
+      async () => (await (await byTestId(driver, "upload-format")).getAttribute("value")) === "Edge export (Custom (CSV/TSV))",
+      10000,
+      "the new format is not selected",
+    );
+    await (await byTestId(driver, "upload-report-name")).sendKeys("Edge");
+    await (await byTestId(driver, "upload-start")).click();
+    const summary = await textOf(driver, "upload-summary");
+    assert.match(summary, /custom:Edge export/);
+    assert.match(summary, /3 of 4 lines parsed/);
+    await screenshot(driver, "27-custom-format-upload");
   });
 });

@@ -1,6 +1,7 @@
 //! `cloudwarden`: the command-line front end over `engine::api`.
 
 mod catalog;
+mod connectors;
 mod discover;
 mod output;
 mod status;
@@ -38,6 +39,30 @@ enum Command {
     Catalog(catalog::Command),
     /// Cloud Discovery: parse firewall/proxy logs and report the cloud apps in use.
     Discover(discover::DiscoverArgs),
+    /// The app connectors this build has.
+    Connectors,
+    /// Connect an app instance.
+    #[command(subcommand)]
+    Connect(connectors::Connect),
+    /// Connected instances with status and record counts.
+    Instances,
+    /// Scan an instance now.
+    Scan {
+        /// The instance id (`cloudwarden instances`).
+        instance: String,
+    },
+    /// Accounts read by connectors.
+    #[command(subcommand)]
+    Accounts(connectors::ListCommand),
+    /// Activities (audit events) read by connectors.
+    #[command(subcommand)]
+    Activities(connectors::ListCommand),
+    /// Files (and repositories) with their sharing.
+    #[command(subcommand)]
+    Files(connectors::ListCommand),
+    /// Third-party OAuth apps and credentials with access.
+    #[command(subcommand, name = "oauth-grants")]
+    OauthGrants(connectors::ListCommand),
 }
 
 /// Options every command receives.
@@ -65,6 +90,14 @@ fn main() -> ExitCode {
             Command::Status => status::run(&global).await,
             Command::Catalog(command) => catalog::run(&global, command).await,
             Command::Discover(args) => discover::run(&global, args).await,
+            Command::Connectors => connectors::connectors(&global).await,
+            Command::Connect(c) => connectors::connect(&global, c).await,
+            Command::Instances => connectors::instances(&global).await,
+            Command::Scan { instance } => connectors::scan(&global, &instance).await,
+            Command::Accounts(c) => connectors::list(&global, "accounts", c).await,
+            Command::Activities(c) => connectors::list(&global, "activities", c).await,
+            Command::Files(c) => connectors::list(&global, "files", c).await,
+            Command::OauthGrants(c) => connectors::list(&global, "oauth-grants", c).await,
         }
     });
     match result {

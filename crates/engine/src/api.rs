@@ -18,6 +18,7 @@ use crate::secrets::SecretStore;
 use crate::store::{Store, DATABASE_FILE};
 use crate::{Error, Result};
 
+mod connectors;
 mod discovery;
 
 /// Environment variable that overrides the default data directory.
@@ -55,6 +56,8 @@ pub struct Engine {
     catalog: Arc<RwLock<Option<Arc<Effective>>>>,
     /// Running Cloud Discovery uploads.
     jobs: Arc<discovery::Jobs>,
+    /// Running connector scans.
+    scans: Arc<connectors::Scans>,
 }
 
 impl Engine {
@@ -77,6 +80,7 @@ impl Engine {
             secrets: SecretStore::default(),
             catalog: Arc::new(RwLock::new(None)),
             jobs: Arc::default(),
+            scans: Arc::default(),
         })
     }
 
@@ -384,7 +388,7 @@ pub fn about() -> About {
 }
 
 /// A new id: prefix, time and a process-wide counter (unique within this data directory).
-fn new_id(prefix: &str, now_ms: i64) -> String {
+pub(crate) fn new_id(prefix: &str, now_ms: i64) -> String {
     static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     format!(
@@ -412,7 +416,7 @@ pub fn today() -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))

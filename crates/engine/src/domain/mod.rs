@@ -75,4 +75,5 @@ pub struct Attribution {
 }
 
 pub mod catalog;
+pub mod connectors;
 pub mod discovery;

@@ -2,10 +2,12 @@
 //! (PostgreSQL for team mode) can be added without touching callers.
 
 mod catalog;
+mod connectors;
 mod discovery;
 mod settings;
 
 pub use catalog::{CustomAppRow, OverrideRow};
+pub use connectors::{InstanceRow, RecordTable};
 pub use discovery::{Breakdown, BreakdownRow, ReportRow, UploadRows, UsageStats};
 
 use std::path::{Path, PathBuf};

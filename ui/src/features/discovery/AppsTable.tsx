@@ -161,6 +161,11 @@ export function AppsTable({ apps, onOpen }: { apps: DiscoveredApp[]; onOpen: (ap
         header: (c) => <SortHeader header={c.header} label="Risk score" />,
         cell: (c) => <ScoreBadge score={c.row.original.score} size="sm" />,
       }),
+      col.accessor((a) => a.tag ?? "", {
+        id: "tag",
+        header: (c) => <SortHeader header={c.header} label="Tag" />,
+        cell: (c) => <TagMenu app={c.row.original} />,
+      }),
       col.accessor((a) => a.bytes_up + a.bytes_down, {
         id: "traffic",
         header: (c) => <SortHeader header={c.header} label="Traffic" right />,
@@ -185,11 +190,6 @@ export function AppsTable({ apps, onOpen }: { apps: DiscoveredApp[]; onOpen: (ap
       col.accessor("last_seen_ms", {
         header: (c) => <SortHeader header={c.header} label="Last seen" />,
         cell: (c) => formatTime(c.getValue()),
-      }),
-      col.accessor((a) => a.tag ?? "", {
-        id: "tag",
-        header: (c) => <SortHeader header={c.header} label="Tag" />,
-        cell: (c) => <TagMenu app={c.row.original} />,
       }),
     ],
     [categoryName, onOpen],
@@ -267,7 +267,7 @@ export function AppsTable({ apps, onOpen }: { apps: DiscoveredApp[]; onOpen: (ap
           No known cloud app in these logs. Unmatched domains lists the destinations the catalog does not know.
         </Text>
       ) : (
-        <Table.ScrollContainer minWidth={1120}>
+        <Table.ScrollContainer minWidth={1000}>
           <Table highlightOnHover withTableBorder data-testid="apps-table">
             <Table.Thead>
               {table.getHeaderGroups().map((g) => (

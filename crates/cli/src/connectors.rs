@@ -1,0 +1,186 @@
+//! `cloudwarden connectors | connect | instances | scan | accounts|activities|files|oauth-grants list`.
+
+use clap::{Args, Subcommand};
+use cloudwarden_engine::api::Engine;
+use cloudwarden_engine::domain::connectors::{ConnectGithub, InstanceView};
+use serde_json::json;
+
+use crate::{output, Global};
+
+#[derive(Debug, Subcommand)]
+pub enum Connect {
+    /// Connect a GitHub organisation (prints the instance id and runs the permissions scan).
+    Github(ConnectGithubArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConnectGithubArgs {
+    /// A name for this instance.
+    #[arg(long)]
+    name: String,
+    /// The organisation's login.
+    #[arg(long)]
+    org: String,
+    /// API base URL: GitHub Enterprise Server (`https://HOST/api/v3`) or a test fake.
+    #[arg(long)]
+    api_url: Option<String>,
+    /// Environment variable that holds the token (it goes to the keychain, never to disk).
+    #[arg(long, value_name = "VAR")]
+    token_env: Option<String>,
+    /// Authorize in the browser with the OAuth device flow.
+    #[arg(long, conflicts_with = "token_env")]
+    device: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ListCommand {
+    /// List the stored records.
+    List(ListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only this instance.
+    #[arg(long)]
+    instance: Option<String>,
+    /// At most this many rows.
+    #[arg(long, default_value_t = 1000)]
+    limit: u32,
+}
+
+fn instance_json(i: &InstanceView) -> serde_json::Value {
+    json!({
+        "id": i.id,
+        "app": i.app,
+        "name": i.name,
+        "status": i.status,
+        "status_detail": i.status_detail,
+        "last_scan_at": i.last_scan_at,
+        "counts": {
+            "accounts": i.counts.accounts,
+            "groups": i.counts.groups,
+            "activities": i.counts.activities,
+            "files": i.counts.files,
+            "oauth_grants": i.counts.oauth_grants,
+        },
+    })
+}
+
+pub async fn connectors(global: &Global) -> anyhow::Result<()> {
+    let engine = Engine::open(global.data_dir.as_deref()).await?;
+    let list = engine.connectors();
+    engine.close().await;
+    if global.json {
+        return output::json(&list);
+    }
+    for c in list {
+        println!("{:<10} {:<10} auth: {}", c.id, c.name, c.auth.join(", "));
+    }
+    Ok(())
+}
+
+pub async fn connect(global: &Global, command: Connect) -> anyhow::Result<()> {
+    let Connect::Github(args) = command;
+    if args.device {
+        anyhow::bail!(
+            "the device flow is not available from the command line yet: use --token-env VAR"
+        );
+    }
+    let var = args.token_env.ok_or_else(|| {
+        anyhow::anyhow!("give --token-env VAR (the variable that holds the token)")
+    })?;
+    let token = std::env::var(&var).map_err(|_| anyhow::anyhow!("${var} is not set"))?;
+    let engine = Engine::open(global.data_dir.as_deref()).await?;
+    let result = engine
+        .connect_github(ConnectGithub {
+            name: args.name,
+            org: args.org,
+            api_url: args.api_url,
+            token,
+        })
+        .await;
+    engine.close().await;
+    let instance = result?;
+    if global.json {
+        return output::json(&instance_json(&instance));
+    }
+    println!("{}", instance.id);
+    eprintln!(
+        "status: {}{}",
+        instance.status,
+        instance
+            .status_detail
+            .as_deref()
+            .map(|d| format!(" — {d}"))
+            .unwrap_or_default()
+    );
+    Ok(())
+}
+
+pub async fn instances(global: &Global) -> anyhow::Result<()> {
+    let engine = Engine::open(global.data_dir.as_deref()).await?;
+    let list = engine.instances().await;
+    engine.close().await;
+    let list = list?;
+    if global.json {
+        return output::json(&list.iter().map(instance_json).collect::<Vec<_>>());
+    }
+    for i in list {
+        println!(
+            "{}  {:<8} {:<20} {:<10} accounts {} · activities {} · files {} · grants {}",
+            i.id,
+            i.app,
+            i.name,
+            i.status,
+            i.counts.accounts,
+            i.counts.activities,
+            i.counts.files,
+            i.counts.oauth_grants
+        );
+    }
+    Ok(())
+}
+
+pub async fn scan(global: &Global, instance: &str) -> anyhow::Result<()> {
+    let engine = Engine::open(global.data_dir.as_deref()).await?;
+    let report = engine.scan_instance(instance).await;
+    engine.close().await;
+    let report = report?;
+    if global.json {
+        return output::json(&report);
+    }
+    for p in &report.phases {
+        println!(
+            "{:<13} {:<19} {:>8} records{}",
+            p.phase,
+            p.status,
+            p.records,
+            p.detail
+                .as_deref()
+                .map(|d| format!("  {d}"))
+                .unwrap_or_default()
+        );
+    }
+    println!(
+        "{}: {} requests, {} retries, {} throttled, {} ms",
+        report.status, report.requests, report.retries, report.throttles, report.duration_ms
+    );
+    Ok(())
+}
+
+pub async fn list(global: &Global, kind: &str, command: ListCommand) -> anyhow::Result<()> {
+    let ListCommand::List(args) = command;
+    let engine = Engine::open(global.data_dir.as_deref()).await?;
+    let rows = engine
+        .list_records(kind, args.instance.as_deref(), args.limit)
+        .await;
+    engine.close().await;
+    let rows = rows?;
+    if global.json {
+        return output::json(&rows);
+    }
+    for r in rows {
+        println!("{r}");
+    }
+    Ok(())
+}

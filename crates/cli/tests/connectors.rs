@@ -1,0 +1,167 @@
+//! `cloudwarden connectors | connect github | instances | scan | accounts list` as a user runs
+//! them, against the fake GitHub.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+mod support;
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use cloudwarden_testkit::github::{FakeGithub, GithubTenant, TenantSize};
+use serde_json::Value;
+use support::keys;
+
+fn run(data: &Path, args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
+    let out = Command::cargo_bin("cloudwarden")
+        .unwrap()
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn connectors_lists_auth_and_capabilities() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, out, err) = run(dir.path(), &["connectors", "--json"], &[]);
+    assert!(ok, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let github = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "github")
+        .unwrap();
+    assert_eq!(keys(github), ["auth", "capabilities", "id", "name"]);
+    assert_eq!(
+        keys(&github["capabilities"]),
+        [
+            "accounts",
+            "activities",
+            "files",
+            "groups",
+            "oauth_apps",
+            "privileges"
+        ]
+    );
+    assert!(github["auth"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a == "token"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_scan_and_list_a_github_organisation() {
+    let dir = tempfile::tempdir().unwrap();
+    let size = TenantSize {
+        audit_days: 5,
+        ..TenantSize::small()
+    };
+    let tenant = GithubTenant::generate("acme", 3, &size);
+    let fake = FakeGithub::start(tenant.clone(), "ghp_cli").await.unwrap();
+    let data = dir.path().to_path_buf();
+    let url = fake.url.clone();
+    let status = tokio::task::spawn_blocking(move || {
+        let (ok, _, err) = run(&data, &["status", "--json"], &[]);
+        assert!(ok, "{err}");
+        let v: Value = serde_json::from_str(&run(&data, &["status", "--json"], &[]).1).unwrap();
+        if v["keychain"]["available"] != true {
+            assert!(std::env::var("CLOUDWARDEN_REQUIRE_KEYCHAIN").as_deref() != Ok("1"));
+            return None;
+        }
+        let (ok, _, err) = run(
+            &data,
+            &[
+                "connect",
+                "github",
+                "--name",
+                "Acme",
+                "--org",
+                "acme",
+                "--api-url",
+                &url,
+                "--token-env",
+                "NO_SUCH_VAR",
+            ],
+            &[],
+        );
+        assert!(!ok);
+        assert!(err.contains("NO_SUCH_VAR is not set"), "{err}");
+        let (ok, out, err) = run(
+            &data,
+            &[
+                "connect",
+                "github",
+                "--name",
+                "Acme",
+                "--org",
+                "acme",
+                "--api-url",
+                &url,
+                "--token-env",
+                "GH_TOKEN",
+            ],
+            &[("GH_TOKEN", "ghp_cli")],
+        );
+        assert!(ok, "{err}");
+        let id = out.trim().to_owned();
+        assert!(id.starts_with("gh_"), "{out}");
+        assert!(err.contains("status: connected"), "{err}");
+
+        let (ok, out, err) = run(&data, &["scan", &id, "--json"], &[]);
+        assert!(ok, "{err}");
+        let scan: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(scan["status"], "completed");
+        for k in ["requests", "retries", "throttles", "duration_ms", "phases"] {
+            assert!(scan.get(k).is_some(), "{k} in {scan}");
+        }
+
+        let (ok, out, _) = run(&data, &["instances", "--json"], &[]);
+        assert!(ok);
+        let list: Value = serde_json::from_str(&out).unwrap();
+        let i = &list[0];
+        assert_eq!(
+            keys(i),
+            [
+                "app",
+                "counts",
+                "id",
+                "last_scan_at",
+                "name",
+                "status",
+                "status_detail"
+            ]
+        );
+        assert_eq!(
+            keys(&i["counts"]),
+            ["accounts", "activities", "files", "groups", "oauth_grants"]
+        );
+        assert_eq!(i["status"], "connected");
+        let (ok, out, _) = run(
+            &data,
+            &["accounts", "list", "--instance", &id, "--json"],
+            &[],
+        );
+        assert!(ok);
+        let accounts: Value = serde_json::from_str(&out).unwrap();
+        Some((i.clone(), accounts.as_array().unwrap().len()))
+    })
+    .await
+    .unwrap();
+    let Some((instance, accounts)) = status else {
+        return;
+    };
+    let expected = tenant.members.len() + tenant.outside_collaborators.len();
+    assert_eq!(instance["counts"]["accounts"], expected);
+    assert_eq!(accounts, expected);
+    assert_eq!(instance["counts"]["files"], tenant.repos.len());
+}

@@ -1,0 +1,861 @@
+//! GitHub (Enterprise Cloud, github.com organisations, and GitHub Enterprise Server through
+//! `api_url`): org members with their role, outside collaborators, teams and members, org
+//! owners, the org audit log (Enterprise Cloud), repositories as files with visibility and
+//! collaborators, GitHub App installations and SAML credential authorizations.
+//!
+//! Endpoints (REST, `application/vnd.github+json`, version 2022-11-28): `GET /user`,
+//! `/orgs/{org}`, `/orgs/{org}/members?role=`, `/orgs/{org}/outside_collaborators`,
+//! `/orgs/{org}/teams`, `/orgs/{org}/teams/{slug}/members?role=`, `/orgs/{org}/audit-log`,
+//! `/orgs/{org}/repos`, `/repos/{owner}/{repo}/collaborators`, `/orgs/{org}/installations`,
+//! `/orgs/{org}/credential-authorizations`. Pages of 100 follow the `Link` header.
+
+use std::collections::HashSet;
+
+use async_trait::async_trait;
+use serde_json::{json, Value};
+use url::Url;
+
+use crate::http::Response;
+use crate::model::*;
+use crate::paging::link_next;
+use crate::{Error, Result};
+
+/// The public API of github.com.
+pub const DEFAULT_API_URL: &str = "https://api.github.com";
+
+pub fn info() -> ConnectorInfo {
+    ConnectorInfo {
+        id: "github",
+        name: "GitHub",
+        auth: vec![
+            AuthMethod::Token,
+            AuthMethod::DeviceFlow,
+            AuthMethod::AuthorizationCode,
+        ],
+        capabilities: Capabilities {
+            accounts: true,
+            groups: true,
+            privileges: true,
+            activities: true,
+            files: true,
+            oauth_apps: true,
+            governance: false,
+        },
+    }
+}
+
+/// A GitHub organisation.
+#[derive(Debug, Clone)]
+pub struct Github {
+    pub org: String,
+    /// `https://api.github.com`, `https://HOST/api/v3` for Enterprise Server, or a fake.
+    pub api_url: Url,
+}
+
+fn ms(v: Option<&Value>) -> Option<i64> {
+    let s = v?.as_str()?;
+    parse_rfc3339_ms(s)
+}
+
+/// `2024-05-01T10:00:00Z` (or with an offset / fraction) → ms since the epoch.
+pub fn parse_rfc3339_ms(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() < 19 {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
+    let (y, mo, d, h, mi, se) = (
+        n(0..4)?,
+        n(5..7)?,
+        n(8..10)?,
+        n(11..13)?,
+        n(14..16)?,
+        n(17..19)?,
+    );
+    let mut rest = &s[19..];
+    let mut frac_ms = 0;
+    if let Some(f) = rest.strip_prefix('.') {
+        let digits: String = f.chars().take_while(char::is_ascii_digit).collect();
+        rest = &f[digits.len()..];
+        frac_ms = format!("{digits:0<3}").get(..3)?.parse().ok()?;
+    }
+    let offset_min = match rest {
+        "" | "Z" | "z" => 0,
+        o => {
+            let sign = if o.starts_with('-') { -1 } else { 1 };
+            let hh: i64 = o.get(1..3)?.parse().ok()?;
+            let mm: i64 = o.get(o.len() - 2..)?.parse().ok()?;
+            sign * (hh * 60 + mm)
+        }
+    };
+    let y2 = if mo <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let mp = (mo + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
+    Some(((days * 86_400 + h * 3600 + mi * 60 + se) - offset_min * 60) * 1000 + frac_ms)
+}
+
+/// ms since the epoch → `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn format_rfc3339(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let tod = secs.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        tod / 3600,
+        tod / 60 % 60,
+        tod % 60
+    )
+}
+
+fn text(v: &Value, key: &str) -> Option<String> {
+    v.get(key).and_then(Value::as_str).map(str::to_owned)
+}
+
+fn id_of(v: &Value) -> String {
+    match v.get("id") {
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::String(s)) => s.clone(),
+        _ => text(v, "login").unwrap_or_default(),
+    }
+}
+
+fn items(resp: &Response) -> Result<&Vec<Value>> {
+    resp.body.as_array().ok_or_else(|| Error::Decode {
+        url: resp.url.path().to_owned(),
+        message: "expected a JSON array".into(),
+    })
+}
+
+/// A resumable position: the page URL being read and how many of its items are stored.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+struct Position {
+    stage: String,
+    url: Option<String>,
+    index: usize,
+}
+
+impl Position {
+    fn parse(s: Option<&str>) -> Option<Position> {
+        serde_json::from_str(s?).ok()
+    }
+
+    fn encode(&self) -> Option<String> {
+        serde_json::to_string(self).ok()
+    }
+}
+
+/// A list read as one stage of a phase: its first page, and whether the phase ends with it.
+struct List<'a> {
+    stage: &'a str,
+    first: Url,
+    last: bool,
+}
+
+impl Github {
+    pub fn new(org: &str, api_url: Option<&str>) -> Result<Github> {
+        let org = org.trim();
+        if org.is_empty() || org.contains('/') {
+            return Err(Error::Config(format!(
+                "\"{org}\" is not a GitHub organisation name"
+            )));
+        }
+        let mut base = api_url.unwrap_or(DEFAULT_API_URL).trim().to_owned();
+        if !base.ends_with('/') {
+            base.push('/');
+        }
+        let api_url =
+            Url::parse(&base).map_err(|e| Error::Config(format!("API URL {base}: {e}")))?;
+        Ok(Github {
+            org: org.to_owned(),
+            api_url,
+        })
+    }
+
+    fn url(&self, path: &str, query: &[(&str, &str)]) -> Result<Url> {
+        let mut u = self
+            .api_url
+            .join(path.trim_start_matches('/'))
+            .map_err(|e| Error::Config(format!("{path}: {e}")))?;
+        if !query.is_empty() {
+            u.query_pairs_mut().extend_pairs(query);
+        }
+        Ok(u)
+    }
+
+    fn org_path(&self, rest: &str) -> String {
+        format!("orgs/{}/{rest}", self.org)
+    }
+
+    /// Every item of a paginated list.
+    async fn all(&self, ctx: &Ctx, first: Url) -> Result<Vec<Value>> {
+        let mut out = Vec::new();
+        let mut next = Some(first);
+        while let Some(url) = next {
+            let resp = ctx.http.get(&url, &ctx.auth).await?;
+            out.extend(items(&resp)?.iter().cloned());
+            next = link_next(&resp);
+        }
+        Ok(out)
+    }
+
+    /// Logins of the members with `role` (`admin`, `all`).
+    async fn member_logins(&self, ctx: &Ctx, role: &str) -> Result<HashSet<String>> {
+        let url = self.url(
+            &self.org_path("members"),
+            &[("role", role), ("per_page", "100")],
+        )?;
+        Ok(self
+            .all(ctx, url)
+            .await?
+            .iter()
+            .filter_map(|m| text(m, "login"))
+            .collect())
+    }
+
+    fn account(&self, m: &Value, kind: &str, admin: bool) -> Account {
+        Account {
+            external_id: id_of(m),
+            login: text(m, "login").unwrap_or_default(),
+            display_name: text(m, "name"),
+            email: text(m, "email"),
+            kind: if m.get("type").and_then(Value::as_str) == Some("Bot") {
+                "bot".into()
+            } else {
+                kind.into()
+            },
+            status: "active".into(),
+            is_admin: admin,
+            created_at_ms: ms(m.get("created_at")),
+            last_sign_in_ms: None,
+            raw: m.clone(),
+        }
+    }
+
+    /// Reads a paginated list from `pos` (or `first`), storing each page with the position
+    /// after it, mapping items with `map`.
+    async fn pages(
+        &self,
+        ctx: &Ctx,
+        list: List<'_>,
+        pos: Option<&Position>,
+        sink: &mut dyn Sink,
+        map: &mut (dyn FnMut(&Value, &mut Records) + Send),
+    ) -> Result<()> {
+        let List {
+            stage,
+            first,
+            last: last_stage,
+        } = list;
+        let (mut next, mut skip) = match pos.filter(|p| p.stage == stage) {
+            Some(Position {
+                url: Some(u),
+                index,
+                ..
+            }) => (
+                Some(Url::parse(u).map_err(|e| Error::Config(format!("cursor: {e}")))?),
+                *index,
+            ),
+            _ => (Some(first), 0),
+        };
+        while let Some(url) = next {
+            let resp = ctx.http.get(&url, &ctx.auth).await?;
+            let mut records = Records::default();
+            for item in items(&resp)?.iter().skip(skip) {
+                map(item, &mut records);
+            }
+            skip = 0;
+            next = link_next(&resp);
+            let cursor = match &next {
+                Some(u) => Position {
+                    stage: stage.into(),
+                    url: Some(u.to_string()),
+                    index: 0,
+                }
+                .encode(),
+                None if last_stage => None,
+                None => Position {
+                    stage: format!("{stage}:done"),
+                    url: None,
+                    index: 0,
+                }
+                .encode(),
+            };
+            sink.page(records, cursor).await?;
+        }
+        Ok(())
+    }
+
+    async fn scan_accounts(
+        &self,
+        ctx: &Ctx,
+        pos: Option<Position>,
+        sink: &mut dyn Sink,
+    ) -> Result<()> {
+        let admins = self.member_logins(ctx, "admin").await?;
+        let done_members = pos
+            .as_ref()
+            .is_some_and(|p| p.stage == "members:done" || p.stage == "outside");
+        if !done_members {
+            let url = self.url(
+                &self.org_path("members"),
+                &[("role", "all"), ("per_page", "100")],
+            )?;
+            self.pages(
+                ctx,
+                List {
+                    stage: "members",
+                    first: url,
+                    last: false,
+                },
+                pos.as_ref(),
+                sink,
+                &mut |m, r| {
+                    let admin = text(m, "login").is_some_and(|l| admins.contains(&l));
+                    r.accounts.push(self.account(m, "user", admin));
+                },
+            )
+            .await?;
+        }
+        let url = self.url(
+            &self.org_path("outside_collaborators"),
+            &[("per_page", "100")],
+        )?;
+        match self
+            .pages(
+                ctx,
+                List {
+                    stage: "outside",
+                    first: url,
+                    last: true,
+                },
+                pos.as_ref(),
+                sink,
+                &mut |m, r| {
+                    r.accounts.push(self.account(m, "guest", false));
+                },
+            )
+            .await
+        {
+            // Only org owners may list outside collaborators: the members are stored; say so.
+            Err(Error::Forbidden(m)) => Err(Error::Forbidden(format!(
+                "outside collaborators need an organisation owner's token: {m}"
+            ))),
+            other => other,
+        }
+    }
+
+    async fn scan_groups(
+        &self,
+        ctx: &Ctx,
+        pos: Option<Position>,
+        sink: &mut dyn Sink,
+    ) -> Result<()> {
+        // One stored page per team: the team and its memberships.
+        let (mut next, mut skip) = match &pos {
+            Some(Position {
+                url: Some(u),
+                index,
+                ..
+            }) => (
+                Some(Url::parse(u).map_err(|e| Error::Config(format!("cursor: {e}")))?),
+                *index,
+            ),
+            _ => (
+                Some(self.url(&self.org_path("teams"), &[("per_page", "100")])?),
+                0,
+            ),
+        };
+        while let Some(url) = next {
+            let resp = ctx.http.get(&url, &ctx.auth).await?;
+            let teams = items(&resp)?.clone();
+            let after = link_next(&resp);
+            for (i, team) in teams.iter().enumerate().skip(skip) {
+                let slug = text(team, "slug").unwrap_or_default();
+                let gid = id_of(team);
+                let members_path = self.org_path(&format!("teams/{slug}/members"));
+                let maintainers: HashSet<String> = self
+                    .all(
+                        ctx,
+                        self.url(
+                            &members_path,
+                            &[("role", "maintainer"), ("per_page", "100")],
+                        )?,
+                    )
+                    .await?
+                    .iter()
+                    .filter_map(|m| text(m, "login"))
+                    .collect();
+                let members = self
+                    .all(
+                        ctx,
+                        self.url(&members_path, &[("role", "all"), ("per_page", "100")])?,
+                    )
+                    .await?;
+                let mut records = Records::default();
+                records.groups.push(Group {
+                    external_id: gid.clone(),
+                    name: text(team, "name").unwrap_or(slug),
+                    description: text(team, "description"),
+                    kind: text(team, "privacy"),
+                    raw: team.clone(),
+                });
+                for m in &members {
+                    let login = text(m, "login").unwrap_or_default();
+                    records.memberships.push(Membership {
+                        group_id: gid.clone(),
+                        account_id: id_of(m),
+                        role: if maintainers.contains(&login) {
+                            "maintainer"
+                        } else {
+                            "member"
+                        }
+                        .into(),
+                    });
+                }
+                let cursor = if i + 1 < teams.len() {
+                    Position {
+                        stage: "teams".into(),
+                        url: Some(url.to_string()),
+                        index: i + 1,
+                    }
+                    .encode()
+                } else {
+                    after.as_ref().and_then(|u| {
+                        Position {
+                            stage: "teams".into(),
+                            url: Some(u.to_string()),
+                            index: 0,
+                        }
+                        .encode()
+                    })
+                };
+                sink.page(records, cursor).await?;
+            }
+            if teams.len() <= skip {
+                // An empty (or already stored) page still ends the phase cleanly.
+                let cursor = after.as_ref().and_then(|u| {
+                    Position {
+                        stage: "teams".into(),
+                        url: Some(u.to_string()),
+                        index: 0,
+                    }
+                    .encode()
+                });
+                sink.page(Records::default(), cursor).await?;
+            }
+            skip = 0;
+            next = after;
+        }
+        Ok(())
+    }
+
+    async fn scan_privileges(&self, ctx: &Ctx, sink: &mut dyn Sink) -> Result<()> {
+        let url = self.url(
+            &self.org_path("members"),
+            &[("role", "admin"), ("per_page", "100")],
+        )?;
+        let org = self.org.clone();
+        self.pages(
+            ctx,
+            List {
+                stage: "owners",
+                first: url,
+                last: true,
+            },
+            None,
+            sink,
+            &mut |m, r| {
+                r.privileges.push(Privilege {
+                    account_id: id_of(m),
+                    role: "org_owner".into(),
+                    scope: format!("org:{org}"),
+                    raw: m.clone(),
+                });
+            },
+        )
+        .await
+    }
+
+    async fn scan_activities(
+        &self,
+        ctx: &Ctx,
+        start: PhaseStart,
+        sink: &mut dyn Sink,
+    ) -> Result<()> {
+        let first = match start.resume.as_deref().and_then(|s| Url::parse(s).ok()) {
+            Some(u) => u,
+            None => {
+                let since = start.since_ms.unwrap_or(0);
+                let phrase = format!("created:>={}", format_rfc3339(since));
+                self.url(
+                    &self.org_path("audit-log"),
+                    &[
+                        ("phrase", &phrase),
+                        ("include", "all"),
+                        ("order", "asc"),
+                        ("per_page", "100"),
+                    ],
+                )?
+            }
+        };
+        let mut next = Some(first);
+        while let Some(url) = next {
+            let resp = match ctx.http.get(&url, &ctx.auth).await {
+                Err(Error::Status { status: 404, .. }) => {
+                    return Err(Error::Unavailable(
+                        "the organisation audit log needs GitHub Enterprise Cloud".into(),
+                    ))
+                }
+                Err(Error::Forbidden(m)) => {
+                    return Err(Error::Forbidden(format!(
+                        "the audit log needs an organisation owner's token with read:audit_log: {m}"
+                    )))
+                }
+                other => other?,
+            };
+            let mut records = Records::default();
+            for e in items(&resp)? {
+                let Some(occurred_at_ms) = e
+                    .get("@timestamp")
+                    .and_then(Value::as_i64)
+                    .or_else(|| ms(e.get("created_at")))
+                else {
+                    continue;
+                };
+                records.activities.push(Activity {
+                    event_id: text(e, "_document_id").unwrap_or_else(|| {
+                        format!("{occurred_at_ms}:{}", text(e, "action").unwrap_or_default())
+                    }),
+                    occurred_at_ms,
+                    actor: text(e, "actor"),
+                    action: text(e, "action").unwrap_or_default(),
+                    target: text(e, "repo")
+                        .or_else(|| text(e, "user"))
+                        .or_else(|| text(e, "team")),
+                    ip: text(e, "actor_ip"),
+                    raw: e.clone(),
+                });
+            }
+            next = link_next(&resp).filter(|_| !items(&resp).map(Vec::is_empty).unwrap_or(true));
+            sink.page(records, next.as_ref().map(Url::to_string))
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn scan_files(
+        &self,
+        ctx: &Ctx,
+        pos: Option<Position>,
+        sink: &mut dyn Sink,
+    ) -> Result<()> {
+        let members = self.member_logins(ctx, "all").await?;
+        let (mut next, mut skip) = match &pos {
+            Some(Position {
+                url: Some(u),
+                index,
+                ..
+            }) => (
+                Some(Url::parse(u).map_err(|e| Error::Config(format!("cursor: {e}")))?),
+                *index,
+            ),
+            _ => (
+                Some(self.url(
+                    &self.org_path("repos"),
+                    &[("type", "all"), ("per_page", "100")],
+                )?),
+                0,
+            ),
+        };
+        while let Some(url) = next {
+            let resp = ctx.http.get(&url, &ctx.auth).await?;
+            let repos = items(&resp)?.clone();
+            let after = link_next(&resp);
+            let mut records = Records::default();
+            for repo in repos.iter().skip(skip) {
+                let full = text(repo, "full_name").unwrap_or_default();
+                let collab_url = self.url(
+                    &format!("repos/{full}/collaborators"),
+                    &[("affiliation", "direct"), ("per_page", "100")],
+                )?;
+                let collaborators: Vec<Collaborator> = match self.all(ctx, collab_url).await {
+                    Ok(list) => list
+                        .iter()
+                        .map(|c| {
+                            let login = text(c, "login").unwrap_or_default();
+                            Collaborator {
+                                external: !members.contains(&login),
+                                permission: text(c, "role_name").unwrap_or_else(|| "read".into()),
+                                account: login,
+                            }
+                        })
+                        .collect(),
+                    // A repository the token may not administer: keep it without collaborators.
+                    Err(Error::Forbidden(_) | Error::Status { status: 404, .. }) => Vec::new(),
+                    Err(e) => return Err(e),
+                };
+                let visibility = text(repo, "visibility").unwrap_or_else(|| {
+                    if repo.get("private").and_then(Value::as_bool) == Some(false) {
+                        "public"
+                    } else {
+                        "private"
+                    }
+                    .into()
+                });
+                let sharing = match visibility.as_str() {
+                    "public" => Sharing::Public,
+                    _ if collaborators.iter().any(|c| c.external) => Sharing::External,
+                    "internal" => Sharing::Internal,
+                    _ => Sharing::Private,
+                };
+                records.files.push(FileItem {
+                    external_id: id_of(repo),
+                    name: full,
+                    url: text(repo, "html_url"),
+                    owner: repo
+                        .pointer("/owner/login")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned),
+                    sharing,
+                    collaborators,
+                    modified_at_ms: ms(repo.get("pushed_at"))
+                        .or_else(|| ms(repo.get("updated_at"))),
+                    raw: repo.clone(),
+                });
+            }
+            skip = 0;
+            let cursor = after.as_ref().and_then(|u| {
+                Position {
+                    stage: "repos".into(),
+                    url: Some(u.to_string()),
+                    index: 0,
+                }
+                .encode()
+            });
+            sink.page(records, cursor).await?;
+            next = after;
+        }
+        Ok(())
+    }
+
+    async fn scan_grants(&self, ctx: &Ctx, sink: &mut dyn Sink) -> Result<()> {
+        // GitHub App installations: one page, wrapped.
+        let mut next = Some(self.url(&self.org_path("installations"), &[("per_page", "100")])?);
+        while let Some(url) = next {
+            let resp = ctx.http.get(&url, &ctx.auth).await?;
+            let mut records = Records::default();
+            for i in resp
+                .body
+                .get("installations")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let scopes = i
+                    .get("permissions")
+                    .and_then(Value::as_object)
+                    .map(|p| {
+                        p.iter()
+                            .map(|(k, v)| format!("{k}:{}", v.as_str().unwrap_or_default()))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                records.oauth_grants.push(OauthGrant {
+                    external_id: format!("installation:{}", id_of(i)),
+                    app_name: text(i, "app_slug").unwrap_or_default(),
+                    app_id: i.get("app_id").map(|v| v.to_string()),
+                    principal: None,
+                    scopes,
+                    granted_at_ms: ms(i.get("created_at")),
+                    raw: i.clone(),
+                });
+            }
+            next = link_next(&resp);
+            sink.page(
+                records,
+                Some(json!({"stage": "installations:done"}).to_string()),
+            )
+            .await?;
+        }
+        // Credentials authorized for SAML single sign-on (Enterprise Cloud orgs with SAML).
+        let mut next = Some(self.url(
+            &self.org_path("credential-authorizations"),
+            &[("per_page", "100")],
+        )?);
+        while let Some(url) = next {
+            let resp = match ctx.http.get(&url, &ctx.auth).await {
+                Err(Error::Status { status: 404, .. }) => break, // no SAML SSO: nothing to list
+                other => other?,
+            };
+            let mut records = Records::default();
+            for c in items(&resp)? {
+                records.oauth_grants.push(OauthGrant {
+                    external_id: format!(
+                        "credential:{}",
+                        c.get("credential_id")
+                            .map(Value::to_string)
+                            .unwrap_or_default()
+                    ),
+                    app_name: text(c, "authorized_credential_title")
+                        .or_else(|| text(c, "credential_type"))
+                        .unwrap_or_default(),
+                    app_id: text(c, "credential_type"),
+                    principal: text(c, "login"),
+                    scopes: c
+                        .get("scopes")
+                        .and_then(Value::as_array)
+                        .map(|s| {
+                            s.iter()
+                                .filter_map(Value::as_str)
+                                .map(str::to_owned)
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    granted_at_ms: ms(c.get("credential_authorized_at")),
+                    raw: c.clone(),
+                });
+            }
+            next = link_next(&resp);
+            sink.page(records, None).await?;
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Connector for Github {
+    fn info(&self) -> ConnectorInfo {
+        info()
+    }
+
+    async fn permissions(&self, ctx: &Ctx) -> Result<Permissions> {
+        let me = ctx.http.get(&self.url("user", &[])?, &ctx.auth).await?;
+        let principal = text(&me.body, "login").unwrap_or_default();
+        let scopes: HashSet<String> = me
+            .header("x-oauth-scopes")
+            .unwrap_or_default()
+            .split(',')
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect();
+        match ctx
+            .http
+            .get(&self.url(&format!("orgs/{}", self.org), &[])?, &ctx.auth)
+            .await
+        {
+            Err(Error::Status { status: 404, .. }) => {
+                return Err(Error::Config(format!(
+                    "organisation \"{}\" not found, or the token cannot see it",
+                    self.org
+                )))
+            }
+            other => other?,
+        };
+        let probe = |path: String| async move {
+            let url = self.url(&path, &[("per_page", "1")])?;
+            Ok::<_, Error>(ctx.http.get(&url, &ctx.auth).await)
+        };
+        let mut checks = Vec::new();
+        let has = |s: &str| scopes.is_empty() || scopes.contains(s);
+        checks.push(PermissionCheck {
+            name: "read:org (members, teams)".into(),
+            granted: has("read:org") || has("admin:org") || has("write:org"),
+            phases: vec![Phase::Accounts, Phase::Groups, Phase::Privileges],
+            fix: Some("create the token with the read:org scope".into()),
+        });
+        let outside = probe(self.org_path("outside_collaborators")).await?;
+        checks.push(PermissionCheck {
+            name: "organisation owner (outside collaborators, installations)".into(),
+            granted: outside.is_ok(),
+            phases: vec![Phase::OauthGrants],
+            fix: Some("use a token of an organisation owner".into()),
+        });
+        let audit = probe(self.org_path("audit-log")).await?;
+        let (granted, fix) = match &audit {
+            Ok(_) => (true, None),
+            Err(Error::Status { status: 404, .. }) => (
+                false,
+                Some("the organisation audit log needs GitHub Enterprise Cloud; the other phases run without it".to_owned()),
+            ),
+            Err(_) => (false, Some("use an organisation owner's token with the read:audit_log scope".to_owned())),
+        };
+        checks.push(PermissionCheck {
+            name: "audit log (Enterprise Cloud, read:audit_log)".into(),
+            granted,
+            phases: vec![Phase::Activities],
+            fix,
+        });
+        checks.push(PermissionCheck {
+            name: "repo (private repositories and collaborators)".into(),
+            granted: has("repo"),
+            phases: vec![],
+            fix: Some(
+                "add the repo scope to see private repositories and their collaborators".into(),
+            ),
+        });
+        Ok(Permissions { principal, checks })
+    }
+
+    async fn scan(
+        &self,
+        ctx: &Ctx,
+        phase: Phase,
+        start: PhaseStart,
+        sink: &mut dyn Sink,
+    ) -> Result<()> {
+        let pos = Position::parse(start.resume.as_deref());
+        match phase {
+            Phase::Accounts => self.scan_accounts(ctx, pos, sink).await,
+            Phase::Groups => self.scan_groups(ctx, pos, sink).await,
+            Phase::Privileges => self.scan_privileges(ctx, sink).await,
+            Phase::Activities => self.scan_activities(ctx, start, sink).await,
+            Phase::Files => self.scan_files(ctx, pos, sink).await,
+            Phase::OauthGrants => self.scan_grants(ctx, sink).await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn times_round_trip() {
+        assert_eq!(parse_rfc3339_ms("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(
+            parse_rfc3339_ms("2024-05-01T10:00:00.250+02:00"),
+            Some(1_714_550_400_250)
+        );
+        assert_eq!(format_rfc3339(1_714_550_400_250), "2024-05-01T08:00:00Z");
+        assert_eq!(
+            parse_rfc3339_ms(&format_rfc3339(1_700_000_000_000)),
+            Some(1_700_000_000_000)
+        );
+    }
+
+    #[test]
+    fn rejects_bad_config() {
+        assert!(Github::new("", None).is_err());
+        assert!(Github::new("a/b", None).is_err());
+        let g = Github::new("acme", Some("http://127.0.0.1:9/api/v3")).unwrap();
+        assert_eq!(
+            g.url("orgs/acme/members", &[("role", "all")])
+                .unwrap()
+                .as_str(),
+            "http://127.0.0.1:9/api/v3/orgs/acme/members?role=all"
+        );
+    }
+}

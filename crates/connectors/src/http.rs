@@ -1,0 +1,498 @@
+//! The one HTTP client of every connector: credentials injected per request, per-host rate
+//! limits seeded from the vendors' documented limits, retries on 429/5xx/timeouts that honour
+//! `Retry-After` (and GitHub's `X-RateLimit-Reset`) with jittered exponential backoff, a
+//! cancellation token, and counters a scan reports as progress.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use rand::Rng;
+use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use tokio::sync::Mutex;
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+use crate::{Error, Result};
+
+/// How a request proves who it is. Secrets stay in memory only for the request.
+#[derive(Clone, Default)]
+pub enum Auth {
+    #[default]
+    None,
+    /// `Authorization: Bearer <token>`.
+    Bearer(String),
+    /// `Authorization: Basic …`.
+    Basic { user: String, password: String },
+    /// A vendor-specific header, e.g. `X-Api-Key`.
+    Header { name: String, value: String },
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Auth::None => "Auth::None",
+            Auth::Bearer(_) => "Auth::Bearer(..)",
+            Auth::Basic { .. } => "Auth::Basic(..)",
+            Auth::Header { .. } => "Auth::Header(..)",
+        })
+    }
+}
+
+/// What the client does on failures.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Retries of a 5xx, a timeout or a network error before giving up.
+    pub max_retries: u32,
+    /// First backoff; doubles per attempt with ±50 % jitter, capped at `max_backoff`.
+    pub base_backoff: Duration,
+    pub max_backoff: Duration,
+    /// Longest total time a request may wait on rate limits (429, `Retry-After`) before failing:
+    /// throttling delays a scan, it never drops data.
+    pub max_throttle_wait: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 6,
+            base_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(60),
+            max_throttle_wait: Duration::from_secs(30 * 60),
+        }
+    }
+}
+
+/// Counters of one client (one scan), read for progress.
+#[derive(Debug, Default)]
+pub struct Counters {
+    pub requests: AtomicU64,
+    pub retries: AtomicU64,
+    pub throttles: AtomicU64,
+    pub bytes: AtomicU64,
+}
+
+/// A snapshot of [`Counters`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CounterSnapshot {
+    pub requests: u64,
+    pub retries: u64,
+    pub throttles: u64,
+    pub bytes: u64,
+}
+
+impl Counters {
+    pub fn snapshot(&self) -> CounterSnapshot {
+        CounterSnapshot {
+            requests: self.requests.load(Ordering::Relaxed),
+            retries: self.retries.load(Ordering::Relaxed),
+            throttles: self.throttles.load(Ordering::Relaxed),
+            bytes: self.bytes.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// A token bucket per host: `rate` requests per second with bursts of `burst`.
+#[derive(Debug)]
+struct Bucket {
+    tokens: f64,
+    last: Instant,
+    rate: f64,
+    burst: f64,
+}
+
+/// A JSON answer.
+#[derive(Debug)]
+pub struct Response {
+    pub url: Url,
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// The configured client.
+#[derive(Debug, Clone)]
+pub struct Http {
+    client: reqwest::Client,
+    policy: RetryPolicy,
+    limits: Arc<Mutex<HashMap<String, Bucket>>>,
+    /// Requests per second and burst per host; others get `default_rate`.
+    host_rates: Arc<HashMap<String, (f64, f64)>>,
+    default_rate: (f64, f64),
+    counters: Arc<Counters>,
+    cancel: CancellationToken,
+}
+
+/// Documented sustained limits, as requests per second and burst:
+/// GitHub REST 5,000 requests/hour per token (≈ 1.4/s, bursts allowed);
+/// Microsoft Graph ≈ 2,000 requests / 20 s per app per tenant for directory reads.
+pub fn documented_rates() -> HashMap<String, (f64, f64)> {
+    HashMap::from([
+        ("api.github.com".to_owned(), (1.39, 100.0)),
+        ("graph.microsoft.com".to_owned(), (100.0, 200.0)),
+    ])
+}
+
+impl Http {
+    /// A client with the default retry policy and the documented per-host limits; hosts
+    /// without a documented limit (test fakes, GitHub Enterprise Server) are not throttled
+    /// on our side beyond `Retry-After`.
+    pub fn new(cancel: CancellationToken) -> Result<Http> {
+        Self::with_policy(RetryPolicy::default(), cancel)
+    }
+
+    pub fn with_policy(policy: RetryPolicy, cancel: CancellationToken) -> Result<Http> {
+        // reqwest is built without a bundled crypto provider: use ring's, once per process.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::builder()
+            .user_agent(concat!("Cloudwarden/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_secs(15))
+            .timeout(Duration::from_secs(120))
+            .build()
+            .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
+        Ok(Http {
+            client,
+            policy,
+            limits: Arc::default(),
+            host_rates: Arc::new(documented_rates()),
+            default_rate: (f64::INFINITY, f64::INFINITY),
+            counters: Arc::default(),
+            cancel,
+        })
+    }
+
+    pub fn counters(&self) -> &Arc<Counters> {
+        &self.counters
+    }
+
+    pub fn cancel_token(&self) -> &CancellationToken {
+        &self.cancel
+    }
+
+    /// The underlying client, for OAuth token requests (same TLS, timeouts, user agent).
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    async fn wait_for_slot(&self, url: &Url) -> Result<()> {
+        let host = url.host_str().unwrap_or_default().to_owned();
+        let (rate, burst) = self
+            .host_rates
+            .get(&host)
+            .copied()
+            .unwrap_or(self.default_rate);
+        if !rate.is_finite() {
+            return Ok(());
+        }
+        loop {
+            let wait = {
+                let mut limits = self.limits.lock().await;
+                let b = limits.entry(host.clone()).or_insert(Bucket {
+                    tokens: burst,
+                    last: Instant::now(),
+                    rate,
+                    burst,
+                });
+                let now = Instant::now();
+                b.tokens =
+                    (b.tokens + now.duration_since(b.last).as_secs_f64() * b.rate).min(b.burst);
+                b.last = now;
+                if b.tokens >= 1.0 {
+                    b.tokens -= 1.0;
+                    return Ok(());
+                }
+                Duration::from_secs_f64((1.0 - b.tokens) / b.rate)
+            };
+            self.sleep(wait).await?;
+        }
+    }
+
+    async fn sleep(&self, d: Duration) -> Result<()> {
+        tokio::select! {
+            () = tokio::time::sleep(d) => Ok(()),
+            () = self.cancel.cancelled() => Err(Error::Cancelled),
+        }
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let base = self.policy.base_backoff.as_secs_f64() * 2f64.powi(attempt.min(20) as i32);
+        let jitter = rand::thread_rng().gen_range(0.5..1.5);
+        Duration::from_secs_f64((base * jitter).min(self.policy.max_backoff.as_secs_f64()))
+    }
+
+    /// GETs `url` and decodes its JSON body, with retries.
+    pub async fn get(&self, url: &Url, auth: &Auth) -> Result<Response> {
+        self.request(Method::GET, url, auth, None).await
+    }
+
+    /// Sends a request with retries and decodes the JSON answer. 401 → [`Error::Unauthorized`],
+    /// 403 (not a rate limit) → [`Error::Forbidden`], 404 → [`Error::Status`] with 404 (a caller
+    /// that knows what a 404 means there maps it).
+    pub async fn request(
+        &self,
+        method: Method,
+        url: &Url,
+        auth: &Auth,
+        body: Option<&Value>,
+    ) -> Result<Response> {
+        let mut attempt = 0u32;
+        let mut throttled = Duration::ZERO;
+        loop {
+            if self.cancel.is_cancelled() {
+                return Err(Error::Cancelled);
+            }
+            self.wait_for_slot(url).await?;
+            let mut req = self
+                .client
+                .request(method.clone(), url.clone())
+                .header(reqwest::header::ACCEPT, "application/json");
+            req = match auth {
+                Auth::None => req,
+                Auth::Bearer(t) => req.bearer_auth(t),
+                Auth::Basic { user, password } => req.basic_auth(user, Some(password)),
+                Auth::Header { name, value } => req.header(name.as_str(), value.as_str()),
+            };
+            if let Some(b) = body {
+                req = req.json(b);
+            }
+            self.counters.requests.fetch_add(1, Ordering::Relaxed);
+            let sent = tokio::select! {
+                r = req.send() => r,
+                () = self.cancel.cancelled() => return Err(Error::Cancelled),
+            };
+            let resp = match sent {
+                Ok(r) => r,
+                Err(e)
+                    if attempt < self.policy.max_retries
+                        && (e.is_timeout() || e.is_connect() || e.is_request()) =>
+                {
+                    attempt += 1;
+                    self.counters.retries.fetch_add(1, Ordering::Relaxed);
+                    tracing::debug!(%url, attempt, "network error, retrying: {e}");
+                    self.sleep(self.backoff(attempt)).await?;
+                    continue;
+                }
+                Err(e) => {
+                    return Err(Error::Network {
+                        url: redact(url),
+                        message: e.to_string(),
+                    })
+                }
+            };
+            let status = resp.status();
+            let headers = resp.headers().clone();
+            if let Some(wait) = rate_limited(status, &headers) {
+                self.counters.throttles.fetch_add(1, Ordering::Relaxed);
+                let wait = wait.unwrap_or_else(|| self.backoff(attempt.max(1)));
+                throttled += wait;
+                if throttled > self.policy.max_throttle_wait {
+                    return Err(Error::Status {
+                        method: method.to_string(),
+                        url: redact(url),
+                        status: status.as_u16(),
+                        message: format!(
+                            "still rate limited after waiting {} s",
+                            throttled.as_secs()
+                        ),
+                    });
+                }
+                tracing::debug!(%url, ?wait, "rate limited, waiting");
+                self.sleep(wait).await?;
+                continue;
+            }
+            let bytes = tokio::select! {
+                b = resp.bytes() => b,
+                () = self.cancel.cancelled() => return Err(Error::Cancelled),
+            };
+            let bytes = match bytes {
+                Ok(b) => b,
+                Err(e) if attempt < self.policy.max_retries => {
+                    attempt += 1;
+                    self.counters.retries.fetch_add(1, Ordering::Relaxed);
+                    tracing::debug!(%url, attempt, "body read failed, retrying: {e}");
+                    self.sleep(self.backoff(attempt)).await?;
+                    continue;
+                }
+                Err(e) => {
+                    return Err(Error::Network {
+                        url: redact(url),
+                        message: e.to_string(),
+                    })
+                }
+            };
+            self.counters
+                .bytes
+                .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+            if status.is_server_error() && attempt < self.policy.max_retries {
+                attempt += 1;
+                self.counters.retries.fetch_add(1, Ordering::Relaxed);
+                let wait = retry_after(&headers).unwrap_or_else(|| self.backoff(attempt));
+                tracing::debug!(%url, %status, attempt, "server error, retrying");
+                self.sleep(wait).await?;
+                continue;
+            }
+            let body: Value = if bytes.is_empty() {
+                Value::Null
+            } else {
+                serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+                    Value::String(String::from_utf8_lossy(&bytes).chars().take(500).collect())
+                })
+            };
+            let message = || {
+                body.get("message")
+                    .or_else(|| body.pointer("/error/message"))
+                    .or_else(|| body.get("error_description"))
+                    .and_then(Value::as_str)
+                    .map_or_else(|| status.to_string(), str::to_owned)
+            };
+            return match status {
+                s if s.is_success() => Ok(Response {
+                    url: url.clone(),
+                    status: s.as_u16(),
+                    headers,
+                    body,
+                }),
+                StatusCode::UNAUTHORIZED => Err(Error::Unauthorized(message())),
+                StatusCode::FORBIDDEN => {
+                    Err(Error::Forbidden(format!("{} ({})", message(), redact(url))))
+                }
+                s => Err(Error::Status {
+                    method: method.to_string(),
+                    url: redact(url),
+                    status: s.as_u16(),
+                    message: message(),
+                }),
+            };
+        }
+    }
+}
+
+/// The URL without its query string (which may carry cursors or, for some vendors, keys).
+fn redact(url: &Url) -> String {
+    let mut u = url.clone();
+    u.set_query(None);
+    u.to_string()
+}
+
+/// `Retry-After` as seconds or an HTTP date.
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let v = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = httpdate(v)?;
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_secs();
+    Some(Duration::from_secs(when.saturating_sub(now)))
+}
+
+/// `Sun, 06 Nov 1994 08:49:37 GMT` → seconds since the epoch.
+fn httpdate(s: &str) -> Option<u64> {
+    let mut it = s.split_whitespace().skip(1);
+    let day: i64 = it.next()?.parse().ok()?;
+    let month = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
+    .iter()
+    .position(|m| Some(*m) == it.clone().next())? as i64
+        + 1;
+    it.next();
+    let year: i64 = it.next()?.parse().ok()?;
+    let mut hms = it.next()?.split(':').map(|p| p.parse::<i64>().ok());
+    let (h, m, sec) = (hms.next()??, hms.next()??, hms.next()??);
+    // Days from civil (H. Hinnant).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    u64::try_from(days * 86_400 + h * 3600 + m * 60 + sec).ok()
+}
+
+/// Whether an answer is a rate limit, and how long it asks to wait (`None` = back off).
+/// 429 always; 403 only with GitHub's rate-limit signals (`Retry-After`, or
+/// `X-RateLimit-Remaining: 0` with `X-RateLimit-Reset`); 503 with `Retry-After` is a server
+/// asking to come back later (Graph does that) and is retried by the 5xx path.
+fn rate_limited(status: StatusCode, headers: &HeaderMap) -> Option<Option<Duration>> {
+    let remaining_zero = headers
+        .get("x-ratelimit-remaining")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim() == "0");
+    let reset = || {
+        let at: u64 = headers
+            .get("x-ratelimit-reset")?
+            .to_str()
+            .ok()?
+            .trim()
+            .parse()
+            .ok()?;
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_secs();
+        Some(Duration::from_secs(at.saturating_sub(now) + 1))
+    };
+    match status {
+        StatusCode::TOO_MANY_REQUESTS => Some(retry_after(headers).or_else(reset)),
+        StatusCode::FORBIDDEN if headers.contains_key(RETRY_AFTER) => Some(retry_after(headers)),
+        StatusCode::FORBIDDEN if remaining_zero => Some(reset()),
+        _ => None,
+    }
+}
+
+/// A header value, for callers that set custom ones.
+pub fn header_value(v: &str) -> Result<HeaderValue> {
+    HeaderValue::from_str(v).map_err(|e| Error::Config(format!("header value: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let mut h = HeaderMap::new();
+        h.insert(RETRY_AFTER, HeaderValue::from_static("7"));
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
+        assert_eq!(httpdate("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777));
+        h.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("Sun, 06 Nov 1994 08:49:37 GMT"),
+        );
+        assert_eq!(
+            retry_after(&h),
+            Some(Duration::ZERO),
+            "a date in the past: go now"
+        );
+    }
+
+    #[test]
+    fn rate_limits_are_recognised() {
+        let mut h = HeaderMap::new();
+        assert_eq!(rate_limited(StatusCode::TOO_MANY_REQUESTS, &h), Some(None));
+        assert_eq!(
+            rate_limited(StatusCode::FORBIDDEN, &h),
+            None,
+            "a plain 403 is a permission"
+        );
+        h.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
+        h.insert("x-ratelimit-reset", HeaderValue::from_static("1"));
+        assert_eq!(
+            rate_limited(StatusCode::FORBIDDEN, &h),
+            Some(Some(Duration::from_secs(1)))
+        );
+        h.insert(RETRY_AFTER, HeaderValue::from_static("3"));
+        assert_eq!(
+            rate_limited(StatusCode::FORBIDDEN, &h),
+            Some(Some(Duration::from_secs(3)))
+        );
+    }
+}

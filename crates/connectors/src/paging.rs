@@ -1,0 +1,67 @@
+//! The vendors' pagination: RFC 8288 `Link` headers (GitHub, Okta, Box …), OData
+//! `@odata.nextLink` / `@odata.deltaLink` (Microsoft Graph), and opaque cursors.
+
+use url::Url;
+
+use crate::http::Response;
+
+/// The `rel="next"` target of a `Link` header, resolved against the request URL.
+pub fn link_next(resp: &Response) -> Option<Url> {
+    link_rel(resp.header("link")?, "next").and_then(|u| resp.url.join(&u).ok())
+}
+
+/// The target of relation `rel` in a `Link` header value.
+pub fn link_rel(header: &str, rel: &str) -> Option<String> {
+    header.split(',').find_map(|part| {
+        let mut pieces = part.split(';');
+        let target = pieces.next()?.trim();
+        let target = target.strip_prefix('<')?.strip_suffix('>')?;
+        pieces
+            .any(|p| {
+                let p = p.trim();
+                p.strip_prefix("rel=")
+                    .map(|v| v.trim_matches('"'))
+                    .is_some_and(|v| v.split_whitespace().any(|r| r == rel))
+            })
+            .then(|| target.to_owned())
+    })
+}
+
+/// Microsoft Graph's `@odata.nextLink`.
+pub fn odata_next(resp: &Response) -> Option<Url> {
+    resp.body
+        .get("@odata.nextLink")
+        .and_then(|v| v.as_str())
+        .and_then(|s| Url::parse(s).ok())
+}
+
+/// Microsoft Graph's `@odata.deltaLink` (the cursor of the next incremental read).
+pub fn odata_delta(resp: &Response) -> Option<Url> {
+    resp.body
+        .get("@odata.deltaLink")
+        .and_then(|v| v.as_str())
+        .and_then(|s| Url::parse(s).ok())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn reads_github_link_headers() {
+        let h = r#"<https://api.github.com/organizations/1/members?page=2>; rel="next", <https://api.github.com/organizations/1/members?page=5>; rel="last""#;
+        assert_eq!(
+            link_rel(h, "next").as_deref(),
+            Some("https://api.github.com/organizations/1/members?page=2")
+        );
+        assert_eq!(
+            link_rel(h, "last").as_deref(),
+            Some("https://api.github.com/organizations/1/members?page=5")
+        );
+        assert_eq!(link_rel(h, "prev"), None);
+        let audit =
+            r#"<https://api.github.com/orgs/acme/audit-log?after=MS4x&before=>; rel="next""#;
+        assert!(link_rel(audit, "next").unwrap().contains("after=MS4x"));
+    }
+}

@@ -1,0 +1,409 @@
+//! App connectors on the engine facade: connect, test, scan, enable/disable, remove, list.
+
+use std::collections::HashMap;
+
+use cloudwarden_connectors::github::Github;
+use cloudwarden_connectors::http::{Auth, Http};
+use cloudwarden_connectors::model::{AuthMethod, Connector, Ctx, Permissions};
+use cloudwarden_connectors::Error as CError;
+use serde_json::{json, Value};
+use tokio_util::sync::CancellationToken;
+
+use super::{new_id, now_ms, Engine};
+use crate::domain::connectors::*;
+use crate::scan;
+use crate::secrets::Secret;
+use crate::store::{InstanceRow, RecordTable};
+use crate::{Error, Result};
+
+/// Running scans by instance, with the token that cancels them.
+#[derive(Debug, Default)]
+pub(super) struct Scans(std::sync::Mutex<HashMap<String, CancellationToken>>);
+
+fn token_key(instance: &str) -> String {
+    format!("instance/{instance}/token")
+}
+
+fn auth_name(a: AuthMethod) -> &'static str {
+    match a {
+        AuthMethod::Token => "token",
+        AuthMethod::DeviceFlow => "device_flow",
+        AuthMethod::AuthorizationCode => "authorization_code",
+        AuthMethod::ClientCredentials => "client_credentials",
+    }
+}
+
+fn connector_of(app: &str, config: &Value) -> Result<Box<dyn Connector>> {
+    match app {
+        "github" => {
+            let org = config
+                .get("org")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let api = config.get("api_url").and_then(Value::as_str);
+            Ok(Box::new(
+                Github::new(org, api).map_err(|e| Error::Validation(e.to_string()))?,
+            ))
+        }
+        other => Err(Error::Validation(format!("no connector for \"{other}\""))),
+    }
+}
+
+fn permissions_view(p: &Permissions) -> Vec<PermissionView> {
+    p.checks
+        .iter()
+        .map(|c| PermissionView {
+            name: c.name.clone(),
+            granted: c.granted,
+            phases: c.phases.iter().map(|p| p.as_str().to_owned()).collect(),
+            fix: if c.granted { None } else { c.fix.clone() },
+        })
+        .collect()
+}
+
+/// A short summary of what is missing, for the status detail of a connected instance.
+fn missing_summary(p: &Permissions) -> Option<String> {
+    let missing: Vec<String> = p
+        .checks
+        .iter()
+        .filter(|c| !c.granted && !c.phases.is_empty())
+        .map(|c| match &c.fix {
+            Some(f) => format!("{} — {f}", c.name),
+            None => c.name.clone(),
+        })
+        .collect();
+    (!missing.is_empty()).then(|| format!("missing: {}", missing.join("; ")))
+}
+
+impl Engine {
+    /// Every connector this build has.
+    pub fn connectors(&self) -> Vec<ConnectorView> {
+        cloudwarden_connectors::all()
+            .into_iter()
+            .map(|c| ConnectorView {
+                id: c.id.into(),
+                name: c.name.into(),
+                auth: c.auth.iter().map(|a| auth_name(*a).to_owned()).collect(),
+                capabilities: CapabilitiesView {
+                    accounts: c.capabilities.accounts,
+                    groups: c.capabilities.groups,
+                    privileges: c.capabilities.privileges,
+                    activities: c.capabilities.activities,
+                    files: c.capabilities.files,
+                    oauth_apps: c.capabilities.oauth_apps,
+                },
+            })
+            .collect()
+    }
+
+    async fn instance_view(&self, row: InstanceRow) -> Result<InstanceView> {
+        let (id, app, name, config, status, detail, permissions, _, _, _, last_scan) = row;
+        let counts = self.store.record_counts(&id).await?;
+        let perms: Option<Permissions> = permissions.and_then(|p| serde_json::from_str(&p).ok());
+        Ok(InstanceView {
+            counts: InstanceCounts {
+                accounts: counts.accounts,
+                groups: counts.groups,
+                activities: counts.activities,
+                files: counts.files,
+                oauth_grants: counts.oauth_grants,
+            },
+            id,
+            app,
+            name,
+            status,
+            status_detail: detail,
+            last_scan_at: last_scan,
+            principal: perms.as_ref().map(|p| p.principal.clone()),
+            permissions: perms.as_ref().map(permissions_view).unwrap_or_default(),
+            config: serde_json::from_str(&config).unwrap_or(Value::Null),
+        })
+    }
+
+    pub async fn instances(&self) -> Result<Vec<InstanceView>> {
+        let mut out = Vec::new();
+        for row in self.store.instances().await? {
+            out.push(self.instance_view(row).await?);
+        }
+        Ok(out)
+    }
+
+    pub async fn instance(&self, id: &str) -> Result<InstanceView> {
+        let row = self
+            .store
+            .instance(id)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("instance {id}")))?;
+        self.instance_view(row).await
+    }
+
+    /// Connects a GitHub organisation with a token: stores the token in the keychain, then
+    /// runs the permissions scan. The instance exists even when the check fails (status `error`
+    /// with the fix), so the analyst can correct it.
+    pub async fn connect_github(&self, input: ConnectGithub) -> Result<InstanceView> {
+        let name = input.name.trim();
+        if name.is_empty() {
+            return Err(Error::Validation("name the instance".into()));
+        }
+        if input.token.trim().is_empty() {
+            return Err(Error::Validation("paste the GitHub token".into()));
+        }
+        let api_url = input
+            .api_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty());
+        Github::new(&input.org, api_url).map_err(|e| Error::Validation(e.to_string()))?;
+        if self
+            .store
+            .instances()
+            .await?
+            .iter()
+            .any(|r| r.1 == "github" && r.2 == name)
+        {
+            return Err(Error::Validation(format!(
+                "a GitHub instance named \"{name}\" exists already"
+            )));
+        }
+        let now = now_ms();
+        let id = new_id("gh", now);
+        let config = json!({"org": input.org.trim(), "api_url": api_url});
+        self.secrets
+            .set(&token_key(&id), &Secret::new(input.token.trim()))
+            .await?;
+        self.store
+            .insert_instance(&id, "github", name, &config.to_string(), now)
+            .await?;
+        self.test_connection(&id).await
+    }
+
+    async fn auth_of(&self, id: &str) -> Result<Option<Auth>> {
+        Ok(self
+            .secrets
+            .get(&token_key(id))
+            .await?
+            .map(|s| Auth::Bearer(s.expose().to_owned())))
+    }
+
+    /// An instance, its connector and its credential; a credential missing from the keychain
+    /// turns the instance into `error` with the fix.
+    async fn load(&self, id: &str) -> Result<(InstanceRow, Box<dyn Connector>, Option<Auth>)> {
+        let row = self
+            .store
+            .instance(id)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("instance {id}")))?;
+        let config: Value = serde_json::from_str(&row.3).unwrap_or(Value::Null);
+        let connector = connector_of(&row.1, &config)?;
+        let auth = self.auth_of(id).await?;
+        if auth.is_none() {
+            self.store
+                .set_instance_status(
+                    id,
+                    "error",
+                    Some("the token is no longer in the keychain; reconnect the instance"),
+                )
+                .await?;
+        }
+        Ok((row, connector, auth))
+    }
+
+    /// Runs the permissions scan and sets the status from it.
+    pub async fn test_connection(&self, id: &str) -> Result<InstanceView> {
+        let (row, connector, auth) = self.load(id).await?;
+        let Some(auth) = auth else {
+            return self.instance(id).await;
+        };
+        let http =
+            Http::new(CancellationToken::new()).map_err(|e| Error::Validation(e.to_string()))?;
+        match connector.permissions(&Ctx { http, auth }).await {
+            Ok(p) => {
+                self.store
+                    .set_instance_permissions(id, &serde_json::to_string(&p).unwrap_or_default())
+                    .await?;
+                if row.4 != "disabled" {
+                    self.store
+                        .set_instance_status(id, "connected", missing_summary(&p).as_deref())
+                        .await?;
+                }
+            }
+            Err(e) => {
+                let detail = match e {
+                    CError::Unauthorized(m) => format!(
+                        "the vendor refused the token ({m}); reconnect the instance with a valid token"
+                    ),
+                    other => other.to_string(),
+                };
+                self.store
+                    .set_instance_status(id, "error", Some(&detail))
+                    .await?;
+            }
+        }
+        self.instance(id).await
+    }
+
+    /// Scans an instance now (every phase it can read) and stores what it reads.
+    pub async fn scan_instance(&self, id: &str) -> Result<ScanReport> {
+        let (row, connector, auth) = self.load(id).await?;
+        if row.4 == "disabled" {
+            return Err(Error::Validation(
+                "the instance is disabled; enable it first".into(),
+            ));
+        }
+        let Some(auth) = auth else {
+            return Err(Error::Validation(
+                "the instance has no credential; reconnect it".into(),
+            ));
+        };
+        let cancel = CancellationToken::new();
+        {
+            let mut scans = self
+                .scans
+                .0
+                .lock()
+                .map_err(|_| Error::Task("scan registry poisoned".into()))?;
+            if scans.contains_key(id) {
+                return Err(Error::Validation(
+                    "a scan of this instance is running".into(),
+                ));
+            }
+            scans.insert(id.to_owned(), cancel.clone());
+        }
+        let now = now_ms();
+        let run_id = new_id("run", now);
+        let result = async {
+            self.store.start_run(&run_id, id, now).await?;
+            self.store.set_instance_status(id, "scanning", None).await?;
+            scan::run(&self.store, id, connector.as_ref(), auth, cancel, &run_id).await
+        }
+        .await;
+        if let Ok(mut scans) = self.scans.0.lock() {
+            scans.remove(id);
+        }
+        let (report, error) = match result {
+            Ok(r) => r,
+            Err(e) => {
+                self.store
+                    .set_instance_status(id, "error", Some(&e.to_string()))
+                    .await?;
+                self.store
+                    .finish_run(
+                        &run_id,
+                        "failed",
+                        "[]",
+                        (0, 0, 0),
+                        Some(&e.to_string()),
+                        now_ms(),
+                    )
+                    .await?;
+                return Err(e);
+            }
+        };
+        let phases = serde_json::to_string(&report.phases).unwrap_or_default();
+        let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        self.store
+            .finish_run(
+                &run_id,
+                &report.status,
+                &phases,
+                (n(report.requests), n(report.retries), n(report.throttles)),
+                error.as_deref(),
+                now_ms(),
+            )
+            .await?;
+        match (&error, report.status.as_str()) {
+            (Some(e), _) => self.store.set_instance_status(id, "error", Some(e)).await?,
+            (None, _) => {
+                let detail: Vec<String> = report
+                    .phases
+                    .iter()
+                    .filter(|p| !matches!(p.status.as_str(), "completed" | "skipped"))
+                    .map(|p| {
+                        format!(
+                            "{}: {}",
+                            p.phase,
+                            p.detail.clone().unwrap_or_else(|| p.status.clone())
+                        )
+                    })
+                    .collect();
+                let detail = (!detail.is_empty()).then(|| detail.join("; "));
+                self.store
+                    .set_instance_status(id, "connected", detail.as_deref())
+                    .await?;
+                if report.status != "cancelled" {
+                    self.store.set_last_scan(id, now_ms()).await?;
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// Stops a running scan after its current request; what it stored stays, and the next
+    /// scan resumes from the stored cursors.
+    pub fn cancel_scan(&self, id: &str) -> bool {
+        self.scans
+            .0
+            .lock()
+            .ok()
+            .and_then(|s| s.get(id).cloned())
+            .map(|t| t.cancel())
+            .is_some()
+    }
+
+    pub async fn set_instance_enabled(&self, id: &str, enabled: bool) -> Result<InstanceView> {
+        if self.store.instance(id).await?.is_none() {
+            return Err(Error::NotFound(format!("instance {id}")));
+        }
+        if enabled {
+            self.store
+                .set_instance_status(id, "connected", None)
+                .await?;
+            self.test_connection(id).await
+        } else {
+            self.cancel_scan(id);
+            self.store.set_instance_status(id, "disabled", None).await?;
+            self.instance(id).await
+        }
+    }
+
+    /// Removes an instance and its credential; with `purge`, also everything it read.
+    /// Without, the instance stays listed as `disabled` so its data remains visible.
+    pub async fn remove_instance(&self, id: &str, purge: bool) -> Result<()> {
+        if self.store.instance(id).await?.is_none() {
+            return Err(Error::NotFound(format!("instance {id}")));
+        }
+        self.cancel_scan(id);
+        self.secrets.delete(&token_key(id)).await?;
+        if purge {
+            self.store.delete_instance(id).await?;
+        } else {
+            self.store
+                .set_instance_status(id, "disabled", Some("removed: its credential is deleted and its data kept; remove it with purge to delete the data"))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Stored records as JSON rows (`accounts`, `activities`, `files`, `oauth-grants`).
+    pub async fn list_records(
+        &self,
+        kind: &str,
+        instance: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<Value>> {
+        let table = match kind {
+            "accounts" => RecordTable::Accounts,
+            "activities" => RecordTable::Activities,
+            "files" => RecordTable::Files,
+            "oauth-grants" | "oauth_grants" => RecordTable::OauthGrants,
+            other => {
+                return Err(Error::Validation(format!(
+                    "unknown record kind \"{other}\""
+                )))
+            }
+        };
+        self.store
+            .list_records(table, instance, i64::from(limit))
+            .await
+    }
+}

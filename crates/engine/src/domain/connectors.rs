@@ -1,0 +1,120 @@
+//! What the Connected apps page and the connector commands show.
+
+use serde::{Deserialize, Serialize};
+use specta::Type;
+
+/// What a connector can read (the `cloudwarden connectors` shape).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+pub struct CapabilitiesView {
+    pub accounts: bool,
+    pub groups: bool,
+    pub privileges: bool,
+    pub activities: bool,
+    pub files: bool,
+    pub oauth_apps: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct ConnectorView {
+    pub id: String,
+    pub name: String,
+    /// `token`, `device_flow`, `authorization_code`, `client_credentials`.
+    pub auth: Vec<String>,
+    pub capabilities: CapabilitiesView,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Type)]
+pub struct InstanceCounts {
+    #[specta(type = u32)]
+    pub accounts: i64,
+    #[specta(type = u32)]
+    pub groups: i64,
+    #[specta(type = u32)]
+    pub activities: i64,
+    #[specta(type = u32)]
+    pub files: i64,
+    #[specta(type = u32)]
+    pub oauth_grants: i64,
+}
+
+/// A permission the connector checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+pub struct PermissionView {
+    pub name: String,
+    pub granted: bool,
+    pub phases: Vec<String>,
+    pub fix: Option<String>,
+}
+
+/// A connected instance (the `cloudwarden instances` shape, plus details for the drawer).
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+pub struct InstanceView {
+    pub id: String,
+    pub app: String,
+    pub name: String,
+    /// `connecting`, `scanning`, `connected`, `error`, `disabled`.
+    pub status: String,
+    /// Why, and the fix, for `error` (and missing permissions on `connected`).
+    pub status_detail: Option<String>,
+    #[specta(type = Option<u32>)]
+    pub last_scan_at: Option<i64>,
+    pub counts: InstanceCounts,
+    /// Who the credential is, from the last permissions scan.
+    pub principal: Option<String>,
+    pub permissions: Vec<PermissionView>,
+    /// The instance settings without secrets (org, API URL …).
+    pub config: serde_json::Value,
+}
+
+/// Connect a GitHub organisation with a token.
+#[derive(Clone, PartialEq, Eq, Deserialize, Type)]
+pub struct ConnectGithub {
+    pub name: String,
+    pub org: String,
+    /// `https://api.github.com` when empty; `https://HOST/api/v3` for Enterprise Server.
+    #[serde(default)]
+    pub api_url: Option<String>,
+    /// Goes straight to the keychain.
+    pub token: String,
+}
+
+impl std::fmt::Debug for ConnectGithub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectGithub")
+            .field("name", &self.name)
+            .field("org", &self.org)
+            .field("api_url", &self.api_url)
+            .field("token", &"<redacted>")
+            .finish()
+    }
+}
+
+/// The result of one phase of a scan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct PhaseReport {
+    pub phase: String,
+    /// `completed`, `skipped` (the connector cannot read it), `missing_permission`,
+    /// `unavailable` (plan or licence), `failed`, `cancelled`, `not_run`.
+    pub status: String,
+    #[specta(type = u32)]
+    pub records: u64,
+    pub detail: Option<String>,
+}
+
+/// What a scan did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct ScanReport {
+    pub instance_id: String,
+    pub run_id: String,
+    /// `completed`, `partial` (some phases could not run), `failed`, `cancelled`.
+    pub status: String,
+    pub phases: Vec<PhaseReport>,
+    #[specta(type = u32)]
+    pub requests: u64,
+    #[specta(type = u32)]
+    pub retries: u64,
+    #[specta(type = u32)]
+    pub throttles: u64,
+    #[specta(type = u32)]
+    pub duration_ms: u64,
+}

@@ -1,0 +1,215 @@
+//! The scan pipeline: connect → permissions → accounts → groups → privileges → activities →
+//! files → OAuth grants. Each page is stored with its cursor in one transaction, so a killed
+//! scan resumes where it stopped; activities are read from the newest stored event minus a lag
+//! window (late events are picked up, duplicates dropped by event id); a missing permission
+//! becomes a named phase status while the other phases run; a refused credential turns the
+//! instance into `error` with the fix.
+
+use std::time::Instant;
+
+use async_trait::async_trait;
+use cloudwarden_connectors::http::{Auth, Http};
+use cloudwarden_connectors::model::{Connector, Ctx, Phase, PhaseStart, Records, Sink};
+use cloudwarden_connectors::Error as CError;
+use tokio_util::sync::CancellationToken;
+
+use crate::domain::connectors::{PhaseReport, ScanReport};
+use crate::store::Store;
+use crate::Result;
+
+/// How far back the first activities scan reads.
+pub const BACKFILL_MS: i64 = 7 * 24 * 3600 * 1000;
+/// Audit logs index late: every activities scan re-reads this window before the newest stored
+/// event (events already stored are skipped by id).
+pub const LAG_MS: i64 = 10 * 60 * 1000;
+
+fn cursor_key(phase: Phase) -> String {
+    format!("phase:{}", phase.as_str())
+}
+
+struct StoreSink<'a> {
+    store: &'a Store,
+    instance: &'a str,
+    resource: String,
+    records: u64,
+}
+
+#[async_trait]
+impl Sink for StoreSink<'_> {
+    async fn page(
+        &mut self,
+        records: Records,
+        cursor: Option<String>,
+    ) -> cloudwarden_connectors::Result<()> {
+        self.records += records.len() as u64;
+        self.store
+            .store_page(
+                self.instance,
+                &records,
+                (&self.resource, cursor.as_deref()),
+                super::api::now_ms(),
+            )
+            .await
+            .map_err(|e| CError::Config(format!("cannot store a page: {e}")))
+    }
+}
+
+/// What ended a scan early.
+enum Stop {
+    Unauthorized(String),
+    Cancelled,
+}
+
+/// Runs every phase the connector can read. Returns the report; the caller sets the status.
+pub async fn run(
+    store: &Store,
+    instance: &str,
+    connector: &dyn Connector,
+    auth: Auth,
+    cancel: CancellationToken,
+    run_id: &str,
+) -> Result<(ScanReport, Option<String>)> {
+    let start = Instant::now();
+    let http = Http::new(cancel.clone()).map_err(|e| crate::Error::Validation(e.to_string()))?;
+    let ctx = Ctx {
+        http: http.clone(),
+        auth,
+    };
+    let caps = connector.info().capabilities;
+    let mut phases = Vec::new();
+    let mut stop: Option<Stop> = None;
+    let permissions = match connector.permissions(&ctx).await {
+        Ok(p) => {
+            let json = serde_json::to_string(&p).unwrap_or_default();
+            store.set_instance_permissions(instance, &json).await?;
+            Some(p)
+        }
+        Err(CError::Unauthorized(m)) => {
+            stop = Some(Stop::Unauthorized(m));
+            None
+        }
+        Err(CError::Cancelled) => {
+            stop = Some(Stop::Cancelled);
+            None
+        }
+        Err(e) => return Err(crate::Error::Validation(e.to_string())),
+    };
+    for phase in Phase::ALL {
+        let readable = match phase {
+            Phase::Accounts => caps.accounts,
+            Phase::Groups => caps.groups,
+            Phase::Privileges => caps.privileges,
+            Phase::Activities => caps.activities,
+            Phase::Files => caps.files,
+            Phase::OauthGrants => caps.oauth_apps,
+        };
+        let report = |status: &str, records: u64, detail: Option<String>| PhaseReport {
+            phase: phase.as_str().into(),
+            status: status.into(),
+            records,
+            detail,
+        };
+        if stop.is_some() {
+            phases.push(report("not_run", 0, None));
+            continue;
+        }
+        if !readable {
+            phases.push(report("skipped", 0, None));
+            continue;
+        }
+        if let Some(missing) = permissions.as_ref().and_then(|p| p.missing_for(phase)) {
+            let status = if missing.name.contains("Enterprise")
+                && missing
+                    .fix
+                    .as_deref()
+                    .is_some_and(|f| f.contains("Enterprise Cloud"))
+            {
+                "unavailable"
+            } else {
+                "missing_permission"
+            };
+            phases.push(report(
+                status,
+                0,
+                Some(format!(
+                    "{}: {}",
+                    missing.name,
+                    missing.fix.clone().unwrap_or_default()
+                )),
+            ));
+            continue;
+        }
+        let resource = cursor_key(phase);
+        let resume = store.cursor(instance, &resource).await?;
+        let since_ms = if phase == Phase::Activities {
+            Some(match store.newest_activity_ms(instance).await? {
+                Some(newest) => newest - LAG_MS,
+                None => super::api::now_ms() - BACKFILL_MS,
+            })
+        } else {
+            None
+        };
+        let mut sink = StoreSink {
+            store,
+            instance,
+            resource,
+            records: 0,
+        };
+        let result = connector
+            .scan(&ctx, phase, PhaseStart { resume, since_ms }, &mut sink)
+            .await;
+        let n = sink.records;
+        phases.push(match result {
+            Ok(()) => {
+                // Done: the next run starts this phase from the beginning (activities from
+                // the newest stored event).
+                store
+                    .set_cursor(instance, &sink.resource, None, super::api::now_ms())
+                    .await?;
+                report("completed", n, None)
+            }
+            Err(CError::Unauthorized(m)) => {
+                stop = Some(Stop::Unauthorized(m.clone()));
+                report("failed", n, Some(m))
+            }
+            Err(CError::Cancelled) => {
+                stop = Some(Stop::Cancelled);
+                report("cancelled", n, None)
+            }
+            Err(CError::Forbidden(m)) => report("missing_permission", n, Some(m)),
+            Err(CError::Unavailable(m)) => report("unavailable", n, Some(m)),
+            Err(e) => report("failed", n, Some(e.to_string())),
+        });
+    }
+    let c = http.counters().snapshot();
+    let status = match &stop {
+        Some(Stop::Cancelled) => "cancelled",
+        Some(Stop::Unauthorized(_)) => "failed",
+        None if phases
+            .iter()
+            .all(|p| matches!(p.status.as_str(), "completed" | "skipped")) =>
+        {
+            "completed"
+        }
+        None => "partial",
+    };
+    let error = match stop {
+        Some(Stop::Unauthorized(m)) => Some(format!(
+            "the vendor refused the credential ({m}); reconnect the instance with a new token"
+        )),
+        _ => None,
+    };
+    Ok((
+        ScanReport {
+            instance_id: instance.to_owned(),
+            run_id: run_id.to_owned(),
+            status: status.into(),
+            phases,
+            requests: c.requests,
+            retries: c.retries,
+            throttles: c.throttles,
+            duration_ms: u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX),
+        },
+        error,
+    ))
+}

@@ -1,0 +1,458 @@
+//! Connector instances, cursors, scan runs and the normalized records. A page of records and
+//! the cursor after it are written in one transaction.
+
+use cloudwarden_connectors::model::Records;
+
+use super::Store;
+use crate::Result;
+
+/// An instance row: id, app, name, config, status, detail, permissions, activities every,
+/// full every, created, last scan.
+pub type InstanceRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    i64,
+    i64,
+    i64,
+    Option<i64>,
+);
+
+const INSTANCE_COLUMNS: &str = "instance_id, app, name, config, status, status_detail, permissions, activities_every_s, full_every_s, created_at_ms, last_scan_at_ms";
+
+/// Record counts of an instance.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RecordCounts {
+    pub accounts: i64,
+    pub groups: i64,
+    pub memberships: i64,
+    pub privileges: i64,
+    pub activities: i64,
+    pub files: i64,
+    pub oauth_grants: i64,
+}
+
+fn json(v: &serde_json::Value) -> String {
+    v.to_string()
+}
+
+impl Store {
+    pub async fn insert_instance(
+        &self,
+        id: &str,
+        app: &str,
+        name: &str,
+        config: &str,
+        now_ms: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO connector_instances (instance_id, app, name, config, status, created_at_ms)
+             VALUES (?, ?, ?, ?, 'connecting', ?)",
+        )
+        .bind(id)
+        .bind(app)
+        .bind(name)
+        .bind(config)
+        .bind(now_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn instances(&self) -> Result<Vec<InstanceRow>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {INSTANCE_COLUMNS} FROM connector_instances ORDER BY app, name"
+        ))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    pub async fn instance(&self, id: &str) -> Result<Option<InstanceRow>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {INSTANCE_COLUMNS} FROM connector_instances WHERE instance_id = ?"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    pub async fn delete_instance(&self, id: &str) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM connector_instances WHERE instance_id = ?")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    pub async fn set_instance_status(
+        &self,
+        id: &str,
+        status: &str,
+        detail: Option<&str>,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE connector_instances SET status = ?, status_detail = ? WHERE instance_id = ?",
+        )
+        .bind(status)
+        .bind(detail)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn set_instance_permissions(&self, id: &str, permissions: &str) -> Result<()> {
+        sqlx::query("UPDATE connector_instances SET permissions = ? WHERE instance_id = ?")
+            .bind(permissions)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set_last_scan(&self, id: &str, at_ms: i64) -> Result<()> {
+        sqlx::query("UPDATE connector_instances SET last_scan_at_ms = ? WHERE instance_id = ?")
+            .bind(at_ms)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn cursor(&self, id: &str, resource: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT value FROM connector_cursors WHERE instance_id = ? AND resource = ?",
+        )
+        .bind(id)
+        .bind(resource)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    pub async fn set_cursor(
+        &self,
+        id: &str,
+        resource: &str,
+        value: Option<&str>,
+        now_ms: i64,
+    ) -> Result<()> {
+        set_cursor(
+            &mut *self.pool.acquire().await?,
+            id,
+            resource,
+            value,
+            now_ms,
+        )
+        .await
+    }
+
+    /// Stores one page of records and the cursor after it, all or nothing.
+    pub async fn store_page(
+        &self,
+        id: &str,
+        records: &Records,
+        cursor: (&str, Option<&str>),
+        now_ms: i64,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for a in &records.accounts {
+            sqlx::query(
+                "INSERT INTO accounts (instance_id, external_id, login, display_name, email, kind, status, is_admin,
+                   created_at_ms, last_sign_in_ms, raw, first_seen_ms, last_seen_ms)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                 ON CONFLICT (instance_id, external_id) DO UPDATE SET login = excluded.login,
+                   display_name = excluded.display_name, email = excluded.email, kind = excluded.kind,
+                   status = excluded.status, is_admin = excluded.is_admin, created_at_ms = excluded.created_at_ms,
+                   last_sign_in_ms = COALESCE(excluded.last_sign_in_ms, last_sign_in_ms), raw = excluded.raw,
+                   last_seen_ms = excluded.last_seen_ms",
+            )
+            .bind(id)
+            .bind(&a.external_id)
+            .bind(&a.login)
+            .bind(&a.display_name)
+            .bind(&a.email)
+            .bind(&a.kind)
+            .bind(&a.status)
+            .bind(a.is_admin)
+            .bind(a.created_at_ms)
+            .bind(a.last_sign_in_ms)
+            .bind(json(&a.raw))
+            .bind(now_ms)
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for g in &records.groups {
+            sqlx::query(
+                "INSERT INTO account_groups (instance_id, external_id, name, description, kind, raw, last_seen_ms)
+                 VALUES (?, ?, ?, ?, ?, ?, ?)
+                 ON CONFLICT (instance_id, external_id) DO UPDATE SET name = excluded.name,
+                   description = excluded.description, kind = excluded.kind, raw = excluded.raw,
+                   last_seen_ms = excluded.last_seen_ms",
+            )
+            .bind(id)
+            .bind(&g.external_id)
+            .bind(&g.name)
+            .bind(&g.description)
+            .bind(&g.kind)
+            .bind(json(&g.raw))
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for m in &records.memberships {
+            sqlx::query(
+                "INSERT INTO group_memberships (instance_id, group_id, account_id, role, last_seen_ms) VALUES (?, ?, ?, ?, ?)
+                 ON CONFLICT (instance_id, group_id, account_id) DO UPDATE SET role = excluded.role, last_seen_ms = excluded.last_seen_ms",
+            )
+            .bind(id)
+            .bind(&m.group_id)
+            .bind(&m.account_id)
+            .bind(&m.role)
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for p in &records.privileges {
+            sqlx::query(
+                "INSERT INTO privileges (instance_id, account_id, role, scope, raw, last_seen_ms) VALUES (?, ?, ?, ?, ?, ?)
+                 ON CONFLICT (instance_id, account_id, role, scope) DO UPDATE SET raw = excluded.raw, last_seen_ms = excluded.last_seen_ms",
+            )
+            .bind(id)
+            .bind(&p.account_id)
+            .bind(&p.role)
+            .bind(&p.scope)
+            .bind(json(&p.raw))
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for e in &records.activities {
+            // An event id is stored once: re-read overlaps are no-ops.
+            sqlx::query(
+                "INSERT INTO activities (instance_id, event_id, occurred_at_ms, actor, action, target, ip, raw)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (instance_id, event_id) DO NOTHING",
+            )
+            .bind(id)
+            .bind(&e.event_id)
+            .bind(e.occurred_at_ms)
+            .bind(&e.actor)
+            .bind(&e.action)
+            .bind(&e.target)
+            .bind(&e.ip)
+            .bind(json(&e.raw))
+            .execute(&mut *tx)
+            .await?;
+        }
+        for f in &records.files {
+            sqlx::query(
+                "INSERT INTO files (instance_id, external_id, name, url, owner, sharing, modified_at_ms, raw, last_seen_ms)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                 ON CONFLICT (instance_id, external_id) DO UPDATE SET name = excluded.name, url = excluded.url,
+                   owner = excluded.owner, sharing = excluded.sharing, modified_at_ms = excluded.modified_at_ms,
+                   raw = excluded.raw, last_seen_ms = excluded.last_seen_ms",
+            )
+            .bind(id)
+            .bind(&f.external_id)
+            .bind(&f.name)
+            .bind(&f.url)
+            .bind(&f.owner)
+            .bind(f.sharing.as_str())
+            .bind(f.modified_at_ms)
+            .bind(json(&f.raw))
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?;
+            for c in &f.collaborators {
+                sqlx::query(
+                    "INSERT INTO file_collaborators (instance_id, file_id, account, permission, external, last_seen_ms)
+                     VALUES (?, ?, ?, ?, ?, ?)
+                     ON CONFLICT (instance_id, file_id, account) DO UPDATE SET permission = excluded.permission,
+                       external = excluded.external, last_seen_ms = excluded.last_seen_ms",
+                )
+                .bind(id)
+                .bind(&f.external_id)
+                .bind(&c.account)
+                .bind(&c.permission)
+                .bind(c.external)
+                .bind(now_ms)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        for g in &records.oauth_grants {
+            sqlx::query(
+                "INSERT INTO oauth_grants (instance_id, external_id, app_name, app_id, principal, scopes, granted_at_ms, raw, last_seen_ms)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                 ON CONFLICT (instance_id, external_id) DO UPDATE SET app_name = excluded.app_name,
+                   app_id = excluded.app_id, principal = excluded.principal, scopes = excluded.scopes,
+                   granted_at_ms = excluded.granted_at_ms, raw = excluded.raw, last_seen_ms = excluded.last_seen_ms",
+            )
+            .bind(id)
+            .bind(&g.external_id)
+            .bind(&g.app_name)
+            .bind(&g.app_id)
+            .bind(&g.principal)
+            .bind(serde_json::to_string(&g.scopes).unwrap_or_else(|_| "[]".into()))
+            .bind(g.granted_at_ms)
+            .bind(json(&g.raw))
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?;
+        }
+        set_cursor(&mut tx, id, cursor.0, cursor.1, now_ms).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn record_counts(&self, id: &str) -> Result<RecordCounts> {
+        let (accounts, groups, memberships, privileges, activities, files, oauth_grants): (
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+        ) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM accounts WHERE instance_id = ?1),
+                        (SELECT COUNT(*) FROM account_groups WHERE instance_id = ?1),
+                        (SELECT COUNT(*) FROM group_memberships WHERE instance_id = ?1),
+                        (SELECT COUNT(*) FROM privileges WHERE instance_id = ?1),
+                        (SELECT COUNT(*) FROM activities WHERE instance_id = ?1),
+                        (SELECT COUNT(*) FROM files WHERE instance_id = ?1),
+                        (SELECT COUNT(*) FROM oauth_grants WHERE instance_id = ?1)",
+        )
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(RecordCounts {
+            accounts,
+            groups,
+            memberships,
+            privileges,
+            activities,
+            files,
+            oauth_grants,
+        })
+    }
+
+    /// The time of the newest stored activity of an instance.
+    pub async fn newest_activity_ms(&self, id: &str) -> Result<Option<i64>> {
+        Ok(
+            sqlx::query_scalar("SELECT MAX(occurred_at_ms) FROM activities WHERE instance_id = ?")
+                .bind(id)
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
+    pub async fn start_run(&self, run_id: &str, id: &str, now_ms: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO scan_runs (run_id, instance_id, started_at_ms, status, phases) VALUES (?, ?, ?, 'running', '{}')",
+        )
+        .bind(run_id)
+        .bind(id)
+        .bind(now_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn finish_run(
+        &self,
+        run_id: &str,
+        status: &str,
+        phases: &str,
+        counters: (i64, i64, i64),
+        error: Option<&str>,
+        now_ms: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE scan_runs SET finished_at_ms = ?, status = ?, phases = ?, requests = ?, retries = ?, throttles = ?, error = ?
+             WHERE run_id = ?",
+        )
+        .bind(now_ms)
+        .bind(status)
+        .bind(phases)
+        .bind(counters.0)
+        .bind(counters.1)
+        .bind(counters.2)
+        .bind(error)
+        .bind(run_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Rows of a record table for listing: `(instance, JSON of the row)`, newest first where
+    /// that means something.
+    pub async fn list_records(
+        &self,
+        table: RecordTable,
+        instance: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<serde_json::Value>> {
+        let (sql_table, columns, order) = match table {
+            RecordTable::Accounts => ("accounts", "'instance_id', instance_id, 'external_id', external_id, 'login', login, 'display_name', display_name, 'email', email, 'kind', kind, 'status', status, 'is_admin', json(CASE WHEN is_admin = 1 THEN 'true' ELSE 'false' END), 'last_seen_ms', last_seen_ms", "login"),
+            RecordTable::Activities => ("activities", "'instance_id', instance_id, 'event_id', event_id, 'occurred_at_ms', occurred_at_ms, 'actor', actor, 'action', action, 'target', target, 'ip', ip", "occurred_at_ms DESC"),
+            RecordTable::Files => ("files", "'instance_id', instance_id, 'external_id', external_id, 'name', name, 'url', url, 'owner', owner, 'sharing', sharing, 'modified_at_ms', modified_at_ms, 'collaborators', (SELECT json_group_array(json_object('account', c.account, 'permission', c.permission, 'external', json(CASE WHEN c.external = 1 THEN 'true' ELSE 'false' END))) FROM file_collaborators c WHERE c.instance_id = files.instance_id AND c.file_id = files.external_id)", "name"),
+            RecordTable::OauthGrants => ("oauth_grants", "'instance_id', instance_id, 'external_id', external_id, 'app_name', app_name, 'app_id', app_id, 'principal', principal, 'scopes', json(scopes), 'granted_at_ms', granted_at_ms", "app_name"),
+        };
+        let rows: Vec<String> = sqlx::query_scalar(&format!(
+            "SELECT json_object({columns}) FROM {sql_table} WHERE (?1 IS NULL OR instance_id = ?1) ORDER BY {order} LIMIT ?2"
+        ))
+        .bind(instance)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| serde_json::from_str(r).ok())
+            .collect())
+    }
+}
+
+/// Which records to list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordTable {
+    Accounts,
+    Activities,
+    Files,
+    OauthGrants,
+}
+
+async fn set_cursor(
+    conn: &mut sqlx::SqliteConnection,
+    id: &str,
+    resource: &str,
+    value: Option<&str>,
+    now_ms: i64,
+) -> Result<()> {
+    match value {
+        Some(v) => {
+            sqlx::query(
+                "INSERT INTO connector_cursors (instance_id, resource, value, updated_at_ms) VALUES (?, ?, ?, ?)
+                 ON CONFLICT (instance_id, resource) DO UPDATE SET value = excluded.value, updated_at_ms = excluded.updated_at_ms",
+            )
+            .bind(id)
+            .bind(resource)
+            .bind(v)
+            .bind(now_ms)
+            .execute(&mut *conn)
+            .await?;
+        }
+        None => {
+            sqlx::query("DELETE FROM connector_cursors WHERE instance_id = ? AND resource = ?")
+                .bind(id)
+                .bind(resource)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,311 @@
+//! GitHub instances end to end against the fake GitHub (testkit): connect → permissions →
+//! full scan → stored counts equal the generated organisation; rate-limit storms, killed scans,
+//! late audit events, revoked tokens and a missing audit log.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+use std::time::Duration;
+
+use cloudwarden_engine::api::Engine;
+use cloudwarden_engine::domain::connectors::{ConnectGithub, InstanceView, ScanReport};
+use cloudwarden_testkit::github::{AuditEvent, FakeGithub, GithubTenant, TenantSize};
+
+const TOKEN: &str = "ghp_cloudwardenTestToken";
+
+/// An engine on a fresh data directory, or `None` when no keychain is available (the token
+/// lives there); `make test` provides one and requires it.
+async fn engine(dir: &tempfile::TempDir) -> Option<Engine> {
+    let engine = Engine::open(Some(dir.path())).await.unwrap();
+    if !engine.secrets().status().await.available {
+        assert!(
+            std::env::var("CLOUDWARDEN_REQUIRE_KEYCHAIN").as_deref() != Ok("1"),
+            "keychain required"
+        );
+        eprintln!("skipped: no keychain");
+        return None;
+    }
+    Some(engine)
+}
+
+fn tenant(seed: u64) -> GithubTenant {
+    // Every audit event inside the 7-day back-fill.
+    let size = TenantSize {
+        audit_days: 5,
+        ..TenantSize::small()
+    };
+    GithubTenant::generate("acme", seed, &size)
+}
+
+async fn connect(engine: &Engine, fake: &FakeGithub, name: &str) -> InstanceView {
+    engine
+        .connect_github(ConnectGithub {
+            name: name.into(),
+            org: "acme".into(),
+            api_url: Some(fake.url.clone()),
+            token: TOKEN.into(),
+        })
+        .await
+        .unwrap()
+}
+
+fn phase<'a>(
+    r: &'a ScanReport,
+    name: &str,
+) -> &'a cloudwarden_engine::domain::connectors::PhaseReport {
+    r.phases.iter().find(|p| p.phase == name).unwrap()
+}
+
+fn assert_counts_equal(i: &InstanceView, t: &GithubTenant) {
+    assert_eq!(
+        i.counts.accounts as usize,
+        t.members.len() + t.outside_collaborators.len(),
+        "accounts"
+    );
+    assert_eq!(i.counts.groups as usize, t.teams.len(), "teams");
+    assert_eq!(
+        i.counts.activities as usize,
+        t.audit_events.len(),
+        "audit events"
+    );
+    assert_eq!(i.counts.files as usize, t.repos.len(), "repositories");
+    assert_eq!(
+        i.counts.oauth_grants as usize,
+        t.installations.len() + t.credential_authorizations.len(),
+        "installations + credential authorizations"
+    );
+}
+
+#[tokio::test]
+async fn connect_and_scan_store_the_whole_organisation() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(engine) = engine(&dir).await else {
+        return;
+    };
+    let t = tenant(7);
+    let fake = FakeGithub::start(t.clone(), TOKEN).await.unwrap();
+
+    let i = connect(&engine, &fake, "Acme").await;
+    assert_eq!(i.status, "connected", "{:?}", i.status_detail);
+    assert_eq!(i.principal.as_deref(), Some(t.members[0].login.as_str()));
+    assert!(
+        i.permissions
+            .iter()
+            .all(|p| p.granted || p.phases.is_empty()),
+        "{:?}",
+        i.permissions
+    );
+
+    let report = engine.scan_instance(&i.id).await.unwrap();
+    assert_eq!(report.status, "completed", "{report:?}");
+    assert!(report.requests > 0);
+    let i = engine.instance(&i.id).await.unwrap();
+    assert_eq!(i.status, "connected");
+    assert!(i.last_scan_at.is_some());
+    assert_counts_equal(&i, &t);
+
+    // Owners are flagged, outside collaborators are guests, repositories carry sharing.
+    let accounts = engine
+        .list_records("accounts", Some(&i.id), 10_000)
+        .await
+        .unwrap();
+    let admins = accounts.iter().filter(|a| a["is_admin"] == true).count();
+    assert_eq!(
+        admins,
+        t.members
+            .iter()
+            .filter(|m| m.role == cloudwarden_testkit::github::OrgRole::Admin)
+            .count()
+    );
+    assert_eq!(
+        accounts.iter().filter(|a| a["kind"] == "guest").count(),
+        t.outside_collaborators.len()
+    );
+    let files = engine
+        .list_records("files", Some(&i.id), 10_000)
+        .await
+        .unwrap();
+    let public = t
+        .repos
+        .iter()
+        .filter(|r| r.visibility.as_str() == "public")
+        .count();
+    assert_eq!(
+        files.iter().filter(|f| f["sharing"] == "public").count(),
+        public
+    );
+
+    // A second scan adds nothing new and duplicates nothing.
+    let again = engine.scan_instance(&i.id).await.unwrap();
+    assert_eq!(again.status, "completed");
+    assert_counts_equal(&engine.instance(&i.id).await.unwrap(), &t);
+}
+
+#[tokio::test]
+async fn a_rate_limit_storm_and_server_errors_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(engine) = engine(&dir).await else {
+        return;
+    };
+    let t = tenant(11);
+    let fake = FakeGithub::start(t.clone(), TOKEN).await.unwrap();
+    let i = connect(&engine, &fake, "Acme").await;
+    fake.faults().rate_limit_next(40, 0);
+    fake.faults().server_error_next(3);
+    let report = engine.scan_instance(&i.id).await.unwrap();
+    assert_eq!(report.status, "completed", "{report:?}");
+    assert!(report.throttles >= 40, "{report:?}");
+    assert!(report.retries >= 3, "{report:?}");
+    assert_counts_equal(&engine.instance(&i.id).await.unwrap(), &t);
+}
+
+#[tokio::test]
+async fn a_killed_scan_resumes_without_duplicates_or_gaps() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(engine) = engine(&dir).await else {
+        return;
+    };
+    let t = tenant(13);
+    let fake = FakeGithub::start(t.clone(), TOKEN).await.unwrap();
+    let i = connect(&engine, &fake, "Acme").await;
+    // Slow the fake down so the scan is still running when it is cancelled.
+    fake.faults().delay_ms(20);
+    let scan = {
+        let engine = engine.clone();
+        let id = i.id.clone();
+        tokio::spawn(async move { engine.scan_instance(&id).await })
+    };
+    let start = fake.stats().requests;
+    while fake.stats().requests < start + 25 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(engine.cancel_scan(&i.id));
+    let report = scan.await.unwrap().unwrap();
+    assert_eq!(report.status, "cancelled", "{report:?}");
+    let partial = engine.instance(&i.id).await.unwrap();
+    assert!(partial.counts.accounts > 0);
+    fake.faults().delay_ms(0);
+
+    let report = engine.scan_instance(&i.id).await.unwrap();
+    assert_eq!(report.status, "completed", "{report:?}");
+    assert_counts_equal(&engine.instance(&i.id).await.unwrap(), &t);
+}
+
+#[tokio::test]
+async fn late_audit_events_inside_the_lag_window_are_picked_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(engine) = engine(&dir).await else {
+        return;
+    };
+    let t = tenant(17);
+    let fake = FakeGithub::start(t.clone(), TOKEN).await.unwrap();
+    let i = connect(&engine, &fake, "Acme").await;
+    engine.scan_instance(&i.id).await.unwrap();
+    let before = engine.instance(&i.id).await.unwrap().counts.activities;
+
+    // Indexed late: its time is 3 minutes before the newest event already stored.
+    let newest = t.audit_events.iter().map(|e| e.timestamp_ms).max().unwrap();
+    let mut late: AuditEvent = t.audit_events.last().unwrap().clone();
+    late.document_id = "late-event-1".into();
+    late.timestamp_ms = newest - 3 * 60 * 1000;
+    late.created_at_ms = late.timestamp_ms;
+    fake.add_audit_event(late);
+
+    let report = engine.scan_instance(&i.id).await.unwrap();
+    assert_eq!(phase(&report, "activities").status, "completed");
+    let after = engine.instance(&i.id).await.unwrap().counts.activities;
+    assert_eq!(
+        after,
+        before + 1,
+        "the late event is stored once, the overlap is not"
+    );
+}
+
+#[tokio::test]
+async fn a_revoked_token_turns_the_instance_into_error_with_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(engine) = engine(&dir).await else {
+        return;
+    };
+    let fake = FakeGithub::start(tenant(19), TOKEN).await.unwrap();
+    let i = connect(&engine, &fake, "Acme").await;
+    fake.set_token("ghp_someOtherToken");
+    let report = engine.scan_instance(&i.id).await.unwrap();
+    assert_eq!(report.status, "failed");
+    let i = engine.instance(&i.id).await.unwrap();
+    assert_eq!(i.status, "error");
+    assert!(
+        i.status_detail
+            .as_deref()
+            .unwrap_or_default()
+            .contains("reconnect"),
+        "{:?}",
+        i.status_detail
+    );
+    // Test connection says the same.
+    assert_eq!(engine.test_connection(&i.id).await.unwrap().status, "error");
+}
+
+#[tokio::test]
+async fn a_missing_audit_log_is_a_named_status_and_the_other_phases_complete() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(engine) = engine(&dir).await else {
+        return;
+    };
+    let mut t = tenant(23);
+    t.plan = cloudwarden_testkit::github::Plan::Team;
+    let fake = FakeGithub::start(t.clone(), TOKEN).await.unwrap();
+    let i = connect(&engine, &fake, "Acme").await;
+    assert_eq!(i.status, "connected");
+    assert!(
+        i.status_detail
+            .as_deref()
+            .unwrap_or_default()
+            .contains("Enterprise Cloud"),
+        "{:?}",
+        i.status_detail
+    );
+    let report = engine.scan_instance(&i.id).await.unwrap();
+    assert_eq!(report.status, "partial");
+    assert_eq!(phase(&report, "activities").status, "unavailable");
+    for p in ["accounts", "groups", "privileges", "files", "oauth_grants"] {
+        assert_eq!(phase(&report, p).status, "completed", "{p}: {report:?}");
+    }
+    let i = engine.instance(&i.id).await.unwrap();
+    assert_eq!(i.counts.activities, 0);
+    assert_eq!(i.counts.files as usize, t.repos.len());
+}
+
+#[tokio::test]
+async fn instances_can_be_disabled_enabled_and_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(engine) = engine(&dir).await else {
+        return;
+    };
+    let fake = FakeGithub::start(tenant(29), TOKEN).await.unwrap();
+    let i = connect(&engine, &fake, "Acme").await;
+    let second = connect(&engine, &fake, "Acme (audit)").await;
+    assert_eq!(
+        engine.instances().await.unwrap().len(),
+        2,
+        "several instances per app"
+    );
+    let d = engine.set_instance_enabled(&i.id, false).await.unwrap();
+    assert_eq!(d.status, "disabled");
+    assert!(engine.scan_instance(&i.id).await.is_err());
+    assert_eq!(
+        engine
+            .set_instance_enabled(&i.id, true)
+            .await
+            .unwrap()
+            .status,
+        "connected"
+    );
+    engine.scan_instance(&second.id).await.unwrap();
+    engine.remove_instance(&second.id, true).await.unwrap();
+    assert_eq!(engine.instances().await.unwrap().len(), 1);
+    assert!(engine
+        .list_records("accounts", Some(&second.id), 10)
+        .await
+        .unwrap()
+        .is_empty());
+}

@@ -20,7 +20,7 @@ help:
 	@echo "make test   install what is missing and run every test layer"
 
 ## setup: idempotent; installs only what is missing.
-setup: setup-apt ui/node_modules/.package-lock.json tests/e2e/node_modules/.package-lock.json setup-tauri-driver
+setup: setup-apt ui/node_modules/.package-lock.json tests/e2e/node_modules/.package-lock.json tests/prism/node_modules/.package-lock.json setup-tauri-driver
 
 setup-apt:
 	@missing=$$(for p in $(APT_PACKAGES); do \
@@ -36,6 +36,10 @@ ui/node_modules/.package-lock.json: ui/package-lock.json
 
 tests/e2e/node_modules/.package-lock.json: tests/e2e/package-lock.json
 	npm ci --prefix tests/e2e --no-audit --no-fund
+
+## Prism serves the vendors' OpenAPI descriptions for the connector contract tests.
+tests/prism/node_modules/.package-lock.json: tests/prism/package-lock.json
+	npm ci --prefix tests/prism --no-audit --no-fund
 
 setup-tauri-driver:
 	@command -v tauri-driver >/dev/null || cargo install tauri-driver --locked --version '^2.1'
@@ -70,7 +74,7 @@ test: setup
 	$(MAKE) ui
 	$(MAKE) check-engine-deps
 	cargo clippy --workspace --all-targets -- -D warnings
-	tests/session.sh cargo test --workspace
+	CLOUDWARDEN_REQUIRE_PRISM=1 tests/session.sh cargo test --workspace
 	tests/session.sh --display tests/e2e/run.sh
 
 ## The engine must never depend on Tauri.

@@ -2,6 +2,7 @@
 
 pub mod about;
 pub mod catalog;
+pub mod connectors;
 pub mod discovery;
 pub mod settings;
 pub mod status;

@@ -4,6 +4,7 @@ import { AboutPage } from "./features/about/AboutPage";
 import { AppPage } from "./features/catalog/AppPage";
 import { CatalogPage } from "./features/catalog/CatalogPage";
 import { ComparePage } from "./features/catalog/ComparePage";
+import { ConnectedAppsPage } from "./features/connectors/ConnectedAppsPage";
 import { DiscoveryPage } from "./features/discovery/DiscoveryPage";
 import { ReportPage } from "./features/discovery/ReportPage";
 import { SettingsPage } from "./features/settings/SettingsPage";
@@ -20,6 +21,7 @@ export const routes: RouteObject[] = [
       { path: "catalog/compare", element: <ComparePage /> },
       { path: "discovery", element: <DiscoveryPage /> },
       { path: "discovery/report/:id", element: <ReportPage /> },
+      { path: "connectors", element: <ConnectedAppsPage /> },
       { path: "settings", element: <SettingsPage /> },
       { path: "about", element: <AboutPage /> },
       { path: "*", element: <Navigate to="/catalog" replace /> },

@@ -205,7 +205,7 @@ impl Github {
         while let Some(url) = next {
             let resp = ctx.http.get(&url, &ctx.auth).await?;
             out.extend(items(&resp)?.iter().cloned());
-            next = link_next(&resp);
+            next = link_next(&resp)?;
         }
         Ok(out)
     }
@@ -276,7 +276,7 @@ impl Github {
                 map(item, &mut records);
             }
             skip = 0;
-            next = link_next(&resp);
+            next = link_next(&resp)?;
             let cursor = match &next {
                 Some(u) => Position {
                     stage: stage.into(),
@@ -380,7 +380,7 @@ impl Github {
         while let Some(url) = next {
             let resp = ctx.http.get(&url, &ctx.auth).await?;
             let teams = items(&resp)?.clone();
-            let after = link_next(&resp);
+            let after = link_next(&resp)?;
             for (i, team) in teams.iter().enumerate().skip(skip) {
                 let slug = text(team, "slug").unwrap_or_default();
                 let gid = id_of(team);
@@ -548,7 +548,7 @@ impl Github {
                     raw: e.clone(),
                 });
             }
-            next = link_next(&resp).filter(|_| !items(&resp).map(Vec::is_empty).unwrap_or(true));
+            next = link_next(&resp)?.filter(|_| !items(&resp).map(Vec::is_empty).unwrap_or(true));
             sink.page(records, next.as_ref().map(Url::to_string))
                 .await?;
         }
@@ -582,7 +582,7 @@ impl Github {
         while let Some(url) = next {
             let resp = ctx.http.get(&url, &ctx.auth).await?;
             let repos = items(&resp)?.clone();
-            let after = link_next(&resp);
+            let after = link_next(&resp)?;
             let mut records = Records::default();
             for repo in repos.iter().skip(skip) {
                 let full = text(repo, "full_name").unwrap_or_default();
@@ -682,7 +682,7 @@ impl Github {
                     raw: i.clone(),
                 });
             }
-            next = link_next(&resp);
+            next = link_next(&resp)?;
             sink.page(
                 records,
                 Some(json!({"stage": "installations:done"}).to_string()),
@@ -727,7 +727,7 @@ impl Github {
                     raw: c.clone(),
                 });
             }
-            next = link_next(&resp);
+            next = link_next(&resp)?;
             sink.page(records, None).await?;
         }
         Ok(())

@@ -4,10 +4,28 @@
 use url::Url;
 
 use crate::http::Response;
+use crate::{Error, Result};
 
-/// The `rel="next"` target of a `Link` header, resolved against the request URL.
-pub fn link_next(resp: &Response) -> Option<Url> {
-    link_rel(resp.header("link")?, "next").and_then(|u| resp.url.join(&u).ok())
+/// The `rel="next"` target of a `Link` header, resolved against the request URL. A link to
+/// another origin is an error: following it would send the credential to another host.
+pub fn link_next(resp: &Response) -> Result<Option<Url>> {
+    let Some(next) = resp
+        .header("link")
+        .and_then(|h| link_rel(h, "next"))
+        .and_then(|u| resp.url.join(&u).ok())
+    else {
+        return Ok(None);
+    };
+    if next.origin() != resp.url.origin() {
+        return Err(Error::Decode {
+            url: resp.url.path().to_owned(),
+            message: format!(
+                "the next page is on another host ({}); not sending the credential there",
+                next.origin().ascii_serialization()
+            ),
+        });
+    }
+    Ok(Some(next))
 }
 
 /// The target of relation `rel` in a `Link` header value.
@@ -47,6 +65,32 @@ pub fn odata_delta(resp: &Response) -> Option<Url> {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+
+    #[test]
+    fn never_follows_a_link_to_another_host() {
+        use reqwest::header::{HeaderMap, HeaderValue};
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "link",
+            HeaderValue::from_static(r#"<https://evil.example/x?page=2>; rel="next""#),
+        );
+        let resp = Response {
+            url: Url::parse("https://api.github.com/orgs/acme/members").unwrap(),
+            status: 200,
+            headers: headers.clone(),
+            body: serde_json::Value::Null,
+        };
+        assert!(link_next(&resp).is_err());
+        headers.insert(
+            "link",
+            HeaderValue::from_static(r#"</orgs/acme/members?page=2>; rel="next""#),
+        );
+        let resp = Response { headers, ..resp };
+        assert_eq!(
+            link_next(&resp).unwrap().unwrap().as_str(),
+            "https://api.github.com/orgs/acme/members?page=2"
+        );
+    }
 
     #[test]
     fn reads_github_link_headers() {

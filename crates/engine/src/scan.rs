@@ -139,6 +139,13 @@ pub async fn run(
             ));
             continue;
         }
+        store
+            .set_instance_status(
+                instance,
+                "scanning",
+                Some(&format!("reading {}", phase.as_str())),
+            )
+            .await?;
         let resource = cursor_key(phase);
         let resume = store.cursor(instance, &resource).await?;
         let since_ms = if phase == Phase::Activities {

@@ -1,11 +1,12 @@
 import { ActionIcon, AppShell, Group, Image, NavLink, Text, Title, Tooltip, useComputedColorScheme } from "@mantine/core";
-import { IconApps, IconCloudSearch, IconInfoCircle, IconMoon, IconSettings, IconSun } from "@tabler/icons-react";
+import { IconApps, IconCloudSearch, IconInfoCircle, IconPlugConnected, IconMoon, IconSettings, IconSun } from "@tabler/icons-react";
 import { NavLink as RouterLink, Outlet } from "react-router";
 import { useSetTheme } from "../features/settings/api";
 
 const pages = [
   { to: "/catalog", label: "Cloud App Catalog", icon: IconApps, testId: "nav-catalog" },
   { to: "/discovery", label: "Cloud Discovery", icon: IconCloudSearch, testId: "nav-discovery" },
+  { to: "/connectors", label: "Connected apps", icon: IconPlugConnected, testId: "nav-connectors" },
   { to: "/settings", label: "Settings", icon: IconSettings, testId: "nav-settings" },
   { to: "/about", label: "About", icon: IconInfoCircle, testId: "nav-about" },
 ];

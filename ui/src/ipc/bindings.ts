@@ -30,6 +30,15 @@ export const commands = {
 	exportCustomApps: (path: string) => typedError<number, CommandError>(__TAURI_INVOKE("export_custom_apps", { path })),
 	/**  Reads custom apps from `path` (chosen in an open dialog); returns how many. */
 	importCustomApps: (path: string) => typedError<number, CommandError>(__TAURI_INVOKE("import_custom_apps", { path })),
+	listConnectors: () => __TAURI_INVOKE<ConnectorView[]>("list_connectors"),
+	listInstances: () => typedError<InstanceView[], CommandError>(__TAURI_INVOKE("list_instances")),
+	/**  Connects a GitHub organisation with a token (kept in the keychain) and checks it. */
+	connectGithub: (input: ConnectGithub) => typedError<InstanceView, CommandError>(__TAURI_INVOKE("connect_github", { input })),
+	testConnection: (id: string) => typedError<InstanceView, CommandError>(__TAURI_INVOKE("test_connection", { id })),
+	scanInstance: (id: string) => typedError<ScanReport, CommandError>(__TAURI_INVOKE("scan_instance", { id })),
+	cancelScan: (id: string) => __TAURI_INVOKE<boolean>("cancel_scan", { id }),
+	setInstanceEnabled: (id: string, enabled: boolean) => typedError<InstanceView, CommandError>(__TAURI_INVOKE("set_instance_enabled", { id, enabled })),
+	removeInstance: (id: string, purge: boolean) => typedError<null, CommandError>(__TAURI_INVOKE("remove_instance", { id, purge })),
 	/**  Built-in formats, then the analyst's custom ones (`custom:<name>`). */
 	listLogFormats: () => typedError<FormatInfo[], CommandError>(__TAURI_INVOKE("list_log_formats")),
 	listCustomFormats: () => typedError<CustomFormatDef[], CommandError>(__TAURI_INVOKE("list_custom_formats")),
@@ -176,6 +185,16 @@ export type BlockListFormat =
 /**  FortiGate CLI: a web filter URL filter with wildcard block entries. */
 "fortigate";
 
+/**  What a connector can read (the `cloudwarden connectors` shape). */
+export type CapabilitiesView = {
+	accounts: boolean,
+	groups: boolean,
+	privileges: boolean,
+	activities: boolean,
+	files: boolean,
+	oauth_apps: boolean,
+};
+
 /**  `cloudwarden catalog stats`. */
 export type CatalogStats = {
 	apps: number,
@@ -202,6 +221,24 @@ export type CategoryView = {
 export type CommandError = {
 	code: ErrorCode,
 	message: string,
+};
+
+/**  Connect a GitHub organisation with a token. */
+export type ConnectGithub = {
+	name: string,
+	org: string,
+	/**  `https://api.github.com` when empty; `https://HOST/api/v3` for Enterprise Server. */
+	api_url?: string | null,
+	/**  Goes straight to the keychain. */
+	token: string,
+};
+
+export type ConnectorView = {
+	id: string,
+	name: string,
+	/**  `token`, `device_flow`, `authorization_code`, `client_credentials`. */
+	auth: string[],
+	capabilities: CapabilitiesView,
 };
 
 /**  A custom app as the analyst enters it. */
@@ -432,6 +469,40 @@ export type HostMatch = {
 	app: AppSummary | null,
 };
 
+/**  What an instance connects to. */
+export type InstanceConfig = {
+	/**  GitHub organisation. */
+	org?: string | null,
+	/**  API base URL when not the vendor's default. */
+	api_url?: string | null,
+};
+
+export type InstanceCounts = {
+	accounts: number,
+	groups: number,
+	activities: number,
+	files: number,
+	oauth_grants: number,
+};
+
+/**  A connected instance (the `cloudwarden instances` shape, plus details for the drawer). */
+export type InstanceView = {
+	id: string,
+	app: string,
+	name: string,
+	/**  `connecting`, `scanning`, `connected`, `error`, `disabled`. */
+	status: string,
+	/**  Why, and the fix, for `error` (and missing permissions on `connected`). */
+	status_detail: string | null,
+	last_scan_at: number | null,
+	counts: InstanceCounts,
+	/**  Who the credential is, from the last permissions scan. */
+	principal: string | null,
+	permissions: PermissionView[],
+	/**  The instance settings (never secrets). */
+	config: InstanceConfig,
+};
+
 /**  Whether secrets (OAuth tokens, API keys) can be stored, and why not when they can't. */
 export type KeychainStatus = {
 	available: boolean,
@@ -467,6 +538,26 @@ export type MalformedLine = {
 	line: number,
 	reason: string,
 	text: string,
+};
+
+/**  A permission the connector checked. */
+export type PermissionView = {
+	name: string,
+	granted: boolean,
+	phases: string[],
+	fix: string | null,
+};
+
+/**  The result of one phase of a scan. */
+export type PhaseReport = {
+	phase: string,
+	/**
+	 *  `completed`, `skipped` (the connector cannot read it), `missing_permission`,
+	 *  `unavailable` (plan or licence), `failed`, `cancelled`, `not_run`.
+	 */
+	status: string,
+	records: number,
+	detail: string | null,
 };
 
 /**  A stored report, as listed. */
@@ -520,6 +611,19 @@ export type RiskDistribution = {
 	medium: number,
 	low: number,
 	unscored: number,
+};
+
+/**  What a scan did. */
+export type ScanReport = {
+	instance_id: string,
+	run_id: string,
+	/**  `completed`, `partial` (some phases could not run), `failed`, `cancelled`. */
+	status: string,
+	phases: PhaseReport[],
+	requests: number,
+	retries: number,
+	throttles: number,
+	duration_ms: number,
 };
 
 /**  Settings → Score metric. */

@@ -116,7 +116,7 @@ impl Engine {
             last_scan_at: last_scan,
             principal: perms.as_ref().map(|p| p.principal.clone()),
             permissions: perms.as_ref().map(permissions_view).unwrap_or_default(),
-            config: serde_json::from_str(&config).unwrap_or(Value::Null),
+            config: serde_json::from_str(&config).unwrap_or_default(),
         })
     }
 

@@ -62,8 +62,19 @@ pub struct InstanceView {
     /// Who the credential is, from the last permissions scan.
     pub principal: Option<String>,
     pub permissions: Vec<PermissionView>,
-    /// The instance settings without secrets (org, API URL …).
-    pub config: serde_json::Value,
+    /// The instance settings (never secrets).
+    pub config: InstanceConfig,
+}
+
+/// What an instance connects to.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, Type)]
+pub struct InstanceConfig {
+    /// GitHub organisation.
+    #[serde(default)]
+    pub org: Option<String>,
+    /// API base URL when not the vendor's default.
+    #[serde(default)]
+    pub api_url: Option<String>,
 }
 
 /// Connect a GitHub organisation with a token.

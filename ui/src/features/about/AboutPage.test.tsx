@@ -42,6 +42,7 @@ describe("About page", () => {
     expect(nav).toHaveTextContent("About");
     expect(nav).toHaveTextContent("Cloud App Catalog");
     expect(nav).toHaveTextContent("Cloud Discovery");
-    expect(nav.querySelectorAll("[data-testid^=nav-]")).toHaveLength(4);
+    expect(nav).toHaveTextContent("Connected apps");
+    expect(nav.querySelectorAll("[data-testid^=nav-]")).toHaveLength(5);
   });
 });

@@ -1,0 +1,259 @@
+//! Every GitHub endpoint the connector calls, against Prism serving GitHub's official
+//! description (`../shared/testdata/apis/github/ghec.json`, Enterprise Cloud: it has the audit
+//! log). Prism answers 422 to a request that breaks the description (unknown or invalid query
+//! parameters, wrong enum values, bad paths), so each phase completing proves the requests
+//! conform; the example bodies check that the connector reads the documented shapes.
+//!
+//! Needs `tests/prism` installed (`make setup`); `make test` sets CLOUDWARDEN_REQUIRE_PRISM=1 so
+//! the test cannot silently skip there.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use cloudwarden_connectors::github::Github;
+use cloudwarden_connectors::http::{Auth, Http};
+use cloudwarden_connectors::model::{Connector, Ctx, Phase, PhaseStart, Records, Sink};
+use serde_json::{json, Value};
+use tokio_util::sync::CancellationToken;
+
+/// The GET operations the GitHub connector calls.
+const PATHS: &[&str] = &[
+    "/user",
+    "/orgs/{org}",
+    "/orgs/{org}/members",
+    "/orgs/{org}/outside_collaborators",
+    "/orgs/{org}/teams",
+    "/orgs/{org}/teams/{team_slug}/members",
+    "/orgs/{org}/audit-log",
+    "/orgs/{org}/repos",
+    "/repos/{owner}/{repo}/collaborators",
+    "/orgs/{org}/installations",
+    "/orgs/{org}/credential-authorizations",
+];
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn refs(v: &Value, out: &mut BTreeSet<String>) {
+    match v {
+        Value::Object(m) => {
+            if let Some(Value::String(r)) = m.get("$ref") {
+                out.insert(r.clone());
+            }
+            m.values().for_each(|x| refs(x, out));
+        }
+        Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+        _ => {}
+    }
+}
+
+/// Drops `Link` from response headers: the description's example points at
+/// `https://api.github.com/resource?page=2`, another origin, which the connector refuses to
+/// follow (it would send the token there). Requests are still checked against the description.
+fn drop_link_headers(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            if let Some(Value::Object(h)) = m.get_mut("headers") {
+                h.remove("Link");
+                h.remove("link");
+            }
+            m.values_mut().for_each(drop_link_headers);
+        }
+        Value::Array(a) => a.iter_mut().for_each(drop_link_headers),
+        _ => {}
+    }
+}
+
+/// The description cut to the GET operations of `PATHS` and the components they reference
+/// (the whole file takes Prism a minute to load, and references files that are not shipped).
+fn subset(spec: &Value) -> Value {
+    let mut paths = serde_json::Map::new();
+    for p in PATHS {
+        let get = spec["paths"][*p]["get"].clone();
+        assert!(get.is_object(), "{p} is not in the description");
+        let mut item = serde_json::Map::new();
+        item.insert("get".into(), get);
+        if let Some(params) = spec["paths"][*p].get("parameters") {
+            item.insert("parameters".into(), params.clone());
+        }
+        paths.insert((*p).into(), Value::Object(item));
+    }
+    let mut components = json!({});
+    let mut todo = BTreeSet::new();
+    refs(&Value::Object(paths.clone()), &mut todo);
+    let mut done = BTreeSet::new();
+    while let Some(r) = todo.pop_first() {
+        if !done.insert(r.clone()) {
+            continue;
+        }
+        let Some(pointer) = r.strip_prefix('#') else {
+            continue;
+        };
+        let target = spec.pointer(pointer).cloned().unwrap_or(Value::Null);
+        refs(&target, &mut todo);
+        let parts: Vec<&str> = pointer.trim_start_matches('/').split('/').collect();
+        if let [_, kind, name] = parts.as_slice() {
+            components[*kind][*name] = target;
+        }
+    }
+    if let Some(headers) = components.get_mut("headers") {
+        if let Some(h) = headers.as_object_mut() {
+            h.remove("link");
+        }
+    }
+    let mut paths = Value::Object(paths);
+    drop_link_headers(&mut paths);
+    json!({
+        "openapi": spec["openapi"],
+        "info": spec["info"],
+        "servers": [{"url": "/"}],
+        "paths": paths,
+        "components": components,
+    })
+}
+
+struct Prism(Child);
+
+impl Drop for Prism {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn prism() -> Option<(Prism, String, tempfile::TempDir)> {
+    let bin = root().join("tests/prism/node_modules/.bin/prism");
+    if !bin.exists() {
+        assert!(
+            std::env::var("CLOUDWARDEN_REQUIRE_PRISM").as_deref() != Ok("1"),
+            "Prism is required but {} is missing (make setup)",
+            bin.display()
+        );
+        eprintln!("skipped: Prism is not installed (make setup)");
+        return None;
+    }
+    let spec: Value = serde_json::from_slice(
+        &std::fs::read(root().join("../shared/testdata/apis/github/ghec.json")).unwrap(),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("github-subset.json");
+    std::fs::write(&file, serde_json::to_vec(&subset(&spec)).unwrap()).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(bin)
+        .args(["mock", "-h", "127.0.0.1", "-p", &port.to_string()])
+        .arg(&file)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let guard = Prism(child);
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..600 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return Some((guard, url, dir));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("Prism did not start on port {port}");
+}
+
+#[derive(Default)]
+struct Collect {
+    records: Records,
+    pages: usize,
+}
+
+#[async_trait]
+impl Sink for Collect {
+    async fn page(
+        &mut self,
+        r: Records,
+        _cursor: Option<String>,
+    ) -> cloudwarden_connectors::Result<()> {
+        self.pages += 1;
+        self.records.accounts.extend(r.accounts);
+        self.records.groups.extend(r.groups);
+        self.records.memberships.extend(r.memberships);
+        self.records.privileges.extend(r.privileges);
+        self.records.activities.extend(r.activities);
+        self.records.files.extend(r.files);
+        self.records.oauth_grants.extend(r.oauth_grants);
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn every_github_call_conforms_to_the_official_description() {
+    let Some((_prism, url, _dir)) = prism().await else {
+        return;
+    };
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let github = Github::new("acme", Some(&url)).unwrap();
+    let ctx = Ctx {
+        http: Http::new(CancellationToken::new()).unwrap(),
+        auth: Auth::Bearer("ghp_prism".into()),
+    };
+
+    let permissions = github.permissions(&ctx).await.unwrap();
+    assert_eq!(permissions.principal, "octocat", "the example user");
+    assert!(permissions
+        .checks
+        .iter()
+        .any(|c| c.name.starts_with("audit log") && c.granted));
+
+    let mut all = Collect::default();
+    for phase in Phase::ALL {
+        let start = PhaseStart {
+            resume: None,
+            since_ms: Some(1_700_000_000_000),
+        };
+        github
+            .scan(&ctx, phase, start, &mut all)
+            .await
+            .unwrap_or_else(|e| panic!("{phase:?}: {e}"));
+    }
+    let r = &all.records;
+    // The description's examples, read through the connector.
+    assert_eq!(
+        r.accounts.first().map(|a| a.login.as_str()),
+        Some("octocat")
+    );
+    assert_eq!(
+        r.groups.first().map(|g| g.name.as_str()),
+        Some("Justice League")
+    );
+    assert!(!r.memberships.is_empty());
+    assert!(!r.privileges.is_empty());
+    assert!(!r.activities.is_empty(), "audit-log example events");
+    assert!(r
+        .activities
+        .iter()
+        .all(|a| !a.event_id.is_empty() && a.occurred_at_ms > 0));
+    assert_eq!(
+        r.files.first().map(|f| f.name.as_str()),
+        Some("octocat/Hello-World")
+    );
+    assert!(r
+        .oauth_grants
+        .iter()
+        .any(|g| g.external_id.starts_with("installation:")));
+    assert!(r
+        .oauth_grants
+        .iter()
+        .any(|g| g.external_id.starts_with("credential:")));
+    assert!(ctx.http.counters().snapshot().requests >= PATHS.len() as u64);
+}

@@ -1,0 +1,69 @@
+//! App connector commands.
+
+use cloudwarden_engine::api::Engine;
+use cloudwarden_engine::domain::connectors::{
+    ConnectGithub, ConnectorView, InstanceView, ScanReport,
+};
+use tauri::State;
+
+use crate::error::CommandResult;
+
+#[tauri::command]
+#[specta::specta]
+pub fn list_connectors(engine: State<'_, Engine>) -> Vec<ConnectorView> {
+    engine.connectors()
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_instances(engine: State<'_, Engine>) -> CommandResult<Vec<InstanceView>> {
+    Ok(engine.instances().await?)
+}
+
+/// Connects a GitHub organisation with a token (kept in the keychain) and checks it.
+#[tauri::command]
+#[specta::specta]
+pub async fn connect_github(
+    engine: State<'_, Engine>,
+    input: ConnectGithub,
+) -> CommandResult<InstanceView> {
+    Ok(engine.connect_github(input).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn test_connection(engine: State<'_, Engine>, id: String) -> CommandResult<InstanceView> {
+    Ok(engine.test_connection(&id).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn scan_instance(engine: State<'_, Engine>, id: String) -> CommandResult<ScanReport> {
+    Ok(engine.scan_instance(&id).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn cancel_scan(engine: State<'_, Engine>, id: String) -> bool {
+    engine.cancel_scan(&id)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_instance_enabled(
+    engine: State<'_, Engine>,
+    id: String,
+    enabled: bool,
+) -> CommandResult<InstanceView> {
+    Ok(engine.set_instance_enabled(&id, enabled).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn remove_instance(
+    engine: State<'_, Engine>,
+    id: String,
+    purge: bool,
+) -> CommandResult<()> {
+    Ok(engine.remove_instance(&id, purge).await?)
+}

@@ -1,0 +1,108 @@
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { after, before, describe, it } from "node:test";
+import { By, byTestId, launch, root, screenshot, textOf, until } from "./driver.mjs";
+
+const cli = process.env.CLOUDWARDEN_CLI ?? join(root, "target/debug/cloudwarden");
+const fakeBin = join(root, "target/debug/fake-github");
+const TOKEN = "ghp_e2eToken";
+
+/** Starts the fake GitHub (testkit) and resolves with its base URL. */
+function startFake() {
+  const child = spawn(fakeBin, ["--org", "acme", "--seed", "7", "--token", TOKEN, "--delay-ms", "25"], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  const url = new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout }).once("line", resolve);
+    child.once("error", reject);
+    child.once("exit", (code) => { reject(new Error(`fake-github exited with ${String(code)}`)); });
+  });
+  return { child, url };
+}
+
+async function text(driver, id) {
+  return driver.executeScript(`return document.querySelector('[data-testid="${id}"]')?.textContent ?? ''`);
+}
+
+async function reveal(driver, el) {
+  await driver.executeScript("arguments[0].scrollIntoView({ block: 'center', inline: 'center' })", el);
+  await driver.wait(until.elementIsVisible(el), 5000);
+  return el;
+}
+
+describe("Connected apps in the real app", () => {
+  let driver;
+  let fake;
+  let url;
+
+  before(async () => {
+    fake = startFake();
+    url = await fake.url;
+    driver = await launch();
+  });
+
+  after(async () => {
+    await driver?.quit();
+    fake?.child.stdin.end();
+    fake?.child.kill();
+  });
+
+  it("starts with an empty state", async () => {
+    await (await byTestId(driver, "nav-connectors")).click();
+    assert.match(await textOf(driver, "connectors-empty"), /No app connected yet/);
+    await screenshot(driver, "30-connectors-empty");
+  });
+
+  it("connects a GitHub organisation through the wizard with a token", async () => {
+    await (await byTestId(driver, "connect-app")).click();
+    await (await byTestId(driver, "wizard-app-github")).click();
+    assert.match(await textOf(driver, "wizard-instructions"), /read:audit_log/);
+    await screenshot(driver, "31-wizard-instructions");
+    await (await byTestId(driver, "wizard-next")).click();
+    await (await byTestId(driver, "wizard-name")).sendKeys("Acme");
+    await (await byTestId(driver, "wizard-org")).sendKeys("acme");
+    await (await byTestId(driver, "wizard-api-url")).sendKeys(url);
+    await (await byTestId(driver, "wizard-token")).sendKeys(TOKEN);
+    await (await byTestId(driver, "wizard-connect")).click();
+    assert.match(await textOf(driver, "wizard-result"), /Connected as/);
+    await screenshot(driver, "32-wizard-connected");
+    await (await byTestId(driver, "wizard-done")).click();
+  });
+
+  it("shows the scan running, then connected with the counts", async () => {
+    await driver.wait(async () => (await text(driver, "instance-status-Acme")) === "scanning", 15000, "never saw the scan running");
+    await screenshot(driver, "33-scanning");
+    await driver.wait(async () => (await text(driver, "instance-status-Acme")) === "connected", 60000, "the scan did not end");
+    const engine = JSON.parse(execFileSync(cli, ["instances", "--json"], { encoding: "utf8" }))[0];
+    assert.equal(engine.status, "connected");
+    assert.ok(engine.counts.accounts > 20, JSON.stringify(engine));
+    await driver.wait(async () => Number((await text(driver, "instance-accounts-Acme")).replace(/\D/g, "")) === engine.counts.accounts, 10000);
+    assert.equal(Number((await text(driver, "instance-files-Acme")).replace(/\D/g, "")), engine.counts.files);
+    await screenshot(driver, "34-connected");
+  });
+
+  it("opens the instance with its permissions and the scan per phase", async () => {
+    await (await byTestId(driver, "instance-row-Acme")).click();
+    assert.match(await textOf(driver, "instance-permissions"), /audit log/);
+    assert.match(await textOf(driver, "instance-phases"), /Accounts/);
+    await screenshot(driver, "35-instance-drawer");
+    await driver.actions().sendKeys("\uE00C").perform();
+    await driver.wait(async () => (await driver.findElements(By.css("[data-testid=instance-drawer]"))).length === 0, 5000);
+  });
+
+  it("disables and re-enables the instance", async () => {
+    const toggle = async () => {
+      await (await reveal(driver, await byTestId(driver, "instance-menu-Acme"))).click();
+      const item = await byTestId(driver, "instance-toggle-Acme");
+      await driver.wait(until.elementIsVisible(item), 5000);
+      await item.click();
+    };
+    await toggle();
+    await driver.wait(async () => (await text(driver, "instance-status-Acme")) === "disabled", 10000);
+    await screenshot(driver, "36-disabled");
+    await toggle();
+    await driver.wait(async () => (await text(driver, "instance-status-Acme")) === "connected", 10000);
+  });
+});

@@ -1,0 +1,92 @@
+import { Badge, Code, Drawer, Group, Stack, Table, Text, Title } from "@mantine/core";
+import { IconCheck, IconX } from "@tabler/icons-react";
+import { formatDuration, formatTime } from "../discovery/format";
+import { useLastScan, type InstanceView } from "./api";
+import { phaseLabel, phaseStatusColor, statusColor } from "./status";
+
+/** An instance: status with the fix, granted permissions, the last scan per phase. */
+export function InstanceDrawer({ instance, onClose }: { instance: InstanceView; onClose: () => void }) {
+  const last = useLastScan(instance.id);
+  const report = last.data;
+  const config = instance.config;
+  return (
+    <Drawer opened onClose={onClose} position="right" size="lg" title={<Text fw={700}>{instance.name}</Text>} data-testid="instance-drawer">
+      <Stack gap="md">
+        <Group gap="xs">
+          <Badge color={statusColor[instance.status] ?? "gray"}>{instance.status}</Badge>
+          <Text size="sm" c="dimmed">
+            {instance.app} · last scan {formatTime(instance.last_scan_at)}
+          </Text>
+        </Group>
+        {instance.status_detail && (
+          <Text size="sm" data-testid="instance-detail">
+            {instance.status_detail}
+          </Text>
+        )}
+        <div>
+          <Title order={5}>Connection</Title>
+          <Text size="sm">
+            Organisation <Code>{config.org ?? ""}</Code> · API <Code>{config.api_url ?? "https://api.github.com"}</Code>
+          </Text>
+          {instance.principal && (
+            <Text size="sm">
+              Token of <b>{instance.principal}</b>
+            </Text>
+          )}
+        </div>
+        <div>
+          <Title order={5}>Permissions (last check)</Title>
+          <Stack gap={4} mt={4} data-testid="instance-permissions">
+            {instance.permissions.length === 0 && (
+              <Text size="sm" c="dimmed">
+                Not checked yet — use Test connection.
+              </Text>
+            )}
+            {instance.permissions.map((p) => (
+              <Group key={p.name} gap={6} wrap="nowrap" align="flex-start">
+                {p.granted ? <IconCheck size={16} color="teal" /> : <IconX size={16} color="orange" />}
+                <div>
+                  <Text size="sm">{p.name}</Text>
+                  {p.fix && (
+                    <Text size="xs" c="dimmed">
+                      {p.fix}
+                    </Text>
+                  )}
+                </div>
+              </Group>
+            ))}
+          </Stack>
+        </div>
+        {report && (
+          <div>
+            <Title order={5}>Last scan from this window</Title>
+            <Text size="xs" c="dimmed" mb={4}>
+              {report.status} · {report.requests} requests · {report.retries} retries · {report.throttles} rate-limited ·{" "}
+              {formatDuration(report.duration_ms)}
+            </Text>
+            <Table fz="sm" withTableBorder data-testid="instance-phases">
+              <Table.Tbody>
+                {report.phases.map((p) => (
+                  <Table.Tr key={p.phase}>
+                    <Table.Td>{phaseLabel[p.phase] ?? p.phase}</Table.Td>
+                    <Table.Td>
+                      <Badge size="xs" color={phaseStatusColor[p.status] ?? "gray"} variant="light">
+                        {p.status.replace("_", " ")}
+                      </Badge>
+                    </Table.Td>
+                    <Table.Td ta="right">{p.records}</Table.Td>
+                    <Table.Td>
+                      <Text size="xs" c="dimmed">
+                        {p.detail}
+                      </Text>
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </div>
+        )}
+      </Stack>
+    </Drawer>
+  );
+}

@@ -84,7 +84,7 @@ describe("Connected apps in the real app", () => {
   });
 
   it("opens the instance with its permissions and the scan per phase", async () => {
-    await (await byTestId(driver, "instance-row-Acme")).click();
+    await (await reveal(driver, await byTestId(driver, "instance-open-Acme"))).click();
     assert.match(await textOf(driver, "instance-permissions"), /audit log/);
     assert.match(await textOf(driver, "instance-phases"), /Accounts/);
     await screenshot(driver, "35-instance-drawer");

@@ -1,4 +1,4 @@
-import { ActionIcon, Badge, Button, Card, Checkbox, Group, Loader, Menu, Modal, Stack, Table, Text, Title, Tooltip } from "@mantine/core";
+import { ActionIcon, Badge, Button, Card, Checkbox, Group, Loader, Menu, Modal, Stack, Table, Text, Title, Tooltip, UnstyledButton } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { IconBrandGithub, IconDots, IconPlugConnected, IconPlus } from "@tabler/icons-react";
 import { useState } from "react";
@@ -165,9 +165,17 @@ export function ConnectedAppsPage() {
                   <Group gap="xs" wrap="nowrap">
                     <IconBrandGithub size={18} />
                     <div>
-                      <Text fw={500} size="sm">
-                        {i.name}
-                      </Text>
+                      <UnstyledButton
+                        onClick={(e) => {
+                          e.stopPropagation();
+                          setOpen(i.id);
+                        }}
+                        data-testid={`instance-open-${i.name}`}
+                      >
+                        <Text fw={500} size="sm" c="blue">
+                          {i.name}
+                        </Text>
+                      </UnstyledButton>
                       <Text size="xs" c="dimmed">
                         {i.app}
                       </Text>

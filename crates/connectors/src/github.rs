@@ -12,6 +12,7 @@
 use std::collections::HashSet;
 
 use async_trait::async_trait;
+use futures_util::StreamExt;
 use serde_json::{json, Value};
 use url::Url;
 
@@ -19,6 +20,9 @@ use crate::http::Response;
 use crate::model::*;
 use crate::paging::link_next;
 use crate::{Error, Result};
+
+/// Requests in flight for per-item sub-resources (repository collaborators).
+const CONCURRENCY: usize = 8;
 
 /// The public API of github.com.
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
@@ -584,13 +588,26 @@ impl Github {
             let repos = items(&resp)?.clone();
             let after = link_next(&resp)?;
             let mut records = Records::default();
-            for repo in repos.iter().skip(skip) {
+            // Collaborators: one request per repository, a few at a time (in order).
+            let names: Vec<String> = repos
+                .iter()
+                .skip(skip)
+                .map(|r| text(r, "full_name").unwrap_or_default())
+                .collect();
+            let lists: Vec<Result<Vec<Value>>> = futures_util::stream::iter(names)
+                .map(|full: String| async move {
+                    let url = self.url(
+                        &format!("repos/{full}/collaborators"),
+                        &[("affiliation", "direct"), ("per_page", "100")],
+                    )?;
+                    self.all(ctx, url).await
+                })
+                .buffered(CONCURRENCY)
+                .collect()
+                .await;
+            for (repo, list) in repos.iter().skip(skip).zip(lists) {
                 let full = text(repo, "full_name").unwrap_or_default();
-                let collab_url = self.url(
-                    &format!("repos/{full}/collaborators"),
-                    &[("affiliation", "direct"), ("per_page", "100")],
-                )?;
-                let collaborators: Vec<Collaborator> = match self.all(ctx, collab_url).await {
+                let collaborators: Vec<Collaborator> = match list {
                     Ok(list) => list
                         .iter()
                         .map(|c| {

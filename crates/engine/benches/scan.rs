@@ -107,8 +107,8 @@ async fn main() {
     );
     for p in &report.phases {
         println!(
-            "  {:<13} {:<10} {:>9} records",
-            p.phase, p.status, p.records
+            "  {:<13} {:<10} {:>9} records {:>8} ms",
+            p.phase, p.status, p.records, p.duration_ms
         );
     }
     println!(

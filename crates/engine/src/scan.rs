@@ -103,11 +103,13 @@ pub async fn run(
             Phase::Files => caps.files,
             Phase::OauthGrants => caps.oauth_apps,
         };
+        let phase_start = Instant::now();
         let report = |status: &str, records: u64, detail: Option<String>| PhaseReport {
             phase: phase.as_str().into(),
             status: status.into(),
             records,
             detail,
+            duration_ms: u64::try_from(phase_start.elapsed().as_millis()).unwrap_or(u64::MAX),
         };
         if stop.is_some() {
             phases.push(report("not_run", 0, None));

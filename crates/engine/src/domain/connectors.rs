@@ -110,6 +110,8 @@ pub struct PhaseReport {
     #[specta(type = u32)]
     pub records: u64,
     pub detail: Option<String>,
+    #[specta(type = u32)]
+    pub duration_ms: u64,
 }
 
 /// What a scan did.

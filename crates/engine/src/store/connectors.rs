@@ -3,6 +3,8 @@
 
 use cloudwarden_connectors::model::Records;
 
+use sqlx::{QueryBuilder, Sqlite};
+
 use super::Store;
 use crate::Result;
 
@@ -34,6 +36,17 @@ pub struct RecordCounts {
     pub activities: i64,
     pub files: i64,
     pub oauth_grants: i64,
+}
+
+/// Rows per multi-row statement (13 columns × 200 stays far below SQLite's variable limit).
+const CHUNK: usize = 200;
+
+/// The items with distinct keys, the last of each (one statement may not upsert a row twice).
+fn last_per_key<T, K: std::hash::Hash + Eq>(items: &[T], key: impl Fn(&T) -> K) -> Vec<&T> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out: Vec<&T> = items.iter().rev().filter(|i| seen.insert(key(i))).collect();
+    out.reverse();
+    out
 }
 
 fn json(v: &serde_json::Value) -> String {
@@ -150,7 +163,8 @@ impl Store {
         .await
     }
 
-    /// Stores one page of records and the cursor after it, all or nothing.
+    /// Stores one page of records and the cursor after it, all or nothing. Rows are written
+    /// with multi-row statements (one per table and chunk), not one statement per record.
     pub async fn store_page(
         &self,
         id: &str,
@@ -159,150 +173,186 @@ impl Store {
         now_ms: i64,
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        for a in &records.accounts {
-            sqlx::query(
+        for chunk in last_per_key(&records.accounts, |a| a.external_id.clone()).chunks(CHUNK) {
+            let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO accounts (instance_id, external_id, login, display_name, email, kind, status, is_admin,
-                   created_at_ms, last_sign_in_ms, raw, first_seen_ms, last_seen_ms)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                 ON CONFLICT (instance_id, external_id) DO UPDATE SET login = excluded.login,
+                   created_at_ms, last_sign_in_ms, raw, first_seen_ms, last_seen_ms) ",
+            );
+            q.push_values(chunk, |mut b, a| {
+                b.push_bind(id)
+                    .push_bind(&a.external_id)
+                    .push_bind(&a.login)
+                    .push_bind(&a.display_name)
+                    .push_bind(&a.email)
+                    .push_bind(&a.kind)
+                    .push_bind(&a.status)
+                    .push_bind(a.is_admin)
+                    .push_bind(a.created_at_ms)
+                    .push_bind(a.last_sign_in_ms)
+                    .push_bind(json(&a.raw))
+                    .push_bind(now_ms)
+                    .push_bind(now_ms);
+            });
+            q.push(
+                " ON CONFLICT (instance_id, external_id) DO UPDATE SET login = excluded.login,
                    display_name = excluded.display_name, email = excluded.email, kind = excluded.kind,
                    status = excluded.status, is_admin = excluded.is_admin, created_at_ms = excluded.created_at_ms,
                    last_sign_in_ms = COALESCE(excluded.last_sign_in_ms, last_sign_in_ms), raw = excluded.raw,
                    last_seen_ms = excluded.last_seen_ms",
-            )
-            .bind(id)
-            .bind(&a.external_id)
-            .bind(&a.login)
-            .bind(&a.display_name)
-            .bind(&a.email)
-            .bind(&a.kind)
-            .bind(&a.status)
-            .bind(a.is_admin)
-            .bind(a.created_at_ms)
-            .bind(a.last_sign_in_ms)
-            .bind(json(&a.raw))
-            .bind(now_ms)
-            .bind(now_ms)
-            .execute(&mut *tx)
-            .await?;
+            );
+            q.build().execute(&mut *tx).await?;
         }
-        for g in &records.groups {
-            sqlx::query(
-                "INSERT INTO account_groups (instance_id, external_id, name, description, kind, raw, last_seen_ms)
-                 VALUES (?, ?, ?, ?, ?, ?, ?)
-                 ON CONFLICT (instance_id, external_id) DO UPDATE SET name = excluded.name,
+        for chunk in last_per_key(&records.groups, |g| g.external_id.clone()).chunks(CHUNK) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO account_groups (instance_id, external_id, name, description, kind, raw, last_seen_ms) ",
+            );
+            q.push_values(chunk, |mut b, g| {
+                b.push_bind(id)
+                    .push_bind(&g.external_id)
+                    .push_bind(&g.name)
+                    .push_bind(&g.description)
+                    .push_bind(&g.kind)
+                    .push_bind(json(&g.raw))
+                    .push_bind(now_ms);
+            });
+            q.push(
+                " ON CONFLICT (instance_id, external_id) DO UPDATE SET name = excluded.name,
                    description = excluded.description, kind = excluded.kind, raw = excluded.raw,
                    last_seen_ms = excluded.last_seen_ms",
-            )
-            .bind(id)
-            .bind(&g.external_id)
-            .bind(&g.name)
-            .bind(&g.description)
-            .bind(&g.kind)
-            .bind(json(&g.raw))
-            .bind(now_ms)
-            .execute(&mut *tx)
-            .await?;
+            );
+            q.build().execute(&mut *tx).await?;
         }
-        for m in &records.memberships {
-            sqlx::query(
-                "INSERT INTO group_memberships (instance_id, group_id, account_id, role, last_seen_ms) VALUES (?, ?, ?, ?, ?)
-                 ON CONFLICT (instance_id, group_id, account_id) DO UPDATE SET role = excluded.role, last_seen_ms = excluded.last_seen_ms",
-            )
-            .bind(id)
-            .bind(&m.group_id)
-            .bind(&m.account_id)
-            .bind(&m.role)
-            .bind(now_ms)
-            .execute(&mut *tx)
-            .await?;
+        for chunk in last_per_key(&records.memberships, |m| {
+            (m.group_id.clone(), m.account_id.clone())
+        })
+        .chunks(CHUNK)
+        {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO group_memberships (instance_id, group_id, account_id, role, last_seen_ms) ",
+            );
+            q.push_values(chunk, |mut b, m| {
+                b.push_bind(id)
+                    .push_bind(&m.group_id)
+                    .push_bind(&m.account_id)
+                    .push_bind(&m.role)
+                    .push_bind(now_ms);
+            });
+            q.push(
+                " ON CONFLICT (instance_id, group_id, account_id) DO UPDATE SET role = excluded.role,
+                   last_seen_ms = excluded.last_seen_ms",
+            );
+            q.build().execute(&mut *tx).await?;
         }
-        for p in &records.privileges {
-            sqlx::query(
-                "INSERT INTO privileges (instance_id, account_id, role, scope, raw, last_seen_ms) VALUES (?, ?, ?, ?, ?, ?)
-                 ON CONFLICT (instance_id, account_id, role, scope) DO UPDATE SET raw = excluded.raw, last_seen_ms = excluded.last_seen_ms",
-            )
-            .bind(id)
-            .bind(&p.account_id)
-            .bind(&p.role)
-            .bind(&p.scope)
-            .bind(json(&p.raw))
-            .bind(now_ms)
-            .execute(&mut *tx)
-            .await?;
+        for chunk in last_per_key(&records.privileges, |p| {
+            (p.account_id.clone(), p.role.clone(), p.scope.clone())
+        })
+        .chunks(CHUNK)
+        {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO privileges (instance_id, account_id, role, scope, raw, last_seen_ms) ",
+            );
+            q.push_values(chunk, |mut b, p| {
+                b.push_bind(id)
+                    .push_bind(&p.account_id)
+                    .push_bind(&p.role)
+                    .push_bind(&p.scope)
+                    .push_bind(json(&p.raw))
+                    .push_bind(now_ms);
+            });
+            q.push(
+                " ON CONFLICT (instance_id, account_id, role, scope) DO UPDATE SET raw = excluded.raw,
+                   last_seen_ms = excluded.last_seen_ms",
+            );
+            q.build().execute(&mut *tx).await?;
         }
-        for e in &records.activities {
+        for chunk in records.activities.chunks(CHUNK) {
             // An event id is stored once: re-read overlaps are no-ops.
-            sqlx::query(
-                "INSERT INTO activities (instance_id, event_id, occurred_at_ms, actor, action, target, ip, raw)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (instance_id, event_id) DO NOTHING",
-            )
-            .bind(id)
-            .bind(&e.event_id)
-            .bind(e.occurred_at_ms)
-            .bind(&e.actor)
-            .bind(&e.action)
-            .bind(&e.target)
-            .bind(&e.ip)
-            .bind(json(&e.raw))
-            .execute(&mut *tx)
-            .await?;
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO activities (instance_id, event_id, occurred_at_ms, actor, action, target, ip, raw) ",
+            );
+            q.push_values(chunk, |mut b, e| {
+                b.push_bind(id)
+                    .push_bind(&e.event_id)
+                    .push_bind(e.occurred_at_ms)
+                    .push_bind(&e.actor)
+                    .push_bind(&e.action)
+                    .push_bind(&e.target)
+                    .push_bind(&e.ip)
+                    .push_bind(json(&e.raw));
+            });
+            q.push(" ON CONFLICT (instance_id, event_id) DO NOTHING");
+            q.build().execute(&mut *tx).await?;
         }
-        for f in &records.files {
-            sqlx::query(
-                "INSERT INTO files (instance_id, external_id, name, url, owner, sharing, modified_at_ms, raw, last_seen_ms)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                 ON CONFLICT (instance_id, external_id) DO UPDATE SET name = excluded.name, url = excluded.url,
+        for chunk in last_per_key(&records.files, |f| f.external_id.clone()).chunks(CHUNK) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO files (instance_id, external_id, name, url, owner, sharing, modified_at_ms, raw, last_seen_ms) ",
+            );
+            q.push_values(chunk, |mut b, f| {
+                b.push_bind(id)
+                    .push_bind(&f.external_id)
+                    .push_bind(&f.name)
+                    .push_bind(&f.url)
+                    .push_bind(&f.owner)
+                    .push_bind(f.sharing.as_str())
+                    .push_bind(f.modified_at_ms)
+                    .push_bind(json(&f.raw))
+                    .push_bind(now_ms);
+            });
+            q.push(
+                " ON CONFLICT (instance_id, external_id) DO UPDATE SET name = excluded.name, url = excluded.url,
                    owner = excluded.owner, sharing = excluded.sharing, modified_at_ms = excluded.modified_at_ms,
                    raw = excluded.raw, last_seen_ms = excluded.last_seen_ms",
-            )
-            .bind(id)
-            .bind(&f.external_id)
-            .bind(&f.name)
-            .bind(&f.url)
-            .bind(&f.owner)
-            .bind(f.sharing.as_str())
-            .bind(f.modified_at_ms)
-            .bind(json(&f.raw))
-            .bind(now_ms)
-            .execute(&mut *tx)
-            .await?;
-            for c in &f.collaborators {
-                sqlx::query(
-                    "INSERT INTO file_collaborators (instance_id, file_id, account, permission, external, last_seen_ms)
-                     VALUES (?, ?, ?, ?, ?, ?)
-                     ON CONFLICT (instance_id, file_id, account) DO UPDATE SET permission = excluded.permission,
-                       external = excluded.external, last_seen_ms = excluded.last_seen_ms",
-                )
-                .bind(id)
-                .bind(&f.external_id)
-                .bind(&c.account)
-                .bind(&c.permission)
-                .bind(c.external)
-                .bind(now_ms)
-                .execute(&mut *tx)
-                .await?;
-            }
+            );
+            q.build().execute(&mut *tx).await?;
         }
-        for g in &records.oauth_grants {
-            sqlx::query(
-                "INSERT INTO oauth_grants (instance_id, external_id, app_name, app_id, principal, scopes, granted_at_ms, raw, last_seen_ms)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                 ON CONFLICT (instance_id, external_id) DO UPDATE SET app_name = excluded.app_name,
+        let collaborators: Vec<(&str, &cloudwarden_connectors::model::Collaborator)> = records
+            .files
+            .iter()
+            .flat_map(|f| {
+                f.collaborators
+                    .iter()
+                    .map(move |c| (f.external_id.as_str(), c))
+            })
+            .collect();
+        for chunk in last_per_key(&collaborators, |(f, c)| (*f, c.account.clone())).chunks(CHUNK) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO file_collaborators (instance_id, file_id, account, permission, external, last_seen_ms) ",
+            );
+            q.push_values(chunk, |mut b, (file, c)| {
+                b.push_bind(id)
+                    .push_bind(*file)
+                    .push_bind(&c.account)
+                    .push_bind(&c.permission)
+                    .push_bind(c.external)
+                    .push_bind(now_ms);
+            });
+            q.push(
+                " ON CONFLICT (instance_id, file_id, account) DO UPDATE SET permission = excluded.permission,
+                   external = excluded.external, last_seen_ms = excluded.last_seen_ms",
+            );
+            q.build().execute(&mut *tx).await?;
+        }
+        for chunk in last_per_key(&records.oauth_grants, |g| g.external_id.clone()).chunks(CHUNK) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO oauth_grants (instance_id, external_id, app_name, app_id, principal, scopes, granted_at_ms, raw, last_seen_ms) ",
+            );
+            q.push_values(chunk, |mut b, g| {
+                b.push_bind(id)
+                    .push_bind(&g.external_id)
+                    .push_bind(&g.app_name)
+                    .push_bind(&g.app_id)
+                    .push_bind(&g.principal)
+                    .push_bind(serde_json::to_string(&g.scopes).unwrap_or_else(|_| "[]".into()))
+                    .push_bind(g.granted_at_ms)
+                    .push_bind(json(&g.raw))
+                    .push_bind(now_ms);
+            });
+            q.push(
+                " ON CONFLICT (instance_id, external_id) DO UPDATE SET app_name = excluded.app_name,
                    app_id = excluded.app_id, principal = excluded.principal, scopes = excluded.scopes,
                    granted_at_ms = excluded.granted_at_ms, raw = excluded.raw, last_seen_ms = excluded.last_seen_ms",
-            )
-            .bind(id)
-            .bind(&g.external_id)
-            .bind(&g.app_name)
-            .bind(&g.app_id)
-            .bind(&g.principal)
-            .bind(serde_json::to_string(&g.scopes).unwrap_or_else(|_| "[]".into()))
-            .bind(g.granted_at_ms)
-            .bind(json(&g.raw))
-            .bind(now_ms)
-            .execute(&mut *tx)
-            .await?;
+            );
+            q.build().execute(&mut *tx).await?;
         }
         set_cursor(&mut tx, id, cursor.0, cursor.1, now_ms).await?;
         tx.commit().await?;

@@ -98,6 +98,9 @@ pub fn run() -> ExitCode {
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
+            // Periodic incremental scans of the connected apps (activities every 15 min, the
+            // rest every 12 h by default).
+            tauri::async_runtime::spawn(engine.clone().run_scheduler());
             app.manage(engine);
             Ok(())
         })

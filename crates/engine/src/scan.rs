@@ -68,6 +68,7 @@ pub async fn run(
     auth: Auth,
     cancel: CancellationToken,
     run_id: &str,
+    only: Option<&[Phase]>,
 ) -> Result<(ScanReport, Option<String>)> {
     let start = Instant::now();
     let http = Http::new(cancel.clone()).map_err(|e| crate::Error::Validation(e.to_string()))?;
@@ -111,7 +112,7 @@ pub async fn run(
             detail,
             duration_ms: u64::try_from(phase_start.elapsed().as_millis()).unwrap_or(u64::MAX),
         };
-        if stop.is_some() {
+        if stop.is_some() || only.is_some_and(|o| !o.contains(&phase)) {
             phases.push(report("not_run", 0, None));
             continue;
         }

@@ -309,3 +309,79 @@ async fn instances_can_be_disabled_enabled_and_removed() {
         .unwrap()
         .is_empty());
 }
+
+#[tokio::test]
+async fn the_scheduler_reads_activities_between_full_scans() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(engine) = engine(&dir).await else {
+        return;
+    };
+    let t = tenant(31);
+    let fake = FakeGithub::start(t.clone(), TOKEN).await.unwrap();
+    let i = connect(&engine, &fake, "Acme").await;
+    assert_eq!(
+        (i.activities_every_s, i.full_every_s),
+        (900, 43_200),
+        "defaults"
+    );
+    let i = engine.set_scan_schedule(&i.id, 60, 600).await.unwrap();
+    assert_eq!((i.activities_every_s, i.full_every_s), (60, 600));
+    assert!(engine.set_scan_schedule(&i.id, 5, 600).await.is_err());
+
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64
+    };
+    let first = engine.run_due_scans(now()).await.unwrap();
+    assert_eq!(first.len(), 1, "never scanned: a full scan");
+    assert!(
+        first[0].phases.iter().all(|p| p.status == "completed"),
+        "{:?}",
+        first[0]
+    );
+    // The scan marks its own (real) end time; the schedule compares `now` with those marks.
+    let marks_at = now();
+    assert!(
+        engine
+            .run_due_scans(marks_at + 1_000)
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing due yet"
+    );
+
+    let mut late: AuditEvent = t.audit_events.last().unwrap().clone();
+    late.document_id = "late-event-scheduler".into();
+    fake.add_audit_event(late);
+    let activities = engine.run_due_scans(marks_at + 61_000).await.unwrap();
+    assert_eq!(activities.len(), 1);
+    let r = &activities[0];
+    assert_eq!(phase(r, "activities").status, "completed");
+    assert_eq!(
+        phase(r, "accounts").status,
+        "not_run",
+        "activities only between full scans"
+    );
+    assert_eq!(
+        engine.instance(&i.id).await.unwrap().counts.activities as usize,
+        t.audit_events.len() + 1
+    );
+    let full = engine.run_due_scans(marks_at + 601_000).await.unwrap();
+    assert_eq!(
+        phase(&full[0], "accounts").status,
+        "completed",
+        "the full interval passed"
+    );
+
+    engine.set_instance_enabled(&i.id, false).await.unwrap();
+    assert!(
+        engine
+            .run_due_scans(marks_at + 10_000_000)
+            .await
+            .unwrap()
+            .is_empty(),
+        "disabled"
+    );
+}

@@ -495,6 +495,9 @@ export type InstanceView = {
 	/**  Why, and the fix, for `error` (and missing permissions on `connected`). */
 	status_detail: string | null,
 	last_scan_at: number | null,
+	/**  How often the scheduler reads activities, and everything. */
+	activities_every_s: number,
+	full_every_s: number,
 	counts: InstanceCounts,
 	/**  Who the credential is, from the last permissions scan. */
 	principal: string | null,
@@ -558,6 +561,7 @@ export type PhaseReport = {
 	status: string,
 	records: number,
 	detail: string | null,
+	duration_ms: number,
 };
 
 /**  A stored report, as listed. */

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use cloudwarden_connectors::github::Github;
 use cloudwarden_connectors::http::{Auth, Http};
-use cloudwarden_connectors::model::{AuthMethod, Connector, Ctx, Permissions};
+use cloudwarden_connectors::model::{AuthMethod, Connector, Ctx, Permissions, Phase};
 use cloudwarden_connectors::Error as CError;
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
@@ -97,7 +97,19 @@ impl Engine {
     }
 
     async fn instance_view(&self, row: InstanceRow) -> Result<InstanceView> {
-        let (id, app, name, config, status, detail, permissions, _, _, _, last_scan) = row;
+        let (
+            id,
+            app,
+            name,
+            config,
+            status,
+            detail,
+            permissions,
+            activities_every,
+            full_every,
+            _,
+            last_scan,
+        ) = row;
         let counts = self.store.record_counts(&id).await?;
         let perms: Option<Permissions> = permissions.and_then(|p| serde_json::from_str(&p).ok());
         Ok(InstanceView {
@@ -114,6 +126,8 @@ impl Engine {
             status,
             status_detail: detail,
             last_scan_at: last_scan,
+            activities_every_s: u32::try_from(activities_every).unwrap_or(u32::MAX),
+            full_every_s: u32::try_from(full_every).unwrap_or(u32::MAX),
             principal: perms.as_ref().map(|p| p.principal.clone()),
             permissions: perms.as_ref().map(permissions_view).unwrap_or_default(),
             config: serde_json::from_str(&config).unwrap_or_default(),
@@ -244,6 +258,16 @@ impl Engine {
 
     /// Scans an instance now (every phase it can read) and stores what it reads.
     pub async fn scan_instance(&self, id: &str) -> Result<ScanReport> {
+        self.scan_instance_phases(id, None).await
+    }
+
+    /// Scans only `only` (all phases with `None`): the scheduler reads activities alone between
+    /// full scans.
+    pub async fn scan_instance_phases(
+        &self,
+        id: &str,
+        only: Option<&[Phase]>,
+    ) -> Result<ScanReport> {
         let (row, connector, auth) = self.load(id).await?;
         if row.4 == "disabled" {
             return Err(Error::Validation(
@@ -274,7 +298,16 @@ impl Engine {
         let result = async {
             self.store.start_run(&run_id, id, now).await?;
             self.store.set_instance_status(id, "scanning", None).await?;
-            scan::run(&self.store, id, connector.as_ref(), auth, cancel, &run_id).await
+            scan::run(
+                &self.store,
+                id,
+                connector.as_ref(),
+                auth,
+                cancel,
+                &run_id,
+                only,
+            )
+            .await
         }
         .await;
         if let Ok(mut scans) = self.scans.0.lock() {
@@ -331,11 +364,89 @@ impl Engine {
                     .set_instance_status(id, "connected", detail.as_deref())
                     .await?;
                 if report.status != "cancelled" {
-                    self.store.set_last_scan(id, now_ms()).await?;
+                    let now = now_ms();
+                    self.store.set_last_scan(id, now).await?;
+                    let mark = if only.is_some() {
+                        "schedule:activities"
+                    } else {
+                        "schedule:full"
+                    };
+                    self.store
+                        .set_cursor(id, mark, Some(&now.to_string()), now)
+                        .await?;
+                    if only.is_none() {
+                        self.store
+                            .set_cursor(id, "schedule:activities", Some(&now.to_string()), now)
+                            .await?;
+                    }
                 }
             }
         }
         Ok(report)
+    }
+
+    /// Sets how often the scheduler scans an instance (activities, and everything).
+    pub async fn set_scan_schedule(
+        &self,
+        id: &str,
+        activities_every_s: u32,
+        full_every_s: u32,
+    ) -> Result<InstanceView> {
+        if activities_every_s < 60 || full_every_s < 300 {
+            return Err(Error::Validation(
+                "scan activities at most every minute and everything at most every 5 minutes"
+                    .into(),
+            ));
+        }
+        if !self
+            .store
+            .set_schedule(id, i64::from(activities_every_s), i64::from(full_every_s))
+            .await?
+        {
+            return Err(Error::NotFound(format!("instance {id}")));
+        }
+        self.instance(id).await
+    }
+
+    /// Runs the scans that are due at `now_ms`: a full scan when the full interval has passed
+    /// since the last full scan, else an activities scan when its interval has passed. Disabled
+    /// instances, instances in `error` (they wait for a reconnect) and running scans are
+    /// skipped. Returns the reports of the scans it ran.
+    pub async fn run_due_scans(&self, now_ms: i64) -> Result<Vec<ScanReport>> {
+        let mut reports = Vec::new();
+        for row in self.store.instances().await? {
+            let (id, status, activities_every, full_every) = (&row.0, row.4.as_str(), row.7, row.8);
+            if matches!(status, "disabled" | "error" | "scanning") {
+                continue;
+            }
+            let mark = |r: Option<String>| r.and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+            let last_full = mark(self.store.cursor(id, "schedule:full").await?);
+            let last_activities = mark(self.store.cursor(id, "schedule:activities").await?);
+            let only: Option<&[Phase]> = if now_ms - last_full >= full_every * 1000 {
+                None
+            } else if now_ms - last_activities >= activities_every * 1000 {
+                Some(&[Phase::Activities])
+            } else {
+                continue;
+            };
+            match self.scan_instance_phases(id, only).await {
+                Ok(r) => reports.push(r),
+                Err(e) => tracing::warn!(instance = %id, "scheduled scan failed: {e}"),
+            }
+        }
+        Ok(reports)
+    }
+
+    /// Runs [`Engine::run_due_scans`] every minute, forever: spawn it once per process (the
+    /// desktop app does at start).
+    pub async fn run_scheduler(self) {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            if let Err(e) = self.run_due_scans(now_ms()).await {
+                tracing::warn!("scheduler: {e}");
+            }
+        }
     }
 
     /// Stops a running scan after its current request; what it stored stays, and the next

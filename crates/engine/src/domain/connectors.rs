@@ -58,6 +58,9 @@ pub struct InstanceView {
     pub status_detail: Option<String>,
     #[specta(type = Option<u32>)]
     pub last_scan_at: Option<i64>,
+    /// How often the scheduler reads activities, and everything.
+    pub activities_every_s: u32,
+    pub full_every_s: u32,
     pub counts: InstanceCounts,
     /// Who the credential is, from the last permissions scan.
     pub principal: Option<String>,

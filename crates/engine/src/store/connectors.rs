@@ -118,6 +118,24 @@ impl Store {
         Ok(())
     }
 
+    /// Sets the scan intervals; `false` when the instance does not exist.
+    pub async fn set_schedule(
+        &self,
+        id: &str,
+        activities_every_s: i64,
+        full_every_s: i64,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE connector_instances SET activities_every_s = ?, full_every_s = ? WHERE instance_id = ?",
+        )
+        .bind(activities_every_s)
+        .bind(full_every_s)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
     pub async fn set_instance_permissions(&self, id: &str, permissions: &str) -> Result<()> {
         sqlx::query("UPDATE connector_instances SET permissions = ? WHERE instance_id = ?")
             .bind(permissions)

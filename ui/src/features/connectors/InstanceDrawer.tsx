@@ -4,6 +4,13 @@ import { formatDuration, formatTime } from "../discovery/format";
 import { useLastScan, type InstanceView } from "./api";
 import { phaseLabel, phaseStatusColor, statusColor } from "./status";
 
+/** 900 → "15 min", 43200 → "12 h". */
+function every(seconds: number): string {
+  if (seconds % 3600 === 0) return `${String(seconds / 3600)} h`;
+  if (seconds % 60 === 0) return `${String(seconds / 60)} min`;
+  return `${String(seconds)} s`;
+}
+
 /** An instance: status with the fix, granted permissions, the last scan per phase. */
 export function InstanceDrawer({ instance, onClose }: { instance: InstanceView; onClose: () => void }) {
   const last = useLastScan(instance.id);
@@ -27,6 +34,10 @@ export function InstanceDrawer({ instance, onClose }: { instance: InstanceView; 
           <Title order={5}>Connection</Title>
           <Text size="sm">
             Organisation <Code>{config.org ?? ""}</Code> · API <Code>{config.api_url ?? "https://api.github.com"}</Code>
+          </Text>
+          <Text size="sm" data-testid="instance-schedule">
+            Scans activities every {every(instance.activities_every_s)} and everything every{" "}
+            {every(instance.full_every_s)}
           </Text>
           {instance.principal && (
             <Text size="sm">

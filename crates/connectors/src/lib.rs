@@ -10,6 +10,7 @@ pub mod error;
 pub mod github;
 pub mod http;
 pub mod model;
+pub mod oauth;
 pub mod paging;
 
 pub use error::{Error, Result};

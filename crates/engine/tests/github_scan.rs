@@ -385,3 +385,63 @@ async fn the_scheduler_reads_activities_between_full_scans() {
         "disabled"
     );
 }
+
+/// Connects through the device flow: the fake approves the code the engine shows.
+async fn connect_device(engine: &Engine, fake: &FakeGithub) -> InstanceView {
+    use cloudwarden_engine::domain::connectors::ConnectGithubDevice;
+    fake.set_device_interval(0);
+    let code = engine
+        .github_device_start(ConnectGithubDevice {
+            name: "Acme (OAuth)".into(),
+            org: "acme".into(),
+            api_url: Some(fake.url.clone()),
+            client_id: "Iv1.cloudwarden".into(),
+            oauth_url: Some(fake.url.clone()),
+        })
+        .await
+        .unwrap();
+    assert!(!code.user_code.is_empty());
+    assert!(code.verification_uri.contains("/login/device"), "{code:?}");
+    assert!(fake.approve_device(&code.user_code));
+    engine.github_device_finish(&code.flow_id).await.unwrap()
+}
+
+#[tokio::test]
+async fn device_flow_then_401_refresh_and_continue() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(engine) = engine(&dir).await else {
+        return;
+    };
+    let t = tenant(37);
+    let fake = FakeGithub::start(t.clone(), TOKEN).await.unwrap();
+    let i = connect_device(&engine, &fake).await;
+    assert_eq!(i.status, "connected", "{:?}", i.status_detail);
+    assert_eq!(i.principal.as_deref(), Some(t.members[0].login.as_str()));
+
+    // The access token stops working mid-scan: the engine renews it and carries on.
+    fake.faults().expire_token_after(15);
+    let report = engine.scan_instance(&i.id).await.unwrap();
+    assert_eq!(report.status, "completed", "{report:?}");
+    let i = engine.instance(&i.id).await.unwrap();
+    assert_eq!(i.status, "connected");
+    assert_counts_equal(&i, &t);
+}
+
+#[tokio::test]
+async fn a_revoked_refresh_token_turns_the_instance_into_error_with_reconnect() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(engine) = engine(&dir).await else {
+        return;
+    };
+    let fake = FakeGithub::start(tenant(41), TOKEN).await.unwrap();
+    let i = connect_device(&engine, &fake).await;
+    fake.revoke_refresh_tokens();
+    fake.faults().expire_token_after(5);
+    let report = engine.scan_instance(&i.id).await.unwrap();
+    assert_eq!(report.status, "failed", "{report:?}");
+    let i = engine.instance(&i.id).await.unwrap();
+    assert_eq!(i.status, "error");
+    let detail = i.status_detail.unwrap_or_default();
+    assert!(detail.contains("reconnect"), "{detail}");
+    assert!(detail.contains("refresh token"), "{detail}");
+}

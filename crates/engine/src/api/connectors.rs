@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use cloudwarden_connectors::github::Github;
 use cloudwarden_connectors::http::{Auth, Http};
 use cloudwarden_connectors::model::{AuthMethod, Connector, Ctx, Permissions, Phase};
+use cloudwarden_connectors::oauth::{self, DeviceStart, Endpoints, Tokens};
 use cloudwarden_connectors::Error as CError;
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
@@ -16,9 +17,34 @@ use crate::secrets::Secret;
 use crate::store::{InstanceRow, RecordTable};
 use crate::{Error, Result};
 
-/// Running scans by instance, with the token that cancels them.
+/// Device flows waiting for the analyst's approval.
+type PendingFlows = HashMap<String, (ConnectGithubDevice, Endpoints, DeviceStart)>;
+
+/// Running scans by instance, with the token that cancels them; device flows waiting for the
+/// analyst's approval.
 #[derive(Debug, Default)]
-pub(super) struct Scans(std::sync::Mutex<HashMap<String, CancellationToken>>);
+pub(super) struct Scans(
+    std::sync::Mutex<HashMap<String, CancellationToken>>,
+    std::sync::Mutex<PendingFlows>,
+);
+
+fn github_endpoints(client_id: &str, oauth_url: Option<&str>) -> Endpoints {
+    let base = oauth_url
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .unwrap_or("https://github.com")
+        .trim_end_matches('/');
+    Endpoints {
+        client_id: client_id.trim().to_owned(),
+        client_secret: None,
+        auth_url: format!("{base}/login/oauth/authorize"),
+        token_url: format!("{base}/login/oauth/access_token"),
+        device_url: Some(format!("{base}/login/device/code")),
+    }
+}
+
+/// The scopes the GitHub connector asks for in OAuth flows.
+const GITHUB_SCOPES: &[&str] = &["read:org", "repo", "read:audit_log", "read:user"];
 
 fn token_key(instance: &str) -> String {
     format!("instance/{instance}/token")
@@ -192,11 +218,151 @@ impl Engine {
     }
 
     async fn auth_of(&self, id: &str) -> Result<Option<Auth>> {
-        Ok(self
+        let Some(secret) = self.secrets.get(&token_key(id)).await? else {
+            return Ok(None);
+        };
+        let value = secret.expose();
+        if !value.starts_with('{') {
+            return Ok(Some(Auth::Bearer(value.to_owned())));
+        }
+        let tokens: Tokens = serde_json::from_str(value).map_err(|_| {
+            Error::Validation(
+                "the stored OAuth tokens are unreadable; reconnect the instance".into(),
+            )
+        })?;
+        if tokens.expiring(now_ms()) && tokens.refresh_token.is_some() {
+            return self.refresh_tokens(id).await.map(Some);
+        }
+        Ok(Some(Auth::Bearer(tokens.access_token)))
+    }
+
+    /// Renews an OAuth instance's access token with its refresh token (stored rotated).
+    /// A refused refresh token turns the instance into `error` with "reconnect".
+    async fn refresh_tokens(&self, id: &str) -> Result<Auth> {
+        let row = self
+            .store
+            .instance(id)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("instance {id}")))?;
+        let config: Value = serde_json::from_str(&row.3).unwrap_or(Value::Null);
+        let endpoints: Endpoints = serde_json::from_value(
+            config.get("oauth").cloned().unwrap_or(Value::Null),
+        )
+        .map_err(|_| {
+            Error::Validation(
+                "the instance uses a token that cannot be renewed; reconnect it".into(),
+            )
+        })?;
+        let stored: Option<Tokens> = self
             .secrets
             .get(&token_key(id))
             .await?
-            .map(|s| Auth::Bearer(s.expose().to_owned())))
+            .and_then(|s| serde_json::from_str(s.expose()).ok());
+        let Some(refresh) = stored.and_then(|t| t.refresh_token) else {
+            let detail = "the access token expired and cannot be renewed; reconnect the instance";
+            self.store
+                .set_instance_status(id, "error", Some(detail))
+                .await?;
+            return Err(Error::Validation(detail.into()));
+        };
+        let http =
+            Http::new(CancellationToken::new()).map_err(|e| Error::Validation(e.to_string()))?;
+        match oauth::refresh(http.client(), &endpoints, &refresh).await {
+            Ok(tokens) => {
+                let json =
+                    serde_json::to_string(&tokens).map_err(|e| Error::Validation(e.to_string()))?;
+                self.secrets.set(&token_key(id), &Secret::new(json)).await?;
+                Ok(Auth::Bearer(tokens.access_token))
+            }
+            Err(e) => {
+                let detail = format!("{e}; reconnect the instance to authorize it again");
+                self.store
+                    .set_instance_status(id, "error", Some(&detail))
+                    .await?;
+                Err(Error::Validation(detail))
+            }
+        }
+    }
+
+    /// Starts connecting a GitHub organisation with the device flow: show the code to the
+    /// analyst, who approves it on GitHub; then call [`Engine::github_device_finish`].
+    pub async fn github_device_start(&self, input: ConnectGithubDevice) -> Result<DeviceCode> {
+        if input.name.trim().is_empty() || input.client_id.trim().is_empty() {
+            return Err(Error::Validation(
+                "name the instance and give the OAuth app's client id".into(),
+            ));
+        }
+        let api_url = input
+            .api_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty());
+        Github::new(&input.org, api_url).map_err(|e| Error::Validation(e.to_string()))?;
+        let endpoints = github_endpoints(&input.client_id, input.oauth_url.as_deref());
+        let http =
+            Http::new(CancellationToken::new()).map_err(|e| Error::Validation(e.to_string()))?;
+        let start = oauth::device_start(http.client(), &endpoints, GITHUB_SCOPES)
+            .await
+            .map_err(|e| Error::Validation(e.to_string()))?;
+        let flow_id = new_id("flow", now_ms());
+        let code = DeviceCode {
+            flow_id: flow_id.clone(),
+            user_code: start.user_code.clone(),
+            verification_uri: start.verification_uri.clone(),
+            expires_in_s: u32::try_from(start.expires_in_s).unwrap_or(u32::MAX),
+        };
+        self.scans
+            .1
+            .lock()
+            .map_err(|_| Error::Task("device flows poisoned".into()))?
+            .insert(flow_id, (input, endpoints, start));
+        Ok(code)
+    }
+
+    /// Waits for the analyst's approval of a device flow, then creates the instance (tokens in
+    /// the keychain) and runs the permissions scan.
+    pub async fn github_device_finish(&self, flow_id: &str) -> Result<InstanceView> {
+        let pending = self
+            .scans
+            .1
+            .lock()
+            .map_err(|_| Error::Task("device flows poisoned".into()))?
+            .remove(flow_id);
+        let (input, endpoints, start) =
+            pending.ok_or_else(|| Error::NotFound(format!("device flow {flow_id}")))?;
+        let http =
+            Http::new(CancellationToken::new()).map_err(|e| Error::Validation(e.to_string()))?;
+        let tokens = oauth::device_finish(http.client(), &endpoints, &start)
+            .await
+            .map_err(|e| Error::Validation(format!("the device flow did not complete: {e}")))?;
+        let name = input.name.trim();
+        if self
+            .store
+            .instances()
+            .await?
+            .iter()
+            .any(|r| r.1 == "github" && r.2 == name)
+        {
+            return Err(Error::Validation(format!(
+                "a GitHub instance named \"{name}\" exists already"
+            )));
+        }
+        let now = now_ms();
+        let id = new_id("gh", now);
+        let api_url = input
+            .api_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty());
+        let config = json!({"org": input.org.trim(), "api_url": api_url, "auth": "device", "oauth": endpoints});
+        let json = serde_json::to_string(&tokens).map_err(|e| Error::Validation(e.to_string()))?;
+        self.secrets
+            .set(&token_key(&id), &Secret::new(json))
+            .await?;
+        self.store
+            .insert_instance(&id, "github", name, &config.to_string(), now)
+            .await?;
+        self.test_connection(&id).await
     }
 
     /// An instance, its connector and its credential; a credential missing from the keychain
@@ -298,16 +464,36 @@ impl Engine {
         let result = async {
             self.store.start_run(&run_id, id, now).await?;
             self.store.set_instance_status(id, "scanning", None).await?;
-            scan::run(
+            let first = scan::run(
                 &self.store,
                 id,
                 connector.as_ref(),
                 auth,
-                cancel,
+                cancel.clone(),
                 &run_id,
                 only,
             )
-            .await
+            .await?;
+            // 401 from an OAuth instance: renew the token and continue (each phase resumes
+            // from its stored cursor).
+            if first.1.is_some() && row.3.contains("\"oauth\"") {
+                return match self.refresh_tokens(id).await {
+                    Ok(renewed) => {
+                        scan::run(
+                            &self.store,
+                            id,
+                            connector.as_ref(),
+                            renewed,
+                            cancel,
+                            &run_id,
+                            only,
+                        )
+                        .await
+                    }
+                    Err(e) => Ok((first.0, Some(e.to_string()))),
+                };
+            }
+            Ok(first)
         }
         .await;
         if let Ok(mut scans) = self.scans.0.lock() {

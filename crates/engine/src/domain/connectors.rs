@@ -134,3 +134,27 @@ pub struct ScanReport {
     #[specta(type = u32)]
     pub duration_ms: u64,
 }
+
+/// Connect a GitHub organisation through the OAuth device flow of an OAuth app.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Type)]
+pub struct ConnectGithubDevice {
+    pub name: String,
+    pub org: String,
+    #[serde(default)]
+    pub api_url: Option<String>,
+    /// The OAuth app's client id (GitHub → Settings → Developer settings → OAuth Apps, with
+    /// "Enable Device Flow" ticked).
+    pub client_id: String,
+    /// `https://github.com` when empty; `https://HOST` for Enterprise Server.
+    #[serde(default)]
+    pub oauth_url: Option<String>,
+}
+
+/// A device flow waiting for the analyst: open `verification_uri` and enter `user_code`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct DeviceCode {
+    pub flow_id: String,
+    pub user_code: String,
+    pub verification_uri: String,
+    pub expires_in_s: u32,
+}

@@ -2,7 +2,7 @@
 
 use clap::{Args, Subcommand};
 use cloudwarden_engine::api::Engine;
-use cloudwarden_engine::domain::connectors::{ConnectGithub, InstanceView};
+use cloudwarden_engine::domain::connectors::{ConnectGithub, ConnectGithubDevice, InstanceView};
 use serde_json::json;
 
 use crate::{output, Global};
@@ -27,9 +27,15 @@ pub struct ConnectGithubArgs {
     /// Environment variable that holds the token (it goes to the keychain, never to disk).
     #[arg(long, value_name = "VAR")]
     token_env: Option<String>,
-    /// Authorize in the browser with the OAuth device flow.
+    /// Authorize in the browser with the OAuth device flow (needs --client-id).
     #[arg(long, conflicts_with = "token_env")]
     device: bool,
+    /// The OAuth app's client id, for --device ("Enable Device Flow" ticked on GitHub).
+    #[arg(long, requires = "device")]
+    client_id: Option<String>,
+    /// OAuth base URL for --device: `https://github.com` (default) or `https://HOST` (Server).
+    #[arg(long, requires = "device")]
+    oauth_url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -82,9 +88,37 @@ pub async fn connectors(global: &Global) -> anyhow::Result<()> {
 pub async fn connect(global: &Global, command: Connect) -> anyhow::Result<()> {
     let Connect::Github(args) = command;
     if args.device {
-        anyhow::bail!(
-            "the device flow is not available from the command line yet: use --token-env VAR"
-        );
+        let client_id = args.client_id.ok_or_else(|| {
+            anyhow::anyhow!("give --client-id (the OAuth app's client id) with --device")
+        })?;
+        let engine = Engine::open(global.data_dir.as_deref()).await?;
+        let result = async {
+            let code = engine
+                .github_device_start(ConnectGithubDevice {
+                    name: args.name,
+                    org: args.org,
+                    api_url: args.api_url,
+                    client_id,
+                    oauth_url: args.oauth_url,
+                })
+                .await?;
+            eprintln!(
+                "open {} and enter the code {} (it expires in {} min)",
+                code.verification_uri,
+                code.user_code,
+                code.expires_in_s / 60
+            );
+            engine.github_device_finish(&code.flow_id).await
+        }
+        .await;
+        engine.close().await;
+        let instance = result?;
+        if global.json {
+            return output::json(&instance_json(&instance));
+        }
+        println!("{}", instance.id);
+        eprintln!("status: {}", instance.status);
+        return Ok(());
     }
     let var = args.token_env.ok_or_else(|| {
         anyhow::anyhow!("give --token-env VAR (the variable that holds the token)")

@@ -37,6 +37,8 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::connectors::list_connectors,
             commands::connectors::list_instances,
             commands::connectors::connect_github,
+            commands::connectors::github_device_start,
+            commands::connectors::github_device_finish,
             commands::connectors::test_connection,
             commands::connectors::scan_instance,
             commands::connectors::cancel_scan,

@@ -2,7 +2,7 @@
 
 use cloudwarden_engine::api::Engine;
 use cloudwarden_engine::domain::connectors::{
-    ConnectGithub, ConnectorView, InstanceView, ScanReport,
+    ConnectGithub, ConnectGithubDevice, ConnectorView, DeviceCode, InstanceView, ScanReport,
 };
 use tauri::State;
 
@@ -28,6 +28,26 @@ pub async fn connect_github(
     input: ConnectGithub,
 ) -> CommandResult<InstanceView> {
     Ok(engine.connect_github(input).await?)
+}
+
+/// Starts the OAuth device flow for a GitHub organisation: the UI shows the code.
+#[tauri::command]
+#[specta::specta]
+pub async fn github_device_start(
+    engine: State<'_, Engine>,
+    input: ConnectGithubDevice,
+) -> CommandResult<DeviceCode> {
+    Ok(engine.github_device_start(input).await?)
+}
+
+/// Waits for the analyst's approval on GitHub, then creates and checks the instance.
+#[tauri::command]
+#[specta::specta]
+pub async fn github_device_finish(
+    engine: State<'_, Engine>,
+    flow_id: String,
+) -> CommandResult<InstanceView> {
+    Ok(engine.github_device_finish(&flow_id).await?)
 }
 
 #[tauri::command]

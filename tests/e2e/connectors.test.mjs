@@ -105,4 +105,28 @@ describe("Connected apps in the real app", () => {
     await toggle();
     await driver.wait(async () => (await text(driver, "instance-status-Acme")) === "connected", 10000);
   });
+
+  it("connects a second instance with the OAuth device flow", async () => {
+    await (await byTestId(driver, "connect-app")).click();
+    await (await byTestId(driver, "wizard-app-github")).click();
+    await (await byTestId(driver, "wizard-next")).click();
+    await (await byTestId(driver, "wizard-name")).sendKeys("Acme OAuth");
+    await (await byTestId(driver, "wizard-org")).sendKeys("acme");
+    await (await byTestId(driver, "wizard-api-url")).sendKeys(url);
+    await (await driver.findElement(By.xpath("//label[normalize-space()='OAuth app (device flow)']"))).click();
+    await (await byTestId(driver, "wizard-client-id")).sendKeys("Iv1.cloudwardenE2E");
+    await (await byTestId(driver, "wizard-oauth-url")).sendKeys(url);
+    await (await byTestId(driver, "wizard-device-start")).click();
+    const code = await textOf(driver, "wizard-device-code").catch(async (e) => {
+      await screenshot(driver, "failed-device-code");
+      throw e;
+    });
+    assert.match(code, /^[A-Z0-9]{4}-[A-Z0-9]{4}$/);
+    await screenshot(driver, "37-device-code");
+    fake.child.stdin.write(`approve ${code}\n`); // the owner approves on "github.com"
+    assert.match(await textOf(driver, "wizard-result"), /Connected as/);
+    await (await byTestId(driver, "wizard-done")).click();
+    await driver.wait(async () => (await text(driver, "instance-status-Acme OAuth")) === "connected" && Number((await text(driver, "instance-accounts-Acme OAuth")).replace(/\D/g, "")) > 20, 60000, "the OAuth instance did not scan");
+    await screenshot(driver, "38-two-instances");
+  });
 });

@@ -100,11 +100,25 @@ async fn send(client: &reqwest::Client, request: HttpRequest) -> Result<HttpResp
         .send()
         .await
         .map_err(|e| HttpError(e.to_string()))?;
-    let mut out = http::Response::builder().status(resp.status());
-    for (k, v) in resp.headers() {
+    let mut status = resp.status();
+    let headers = resp.headers().clone();
+    let bytes = resp.bytes().await.map_err(|e| HttpError(e.to_string()))?;
+    // GitHub answers token-endpoint errors (`authorization_pending`, `slow_down`,
+    // `bad_refresh_token` …) with 200; RFC 6749 §5.2 says 400, which is what the `oauth2`
+    // crate expects to read them as errors (and to keep polling on `authorization_pending`).
+    if status == reqwest::StatusCode::OK {
+        let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+        if v.get("error").is_some()
+            && v.get("access_token").is_none()
+            && v.get("device_code").is_none()
+        {
+            status = reqwest::StatusCode::BAD_REQUEST;
+        }
+    }
+    let mut out = http::Response::builder().status(status);
+    for (k, v) in &headers {
         out = out.header(k, v);
     }
-    let bytes = resp.bytes().await.map_err(|e| HttpError(e.to_string()))?;
     out.body(bytes.to_vec())
         .map_err(|e| HttpError(e.to_string()))
 }

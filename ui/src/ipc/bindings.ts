@@ -34,6 +34,10 @@ export const commands = {
 	listInstances: () => typedError<InstanceView[], CommandError>(__TAURI_INVOKE("list_instances")),
 	/**  Connects a GitHub organisation with a token (kept in the keychain) and checks it. */
 	connectGithub: (input: ConnectGithub) => typedError<InstanceView, CommandError>(__TAURI_INVOKE("connect_github", { input })),
+	/**  Starts the OAuth device flow for a GitHub organisation: the UI shows the code. */
+	githubDeviceStart: (input: ConnectGithubDevice) => typedError<DeviceCode, CommandError>(__TAURI_INVOKE("github_device_start", { input })),
+	/**  Waits for the analyst's approval on GitHub, then creates and checks the instance. */
+	githubDeviceFinish: (flowId: string) => typedError<InstanceView, CommandError>(__TAURI_INVOKE("github_device_finish", { flowId })),
 	testConnection: (id: string) => typedError<InstanceView, CommandError>(__TAURI_INVOKE("test_connection", { id })),
 	scanInstance: (id: string) => typedError<ScanReport, CommandError>(__TAURI_INVOKE("scan_instance", { id })),
 	cancelScan: (id: string) => __TAURI_INVOKE<boolean>("cancel_scan", { id }),
@@ -233,6 +237,20 @@ export type ConnectGithub = {
 	token: string,
 };
 
+/**  Connect a GitHub organisation through the OAuth device flow of an OAuth app. */
+export type ConnectGithubDevice = {
+	name: string,
+	org: string,
+	api_url?: string | null,
+	/**
+	 *  The OAuth app's client id (GitHub → Settings → Developer settings → OAuth Apps, with
+	 *  "Enable Device Flow" ticked).
+	 */
+	client_id: string,
+	/**  `https://github.com` when empty; `https://HOST` for Enterprise Server. */
+	oauth_url?: string | null,
+};
+
 export type ConnectorView = {
 	id: string,
 	name: string,
@@ -299,6 +317,14 @@ export type DatabaseInfo = {
 };
 
 export type DatabaseKind = "sqlite";
+
+/**  A device flow waiting for the analyst: open `verification_uri` and enter `user_code`. */
+export type DeviceCode = {
+	flow_id: string,
+	user_code: string,
+	verification_uri: string,
+	expires_in_s: number,
+};
 
 /**  An app found in the logs. */
 export type DiscoveredApp = {

@@ -3,10 +3,11 @@
 //!     fake-github [--org acme] [--seed 7] [--token TOKEN] [--audit-days 5] [--delay-ms 0]
 //!
 //! Prints the base URL on the first line of stdout, then serves until stdin closes or the
-//! process is killed.
+//! process is killed. A line `approve CODE` on stdin approves the device flow showing CODE (the
+//! analyst's click on github.com).
 
 use cloudwarden_testkit::github::{FakeGithub, GithubTenant, TenantSize};
-use tokio::io::AsyncReadExt;
+use tokio::io::AsyncBufReadExt;
 
 fn arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
@@ -32,10 +33,15 @@ async fn main() -> std::io::Result<()> {
         fake.faults().delay_ms(ms);
     }
     println!("{}", fake.url);
+    fake.set_device_interval(0);
     // Serve until stdin reaches its end (the test closes it) or the process is killed.
-    let mut buf = [0u8; 64];
-    let mut stdin = tokio::io::stdin();
-    while stdin.read(&mut buf).await? > 0 {}
+    let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+    while let Some(line) = lines.next_line().await? {
+        if let Some(code) = line.trim().strip_prefix("approve ") {
+            let ok = fake.approve_device(code.trim());
+            eprintln!("fake-github: approve {code}: {ok}");
+        }
+    }
     drop(fake);
     Ok(())
 }

@@ -1,8 +1,25 @@
-import { Alert, Anchor, Badge, Button, Card, Code, Group, List, Modal, PasswordInput, Stack, Stepper, Text, TextInput } from "@mantine/core";
+import {
+  Alert,
+  Anchor,
+  Badge,
+  Button,
+  Card,
+  Code,
+  Group,
+  List,
+  Loader,
+  Modal,
+  PasswordInput,
+  SegmentedControl,
+  Stack,
+  Stepper,
+  Text,
+  TextInput,
+} from "@mantine/core";
 import { IconBrandGithub, IconCheck, IconX } from "@tabler/icons-react";
 import { useState } from "react";
 import { openLink } from "../catalog/api";
-import { useConnectGithub, useConnectors, type InstanceView } from "./api";
+import { useConnectGithub, useConnectors, useGithubDevice, type InstanceView } from "./api";
 import { statusColor } from "./status";
 
 /** What to create on GitHub before connecting, stated exactly. */
@@ -36,6 +53,11 @@ function GithubInstructions() {
           authorizations
         </List.Item>
       </List>
+      <Text size="sm">
+        Or, to authorize in the browser instead of pasting a token: create an <b>OAuth app</b> (Settings → Developer
+        settings → OAuth Apps → New OAuth App, callback URL <Code>http://127.0.0.1</Code>), tick{" "}
+        <b>Enable Device Flow</b>, and use its client id with the device flow below. An owner approves the same scopes.
+      </Text>
       <Text size="sm" c="dimmed">
         If the organisation enforces SAML single sign-on, authorize the token for it (Configure SSO → Authorize). The
         token goes to the OS keychain, never to the database. Without Enterprise Cloud, the audit log is reported as
@@ -49,12 +71,33 @@ function GithubInstructions() {
 export function ConnectWizard({ onClose, onConnected }: { onClose: () => void; onConnected: (i: InstanceView) => void }) {
   const connectors = useConnectors();
   const connect = useConnectGithub();
+  const device = useGithubDevice();
+  const [method, setMethod] = useState<"token" | "device">("token");
+  const [clientId, setClientId] = useState("");
+  const [oauthUrl, setOauthUrl] = useState("");
   const [step, setStep] = useState(0);
   const [name, setName] = useState("");
   const [org, setOrg] = useState("");
   const [apiUrl, setApiUrl] = useState("");
   const [token, setToken] = useState("");
-  const result = connect.data;
+  const result = method === "token" ? connect.data : device.finish.data;
+  const error = method === "token" ? connect.error : (device.start.error ?? device.finish.error);
+  const startDevice = () => {
+    device.start.mutate(
+      {
+        name,
+        org,
+        api_url: apiUrl.trim() === "" ? null : apiUrl.trim(),
+        client_id: clientId,
+        oauth_url: oauthUrl.trim() === "" ? null : oauthUrl.trim(),
+      },
+      {
+        onSuccess: (code) => {
+          device.finish.mutate(code.flow_id);
+        },
+      },
+    );
+  };
   const github = connectors.data?.find((c) => c.id === "github");
 
   return (
@@ -154,18 +197,80 @@ export function ConnectWizard({ onClose, onConnected }: { onClose: () => void; o
               }}
               data-testid="wizard-api-url"
             />
-            <PasswordInput
-              label="Token"
-              required
-              value={token}
-              onChange={(e) => {
-                setToken(e.currentTarget.value);
+            <SegmentedControl
+              value={method}
+              onChange={(v) => {
+                setMethod(v === "device" ? "device" : "token");
               }}
-              data-testid="wizard-token"
+              data={[
+                { value: "token", label: "Token" },
+                { value: "device", label: "OAuth app (device flow)" },
+              ]}
+              data-testid="wizard-method"
             />
-            {connect.error && (
+            {method === "token" ? (
+              <PasswordInput
+                label="Token"
+                required
+                value={token}
+                onChange={(e) => {
+                  setToken(e.currentTarget.value);
+                }}
+                data-testid="wizard-token"
+              />
+            ) : (
+              <>
+                <TextInput
+                  label="OAuth app client id"
+                  required
+                  value={clientId}
+                  onChange={(e) => {
+                    setClientId(e.currentTarget.value);
+                  }}
+                  data-testid="wizard-client-id"
+                />
+                <TextInput
+                  label="OAuth URL"
+                  description="Leave empty for github.com; https://HOST for GitHub Enterprise Server"
+                  placeholder="https://github.com"
+                  value={oauthUrl}
+                  onChange={(e) => {
+                    setOauthUrl(e.currentTarget.value);
+                  }}
+                  data-testid="wizard-oauth-url"
+                />
+                {device.start.data && device.finish.isPending && (
+                  <Alert color="blue" title="Approve on GitHub" data-testid="wizard-device">
+                    <Stack gap={6}>
+                      <Text size="sm">
+                        Open{" "}
+                        <Anchor
+                          size="sm"
+                          onClick={() => {
+                            if (device.start.data) openLink(device.start.data.verification_uri);
+                          }}
+                        >
+                          {device.start.data.verification_uri}
+                        </Anchor>{" "}
+                        as an organisation owner and enter this code:
+                      </Text>
+                      <Code fz="xl" data-testid="wizard-device-code">
+                        {device.start.data.user_code}
+                      </Code>
+                      <Group gap="xs">
+                        <Loader size="xs" />
+                        <Text size="sm" c="dimmed">
+                          Waiting for your approval…
+                        </Text>
+                      </Group>
+                    </Stack>
+                  </Alert>
+                )}
+              </>
+            )}
+            {error && (
               <Alert color="red" role="alert">
-                {connect.error.message}
+                {error.message}
               </Alert>
             )}
             {result && (
@@ -203,7 +308,7 @@ export function ConnectWizard({ onClose, onConnected }: { onClose: () => void; o
                 >
                   Done — scan it now
                 </Button>
-              ) : (
+              ) : method === "token" ? (
                 <Button
                   loading={connect.isPending}
                   disabled={name.trim() === "" || org.trim() === "" || token.trim() === ""}
@@ -213,6 +318,15 @@ export function ConnectWizard({ onClose, onConnected }: { onClose: () => void; o
                   data-testid="wizard-connect"
                 >
                   Connect and check permissions
+                </Button>
+              ) : (
+                <Button
+                  loading={device.start.isPending || device.finish.isPending}
+                  disabled={name.trim() === "" || org.trim() === "" || clientId.trim() === ""}
+                  onClick={startDevice}
+                  data-testid="wizard-device-start"
+                >
+                  Get a code and authorize
                 </Button>
               )}
             </Group>

@@ -3,6 +3,8 @@ import {
   call,
   commands,
   type ConnectGithub,
+  type ConnectGithubDevice,
+  type DeviceCode,
   type ConnectorView,
   type InstanceView,
   type PermissionView,
@@ -10,6 +12,7 @@ import {
   type ScanReport,
 } from "../../ipc";
 
+export type { ConnectGithubDevice, DeviceCode };
 export type { ConnectGithub, ConnectorView, InstanceView, PermissionView, PhaseReport, ScanReport };
 
 export function useConnectors() {
@@ -34,6 +37,17 @@ function useInvalidate() {
 export function useConnectGithub() {
   const invalidate = useInvalidate();
   return useMutation({ mutationFn: (input: ConnectGithub) => call(commands.connectGithub(input)), onSettled: invalidate });
+}
+
+/** The device flow: `start` shows a code, then `finish` waits for the approval on GitHub. */
+export function useGithubDevice() {
+  const invalidate = useInvalidate();
+  const start = useMutation({ mutationFn: (input: ConnectGithubDevice) => call(commands.githubDeviceStart(input)) });
+  const finish = useMutation({
+    mutationFn: (flowId: string) => call(commands.githubDeviceFinish(flowId)),
+    onSettled: invalidate,
+  });
+  return { start, finish };
 }
 
 export function useTestConnection() {

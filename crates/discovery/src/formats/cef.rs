@@ -84,6 +84,46 @@ pub fn split(line: &[u8]) -> Option<([&[u8]; 7], &[u8])> {
     Some((parts, rest))
 }
 
+/// The web transaction of a CEF extension `e`: destination from `dhost`, `request` or `dst`;
+/// time from the first of `time_keys` present (the file's time when none is); `out`/`in`
+/// bytes; `src`, `suser`; `act` judged by `is_blocked`. Shared by vendors that speak CEF.
+pub(crate) fn web_record<'a>(
+    e: &'a [u8],
+    time_keys: &[&[u8]],
+    is_blocked: fn(&[u8]) -> bool,
+) -> Parsed<'a> {
+    let host = ext(e, b"dhost")
+        .and_then(host_of)
+        .or_else(|| ext(e, b"request").and_then(host_of))
+        .or_else(|| ext(e, b"dst").and_then(host_of));
+    let Some(host) = host else {
+        return Reason::NoDestination.into();
+    };
+    let timestamp_ms = match time_keys.iter().find_map(|k| ext(e, k)) {
+        Some(t) => match cef_time(t) {
+            Some(ms) => ms,
+            None => return Reason::BadTimestamp.into(),
+        },
+        // The run uses the file's time.
+        None => i64::MIN,
+    };
+    let (Some(up), Some(down)) = (
+        count(ext(e, b"out").unwrap_or_default()),
+        count(ext(e, b"in").unwrap_or_default()),
+    ) else {
+        return Reason::BadNumber.into();
+    };
+    Parsed::Record(Record {
+        timestamp_ms,
+        src_ip: crate::fields::text_or_empty(ext(e, b"src")),
+        user: ext(e, b"suser").and_then(user),
+        host,
+        bytes_up: up,
+        bytes_down: down,
+        action: Action::from_blocked(ext(e, b"act").is_some_and(is_blocked)),
+    })
+}
+
 impl Format for Cef {
     fn id(&self) -> &'static str {
         "cef"
@@ -102,39 +142,7 @@ impl Format for Cef {
         let Some((_, e)) = split(line) else {
             return Reason::Syntax.into();
         };
-        let host = ext(e, b"dhost")
-            .and_then(host_of)
-            .or_else(|| ext(e, b"request").and_then(host_of))
-            .or_else(|| ext(e, b"dst").and_then(host_of));
-        let Some(host) = host else {
-            return Reason::NoDestination.into();
-        };
-        let time = ext(e, b"rt")
-            .or_else(|| ext(e, b"start"))
-            .or_else(|| ext(e, b"end"));
-        let timestamp_ms = match time {
-            Some(t) => match cef_time(t) {
-                Some(ms) => ms,
-                None => return Reason::BadTimestamp.into(),
-            },
-            None => i64::MIN,
-        };
-        let (Some(up), Some(down)) = (
-            count(ext(e, b"out").unwrap_or_default()),
-            count(ext(e, b"in").unwrap_or_default()),
-        ) else {
-            return Reason::BadNumber.into();
-        };
-        let user = ext(e, b"suser").and_then(user);
-        Parsed::Record(Record {
-            timestamp_ms,
-            src_ip: crate::fields::text_or_empty(ext(e, b"src")),
-            user,
-            host,
-            bytes_up: up,
-            bytes_down: down,
-            action: Action::from_blocked(ext(e, b"act").is_some_and(blocked)),
-        })
+        web_record(e, &[b"rt", b"start", b"end"], blocked)
     }
 
     fn sniff(&self, line: &[u8]) -> f32 {

@@ -23,11 +23,10 @@
 
 use serde::Deserialize;
 
-use crate::fields::{count, host_of, text_or_empty, user};
 use crate::record::{Action, Parsed, Reason, Record};
 use crate::time::{date_clock, epoch_seconds};
 
-use super::cef::{cef_time, ext, split};
+use super::cef::{ext, split, web_record};
 use super::zscaler::{Count, Text};
 use super::{Format, Layout};
 
@@ -139,39 +138,7 @@ fn parse_cef(e: &[u8]) -> Parsed<'_> {
     if ext(e, b"flexString2").is_some_and(|t| !t.eq_ignore_ascii_case(b"URL")) {
         return Reason::NotTraffic.into();
     }
-    let host = ext(e, b"dhost")
-        .and_then(host_of)
-        .or_else(|| ext(e, b"request").and_then(host_of))
-        .or_else(|| ext(e, b"dst").and_then(host_of));
-    let Some(host) = host else {
-        return Reason::NoDestination.into();
-    };
-    let time = ext(e, b"deviceCustomDate1")
-        .or_else(|| ext(e, b"rt"))
-        .or_else(|| ext(e, b"start"));
-    let timestamp_ms = match time {
-        Some(t) => match cef_time(t) {
-            Some(ms) => ms,
-            None => return Reason::BadTimestamp.into(),
-        },
-        // The run uses the file's time.
-        None => i64::MIN,
-    };
-    let (Some(up), Some(down)) = (
-        count(ext(e, b"out").unwrap_or_default()),
-        count(ext(e, b"in").unwrap_or_default()),
-    ) else {
-        return Reason::BadNumber.into();
-    };
-    Parsed::Record(Record {
-        timestamp_ms,
-        src_ip: text_or_empty(ext(e, b"src")),
-        user: ext(e, b"suser").and_then(user),
-        host,
-        bytes_up: up,
-        bytes_down: down,
-        action: Action::from_blocked(ext(e, b"act").is_some_and(is_blocked)),
-    })
+    web_record(e, &[b"deviceCustomDate1", b"rt", b"start"], is_blocked)
 }
 
 impl Format for Iboss {

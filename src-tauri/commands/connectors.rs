@@ -2,7 +2,8 @@
 
 use cloudwarden_engine::api::Engine;
 use cloudwarden_engine::domain::connectors::{
-    ConnectGithub, ConnectGithubDevice, ConnectorView, DeviceCode, InstanceView, ScanReport,
+    AuthorizeFlow, AuthorizeStart, ConnectGithub, ConnectGithubDevice, ConnectM365, ConnectorView,
+    DeviceCode, InstanceView, ScanReport, UpdateCredentials,
 };
 use tauri::State;
 
@@ -48,6 +49,56 @@ pub async fn github_device_finish(
     flow_id: String,
 ) -> CommandResult<InstanceView> {
     Ok(engine.github_device_finish(&flow_id).await?)
+}
+
+/// Connects a Microsoft 365 tenant with an app registration's client credentials.
+#[tauri::command]
+#[specta::specta]
+pub async fn connect_m365(
+    engine: State<'_, Engine>,
+    input: ConnectM365,
+) -> CommandResult<InstanceView> {
+    Ok(engine.connect_m365(input).await?)
+}
+
+/// Starts an authorization-code flow (PKCE, loopback redirect): the UI opens the URL in the
+/// system browser, then calls `authorize_finish`.
+#[tauri::command]
+#[specta::specta]
+pub async fn authorize_start(
+    engine: State<'_, Engine>,
+    input: AuthorizeStart,
+) -> CommandResult<AuthorizeFlow> {
+    Ok(engine.authorize_start(input).await?)
+}
+
+/// Waits for the browser to come back, then creates (or re-authorizes) and checks the
+/// instance.
+#[tauri::command]
+#[specta::specta]
+pub async fn authorize_finish(
+    engine: State<'_, Engine>,
+    flow_id: String,
+) -> CommandResult<InstanceView> {
+    Ok(engine.authorize_finish(&flow_id).await?)
+}
+
+/// Abandons a pending OAuth flow.
+#[tauri::command]
+#[specta::specta]
+pub fn cancel_flow(engine: State<'_, Engine>, flow_id: String) -> CommandResult<bool> {
+    Ok(engine.cancel_flow(&flow_id)?)
+}
+
+/// Replaces an instance's token or client secret, then checks it.
+#[tauri::command]
+#[specta::specta]
+pub async fn update_credentials(
+    engine: State<'_, Engine>,
+    id: String,
+    input: UpdateCredentials,
+) -> CommandResult<InstanceView> {
+    Ok(engine.update_credentials(&id, input).await?)
 }
 
 #[tauri::command]

@@ -113,10 +113,10 @@ describe("Connected apps in the real app", () => {
     await (await byTestId(driver, "wizard-name")).sendKeys("Acme OAuth");
     await (await byTestId(driver, "wizard-org")).sendKeys("acme");
     await (await byTestId(driver, "wizard-api-url")).sendKeys(url);
-    await (await driver.findElement(By.xpath("//label[normalize-space()='OAuth app (device flow)']"))).click();
+    await (await driver.findElement(By.xpath("//label[normalize-space()='OAuth app (device code)']"))).click();
     await (await byTestId(driver, "wizard-client-id")).sendKeys("Iv1.cloudwardenE2E");
     await (await byTestId(driver, "wizard-oauth-url")).sendKeys(url);
-    await (await byTestId(driver, "wizard-device-start")).click();
+    await (await byTestId(driver, "wizard-connect")).click();
     const code = await textOf(driver, "wizard-device-code").catch(async (e) => {
       await screenshot(driver, "failed-device-code");
       throw e;

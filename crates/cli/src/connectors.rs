@@ -2,7 +2,9 @@
 
 use clap::{Args, Subcommand};
 use cloudwarden_engine::api::Engine;
-use cloudwarden_engine::domain::connectors::{ConnectGithub, ConnectGithubDevice, InstanceView};
+use cloudwarden_engine::domain::connectors::{
+    AuthorizeStart, ConnectGithub, ConnectGithubDevice, ConnectM365, InstanceView,
+};
 use serde_json::json;
 
 use crate::{output, Global};
@@ -11,6 +13,36 @@ use crate::{output, Global};
 pub enum Connect {
     /// Connect a GitHub organisation (prints the instance id and runs the permissions scan).
     Github(ConnectGithubArgs),
+    /// Connect a Microsoft 365 tenant (prints the instance id and runs the permissions scan).
+    M365(ConnectM365Args),
+}
+
+#[derive(Debug, Args)]
+pub struct ConnectM365Args {
+    /// A name for this instance.
+    #[arg(long)]
+    name: String,
+    /// The directory (tenant) id or a verified domain.
+    #[arg(long)]
+    tenant: String,
+    /// The app registration's application (client) id.
+    #[arg(long)]
+    client_id: String,
+    /// Environment variable that holds the client secret (client credentials; it goes to the
+    /// keychain, never to disk).
+    #[arg(long, value_name = "VAR", required_unless_present = "interactive")]
+    client_secret_env: Option<String>,
+    /// Sign in as an administrator in the browser (authorization code + PKCE, delegated
+    /// permissions) instead of client credentials.
+    #[arg(long, conflicts_with = "client_secret_env")]
+    interactive: bool,
+    /// Microsoft Graph base URL: `https://graph.microsoft.com/v1.0` (default), a national
+    /// cloud's, or a test fake.
+    #[arg(long)]
+    graph_url: Option<String>,
+    /// Microsoft identity platform base URL: `https://login.microsoftonline.com` (default).
+    #[arg(long)]
+    login_url: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -85,8 +117,71 @@ pub async fn connectors(global: &Global) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn print_connected(global: &Global, instance: &InstanceView) -> anyhow::Result<()> {
+    if global.json {
+        return output::json(&instance_json(instance));
+    }
+    println!("{}", instance.id);
+    eprintln!(
+        "status: {}{}",
+        instance.status,
+        instance
+            .status_detail
+            .as_deref()
+            .map(|d| format!(" — {d}"))
+            .unwrap_or_default()
+    );
+    Ok(())
+}
+
+async fn connect_m365(global: &Global, args: ConnectM365Args) -> anyhow::Result<()> {
+    let engine = Engine::open(global.data_dir.as_deref()).await?;
+    let result = async {
+        if args.interactive {
+            let flow = engine
+                .authorize_start(AuthorizeStart {
+                    app: "m365".into(),
+                    name: args.name,
+                    org: None,
+                    tenant: Some(args.tenant),
+                    client_id: args.client_id,
+                    client_secret: None,
+                    api_url: args.graph_url,
+                    login_url: args.login_url,
+                    instance_id: None,
+                })
+                .await?;
+            eprintln!(
+                "sign in as an administrator: open {}\n(waiting for the browser to come back to {})",
+                flow.authorize_url, flow.redirect_uri
+            );
+            return engine.authorize_finish(&flow.flow_id).await;
+        }
+        let var = args.client_secret_env.unwrap_or_default();
+        let secret = std::env::var(&var).map_err(|_| {
+            cloudwarden_engine::Error::Validation(format!("${var} is not set"))
+        })?;
+        engine
+            .connect_m365(ConnectM365 {
+                name: args.name,
+                tenant: args.tenant,
+                client_id: args.client_id,
+                client_secret: secret,
+                api_url: args.graph_url,
+                login_url: args.login_url,
+            })
+            .await
+    }
+    .await;
+    engine.close().await;
+    print_connected(global, &result?)
+}
+
 pub async fn connect(global: &Global, command: Connect) -> anyhow::Result<()> {
-    let Connect::Github(args) = command;
+    let args = match command {
+        Connect::Github(args) => args,
+        Connect::M365(args) => return connect_m365(global, args).await,
+    };
     if args.device {
         let client_id = args.client_id.ok_or_else(|| {
             anyhow::anyhow!("give --client-id (the OAuth app's client id) with --device")
@@ -134,21 +229,7 @@ pub async fn connect(global: &Global, command: Connect) -> anyhow::Result<()> {
         })
         .await;
     engine.close().await;
-    let instance = result?;
-    if global.json {
-        return output::json(&instance_json(&instance));
-    }
-    println!("{}", instance.id);
-    eprintln!(
-        "status: {}{}",
-        instance.status,
-        instance
-            .status_detail
-            .as_deref()
-            .map(|d| format!(" — {d}"))
-            .unwrap_or_default()
-    );
-    Ok(())
+    print_connected(global, &result?)
 }
 
 pub async fn instances(global: &Global) -> anyhow::Result<()> {

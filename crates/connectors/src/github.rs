@@ -791,6 +791,7 @@ impl Connector for Github {
             granted: has("read:org") || has("admin:org") || has("write:org"),
             phases: vec![Phase::Accounts, Phase::Groups, Phase::Privileges],
             fix: Some("create the token with the read:org scope".into()),
+            licence: false,
         });
         let outside = probe(self.org_path("outside_collaborators")).await?;
         checks.push(PermissionCheck {
@@ -798,6 +799,7 @@ impl Connector for Github {
             granted: outside.is_ok(),
             phases: vec![Phase::OauthGrants],
             fix: Some("use a token of an organisation owner".into()),
+            licence: false,
         });
         let audit = probe(self.org_path("audit-log")).await?;
         let (granted, fix) = match &audit {
@@ -812,6 +814,7 @@ impl Connector for Github {
             name: "audit log (Enterprise Cloud, read:audit_log)".into(),
             granted,
             phases: vec![Phase::Activities],
+            licence: matches!(&audit, Err(Error::Status { status: 404, .. })),
             fix,
         });
         checks.push(PermissionCheck {
@@ -821,6 +824,7 @@ impl Connector for Github {
             fix: Some(
                 "add the repo scope to see private repositories and their collaborators".into(),
             ),
+            licence: false,
         });
         Ok(Permissions { principal, checks })
     }

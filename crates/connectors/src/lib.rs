@@ -9,6 +9,7 @@
 pub mod error;
 pub mod github;
 pub mod http;
+pub mod m365;
 pub mod model;
 pub mod oauth;
 pub mod paging;
@@ -18,5 +19,5 @@ pub use model::{Capabilities, Connector, ConnectorInfo, Phase};
 
 /// Every connector this build has.
 pub fn all() -> Vec<ConnectorInfo> {
-    vec![github::info()]
+    vec![github::info(), m365::info()]
 }

@@ -235,6 +235,10 @@ pub struct PermissionCheck {
     pub phases: Vec<Phase>,
     /// What to do when it is missing.
     pub fix: Option<String>,
+    /// A licence or plan of the tenant (Enterprise Cloud, Entra ID P1), not a permission the
+    /// analyst can grant: the phases it gates are `unavailable`, not `missing_permission`.
+    #[serde(default)]
+    pub licence: bool,
 }
 
 /// What the permissions scan found.
@@ -260,6 +264,10 @@ impl Permissions {
 pub trait Sink: Send {
     /// Stores a page; `cursor` is where to resume after it (`None`: the phase is done).
     async fn page(&mut self, records: Records, cursor: Option<String>) -> Result<()>;
+
+    /// Something the analyst should know about a phase that still completes (a source the
+    /// tenant's licence does not include, items skipped for lack of access).
+    fn note(&mut self, _message: String) {}
 }
 
 /// What a scan phase starts from.

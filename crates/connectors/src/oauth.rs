@@ -1,16 +1,23 @@
-//! OAuth 2.0 with the `oauth2` crate over the connectors' own HTTP client: the device flow
-//! (RFC 8628), refresh with rotation, and client credentials. Tokens leave this module only as
-//! [`Tokens`], which the engine keeps in the OS keychain.
+//! OAuth 2.0 with the `oauth2` crate over the connectors' own HTTP client: the authorization
+//! code flow with PKCE (S256) and `state` through the system browser and a loopback redirect on
+//! `127.0.0.1` with a random port (RFC 8252), the device flow (RFC 8628), client credentials,
+//! and refresh with rotation. Tokens leave this module only as [`Tokens`], which the engine
+//! keeps in the OS keychain.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use std::time::Duration;
+
 use oauth2::basic::BasicClient;
 use oauth2::{
-    AuthUrl, ClientId, ClientSecret, DeviceAuthorizationUrl, HttpRequest, HttpResponse,
-    RefreshToken, RequestTokenError, Scope, StandardDeviceAuthorizationResponse, TokenResponse,
-    TokenUrl,
+    AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken,
+    DeviceAuthorizationUrl, HttpRequest, HttpResponse, PkceCodeChallenge, PkceCodeVerifier,
+    RedirectUrl, RefreshToken, RequestTokenError, Scope, StandardDeviceAuthorizationResponse,
+    TokenResponse, TokenUrl,
 };
 use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
 
 use crate::{Error, Result};
 
@@ -18,7 +25,8 @@ use crate::{Error, Result};
 #[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Endpoints {
     pub client_id: String,
-    /// Only for confidential clients (client credentials); never for the device flow.
+    /// Only for confidential clients (client credentials, GitHub OAuth apps); never stored
+    /// with the endpoints (the engine keeps it in the keychain).
     #[serde(skip)]
     pub client_secret: Option<String>,
     pub auth_url: String,
@@ -249,11 +257,9 @@ pub async fn refresh(
     ep: &Endpoints,
     refresh_token: &str,
 ) -> Result<Tokens> {
-    let mut client = BasicClient::new(ClientId::new(ep.client_id.clone()))
+    let client = BasicClient::new(ClientId::new(ep.client_id.clone()))
         .set_token_uri(TokenUrl::new(ep.token_url.clone()).map_err(url_err)?);
-    if let Some(secret) = &ep.client_secret {
-        client = client.set_client_secret(ClientSecret::new(secret.clone()));
-    }
+    let client = with_secret(client, ep);
     let http_client = Client(http);
     let token = client
         .exchange_refresh_token(&RefreshToken::new(refresh_token.to_owned()))
@@ -266,4 +272,323 @@ pub async fn refresh(
         tokens.refresh_token = Some(refresh_token.to_owned());
     }
     Ok(tokens)
+}
+
+/// Sends the client secret (if any) in the request body, which every vendor we talk to accepts
+/// (Microsoft's identity platform and GitHub both document it).
+fn with_secret<A, B, C, D, E>(
+    client: oauth2::basic::BasicClient<A, B, C, D, E>,
+    ep: &Endpoints,
+) -> oauth2::basic::BasicClient<A, B, C, D, E>
+where
+    A: oauth2::EndpointState,
+    B: oauth2::EndpointState,
+    C: oauth2::EndpointState,
+    D: oauth2::EndpointState,
+    E: oauth2::EndpointState,
+{
+    let client = client.set_auth_type(AuthType::RequestBody);
+    match ep.client_secret.as_deref().filter(|s| !s.is_empty()) {
+        Some(secret) => client.set_client_secret(ClientSecret::new(secret.to_owned())),
+        None => client,
+    }
+}
+
+/// Tokens of an admin-consented app registration (OAuth client credentials): no user, no
+/// refresh token; a new access token is requested the same way when it expires.
+pub async fn client_credentials(
+    http: &reqwest::Client,
+    ep: &Endpoints,
+    scopes: &[&str],
+) -> Result<Tokens> {
+    if ep.client_secret.as_deref().is_none_or(str::is_empty) {
+        return Err(Error::Config(
+            "client credentials need the client secret".into(),
+        ));
+    }
+    let client = BasicClient::new(ClientId::new(ep.client_id.clone()))
+        .set_token_uri(TokenUrl::new(ep.token_url.clone()).map_err(url_err)?);
+    let client = with_secret(client, ep);
+    let http_client = Client(http);
+    let token = client
+        .exchange_client_credentials()
+        .add_scopes(scopes.iter().map(|s| Scope::new((*s).to_owned())))
+        .request_async(&http_client)
+        .await
+        .map_err(token_error)?;
+    Ok(tokens_of(&token))
+}
+
+/// An authorization-code flow under way: the URL to open in the system browser, and the
+/// loopback listener that receives the browser's redirect (RFC 8252 §7.3: `127.0.0.1`, a port
+/// chosen by the OS, any path).
+pub struct AuthorizationFlow {
+    /// Open this in the system browser.
+    pub authorize_url: String,
+    pub redirect_uri: String,
+    listener: TcpListener,
+    state: CsrfToken,
+    verifier: PkceCodeVerifier,
+}
+
+impl std::fmt::Debug for AuthorizationFlow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthorizationFlow")
+            .field("redirect_uri", &self.redirect_uri)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The path of the loopback redirect.
+const CALLBACK_PATH: &str = "/oauth/callback";
+
+/// Starts an authorization-code flow with PKCE (S256) and a random `state`: binds the
+/// loopback listener and builds the authorization URL. `extra` adds vendor parameters (e.g.
+/// Microsoft's `prompt=select_account`).
+pub async fn authorize_start(
+    ep: &Endpoints,
+    scopes: &[&str],
+    extra: &[(&str, &str)],
+) -> Result<AuthorizationFlow> {
+    let listener = TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .map_err(|e| Error::Config(format!("cannot listen on 127.0.0.1 for the redirect: {e}")))?;
+    let port = listener
+        .local_addr()
+        .map_err(|e| Error::Config(format!("loopback listener: {e}")))?
+        .port();
+    let redirect_uri = format!("http://127.0.0.1:{port}{CALLBACK_PATH}");
+    let client = BasicClient::new(ClientId::new(ep.client_id.clone()))
+        .set_auth_uri(AuthUrl::new(ep.auth_url.clone()).map_err(url_err)?)
+        .set_redirect_uri(RedirectUrl::new(redirect_uri.clone()).map_err(url_err)?);
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let mut request = client
+        .authorize_url(CsrfToken::new_random)
+        .add_scopes(scopes.iter().map(|s| Scope::new((*s).to_owned())))
+        .set_pkce_challenge(challenge);
+    for (k, v) in extra {
+        request = request.add_extra_param(*k, *v);
+    }
+    let (url, state) = request.url();
+    Ok(AuthorizationFlow {
+        authorize_url: url.to_string(),
+        redirect_uri,
+        listener,
+        state,
+        verifier,
+    })
+}
+
+/// What the browser is shown after the redirect.
+fn callback_page(ok: bool, message: &str) -> String {
+    let title = if ok {
+        "Cloudwarden is connected"
+    } else {
+        "Cloudwarden could not connect"
+    };
+    let body = format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title></head>\
+         <body style=\"font-family:sans-serif;margin:3em\"><h1>{title}</h1><p>{message}</p>\
+         <p>You can close this window and return to Cloudwarden.</p></body></html>"
+    );
+    let status = if ok { "200 OK" } else { "400 Bad Request" };
+    format!(
+        "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\n\
+         Cache-Control: no-store\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+/// The query of the request line `GET /oauth/callback?… HTTP/1.1`, if it is the callback.
+fn callback_query(head: &str) -> Option<Vec<(String, String)>> {
+    let line = head.lines().next()?;
+    let mut parts = line.split_whitespace();
+    if parts.next()? != "GET" {
+        return None;
+    }
+    let target = url::Url::parse(&format!("http://127.0.0.1{}", parts.next()?)).ok()?;
+    (target.path() == CALLBACK_PATH).then(|| target.query_pairs().into_owned().collect())
+}
+
+/// Waits (up to `timeout`) for the browser's redirect, checks `state`, answers the browser
+/// with a page to close, and exchanges the code (with the PKCE verifier) for tokens. Requests
+/// for other paths (a browser's `/favicon.ico`) get 404 and the wait goes on.
+pub async fn authorize_finish(
+    http: &reqwest::Client,
+    ep: &Endpoints,
+    flow: AuthorizationFlow,
+    timeout: Duration,
+) -> Result<Tokens> {
+    let AuthorizationFlow {
+        redirect_uri,
+        listener,
+        state,
+        verifier,
+        ..
+    } = flow;
+    let wait = async {
+        loop {
+            let (mut stream, _) = listener
+                .accept()
+                .await
+                .map_err(|e| Error::Config(format!("loopback listener: {e}")))?;
+            let mut buf = vec![0u8; 8192];
+            let mut len = 0;
+            // The request head only; a redirect carries no body.
+            while len < buf.len() {
+                let n = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buf[len..]))
+                    .await
+                    .map_err(|_| Error::Config("the browser did not send the redirect".into()))?
+                    .map_err(|e| Error::Config(format!("loopback read: {e}")))?;
+                if n == 0 {
+                    break;
+                }
+                len += n;
+                if buf[..len].windows(4).any(|w| w == b"\r\n\r\n") {
+                    break;
+                }
+            }
+            let head = String::from_utf8_lossy(&buf[..len]).into_owned();
+            let Some(query) = callback_query(&head) else {
+                let _ = stream
+                    .write_all(
+                        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                    )
+                    .await;
+                continue;
+            };
+            let get = |k: &str| query.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+            let outcome = if get("state").as_deref() != Some(state.secret().as_str()) {
+                Err(Error::Unauthorized(
+                    "the redirect's state does not match this sign-in; start again".into(),
+                ))
+            } else if let Some(err) = get("error") {
+                Err(Error::Unauthorized(match get("error_description") {
+                    Some(d) => format!("{err}: {d}"),
+                    None => err,
+                }))
+            } else {
+                get("code").ok_or_else(|| {
+                    Error::Unauthorized("the redirect carried no authorization code".into())
+                })
+            };
+            let page = match &outcome {
+                Ok(_) => callback_page(true, "The authorization was received."),
+                Err(e) => callback_page(false, &html_escape(&e.to_string())),
+            };
+            let _ = stream.write_all(page.as_bytes()).await;
+            let _ = stream.shutdown().await;
+            return outcome;
+        }
+    };
+    let code = tokio::time::timeout(timeout, wait).await.map_err(|_| {
+        Error::Unauthorized("the sign-in in the browser did not complete in time".into())
+    })??;
+    let client = BasicClient::new(ClientId::new(ep.client_id.clone()))
+        .set_token_uri(TokenUrl::new(ep.token_url.clone()).map_err(url_err)?)
+        .set_redirect_uri(RedirectUrl::new(redirect_uri).map_err(url_err)?);
+    let client = with_secret(client, ep);
+    let http_client = Client(http);
+    let token = client
+        .exchange_code(AuthorizationCode::new(code))
+        .set_pkce_verifier(verifier)
+        .request_async(&http_client)
+        .await
+        .map_err(token_error)?;
+    Ok(tokens_of(&token))
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn reads_the_callback_request_line() {
+        let q =
+            callback_query("GET /oauth/callback?code=abc&state=x%20y HTTP/1.1\r\nHost: a\r\n\r\n")
+                .unwrap();
+        assert_eq!(
+            q,
+            vec![
+                ("code".into(), "abc".into()),
+                ("state".into(), "x y".into())
+            ]
+        );
+        assert!(callback_query("GET /favicon.ico HTTP/1.1\r\n\r\n").is_none());
+        assert!(callback_query("POST /oauth/callback HTTP/1.1\r\n\r\n").is_none());
+        assert!(callback_query("").is_none());
+    }
+
+    #[tokio::test]
+    async fn authorization_url_has_pkce_state_and_a_loopback_redirect() {
+        let ep = Endpoints {
+            client_id: "cid".into(),
+            client_secret: None,
+            auth_url: "https://login.example/authorize".into(),
+            token_url: "https://login.example/token".into(),
+            device_url: None,
+        };
+        let flow = authorize_start(&ep, &["User.Read.All"], &[("prompt", "select_account")])
+            .await
+            .unwrap();
+        let url = url::Url::parse(&flow.authorize_url).unwrap();
+        let q: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
+        assert_eq!(q["response_type"], "code");
+        assert_eq!(q["code_challenge_method"], "S256");
+        assert_eq!(q["code_challenge"].len(), 43);
+        assert_eq!(q["state"], *flow.state.secret());
+        assert_eq!(q["prompt"], "select_account");
+        assert!(q["redirect_uri"].starts_with("http://127.0.0.1:"));
+        assert_eq!(q["redirect_uri"], flow.redirect_uri);
+    }
+
+    #[tokio::test]
+    async fn a_wrong_state_is_refused_and_the_browser_told() {
+        let ep = Endpoints {
+            client_id: "cid".into(),
+            client_secret: None,
+            auth_url: "https://login.example/authorize".into(),
+            token_url: "http://127.0.0.1:9/token".into(),
+            device_url: None,
+        };
+        let flow = authorize_start(&ep, &[], &[]).await.unwrap();
+        let redirect = flow.redirect_uri.clone();
+        let browser = tokio::spawn(async move {
+            let addr = redirect
+                .trim_start_matches("http://")
+                .split('/')
+                .next()
+                .unwrap()
+                .to_owned();
+            // A favicon request first, then the redirect with a forged state.
+            for path in ["/favicon.ico", "/oauth/callback?code=c&state=forged"] {
+                let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+                s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+                    .await
+                    .unwrap();
+                let mut out = String::new();
+                s.read_to_string(&mut out).await.unwrap();
+                if path.starts_with("/oauth") {
+                    return out;
+                }
+            }
+            String::new()
+        });
+        let http = crate::http::Http::new(tokio_util::sync::CancellationToken::new()).unwrap();
+        let err = authorize_finish(http.client(), &ep, flow, Duration::from_secs(10))
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("state"), "{err}");
+        let page = browser.await.unwrap();
+        assert!(page.starts_with("HTTP/1.1 400"), "{page}");
+        assert!(page.contains("could not connect"));
+    }
 }

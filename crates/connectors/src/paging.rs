@@ -45,20 +45,36 @@ pub fn link_rel(header: &str, rel: &str) -> Option<String> {
     })
 }
 
-/// Microsoft Graph's `@odata.nextLink`.
-pub fn odata_next(resp: &Response) -> Option<Url> {
-    resp.body
-        .get("@odata.nextLink")
-        .and_then(|v| v.as_str())
-        .and_then(|s| Url::parse(s).ok())
+/// Microsoft Graph's `@odata.nextLink`. A link to another origin than the page's is refused:
+/// following it would send the credential elsewhere.
+pub fn odata_next(resp: &Response) -> Result<Option<Url>> {
+    odata_link(resp, "@odata.nextLink")
 }
 
-/// Microsoft Graph's `@odata.deltaLink` (the cursor of the next incremental read).
-pub fn odata_delta(resp: &Response) -> Option<Url> {
-    resp.body
-        .get("@odata.deltaLink")
-        .and_then(|v| v.as_str())
-        .and_then(|s| Url::parse(s).ok())
+/// Microsoft Graph's `@odata.deltaLink` (the cursor of the next incremental read), checked
+/// like [`odata_next`].
+pub fn odata_delta(resp: &Response) -> Result<Option<Url>> {
+    odata_link(resp, "@odata.deltaLink")
+}
+
+fn odata_link(resp: &Response, key: &str) -> Result<Option<Url>> {
+    let Some(s) = resp.body.get(key).and_then(|v| v.as_str()) else {
+        return Ok(None);
+    };
+    let url = resp.url.join(s).map_err(|e| Error::Decode {
+        url: resp.url.path().to_owned(),
+        message: format!("{key}: {e}"),
+    })?;
+    if url.origin() != resp.url.origin() {
+        return Err(Error::Decode {
+            url: resp.url.path().to_owned(),
+            message: format!(
+                "{key} points to another host ({})",
+                url.origin().ascii_serialization()
+            ),
+        });
+    }
+    Ok(Some(url))
 }
 
 #[cfg(test)]

@@ -32,6 +32,7 @@ struct StoreSink<'a> {
     instance: &'a str,
     resource: String,
     records: u64,
+    notes: Vec<String>,
 }
 
 #[async_trait]
@@ -51,6 +52,12 @@ impl Sink for StoreSink<'_> {
             )
             .await
             .map_err(|e| CError::Config(format!("cannot store a page: {e}")))
+    }
+
+    fn note(&mut self, message: String) {
+        if !self.notes.contains(&message) {
+            self.notes.push(message);
+        }
     }
 }
 
@@ -121,12 +128,7 @@ pub async fn run(
             continue;
         }
         if let Some(missing) = permissions.as_ref().and_then(|p| p.missing_for(phase)) {
-            let status = if missing.name.contains("Enterprise")
-                && missing
-                    .fix
-                    .as_deref()
-                    .is_some_and(|f| f.contains("Enterprise Cloud"))
-            {
+            let status = if missing.licence {
                 "unavailable"
             } else {
                 "missing_permission"
@@ -164,11 +166,13 @@ pub async fn run(
             instance,
             resource,
             records: 0,
+            notes: Vec::new(),
         };
         let result = connector
             .scan(&ctx, phase, PhaseStart { resume, since_ms }, &mut sink)
             .await;
         let n = sink.records;
+        let notes = (!sink.notes.is_empty()).then(|| sink.notes.join("; "));
         phases.push(match result {
             Ok(()) => {
                 // Done: the next run starts this phase from the beginning (activities from
@@ -176,7 +180,7 @@ pub async fn run(
                 store
                     .set_cursor(instance, &sink.resource, None, super::api::now_ms())
                     .await?;
-                report("completed", n, None)
+                report("completed", n, notes)
             }
             Err(CError::Unauthorized(m)) => {
                 stop = Some(Stop::Unauthorized(m.clone()));

@@ -38,6 +38,22 @@ export const commands = {
 	githubDeviceStart: (input: ConnectGithubDevice) => typedError<DeviceCode, CommandError>(__TAURI_INVOKE("github_device_start", { input })),
 	/**  Waits for the analyst's approval on GitHub, then creates and checks the instance. */
 	githubDeviceFinish: (flowId: string) => typedError<InstanceView, CommandError>(__TAURI_INVOKE("github_device_finish", { flowId })),
+	/**  Connects a Microsoft 365 tenant with an app registration's client credentials. */
+	connectM365: (input: ConnectM365) => typedError<InstanceView, CommandError>(__TAURI_INVOKE("connect_m365", { input })),
+	/**
+	 *  Starts an authorization-code flow (PKCE, loopback redirect): the UI opens the URL in the
+	 *  system browser, then calls `authorize_finish`.
+	 */
+	authorizeStart: (input: AuthorizeStart) => typedError<AuthorizeFlow, CommandError>(__TAURI_INVOKE("authorize_start", { input })),
+	/**
+	 *  Waits for the browser to come back, then creates (or re-authorizes) and checks the
+	 *  instance.
+	 */
+	authorizeFinish: (flowId: string) => typedError<InstanceView, CommandError>(__TAURI_INVOKE("authorize_finish", { flowId })),
+	/**  Abandons a pending OAuth flow. */
+	cancelFlow: (flowId: string) => typedError<boolean, CommandError>(__TAURI_INVOKE("cancel_flow", { flowId })),
+	/**  Replaces an instance's token or client secret, then checks it. */
+	updateCredentials: (id: string, input: UpdateCredentials) => typedError<InstanceView, CommandError>(__TAURI_INVOKE("update_credentials", { id, input })),
 	testConnection: (id: string) => typedError<InstanceView, CommandError>(__TAURI_INVOKE("test_connection", { id })),
 	scanInstance: (id: string) => typedError<ScanReport, CommandError>(__TAURI_INVOKE("scan_instance", { id })),
 	cancelScan: (id: string) => __TAURI_INVOKE<boolean>("cancel_scan", { id }),
@@ -166,6 +182,42 @@ export type Attribution = {
 	usage: string,
 };
 
+/**  An authorization-code flow waiting for the browser: open `authorize_url`. */
+export type AuthorizeFlow = {
+	flow_id: string,
+	authorize_url: string,
+	/**
+	 *  The loopback redirect URI the flow listens on (register `http://127.0.0.1` as a
+	 *  redirect URI of the app; the port is chosen per flow).
+	 */
+	redirect_uri: string,
+};
+
+/**  Start an OAuth authorization-code flow (PKCE, loopback redirect) in the system browser. */
+export type AuthorizeStart = {
+	/**  `m365` or `github`. */
+	app: string,
+	name: string,
+	/**  GitHub organisation. */
+	org?: string | null,
+	/**  Microsoft 365 tenant. */
+	tenant?: string | null,
+	client_id: string,
+	/**
+	 *  GitHub OAuth apps need their client secret to exchange the code; Microsoft public
+	 *  clients do not.
+	 */
+	client_secret?: string | null,
+	api_url?: string | null,
+	/**
+	 *  The authorization server when not the vendor's (`https://HOST` for GitHub Enterprise
+	 *  Server, a national cloud's login host).
+	 */
+	login_url?: string | null,
+	/**  Re-authorize this existing instance instead of creating one. */
+	instance_id?: string | null,
+};
+
 /**  A block list to preview, copy or save. */
 export type BlockList = {
 	format: BlockListFormat,
@@ -249,6 +301,24 @@ export type ConnectGithubDevice = {
 	client_id: string,
 	/**  `https://github.com` when empty; `https://HOST` for Enterprise Server. */
 	oauth_url?: string | null,
+};
+
+/**
+ *  Connect a Microsoft 365 tenant with the client credentials of an admin-consented app
+ *  registration.
+ */
+export type ConnectM365 = {
+	name: string,
+	/**  The directory (tenant) id or a verified domain. */
+	tenant: string,
+	/**  The app registration's application (client) id. */
+	client_id: string,
+	/**  Goes straight to the keychain. */
+	client_secret: string,
+	/**  `https://graph.microsoft.com/v1.0` when empty. */
+	api_url?: string | null,
+	/**  `https://login.microsoftonline.com` when empty. */
+	login_url?: string | null,
 };
 
 export type ConnectorView = {
@@ -499,8 +569,17 @@ export type HostMatch = {
 export type InstanceConfig = {
 	/**  GitHub organisation. */
 	org?: string | null,
-	/**  API base URL when not the vendor's default. */
+	/**  Microsoft 365 tenant (id or verified domain). */
+	tenant?: string | null,
+	/**
+	 *  API base URL when not the vendor's default (GitHub Enterprise Server, a national
+	 *  cloud's Microsoft Graph).
+	 */
 	api_url?: string | null,
+	/**  How it is authorized: `token`, `device`, `authorization_code`, `client_credentials`. */
+	auth?: string | null,
+	/**  The OAuth client id (app registration, OAuth app) for OAuth instances. */
+	client_id?: string | null,
 };
 
 export type InstanceCounts = {
@@ -521,6 +600,10 @@ export type InstanceView = {
 	/**  Why, and the fix, for `error` (and missing permissions on `connected`). */
 	status_detail: string | null,
 	last_scan_at: number | null,
+	/**  When the scheduler scans it next (none while disabled or in error). */
+	next_scan_at: number | null,
+	/**  The newest finished scan, per phase. */
+	last_run: RunView | null,
 	/**  How often the scheduler reads activities, and everything. */
 	activities_every_s: number,
 	full_every_s: number,
@@ -643,6 +726,19 @@ export type RiskDistribution = {
 	unscored: number,
 };
 
+/**  A finished scan, as stored. */
+export type RunView = {
+	/**  `completed`, `partial`, `failed`, `cancelled`. */
+	status: string,
+	started_at: number,
+	finished_at: number | null,
+	phases: PhaseReport[],
+	requests: number,
+	retries: number,
+	throttles: number,
+	error: string | null,
+};
+
 /**  What a scan did. */
 export type ScanReport = {
 	instance_id: string,
@@ -754,6 +850,15 @@ export type UnmatchedDomain = {
 	blocked: number,
 	first_seen_ms: number,
 	last_seen_ms: number,
+};
+
+/**
+ *  New credentials for an instance (edit credentials): a token for token instances, a client
+ *  secret for client-credentials instances. OAuth user flows are re-run instead.
+ */
+export type UpdateCredentials = {
+	token?: string | null,
+	client_secret?: string | null,
 };
 
 /**  One stored upload of a report, with its parse results. */

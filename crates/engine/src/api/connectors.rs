@@ -2,10 +2,13 @@
 
 use std::collections::HashMap;
 
+use std::time::Duration;
+
 use cloudwarden_connectors::github::Github;
 use cloudwarden_connectors::http::{Auth, Http};
+use cloudwarden_connectors::m365::{self, M365};
 use cloudwarden_connectors::model::{AuthMethod, Connector, Ctx, Permissions, Phase};
-use cloudwarden_connectors::oauth::{self, DeviceStart, Endpoints, Tokens};
+use cloudwarden_connectors::oauth::{self, AuthorizationFlow, DeviceStart, Endpoints, Tokens};
 use cloudwarden_connectors::Error as CError;
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
@@ -17,8 +20,37 @@ use crate::secrets::Secret;
 use crate::store::{InstanceRow, RecordTable};
 use crate::{Error, Result};
 
-/// Device flows waiting for the analyst's approval.
-type PendingFlows = HashMap<String, (ConnectGithubDevice, Endpoints, DeviceStart)>;
+/// An OAuth flow waiting for the analyst (approval of a device code, or the browser's
+/// redirect), with the instance it creates or re-authorizes.
+#[derive(Debug)]
+enum Pending {
+    Device(ConnectGithubDevice, Endpoints, DeviceStart),
+    Code(NewInstance, Endpoints, AuthorizationFlow),
+    /// A code flow whose browser redirect is being awaited; cancelling ends the wait.
+    Waiting(CancellationToken),
+}
+
+type PendingFlows = HashMap<String, Pending>;
+
+/// An instance about to be created (or, with `existing`, re-authorized).
+#[derive(Debug)]
+struct NewInstance {
+    app: &'static str,
+    name: String,
+    config: Value,
+    existing: Option<String>,
+}
+
+/// How long the browser sign-in of an authorization-code flow may take.
+const AUTHORIZE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+
+fn http() -> Result<Http> {
+    Http::new(CancellationToken::new()).map_err(|e| Error::Validation(e.to_string()))
+}
+
+fn trimmed(s: Option<&str>) -> Option<&str> {
+    s.map(str::trim).filter(|u| !u.is_empty())
+}
 
 /// Running scans by instance, with the token that cancels them; device flows waiting for the
 /// analyst's approval.
@@ -50,6 +82,19 @@ fn token_key(instance: &str) -> String {
     format!("instance/{instance}/token")
 }
 
+/// The client secret of a confidential OAuth client (client credentials, GitHub OAuth apps).
+fn secret_key(instance: &str) -> String {
+    format!("instance/{instance}/client_secret")
+}
+
+fn app_label(app: &str) -> &str {
+    match app {
+        "github" => "GitHub",
+        "m365" => "Microsoft 365",
+        other => other,
+    }
+}
+
 fn auth_name(a: AuthMethod) -> &'static str {
     match a {
         AuthMethod::Token => "token",
@@ -69,6 +114,16 @@ fn connector_of(app: &str, config: &Value) -> Result<Box<dyn Connector>> {
             let api = config.get("api_url").and_then(Value::as_str);
             Ok(Box::new(
                 Github::new(org, api).map_err(|e| Error::Validation(e.to_string()))?,
+            ))
+        }
+        "m365" => {
+            let tenant = config
+                .get("tenant")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let api = config.get("api_url").and_then(Value::as_str);
+            Ok(Box::new(
+                M365::new(tenant, api).map_err(|e| Error::Validation(e.to_string()))?,
             ))
         }
         other => Err(Error::Validation(format!("no connector for \"{other}\""))),
@@ -138,6 +193,33 @@ impl Engine {
         ) = row;
         let counts = self.store.record_counts(&id).await?;
         let perms: Option<Permissions> = permissions.and_then(|p| serde_json::from_str(&p).ok());
+        let last_run = self.store.last_run(&id).await?.map(
+            |(status, started_at, finished_at, phases, requests, retries, throttles, error)| {
+                RunView {
+                    status,
+                    started_at,
+                    finished_at,
+                    phases: serde_json::from_str(&phases).unwrap_or_default(),
+                    requests,
+                    retries,
+                    throttles,
+                    error,
+                }
+            },
+        );
+        let next_scan_at = if matches!(status.as_str(), "disabled" | "error") {
+            None
+        } else {
+            let mark = |r: Option<String>| r.and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+            let full = mark(self.store.cursor(&id, "schedule:full").await?);
+            let acts = mark(self.store.cursor(&id, "schedule:activities").await?);
+            // The scheduler looks once a minute.
+            Some(
+                (full + full_every * 1000)
+                    .min(acts + activities_every * 1000)
+                    .max(now_ms()),
+            )
+        };
         Ok(InstanceView {
             counts: InstanceCounts {
                 accounts: counts.accounts,
@@ -152,11 +234,21 @@ impl Engine {
             status,
             status_detail: detail,
             last_scan_at: last_scan,
+            next_scan_at,
+            last_run,
             activities_every_s: u32::try_from(activities_every).unwrap_or(u32::MAX),
             full_every_s: u32::try_from(full_every).unwrap_or(u32::MAX),
             principal: perms.as_ref().map(|p| p.principal.clone()),
             permissions: perms.as_ref().map(permissions_view).unwrap_or_default(),
-            config: serde_json::from_str(&config).unwrap_or_default(),
+            config: {
+                let raw: Value = serde_json::from_str(&config).unwrap_or(Value::Null);
+                let mut c: InstanceConfig = serde_json::from_value(raw.clone()).unwrap_or_default();
+                c.client_id = raw
+                    .pointer("/oauth/client_id")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
+                c
+            },
         })
     }
 
@@ -194,27 +286,342 @@ impl Engine {
             .map(str::trim)
             .filter(|u| !u.is_empty());
         Github::new(&input.org, api_url).map_err(|e| Error::Validation(e.to_string()))?;
+        let config = json!({"org": input.org.trim(), "api_url": api_url, "auth": "token"});
+        self.create_instance(
+            NewInstance {
+                app: "github",
+                name: name.to_owned(),
+                config,
+                existing: None,
+            },
+            input.token.trim(),
+            None,
+        )
+        .await
+    }
+
+    /// Stores the credential in the keychain and the instance in SQLite (or, for a
+    /// re-authorization, replaces the credential and the OAuth settings), then runs the
+    /// permissions scan.
+    async fn create_instance(
+        &self,
+        new: NewInstance,
+        credential: &str,
+        client_secret: Option<&str>,
+    ) -> Result<InstanceView> {
+        if let Some(id) = &new.existing {
+            let row = self
+                .store
+                .instance(id)
+                .await?
+                .ok_or_else(|| Error::NotFound(format!("instance {id}")))?;
+            self.secrets
+                .set(&token_key(id), &Secret::new(credential))
+                .await?;
+            if let Some(secret) = client_secret {
+                self.secrets
+                    .set(&secret_key(id), &Secret::new(secret))
+                    .await?;
+            }
+            let mut config: Value = serde_json::from_str(&row.3).unwrap_or_else(|_| json!({}));
+            if let (Some(obj), Some(new_obj)) = (config.as_object_mut(), new.config.as_object()) {
+                for (k, v) in new_obj {
+                    obj.insert(k.clone(), v.clone());
+                }
+            }
+            self.store
+                .set_instance_config(id, &config.to_string())
+                .await?;
+            if row.4 != "disabled" {
+                self.store
+                    .set_instance_status(id, "connecting", None)
+                    .await?;
+            }
+            return self.test_connection(id).await;
+        }
+        let name = new.name.trim();
         if self
             .store
             .instances()
             .await?
             .iter()
-            .any(|r| r.1 == "github" && r.2 == name)
+            .any(|r| r.1 == new.app && r.2 == name)
         {
             return Err(Error::Validation(format!(
-                "a GitHub instance named \"{name}\" exists already"
+                "a {} instance named \"{name}\" exists already",
+                app_label(new.app)
             )));
         }
         let now = now_ms();
-        let id = new_id("gh", now);
-        let config = json!({"org": input.org.trim(), "api_url": api_url});
+        let prefix = if new.app == "github" { "gh" } else { new.app };
+        let id = new_id(prefix, now);
         self.secrets
-            .set(&token_key(&id), &Secret::new(input.token.trim()))
+            .set(&token_key(&id), &Secret::new(credential))
             .await?;
+        if let Some(secret) = client_secret {
+            self.secrets
+                .set(&secret_key(&id), &Secret::new(secret))
+                .await?;
+        }
         self.store
-            .insert_instance(&id, "github", name, &config.to_string(), now)
+            .insert_instance(&id, new.app, name, &new.config.to_string(), now)
             .await?;
         self.test_connection(&id).await
+    }
+
+    /// Connects a Microsoft 365 tenant with the client credentials of an admin-consented app
+    /// registration: the secret goes to the keychain, a token is requested, then the
+    /// permissions scan runs. A refused secret is an error here (no instance is created).
+    pub async fn connect_m365(&self, input: ConnectM365) -> Result<InstanceView> {
+        let name = input.name.trim();
+        if name.is_empty() {
+            return Err(Error::Validation("name the instance".into()));
+        }
+        if input.client_id.trim().is_empty() || input.client_secret.trim().is_empty() {
+            return Err(Error::Validation(
+                "give the app registration's client id and client secret".into(),
+            ));
+        }
+        let api_url = trimmed(input.api_url.as_deref());
+        let login_url = trimmed(input.login_url.as_deref());
+        M365::new(&input.tenant, api_url).map_err(|e| Error::Validation(e.to_string()))?;
+        let mut endpoints = m365::endpoints(
+            &input.tenant,
+            &input.client_id,
+            Some(input.client_secret.trim()),
+            login_url,
+        );
+        endpoints.device_url = None;
+        let tokens = oauth::client_credentials(http()?.client(), &endpoints, &[m365::APP_SCOPE])
+            .await
+            .map_err(|e| {
+                Error::Validation(format!(
+                    "the Microsoft identity platform refused the app registration: {e}"
+                ))
+            })?;
+        let config = json!({
+            "tenant": input.tenant.trim(),
+            "api_url": api_url,
+            "auth": "client_credentials",
+            "oauth": endpoints,
+        });
+        let json = serde_json::to_string(&tokens).map_err(|e| Error::Validation(e.to_string()))?;
+        self.create_instance(
+            NewInstance {
+                app: "m365",
+                name: name.to_owned(),
+                config,
+                existing: None,
+            },
+            &json,
+            Some(input.client_secret.trim()),
+        )
+        .await
+    }
+
+    /// Starts an authorization-code flow with PKCE: returns the URL to open in the system
+    /// browser; [`Engine::authorize_finish`] waits for the redirect on the loopback listener.
+    pub async fn authorize_start(&self, input: AuthorizeStart) -> Result<AuthorizeFlow> {
+        if input.client_id.trim().is_empty() {
+            return Err(Error::Validation("give the OAuth app's client id".into()));
+        }
+        let existing = match &input.instance_id {
+            Some(id) => Some(
+                self.store
+                    .instance(id)
+                    .await?
+                    .ok_or_else(|| Error::NotFound(format!("instance {id}")))?,
+            ),
+            None => None,
+        };
+        let name = existing
+            .as_ref()
+            .map_or_else(|| input.name.trim().to_owned(), |r| r.2.clone());
+        if name.is_empty() {
+            return Err(Error::Validation("name the instance".into()));
+        }
+        let api_url = trimmed(input.api_url.as_deref());
+        let secret = trimmed(input.client_secret.as_deref());
+        let (app, endpoints, scopes, extra, config): (_, _, &[&str], &[(&str, &str)], _) =
+            match input.app.as_str() {
+                "m365" => {
+                    let tenant = input.tenant.as_deref().unwrap_or_default().trim();
+                    M365::new(tenant, api_url).map_err(|e| Error::Validation(e.to_string()))?;
+                    let mut ep = m365::endpoints(
+                        tenant,
+                        &input.client_id,
+                        secret,
+                        trimmed(input.login_url.as_deref()),
+                    );
+                    ep.device_url = None;
+                    (
+                        "m365",
+                        ep,
+                        m365::DELEGATED_SCOPES,
+                        &[("prompt", "select_account")],
+                        json!({"tenant": tenant, "api_url": api_url, "auth": "authorization_code"}),
+                    )
+                }
+                "github" => {
+                    let org = input.org.as_deref().unwrap_or_default().trim();
+                    Github::new(org, api_url).map_err(|e| Error::Validation(e.to_string()))?;
+                    let mut ep =
+                        github_endpoints(&input.client_id, trimmed(input.login_url.as_deref()));
+                    ep.client_secret = secret.map(str::to_owned);
+                    (
+                        "github",
+                        ep,
+                        GITHUB_SCOPES,
+                        &[],
+                        json!({"org": org, "api_url": api_url, "auth": "authorization_code"}),
+                    )
+                }
+                other => {
+                    return Err(Error::Validation(format!(
+                        "\"{other}\" has no authorization-code flow"
+                    )))
+                }
+            };
+        let flow = oauth::authorize_start(&endpoints, scopes, extra)
+            .await
+            .map_err(|e| Error::Validation(e.to_string()))?;
+        let flow_id = new_id("flow", now_ms());
+        let view = AuthorizeFlow {
+            flow_id: flow_id.clone(),
+            authorize_url: flow.authorize_url.clone(),
+            redirect_uri: flow.redirect_uri.clone(),
+        };
+        let mut config = config;
+        config["oauth"] = serde_json::to_value(&endpoints).unwrap_or(Value::Null);
+        self.pending()?.insert(
+            flow_id,
+            Pending::Code(
+                NewInstance {
+                    app,
+                    name,
+                    config,
+                    existing: input.instance_id.clone(),
+                },
+                endpoints,
+                flow,
+            ),
+        );
+        Ok(view)
+    }
+
+    /// Waits (up to 10 minutes) for the browser's redirect of a flow begun with
+    /// [`Engine::authorize_start`], exchanges the code, stores the tokens in the keychain and
+    /// creates (or re-authorizes) the instance.
+    pub async fn authorize_finish(&self, flow_id: &str) -> Result<InstanceView> {
+        let pending = self.pending()?.remove(flow_id);
+        let Some(Pending::Code(new, endpoints, flow)) = pending else {
+            return Err(Error::NotFound(format!("sign-in {flow_id}")));
+        };
+        let cancel = CancellationToken::new();
+        self.pending()?
+            .insert(flow_id.to_owned(), Pending::Waiting(cancel.clone()));
+        let http = http()?;
+        let result = tokio::select! {
+            r = oauth::authorize_finish(http.client(), &endpoints, flow, AUTHORIZE_TIMEOUT) => Some(r),
+            () = cancel.cancelled() => None,
+        };
+        self.pending()?.remove(flow_id);
+        let tokens = result
+            .ok_or_else(|| Error::Validation("the sign-in was cancelled".into()))?
+            .map_err(|e| Error::Validation(format!("the sign-in did not complete: {e}")))?;
+        let json = serde_json::to_string(&tokens).map_err(|e| Error::Validation(e.to_string()))?;
+        let secret = endpoints.client_secret.clone();
+        self.create_instance(new, &json, secret.as_deref()).await
+    }
+
+    /// Abandons a pending OAuth flow (the analyst closed the dialog): a sign-in being awaited
+    /// stops waiting and its loopback listener closes.
+    pub fn cancel_flow(&self, flow_id: &str) -> Result<bool> {
+        Ok(match self.pending()?.remove(flow_id) {
+            Some(Pending::Waiting(token)) => {
+                token.cancel();
+                true
+            }
+            Some(_) => true,
+            None => false,
+        })
+    }
+
+    fn pending(&self) -> Result<std::sync::MutexGuard<'_, PendingFlows>> {
+        self.scans
+            .1
+            .lock()
+            .map_err(|_| Error::Task("OAuth flows poisoned".into()))
+    }
+
+    /// Replaces an instance's credential (edit credentials): a new token for a token
+    /// instance, a new client secret for a client-credentials one (a token is requested with
+    /// it first, so a wrong secret is refused and the old one kept). Instances authorized in
+    /// the browser are re-authorized with [`Engine::authorize_start`] and `instance_id`.
+    pub async fn update_credentials(
+        &self,
+        id: &str,
+        input: UpdateCredentials,
+    ) -> Result<InstanceView> {
+        let row = self
+            .store
+            .instance(id)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("instance {id}")))?;
+        let config: Value = serde_json::from_str(&row.3).unwrap_or(Value::Null);
+        let auth = config
+            .get("auth")
+            .and_then(Value::as_str)
+            .unwrap_or("token");
+        match (
+            auth,
+            trimmed(input.token.as_deref()),
+            trimmed(input.client_secret.as_deref()),
+        ) {
+            ("token", Some(token), _) => {
+                self.secrets
+                    .set(&token_key(id), &Secret::new(token))
+                    .await?;
+            }
+            ("client_credentials", _, Some(secret)) => {
+                let mut endpoints: Endpoints =
+                    serde_json::from_value(config.get("oauth").cloned().unwrap_or(Value::Null))
+                        .map_err(|_| {
+                            Error::Validation("the instance has no OAuth settings".into())
+                        })?;
+                endpoints.client_secret = Some(secret.to_owned());
+                let tokens =
+                    oauth::client_credentials(http()?.client(), &endpoints, &[m365::APP_SCOPE])
+                        .await
+                        .map_err(|e| {
+                            Error::Validation(format!("the new client secret was refused: {e}"))
+                        })?;
+                let json =
+                    serde_json::to_string(&tokens).map_err(|e| Error::Validation(e.to_string()))?;
+                self.secrets
+                    .set(&secret_key(id), &Secret::new(secret))
+                    .await?;
+                self.secrets.set(&token_key(id), &Secret::new(json)).await?;
+            }
+            ("token", None, _) => {
+                return Err(Error::Validation("paste the new token".into()));
+            }
+            ("client_credentials", _, None) => {
+                return Err(Error::Validation("paste the new client secret".into()));
+            }
+            _ => {
+                return Err(Error::Validation(
+                    "this instance was authorized in the browser; reconnect it to sign in again"
+                        .into(),
+                ));
+            }
+        }
+        if row.4 != "disabled" {
+            self.store
+                .set_instance_status(id, "connecting", None)
+                .await?;
+        }
+        self.test_connection(id).await
     }
 
     async fn auth_of(&self, id: &str) -> Result<Option<Auth>> {
@@ -230,14 +637,18 @@ impl Engine {
                 "the stored OAuth tokens are unreadable; reconnect the instance".into(),
             )
         })?;
-        if tokens.expiring(now_ms()) && tokens.refresh_token.is_some() {
+        if tokens.expiring(now_ms())
+            && (tokens.refresh_token.is_some()
+                || self.secrets.get(&secret_key(id)).await?.is_some())
+        {
             return self.refresh_tokens(id).await.map(Some);
         }
         Ok(Some(Auth::Bearer(tokens.access_token)))
     }
 
-    /// Renews an OAuth instance's access token with its refresh token (stored rotated).
-    /// A refused refresh token turns the instance into `error` with "reconnect".
+    /// Renews an OAuth instance's access token: with its refresh token (stored rotated), or
+    /// for client credentials with the client secret. A refused refresh token or secret turns
+    /// the instance into `error` with the fix.
     async fn refresh_tokens(&self, id: &str) -> Result<Auth> {
         let row = self
             .store
@@ -245,7 +656,7 @@ impl Engine {
             .await?
             .ok_or_else(|| Error::NotFound(format!("instance {id}")))?;
         let config: Value = serde_json::from_str(&row.3).unwrap_or(Value::Null);
-        let endpoints: Endpoints = serde_json::from_value(
+        let mut endpoints: Endpoints = serde_json::from_value(
             config.get("oauth").cloned().unwrap_or(Value::Null),
         )
         .map_err(|_| {
@@ -253,6 +664,39 @@ impl Engine {
                 "the instance uses a token that cannot be renewed; reconnect it".into(),
             )
         })?;
+        endpoints.client_secret = self
+            .secrets
+            .get(&secret_key(id))
+            .await?
+            .map(|s| s.expose().to_owned());
+        if config.get("auth").and_then(Value::as_str) == Some("client_credentials") {
+            let result = match &endpoints.client_secret {
+                Some(_) => {
+                    oauth::client_credentials(http()?.client(), &endpoints, &[m365::APP_SCOPE])
+                        .await
+                }
+                None => Err(CError::Unauthorized(
+                    "the client secret is no longer in the keychain".into(),
+                )),
+            };
+            return match result {
+                Ok(tokens) => {
+                    let json = serde_json::to_string(&tokens)
+                        .map_err(|e| Error::Validation(e.to_string()))?;
+                    self.secrets.set(&token_key(id), &Secret::new(json)).await?;
+                    Ok(Auth::Bearer(tokens.access_token))
+                }
+                Err(e) => {
+                    let detail = format!(
+                        "{e}; edit the instance's credentials with a valid client secret (secrets expire; create a new one under Certificates & secrets of the app registration)"
+                    );
+                    self.store
+                        .set_instance_status(id, "error", Some(&detail))
+                        .await?;
+                    Err(Error::Validation(detail))
+                }
+            };
+        }
         let stored: Option<Tokens> = self
             .secrets
             .get(&token_key(id))
@@ -265,9 +709,7 @@ impl Engine {
                 .await?;
             return Err(Error::Validation(detail.into()));
         };
-        let http =
-            Http::new(CancellationToken::new()).map_err(|e| Error::Validation(e.to_string()))?;
-        match oauth::refresh(http.client(), &endpoints, &refresh).await {
+        match oauth::refresh(http()?.client(), &endpoints, &refresh).await {
             Ok(tokens) => {
                 let json =
                     serde_json::to_string(&tokens).map_err(|e| Error::Validation(e.to_string()))?;
@@ -299,9 +741,7 @@ impl Engine {
             .filter(|u| !u.is_empty());
         Github::new(&input.org, api_url).map_err(|e| Error::Validation(e.to_string()))?;
         let endpoints = github_endpoints(&input.client_id, input.oauth_url.as_deref());
-        let http =
-            Http::new(CancellationToken::new()).map_err(|e| Error::Validation(e.to_string()))?;
-        let start = oauth::device_start(http.client(), &endpoints, GITHUB_SCOPES)
+        let start = oauth::device_start(http()?.client(), &endpoints, GITHUB_SCOPES)
             .await
             .map_err(|e| Error::Validation(e.to_string()))?;
         let flow_id = new_id("flow", now_ms());
@@ -311,58 +751,35 @@ impl Engine {
             verification_uri: start.verification_uri.clone(),
             expires_in_s: u32::try_from(start.expires_in_s).unwrap_or(u32::MAX),
         };
-        self.scans
-            .1
-            .lock()
-            .map_err(|_| Error::Task("device flows poisoned".into()))?
-            .insert(flow_id, (input, endpoints, start));
+        self.pending()?
+            .insert(flow_id, Pending::Device(input, endpoints, start));
         Ok(code)
     }
 
     /// Waits for the analyst's approval of a device flow, then creates the instance (tokens in
     /// the keychain) and runs the permissions scan.
     pub async fn github_device_finish(&self, flow_id: &str) -> Result<InstanceView> {
-        let pending = self
-            .scans
-            .1
-            .lock()
-            .map_err(|_| Error::Task("device flows poisoned".into()))?
-            .remove(flow_id);
-        let (input, endpoints, start) =
-            pending.ok_or_else(|| Error::NotFound(format!("device flow {flow_id}")))?;
-        let http =
-            Http::new(CancellationToken::new()).map_err(|e| Error::Validation(e.to_string()))?;
-        let tokens = oauth::device_finish(http.client(), &endpoints, &start)
+        let pending = self.pending()?.remove(flow_id);
+        let Some(Pending::Device(input, endpoints, start)) = pending else {
+            return Err(Error::NotFound(format!("device flow {flow_id}")));
+        };
+        let tokens = oauth::device_finish(http()?.client(), &endpoints, &start)
             .await
             .map_err(|e| Error::Validation(format!("the device flow did not complete: {e}")))?;
-        let name = input.name.trim();
-        if self
-            .store
-            .instances()
-            .await?
-            .iter()
-            .any(|r| r.1 == "github" && r.2 == name)
-        {
-            return Err(Error::Validation(format!(
-                "a GitHub instance named \"{name}\" exists already"
-            )));
-        }
-        let now = now_ms();
-        let id = new_id("gh", now);
-        let api_url = input
-            .api_url
-            .as_deref()
-            .map(str::trim)
-            .filter(|u| !u.is_empty());
+        let api_url = trimmed(input.api_url.as_deref());
         let config = json!({"org": input.org.trim(), "api_url": api_url, "auth": "device", "oauth": endpoints});
         let json = serde_json::to_string(&tokens).map_err(|e| Error::Validation(e.to_string()))?;
-        self.secrets
-            .set(&token_key(&id), &Secret::new(json))
-            .await?;
-        self.store
-            .insert_instance(&id, "github", name, &config.to_string(), now)
-            .await?;
-        self.test_connection(&id).await
+        self.create_instance(
+            NewInstance {
+                app: "github",
+                name: input.name.trim().to_owned(),
+                config,
+                existing: None,
+            },
+            &json,
+            None,
+        )
+        .await
     }
 
     /// An instance, its connector and its credential; a credential missing from the keychain
@@ -394,9 +811,13 @@ impl Engine {
         let Some(auth) = auth else {
             return self.instance(id).await;
         };
-        let http =
-            Http::new(CancellationToken::new()).map_err(|e| Error::Validation(e.to_string()))?;
-        match connector.permissions(&Ctx { http, auth }).await {
+        match connector
+            .permissions(&Ctx {
+                http: http()?,
+                auth,
+            })
+            .await
+        {
             Ok(p) => {
                 self.store
                     .set_instance_permissions(id, &serde_json::to_string(&p).unwrap_or_default())
@@ -671,6 +1092,7 @@ impl Engine {
         }
         self.cancel_scan(id);
         self.secrets.delete(&token_key(id)).await?;
+        self.secrets.delete(&secret_key(id)).await?;
         if purge {
             self.store.delete_instance(id).await?;
         } else {

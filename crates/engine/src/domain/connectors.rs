@@ -58,6 +58,11 @@ pub struct InstanceView {
     pub status_detail: Option<String>,
     #[specta(type = Option<u32>)]
     pub last_scan_at: Option<i64>,
+    /// When the scheduler scans it next (none while disabled or in error).
+    #[specta(type = Option<u32>)]
+    pub next_scan_at: Option<i64>,
+    /// The newest finished scan, per phase.
+    pub last_run: Option<RunView>,
     /// How often the scheduler reads activities, and everything.
     pub activities_every_s: u32,
     pub full_every_s: u32,
@@ -75,9 +80,19 @@ pub struct InstanceConfig {
     /// GitHub organisation.
     #[serde(default)]
     pub org: Option<String>,
-    /// API base URL when not the vendor's default.
+    /// Microsoft 365 tenant (id or verified domain).
+    #[serde(default)]
+    pub tenant: Option<String>,
+    /// API base URL when not the vendor's default (GitHub Enterprise Server, a national
+    /// cloud's Microsoft Graph).
     #[serde(default)]
     pub api_url: Option<String>,
+    /// How it is authorized: `token`, `device`, `authorization_code`, `client_credentials`.
+    #[serde(default)]
+    pub auth: Option<String>,
+    /// The OAuth client id (app registration, OAuth app) for OAuth instances.
+    #[serde(default)]
+    pub client_id: Option<String>,
 }
 
 /// Connect a GitHub organisation with a token.
@@ -103,8 +118,27 @@ impl std::fmt::Debug for ConnectGithub {
     }
 }
 
-/// The result of one phase of a scan.
+/// A finished scan, as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct RunView {
+    /// `completed`, `partial`, `failed`, `cancelled`.
+    pub status: String,
+    #[specta(type = u32)]
+    pub started_at: i64,
+    #[specta(type = Option<u32>)]
+    pub finished_at: Option<i64>,
+    pub phases: Vec<PhaseReport>,
+    #[specta(type = u32)]
+    pub requests: i64,
+    #[specta(type = u32)]
+    pub retries: i64,
+    #[specta(type = u32)]
+    pub throttles: i64,
+    pub error: Option<String>,
+}
+
+/// The result of one phase of a scan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
 pub struct PhaseReport {
     pub phase: String,
     /// `completed`, `skipped` (the connector cannot read it), `missing_permission`,
@@ -157,4 +191,102 @@ pub struct DeviceCode {
     pub user_code: String,
     pub verification_uri: String,
     pub expires_in_s: u32,
+}
+
+/// Connect a Microsoft 365 tenant with the client credentials of an admin-consented app
+/// registration.
+#[derive(Clone, PartialEq, Eq, Deserialize, Type)]
+pub struct ConnectM365 {
+    pub name: String,
+    /// The directory (tenant) id or a verified domain.
+    pub tenant: String,
+    /// The app registration's application (client) id.
+    pub client_id: String,
+    /// Goes straight to the keychain.
+    pub client_secret: String,
+    /// `https://graph.microsoft.com/v1.0` when empty.
+    #[serde(default)]
+    pub api_url: Option<String>,
+    /// `https://login.microsoftonline.com` when empty.
+    #[serde(default)]
+    pub login_url: Option<String>,
+}
+
+impl std::fmt::Debug for ConnectM365 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectM365")
+            .field("name", &self.name)
+            .field("tenant", &self.tenant)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<redacted>")
+            .finish_non_exhaustive()
+    }
+}
+
+/// Start an OAuth authorization-code flow (PKCE, loopback redirect) in the system browser.
+#[derive(Clone, PartialEq, Eq, Deserialize, Type)]
+pub struct AuthorizeStart {
+    /// `m365` or `github`.
+    pub app: String,
+    pub name: String,
+    /// GitHub organisation.
+    #[serde(default)]
+    pub org: Option<String>,
+    /// Microsoft 365 tenant.
+    #[serde(default)]
+    pub tenant: Option<String>,
+    pub client_id: String,
+    /// GitHub OAuth apps need their client secret to exchange the code; Microsoft public
+    /// clients do not.
+    #[serde(default)]
+    pub client_secret: Option<String>,
+    #[serde(default)]
+    pub api_url: Option<String>,
+    /// The authorization server when not the vendor's (`https://HOST` for GitHub Enterprise
+    /// Server, a national cloud's login host).
+    #[serde(default)]
+    pub login_url: Option<String>,
+    /// Re-authorize this existing instance instead of creating one.
+    #[serde(default)]
+    pub instance_id: Option<String>,
+}
+
+impl std::fmt::Debug for AuthorizeStart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthorizeStart")
+            .field("app", &self.app)
+            .field("name", &self.name)
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+/// An authorization-code flow waiting for the browser: open `authorize_url`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct AuthorizeFlow {
+    pub flow_id: String,
+    pub authorize_url: String,
+    /// The loopback redirect URI the flow listens on (register `http://127.0.0.1` as a
+    /// redirect URI of the app; the port is chosen per flow).
+    pub redirect_uri: String,
+}
+
+/// New credentials for an instance (edit credentials): a token for token instances, a client
+/// secret for client-credentials instances. OAuth user flows are re-run instead.
+#[derive(Clone, PartialEq, Eq, Deserialize, Type)]
+pub struct UpdateCredentials {
+    #[serde(default)]
+    pub token: Option<String>,
+    #[serde(default)]
+    pub client_secret: Option<String>,
+}
+
+impl std::fmt::Debug for UpdateCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UpdateCredentials(<redacted>)")
+    }
 }

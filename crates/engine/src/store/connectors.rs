@@ -24,6 +24,18 @@ pub type InstanceRow = (
     Option<i64>,
 );
 
+/// A scan run row (see [`Store::last_run`]).
+pub type RunRow = (
+    String,
+    i64,
+    Option<i64>,
+    String,
+    i64,
+    i64,
+    i64,
+    Option<String>,
+);
+
 const INSTANCE_COLUMNS: &str = "instance_id, app, name, config, status, status_detail, permissions, activities_every_s, full_every_s, created_at_ms, last_scan_at_ms";
 
 /// Record counts of an instance.
@@ -139,6 +151,16 @@ impl Store {
     pub async fn set_instance_permissions(&self, id: &str, permissions: &str) -> Result<()> {
         sqlx::query("UPDATE connector_instances SET permissions = ? WHERE instance_id = ?")
             .bind(permissions)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Replaces an instance's settings (never secrets) after a re-authorization.
+    pub async fn set_instance_config(&self, id: &str, config: &str) -> Result<()> {
+        sqlx::query("UPDATE connector_instances SET config = ? WHERE instance_id = ?")
+            .bind(config)
             .bind(id)
             .execute(&self.pool)
             .await?;
@@ -417,6 +439,19 @@ impl Store {
                 .fetch_one(&self.pool)
                 .await?,
         )
+    }
+
+    /// The newest finished scan of an instance: status, started, finished, phases JSON,
+    /// requests, retries, throttles, error.
+    pub async fn last_run(&self, id: &str) -> Result<Option<RunRow>> {
+        Ok(sqlx::query_as(
+            "SELECT status, started_at_ms, finished_at_ms, phases, requests, retries, throttles, error
+             FROM scan_runs WHERE instance_id = ? AND status <> 'running'
+             ORDER BY started_at_ms DESC LIMIT 1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?)
     }
 
     pub async fn start_run(&self, run_id: &str, id: &str, now_ms: i64) -> Result<()> {

@@ -1,6 +1,24 @@
-import { ActionIcon, Badge, Button, Card, Checkbox, Group, Loader, Menu, Modal, Stack, Table, Text, Title, Tooltip, UnstyledButton } from "@mantine/core";
+import {
+  ActionIcon,
+  Alert,
+  Badge,
+  Button,
+  Card,
+  Checkbox,
+  Group,
+  Loader,
+  Menu,
+  Modal,
+  PasswordInput,
+  Stack,
+  Table,
+  Text,
+  Title,
+  Tooltip,
+  UnstyledButton,
+} from "@mantine/core";
 import { notifications } from "@mantine/notifications";
-import { IconBrandGithub, IconDots, IconPlugConnected, IconPlus } from "@tabler/icons-react";
+import { IconBrandGithub, IconBrandOffice, IconDots, IconPlugConnected, IconPlus } from "@tabler/icons-react";
 import { useState } from "react";
 import { QueryError } from "../../components/QueryError";
 import { formatCount, formatTime } from "../discovery/format";
@@ -10,18 +28,116 @@ import {
   useRemoveInstance,
   useScanInstance,
   useSetInstanceEnabled,
+  useAuthorize,
   useTestConnection,
+  useUpdateCredentials,
   type InstanceView,
 } from "./api";
 import { ConnectWizard } from "./ConnectWizard";
 import { InstanceDrawer } from "./InstanceDrawer";
 import { statusColor } from "./status";
 
+/** Edit credentials: a new token or client secret, or sign in again in the browser. */
+function EditCredentials({ instance, onClose }: { instance: InstanceView; onClose: () => void }) {
+  const update = useUpdateCredentials();
+  const authorize = useAuthorize();
+  const [value, setValue] = useState("");
+  const auth = instance.config.auth ?? "token";
+  const done = update.data ?? authorize.finish.data;
+  const error = update.error ?? authorize.start.error ?? authorize.finish.error;
+  return (
+    <Modal opened onClose={onClose} title={`Credentials of ${instance.name}`}>
+      <Stack gap="sm">
+        {auth === "token" || auth === "client_credentials" ? (
+          <>
+            <Text size="sm">
+              {auth === "token"
+                ? "Paste a new token. It replaces the old one in the keychain once the vendor accepts it."
+                : "Paste a new client secret of the app registration (Certificates & secrets). A token is requested with it before the old one is replaced."}
+            </Text>
+            <PasswordInput
+              label={auth === "token" ? "New token" : "New client secret value"}
+              value={value}
+              onChange={(e) => {
+                setValue(e.currentTarget.value);
+              }}
+              data-testid="credentials-value"
+            />
+            <Group justify="flex-end">
+              <Button
+                loading={update.isPending}
+                disabled={value.trim() === ""}
+                onClick={() => {
+                  update.mutate({
+                    id: instance.id,
+                    input: auth === "token" ? { token: value, client_secret: null } : { token: null, client_secret: value },
+                  });
+                }}
+                data-testid="credentials-save"
+              >
+                Save and test
+              </Button>
+            </Group>
+          </>
+        ) : auth === "authorization_code" ? (
+          <>
+            <Text size="sm">Sign in again in the browser; the new tokens replace the old ones in the keychain.</Text>
+            {authorize.finish.isPending && (
+              <Group gap="xs">
+                <Loader size="xs" />
+                <Text size="sm" c="dimmed">
+                  Waiting for the browser to come back…
+                </Text>
+              </Group>
+            )}
+            <Group justify="flex-end">
+              <Button
+                loading={authorize.start.isPending || authorize.finish.isPending}
+                onClick={() => {
+                  authorize.run({
+                    app: instance.app,
+                    name: instance.name,
+                    org: instance.config.org,
+                    tenant: instance.config.tenant,
+                    client_id: instance.config.client_id ?? "",
+                    client_secret: null,
+                    api_url: instance.config.api_url,
+                    login_url: null,
+                    instance_id: instance.id,
+                  });
+                }}
+              >
+                Sign in again
+              </Button>
+            </Group>
+          </>
+        ) : (
+          <Text size="sm">
+            This instance was authorized with a device code. Remove it (keeping its data) and connect it again to
+            authorize a new device code.
+          </Text>
+        )}
+        {error && (
+          <Alert color="red" role="alert">
+            {error.message}
+          </Alert>
+        )}
+        {done && (
+          <Alert color={done.status === "connected" ? "teal" : "red"} data-testid="credentials-result">
+            {done.status === "connected" ? "The new credentials work." : (done.status_detail ?? done.status)}
+          </Alert>
+        )}
+      </Stack>
+    </Modal>
+  );
+}
+
 function Actions({ instance, onScan }: { instance: InstanceView; onScan: () => void }) {
   const test = useTestConnection();
   const enable = useSetInstanceEnabled();
   const remove = useRemoveInstance();
   const [removing, setRemoving] = useState(false);
+  const [editing, setEditing] = useState(false);
   const [purge, setPurge] = useState(false);
   const disabled = instance.status === "disabled";
   const scanning = instance.status === "scanning";
@@ -49,6 +165,9 @@ function Actions({ instance, onScan }: { instance: InstanceView; onScan: () => v
           <Menu.Item disabled={disabled} onClick={() => { test.mutate(instance.id, { onError: fail("Test failed") }); }}>
             Test connection
           </Menu.Item>
+          <Menu.Item onClick={() => { setEditing(true); }} data-testid={`instance-credentials-${instance.name}`}>
+            Edit credentials…
+          </Menu.Item>
           <Menu.Item
             onClick={() => { enable.mutate({ id: instance.id, enabled: disabled }, { onError: fail("Cannot change the instance") }); }}
             data-testid={`instance-toggle-${instance.name}`}
@@ -61,6 +180,7 @@ function Actions({ instance, onScan }: { instance: InstanceView; onScan: () => v
           </Menu.Item>
         </Menu.Dropdown>
       </Menu>
+      {editing && <EditCredentials instance={instance} onClose={() => { setEditing(false); }} />}
       <Modal opened={removing} onClose={() => { setRemoving(false); }} title={`Remove ${instance.name}?`}>
         <Stack gap="sm">
           <Text size="sm">The token is deleted from the keychain and the instance stops scanning.</Text>
@@ -87,6 +207,14 @@ function Actions({ instance, onScan }: { instance: InstanceView; onScan: () => v
       </Modal>
     </Group>
   );
+}
+
+/** "in 14 min", "due now", "—" (disabled or in error). */
+function nextScan(i: InstanceView): string {
+  if (i.next_scan_at === null || i.status === "scanning") return "—";
+  const min = Math.round((i.next_scan_at - Date.now()) / 60000);
+  if (min <= 1) return "due now";
+  return min < 120 ? `in ${String(min)} min` : `in ${String(Math.round(min / 60))} h`;
 }
 
 /** Connected apps: instances with status, last scan and record counts; connect, scan, manage. */
@@ -133,9 +261,9 @@ export function ConnectedAppsPage() {
             <IconPlugConnected size={48} stroke={1.4} />
             <Title order={4}>No app connected yet</Title>
             <Text size="sm" c="dimmed" ta="center" maw={560}>
-              Connect a GitHub organisation to see its members and owners, outside collaborators, teams, audit log,
-              repositories with their visibility and collaborators, and the GitHub Apps installed on it. The wizard says
-              exactly what to create on GitHub first.
+              Connect a Microsoft 365 tenant or a GitHub organisation to see its users and admins, groups, audit and
+              sign-in activity, files or repositories with who they are shared with, and the third-party apps that
+              hold access. The wizard says exactly what to register on the vendor side first.
             </Text>
             <Button leftSection={<IconPlus size={16} />} onClick={() => { setWizard(true); }}>
               Connect an app
@@ -150,6 +278,7 @@ export function ConnectedAppsPage() {
               <Table.Th>Instance</Table.Th>
               <Table.Th>Status</Table.Th>
               <Table.Th>Last scan (UTC)</Table.Th>
+              <Table.Th>Next scan</Table.Th>
               <Table.Th ta="right">Accounts</Table.Th>
               <Table.Th ta="right">Groups</Table.Th>
               <Table.Th ta="right">Activities</Table.Th>
@@ -163,7 +292,7 @@ export function ConnectedAppsPage() {
               <Table.Tr key={i.id} style={{ cursor: "pointer" }} onClick={() => { setOpen(i.id); }} data-testid={`instance-row-${i.name}`}>
                 <Table.Td>
                   <Group gap="xs" wrap="nowrap">
-                    <IconBrandGithub size={18} />
+                    {i.app === "m365" ? <IconBrandOffice size={18} /> : <IconBrandGithub size={18} />}
                     <div>
                       <UnstyledButton
                         onClick={(e) => {
@@ -177,7 +306,7 @@ export function ConnectedAppsPage() {
                         </Text>
                       </UnstyledButton>
                       <Text size="xs" c="dimmed">
-                        {i.app}
+                        {i.app === "m365" ? `Microsoft 365 · ${i.config.tenant ?? ""}` : `GitHub · ${i.config.org ?? ""}`}
                       </Text>
                     </div>
                   </Group>
@@ -195,6 +324,7 @@ export function ConnectedAppsPage() {
                   )}
                 </Table.Td>
                 <Table.Td>{formatTime(i.last_scan_at)}</Table.Td>
+                <Table.Td data-testid={`instance-next-${i.name}`}>{nextScan(i)}</Table.Td>
                 <Table.Td ta="right" data-testid={`instance-accounts-${i.name}`}>
                   {formatCount(i.counts.accounts)}
                 </Table.Td>

@@ -14,7 +14,7 @@ function every(seconds: number): string {
 /** An instance: status with the fix, granted permissions, the last scan per phase. */
 export function InstanceDrawer({ instance, onClose }: { instance: InstanceView; onClose: () => void }) {
   const last = useLastScan(instance.id);
-  const report = last.data;
+  const report = last.data ?? instance.last_run;
   const config = instance.config;
   return (
     <Drawer opened onClose={onClose} position="right" size="lg" title={<Text fw={700}>{instance.name}</Text>} data-testid="instance-drawer">
@@ -32,8 +32,24 @@ export function InstanceDrawer({ instance, onClose }: { instance: InstanceView; 
         )}
         <div>
           <Title order={5}>Connection</Title>
+          {instance.app === "m365" ? (
+            <Text size="sm">
+              Tenant <Code>{config.tenant ?? ""}</Code> · Graph{" "}
+              <Code>{config.api_url ?? "https://graph.microsoft.com/v1.0"}</Code>
+            </Text>
+          ) : (
+            <Text size="sm">
+              Organisation <Code>{config.org ?? ""}</Code> · API <Code>{config.api_url ?? "https://api.github.com"}</Code>
+            </Text>
+          )}
           <Text size="sm">
-            Organisation <Code>{config.org ?? ""}</Code> · API <Code>{config.api_url ?? "https://api.github.com"}</Code>
+            Authorized with{" "}
+            {{
+              token: "a token",
+              device: "an OAuth device code",
+              authorization_code: "a browser sign-in (authorization code + PKCE)",
+              client_credentials: "the app registration's client credentials",
+            }[config.auth ?? "token"] ?? config.auth}
           </Text>
           <Text size="sm" data-testid="instance-schedule">
             Scans activities every {every(instance.activities_every_s)} and everything every{" "}
@@ -41,7 +57,7 @@ export function InstanceDrawer({ instance, onClose }: { instance: InstanceView; 
           </Text>
           {instance.principal && (
             <Text size="sm">
-              Token of <b>{instance.principal}</b>
+              Credential of <b>{instance.principal}</b>
             </Text>
           )}
         </div>
@@ -70,10 +86,10 @@ export function InstanceDrawer({ instance, onClose }: { instance: InstanceView; 
         </div>
         {report && (
           <div>
-            <Title order={5}>Last scan from this window</Title>
+            <Title order={5}>Last scan</Title>
             <Text size="xs" c="dimmed" mb={4}>
               {report.status} · {report.requests} requests · {report.retries} retries · {report.throttles} rate-limited ·{" "}
-              {formatDuration(report.duration_ms)}
+              {formatDuration("duration_ms" in report ? report.duration_ms : (report.finished_at ?? report.started_at) - report.started_at)}
             </Text>
             <Table fz="sm" withTableBorder data-testid="instance-phases">
               <Table.Tbody>

@@ -1,7 +1,13 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { openLink } from "../catalog/api";
 import {
   call,
   commands,
+  type AuthorizeFlow,
+  type AuthorizeStart,
+  type ConnectM365,
+  type RunView,
+  type UpdateCredentials,
   type ConnectGithub,
   type ConnectGithubDevice,
   type DeviceCode,
@@ -12,7 +18,7 @@ import {
   type ScanReport,
 } from "../../ipc";
 
-export type { ConnectGithubDevice, DeviceCode };
+export type { AuthorizeFlow, AuthorizeStart, ConnectGithubDevice, ConnectM365, DeviceCode, RunView, UpdateCredentials };
 export type { ConnectGithub, ConnectorView, InstanceView, PermissionView, PhaseReport, ScanReport };
 
 export function useConnectors() {
@@ -37,6 +43,47 @@ function useInvalidate() {
 export function useConnectGithub() {
   const invalidate = useInvalidate();
   return useMutation({ mutationFn: (input: ConnectGithub) => call(commands.connectGithub(input)), onSettled: invalidate });
+}
+
+export function useConnectM365() {
+  const invalidate = useInvalidate();
+  return useMutation({ mutationFn: (input: ConnectM365) => call(commands.connectM365(input)), onSettled: invalidate });
+}
+
+/**
+ * The authorization-code flow: `run` starts it, opens the sign-in page in the system browser and
+ * waits for the browser to come back to the loopback redirect; `cancel` abandons it.
+ */
+export function useAuthorize() {
+  const invalidate = useInvalidate();
+  const start = useMutation({ mutationFn: (input: AuthorizeStart) => call(commands.authorizeStart(input)) });
+  const finish = useMutation({
+    mutationFn: (flowId: string) => call(commands.authorizeFinish(flowId)),
+    onSettled: invalidate,
+  });
+  const run = (input: AuthorizeStart) => {
+    finish.reset();
+    start.mutate(input, {
+      onSuccess: (flow) => {
+        openLink(flow.authorize_url);
+        finish.mutate(flow.flow_id);
+      },
+    });
+  };
+  const cancel = () => {
+    if (start.data) void commands.cancelFlow(start.data.flow_id);
+    start.reset();
+    finish.reset();
+  };
+  return { start, finish, run, cancel };
+}
+
+export function useUpdateCredentials() {
+  const invalidate = useInvalidate();
+  return useMutation({
+    mutationFn: ({ id, input }: { id: string; input: UpdateCredentials }) => call(commands.updateCredentials(id, input)),
+    onSettled: invalidate,
+  });
 }
 
 /** The device flow: `start` shows a code, then `finish` waits for the approval on GitHub. */

@@ -1,0 +1,1231 @@
+//! Microsoft 365 through Microsoft Graph v1.0: Entra ID users (status, admin roles, last
+//! sign-in with Entra ID P1/P2), groups with members and owners, directory role assignments,
+//! directory audits and sign-ins, OneDrive and SharePoint drive items with their sharing
+//! permissions, and delegated OAuth permission grants with their service principals.
+//!
+//! Authorization: client credentials of an admin-consented app registration (application
+//! permissions), or the authorization-code flow with PKCE for a signed-in administrator
+//! (delegated permissions); both through the Microsoft identity platform v2.0 endpoints.
+//! The national clouds and the test fakes are other `graph_url` / `login_url` values.
+//!
+//! Endpoints (`GET`, `$top` pages following `@odata.nextLink`): `/organization`, `/users`,
+//! `/groups`, `/groups/{id}/members`, `/groups/{id}/owners`,
+//! `/roleManagement/directory/roleDefinitions`, `/roleManagement/directory/roleAssignments`,
+//! `/auditLogs/directoryAudits`, `/auditLogs/signIns`, `/sites/getAllSites` (application
+//! permissions; `/sites?search=*` for delegated ones), `/sites/{id}/drives`,
+//! `/drives/{id}/root/delta`, `/drives/{id}/items/{id}/permissions`,
+//! `/oauth2PermissionGrants`, `/servicePrincipals`.
+
+use std::collections::{HashMap, HashSet};
+
+use async_trait::async_trait;
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use url::Url;
+
+use crate::github::{format_rfc3339, parse_rfc3339_ms};
+use crate::http::Response;
+use crate::model::*;
+use crate::oauth::Endpoints;
+use crate::paging::odata_next;
+use crate::{Error, Result};
+
+/// Microsoft Graph in the global cloud.
+pub const DEFAULT_GRAPH_URL: &str = "https://graph.microsoft.com/v1.0";
+/// The Microsoft identity platform in the global cloud.
+pub const DEFAULT_LOGIN_URL: &str = "https://login.microsoftonline.com";
+/// What client credentials ask for: every application permission admin-consented to the app.
+pub const APP_SCOPE: &str = "https://graph.microsoft.com/.default";
+/// The delegated permissions the authorization-code flow asks for.
+pub const DELEGATED_SCOPES: &[&str] = &[
+    "offline_access",
+    "User.Read.All",
+    "GroupMember.Read.All",
+    "RoleManagement.Read.Directory",
+    "AuditLog.Read.All",
+    "Directory.Read.All",
+    "Sites.Read.All",
+    "Application.Read.All",
+];
+/// The application permissions to grant (with admin consent) to the app registration.
+pub const APPLICATION_PERMISSIONS: &[&str] = &[
+    "User.Read.All",
+    "GroupMember.Read.All",
+    "RoleManagement.Read.Directory",
+    "AuditLog.Read.All",
+    "Directory.Read.All",
+    "Sites.Read.All",
+    "Application.Read.All",
+];
+
+/// Items per page (Graph's maximum for directory lists; audit logs allow 1000).
+const PAGE: &str = "999";
+/// Requests in flight for per-item sub-resources (group members, item permissions).
+const CONCURRENCY: usize = 8;
+
+pub fn info() -> ConnectorInfo {
+    ConnectorInfo {
+        id: "m365",
+        name: "Microsoft 365",
+        auth: vec![AuthMethod::ClientCredentials, AuthMethod::AuthorizationCode],
+        capabilities: Capabilities {
+            accounts: true,
+            groups: true,
+            privileges: true,
+            activities: true,
+            files: true,
+            oauth_apps: true,
+            governance: false,
+        },
+    }
+}
+
+/// The identity platform endpoints of `tenant` (a tenant id or verified domain).
+pub fn endpoints(
+    tenant: &str,
+    client_id: &str,
+    client_secret: Option<&str>,
+    login_url: Option<&str>,
+) -> Endpoints {
+    let base = login_url
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .unwrap_or(DEFAULT_LOGIN_URL)
+        .trim_end_matches('/');
+    let tenant = tenant.trim();
+    Endpoints {
+        client_id: client_id.trim().to_owned(),
+        client_secret: client_secret.map(str::to_owned),
+        auth_url: format!("{base}/{tenant}/oauth2/v2.0/authorize"),
+        token_url: format!("{base}/{tenant}/oauth2/v2.0/token"),
+        device_url: Some(format!("{base}/{tenant}/oauth2/v2.0/devicecode")),
+    }
+}
+
+/// A Microsoft 365 tenant.
+#[derive(Debug, Clone)]
+pub struct M365 {
+    /// The tenant id or a verified domain (`contoso.onmicrosoft.com`).
+    pub tenant: String,
+    /// `https://graph.microsoft.com/v1.0`, a national cloud's Graph, or a fake.
+    pub graph_url: Url,
+}
+
+fn text(v: &Value, key: &str) -> Option<String> {
+    v.get(key)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+fn ptr(v: &Value, pointer: &str) -> Option<String> {
+    v.pointer(pointer)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+fn ms(v: Option<&Value>) -> Option<i64> {
+    parse_rfc3339_ms(v?.as_str()?)
+}
+
+fn values(resp: &Response) -> Result<&Vec<Value>> {
+    resp.body
+        .get("value")
+        .and_then(Value::as_array)
+        .ok_or_else(|| Error::Decode {
+            url: resp.url.path().to_owned(),
+            message: "expected an OData collection (`value`)".into(),
+        })
+}
+
+/// A resumable position: the stage of a phase, the page being read and how many of its
+/// items are stored; for activities, the start time the stage was begun with.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+struct Position {
+    stage: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    url: Option<String>,
+    #[serde(default)]
+    index: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    since: Option<i64>,
+    /// Files: the drive being read (index in its site's drive list).
+    #[serde(default)]
+    drive: usize,
+    /// Files: the delta page of that drive.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    delta: Option<String>,
+}
+
+impl Position {
+    fn parse(s: Option<&str>) -> Option<Position> {
+        serde_json::from_str(s?).ok()
+    }
+
+    fn at(stage: &str, url: Option<&Url>, index: usize) -> Position {
+        Position {
+            stage: stage.into(),
+            url: url.map(Url::to_string),
+            index,
+            ..Position::default()
+        }
+    }
+
+    fn encode(&self) -> Option<String> {
+        serde_json::to_string(self).ok()
+    }
+}
+
+fn parse_url(s: &str) -> Result<Url> {
+    Url::parse(s).map_err(|e| Error::Config(format!("cursor: {e}")))
+}
+
+/// Whether a 403 is Graph's answer for a tenant without Entra ID P1/P2.
+fn needs_premium(e: &Error) -> bool {
+    matches!(e, Error::Forbidden(m) if m.contains("premium"))
+}
+
+impl M365 {
+    pub fn new(tenant: &str, graph_url: Option<&str>) -> Result<M365> {
+        let tenant = tenant.trim();
+        if tenant.is_empty() || tenant.contains('/') || tenant.contains(' ') {
+            return Err(Error::Config(format!(
+                "\"{tenant}\" is not a tenant id or domain"
+            )));
+        }
+        let mut base = graph_url.unwrap_or(DEFAULT_GRAPH_URL).trim().to_owned();
+        if !base.ends_with('/') {
+            base.push('/');
+        }
+        let graph_url =
+            Url::parse(&base).map_err(|e| Error::Config(format!("Graph URL {base}: {e}")))?;
+        Ok(M365 {
+            tenant: tenant.to_owned(),
+            graph_url,
+        })
+    }
+
+    fn url(&self, path: &str, query: &[(&str, &str)]) -> Result<Url> {
+        let mut u = self
+            .graph_url
+            .join(path.trim_start_matches('/'))
+            .map_err(|e| Error::Config(format!("{path}: {e}")))?;
+        if !query.is_empty() {
+            u.query_pairs_mut().extend_pairs(query);
+        }
+        Ok(u)
+    }
+
+    /// Every item of a paged collection.
+    async fn all(&self, ctx: &Ctx, first: Url) -> Result<Vec<Value>> {
+        let mut out = Vec::new();
+        let mut next = Some(first);
+        while let Some(url) = next {
+            let resp = ctx.http.get(&url, &ctx.auth).await?;
+            out.extend(values(&resp)?.iter().cloned());
+            next = odata_next(&resp)?;
+        }
+        Ok(out)
+    }
+
+    /// Reads a collection page by page from `pos` (or `first`), storing each page with the
+    /// position after it. `then` is the position once the list ends (`None`: the phase ends).
+    async fn pages(
+        &self,
+        ctx: &Ctx,
+        (stage, first): (&str, Url),
+        pos: Option<&Position>,
+        then: Option<Position>,
+        sink: &mut dyn Sink,
+        map: &mut (dyn FnMut(&Value, &mut Records) + Send),
+    ) -> Result<()> {
+        let (mut next, mut skip) = match pos.filter(|p| p.stage == stage) {
+            Some(Position {
+                url: Some(u),
+                index,
+                ..
+            }) => (Some(parse_url(u)?), *index),
+            _ => (Some(first), 0),
+        };
+        while let Some(url) = next {
+            let resp = ctx.http.get(&url, &ctx.auth).await?;
+            let mut records = Records::default();
+            for item in values(&resp)?.iter().skip(skip) {
+                map(item, &mut records);
+            }
+            skip = 0;
+            next = odata_next(&resp)?;
+            let cursor = match &next {
+                Some(u) => Position {
+                    since: pos.and_then(|p| p.since),
+                    ..Position::at(stage, Some(u), 0)
+                }
+                .encode(),
+                None => then.as_ref().and_then(Position::encode),
+            };
+            sink.page(records, cursor).await?;
+        }
+        Ok(())
+    }
+
+    /// Object ids of the principals holding a directory role (empty without the permission).
+    async fn admin_ids(&self, ctx: &Ctx) -> Result<HashSet<String>> {
+        let url = self.url(
+            "roleManagement/directory/roleAssignments",
+            &[("$select", "principalId"), ("$top", PAGE)],
+        )?;
+        match self.all(ctx, url).await {
+            Ok(list) => Ok(list.iter().filter_map(|a| text(a, "principalId")).collect()),
+            Err(Error::Forbidden(_)) => Ok(HashSet::new()),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn scan_accounts(
+        &self,
+        ctx: &Ctx,
+        pos: Option<Position>,
+        sink: &mut dyn Sink,
+    ) -> Result<()> {
+        let admins = self.admin_ids(ctx).await?;
+        const FIELDS: &str =
+            "id,userPrincipalName,displayName,mail,userType,accountEnabled,createdDateTime";
+        let with_sign_in = format!("{FIELDS},signInActivity");
+        let first = |select: &str| self.url("users", &[("$select", select), ("$top", PAGE)]);
+        // The last sign-in needs AuditLog.Read.All and Entra ID P1/P2: without them Graph
+        // refuses the whole request, so the list is read without it.
+        let probe = ctx
+            .http
+            .get(
+                &self.url("users", &[("$select", &with_sign_in), ("$top", "1")])?,
+                &ctx.auth,
+            )
+            .await;
+        let select = match probe {
+            Ok(_) => with_sign_in.as_str(),
+            Err(Error::Forbidden(m)) => {
+                sink.note(if m.contains("premium") {
+                    "last sign-in times need Microsoft Entra ID P1 or P2".to_owned()
+                } else {
+                    "last sign-in times need AuditLog.Read.All".to_owned()
+                });
+                FIELDS
+            }
+            Err(e) => return Err(e),
+        };
+        let map = &mut |u: &Value, r: &mut Records| {
+            let id = text(u, "id").unwrap_or_default();
+            let last = [
+                "/signInActivity/lastSignInDateTime",
+                "/signInActivity/lastNonInteractiveSignInDateTime",
+            ]
+            .iter()
+            .filter_map(|p| ms(u.pointer(p)))
+            .max();
+            r.accounts.push(Account {
+                login: text(u, "userPrincipalName").unwrap_or_else(|| id.clone()),
+                display_name: text(u, "displayName"),
+                email: text(u, "mail"),
+                kind: if text(u, "userType").as_deref() == Some("Guest") {
+                    "guest"
+                } else {
+                    "user"
+                }
+                .into(),
+                status: if u.get("accountEnabled").and_then(Value::as_bool) == Some(false) {
+                    "disabled"
+                } else {
+                    "active"
+                }
+                .into(),
+                is_admin: admins.contains(&id),
+                created_at_ms: ms(u.get("createdDateTime")),
+                last_sign_in_ms: last,
+                external_id: id,
+                raw: u.clone(),
+            });
+        };
+        self.pages(
+            ctx,
+            ("users", first(select)?),
+            pos.as_ref(),
+            None,
+            sink,
+            map,
+        )
+        .await
+    }
+
+    /// One stored page per group: the group, its members and its owners.
+    async fn scan_groups(
+        &self,
+        ctx: &Ctx,
+        pos: Option<Position>,
+        sink: &mut dyn Sink,
+    ) -> Result<()> {
+        let (mut next, mut skip) = match &pos {
+            Some(Position {
+                url: Some(u),
+                index,
+                ..
+            }) => (Some(parse_url(u)?), *index),
+            _ => (
+                Some(self.url(
+                    "groups",
+                    &[
+                        (
+                            "$select",
+                            "id,displayName,description,groupTypes,securityEnabled,mailEnabled,visibility,createdDateTime",
+                        ),
+                        ("$top", PAGE),
+                    ],
+                )?),
+                0,
+            ),
+        };
+        while let Some(url) = next {
+            let resp = ctx.http.get(&url, &ctx.auth).await?;
+            let groups = values(&resp)?.clone();
+            let after = odata_next(&resp)?;
+            let ids: Vec<String> = groups
+                .iter()
+                .skip(skip)
+                .map(|g| text(g, "id").unwrap_or_default())
+                .collect();
+            let lists: Vec<Result<(Vec<Value>, Vec<Value>)>> = futures_util::stream::iter(ids)
+                .map(|id: String| async move {
+                    let q = [
+                        ("$select", "id,userPrincipalName,displayName"),
+                        ("$top", PAGE),
+                    ];
+                    let members = self
+                        .all(ctx, self.url(&format!("groups/{id}/members"), &q)?)
+                        .await?;
+                    let owners = self
+                        .all(ctx, self.url(&format!("groups/{id}/owners"), &q)?)
+                        .await?;
+                    Ok((members, owners))
+                })
+                .buffered(CONCURRENCY)
+                .collect()
+                .await;
+            for ((i, group), list) in groups.iter().enumerate().skip(skip).zip(lists) {
+                let (members, owners) = list?;
+                let gid = text(group, "id").unwrap_or_default();
+                let unified = group
+                    .get("groupTypes")
+                    .and_then(Value::as_array)
+                    .is_some_and(|t| t.iter().any(|v| v.as_str() == Some("Unified")));
+                let mut records = Records::default();
+                records.groups.push(Group {
+                    external_id: gid.clone(),
+                    name: text(group, "displayName").unwrap_or_else(|| gid.clone()),
+                    description: text(group, "description"),
+                    kind: Some(
+                        if unified {
+                            "m365"
+                        } else if group.get("securityEnabled").and_then(Value::as_bool)
+                            == Some(true)
+                        {
+                            "security"
+                        } else {
+                            "distribution"
+                        }
+                        .into(),
+                    ),
+                    raw: group.clone(),
+                });
+                let is_user = |o: &&Value| {
+                    o.get("@odata.type")
+                        .and_then(Value::as_str)
+                        .is_none_or(|t| t == "#microsoft.graph.user")
+                };
+                let owner_ids: HashSet<String> = owners
+                    .iter()
+                    .filter(is_user)
+                    .filter_map(|o| text(o, "id"))
+                    .collect();
+                let mut seen = HashSet::new();
+                for m in members.iter().filter(is_user) {
+                    let id = text(m, "id").unwrap_or_default();
+                    seen.insert(id.clone());
+                    records.memberships.push(Membership {
+                        group_id: gid.clone(),
+                        role: if owner_ids.contains(&id) {
+                            "owner"
+                        } else {
+                            "member"
+                        }
+                        .into(),
+                        account_id: id,
+                    });
+                }
+                // Owners who are not members still control the group.
+                for id in owner_ids.into_iter().filter(|id| !seen.contains(id)) {
+                    records.memberships.push(Membership {
+                        group_id: gid.clone(),
+                        account_id: id,
+                        role: "owner".into(),
+                    });
+                }
+                let cursor = if i + 1 < groups.len() {
+                    Position::at("groups", Some(&url), i + 1).encode()
+                } else {
+                    after
+                        .as_ref()
+                        .and_then(|u| Position::at("groups", Some(u), 0).encode())
+                };
+                sink.page(records, cursor).await?;
+            }
+            if groups.len() <= skip {
+                let cursor = after
+                    .as_ref()
+                    .and_then(|u| Position::at("groups", Some(u), 0).encode());
+                sink.page(Records::default(), cursor).await?;
+            }
+            skip = 0;
+            next = after;
+        }
+        Ok(())
+    }
+
+    async fn scan_privileges(
+        &self,
+        ctx: &Ctx,
+        pos: Option<Position>,
+        sink: &mut dyn Sink,
+    ) -> Result<()> {
+        let defs: HashMap<String, String> = self
+            .all(
+                ctx,
+                self.url(
+                    "roleManagement/directory/roleDefinitions",
+                    &[("$select", "id,displayName,templateId")],
+                )?,
+            )
+            .await?
+            .iter()
+            .filter_map(|d| Some((text(d, "id")?, text(d, "displayName")?)))
+            .collect();
+        let first = self.url(
+            "roleManagement/directory/roleAssignments",
+            &[
+                (
+                    "$select",
+                    "id,principalId,roleDefinitionId,directoryScopeId",
+                ),
+                ("$top", PAGE),
+            ],
+        )?;
+        self.pages(
+            ctx,
+            ("assignments", first),
+            pos.as_ref(),
+            None,
+            sink,
+            &mut |a, r| {
+                let def = text(a, "roleDefinitionId").unwrap_or_default();
+                r.privileges.push(Privilege {
+                    account_id: text(a, "principalId").unwrap_or_default(),
+                    role: defs.get(&def).cloned().unwrap_or(def),
+                    scope: text(a, "directoryScopeId").unwrap_or_else(|| "/".into()),
+                    raw: a.clone(),
+                });
+            },
+        )
+        .await
+    }
+
+    fn audit_activity(e: &Value) -> Option<Activity> {
+        let occurred_at_ms = ms(e.get("activityDateTime"))?;
+        Some(Activity {
+            event_id: text(e, "id")?,
+            occurred_at_ms,
+            actor: ptr(e, "/initiatedBy/user/userPrincipalName")
+                .or_else(|| ptr(e, "/initiatedBy/app/displayName")),
+            action: text(e, "activityDisplayName").unwrap_or_default(),
+            target: e
+                .get("targetResources")
+                .and_then(Value::as_array)
+                .and_then(|t| t.first())
+                .and_then(|t| text(t, "userPrincipalName").or_else(|| text(t, "displayName"))),
+            ip: ptr(e, "/initiatedBy/user/ipAddress"),
+            raw: e.clone(),
+        })
+    }
+
+    fn sign_in_activity(e: &Value) -> Option<Activity> {
+        let occurred_at_ms = ms(e.get("createdDateTime"))?;
+        let failed = e
+            .pointer("/status/errorCode")
+            .and_then(Value::as_i64)
+            .is_some_and(|c| c != 0);
+        Some(Activity {
+            event_id: format!("signin:{}", text(e, "id")?),
+            occurred_at_ms,
+            actor: text(e, "userPrincipalName"),
+            action: if failed { "Sign-in failed" } else { "Sign-in" }.into(),
+            target: text(e, "appDisplayName"),
+            ip: text(e, "ipAddress"),
+            raw: e.clone(),
+        })
+    }
+
+    /// Directory audits, then sign-ins, each from `since` (newest first, as Graph returns
+    /// them). The start time is kept in the cursor so that a resumed scan reads the second
+    /// source from the same time as the first.
+    async fn scan_activities(
+        &self,
+        ctx: &Ctx,
+        start: PhaseStart,
+        sink: &mut dyn Sink,
+    ) -> Result<()> {
+        let pos = Position::parse(start.resume.as_deref());
+        let since = pos
+            .as_ref()
+            .and_then(|p| p.since)
+            .or(start.since_ms)
+            .unwrap_or(0);
+        let filter = |field: &str| format!("{field} ge {}", format_rfc3339(since));
+        let audits = self.url(
+            "auditLogs/directoryAudits",
+            &[("$filter", &filter("activityDateTime")), ("$top", "1000")],
+        )?;
+        let with_since = |stage: &str| Position {
+            since: Some(since),
+            ..Position::at(stage, None, 0)
+        };
+        if pos.as_ref().is_none_or(|p| p.stage == "audits") {
+            let pos = pos.clone().map(|p| Position {
+                since: Some(since),
+                ..p
+            });
+            self.pages(
+                ctx,
+                ("audits", audits),
+                Some(&pos.unwrap_or_else(|| with_since("audits"))),
+                Some(with_since("signins")),
+                sink,
+                &mut |e, r| r.activities.extend(Self::audit_activity(e)),
+            )
+            .await?;
+        }
+        let signins = self.url(
+            "auditLogs/signIns",
+            &[("$filter", &filter("createdDateTime")), ("$top", "1000")],
+        )?;
+        let pos = pos
+            .filter(|p| p.stage == "signins")
+            .unwrap_or_else(|| with_since("signins"));
+        match self
+            .pages(
+                ctx,
+                ("signins", signins),
+                Some(&pos),
+                None,
+                sink,
+                &mut |e, r| r.activities.extend(Self::sign_in_activity(e)),
+            )
+            .await
+        {
+            Err(e) if needs_premium(&e) => {
+                sink.note(
+                    "sign-in logs need Microsoft Entra ID P1 or P2; directory audits were read"
+                        .into(),
+                );
+                sink.page(Records::default(), None).await
+            }
+            other => other,
+        }
+    }
+
+    /// The tenant's verified domains: collaborators outside them are external.
+    async fn domains(&self, ctx: &Ctx) -> Result<Vec<String>> {
+        let resp = ctx
+            .http
+            .get(
+                &self.url(
+                    "organization",
+                    &[("$select", "id,displayName,verifiedDomains")],
+                )?,
+                &ctx.auth,
+            )
+            .await?;
+        Ok(values(&resp)?
+            .iter()
+            .flat_map(|o| {
+                o.get("verifiedDomains")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|d| text(d, "name"))
+            })
+            .map(|d| d.to_ascii_lowercase())
+            .collect())
+    }
+
+    /// The first page of sites: every site with application permissions (OneDrive personal
+    /// sites included), the searchable ones with delegated permissions.
+    async fn first_sites_url(&self, ctx: &Ctx) -> Result<Url> {
+        let all = self.url(
+            "sites/getAllSites",
+            &[("$select", "id,name,displayName,webUrl"), ("$top", PAGE)],
+        )?;
+        let probe = self.url("sites/getAllSites", &[("$select", "id"), ("$top", "1")])?;
+        match ctx.http.get(&probe, &ctx.auth).await {
+            Ok(_) => Ok(all),
+            Err(Error::Status {
+                status: 400 | 404, ..
+            }) => self.url(
+                "sites",
+                &[
+                    ("search", "*"),
+                    ("$select", "id,name,displayName,webUrl"),
+                    ("$top", PAGE),
+                ],
+            ),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Sites → drives → the items of each drive (delta), with the permissions of shared items.
+    /// One stored page per delta page; the cursor names the site page, the site, the drive and
+    /// the delta page.
+    async fn scan_files(
+        &self,
+        ctx: &Ctx,
+        pos: Option<Position>,
+        sink: &mut dyn Sink,
+    ) -> Result<()> {
+        let domains = self.domains(ctx).await?;
+        let mut pos = match pos.filter(|p| p.stage == "sites" && p.url.is_some()) {
+            Some(p) => p,
+            None => Position::at("sites", Some(&self.first_sites_url(ctx).await?), 0),
+        };
+        loop {
+            let Some(sites_url) = pos.url.clone() else {
+                return Ok(());
+            };
+            let resp = ctx.http.get(&parse_url(&sites_url)?, &ctx.auth).await?;
+            let sites = values(&resp)?.clone();
+            let after = odata_next(&resp)?;
+            while let Some(site) = sites.get(pos.index) {
+                let site_id = text(site, "id").unwrap_or_default();
+                let drives = match self
+                    .all(
+                        ctx,
+                        self.url(
+                            &format!("sites/{site_id}/drives"),
+                            &[("$select", "id,name,driveType,webUrl,owner")],
+                        )?,
+                    )
+                    .await
+                {
+                    Ok(d) => d,
+                    Err(Error::Forbidden(_) | Error::Status { status: 404, .. }) => {
+                        sink.note(format!(
+                            "the drives of {} could not be read",
+                            text(site, "webUrl").unwrap_or(site_id)
+                        ));
+                        Vec::new()
+                    }
+                    Err(e) => return Err(e),
+                };
+                while let Some(drive) = drives.get(pos.drive) {
+                    self.read_drive(ctx, drive, &domains, &mut pos, sink)
+                        .await?;
+                    pos.drive += 1;
+                    pos.delta = None;
+                }
+                pos.index += 1;
+                pos.drive = 0;
+                pos.delta = None;
+            }
+            pos = Position::at("sites", after.as_ref(), 0);
+            if after.is_none() {
+                // The last site's last drive stored the end of the phase.
+                return Ok(());
+            }
+        }
+    }
+
+    /// Reads one drive from `pos.delta` (or its start), storing a page per delta page.
+    async fn read_drive(
+        &self,
+        ctx: &Ctx,
+        drive: &Value,
+        domains: &[String],
+        pos: &mut Position,
+        sink: &mut dyn Sink,
+    ) -> Result<()> {
+        let drive_id = text(drive, "id").unwrap_or_default();
+        let drive_owner = ptr(drive, "/owner/user/email")
+            .or_else(|| ptr(drive, "/owner/user/displayName"))
+            .or_else(|| ptr(drive, "/owner/group/displayName"));
+        let mut next = Some(match &pos.delta {
+            Some(u) => parse_url(u)?,
+            None => self.url(&format!("drives/{drive_id}/root/delta"), &[])?,
+        });
+        while let Some(url) = next {
+            let resp = ctx.http.get(&url, &ctx.auth).await?;
+            let items: Vec<Value> = values(&resp)?
+                .iter()
+                .filter(|i| i.get("root").is_none() && i.get("deleted").is_none())
+                .cloned()
+                .collect();
+            next = odata_next(&resp)?;
+            let shared: Vec<String> = items
+                .iter()
+                .filter(|i| i.get("shared").is_some())
+                .filter_map(|i| text(i, "id"))
+                .collect();
+            let drive_id = &drive_id;
+            let perms: HashMap<String, Result<Vec<Value>>> = futures_util::stream::iter(shared)
+                .map(|item: String| async move {
+                    let url = self.url(&format!("drives/{drive_id}/items/{item}/permissions"), &[]);
+                    let list = match url {
+                        Ok(u) => self.all(ctx, u).await,
+                        Err(e) => Err(e),
+                    };
+                    (item, list)
+                })
+                .buffered(CONCURRENCY)
+                .collect()
+                .await;
+            let mut records = Records::default();
+            for item in &items {
+                let id = text(item, "id").unwrap_or_default();
+                let permissions = match perms.get(&id) {
+                    Some(Ok(p)) => Some(p.as_slice()),
+                    Some(Err(Error::Forbidden(_) | Error::Status { status: 404, .. })) | None => {
+                        None
+                    }
+                    Some(Err(e)) => {
+                        return Err(Error::Decode {
+                            url: format!("permissions of item {id}"),
+                            message: e.to_string(),
+                        })
+                    }
+                };
+                records
+                    .files
+                    .push(file_item(item, permissions, domains, drive_owner.clone()));
+            }
+            pos.delta = next.as_ref().map(Url::to_string);
+            let cursor = if next.is_some() {
+                pos.encode()
+            } else {
+                // The drive is done: resume at the next one (the caller advances `pos`).
+                Position {
+                    drive: pos.drive + 1,
+                    delta: None,
+                    ..pos.clone()
+                }
+                .encode()
+            };
+            sink.page(records, cursor).await?;
+        }
+        Ok(())
+    }
+
+    async fn scan_grants(
+        &self,
+        ctx: &Ctx,
+        pos: Option<Position>,
+        sink: &mut dyn Sink,
+    ) -> Result<()> {
+        let principals: HashMap<String, Value> = self
+            .all(
+                ctx,
+                self.url(
+                    "servicePrincipals",
+                    &[
+                        (
+                            "$select",
+                            "id,appId,displayName,appOwnerOrganizationId,publisherName,verifiedPublisher",
+                        ),
+                        ("$top", PAGE),
+                    ],
+                )?,
+            )
+            .await?
+            .into_iter()
+            .filter_map(|sp| Some((text(&sp, "id")?, sp)))
+            .collect();
+        let first = self.url("oauth2PermissionGrants", &[("$top", PAGE)])?;
+        self.pages(
+            ctx,
+            ("grants", first),
+            pos.as_ref(),
+            None,
+            sink,
+            &mut |g, r| {
+                let client = text(g, "clientId").unwrap_or_default();
+                let sp = principals.get(&client);
+                let resource = text(g, "resourceId")
+                    .and_then(|id| principals.get(&id))
+                    .and_then(|sp| text(sp, "displayName"));
+                let mut raw = g.clone();
+                if let Some(obj) = raw.as_object_mut() {
+                    obj.insert("client".into(), sp.cloned().unwrap_or(Value::Null));
+                    obj.insert("resourceDisplayName".into(), json!(resource));
+                }
+                r.oauth_grants.push(OauthGrant {
+                    external_id: text(g, "id").unwrap_or_default(),
+                    app_name: sp
+                        .and_then(|sp| text(sp, "displayName"))
+                        .unwrap_or_else(|| client.clone()),
+                    app_id: sp.and_then(|sp| text(sp, "appId")),
+                    principal: if text(g, "consentType").as_deref() == Some("AllPrincipals") {
+                        None
+                    } else {
+                        text(g, "principalId")
+                    },
+                    scopes: g
+                        .get("scope")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .split_whitespace()
+                        .map(str::to_owned)
+                        .collect(),
+                    granted_at_ms: ms(g.get("startTime")),
+                    raw,
+                });
+            },
+        )
+        .await
+    }
+
+    /// Probes one resource with `$top=1`: `Ok(true)` readable, `Ok(false)` refused (403).
+    async fn readable(&self, ctx: &Ctx, path: &str) -> Result<std::result::Result<(), Error>> {
+        let url = self.url(path, &[("$top", "1")])?;
+        match ctx.http.get(&url, &ctx.auth).await {
+            Ok(_) => Ok(Ok(())),
+            Err(e @ (Error::Forbidden(_) | Error::Status { .. })) => Ok(Err(e)),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// A drive item as a file, its sharing level from its permissions: an anonymous link is
+/// public; a person outside the verified domains (or a guest account) makes it external; an
+/// organization link internal; else private. Without readable permissions, the item's
+/// `shared.scope` decides.
+fn file_item(
+    item: &Value,
+    permissions: Option<&[Value]>,
+    domains: &[String],
+    drive_owner: Option<String>,
+) -> FileItem {
+    let external = |email: &str| {
+        let e = email.to_ascii_lowercase();
+        if e.contains("#ext#") {
+            return true;
+        }
+        let Some((_, domain)) = e.rsplit_once('@') else {
+            return false;
+        };
+        !domains
+            .iter()
+            .any(|d| domain == d || domain.ends_with(&format!(".{d}")))
+    };
+    let mut collaborators = Vec::new();
+    let mut link_scopes = HashSet::new();
+    for p in permissions.unwrap_or_default() {
+        let roles: Vec<&str> = p
+            .get("roles")
+            .and_then(Value::as_array)
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        if roles.contains(&"owner") {
+            continue;
+        }
+        if let Some(scope) = ptr(p, "/link/scope") {
+            link_scopes.insert(scope);
+        }
+        let permission = if roles.contains(&"write") {
+            "write"
+        } else {
+            "read"
+        };
+        let mut people: Vec<&Value> = Vec::new();
+        if let Some(u) = p.pointer("/grantedToV2/user") {
+            people.push(u);
+        }
+        if let Some(list) = p.get("grantedToIdentitiesV2").and_then(Value::as_array) {
+            people.extend(list.iter().filter_map(|i| i.get("user")));
+        }
+        let mut accounts: Vec<String> = people
+            .iter()
+            .filter_map(|u| text(u, "email").or_else(|| text(u, "displayName")))
+            .collect();
+        if accounts.is_empty() {
+            accounts.extend(ptr(p, "/invitation/email"));
+        }
+        for account in accounts {
+            if collaborators
+                .iter()
+                .any(|c: &Collaborator| c.account == account)
+            {
+                continue;
+            }
+            collaborators.push(Collaborator {
+                external: external(&account),
+                permission: permission.into(),
+                account,
+            });
+        }
+    }
+    let shared_scope = ptr(item, "/shared/scope");
+    let sharing = if link_scopes.contains("anonymous")
+        || (permissions.is_none() && shared_scope.as_deref() == Some("anonymous"))
+    {
+        Sharing::Public
+    } else if collaborators.iter().any(|c| c.external) {
+        Sharing::External
+    } else if link_scopes.contains("organization")
+        || (permissions.is_none() && shared_scope.as_deref() == Some("organization"))
+    {
+        Sharing::Internal
+    } else {
+        Sharing::Private
+    };
+    let name = match (ptr(item, "/parentReference/path"), text(item, "name")) {
+        (Some(parent), Some(name)) => {
+            let parent = parent.split_once(":").map_or(parent.as_str(), |(_, p)| p);
+            format!("{}/{name}", parent.trim_end_matches('/'))
+        }
+        (None, Some(name)) => name,
+        _ => text(item, "id").unwrap_or_default(),
+    };
+    let mut raw = item.clone();
+    if let (Some(obj), Some(p)) = (raw.as_object_mut(), permissions) {
+        obj.insert("permissions".into(), Value::Array(p.to_vec()));
+    }
+    FileItem {
+        external_id: text(item, "id").unwrap_or_default(),
+        name,
+        url: text(item, "webUrl"),
+        owner: ptr(item, "/createdBy/user/email")
+            .or(drive_owner)
+            .or_else(|| ptr(item, "/createdBy/user/displayName")),
+        sharing,
+        collaborators,
+        modified_at_ms: ms(item.get("lastModifiedDateTime")),
+        raw,
+    }
+}
+
+#[async_trait]
+impl Connector for M365 {
+    fn info(&self) -> ConnectorInfo {
+        info()
+    }
+
+    async fn permissions(&self, ctx: &Ctx) -> Result<Permissions> {
+        let org = match ctx
+            .http
+            .get(
+                &self.url("organization", &[("$select", "id,displayName")])?,
+                &ctx.auth,
+            )
+            .await
+        {
+            Err(Error::Status {
+                status: 400 | 404, ..
+            }) => {
+                return Err(Error::Config(format!(
+                    "tenant \"{}\" not found, or the credential belongs to another tenant",
+                    self.tenant
+                )))
+            }
+            other => other?,
+        };
+        let org_name = values(&org)?
+            .first()
+            .and_then(|o| text(o, "displayName"))
+            .unwrap_or_else(|| self.tenant.clone());
+        // A delegated token belongs to a signed-in administrator.
+        let principal = match ctx.http.get(&self.url("me", &[])?, &ctx.auth).await {
+            Ok(me) => format!(
+                "{} ({org_name})",
+                text(&me.body, "userPrincipalName").unwrap_or_default()
+            ),
+            Err(_) => format!("app registration ({org_name})"),
+        };
+        let mut checks = Vec::new();
+        let mut check = |name: &str, probe: std::result::Result<(), Error>, phases, fix: &str| {
+            checks.push(PermissionCheck {
+                name: name.into(),
+                granted: probe.is_ok(),
+                phases,
+                fix: Some(fix.into()),
+                licence: false,
+            })
+        };
+        check(
+            "User.Read.All (users)",
+            self.readable(ctx, "users").await?,
+            vec![Phase::Accounts],
+            "grant User.Read.All to the app registration and give admin consent",
+        );
+        check(
+            "GroupMember.Read.All (groups and members)",
+            self.readable(ctx, "groups").await?,
+            vec![Phase::Groups],
+            "grant GroupMember.Read.All (or Group.Read.All) and give admin consent",
+        );
+        check(
+            "RoleManagement.Read.Directory (admin roles)",
+            self.readable(ctx, "roleManagement/directory/roleAssignments")
+                .await?,
+            vec![Phase::Privileges],
+            "grant RoleManagement.Read.Directory and give admin consent",
+        );
+        let audits = self.readable(ctx, "auditLogs/directoryAudits").await?;
+        let audit_ok = audits.is_ok();
+        check(
+            "AuditLog.Read.All (directory audits, sign-ins)",
+            audits,
+            vec![Phase::Activities],
+            "grant AuditLog.Read.All and give admin consent",
+        );
+        check(
+            "Sites.Read.All (OneDrive and SharePoint files)",
+            self.readable(ctx, "sites?search=*").await?,
+            vec![Phase::Files],
+            "grant Sites.Read.All and give admin consent",
+        );
+        let grants = self.readable(ctx, "oauth2PermissionGrants").await?;
+        let sps = self.readable(ctx, "servicePrincipals").await?;
+        check(
+            "Directory.Read.All, Application.Read.All (OAuth apps)",
+            grants.and(sps),
+            vec![Phase::OauthGrants],
+            "grant Directory.Read.All and Application.Read.All and give admin consent",
+        );
+        if audit_ok {
+            let sign_ins = self.readable(ctx, "auditLogs/signIns").await?;
+            checks.push(PermissionCheck {
+                name: "Microsoft Entra ID P1 or P2 (sign-in logs, last sign-in)".into(),
+                granted: sign_ins.is_ok(),
+                // Directory audits are read without it: no phase is skipped.
+                phases: vec![],
+                fix: Some(
+                    "sign-in logs and last sign-in times need an Entra ID P1 or P2 licence in the tenant"
+                        .into(),
+                ),
+                licence: true,
+            });
+        }
+        Ok(Permissions { principal, checks })
+    }
+
+    async fn scan(
+        &self,
+        ctx: &Ctx,
+        phase: Phase,
+        start: PhaseStart,
+        sink: &mut dyn Sink,
+    ) -> Result<()> {
+        let pos = Position::parse(start.resume.as_deref());
+        match phase {
+            Phase::Accounts => self.scan_accounts(ctx, pos, sink).await,
+            Phase::Groups => self.scan_groups(ctx, pos, sink).await,
+            Phase::Privileges => self.scan_privileges(ctx, pos, sink).await,
+            Phase::Activities => self.scan_activities(ctx, start, sink).await,
+            Phase::Files => self.scan_files(ctx, pos, sink).await,
+            Phase::OauthGrants => self.scan_grants(ctx, pos, sink).await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn endpoints_and_urls() {
+        let ep = endpoints("contoso.onmicrosoft.com", " cid ", None, None);
+        assert_eq!(
+            ep.token_url,
+            "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token"
+        );
+        assert_eq!(ep.client_id, "cid");
+        let m = M365::new("t1", Some("http://127.0.0.1:9/v1.0")).unwrap();
+        assert_eq!(
+            m.url("users", &[("$top", "999")]).unwrap().as_str(),
+            "http://127.0.0.1:9/v1.0/users?%24top=999"
+        );
+        assert!(M365::new("", None).is_err());
+        assert!(M365::new("a/b", None).is_err());
+    }
+
+    #[test]
+    fn sharing_levels_from_permissions() {
+        let domains = vec![
+            "contoso.com".to_owned(),
+            "contoso.onmicrosoft.com".to_owned(),
+        ];
+        let item = json!({"id": "1", "name": "a.docx", "parentReference": {"path": "/drive/root:/Docs"},
+            "createdBy": {"user": {"email": "ann@contoso.com"}}, "shared": {"scope": "users"}});
+        let owner = json!({"id": "o", "roles": ["owner"], "grantedToV2": {"user": {"email": "ann@contoso.com"}}});
+        let internal_user = json!({"id": "p", "roles": ["write"], "grantedToV2": {"user": {"email": "bob@contoso.com"}}});
+        let guest = json!({"id": "g", "roles": ["read"], "grantedToV2": {"user": {"email": "eve@fabrikam.com"}}});
+        let org_link = json!({"id": "l", "roles": ["read"], "link": {"scope": "organization", "type": "view"}});
+        let anon =
+            json!({"id": "a", "roles": ["read"], "link": {"scope": "anonymous", "type": "view"}});
+
+        let f = file_item(
+            &item,
+            Some(&[owner.clone(), internal_user.clone()]),
+            &domains,
+            None,
+        );
+        assert_eq!(f.sharing, Sharing::Private);
+        assert_eq!(f.name, "/Docs/a.docx");
+        assert_eq!(f.owner.as_deref(), Some("ann@contoso.com"));
+        assert_eq!(f.collaborators.len(), 1);
+        assert!(!f.collaborators[0].external);
+        assert_eq!(f.collaborators[0].permission, "write");
+
+        let f = file_item(&item, Some(&[owner.clone(), guest]), &domains, None);
+        assert_eq!(f.sharing, Sharing::External);
+        assert!(f.collaborators[0].external);
+
+        let f = file_item(&item, Some(&[owner.clone(), org_link]), &domains, None);
+        assert_eq!(f.sharing, Sharing::Internal);
+
+        let f = file_item(&item, Some(&[owner, anon]), &domains, None);
+        assert_eq!(f.sharing, Sharing::Public);
+
+        // Permissions unreadable: the item's shared facet decides.
+        let anon_item = json!({"id": "2", "name": "b", "shared": {"scope": "anonymous"}});
+        assert_eq!(
+            file_item(&anon_item, None, &domains, None).sharing,
+            Sharing::Public
+        );
+    }
+
+    #[test]
+    fn activities_from_audits_and_sign_ins() {
+        let audit = json!({"id": "a1", "activityDateTime": "2024-05-01T10:00:00Z",
+            "activityDisplayName": "Add member to role",
+            "initiatedBy": {"user": {"userPrincipalName": "ann@contoso.com", "ipAddress": "10.0.0.1"}, "app": null},
+            "targetResources": [{"userPrincipalName": "bob@contoso.com"}]});
+        let a = M365::audit_activity(&audit).unwrap();
+        assert_eq!(a.event_id, "a1");
+        assert_eq!(a.actor.as_deref(), Some("ann@contoso.com"));
+        assert_eq!(a.target.as_deref(), Some("bob@contoso.com"));
+        assert_eq!(a.ip.as_deref(), Some("10.0.0.1"));
+        let s = json!({"id": "s1", "createdDateTime": "2024-05-01T10:00:00Z", "userPrincipalName": "bob@contoso.com",
+            "appDisplayName": "Office 365 Exchange Online", "ipAddress": "10.0.0.2", "status": {"errorCode": 50126}});
+        let s = M365::sign_in_activity(&s).unwrap();
+        assert_eq!(s.event_id, "signin:s1");
+        assert_eq!(s.action, "Sign-in failed");
+        assert!(M365::audit_activity(&json!({"id": "x"})).is_none());
+    }
+}

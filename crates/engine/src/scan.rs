@@ -27,31 +27,83 @@ fn cursor_key(phase: Phase) -> String {
     format!("phase:{}", phase.as_str())
 }
 
-struct StoreSink<'a> {
-    store: &'a Store,
-    instance: &'a str,
-    resource: String,
+/// Stores a phase's pages in order on a writer task, so the connector reads the next page
+/// while the previous one is written. Each page is still stored with its cursor in one
+/// transaction; [`StoreSink::finish`] waits until every page sent is stored.
+struct StoreSink {
+    tx: Option<tokio::sync::mpsc::Sender<(Records, Option<String>)>>,
+    writer: Option<tokio::task::JoinHandle<Result<()>>>,
     records: u64,
     notes: Vec<String>,
 }
 
+impl StoreSink {
+    fn new(store: &Store, instance: &str, phase: Phase, resource: &str) -> StoreSink {
+        // Two pages in flight: enough to overlap reading and writing, bounded in memory.
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<(Records, Option<String>)>(2);
+        let (store, instance, resource) = (store.clone(), instance.to_owned(), resource.to_owned());
+        let writer = tokio::spawn(async move {
+            // Live progress: the status detail names the phase and what it stored so far.
+            let (mut stored, mut shown) = (0usize, Instant::now());
+            while let Some((records, cursor)) = rx.recv().await {
+                stored += records.len();
+                store
+                    .store_page(
+                        &instance,
+                        &records,
+                        (&resource, cursor.as_deref()),
+                        super::api::now_ms(),
+                    )
+                    .await?;
+                if shown.elapsed().as_millis() >= 500 {
+                    shown = Instant::now();
+                    let detail = format!("reading {}: {stored} records", phase.as_str());
+                    store.set_scan_progress(&instance, &detail).await?;
+                }
+            }
+            Ok(())
+        });
+        StoreSink {
+            tx: Some(tx),
+            writer: Some(writer),
+            records: 0,
+            notes: Vec::new(),
+        }
+    }
+
+    /// Waits until every page sent is stored; the writer's error, if it failed.
+    async fn finish(&mut self) -> Result<()> {
+        drop(self.tx.take());
+        match self.writer.take() {
+            Some(w) => w
+                .await
+                .map_err(|e| crate::Error::Task(format!("page writer: {e}")))?,
+            None => Ok(()),
+        }
+    }
+}
+
 #[async_trait]
-impl Sink for StoreSink<'_> {
+impl Sink for StoreSink {
     async fn page(
         &mut self,
         records: Records,
         cursor: Option<String>,
     ) -> cloudwarden_connectors::Result<()> {
         self.records += records.len() as u64;
-        self.store
-            .store_page(
-                self.instance,
-                &records,
-                (&self.resource, cursor.as_deref()),
-                super::api::now_ms(),
-            )
-            .await
-            .map_err(|e| CError::Config(format!("cannot store a page: {e}")))
+        let sent = match &self.tx {
+            Some(tx) => tx.send((records, cursor)).await.is_ok(),
+            None => false,
+        };
+        if sent {
+            return Ok(());
+        }
+        // The writer stopped: report why.
+        let why = match self.finish().await {
+            Err(e) => e.to_string(),
+            Ok(()) => "the page writer stopped".into(),
+        };
+        Err(CError::Config(format!("cannot store a page: {why}")))
     }
 
     fn note(&mut self, message: String) {
@@ -145,11 +197,7 @@ pub async fn run(
             continue;
         }
         store
-            .set_instance_status(
-                instance,
-                "scanning",
-                Some(&format!("reading {}", phase.as_str())),
-            )
+            .set_scan_progress(instance, &format!("reading {}", phase.as_str()))
             .await?;
         let resource = cursor_key(phase);
         let resume = store.cursor(instance, &resource).await?;
@@ -161,16 +209,15 @@ pub async fn run(
         } else {
             None
         };
-        let mut sink = StoreSink {
-            store,
-            instance,
-            resource,
-            records: 0,
-            notes: Vec::new(),
-        };
-        let result = connector
+        let mut sink = StoreSink::new(store, instance, phase, &resource);
+        let mut result = connector
             .scan(&ctx, phase, PhaseStart { resume, since_ms }, &mut sink)
             .await;
+        if let Err(e) = sink.finish().await {
+            if result.is_ok() {
+                result = Err(CError::Config(format!("cannot store a page: {e}")));
+            }
+        }
         let n = sink.records;
         let notes = (!sink.notes.is_empty()).then(|| sink.notes.join("; "));
         phases.push(match result {
@@ -178,7 +225,7 @@ pub async fn run(
                 // Done: the next run starts this phase from the beginning (activities from
                 // the newest stored event).
                 store
-                    .set_cursor(instance, &sink.resource, None, super::api::now_ms())
+                    .set_cursor(instance, &resource, None, super::api::now_ms())
                     .await?;
                 report("completed", n, notes)
             }
@@ -199,9 +246,10 @@ pub async fn run(
     let status = match &stop {
         Some(Stop::Cancelled) => "cancelled",
         Some(Stop::Unauthorized(_)) => "failed",
+        // Phases left out on purpose (`only`) are `not_run` and do not make a scan partial.
         None if phases
             .iter()
-            .all(|p| matches!(p.status.as_str(), "completed" | "skipped")) =>
+            .all(|p| matches!(p.status.as_str(), "completed" | "skipped" | "not_run")) =>
         {
             "completed"
         }
@@ -226,4 +274,47 @@ pub async fn run(
         },
         error,
     ))
+}
+
+/// The report of a scan continued after renewing the credential: the phases in `rerun` from
+/// `second` (with what they read before the interruption added), the others from `first`;
+/// counters added up.
+pub fn merge(first: ScanReport, second: ScanReport, rerun: &[Phase]) -> ScanReport {
+    let phases: Vec<PhaseReport> = first
+        .phases
+        .into_iter()
+        .map(|p| {
+            if !rerun.iter().any(|r| r.as_str() == p.phase) {
+                return p;
+            }
+            match second.phases.iter().find(|q| q.phase == p.phase) {
+                Some(q) => PhaseReport {
+                    records: q.records + p.records,
+                    duration_ms: q.duration_ms + p.duration_ms,
+                    ..q.clone()
+                },
+                None => p,
+            }
+        })
+        .collect();
+    let status = match second.status.as_str() {
+        "cancelled" | "failed" => second.status.clone(),
+        _ if phases
+            .iter()
+            .all(|p| matches!(p.status.as_str(), "completed" | "skipped" | "not_run")) =>
+        {
+            "completed".into()
+        }
+        _ => "partial".into(),
+    };
+    ScanReport {
+        instance_id: second.instance_id,
+        run_id: second.run_id,
+        status,
+        phases,
+        requests: first.requests + second.requests,
+        retries: first.retries + second.retries,
+        throttles: first.throttles + second.throttles,
+        duration_ms: first.duration_ms + second.duration_ms,
+    }
 }

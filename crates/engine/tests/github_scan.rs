@@ -365,9 +365,17 @@ async fn the_scheduler_reads_activities_between_full_scans() {
         "activities only between full scans"
     );
     assert_eq!(
-        engine.instance(&i.id).await.unwrap().counts.activities as usize,
-        t.audit_events.len() + 1
+        r.status, "completed",
+        "phases left out on purpose are not a partial scan"
     );
+    let view = engine.instance(&i.id).await.unwrap();
+    assert_eq!(view.status_detail, None);
+    assert_eq!(view.counts.activities as usize, t.audit_events.len() + 1);
+    // The drawer's last run is the stored one, and the next scan is scheduled.
+    let last = view.last_run.unwrap();
+    assert_eq!(last.status, "completed");
+    assert_eq!(last.phases.len(), 6);
+    assert!(view.next_scan_at.is_some());
     let full = engine.run_due_scans(marks_at + 601_000).await.unwrap();
     assert_eq!(
         phase(&full[0], "accounts").status,
@@ -424,7 +432,18 @@ async fn device_flow_then_401_refresh_and_continue() {
     assert_eq!(report.status, "completed", "{report:?}");
     let i = engine.instance(&i.id).await.unwrap();
     assert_eq!(i.status, "connected");
+    assert_eq!(i.status_detail, None);
     assert_counts_equal(&i, &t);
+    // Only the interrupted phase and those after it ran again: no phase was read twice.
+    let clean = engine.scan_instance(&i.id).await.unwrap();
+    for p in report.phases.iter().filter(|p| p.phase != "activities") {
+        assert_eq!(
+            p.records,
+            phase(&clean, &p.phase).records,
+            "{}: {report:?}",
+            p.phase
+        );
+    }
 }
 
 #[tokio::test]

@@ -882,7 +882,7 @@ impl Engine {
         }
         let now = now_ms();
         let run_id = new_id("run", now);
-        let result = async {
+        let result: Result<(ScanReport, Option<String>)> = async {
             self.store.start_run(&run_id, id, now).await?;
             self.store.set_instance_status(id, "scanning", None).await?;
             let first = scan::run(
@@ -895,21 +895,32 @@ impl Engine {
                 only,
             )
             .await?;
-            // 401 from an OAuth instance: renew the token and continue (each phase resumes
-            // from its stored cursor).
+            // 401 from an OAuth instance: renew the token and continue with the phases that
+            // did not complete (the interrupted one resumes from its stored cursor).
             if first.1.is_some() && row.3.contains("\"oauth\"") {
                 return match self.refresh_tokens(id).await {
                     Ok(renewed) => {
-                        scan::run(
+                        let remaining: Vec<Phase> = Phase::ALL
+                            .into_iter()
+                            .filter(|p| only.is_none_or(|o| o.contains(p)))
+                            .filter(|p| {
+                                first.0.phases.iter().any(|r| {
+                                    r.phase == p.as_str()
+                                        && matches!(r.status.as_str(), "failed" | "not_run")
+                                })
+                            })
+                            .collect();
+                        let second = scan::run(
                             &self.store,
                             id,
                             connector.as_ref(),
                             renewed,
                             cancel,
                             &run_id,
-                            only,
+                            Some(&remaining),
                         )
-                        .await
+                        .await?;
+                        Ok((scan::merge(first.0, second.0, &remaining), second.1))
                     }
                     Err(e) => Ok((first.0, Some(e.to_string()))),
                 };
@@ -951,13 +962,20 @@ impl Engine {
                 now_ms(),
             )
             .await?;
-        match (&error, report.status.as_str()) {
-            (Some(e), _) => self.store.set_instance_status(id, "error", Some(e)).await?,
-            (None, _) => {
+        // Disabled (or removed) while it ran: it stays so.
+        let disabled = self
+            .store
+            .instance(id)
+            .await?
+            .is_none_or(|r| r.4 == "disabled");
+        match (&error, disabled) {
+            (_, true) => {}
+            (Some(e), false) => self.store.set_instance_status(id, "error", Some(e)).await?,
+            (None, false) => {
                 let detail: Vec<String> = report
                     .phases
                     .iter()
-                    .filter(|p| !matches!(p.status.as_str(), "completed" | "skipped"))
+                    .filter(|p| !matches!(p.status.as_str(), "completed" | "skipped" | "not_run"))
                     .map(|p| {
                         format!(
                             "{}: {}",

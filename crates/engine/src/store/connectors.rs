@@ -157,6 +157,19 @@ impl Store {
         Ok(())
     }
 
+    /// The progress of a running scan, shown as the status detail while the instance is
+    /// `scanning` (an instance disabled meanwhile keeps its status).
+    pub async fn set_scan_progress(&self, id: &str, detail: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE connector_instances SET status_detail = ? WHERE instance_id = ? AND status = 'scanning'",
+        )
+        .bind(detail)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// Replaces an instance's settings (never secrets) after a re-authorization.
     pub async fn set_instance_config(&self, id: &str, config: &str) -> Result<()> {
         sqlx::query("UPDATE connector_instances SET config = ? WHERE instance_id = ?")

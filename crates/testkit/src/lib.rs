@@ -6,6 +6,10 @@
 //! features missing from the tenant's licence.
 //!
 //! - [`github`]: a GitHub REST API and OAuth server over a generated organisation of any size.
+//! - [`graph`]: Microsoft Graph v1.0 and the Microsoft identity platform over a generated
+//!   Entra ID / Microsoft 365 tenant of any size.
 #![forbid(unsafe_code)]
 
+mod common;
 pub mod github;
+pub mod graph;

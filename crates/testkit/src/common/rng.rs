@@ -1,6 +1,8 @@
 //! A small deterministic generator (SplitMix64): the same seed gives the same tenant on
 //! every platform and every version of the dependencies.
 
+use std::collections::HashSet;
+
 #[derive(Debug)]
 pub(crate) struct Rng(u64);
 
@@ -44,6 +46,53 @@ impl Rng {
     /// `len` characters from `alphabet`.
     pub(crate) fn string(&mut self, alphabet: &[u8], len: usize) -> String {
         (0..len).map(|_| char::from(*self.pick(alphabet))).collect()
+    }
+
+    /// A random (version 4) GUID, `xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx`, lower case.
+    pub(crate) fn guid(&mut self) -> String {
+        let a = self.next_u64();
+        let b = self.next_u64();
+        format!(
+            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+            a >> 32,
+            (a >> 16) & 0xffff,
+            a & 0x0fff,
+            0x8000 | ((b >> 48) & 0x3fff),
+            b & 0xffff_ffff_ffff
+        )
+    }
+
+    /// `n` random bytes.
+    pub(crate) fn bytes(&mut self, n: usize) -> Vec<u8> {
+        let mut out = Vec::with_capacity(n + 8);
+        while out.len() < n {
+            out.extend_from_slice(&self.next_u64().to_le_bytes());
+        }
+        out.truncate(n);
+        out
+    }
+
+    /// `k` distinct indices below `n`, in random order.
+    pub(crate) fn sample(&mut self, n: usize, k: usize) -> Vec<usize> {
+        let k = k.min(n);
+        if k * 2 >= n {
+            let mut all: Vec<usize> = (0..n).collect();
+            for i in 0..k {
+                let j = i + self.index(n - i);
+                all.swap(i, j);
+            }
+            all.truncate(k);
+            return all;
+        }
+        let mut seen = HashSet::with_capacity(k);
+        let mut out = Vec::with_capacity(k);
+        while out.len() < k {
+            let i = self.index(n);
+            if seen.insert(i) {
+                out.push(i);
+            }
+        }
+        out
     }
 }
 

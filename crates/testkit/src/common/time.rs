@@ -50,6 +50,14 @@ pub(crate) fn format_rfc3339(ms: i64) -> String {
     )
 }
 
+/// `2011-01-26T19:01:12.3450000Z`: seven fractional digits, as Microsoft Graph renders the
+/// times of audit logs and sign-ins.
+pub(crate) fn format_rfc3339_ticks(ms: i64) -> String {
+    let whole = format_rfc3339(ms);
+    let frac = ms.rem_euclid(1000);
+    format!("{}.{frac:03}0000Z", whole.trim_end_matches('Z'))
+}
+
 fn digits(s: &[u8]) -> Option<i64> {
     if s.is_empty() || !s.iter().all(u8::is_ascii_digit) {
         return None;
@@ -131,6 +139,11 @@ mod tests {
         assert_eq!(parse_rfc3339("2011-01-26T19:01:12.5Z"), Some(ms + 500));
         assert_eq!(parse_date("2024-02-29"), Some(1_709_164_800_000));
         assert_eq!(format_rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            format_rfc3339_ticks(ms + 45),
+            "2011-01-26T19:01:12.0450000Z"
+        );
+        assert_eq!(parse_rfc3339("2011-01-26T19:01:12.0450000Z"), Some(ms + 45));
         assert_eq!(parse_rfc3339("2011-01-26"), None);
         assert_eq!(parse_date("2011-13-01"), None);
     }

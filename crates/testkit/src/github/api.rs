@@ -10,11 +10,12 @@ use serde_json::{json, Value};
 
 use super::audit::{decode_cursor, encode_cursor, Include, Phrase, Query};
 use super::index::{Person, RepoSort, RepoType};
-use super::paging::{link, page, param, params, per_page, url_with, Params};
+use super::paging::{link, page, per_page, url_with};
 use super::render;
-use super::server::{documentation_url, error, json_response, PathParams, Shared};
+use super::server::{documentation_url, error, PathParams, Shared};
 use super::tenant::{OrgRole, Permission, Plan};
-use super::time::{now_ms, DAY_MS};
+use crate::common::http::{json_response, param, params, Params};
+use crate::common::time::{now_ms, DAY_MS};
 
 fn not_found_at(template: &str) -> Response {
     error(

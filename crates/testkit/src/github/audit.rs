@@ -7,7 +7,7 @@ use std::ops::Bound;
 use base64::Engine as _;
 
 use super::tenant::AuditEvent;
-use super::time::{parse_date, parse_rfc3339, DAY_MS};
+use crate::common::time::{parse_date, parse_rfc3339, DAY_MS};
 
 pub(crate) type Key = (i64, String);
 

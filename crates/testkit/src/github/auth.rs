@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use super::rng::{Rng, ALNUM, HEX};
+use crate::common::rng::{Rng, ALNUM, HEX};
 
 /// What an accepted token may do, for `X-OAuth-Scopes`.
 #[derive(Debug, Clone)]

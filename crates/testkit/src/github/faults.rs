@@ -1,7 +1,8 @@
 //! Failure injection and the primary rate-limit quota, shared with the running server.
 
-use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use crate::common::faults::Schedule;
 
 /// How an injected rate limit is answered. GitHub uses all three; a connector must handle
 /// each (see "Rate limits for the REST API" in GitHub's documentation).
@@ -34,15 +35,8 @@ pub struct Faults {
 
 #[derive(Debug)]
 struct FaultState {
-    rate_limits: u32,
-    rate_limit_secs: u64,
+    schedule: Schedule,
     rate_limit_form: Option<RateLimitForm>,
-    rate_limit_turn: usize,
-    server_errors: u32,
-    server_error_turn: u32,
-    delay_ms: u64,
-    expire_after: Option<u32>,
-    paths: HashMap<String, u16>,
     quota_limit: u32,
     quota_window_secs: u64,
     quota_used: u32,
@@ -63,15 +57,8 @@ impl Default for Faults {
     fn default() -> Faults {
         Faults {
             state: Mutex::new(FaultState {
-                rate_limits: 0,
-                rate_limit_secs: 0,
+                schedule: Schedule::default(),
                 rate_limit_form: None,
-                rate_limit_turn: 0,
-                server_errors: 0,
-                server_error_turn: 0,
-                delay_ms: 0,
-                expire_after: None,
-                paths: HashMap::new(),
                 quota_limit: 5000,
                 quota_window_secs: 3600,
                 quota_used: 0,
@@ -91,37 +78,32 @@ impl Faults {
     /// `X-RateLimit-Remaining: 0` + `X-RateLimit-Reset` (now + `retry_after_secs`).
     pub fn rate_limit_next(&self, n: u32, retry_after_secs: u64) {
         let mut s = self.lock();
-        s.rate_limits = n;
-        s.rate_limit_secs = retry_after_secs;
+        s.schedule.rate_limit_next(n, retry_after_secs);
         s.rate_limit_form = None;
-        s.rate_limit_turn = 0;
     }
 
     /// The next `n` API requests are rate limited, all in one `form`.
     pub fn rate_limit_next_as(&self, n: u32, retry_after_secs: u64, form: RateLimitForm) {
         let mut s = self.lock();
-        s.rate_limits = n;
-        s.rate_limit_secs = retry_after_secs;
+        s.schedule.rate_limit_next(n, retry_after_secs);
         s.rate_limit_form = Some(form);
     }
 
     /// The next `n` requests fail with 502 Bad Gateway and 503 Service Unavailable in turn.
     pub fn server_error_next(&self, n: u32) {
-        let mut s = self.lock();
-        s.server_errors = n;
-        s.server_error_turn = 0;
+        self.lock().schedule.server_error_next(n);
     }
 
     /// Delay every response by `ms` milliseconds (0 turns it off).
     pub fn delay_ms(&self, ms: u64) {
-        self.lock().delay_ms = ms;
+        self.lock().schedule.delay_ms = ms;
     }
 
     /// After `n` more authorised API requests every accepted token (the one given to
     /// `start`/`set_token` and all OAuth access tokens issued so far) answers 401 "Bad
     /// credentials", until `set_token` or a new OAuth grant (e.g. a refresh) issues another.
     pub fn expire_token_after(&self, n: u32) {
-        self.lock().expire_after = Some(n);
+        self.lock().schedule.expire_after = Some(n);
     }
 
     /// Answer every request to a path `template` with `status`, e.g.
@@ -130,12 +112,15 @@ impl Faults {
     /// `/login/oauth/access_token` …); the `/organizations/{id}/…` forms of `Link` URLs
     /// count as their documented route.
     pub fn fail_path(&self, template: &str, status: u16) {
-        self.lock().paths.insert(template.to_owned(), status);
+        self.lock()
+            .schedule
+            .paths
+            .insert(template.to_owned(), status);
     }
 
     /// Stop failing `template`.
     pub fn clear_path(&self, template: &str) {
-        self.lock().paths.remove(template);
+        self.lock().schedule.paths.remove(template);
     }
 
     /// The primary rate limit: `limit` requests per `window_secs` (GitHub: 5 000 per hour,
@@ -152,65 +137,38 @@ impl Faults {
     /// Remove every injected fault (rate limits, server errors, delay, token expiry, failing
     /// paths). The quota stays.
     pub fn clear(&self) {
-        let mut s = self.lock();
-        s.rate_limits = 0;
-        s.server_errors = 0;
-        s.delay_ms = 0;
-        s.expire_after = None;
-        s.paths.clear();
+        self.lock().schedule.clear();
     }
 
     pub(crate) fn delay(&self) -> u64 {
-        self.lock().delay_ms
+        self.lock().schedule.delay_ms
     }
 
     /// 502 or 503 if a server error is due.
     pub(crate) fn take_server_error(&self) -> Option<u16> {
-        let mut s = self.lock();
-        if s.server_errors == 0 {
-            return None;
-        }
-        s.server_errors -= 1;
-        s.server_error_turn += 1;
-        Some(if s.server_error_turn % 2 == 1 {
-            502
-        } else {
-            503
-        })
+        self.lock()
+            .schedule
+            .take_server_error()
+            .map(|odd| if odd { 502 } else { 503 })
     }
 
     /// The form and wait of a due rate limit.
     pub(crate) fn take_rate_limit(&self) -> Option<(RateLimitForm, u64)> {
         let mut s = self.lock();
-        if s.rate_limits == 0 {
-            return None;
-        }
-        s.rate_limits -= 1;
+        let (turn, secs) = s.schedule.take_rate_limit()?;
         let form = s
             .rate_limit_form
-            .unwrap_or_else(|| ROTATION[s.rate_limit_turn % ROTATION.len()]);
-        s.rate_limit_turn += 1;
-        Some((form, s.rate_limit_secs))
+            .unwrap_or_else(|| ROTATION[turn % ROTATION.len()]);
+        Some((form, secs))
     }
 
     /// Count one authorised request; true when the tokens must expire now (before serving it).
     pub(crate) fn authorised(&self) -> bool {
-        let mut s = self.lock();
-        match s.expire_after {
-            Some(0) => {
-                s.expire_after = None;
-                true
-            }
-            Some(n) => {
-                s.expire_after = Some(n - 1);
-                false
-            }
-            None => false,
-        }
+        self.lock().schedule.authorised()
     }
 
     pub(crate) fn path_status(&self, template: &str) -> Option<u16> {
-        self.lock().paths.get(template).copied()
+        self.lock().schedule.paths.get(template).copied()
     }
 
     fn roll(s: &mut FaultState, now_secs: i64) {

@@ -1,14 +1,12 @@
 //! Deterministic generation of a [`GithubTenant`] of any size.
 
-use std::collections::HashSet;
-
-use super::rng::{Rng, ALNUM, BASE64URL, HEX};
 use super::tenant::{
     AuditEvent, Collaborator, CredentialAuthorization, CredentialType, GithubTenant, Installation,
     Member, OrgRole, Permission, Plan, Repo, RepositorySelection, Team, TeamMember, TeamPrivacy,
     TeamRole, TwoFactor, Visibility,
 };
-use super::time::{now_ms, DAY_MS};
+use crate::common::rng::{Rng, ALNUM, BASE64URL, HEX};
+use crate::common::time::{now_ms, DAY_MS};
 
 /// How big a generated organisation is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -309,29 +307,6 @@ fn capitalize(s: &str) -> String {
         .unwrap_or_default()
 }
 
-/// `k` distinct indices below `n`, in random order.
-fn sample(rng: &mut Rng, n: usize, k: usize) -> Vec<usize> {
-    let k = k.min(n);
-    if k * 2 >= n {
-        let mut all: Vec<usize> = (0..n).collect();
-        for i in 0..k {
-            let j = i + rng.index(n - i);
-            all.swap(i, j);
-        }
-        all.truncate(k);
-        return all;
-    }
-    let mut seen = HashSet::with_capacity(k);
-    let mut out = Vec::with_capacity(k);
-    while out.len() < k {
-        let i = rng.index(n);
-        if seen.insert(i) {
-            out.push(i);
-        }
-    }
-    out
-}
-
 fn person(rng: &mut Rng, id: u64, login: String, name: String, role: OrgRole, now: i64) -> Member {
     let two_factor = match rng.below(100) {
         0..=3 => TwoFactor::Disabled,
@@ -389,7 +364,7 @@ impl GithubTenant {
         let user_base = 5_000_000 + rng.below(50_000_000);
         let mut admin_at = vec![false; n_members];
         admin_at[0] = true;
-        for i in sample(&mut rng, n_members - 1, n_admins - 1) {
+        for i in rng.sample(n_members - 1, n_admins - 1) {
             admin_at[i + 1] = true;
         }
         let mut members = Vec::with_capacity(n_members);
@@ -446,7 +421,7 @@ impl GithubTenant {
             } else {
                 TeamPrivacy::Secret
             };
-            let picked = sample(&mut rng, n_members, size.members_per_team);
+            let picked = rng.sample(n_members, size.members_per_team);
             let team_members = picked
                 .iter()
                 .enumerate()
@@ -495,7 +470,7 @@ impl GithubTenant {
             let created = org_created + rng.below((now_ms - org_created).max(1) as u64) as i64;
             let updated = created + rng.below((now_ms - created).max(1) as u64) as i64;
             let pushed = created + rng.below((now_ms - created).max(1) as u64) as i64;
-            let picked = sample(&mut rng, n_members, size.collaborators_per_repo);
+            let picked = rng.sample(n_members, size.collaborators_per_repo);
             let collaborators = picked
                 .into_iter()
                 .map(|m| Collaborator {
@@ -653,7 +628,7 @@ impl GithubTenant {
                 Vec::new()
             } else {
                 let k = 1 + rng.index(3);
-                sample(&mut rng, SCOPES.len(), k)
+                rng.sample(SCOPES.len(), k)
                     .into_iter()
                     .map(|s| SCOPES[s].to_owned())
                     .collect()

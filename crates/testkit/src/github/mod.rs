@@ -49,16 +49,13 @@ mod index;
 mod oauth;
 mod paging;
 mod render;
-mod rng;
 mod server;
-mod stats;
 mod tenant;
-mod time;
 
+pub use crate::common::stats::Stats;
 pub use faults::{Faults, RateLimitForm};
 pub use generate::TenantSize;
 pub use server::FakeGithub;
-pub use stats::Stats;
 pub use tenant::{
     AuditEvent, Collaborator, CredentialAuthorization, CredentialType, GithubTenant, Installation,
     Member, OrgRole, Permission, Plan, Repo, RepositorySelection, Team, TeamMember, TeamPrivacy,

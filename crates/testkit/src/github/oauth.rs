@@ -10,43 +10,20 @@ use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use base64::Engine as _;
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 
 use super::auth::{split_scopes, AuthCode, AuthState, DeviceStatus, REFRESH_LIFETIME_SECS};
-use super::paging::{param, params, Params};
-use super::rng::ALNUM;
-use super::server::{html, json_response, Shared};
+use super::server::Shared;
+use crate::common::http::{
+    form, html, json_response, param, params, redirect, s256, with_query, Params,
+};
+use crate::common::rng::ALNUM;
 
 const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 const DEVICE_ERRORS: &str =
     "https://docs.github.com/developers/apps/authorizing-oauth-apps#error-codes-for-the-device-flow";
 const TOKEN_ERRORS: &str =
     "https://docs.github.com/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors";
-
-/// The request's parameters: the query string, then a form or JSON body.
-fn form(headers: &HeaderMap, query: Option<&str>, body: &Bytes) -> Params {
-    let mut p = params(query);
-    let json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|c| c.contains("json"));
-    if json {
-        if let Ok(Value::Object(m)) = serde_json::from_slice::<Value>(body) {
-            for (k, v) in m {
-                let v = match v {
-                    Value::String(s) => s,
-                    other => other.to_string(),
-                };
-                p.push((k, v));
-            }
-        }
-    } else {
-        p.extend(form_urlencoded::parse(body).into_owned());
-    }
-    p
-}
 
 fn wants_json(headers: &HeaderMap) -> bool {
     headers
@@ -281,10 +258,6 @@ fn refresh_grant(
     Ok(tokens(auth, &grant.client_id, grant.scopes))
 }
 
-fn s256(verifier: &str) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
-}
-
 fn code_grant(auth: &mut AuthState, f: &Params) -> Result<Vec<(&'static str, Value)>, OAuthError> {
     let code = param(f, "code").unwrap_or_default();
     // A code is single-use: taken out whatever the outcome.
@@ -335,23 +308,6 @@ pub(crate) async fn access_token(
         Ok(fields) => reply(&headers, fields),
         Err(e) => reply(&headers, e.fields()),
     }
-}
-
-fn redirect(to: &str) -> Response {
-    let mut r = StatusCode::FOUND.into_response();
-    if let Ok(v) = HeaderValue::from_str(to) {
-        r.headers_mut().insert(header::LOCATION, v);
-    }
-    r
-}
-
-fn with_query(uri: &str, pairs: &[(&str, &str)]) -> String {
-    let mut ser = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in pairs {
-        ser.append_pair(k, v);
-    }
-    let sep = if uri.contains('?') { '&' } else { '?' };
-    format!("{uri}{sep}{}", ser.finish())
 }
 
 /// `GET /login/oauth/authorize`: `client_id`, `redirect_uri`, `scope`, `state`,

@@ -1,16 +1,6 @@
-//! Query parameters and GitHub's page-number pagination with RFC 8288 `Link` headers.
+//! GitHub's page-number pagination with RFC 8288 `Link` headers.
 
-/// The decoded query string, in order.
-pub(crate) type Params = Vec<(String, String)>;
-
-pub(crate) fn params(raw: Option<&str>) -> Params {
-    raw.map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
-        .unwrap_or_default()
-}
-
-pub(crate) fn param<'a>(p: &'a Params, key: &str) -> Option<&'a str> {
-    p.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
-}
+use crate::common::http::{param, Params};
 
 /// `per_page` (default 30, at most 100) and `page` (default 1), read leniently as GitHub does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,6 +86,7 @@ pub(crate) fn link(base: &str, p: &Params, pg: &Page, total: usize) -> Option<St
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+    use crate::common::http::params;
 
     #[test]
     fn writes_githubs_link_header() {

@@ -10,7 +10,7 @@ use super::tenant::{
     AuditEvent, CredentialAuthorization, GithubTenant, Installation, Member, Permission, Repo,
     Team, TeamRole, TwoFactor,
 };
-use super::time::format_rfc3339;
+use crate::common::time::format_rfc3339;
 
 fn org_node_id(id: u64) -> String {
     use base64::Engine as _;

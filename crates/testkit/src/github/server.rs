@@ -6,14 +6,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
-use axum::body::Body;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::api;
 use super::audit::AuditLog;
@@ -21,9 +20,10 @@ use super::auth::{split_scopes, AuthState, DeviceStatus, Refusal};
 use super::faults::{Faults, Quota, RateLimitForm};
 use super::index::Index;
 use super::oauth;
-use super::stats::Stats;
 use super::tenant::{AuditEvent, GithubTenant};
-use super::time::now_ms;
+use crate::common::http::json_response;
+use crate::common::stats::Stats;
+use crate::common::time::{format_rfc3339, now_ms};
 
 pub(crate) struct Shared {
     /// `http://127.0.0.1:PORT`, no trailing slash.
@@ -125,16 +125,6 @@ pub(crate) fn error(status: StatusCode, message: &str, doc: &str) -> Response {
     )
 }
 
-pub(crate) fn json_response(status: StatusCode, body: &Value) -> Response {
-    let bytes = serde_json::to_vec(body).unwrap_or_default();
-    let mut r = (status, bytes).into_response();
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json; charset=utf-8"),
-    );
-    r
-}
-
 fn set(h: &mut HeaderMap, name: &'static str, value: impl ToString) {
     if let Ok(v) = HeaderValue::from_str(&value.to_string()) {
         h.insert(HeaderName::from_static(name), v);
@@ -201,26 +191,10 @@ async fn gate(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Respons
         .get::<MatchedPath>()
         .map_or("(unmatched)", |m| canonical(m.as_str()))
         .to_owned();
-    {
-        let mut st = s.stats();
-        st.requests += 1;
-        *st.per_template.entry(template.clone()).or_insert(0) += 1;
-    }
+    s.stats().request(&template);
     let response = serve(&s, &template, req, next).await;
-    let status = response.status();
-    let mut st = s.stats();
-    if status == StatusCode::TOO_MANY_REQUESTS {
-        st.too_many_requests += 1;
-        st.rate_limited += 1;
-    } else if response.extensions().get::<RateLimitedMark>().is_some() {
-        st.rate_limited += 1;
-    }
-    if status.is_server_error() {
-        st.server_errors += 1;
-    }
-    if status == StatusCode::UNAUTHORIZED {
-        st.unauthorized += 1;
-    }
+    let marked = response.extensions().get::<RateLimitedMark>().is_some();
+    s.stats().answer(response.status().as_u16(), marked);
     response
 }
 
@@ -314,7 +288,7 @@ async fn serve(s: &Arc<Shared>, template: &str, mut req: Request, next: Next) ->
         format!("CW01:{:X}", s.seq.fetch_add(1, Ordering::Relaxed)),
     );
     if let Some(left) = caller.expires_in {
-        let at = super::time::format_rfc3339(now_ms() + left.as_millis() as i64);
+        let at = format_rfc3339(now_ms() + left.as_millis() as i64);
         set(
             h,
             "github-authentication-token-expiration",
@@ -511,15 +485,5 @@ impl Drop for FakeGithub {
     }
 }
 
-/// Helpers shared by the handlers.
+/// Path parameters of a route.
 pub(crate) type PathParams = HashMap<String, String>;
-
-pub(crate) fn html(status: StatusCode, body: String) -> Response {
-    let mut r = Response::new(Body::from(body));
-    *r.status_mut() = status;
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    r
-}

@@ -1,0 +1,426 @@
+//! The directory handlers: organization, users, groups and their members and owners,
+//! directory roles, service principals and delegated permission grants. Each checks the
+//! caller's permissions, then serves a page of the tenant's list.
+
+use std::sync::Arc;
+
+use axum::extract::{Extension, Path, RawQuery, State};
+use axum::http::{StatusCode, Uri};
+use axum::response::Response;
+
+use super::auth::{Caller, Principal};
+use super::odata::{
+    bad_request, clauses, collection, directory_not_found, entity, error, forbidden, not_premium,
+    page, query, select, string_literal, Clause, Query, Rejection,
+};
+use super::render;
+use super::server::Shared;
+use super::tenant::{User, UserType};
+
+/// The permissions (app roles or delegated scopes) each route accepts, least privileged
+/// first.
+pub(crate) const USERS: &[&str] = &[
+    "User.Read.All",
+    "User.ReadWrite.All",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+];
+pub(crate) const GROUPS: &[&str] = &[
+    "GroupMember.Read.All",
+    "Group.Read.All",
+    "Group.ReadWrite.All",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+];
+pub(crate) const ROLES: &[&str] = &[
+    "RoleManagement.Read.Directory",
+    "RoleManagement.Read.All",
+    "RoleManagement.ReadWrite.Directory",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+];
+pub(crate) const AUDIT: &[&str] = &["AuditLog.Read.All"];
+pub(crate) const APPS: &[&str] = &[
+    "Application.Read.All",
+    "Application.ReadWrite.All",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+];
+pub(crate) const GRANTS: &[&str] = &[
+    "Directory.Read.All",
+    "DelegatedPermissionGrant.ReadWrite.All",
+    "Directory.ReadWrite.All",
+];
+pub(crate) const SITES: &[&str] = &[
+    "Sites.Read.All",
+    "Sites.ReadWrite.All",
+    "Sites.FullControl.All",
+];
+pub(crate) const FILES: &[&str] = &[
+    "Files.Read.All",
+    "Sites.Read.All",
+    "Files.ReadWrite.All",
+    "Sites.ReadWrite.All",
+    "Sites.FullControl.All",
+];
+
+macro_rules! query_or_return {
+    ($raw:expr, $cap:expr) => {
+        match query($raw, $cap) {
+            Ok(q) => q,
+            Err(r) => return r.response(),
+        }
+    };
+}
+pub(crate) use query_or_return;
+
+fn unsupported() -> Response {
+    Rejection::Unsupported.response()
+}
+
+/// The `$filter` clauses, every one of them an `eq` on one of `fields`; `Err` answers 400.
+fn eq_filters(q: &Query, fields: &[&str]) -> Result<Vec<Clause>, Rejection> {
+    let Some(f) = q.filter.as_deref() else {
+        return Ok(Vec::new());
+    };
+    let Some(cs) = clauses(f) else {
+        return Err(Rejection::BadRequest("Invalid filter clause".into()));
+    };
+    if cs
+        .iter()
+        .all(|c| c.op == "eq" && fields.iter().any(|x| x.eq_ignore_ascii_case(&c.field)))
+    {
+        Ok(cs)
+    } else {
+        Err(Rejection::Unsupported)
+    }
+}
+
+/// `$select=signInActivity` needs AuditLog.Read.All and an Entra ID P1/P2 licence.
+fn sign_in_activity_refused(s: &Shared, caller: &Caller, q: &Query) -> Option<Response> {
+    if !q.selects("signInActivity") {
+        None
+    } else if !caller.has_any(AUDIT) {
+        Some(forbidden())
+    } else if !s.premium() {
+        Some(not_premium())
+    } else {
+        None
+    }
+}
+
+/// Unknown routes: 404 `Request_ResourceNotFound`.
+pub(crate) async fn not_found(uri: Uri) -> Response {
+    let segment = uri
+        .path()
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    error(
+        StatusCode::NOT_FOUND,
+        "Request_ResourceNotFound",
+        format!("Resource not found for the segment '{segment}'."),
+    )
+}
+
+/// `GET /v1.0/organization`: any valid token.
+pub(crate) async fn organization(State(s): State<Arc<Shared>>) -> Response {
+    collection(
+        format!("{}/v1.0/$metadata#organization", s.base),
+        vec![render::organization(&s.index.tenant, s.premium())],
+        None,
+    )
+}
+
+/// `GET /v1.0/me`: delegated tokens only.
+pub(crate) async fn me(
+    State(s): State<Arc<Shared>>,
+    Extension(caller): Extension<Caller>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let Principal::Delegated(user) = caller.principal else {
+        return bad_request("/me request is only valid with delegated authentication flow.");
+    };
+    let q = query_or_return!(q.as_deref(), 999);
+    if let Some(refused) = sign_in_activity_refused(&s, &caller, &q) {
+        return refused;
+    }
+    let u = &s.index.tenant.users[user];
+    entity(
+        format!("{}/v1.0/$metadata#users/$entity", s.base),
+        select(render::user(u, Some(&q)), q.select.as_deref()),
+    )
+}
+
+/// `GET /v1.0/users`: `$select` (with `signInActivity`: AuditLog.Read.All and a premium
+/// licence), `$filter` (`eq` on `userType`, `accountEnabled`, `userPrincipalName`, `mail`),
+/// `$top`, `$skiptoken`.
+pub(crate) async fn users(
+    State(s): State<Arc<Shared>>,
+    Extension(caller): Extension<Caller>,
+    uri: Uri,
+    RawQuery(q): RawQuery,
+) -> Response {
+    if !caller.has_any(USERS) {
+        return forbidden();
+    }
+    let q = query_or_return!(q.as_deref(), 999);
+    if let Some(refused) = sign_in_activity_refused(&s, &caller, &q) {
+        return refused;
+    }
+    let filters = match eq_filters(
+        &q,
+        &["userType", "accountEnabled", "userPrincipalName", "mail"],
+    ) {
+        Ok(f) => f,
+        Err(r) => return r.response(),
+    };
+    let matches = |u: &User, c: &Clause| {
+        let text = string_literal(&c.value);
+        match c.field.to_lowercase().as_str() {
+            "usertype" => {
+                text.as_deref().map(str::to_lowercase).as_deref()
+                    == Some(match u.user_type {
+                        UserType::Member => "member",
+                        UserType::Guest => "guest",
+                    })
+            }
+            "accountenabled" => c.value.eq_ignore_ascii_case(&u.account_enabled.to_string()),
+            "userprincipalname" => {
+                text.is_some_and(|t| t.eq_ignore_ascii_case(&u.user_principal_name))
+            }
+            _ => text.is_some_and(|t| {
+                u.mail
+                    .as_deref()
+                    .is_some_and(|m| m.eq_ignore_ascii_case(&t))
+            }),
+        }
+    };
+    let rows: Vec<&User> = s
+        .index
+        .tenant
+        .users
+        .iter()
+        .filter(|u| filters.iter().all(|c| matches(u, c)))
+        .collect();
+    page(&s.base, uri.path(), &q, "users", &rows, |u| {
+        render::user(u, Some(&q))
+    })
+}
+
+/// `GET /v1.0/groups`.
+pub(crate) async fn groups(
+    State(s): State<Arc<Shared>>,
+    Extension(caller): Extension<Caller>,
+    uri: Uri,
+    RawQuery(q): RawQuery,
+) -> Response {
+    if !caller.has_any(GROUPS) {
+        return forbidden();
+    }
+    let q = query_or_return!(q.as_deref(), 999);
+    if q.filter.is_some() {
+        return unsupported();
+    }
+    page(
+        &s.base,
+        uri.path(),
+        &q,
+        "groups",
+        &s.index.tenant.groups,
+        render::group,
+    )
+}
+
+fn people(
+    s: &Shared,
+    caller: &Caller,
+    uri: &Uri,
+    id: &str,
+    q: Option<&str>,
+    owners: bool,
+) -> Response {
+    if !caller.has_any(GROUPS) {
+        return forbidden();
+    }
+    let q = query_or_return!(q, 999);
+    let Some(g) = s.index.group(id) else {
+        return directory_not_found(id);
+    };
+    let group = &s.index.tenant.groups[g];
+    let ids = if owners {
+        &group.owners
+    } else {
+        &group.members
+    };
+    let rows: Vec<&User> = ids.iter().filter_map(|id| s.index.user(id)).collect();
+    page(&s.base, uri.path(), &q, "directoryObjects", &rows, |u| {
+        render::member(u)
+    })
+}
+
+/// `GET /v1.0/groups/{id}/members`.
+pub(crate) async fn group_members(
+    State(s): State<Arc<Shared>>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    uri: Uri,
+    RawQuery(q): RawQuery,
+) -> Response {
+    people(&s, &caller, &uri, &id, q.as_deref(), false)
+}
+
+/// `GET /v1.0/groups/{id}/owners`.
+pub(crate) async fn group_owners(
+    State(s): State<Arc<Shared>>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    uri: Uri,
+    RawQuery(q): RawQuery,
+) -> Response {
+    people(&s, &caller, &uri, &id, q.as_deref(), true)
+}
+
+/// `GET /v1.0/roleManagement/directory/roleDefinitions`.
+pub(crate) async fn role_definitions(
+    State(s): State<Arc<Shared>>,
+    Extension(caller): Extension<Caller>,
+    uri: Uri,
+    RawQuery(q): RawQuery,
+) -> Response {
+    if !caller.has_any(ROLES) {
+        return forbidden();
+    }
+    let q = query_or_return!(q.as_deref(), 999);
+    if q.filter.is_some() {
+        return unsupported();
+    }
+    page(
+        &s.base,
+        uri.path(),
+        &q,
+        "roleManagement/directory/roleDefinitions",
+        &s.index.tenant.role_definitions,
+        render::role_definition,
+    )
+}
+
+/// `GET /v1.0/roleManagement/directory/roleAssignments`: `$filter` (`eq` on `principalId`,
+/// `roleDefinitionId`), `$expand=principal,roleDefinition`.
+pub(crate) async fn role_assignments(
+    State(s): State<Arc<Shared>>,
+    Extension(caller): Extension<Caller>,
+    uri: Uri,
+    RawQuery(q): RawQuery,
+) -> Response {
+    if !caller.has_any(ROLES) {
+        return forbidden();
+    }
+    let q = query_or_return!(q.as_deref(), 999);
+    let filters = match eq_filters(&q, &["principalId", "roleDefinitionId"]) {
+        Ok(f) => f,
+        Err(r) => return r.response(),
+    };
+    let rows: Vec<_> = s
+        .index
+        .tenant
+        .role_assignments
+        .iter()
+        .filter(|a| {
+            filters.iter().all(|c| {
+                let v = string_literal(&c.value).unwrap_or_default();
+                if c.field.eq_ignore_ascii_case("principalId") {
+                    v.eq_ignore_ascii_case(&a.principal_id)
+                } else {
+                    v.eq_ignore_ascii_case(&a.role_definition_id)
+                }
+            })
+        })
+        .collect();
+    page(
+        &s.base,
+        uri.path(),
+        &q,
+        "roleManagement/directory/roleAssignments",
+        &rows,
+        |a| render::role_assignment(&s.index, a, &q),
+    )
+}
+
+/// `GET /v1.0/servicePrincipals`: `$filter` (`eq` on `appId`).
+pub(crate) async fn service_principals(
+    State(s): State<Arc<Shared>>,
+    Extension(caller): Extension<Caller>,
+    uri: Uri,
+    RawQuery(q): RawQuery,
+) -> Response {
+    if !caller.has_any(APPS) {
+        return forbidden();
+    }
+    let q = query_or_return!(q.as_deref(), 999);
+    let filters = match eq_filters(&q, &["appId"]) {
+        Ok(f) => f,
+        Err(r) => return r.response(),
+    };
+    let rows: Vec<_> = s
+        .index
+        .tenant
+        .service_principals
+        .iter()
+        .filter(|sp| {
+            filters.iter().all(|c| {
+                string_literal(&c.value).is_some_and(|v| v.eq_ignore_ascii_case(&sp.app_id))
+            })
+        })
+        .collect();
+    page(&s.base, uri.path(), &q, "servicePrincipals", &rows, |sp| {
+        render::service_principal(sp)
+    })
+}
+
+/// `GET /v1.0/oauth2PermissionGrants`: `$filter` (`eq` on `clientId`, `principalId`,
+/// `consentType`).
+pub(crate) async fn grants(
+    State(s): State<Arc<Shared>>,
+    Extension(caller): Extension<Caller>,
+    uri: Uri,
+    RawQuery(q): RawQuery,
+) -> Response {
+    if !caller.has_any(GRANTS) {
+        return forbidden();
+    }
+    let q = query_or_return!(q.as_deref(), 999);
+    let filters = match eq_filters(&q, &["clientId", "principalId", "consentType"]) {
+        Ok(f) => f,
+        Err(r) => return r.response(),
+    };
+    let rows: Vec<_> = s
+        .index
+        .tenant
+        .grants
+        .iter()
+        .filter(|g| {
+            filters.iter().all(|c| {
+                let v = string_literal(&c.value).unwrap_or_default();
+                match c.field.to_lowercase().as_str() {
+                    "clientid" => v.eq_ignore_ascii_case(&g.client_id),
+                    "principalid" => g
+                        .principal_id
+                        .as_deref()
+                        .is_some_and(|p| v.eq_ignore_ascii_case(p)),
+                    _ => v == g.consent_type.as_str(),
+                }
+            })
+        })
+        .collect();
+    page(
+        &s.base,
+        uri.path(),
+        &q,
+        "oauth2PermissionGrants",
+        &rows,
+        |g| render::grant(g),
+    )
+}

@@ -1,0 +1,411 @@
+//! The HTTP server: routes, the gate every request passes (stats, faults, authentication,
+//! request ids), and the [`FakeGraph`] handle.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+use std::time::Duration;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+
+use super::api;
+use super::auth::{AuthState, Refusal};
+use super::faults::Faults;
+use super::files::{self, Changes};
+use super::index::Index;
+use super::logs::{self, EventLog};
+use super::oauth;
+use super::odata::{self, error};
+use super::tenant::{DirectoryAudit, GraphTenant, SignIn};
+use crate::common::rng::Rng;
+use crate::common::stats::Stats;
+use crate::common::time::now_ms;
+
+pub(crate) struct Shared {
+    /// `http://127.0.0.1:PORT`, no trailing slash.
+    pub base: String,
+    pub index: Index,
+    pub audits: RwLock<EventLog<DirectoryAudit>>,
+    pub sign_ins: RwLock<EventLog<SignIn>>,
+    pub faults: Faults,
+    stats: Mutex<Stats>,
+    auth: Mutex<AuthState>,
+    changes: Mutex<Changes>,
+    premium: AtomicBool,
+    seq: AtomicU64,
+    salt: u64,
+}
+
+impl Shared {
+    pub(crate) fn auth(&self) -> MutexGuard<'_, AuthState> {
+        self.auth.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn changes(&self) -> MutexGuard<'_, Changes> {
+        self.changes.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn stats(&self) -> MutexGuard<'_, Stats> {
+        self.stats.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether the tenant has an Entra ID P1/P2 licence.
+    pub(crate) fn premium(&self) -> bool {
+        self.premium.load(Ordering::Relaxed)
+    }
+
+    /// A fresh GUID for request, trace and correlation ids.
+    pub(crate) fn guid(&self) -> String {
+        Rng::new(self.salt ^ self.seq.fetch_add(1, Ordering::Relaxed)).guid()
+    }
+}
+
+/// The Graph error code Graph uses for a status.
+fn code_of(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "BadRequest",
+        401 => "InvalidAuthenticationToken",
+        403 => "Authorization_RequestDenied",
+        404 => "Request_ResourceNotFound",
+        409 => "Conflict",
+        429 => "TooManyRequests",
+        500 => "InternalServerError",
+        503 => "serviceNotAvailable",
+        _ => "UnknownError",
+    }
+}
+
+fn unauthorized(message: &str) -> Response {
+    let mut r = error(
+        StatusCode::UNAUTHORIZED,
+        "InvalidAuthenticationToken",
+        message,
+    );
+    r.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static(
+            "Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/authorize\", client_id=\"00000003-0000-0000-c000-000000000000\"",
+        ),
+    );
+    r
+}
+
+/// Every request passes here: stats, delay, injected faults, then (for the Graph API)
+/// authentication, token expiry, rate limits and failing paths; at the end the request ids.
+async fn gate(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+    let template = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("(unmatched)", MatchedPath::as_str)
+        .to_owned();
+    s.stats().request(&template);
+    let client_request_id = req
+        .headers()
+        .get("client-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .unwrap_or_else(|| s.guid());
+    let request_id = s.guid();
+    let mut response = serve(&s, &template, req, next).await;
+    odata::finish(&mut response, &request_id, &client_request_id);
+    s.stats().answer(response.status().as_u16(), false);
+    response
+}
+
+async fn serve(s: &Arc<Shared>, template: &str, mut req: Request, next: Next) -> Response {
+    let delay = s.faults.delay();
+    if delay > 0 {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
+    let identity = template.starts_with("/{tenant}/");
+    if let Some(code) = s.faults.take_server_error() {
+        let status = StatusCode::from_u16(code).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+        if identity {
+            return oauth::failure(s, status);
+        }
+        let message = if code == 503 {
+            "The service is temporarily unavailable. Please retry later."
+        } else {
+            "The operation has timed out."
+        };
+        return error(status, code_of(status), message);
+    }
+    let failing = s
+        .faults
+        .path_status(template)
+        .map(|code| StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+    if identity {
+        return match failing {
+            Some(status) => oauth::failure(s, status),
+            None => next.run(req).await,
+        };
+    }
+    if template == "(unmatched)" {
+        return next.run(req).await;
+    }
+
+    let header = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let caller = s.auth().authenticate(header);
+    let caller = match caller {
+        Ok(c) => c,
+        Err(Refusal::Missing) => return unauthorized("Access token is empty."),
+        Err(Refusal::Invalid) => {
+            return unauthorized("Access token has expired or is not yet valid.")
+        }
+    };
+    if s.faults.authorised() {
+        s.auth().expire_all();
+        return unauthorized("Access token has expired or is not yet valid.");
+    }
+    if let Some(secs) = s.faults.take_rate_limit() {
+        let mut r = error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "TooManyRequests",
+            "Too many requests. Please retry after the time given in the Retry-After header.",
+        );
+        if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+            r.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return r;
+    }
+    if let Some(status) = failing {
+        let message = status.canonical_reason().unwrap_or("Error");
+        return error(status, code_of(status), message);
+    }
+    req.extensions_mut().insert(caller);
+    next.run(req).await
+}
+
+fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/{tenant}/oauth2/v2.0/authorize", get(oauth::authorize))
+        .route("/{tenant}/oauth2/v2.0/token", post(oauth::token))
+        .route("/v1.0/organization", get(api::organization))
+        .route("/v1.0/me", get(api::me))
+        .route("/v1.0/users", get(api::users))
+        .route("/v1.0/groups", get(api::groups))
+        .route("/v1.0/groups/{id}/members", get(api::group_members))
+        .route("/v1.0/groups/{id}/owners", get(api::group_owners))
+        .route(
+            "/v1.0/roleManagement/directory/roleDefinitions",
+            get(api::role_definitions),
+        )
+        .route(
+            "/v1.0/roleManagement/directory/roleAssignments",
+            get(api::role_assignments),
+        )
+        .route(
+            "/v1.0/auditLogs/directoryAudits",
+            get(logs::directory_audits),
+        )
+        .route("/v1.0/auditLogs/signIns", get(logs::sign_ins))
+        .route("/v1.0/sites", get(files::search_sites))
+        .route("/v1.0/sites/getAllSites", get(files::all_sites))
+        .route("/v1.0/sites/{site_id}/drives", get(files::site_drives))
+        .route("/v1.0/drives/{drive_id}/root/delta", get(files::delta))
+        .route(
+            "/v1.0/drives/{drive_id}/items/{item_id}/permissions",
+            get(files::item_permissions),
+        )
+        .route("/v1.0/oauth2PermissionGrants", get(api::grants))
+        .route("/v1.0/servicePrincipals", get(api::service_principals))
+        .fallback(api::not_found)
+        .layer(middleware::from_fn_with_state(Arc::clone(&shared), gate))
+        .with_state(shared)
+}
+
+/// The application registered in the tenant: the client the identity platform accepts.
+#[derive(Clone)]
+pub struct GraphApp {
+    /// The application (client) id.
+    pub client_id: String,
+    /// A client secret, required by the client-credentials grant (the authorization-code
+    /// and refresh grants of a public client need none, but check one if sent).
+    pub client_secret: String,
+}
+
+impl std::fmt::Debug for GraphApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GraphApp")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"[redacted]")
+            .finish()
+    }
+}
+
+/// A fake Microsoft Graph (`graph.microsoft.com/v1.0`) and Microsoft identity platform
+/// (`login.microsoftonline.com`) on `127.0.0.1`, serving one [`GraphTenant`] until dropped.
+pub struct FakeGraph {
+    /// The base URL, `http://127.0.0.1:PORT` (no trailing slash), for both Graph
+    /// (`{url}/v1.0/…`) and the identity platform (`{url}/{tenant}/oauth2/v2.0/…`).
+    pub url: String,
+    shared: Arc<Shared>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl std::fmt::Debug for FakeGraph {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeGraph")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FakeGraph {
+    /// Binds `127.0.0.1:0` and serves `tenant` to `app`. App-only and delegated tokens carry
+    /// every permission a CASB reads until [`FakeGraph::set_app_roles`] or
+    /// [`FakeGraph::set_delegated_scopes`] say otherwise; the tenant has a premium licence
+    /// until [`FakeGraph::set_premium`]`(false)`.
+    pub async fn start(mut tenant: GraphTenant, app: GraphApp) -> std::io::Result<FakeGraph> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let url = format!("http://{}", listener.local_addr()?);
+        let audits = std::mem::take(&mut tenant.directory_audits);
+        let sign_ins = std::mem::take(&mut tenant.sign_ins);
+        let salt = tenant
+            .tenant_id
+            .bytes()
+            .fold(now_ms() as u64, |h, b| h.rotate_left(5) ^ u64::from(b));
+        let shared = Arc::new(Shared {
+            base: url.clone(),
+            index: Index::new(tenant),
+            audits: RwLock::new(EventLog::new(audits)),
+            sign_ins: RwLock::new(EventLog::new(sign_ins)),
+            faults: Faults::default(),
+            stats: Mutex::new(Stats::default()),
+            auth: Mutex::new(AuthState::new(&app.client_id, &app.client_secret, salt)),
+            changes: Mutex::new(Changes::default()),
+            premium: AtomicBool::new(true),
+            seq: AtomicU64::new(1),
+            salt,
+        });
+        let app = router(Arc::clone(&shared));
+        let task = tokio::spawn(async move {
+            // The server ends only when the task is aborted; an I/O error ends it early and
+            // the test sees connection errors.
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(FakeGraph { url, shared, task })
+    }
+
+    /// The tenant id (`{tenant}` of the identity-platform URLs, `tid` of tokens).
+    pub fn tenant_id(&self) -> &str {
+        &self.shared.index.tenant.tenant_id
+    }
+
+    /// The faults to inject; change them while the server runs.
+    pub fn faults(&self) -> &Faults {
+        &self.shared.faults
+    }
+
+    /// A snapshot of the request counters, per route template (`/v1.0/groups/{id}/members`,
+    /// `/{tenant}/oauth2/v2.0/token` …).
+    pub fn stats(&self) -> Stats {
+        self.shared.stats().clone()
+    }
+
+    /// Add a directory audit event, e.g. one that arrives late with a time in the past.
+    /// Later queries return it in time order; a paged read in progress returns it only if it
+    /// falls after the page it is on.
+    pub fn add_directory_audit(&self, e: DirectoryAudit) {
+        self.shared
+            .audits
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(e);
+    }
+
+    /// Add a sign-in, as [`FakeGraph::add_directory_audit`] does (users' `signInActivity`
+    /// is not updated).
+    pub fn add_sign_in(&self, e: SignIn) {
+        self.shared
+            .sign_ins
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(e);
+    }
+
+    /// How many directory audit events the server holds.
+    pub fn directory_audit_count(&self) -> usize {
+        self.shared
+            .audits
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+
+    /// How many sign-ins the server holds.
+    pub fn sign_in_count(&self) -> usize {
+        self.shared
+            .sign_ins
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+
+    /// The application permissions (`roles`) of client-credentials tokens issued from now on.
+    pub fn set_app_roles(&self, roles: &[&str]) {
+        self.shared.auth().app_roles = roles.iter().map(|r| (*r).to_owned()).collect();
+    }
+
+    /// The delegated scopes (`scp`, and `scope` of the token answer) granted by the
+    /// authorization-code and refresh grants from now on, whatever the client asks for
+    /// (`.default`, `offline_access` …): what the administrator consented to.
+    pub fn set_delegated_scopes(&self, scopes: &[&str]) {
+        self.shared.auth().delegated_scopes = scopes.iter().map(|r| (*r).to_owned()).collect();
+    }
+
+    /// Whether the tenant has an Entra ID P1/P2 licence (default true). Without it,
+    /// `/auditLogs/signIns` and `$select=signInActivity` answer 403
+    /// `Authentication_RequestFromNonPremiumTenantOrB2CTenant`.
+    pub fn set_premium(&self, premium: bool) {
+        self.shared.premium.store(premium, Ordering::Relaxed);
+    }
+
+    /// Whether the administrator accepts the consent prompt (default true). False:
+    /// `authorize` redirects with `error=access_denied`.
+    pub fn set_consent(&self, consent: bool) {
+        self.shared.auth().consent = consent;
+    }
+
+    /// Revoke every refresh token issued so far: refreshing answers `invalid_grant`
+    /// (AADSTS70008).
+    pub fn revoke_refresh_tokens(&self) {
+        self.shared.auth().refresh.clear();
+    }
+
+    /// Lifetime of access tokens issued from now on (default 3599 s), reported in
+    /// `expires_in` and `exp` and enforced: an expired token gets 401.
+    pub fn set_access_token_lifetime(&self, secs: u64) {
+        self.shared.auth().access_lifetime = Duration::from_secs(secs);
+    }
+
+    /// Someone edits the drive item `item_id` now: its `lastModifiedDateTime` becomes now and
+    /// the next `delta` round of its drive returns it. False for an unknown item.
+    pub fn touch_item(&self, item_id: &str) -> bool {
+        match self.shared.index.item(item_id) {
+            Some(i) => {
+                self.shared.changes().touch(i, now_ms());
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Every `delta` token issued so far answers 410 `resyncRequired`.
+    pub fn invalidate_delta_tokens(&self) {
+        self.shared.changes().invalidate();
+    }
+}
+
+impl Drop for FakeGraph {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

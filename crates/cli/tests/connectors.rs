@@ -165,3 +165,154 @@ async fn connect_scan_and_list_a_github_organisation() {
     assert_eq!(accounts, expected);
     assert_eq!(instance["counts"]["files"], tenant.repos.len());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_m365_with_client_credentials_or_interactively() {
+    use cloudwarden_testkit::graph::{FakeGraph, GraphApp, GraphSize, GraphTenant};
+    use std::io::BufRead;
+
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let dir = tempfile::tempdir().unwrap();
+    let size = GraphSize {
+        audit_days: 5,
+        ..GraphSize::small()
+    };
+    let tenant = GraphTenant::generate("contoso", 5, &size);
+    let fake = FakeGraph::start(
+        tenant.clone(),
+        GraphApp {
+            client_id: "cid".into(),
+            client_secret: "s3cret".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let data = dir.path().to_path_buf();
+    let (graph, login, tid) = (
+        format!("{}/v1.0", fake.url),
+        fake.url.clone(),
+        fake.tenant_id().to_owned(),
+    );
+    let keychain = {
+        let data = data.clone();
+        tokio::task::spawn_blocking(move || {
+            let v: Value = serde_json::from_str(&run(&data, &["status", "--json"], &[]).1).unwrap();
+            v["keychain"]["available"] == true
+        })
+        .await
+        .unwrap()
+    };
+    if !keychain {
+        assert!(std::env::var("CLOUDWARDEN_REQUIRE_KEYCHAIN").as_deref() != Ok("1"));
+        return;
+    }
+    let args = |name: &str| -> Vec<String> {
+        [
+            "connect",
+            "m365",
+            "--name",
+            name,
+            "--tenant",
+            &tid,
+            "--client-id",
+            "cid",
+            "--graph-url",
+            &graph,
+            "--login-url",
+            &login,
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect()
+    };
+
+    // Client credentials: the secret comes from the environment.
+    let (d, mut a) = (data.clone(), args("Contoso"));
+    a.extend(["--client-secret-env".into(), "M365_SECRET".into()]);
+    let (id, scan, files) = tokio::task::spawn_blocking(move || {
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        let (ok, out, err) = run(&d, &a, &[("M365_SECRET", "s3cret")]);
+        assert!(ok, "{err}");
+        assert!(err.contains("status: connected"), "{err}");
+        let id = out.trim().to_owned();
+        assert!(id.starts_with("m365_"), "{out}");
+        let (ok, out, err) = run(&d, &["scan", &id, "--json"], &[]);
+        assert!(ok, "{err}");
+        let scan: Value = serde_json::from_str(&out).unwrap();
+        let (ok, out, _) = run(
+            &d,
+            &[
+                "files",
+                "list",
+                "--instance",
+                &id,
+                "--limit",
+                "100000",
+                "--json",
+            ],
+            &[],
+        );
+        assert!(ok);
+        let files: Value = serde_json::from_str(&out).unwrap();
+        (id, scan, files.as_array().unwrap().len())
+    })
+    .await
+    .unwrap();
+    assert_eq!(scan["status"], "completed", "{scan}");
+    assert_eq!(
+        files,
+        tenant
+            .items
+            .iter()
+            .filter(|i| i.parent_id.is_some())
+            .count()
+    );
+    assert!(!id.is_empty());
+
+    // Interactive: the CLI prints the sign-in URL; the "browser" follows it to the loopback.
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cloudwarden"))
+        .arg("--data-dir")
+        .arg(&data)
+        .args(args("Contoso (admin)"))
+        .arg("--interactive")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    // Read stderr to its end (the CLI writes more after the URL), handing the URL over.
+    let rest = std::thread::spawn(move || {
+        let mut tx = Some(tx);
+        let mut all = String::new();
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if let Some(url) = line.split("open ").nth(1) {
+                if let Some(tx) = tx.take() {
+                    let _ = tx.send(url.to_owned());
+                }
+            }
+            all.push_str(&line);
+            all.push('\n');
+        }
+        all
+    });
+    let url = rx.await.unwrap();
+    let page = reqwest::get(url.trim())
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Cloudwarden is connected"), "{page}");
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    let err = rest.join().unwrap();
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("status: connected"), "{err}");
+    let id2 = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert!(id2.starts_with("m365_") && id2 != id, "{id2}");
+}

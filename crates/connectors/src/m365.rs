@@ -668,7 +668,7 @@ impl M365 {
 
     /// The first page of sites: every site with application permissions (OneDrive personal
     /// sites included), the searchable ones with delegated permissions.
-    async fn first_sites_url(&self, ctx: &Ctx) -> Result<Url> {
+    async fn first_sites_url(&self, ctx: &Ctx, sink: &mut dyn Sink) -> Result<Url> {
         let all = self.url(
             "sites/getAllSites",
             &[("$select", "id,name,displayName,webUrl"), ("$top", PAGE)],
@@ -678,14 +678,19 @@ impl M365 {
             Ok(_) => Ok(all),
             Err(Error::Status {
                 status: 400 | 404, ..
-            }) => self.url(
-                "sites",
-                &[
-                    ("search", "*"),
-                    ("$select", "id,name,displayName,webUrl"),
-                    ("$top", PAGE),
-                ],
-            ),
+            }) => {
+                sink.note(
+                    "signed in as a user, only SharePoint sites are listed: users' OneDrives need the app registration's application permissions (client credentials)".into(),
+                );
+                self.url(
+                    "sites",
+                    &[
+                        ("search", "*"),
+                        ("$select", "id,name,displayName,webUrl"),
+                        ("$top", PAGE),
+                    ],
+                )
+            }
             Err(e) => Err(e),
         }
     }
@@ -702,7 +707,7 @@ impl M365 {
         let domains = self.domains(ctx).await?;
         let mut pos = match pos.filter(|p| p.stage == "sites" && p.url.is_some()) {
             Some(p) => p,
-            None => Position::at("sites", Some(&self.first_sites_url(ctx).await?), 0),
+            None => Position::at("sites", Some(&self.first_sites_url(ctx, sink).await?), 0),
         };
         loop {
             let Some(sites_url) = pos.url.clone() else {

@@ -1,0 +1,629 @@
+//! Microsoft 365 instances end to end against the fake Microsoft Graph and identity platform
+//! (testkit): client credentials and the authorization-code flow with PKCE through the
+//! loopback redirect → permissions → full scan → stored counts equal the generated tenant;
+//! rate-limit storms, killed scans, late audit events, 401 → renew → continue, revoked refresh
+//! tokens, missing permissions and a tenant without Entra ID P1/P2.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use cloudwarden_engine::api::Engine;
+use cloudwarden_engine::domain::connectors::{
+    AuthorizeStart, ConnectM365, InstanceView, PhaseReport, ScanReport, UpdateCredentials,
+};
+use cloudwarden_testkit::graph::{FakeGraph, GraphApp, GraphSize, GraphTenant, LinkScope};
+
+const CLIENT_ID: &str = "5e7e1a3c-0000-4000-8000-00000000c1d0";
+const SECRET: &str = "cw~fakeGraphSecret";
+
+async fn engine(dir: &tempfile::TempDir) -> Option<Engine> {
+    let engine = Engine::open(Some(dir.path())).await.unwrap();
+    if !engine.secrets().status().await.available {
+        assert!(
+            std::env::var("CLOUDWARDEN_REQUIRE_KEYCHAIN").as_deref() != Ok("1"),
+            "keychain required"
+        );
+        eprintln!("skipped: no keychain");
+        return None;
+    }
+    Some(engine)
+}
+
+fn tenant(seed: u64) -> GraphTenant {
+    // Every audit event and sign-in inside the 7-day back-fill.
+    let size = GraphSize {
+        audit_days: 5,
+        ..GraphSize::small()
+    };
+    GraphTenant::generate("contoso", seed, &size)
+}
+
+async fn fake(t: &GraphTenant) -> FakeGraph {
+    FakeGraph::start(
+        t.clone(),
+        GraphApp {
+            client_id: CLIENT_ID.into(),
+            client_secret: SECRET.into(),
+        },
+    )
+    .await
+    .unwrap()
+}
+
+fn input(fake: &FakeGraph, name: &str, secret: &str) -> ConnectM365 {
+    ConnectM365 {
+        name: name.into(),
+        tenant: fake.tenant_id().into(),
+        client_id: CLIENT_ID.into(),
+        client_secret: secret.into(),
+        api_url: Some(format!("{}/v1.0", fake.url)),
+        login_url: Some(fake.url.clone()),
+    }
+}
+
+async fn connect(engine: &Engine, fake: &FakeGraph) -> InstanceView {
+    engine
+        .connect_m365(input(fake, "Contoso", SECRET))
+        .await
+        .unwrap()
+}
+
+fn phase<'a>(r: &'a ScanReport, name: &str) -> &'a PhaseReport {
+    r.phases.iter().find(|p| p.phase == name).unwrap()
+}
+
+/// Drive items other than the drives' roots: files and folders (with `personal`, also those
+/// of the users' OneDrives).
+fn items(t: &GraphTenant, personal: bool) -> usize {
+    let sites: HashSet<&str> = t
+        .sites
+        .iter()
+        .filter(|s| personal || !s.personal)
+        .map(|s| s.id.as_str())
+        .collect();
+    let drives: HashSet<&str> = t
+        .drives
+        .iter()
+        .filter(|d| sites.contains(d.site_id.as_str()))
+        .map(|d| d.id.as_str())
+        .collect();
+    t.items
+        .iter()
+        .filter(|i| i.parent_id.is_some() && drives.contains(i.drive_id.as_str()))
+        .count()
+}
+
+fn assert_counts_equal(i: &InstanceView, t: &GraphTenant, extra_events: usize) {
+    assert_counts(i, t, extra_events, true);
+}
+
+/// `personal`: OneDrives are read (application permissions), not only SharePoint sites.
+fn assert_counts(i: &InstanceView, t: &GraphTenant, extra_events: usize, personal: bool) {
+    assert_eq!(
+        i.counts.accounts as usize,
+        t.users.len(),
+        "users and guests"
+    );
+    assert_eq!(i.counts.groups as usize, t.groups.len(), "groups");
+    assert_eq!(
+        i.counts.activities as usize,
+        t.directory_audits.len() + t.sign_ins.len() + extra_events,
+        "directory audits + sign-ins"
+    );
+    assert_eq!(
+        i.counts.files as usize,
+        items(t, personal),
+        "files and folders"
+    );
+    assert_eq!(i.counts.oauth_grants as usize, t.grants.len(), "grants");
+}
+
+#[tokio::test]
+async fn client_credentials_connect_and_scan_store_the_whole_tenant() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(engine) = engine(&dir).await else {
+        return;
+    };
+    let t = tenant(7);
+    let fake = fake(&t).await;
+
+    let i = connect(&engine, &fake).await;
+    assert_eq!(i.status, "connected", "{:?}", i.status_detail);
+    assert_eq!(i.config.auth.as_deref(), Some("client_credentials"));
+    assert_eq!(i.config.client_id.as_deref(), Some(CLIENT_ID));
+    assert!(
+        i.principal.as_deref().unwrap().contains(&t.display_name),
+        "{:?}",
+        i.principal
+    );
+    assert!(
+        i.permissions.iter().all(|p| p.granted),
+        "{:?}",
+        i.permissions
+    );
+    // The secret and the token are in the keychain, not in the database.
+    let db = std::fs::read(dir.path().join("cloudwarden.sqlite3")).unwrap();
+    let db = String::from_utf8_lossy(&db);
+    assert!(!db.contains(SECRET));
+
+    let report = engine.scan_instance(&i.id).await.unwrap();
+    assert_eq!(report.status, "completed", "{report:?}");
+    let i = engine.instance(&i.id).await.unwrap();
+    assert_eq!(i.status, "connected");
+    assert_eq!(i.status_detail, None);
+    assert_counts_equal(&i, &t, 0);
+
+    // Admins from the directory role assignments, guests from userType, disabled accounts.
+    let accounts = engine
+        .list_records("accounts", Some(&i.id), 100_000)
+        .await
+        .unwrap();
+    let admins: HashSet<&str> = t
+        .role_assignments
+        .iter()
+        .map(|a| a.principal_id.as_str())
+        .collect();
+    assert_eq!(
+        accounts.iter().filter(|a| a["is_admin"] == true).count(),
+        admins.len()
+    );
+    assert_eq!(
+        accounts.iter().filter(|a| a["kind"] == "guest").count(),
+        t.users
+            .iter()
+            .filter(|u| u.user_type == cloudwarden_testkit::graph::UserType::Guest)
+            .count()
+    );
+    assert_eq!(
+        accounts
+            .iter()
+            .filter(|a| a["status"] == "disabled")
+            .count(),
+        t.users.iter().filter(|u| !u.account_enabled).count()
+    );
+    assert!(accounts.iter().any(|a| !a["last_sign_in_ms"].is_null()));
+
+    // Sharing: anyone-links are public; guests and outside addresses make a file external.
+    let files = engine
+        .list_records("files", Some(&i.id), 100_000)
+        .await
+        .unwrap();
+    let scopes = t.shared_scopes();
+    assert_eq!(
+        files.iter().filter(|f| f["sharing"] == "public").count(),
+        scopes
+            .values()
+            .filter(|s| **s == LinkScope::Anonymous)
+            .count()
+    );
+    assert!(
+        files.iter().any(|f| f["sharing"] == "external"),
+        "no external file"
+    );
+    assert!(
+        files.iter().any(|f| f["sharing"] == "internal"),
+        "no internal file"
+    );
+    let private = files.iter().filter(|f| f["sharing"] == "private").count();
+    assert!(private * 2 > files.len(), "most files are private");
+
+    // OAuth grants carry the app's name and scopes.
+    let grants = engine
+        .list_records("oauth-grants", Some(&i.id), 10_000)
+        .await
+        .unwrap();
+    assert!(
+        grants.iter().all(|g| g["app_name"] != ""),
+        "{:?}",
+        grants[0]
+    );
+
+    // A second scan duplicates nothing.
+    let again = engine.scan_instance(&i.id).await.unwrap();
+    assert_eq!(again.status, "completed");
+    assert_counts_equal(&engine.instance(&i.id).await.unwrap(), &t, 0);
+}
+
+#[tokio::test]
+async fn a_wrong_secret_is_refused_and_nothing_is_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(engine) = engine(&dir).await else {
+        return;
+    };
+    let t = tenant(8);
+    let fake = fake(&t).await;
+    let e = engine
+        .connect_m365(input(&fake, "Contoso", "wrong"))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("refused"), "{e}");
+    assert!(engine.instances().await.unwrap().is_empty());
+
+    // Edit credentials: a wrong new secret is refused and the working one kept.
+    let i = connect(&engine, &fake).await;
+    let e = engine
+        .update_credentials(
+            &i.id,
+            UpdateCredentials {
+                token: None,
+                client_secret: Some("wrong".into()),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("refused"), "{e}");
+    let ok = engine
+        .update_credentials(
+            &i.id,
+            UpdateCredentials {
+                token: None,
+                client_secret: Some(SECRET.into()),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(ok.status, "connected");
+}
+
+#[tokio::test]
+async fn a_rate_limit_storm_and_server_errors_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(engine) = engine(&dir).await else {
+        return;
+    };
+    let t = tenant(11);
+    let fake = fake(&t).await;
+    let i = connect(&engine, &fake).await;
+    fake.faults().rate_limit_next(40, 0);
+    fake.faults().server_error_next(3);
+    let report = engine.scan_instance(&i.id).await.unwrap();
+    assert_eq!(report.status, "completed", "{report:?}");
+    assert!(report.throttles >= 40, "{report:?}");
+    assert!(report.retries >= 3, "{report:?}");
+    assert_counts_equal(&engine.instance(&i.id).await.unwrap(), &t, 0);
+}
+
+#[tokio::test]
+async fn a_killed_scan_resumes_without_duplicates_or_gaps() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(engine) = engine(&dir).await else {
+        return;
+    };
+    let t = tenant(13);
+    let fake = fake(&t).await;
+    let i = connect(&engine, &fake).await;
+    fake.faults().delay_ms(15);
+    // Kill the scan at several points: in the groups, in the activities, in the files.
+    let mut cancelled = 0;
+    for stop_after in [20, 70, 140] {
+        let scan = {
+            let engine = engine.clone();
+            let id = i.id.clone();
+            tokio::spawn(async move { engine.scan_instance(&id).await })
+        };
+        let start = fake.stats().requests;
+        while fake.stats().requests < start + stop_after && !scan.is_finished() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        engine.cancel_scan(&i.id);
+        let report = scan.await.unwrap().unwrap();
+        assert!(
+            matches!(report.status.as_str(), "cancelled" | "completed"),
+            "{report:?}"
+        );
+        cancelled += usize::from(report.status == "cancelled");
+    }
+    assert!(cancelled >= 2, "the scans were not killed midway");
+    fake.faults().delay_ms(0);
+    let report = engine.scan_instance(&i.id).await.unwrap();
+    assert_eq!(report.status, "completed", "{report:?}");
+    assert_counts_equal(&engine.instance(&i.id).await.unwrap(), &t, 0);
+}
+
+#[tokio::test]
+async fn late_audit_events_inside_the_lag_window_are_picked_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(engine) = engine(&dir).await else {
+        return;
+    };
+    let t = tenant(17);
+    let fake = fake(&t).await;
+    let i = connect(&engine, &fake).await;
+    engine.scan_instance(&i.id).await.unwrap();
+    let before = engine.instance(&i.id).await.unwrap().counts.activities;
+
+    // Indexed late: 3 minutes before the newest event already stored.
+    let newest = t
+        .directory_audits
+        .iter()
+        .map(|e| e.activity_at_ms)
+        .chain(t.sign_ins.iter().map(|s| s.created_at_ms))
+        .max()
+        .unwrap();
+    let mut late = t.directory_audits[0].clone();
+    late.id = "Directory_late-event-1".into();
+    late.activity_at_ms = newest - 3 * 60 * 1000;
+    fake.add_directory_audit(late);
+    let mut late_sign_in = t.sign_ins[0].clone();
+    late_sign_in.id = "late-sign-in-1".into();
+    late_sign_in.created_at_ms = newest - 4 * 60 * 1000;
+    fake.add_sign_in(late_sign_in);
+
+    let report = engine.scan_instance(&i.id).await.unwrap();
+    assert_eq!(phase(&report, "activities").status, "completed");
+    let after = engine.instance(&i.id).await.unwrap().counts.activities;
+    assert_eq!(
+        after,
+        before + 2,
+        "the late events are stored once, the overlap is not"
+    );
+}
+
+#[tokio::test]
+async fn client_credentials_401_renews_the_token_and_continues() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(engine) = engine(&dir).await else {
+        return;
+    };
+    let t = tenant(19);
+    let fake = fake(&t).await;
+    let i = connect(&engine, &fake).await;
+    fake.faults().expire_token_after(30);
+    let report = engine.scan_instance(&i.id).await.unwrap();
+    assert_eq!(report.status, "completed", "{report:?}");
+    let i = engine.instance(&i.id).await.unwrap();
+    assert_eq!(i.status, "connected");
+    assert_counts_equal(&i, &t, 0);
+    assert!(fake.stats().count("/{tenant}/oauth2/v2.0/token") >= 2);
+}
+
+/// The analyst's browser: follows the authorization URL to the fake's consent (302) and on to
+/// the loopback redirect, as a real browser would.
+async fn browse(url: &str) -> String {
+    let client = reqwest::Client::builder().build().unwrap();
+    let resp = client.get(url).send().await.unwrap();
+    resp.text().await.unwrap()
+}
+
+async fn connect_interactive(engine: &Engine, fake: &FakeGraph) -> InstanceView {
+    let flow = engine
+        .authorize_start(AuthorizeStart {
+            app: "m365".into(),
+            name: "Contoso (admin)".into(),
+            org: None,
+            tenant: Some(fake.tenant_id().into()),
+            client_id: CLIENT_ID.into(),
+            client_secret: None,
+            api_url: Some(format!("{}/v1.0", fake.url)),
+            login_url: Some(fake.url.clone()),
+            instance_id: None,
+        })
+        .await
+        .unwrap();
+    assert!(flow.redirect_uri.starts_with("http://127.0.0.1:"));
+    assert!(flow.authorize_url.contains("code_challenge_method=S256"));
+    let finish = {
+        let engine = engine.clone();
+        let id = flow.flow_id.clone();
+        tokio::spawn(async move { engine.authorize_finish(&id).await })
+    };
+    let page = browse(&flow.authorize_url).await;
+    assert!(page.contains("Cloudwarden is connected"), "{page}");
+    finish.await.unwrap().unwrap()
+}
+
+#[tokio::test]
+async fn browser_sign_in_then_401_refresh_and_continue() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let dir = tempfile::tempdir().unwrap();
+    let Some(engine) = engine(&dir).await else {
+        return;
+    };
+    let t = tenant(23);
+    let fake = fake(&t).await;
+    let i = connect_interactive(&engine, &fake).await;
+    assert_eq!(i.status, "connected", "{:?}", i.status_detail);
+    assert_eq!(i.config.auth.as_deref(), Some("authorization_code"));
+    assert!(
+        i.principal
+            .as_deref()
+            .unwrap()
+            .contains(&t.users[0].user_principal_name),
+        "{:?}",
+        i.principal
+    );
+
+    fake.faults().expire_token_after(25);
+    let report = engine.scan_instance(&i.id).await.unwrap();
+    assert_eq!(report.status, "completed", "{report:?}");
+    let i = engine.instance(&i.id).await.unwrap();
+    assert_eq!(i.status, "connected");
+    // Signed in as a user: SharePoint sites only, and the phase says why.
+    assert_counts(&i, &t, 0, false);
+    assert!(phase(&report, "files")
+        .detail
+        .as_deref()
+        .unwrap_or_default()
+        .contains("OneDrive"));
+
+    // Signing in again (edit credentials) keeps the instance and its data.
+    let flow = engine
+        .authorize_start(AuthorizeStart {
+            app: "m365".into(),
+            name: String::new(),
+            org: None,
+            tenant: Some(fake.tenant_id().into()),
+            client_id: CLIENT_ID.into(),
+            client_secret: None,
+            api_url: Some(format!("{}/v1.0", fake.url)),
+            login_url: Some(fake.url.clone()),
+            instance_id: Some(i.id.clone()),
+        })
+        .await
+        .unwrap();
+    let finish = {
+        let engine = engine.clone();
+        let id = flow.flow_id.clone();
+        tokio::spawn(async move { engine.authorize_finish(&id).await })
+    };
+    browse(&flow.authorize_url).await;
+    let again = finish.await.unwrap().unwrap();
+    assert_eq!(again.id, i.id);
+    assert_eq!(again.status, "connected");
+    assert_eq!(engine.instances().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_denied_or_cancelled_sign_in_creates_nothing() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let dir = tempfile::tempdir().unwrap();
+    let Some(engine) = engine(&dir).await else {
+        return;
+    };
+    let t = tenant(24);
+    let fake = fake(&t).await;
+    fake.set_consent(false);
+    let start = || AuthorizeStart {
+        app: "m365".into(),
+        name: "Contoso (admin)".into(),
+        org: None,
+        tenant: Some(fake.tenant_id().into()),
+        client_id: CLIENT_ID.into(),
+        client_secret: None,
+        api_url: Some(format!("{}/v1.0", fake.url)),
+        login_url: Some(fake.url.clone()),
+        instance_id: None,
+    };
+    let flow = engine.authorize_start(start()).await.unwrap();
+    let finish = {
+        let engine = engine.clone();
+        let id = flow.flow_id.clone();
+        tokio::spawn(async move { engine.authorize_finish(&id).await })
+    };
+    let page = browse(&flow.authorize_url).await;
+    assert!(page.contains("could not connect"), "{page}");
+    let e = finish.await.unwrap().unwrap_err();
+    assert!(e.to_string().contains("access_denied"), "{e}");
+
+    // Closing the dialog stops the wait.
+    let flow = engine.authorize_start(start()).await.unwrap();
+    let finish = {
+        let engine = engine.clone();
+        let id = flow.flow_id.clone();
+        tokio::spawn(async move { engine.authorize_finish(&id).await })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(engine.cancel_flow(&flow.flow_id).unwrap());
+    let e = finish.await.unwrap().unwrap_err();
+    assert!(e.to_string().contains("cancelled"), "{e}");
+    assert!(engine.instances().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_revoked_refresh_token_turns_the_instance_into_error_with_reconnect() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let dir = tempfile::tempdir().unwrap();
+    let Some(engine) = engine(&dir).await else {
+        return;
+    };
+    let t = tenant(29);
+    let fake = fake(&t).await;
+    let i = connect_interactive(&engine, &fake).await;
+    fake.revoke_refresh_tokens();
+    fake.faults().expire_token_after(5);
+    let report = engine.scan_instance(&i.id).await.unwrap();
+    assert_eq!(report.status, "failed", "{report:?}");
+    let i = engine.instance(&i.id).await.unwrap();
+    assert_eq!(i.status, "error");
+    let detail = i.status_detail.unwrap_or_default();
+    assert!(detail.contains("reconnect"), "{detail}");
+    assert!(detail.contains("refresh token"), "{detail}");
+}
+
+#[tokio::test]
+async fn a_missing_permission_is_named_and_the_other_phases_complete() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(engine) = engine(&dir).await else {
+        return;
+    };
+    let t = tenant(31);
+    let fake = fake(&t).await;
+    fake.set_app_roles(&[
+        "User.Read.All",
+        "GroupMember.Read.All",
+        "RoleManagement.Read.Directory",
+        "Sites.Read.All",
+        "Directory.Read.All",
+        "Application.Read.All",
+    ]);
+    let i = connect(&engine, &fake).await;
+    assert_eq!(i.status, "connected");
+    let audit = i
+        .permissions
+        .iter()
+        .find(|p| p.name.starts_with("AuditLog.Read.All"))
+        .unwrap();
+    assert!(!audit.granted);
+    assert!(audit.fix.as_deref().unwrap().contains("admin consent"));
+    assert!(
+        i.status_detail
+            .as_deref()
+            .unwrap()
+            .contains("AuditLog.Read.All"),
+        "{:?}",
+        i.status_detail
+    );
+
+    let report = engine.scan_instance(&i.id).await.unwrap();
+    assert_eq!(report.status, "partial", "{report:?}");
+    assert_eq!(phase(&report, "activities").status, "missing_permission");
+    for p in ["accounts", "groups", "privileges", "files", "oauth_grants"] {
+        assert_eq!(phase(&report, p).status, "completed", "{p}: {report:?}");
+    }
+    let i = engine.instance(&i.id).await.unwrap();
+    assert_eq!(i.status, "connected");
+    assert_eq!(i.counts.activities, 0, "no false findings");
+    assert_eq!(i.counts.accounts as usize, t.users.len());
+    // Without AuditLog.Read.All the last sign-in is not readable: said, not a failure.
+    assert!(phase(&report, "accounts")
+        .detail
+        .as_deref()
+        .unwrap_or_default()
+        .contains("AuditLog.Read.All"));
+}
+
+#[tokio::test]
+async fn without_entra_id_p1_sign_ins_are_unavailable_and_audits_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(engine) = engine(&dir).await else {
+        return;
+    };
+    let t = tenant(37);
+    let fake = fake(&t).await;
+    fake.set_premium(false);
+    let i = connect(&engine, &fake).await;
+    assert_eq!(i.status, "connected");
+    let licence = i
+        .permissions
+        .iter()
+        .find(|p| p.name.contains("P1"))
+        .unwrap();
+    assert!(!licence.granted);
+
+    let report = engine.scan_instance(&i.id).await.unwrap();
+    assert_eq!(report.status, "completed", "{report:?}");
+    let activities = phase(&report, "activities");
+    assert!(
+        activities
+            .detail
+            .as_deref()
+            .unwrap_or_default()
+            .contains("P1 or P2"),
+        "{activities:?}"
+    );
+    let i = engine.instance(&i.id).await.unwrap();
+    assert_eq!(i.counts.activities as usize, t.directory_audits.len());
+    assert_eq!(i.counts.accounts as usize, t.users.len());
+}

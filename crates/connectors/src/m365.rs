@@ -140,6 +140,84 @@ fn values(resp: &Response) -> Result<&Vec<Value>> {
         })
 }
 
+/// The items of a collection page, moved out of the response (no copy).
+fn take_values(resp: Response) -> Result<Vec<Value>> {
+    let Response { mut body, url, .. } = resp;
+    match body.get_mut("value").map(Value::take) {
+        Some(Value::Array(items)) => Ok(items),
+        _ => Err(Error::Decode {
+            url: url.path().to_owned(),
+            message: "expected an OData collection (`value`)".into(),
+        }),
+    }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// Audit-log windows read at once (sources × windows in flight).
+const WINDOWS_IN_FLIGHT: usize = 8;
+/// Windows per source: the span from `since` to now is cut in this many equal parts.
+const WINDOWS_PER_SOURCE: i64 = 4;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Source {
+    Audits,
+    SignIns,
+}
+
+/// One time window of one audit source: `[from, to)` (`to: None` is open-ended, so events
+/// that arrive during the scan are read), and the page to read next.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Window {
+    source: Source,
+    from: i64,
+    #[serde(default)]
+    to: Option<i64>,
+    #[serde(default)]
+    next: Option<String>,
+    #[serde(default)]
+    done: bool,
+}
+
+/// The activities phase's cursor: every window's state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Windows {
+    windows: Vec<Window>,
+}
+
+impl Windows {
+    /// `[since, now)` cut into equal windows per source; the last one stays open.
+    fn split(since: i64, now: i64) -> Windows {
+        let span = (now - since).max(0);
+        // Short spans (incremental scans) are one window per source.
+        let parts = if span >= 3_600_000 {
+            WINDOWS_PER_SOURCE
+        } else {
+            1
+        };
+        let mut windows = Vec::new();
+        for source in [Source::Audits, Source::SignIns] {
+            for k in 0..parts {
+                let from = since + span * k / parts;
+                let to = (k + 1 < parts).then(|| since + span * (k + 1) / parts);
+                windows.push(Window {
+                    source,
+                    from,
+                    to,
+                    next: None,
+                    done: false,
+                });
+            }
+        }
+        Windows { windows }
+    }
+}
+
 /// A resumable position: the stage of a phase, the page being read and how many of its
 /// items are stored; for activities, the start time the stage was begun with.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -239,7 +317,7 @@ impl M365 {
         pos: Option<&Position>,
         then: Option<Position>,
         sink: &mut dyn Sink,
-        map: &mut (dyn FnMut(&Value, &mut Records) + Send),
+        map: &mut (dyn FnMut(Value, &mut Records) + Send),
     ) -> Result<()> {
         let (mut next, mut skip) = match pos.filter(|p| p.stage == stage) {
             Some(Position {
@@ -251,12 +329,12 @@ impl M365 {
         };
         while let Some(url) = next {
             let resp = ctx.http.get(&url, &ctx.auth).await?;
+            next = odata_next(&resp)?;
             let mut records = Records::default();
-            for item in values(&resp)?.iter().skip(skip) {
+            for item in take_values(resp)?.into_iter().skip(skip) {
                 map(item, &mut records);
             }
             skip = 0;
-            next = odata_next(&resp)?;
             let cursor = match &next {
                 Some(u) => Position {
                     since: pos.and_then(|p| p.since),
@@ -315,8 +393,8 @@ impl M365 {
             }
             Err(e) => return Err(e),
         };
-        let map = &mut |u: &Value, r: &mut Records| {
-            let id = text(u, "id").unwrap_or_default();
+        let map = &mut |u: Value, r: &mut Records| {
+            let id = text(&u, "id").unwrap_or_default();
             let last = [
                 "/signInActivity/lastSignInDateTime",
                 "/signInActivity/lastNonInteractiveSignInDateTime",
@@ -325,10 +403,10 @@ impl M365 {
             .filter_map(|p| ms(u.pointer(p)))
             .max();
             r.accounts.push(Account {
-                login: text(u, "userPrincipalName").unwrap_or_else(|| id.clone()),
-                display_name: text(u, "displayName"),
-                email: text(u, "mail"),
-                kind: if text(u, "userType").as_deref() == Some("Guest") {
+                login: text(&u, "userPrincipalName").unwrap_or_else(|| id.clone()),
+                display_name: text(&u, "displayName"),
+                email: text(&u, "mail"),
+                kind: if text(&u, "userType").as_deref() == Some("Guest") {
                     "guest"
                 } else {
                     "user"
@@ -344,7 +422,7 @@ impl M365 {
                 created_at_ms: ms(u.get("createdDateTime")),
                 last_sign_in_ms: last,
                 external_id: id,
-                raw: u.clone(),
+                raw: u,
             });
         };
         self.pages(
@@ -526,119 +604,134 @@ impl M365 {
             None,
             sink,
             &mut |a, r| {
-                let def = text(a, "roleDefinitionId").unwrap_or_default();
+                let def = text(&a, "roleDefinitionId").unwrap_or_default();
                 r.privileges.push(Privilege {
-                    account_id: text(a, "principalId").unwrap_or_default(),
+                    account_id: text(&a, "principalId").unwrap_or_default(),
                     role: defs.get(&def).cloned().unwrap_or(def),
-                    scope: text(a, "directoryScopeId").unwrap_or_else(|| "/".into()),
-                    raw: a.clone(),
+                    scope: text(&a, "directoryScopeId").unwrap_or_else(|| "/".into()),
+                    raw: a,
                 });
             },
         )
         .await
     }
 
-    fn audit_activity(e: &Value) -> Option<Activity> {
+    fn audit_activity(e: Value) -> Option<Activity> {
         let occurred_at_ms = ms(e.get("activityDateTime"))?;
         Some(Activity {
-            event_id: text(e, "id")?,
+            event_id: text(&e, "id")?,
             occurred_at_ms,
-            actor: ptr(e, "/initiatedBy/user/userPrincipalName")
-                .or_else(|| ptr(e, "/initiatedBy/app/displayName")),
-            action: text(e, "activityDisplayName").unwrap_or_default(),
+            actor: ptr(&e, "/initiatedBy/user/userPrincipalName")
+                .or_else(|| ptr(&e, "/initiatedBy/app/displayName")),
+            action: text(&e, "activityDisplayName").unwrap_or_default(),
             target: e
                 .get("targetResources")
                 .and_then(Value::as_array)
                 .and_then(|t| t.first())
                 .and_then(|t| text(t, "userPrincipalName").or_else(|| text(t, "displayName"))),
-            ip: ptr(e, "/initiatedBy/user/ipAddress"),
-            raw: e.clone(),
+            ip: ptr(&e, "/initiatedBy/user/ipAddress"),
+            raw: e,
         })
     }
 
-    fn sign_in_activity(e: &Value) -> Option<Activity> {
+    fn sign_in_activity(e: Value) -> Option<Activity> {
         let occurred_at_ms = ms(e.get("createdDateTime"))?;
         let failed = e
             .pointer("/status/errorCode")
             .and_then(Value::as_i64)
             .is_some_and(|c| c != 0);
         Some(Activity {
-            event_id: format!("signin:{}", text(e, "id")?),
+            event_id: format!("signin:{}", text(&e, "id")?),
             occurred_at_ms,
-            actor: text(e, "userPrincipalName"),
+            actor: text(&e, "userPrincipalName"),
             action: if failed { "Sign-in failed" } else { "Sign-in" }.into(),
-            target: text(e, "appDisplayName"),
-            ip: text(e, "ipAddress"),
-            raw: e.clone(),
+            target: text(&e, "appDisplayName"),
+            ip: text(&e, "ipAddress"),
+            raw: e,
         })
     }
 
-    /// Directory audits, then sign-ins, each from `since` (newest first, as Graph returns
-    /// them). The start time is kept in the cursor so that a resumed scan reads the second
-    /// source from the same time as the first.
+    /// Directory audits and sign-ins from `since`, read as several time windows per source at
+    /// once (Graph pages each window newest first; windows are independent, so their pages are
+    /// fetched concurrently). Every stored page carries the state of all windows, so a killed
+    /// scan resumes each window where it stopped, from the same start time.
     async fn scan_activities(
         &self,
         ctx: &Ctx,
         start: PhaseStart,
         sink: &mut dyn Sink,
     ) -> Result<()> {
-        let pos = Position::parse(start.resume.as_deref());
-        let since = pos
-            .as_ref()
-            .and_then(|p| p.since)
-            .or(start.since_ms)
-            .unwrap_or(0);
-        let filter = |field: &str| format!("{field} ge {}", format_rfc3339(since));
-        let audits = self.url(
-            "auditLogs/directoryAudits",
-            &[("$filter", &filter("activityDateTime")), ("$top", "1000")],
-        )?;
-        let with_since = |stage: &str| Position {
-            since: Some(since),
-            ..Position::at(stage, None, 0)
-        };
-        if pos.as_ref().is_none_or(|p| p.stage == "audits") {
-            let pos = pos.clone().map(|p| Position {
-                since: Some(since),
-                ..p
-            });
-            self.pages(
-                ctx,
-                ("audits", audits),
-                Some(&pos.unwrap_or_else(|| with_since("audits"))),
-                Some(with_since("signins")),
-                sink,
-                &mut |e, r| r.activities.extend(Self::audit_activity(e)),
-            )
-            .await?;
-        }
-        let signins = self.url(
-            "auditLogs/signIns",
-            &[("$filter", &filter("createdDateTime")), ("$top", "1000")],
-        )?;
-        let pos = pos
-            .filter(|p| p.stage == "signins")
-            .unwrap_or_else(|| with_since("signins"));
-        match self
-            .pages(
-                ctx,
-                ("signins", signins),
-                Some(&pos),
-                None,
-                sink,
-                &mut |e, r| r.activities.extend(Self::sign_in_activity(e)),
-            )
-            .await
+        let mut state = match start
+            .resume
+            .as_deref()
+            .and_then(|s| serde_json::from_str::<Windows>(s).ok())
         {
-            Err(e) if needs_premium(&e) => {
-                sink.note(
-                    "sign-in logs need Microsoft Entra ID P1 or P2; directory audits were read"
-                        .into(),
-                );
-                sink.page(Records::default(), None).await
+            Some(w) => w,
+            None => Windows::split(start.since_ms.unwrap_or(0), now_ms()),
+        };
+        loop {
+            let active: Vec<usize> = (0..state.windows.len())
+                .filter(|&i| !state.windows[i].done)
+                .take(WINDOWS_IN_FLIGHT)
+                .collect();
+            if active.is_empty() {
+                return Ok(());
             }
-            other => other,
+            let urls: Vec<Url> = active
+                .iter()
+                .map(|&i| self.window_url(&state.windows[i]))
+                .collect::<Result<_>>()?;
+            let pages =
+                futures_util::future::join_all(urls.iter().map(|u| ctx.http.get(u, &ctx.auth)))
+                    .await;
+            for (&i, page) in active.iter().zip(pages) {
+                let source = state.windows[i].source;
+                let resp = match page {
+                    Ok(r) => r,
+                    Err(e) if source == Source::SignIns && needs_premium(&e) => {
+                        sink.note(
+                            "sign-in logs need Microsoft Entra ID P1 or P2; directory audits were read"
+                                .into(),
+                        );
+                        for w in state.windows.iter_mut().filter(|w| w.source == source) {
+                            w.done = true;
+                        }
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                };
+                let next = odata_next(&resp)?;
+                let mut records = Records::default();
+                for e in take_values(resp)? {
+                    let activity = match source {
+                        Source::Audits => Self::audit_activity(e),
+                        Source::SignIns => Self::sign_in_activity(e),
+                    };
+                    records.activities.extend(activity);
+                }
+                let w = &mut state.windows[i];
+                w.done = next.is_none();
+                w.next = next.map(String::from);
+                sink.page(records, serde_json::to_string(&state).ok())
+                    .await?;
+            }
         }
+    }
+
+    /// The page of a window to read next.
+    fn window_url(&self, w: &Window) -> Result<Url> {
+        if let Some(next) = &w.next {
+            return parse_url(next);
+        }
+        let (path, field) = match w.source {
+            Source::Audits => ("auditLogs/directoryAudits", "activityDateTime"),
+            Source::SignIns => ("auditLogs/signIns", "createdDateTime"),
+        };
+        let mut filter = format!("{field} ge {}", format_rfc3339(w.from));
+        if let Some(to) = w.to {
+            filter.push_str(&format!(" and {field} lt {}", format_rfc3339(to)));
+        }
+        self.url(path, &[("$filter", &filter), ("$top", "1000")])
     }
 
     /// The tenant's verified domains: collaborators outside them are external.
@@ -775,12 +868,11 @@ impl M365 {
         });
         while let Some(url) = next {
             let resp = ctx.http.get(&url, &ctx.auth).await?;
-            let items: Vec<Value> = values(&resp)?
-                .iter()
-                .filter(|i| i.get("root").is_none() && i.get("deleted").is_none())
-                .cloned()
-                .collect();
             next = odata_next(&resp)?;
+            let items: Vec<Value> = take_values(resp)?
+                .into_iter()
+                .filter(|i| i.get("root").is_none() && i.get("deleted").is_none())
+                .collect();
             let shared: Vec<String> = items
                 .iter()
                 .filter(|i| i.get("shared").is_some())
@@ -800,8 +892,8 @@ impl M365 {
                 .collect()
                 .await;
             let mut records = Records::default();
-            for item in &items {
-                let id = text(item, "id").unwrap_or_default();
+            for item in items {
+                let id = text(&item, "id").unwrap_or_default();
                 let permissions = match perms.get(&id) {
                     Some(Ok(p)) => Some(p.as_slice()),
                     Some(Err(Error::Forbidden(_) | Error::Status { status: 404, .. })) | None => {
@@ -867,9 +959,9 @@ impl M365 {
             None,
             sink,
             &mut |g, r| {
-                let client = text(g, "clientId").unwrap_or_default();
+                let client = text(&g, "clientId").unwrap_or_default();
                 let sp = principals.get(&client);
-                let resource = text(g, "resourceId")
+                let resource = text(&g, "resourceId")
                     .and_then(|id| principals.get(&id))
                     .and_then(|sp| text(sp, "displayName"));
                 let mut raw = g.clone();
@@ -878,15 +970,15 @@ impl M365 {
                     obj.insert("resourceDisplayName".into(), json!(resource));
                 }
                 r.oauth_grants.push(OauthGrant {
-                    external_id: text(g, "id").unwrap_or_default(),
+                    external_id: text(&g, "id").unwrap_or_default(),
                     app_name: sp
                         .and_then(|sp| text(sp, "displayName"))
                         .unwrap_or_else(|| client.clone()),
                     app_id: sp.and_then(|sp| text(sp, "appId")),
-                    principal: if text(g, "consentType").as_deref() == Some("AllPrincipals") {
+                    principal: if text(&g, "consentType").as_deref() == Some("AllPrincipals") {
                         None
                     } else {
-                        text(g, "principalId")
+                        text(&g, "principalId")
                     },
                     scopes: g
                         .get("scope")
@@ -919,7 +1011,7 @@ impl M365 {
 /// organization link internal; else private. Without readable permissions, the item's
 /// `shared.scope` decides.
 fn file_item(
-    item: &Value,
+    item: Value,
     permissions: Option<&[Value]>,
     domains: &[String],
     drive_owner: Option<String>,
@@ -983,7 +1075,7 @@ fn file_item(
             });
         }
     }
-    let shared_scope = ptr(item, "/shared/scope");
+    let shared_scope = ptr(&item, "/shared/scope");
     let sharing = if link_scopes.contains("anonymous")
         || (permissions.is_none() && shared_scope.as_deref() == Some("anonymous"))
     {
@@ -997,28 +1089,32 @@ fn file_item(
     } else {
         Sharing::Private
     };
-    let name = match (ptr(item, "/parentReference/path"), text(item, "name")) {
+    let name = match (ptr(&item, "/parentReference/path"), text(&item, "name")) {
         (Some(parent), Some(name)) => {
             let parent = parent.split_once(":").map_or(parent.as_str(), |(_, p)| p);
             format!("{}/{name}", parent.trim_end_matches('/'))
         }
         (None, Some(name)) => name,
-        _ => text(item, "id").unwrap_or_default(),
+        _ => text(&item, "id").unwrap_or_default(),
     };
-    let mut raw = item.clone();
+    let external_id = text(&item, "id").unwrap_or_default();
+    let url = text(&item, "webUrl");
+    let owner = ptr(&item, "/createdBy/user/email")
+        .or(drive_owner)
+        .or_else(|| ptr(&item, "/createdBy/user/displayName"));
+    let modified_at_ms = ms(item.get("lastModifiedDateTime"));
+    let mut raw = item;
     if let (Some(obj), Some(p)) = (raw.as_object_mut(), permissions) {
         obj.insert("permissions".into(), Value::Array(p.to_vec()));
     }
     FileItem {
-        external_id: text(item, "id").unwrap_or_default(),
+        external_id,
         name,
-        url: text(item, "webUrl"),
-        owner: ptr(item, "/createdBy/user/email")
-            .or(drive_owner)
-            .or_else(|| ptr(item, "/createdBy/user/displayName")),
+        url,
+        owner,
         sharing,
         collaborators,
-        modified_at_ms: ms(item.get("lastModifiedDateTime")),
+        modified_at_ms,
         raw,
     }
 }
@@ -1185,7 +1281,7 @@ mod tests {
             json!({"id": "a", "roles": ["read"], "link": {"scope": "anonymous", "type": "view"}});
 
         let f = file_item(
-            &item,
+            item.clone(),
             Some(&[owner.clone(), internal_user.clone()]),
             &domains,
             None,
@@ -1197,22 +1293,50 @@ mod tests {
         assert!(!f.collaborators[0].external);
         assert_eq!(f.collaborators[0].permission, "write");
 
-        let f = file_item(&item, Some(&[owner.clone(), guest]), &domains, None);
+        let f = file_item(item.clone(), Some(&[owner.clone(), guest]), &domains, None);
         assert_eq!(f.sharing, Sharing::External);
         assert!(f.collaborators[0].external);
 
-        let f = file_item(&item, Some(&[owner.clone(), org_link]), &domains, None);
+        let f = file_item(
+            item.clone(),
+            Some(&[owner.clone(), org_link]),
+            &domains,
+            None,
+        );
         assert_eq!(f.sharing, Sharing::Internal);
 
-        let f = file_item(&item, Some(&[owner, anon]), &domains, None);
+        let f = file_item(item.clone(), Some(&[owner, anon]), &domains, None);
         assert_eq!(f.sharing, Sharing::Public);
 
         // Permissions unreadable: the item's shared facet decides.
         let anon_item = json!({"id": "2", "name": "b", "shared": {"scope": "anonymous"}});
         assert_eq!(
-            file_item(&anon_item, None, &domains, None).sharing,
+            file_item(anon_item, None, &domains, None).sharing,
             Sharing::Public
         );
+    }
+
+    #[test]
+    fn audit_windows_cover_the_span_without_gaps() {
+        let w = Windows::split(1_000, 1_000 + 7 * 86_400_000);
+        assert_eq!(w.windows.len(), 2 * WINDOWS_PER_SOURCE as usize);
+        for source in [Source::Audits, Source::SignIns] {
+            let mine: Vec<&Window> = w.windows.iter().filter(|x| x.source == source).collect();
+            assert_eq!(mine[0].from, 1_000);
+            for pair in mine.windows(2) {
+                assert_eq!(pair[0].to, Some(pair[1].from), "contiguous");
+            }
+            assert_eq!(
+                mine.last().unwrap().to,
+                None,
+                "the newest window stays open"
+            );
+        }
+        // An incremental scan of a few minutes is one window per source.
+        assert_eq!(Windows::split(0, 600_000).windows.len(), 2);
+        // The cursor round-trips.
+        let json = serde_json::to_string(&w).unwrap();
+        assert_eq!(serde_json::from_str::<Windows>(&json).unwrap(), w);
     }
 
     #[test]
@@ -1221,16 +1345,16 @@ mod tests {
             "activityDisplayName": "Add member to role",
             "initiatedBy": {"user": {"userPrincipalName": "ann@contoso.com", "ipAddress": "10.0.0.1"}, "app": null},
             "targetResources": [{"userPrincipalName": "bob@contoso.com"}]});
-        let a = M365::audit_activity(&audit).unwrap();
+        let a = M365::audit_activity(audit).unwrap();
         assert_eq!(a.event_id, "a1");
         assert_eq!(a.actor.as_deref(), Some("ann@contoso.com"));
         assert_eq!(a.target.as_deref(), Some("bob@contoso.com"));
         assert_eq!(a.ip.as_deref(), Some("10.0.0.1"));
         let s = json!({"id": "s1", "createdDateTime": "2024-05-01T10:00:00Z", "userPrincipalName": "bob@contoso.com",
             "appDisplayName": "Office 365 Exchange Online", "ipAddress": "10.0.0.2", "status": {"errorCode": 50126}});
-        let s = M365::sign_in_activity(&s).unwrap();
+        let s = M365::sign_in_activity(s).unwrap();
         assert_eq!(s.event_id, "signin:s1");
         assert_eq!(s.action, "Sign-in failed");
-        assert!(M365::audit_activity(&json!({"id": "x"})).is_none());
+        assert!(M365::audit_activity(json!({"id": "x"})).is_none());
     }
 }

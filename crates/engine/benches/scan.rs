@@ -1,17 +1,19 @@
-//! A full GitHub scan into the store, against the fake GitHub (no network latency):
+//! A full scan into the store, against the fake Microsoft Graph or the fake GitHub (no network
+//! latency):
 //!
-//!     tests/session.sh cargo bench -p cloudwarden-engine --bench scan -- [SCALE]
+//!     tests/session.sh cargo bench -p cloudwarden-engine --bench scan -- [SCALE] [m365|github]
 //!
-//! SCALE 1 (default) is the benchmark tenant of issue 5: 10 k members, 1 k teams, 200 k audit
-//! events (inside the 7-day back-fill), 50 k repositories; 0.1 is a tenth of it. Prints stored
-//! records per second and the peak resident memory (the fake server runs in this process too,
-//! so the figure includes the fake's generated tenant).
+//! SCALE 1 (default) is the benchmark tenant of issue 5: 10 k users, 1 k groups, 200 k audit
+//! events (inside the 7-day back-fill), 50 k files (GitHub: repositories); 0.1 is a tenth of
+//! it. Prints stored records per second and the peak resident memory (the fake server runs in
+//! this process too, so the figure includes the fake's generated tenant).
 
 use std::time::Instant;
 
 use cloudwarden_engine::api::Engine;
-use cloudwarden_engine::domain::connectors::ConnectGithub;
+use cloudwarden_engine::domain::connectors::{ConnectGithub, ConnectM365, InstanceView};
 use cloudwarden_testkit::github::{FakeGithub, GithubTenant, TenantSize};
+use cloudwarden_testkit::graph::{FakeGraph, GraphApp, GraphSize, GraphTenant};
 
 fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
@@ -33,78 +35,102 @@ fn scaled(n: usize, scale: f64) -> usize {
     ((n as f64) * scale).round().max(1.0) as usize
 }
 
+fn fail(e: impl std::fmt::Display) -> ! {
+    eprintln!("error: {e} (run inside tests/session.sh for a keychain)");
+    std::process::exit(1);
+}
+
+/// Starts the fake Graph with the benchmark tenant and connects an instance to it. Keeps the
+/// fake alive in `keep`.
+async fn m365(
+    engine: &Engine,
+    scale: f64,
+    keep: &mut Vec<Box<dyn std::any::Any>>,
+) -> (InstanceView, usize, String) {
+    let b = GraphSize::benchmark();
+    let size = GraphSize {
+        users: scaled(b.users, scale),
+        guests: scaled(b.guests, scale),
+        groups: scaled(b.groups, scale),
+        directory_audits: scaled(b.directory_audits, scale),
+        sign_ins: scaled(b.sign_ins, scale),
+        files: scaled(b.files, scale),
+        sites: scaled(b.sites, scale),
+        onedrives: scaled(b.onedrives, scale),
+        audit_days: 6,
+        ..b
+    };
+    let tenant = GraphTenant::generate("bench", 1, &size);
+    let expected = tenant.users.len()
+        + tenant.groups.len()
+        + tenant.directory_audits.len()
+        + tenant.sign_ins.len()
+        + tenant
+            .items
+            .iter()
+            .filter(|i| i.parent_id.is_some())
+            .count()
+        + tenant.grants.len();
+    let line = format!(
+        "m365 scale {scale}: {} users, {} groups, {} audit events, {} drive items",
+        tenant.users.len(),
+        tenant.groups.len(),
+        tenant.directory_audits.len() + tenant.sign_ins.len(),
+        tenant.items.len()
+    );
+    let fake = FakeGraph::start(
+        tenant,
+        GraphApp {
+            client_id: "bench".into(),
+            client_secret: "bench-secret".into(),
+        },
+    )
+    .await
+    .unwrap_or_else(|e| fail(e));
+    let instance = engine
+        .connect_m365(ConnectM365 {
+            name: "Bench".into(),
+            tenant: fake.tenant_id().into(),
+            client_id: "bench".into(),
+            client_secret: "bench-secret".into(),
+            api_url: Some(format!("{}/v1.0", fake.url)),
+            login_url: Some(fake.url.clone()),
+        })
+        .await
+        .unwrap_or_else(|e| fail(e));
+    keep.push(Box::new(fake));
+    (instance, expected, line)
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let scale: f64 = std::env::args()
         .skip(1)
         .find_map(|a| a.parse().ok())
         .unwrap_or(1.0);
-    let b = TenantSize::benchmark();
-    let size = TenantSize {
-        members: scaled(b.members, scale),
-        outside_collaborators: scaled(b.outside_collaborators, scale),
-        teams: scaled(b.teams, scale),
-        repos: scaled(b.repos, scale),
-        audit_events: scaled(b.audit_events, scale),
-        credential_authorizations: scaled(b.credential_authorizations, scale),
-        audit_days: 6,
-        ..b
+    let app = if std::env::args().any(|a| a == "github") {
+        "github"
+    } else {
+        "m365"
     };
-    let tenant = GithubTenant::generate("bench", 1, &size);
-    let expected = tenant.members.len()
-        + tenant.outside_collaborators.len()
-        + tenant.teams.len()
-        + tenant.audit_events.len()
-        + tenant.repos.len()
-        + tenant.installations.len()
-        + tenant.credential_authorizations.len();
-    let fake = match FakeGithub::start(tenant, "ghp_bench").await {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::exit(1);
-        }
-    };
-    fake.faults().set_quota(u32::MAX, 3600);
     let dir = std::env::temp_dir().join(format!("cloudwarden-bench-scan-{}", std::process::id()));
-    let engine = match Engine::open(Some(&dir)).await {
-        Ok(e) => e,
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::exit(1);
-        }
-    };
-    let instance = match engine
-        .connect_github(ConnectGithub {
-            name: "Bench".into(),
-            org: "bench".into(),
-            api_url: Some(fake.url.clone()),
-            token: "ghp_bench".into(),
-        })
-        .await
-    {
-        Ok(i) => i,
-        Err(e) => {
-            eprintln!("error: {e} (run inside tests/session.sh for a keychain)");
-            std::process::exit(1);
-        }
+    let engine = Engine::open(Some(&dir)).await.unwrap_or_else(|e| fail(e));
+    let mut keep: Vec<Box<dyn std::any::Any>> = Vec::new();
+    let (instance, expected, line) = if app == "m365" {
+        m365(&engine, scale, &mut keep).await
+    } else {
+        github(&engine, scale, &mut keep).await
     };
     let rss_before = peak_rss_mb();
     let start = Instant::now();
-    let report = match engine.scan_instance(&instance.id).await {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::exit(1);
-        }
-    };
+    let report = engine
+        .scan_instance(&instance.id)
+        .await
+        .unwrap_or_else(|e| fail(e));
     let secs = start.elapsed().as_secs_f64();
     let records: u64 = report.phases.iter().map(|p| p.records).sum();
     let view = engine.instance(&instance.id).await.ok();
-    println!(
-        "scale {scale}: {} members, {} teams, {} audit events, {} repos",
-        size.members, size.teams, size.audit_events, size.repos
-    );
+    println!("{line}");
     for p in &report.phases {
         println!(
             "  {:<13} {:<10} {:>9} records {:>8} ms",
@@ -133,5 +159,54 @@ async fn main() {
         rss_before
     );
     engine.close().await;
+    drop(keep);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+async fn github(
+    engine: &Engine,
+    scale: f64,
+    keep: &mut Vec<Box<dyn std::any::Any>>,
+) -> (InstanceView, usize, String) {
+    let b = TenantSize::benchmark();
+    let size = TenantSize {
+        members: scaled(b.members, scale),
+        outside_collaborators: scaled(b.outside_collaborators, scale),
+        teams: scaled(b.teams, scale),
+        repos: scaled(b.repos, scale),
+        audit_events: scaled(b.audit_events, scale),
+        credential_authorizations: scaled(b.credential_authorizations, scale),
+        audit_days: 6,
+        ..b
+    };
+    let tenant = GithubTenant::generate("bench", 1, &size);
+    let expected = tenant.members.len()
+        + tenant.outside_collaborators.len()
+        + tenant.teams.len()
+        + tenant.audit_events.len()
+        + tenant.repos.len()
+        + tenant.installations.len()
+        + tenant.credential_authorizations.len();
+    let line = format!(
+        "github scale {scale}: {} members, {} teams, {} audit events, {} repos",
+        size.members, size.teams, size.audit_events, size.repos
+    );
+    let fake = FakeGithub::start(tenant, "ghp_bench")
+        .await
+        .unwrap_or_else(|e| fail(e));
+    fake.faults().set_quota(u32::MAX, 3600);
+    let instance = match engine
+        .connect_github(ConnectGithub {
+            name: "Bench".into(),
+            org: "bench".into(),
+            api_url: Some(fake.url.clone()),
+            token: "ghp_bench".into(),
+        })
+        .await
+    {
+        Ok(i) => i,
+        Err(e) => fail(e),
+    };
+    keep.push(Box::new(fake));
+    (instance, expected, line)
 }

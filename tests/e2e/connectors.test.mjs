@@ -7,7 +7,10 @@ import { By, byTestId, launch, root, screenshot, textOf, until } from "./driver.
 
 const cli = process.env.CLOUDWARDEN_CLI ?? join(root, "target/debug/cloudwarden");
 const fakeBin = join(root, "target/debug/fake-github");
+const fakeGraphBin = join(root, "target/debug/fake-graph");
 const TOKEN = "ghp_e2eToken";
+const M365_CLIENT = "5f0c9d4e-2b1a-4c3d-8e7f-00000000e2e0";
+const M365_SECRET = "e2e~graphSecret";
 
 /** Starts the fake GitHub (testkit) and resolves with its base URL. */
 function startFake() {
@@ -20,6 +23,24 @@ function startFake() {
     child.once("exit", (code) => { reject(new Error(`fake-github exited with ${String(code)}`)); });
   });
   return { child, url };
+}
+
+/** Starts the fake Microsoft Graph (testkit) and resolves with its base URL and tenant id. */
+function startGraph() {
+  const child = spawn(fakeGraphBin, ["--seed", "5", "--client-id", M365_CLIENT, "--client-secret", M365_SECRET, "--delay-ms", "10"], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  const lines = [];
+  const ready = new Promise((resolve, reject) => {
+    const rl = createInterface({ input: child.stdout });
+    rl.on("line", (l) => {
+      lines.push(l);
+      if (lines.length === 2) resolve({ url: lines[0], tenant: lines[1] });
+    });
+    child.once("error", reject);
+    child.once("exit", (code) => { reject(new Error(`fake-graph exited with ${String(code)}`)); });
+  });
+  return { child, ready };
 }
 
 async function text(driver, id) {
@@ -36,10 +57,14 @@ describe("Connected apps in the real app", () => {
   let driver;
   let fake;
   let url;
+  let graph;
+  let m365;
 
   before(async () => {
     fake = startFake();
     url = await fake.url;
+    graph = startGraph();
+    m365 = await graph.ready;
     driver = await launch();
   });
 
@@ -47,6 +72,8 @@ describe("Connected apps in the real app", () => {
     await driver?.quit();
     fake?.child.stdin.end();
     fake?.child.kill();
+    graph?.child.stdin.end();
+    graph?.child.kill();
   });
 
   it("starts with an empty state", async () => {
@@ -128,5 +155,63 @@ describe("Connected apps in the real app", () => {
     await (await byTestId(driver, "wizard-done")).click();
     await driver.wait(async () => (await text(driver, "instance-status-Acme OAuth")) === "connected" && Number((await text(driver, "instance-accounts-Acme OAuth")).replace(/\D/g, "")) > 20, 60000, "the OAuth instance did not scan");
     await screenshot(driver, "38-two-instances");
+  });
+
+  /** Opens the wizard on the Microsoft 365 form, with the fake's URLs and tenant filled in. */
+  async function m365Form(name) {
+    // Toasts of earlier scans sit over the wizard's buttons until they close.
+    await driver.wait(async () => (await driver.findElements(By.css(".mantine-Notification-root"))).length === 0, 20000, "a toast stayed open");
+    await (await byTestId(driver, "connect-app")).click();
+    await (await byTestId(driver, "wizard-app-m365")).click();
+    assert.match(await textOf(driver, "wizard-instructions"), /AuditLog\.Read\.All/);
+    await screenshot(driver, "39-m365-instructions");
+    await (await byTestId(driver, "wizard-next")).click();
+    await (await byTestId(driver, "wizard-name")).sendKeys(name);
+    await (await byTestId(driver, "wizard-tenant")).sendKeys(m365.tenant);
+    await (await byTestId(driver, "wizard-api-url")).sendKeys(`${m365.url}/v1.0`);
+  }
+
+  it("connects Microsoft 365 with an app registration and scans it", async () => {
+    await m365Form("Contoso");
+    await (await byTestId(driver, "wizard-client-id")).sendKeys(M365_CLIENT);
+    await (await byTestId(driver, "wizard-client-secret")).sendKeys(M365_SECRET);
+    await (await byTestId(driver, "wizard-oauth-url")).sendKeys(m365.url);
+    await (await reveal(driver, await byTestId(driver, "wizard-connect"))).click();
+    assert.match(await textOf(driver, "wizard-result"), /Connected as app registration/);
+    await screenshot(driver, "40-m365-connected");
+    await (await reveal(driver, await byTestId(driver, "wizard-done"))).click();
+    await driver.wait(async () => (await text(driver, "instance-status-Contoso")) === "connected" && Number((await text(driver, "instance-files-Contoso")).replace(/\D/g, "")) > 0, 90000, "the M365 scan did not end");
+    const engine = JSON.parse(execFileSync(cli, ["instances", "--json"], { encoding: "utf8" })).find((i) => i.name === "Contoso");
+    assert.equal(engine.status, "connected");
+    assert.ok(engine.counts.accounts >= 200, JSON.stringify(engine));
+    assert.ok(engine.counts.activities > 1000, JSON.stringify(engine));
+    await driver.wait(async () => Number((await text(driver, "instance-accounts-Contoso")).replace(/\D/g, "")) === engine.counts.accounts, 10000);
+    assert.equal(Number((await text(driver, "instance-files-Contoso")).replace(/\D/g, "")), engine.counts.files);
+    await screenshot(driver, "41-m365-scanned");
+    await (await reveal(driver, await byTestId(driver, "instance-open-Contoso"))).click();
+    assert.match(await textOf(driver, "instance-permissions"), /Sites\.Read\.All/);
+    assert.match(await textOf(driver, "instance-phases"), /Activities/);
+    await screenshot(driver, "42-m365-drawer");
+    await driver.actions().sendKeys("\uE00C").perform();
+    await driver.wait(async () => (await driver.findElements(By.css("[data-testid=instance-drawer]"))).length === 0, 5000);
+  });
+
+  it("signs an administrator in through the browser (authorization code + PKCE, loopback redirect)", async () => {
+    await m365Form("Contoso admin");
+    await (await driver.findElement(By.xpath("//label[normalize-space()='Sign in as an administrator']"))).click();
+    await (await byTestId(driver, "wizard-client-id")).sendKeys(M365_CLIENT);
+    await (await byTestId(driver, "wizard-oauth-url")).sendKeys(m365.url);
+    await (await reveal(driver, await byTestId(driver, "wizard-connect"))).click();
+    const authorize = (await textOf(driver, "wizard-authorize-url")).trim();
+    assert.match(authorize, /code_challenge_method=S256/);
+    await screenshot(driver, "43-m365-browser-wait");
+    // The system browser: the fake consents and redirects to the app's loopback listener.
+    const page = await (await fetch(authorize)).text();
+    assert.match(page, /Cloudwarden is connected/);
+    assert.match(await textOf(driver, "wizard-result"), /Connected as/);
+    await screenshot(driver, "44-m365-signed-in");
+    await (await reveal(driver, await byTestId(driver, "wizard-done"))).click();
+    await driver.wait(async () => (await text(driver, "instance-status-Contoso admin")) === "connected" && Number((await text(driver, "instance-accounts-Contoso admin")).replace(/\D/g, "")) >= 200, 90000, "the signed-in instance did not scan");
+    await screenshot(driver, "45-all-instances");
   });
 });

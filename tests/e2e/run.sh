@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # End-to-end tests of the real desktop app. Needs a display and a D-Bus session:
 #   tests/session.sh --display tests/e2e/run.sh
-# Expects target/debug/cloudwarden-desktop, target/debug/cloudwarden and target/debug/fake-github
-# (the testkit fake GitHub) to be built.
+# Expects target/debug/cloudwarden-desktop, target/debug/cloudwarden, target/debug/fake-github and
+# target/debug/fake-graph (the testkit fakes) to be built.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 artifacts=target/e2e-artifacts
 rm -rf "$artifacts" && mkdir -p "$artifacts"
-for bin in target/debug/cloudwarden-desktop target/debug/cloudwarden target/debug/fake-github; do
+for bin in target/debug/cloudwarden-desktop target/debug/cloudwarden target/debug/fake-github target/debug/fake-graph; do
   [ -x "$bin" ] || { echo "error: $bin is not built" >&2; exit 1; }
 done
 command -v tauri-driver >/dev/null || { echo "error: tauri-driver not found (run make setup)" >&2; exit 1; }

@@ -208,7 +208,7 @@ function BrowserWait({ url, onCancel }: { url: string; onCancel: () => void }) {
           The sign-in page opened in your browser. If it did not, <Ext href={url}>open it again</Ext> or copy this
           address into a browser on this computer:
         </Text>
-        <Code block fz="xs" style={{ wordBreak: "break-all" }} data-testid="wizard-authorize-url">
+        <Code block fz="xs" style={{ wordBreak: "break-all", whiteSpace: "pre-wrap" }} data-testid="wizard-authorize-url">
           {url}
         </Code>
         <Group gap="xs">

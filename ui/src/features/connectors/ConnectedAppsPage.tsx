@@ -311,7 +311,7 @@ export function ConnectedAppsPage() {
                     </div>
                   </Group>
                 </Table.Td>
-                <Table.Td maw={280}>
+                <Table.Td miw={130} maw={280}>
                   <Tooltip label={i.status_detail ?? i.status} multiline maw={360} disabled={!i.status_detail}>
                     <Badge color={statusColor[i.status] ?? "gray"} data-testid={`instance-status-${i.name}`}>
                       {i.status}

@@ -152,6 +152,27 @@ fn take_values(resp: Response) -> Result<Vec<Value>> {
     }
 }
 
+/// Every item of a paged collection, read on its own task so that decoding runs on any core.
+fn spawn_all(ctx: &Ctx, first: Url) -> tokio::task::JoinHandle<Result<Vec<Value>>> {
+    let (http, auth) = (ctx.http.clone(), ctx.auth.clone());
+    tokio::spawn(async move {
+        let mut out = Vec::new();
+        let mut next = Some(first);
+        while let Some(url) = next {
+            let resp = http.get(&url, &auth).await?;
+            next = odata_next(&resp)?;
+            out.extend(take_values(resp)?);
+        }
+        Ok(out)
+    })
+}
+
+/// The result of a task from [`spawn_all`].
+async fn joined(task: tokio::task::JoinHandle<Result<Vec<Value>>>) -> Result<Vec<Value>> {
+    task.await
+        .map_err(|e| Error::Config(format!("reader task: {e}")))?
+}
+
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -473,18 +494,18 @@ impl M365 {
                 .map(|g| text(g, "id").unwrap_or_default())
                 .collect();
             let lists: Vec<Result<(Vec<Value>, Vec<Value>)>> = futures_util::stream::iter(ids)
-                .map(|id: String| async move {
+                .map(|id: String| {
                     let q = [
                         ("$select", "id,userPrincipalName,displayName"),
                         ("$top", PAGE),
                     ];
                     let members = self
-                        .all(ctx, self.url(&format!("groups/{id}/members"), &q)?)
-                        .await?;
+                        .url(&format!("groups/{id}/members"), &q)
+                        .map(|u| spawn_all(ctx, u));
                     let owners = self
-                        .all(ctx, self.url(&format!("groups/{id}/owners"), &q)?)
-                        .await?;
-                    Ok((members, owners))
+                        .url(&format!("groups/{id}/owners"), &q)
+                        .map(|u| spawn_all(ctx, u));
+                    async move { Ok((joined(members?).await?, joined(owners?).await?)) }
                 })
                 .buffered(CONCURRENCY)
                 .collect()
@@ -681,12 +702,34 @@ impl M365 {
                 .iter()
                 .map(|&i| self.window_url(&state.windows[i]))
                 .collect::<Result<_>>()?;
-            let pages =
-                futures_util::future::join_all(urls.iter().map(|u| ctx.http.get(u, &ctx.auth)))
-                    .await;
-            for (&i, page) in active.iter().zip(pages) {
+            // Each page is fetched, decoded and mapped on its own task, so the windows use
+            // every core (JSON decoding is the costly part).
+            let tasks: Vec<_> = active
+                .iter()
+                .zip(urls)
+                .map(|(&i, url)| {
+                    let (http, auth, source) =
+                        (ctx.http.clone(), ctx.auth.clone(), state.windows[i].source);
+                    tokio::spawn(async move {
+                        let resp = http.get(&url, &auth).await?;
+                        let next = odata_next(&resp)?;
+                        let mut records = Records::default();
+                        for e in take_values(resp)? {
+                            records.activities.extend(match source {
+                                Source::Audits => Self::audit_activity(e),
+                                Source::SignIns => Self::sign_in_activity(e),
+                            });
+                        }
+                        Ok::<_, Error>((records, next))
+                    })
+                })
+                .collect();
+            for (&i, task) in active.iter().zip(tasks) {
                 let source = state.windows[i].source;
-                let resp = match page {
+                let page = task
+                    .await
+                    .map_err(|e| Error::Config(format!("audit-log reader: {e}")))?;
+                let (records, next) = match page {
                     Ok(r) => r,
                     Err(e) if source == Source::SignIns && needs_premium(&e) => {
                         sink.note(
@@ -700,15 +743,6 @@ impl M365 {
                     }
                     Err(e) => return Err(e),
                 };
-                let next = odata_next(&resp)?;
-                let mut records = Records::default();
-                for e in take_values(resp)? {
-                    let activity = match source {
-                        Source::Audits => Self::audit_activity(e),
-                        Source::SignIns => Self::sign_in_activity(e),
-                    };
-                    records.activities.extend(activity);
-                }
                 let w = &mut state.windows[i];
                 w.done = next.is_none();
                 w.next = next.map(String::from);
@@ -880,13 +914,17 @@ impl M365 {
                 .collect();
             let drive_id = &drive_id;
             let perms: HashMap<String, Result<Vec<Value>>> = futures_util::stream::iter(shared)
-                .map(|item: String| async move {
-                    let url = self.url(&format!("drives/{drive_id}/items/{item}/permissions"), &[]);
-                    let list = match url {
-                        Ok(u) => self.all(ctx, u).await,
-                        Err(e) => Err(e),
-                    };
-                    (item, list)
+                .map(|item: String| {
+                    let task = self
+                        .url(&format!("drives/{drive_id}/items/{item}/permissions"), &[])
+                        .map(|u| spawn_all(ctx, u));
+                    async move {
+                        let list = match task {
+                            Ok(t) => joined(t).await,
+                            Err(e) => Err(e),
+                        };
+                        (item, list)
+                    }
                 })
                 .buffered(CONCURRENCY)
                 .collect()

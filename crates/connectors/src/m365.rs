@@ -28,7 +28,7 @@ use crate::github::{format_rfc3339, parse_rfc3339_ms};
 use crate::http::Response;
 use crate::model::*;
 use crate::oauth::Endpoints;
-use crate::paging::odata_next;
+use crate::paging::{odata_delta, odata_next};
 use crate::{Error, Result};
 
 /// Microsoft Graph in the global cloud.
@@ -829,9 +829,14 @@ impl M365 {
         &self,
         ctx: &Ctx,
         pos: Option<Position>,
+        kept: Option<&str>,
         sink: &mut dyn Sink,
     ) -> Result<()> {
         let domains = self.domains(ctx).await?;
+        // The delta link of every drive read to its end: the next scan reads only changes.
+        let mut links: HashMap<String, String> = kept
+            .and_then(|k| serde_json::from_str(k).ok())
+            .unwrap_or_default();
         let mut pos = match pos.filter(|p| p.stage == "sites" && p.url.is_some()) {
             Some(p) => p,
             None => Position::at("sites", Some(&self.first_sites_url(ctx, sink).await?), 0),
@@ -866,7 +871,7 @@ impl M365 {
                     Err(e) => return Err(e),
                 };
                 while let Some(drive) = drives.get(pos.drive) {
-                    self.read_drive(ctx, drive, &domains, &mut pos, sink)
+                    self.read_drive(ctx, drive, &domains, &mut pos, &mut links, sink)
                         .await?;
                     pos.drive += 1;
                     pos.delta = None;
@@ -883,29 +888,49 @@ impl M365 {
         }
     }
 
-    /// Reads one drive from `pos.delta` (or its start), storing a page per delta page.
+    /// Reads one drive from `pos.delta` (a resumed page), else from its kept delta link (only
+    /// the changes since the last scan), else from its start, storing a page per delta page.
+    /// An expired delta link (410) reads the drive again from its start.
     async fn read_drive(
         &self,
         ctx: &Ctx,
         drive: &Value,
         domains: &[String],
         pos: &mut Position,
+        links: &mut HashMap<String, String>,
         sink: &mut dyn Sink,
     ) -> Result<()> {
         let drive_id = text(drive, "id").unwrap_or_default();
         let drive_owner = ptr(drive, "/owner/user/email")
             .or_else(|| ptr(drive, "/owner/user/displayName"))
             .or_else(|| ptr(drive, "/owner/group/displayName"));
-        let mut next = Some(match &pos.delta {
-            Some(u) => parse_url(u)?,
-            None => self.url(&format!("drives/{drive_id}/root/delta"), &[])?,
+        let from_start = self.url(&format!("drives/{drive_id}/root/delta"), &[])?;
+        let mut next = Some(match (&pos.delta, links.get(&drive_id)) {
+            (Some(u), _) | (None, Some(u)) => parse_url(u)?,
+            (None, None) => from_start.clone(),
         });
         while let Some(url) = next {
-            let resp = ctx.http.get(&url, &ctx.auth).await?;
+            let resp = match ctx.http.get(&url, &ctx.auth).await {
+                Err(Error::Status { status: 410, .. }) if url != from_start => {
+                    sink.note("a drive's change token expired; it was read again in full".into());
+                    links.remove(&drive_id);
+                    next = Some(from_start.clone());
+                    continue;
+                }
+                other => other?,
+            };
             next = odata_next(&resp)?;
+            let delta = odata_delta(&resp)?;
+            let mut deleted = Vec::new();
             let items: Vec<Value> = take_values(resp)?
                 .into_iter()
-                .filter(|i| i.get("root").is_none() && i.get("deleted").is_none())
+                .filter(|i| {
+                    if i.get("deleted").is_some() {
+                        deleted.extend(text(i, "id"));
+                        return false;
+                    }
+                    i.get("root").is_none()
+                })
                 .collect();
             let shared: Vec<String> = items
                 .iter()
@@ -929,7 +954,10 @@ impl M365 {
                 .buffered(CONCURRENCY)
                 .collect()
                 .await;
-            let mut records = Records::default();
+            let mut records = Records {
+                deleted_files: deleted,
+                ..Records::default()
+            };
             for item in items {
                 let id = text(&item, "id").unwrap_or_default();
                 let permissions = match perms.get(&id) {
@@ -961,6 +989,11 @@ impl M365 {
                 .encode()
             };
             sink.page(records, cursor).await?;
+            if let Some(link) = delta.filter(|_| next.is_none()) {
+                links.insert(drive_id.clone(), link.to_string());
+                let kept = serde_json::to_string(&links).unwrap_or_default();
+                sink.keep(kept).await?;
+            }
         }
         Ok(())
     }
@@ -1275,7 +1308,10 @@ impl Connector for M365 {
             Phase::Groups => self.scan_groups(ctx, pos, sink).await,
             Phase::Privileges => self.scan_privileges(ctx, pos, sink).await,
             Phase::Activities => self.scan_activities(ctx, start, sink).await,
-            Phase::Files => self.scan_files(ctx, pos, sink).await,
+            Phase::Files => {
+                self.scan_files(ctx, pos, start.state.as_deref(), sink)
+                    .await
+            }
             Phase::OauthGrants => self.scan_grants(ctx, pos, sink).await,
         }
     }

@@ -207,6 +207,9 @@ pub struct Records {
     pub activities: Vec<Activity>,
     pub files: Vec<FileItem>,
     pub oauth_grants: Vec<OauthGrant>,
+    /// Files the vendor reports deleted (an incremental read, e.g. a Graph delta): their
+    /// stored rows go. Nothing else is ever deleted because a scan did not see it.
+    pub deleted_files: Vec<String>,
 }
 
 impl Records {
@@ -268,6 +271,12 @@ pub trait Sink: Send {
     /// Something the analyst should know about a phase that still completes (a source the
     /// tenant's licence does not include, items skipped for lack of access).
     fn note(&mut self, _message: String) {}
+
+    /// Keeps `state` for the next run of this phase once the pages sent so far are stored
+    /// (e.g. Graph delta links per drive); the next run gets it as [`PhaseStart::state`].
+    async fn keep(&mut self, _state: String) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// What a scan phase starts from.
@@ -278,6 +287,8 @@ pub struct PhaseStart {
     /// For activities: read events from this time on (ms); the engine passes the last stored
     /// event time minus the lag window, or now minus the back-fill.
     pub since_ms: Option<i64>,
+    /// What the connector kept ([`Sink::keep`]) in earlier runs of this phase.
+    pub state: Option<String>,
 }
 
 /// The context of a connector call.

@@ -27,11 +27,22 @@ fn cursor_key(phase: Phase) -> String {
     format!("phase:{}", phase.as_str())
 }
 
+/// What a connector keeps between completed runs of a phase (delta links).
+fn state_key(phase: Phase) -> String {
+    format!("state:{}", phase.as_str())
+}
+
 /// Stores a phase's pages in order on a writer task, so the connector reads the next page
 /// while the previous one is written. Each page is still stored with its cursor in one
 /// transaction; [`StoreSink::finish`] waits until every page sent is stored.
+/// What the writer task stores, in order.
+enum Write {
+    Page(Records, Option<String>),
+    State(String),
+}
+
 struct StoreSink {
-    tx: Option<tokio::sync::mpsc::Sender<(Records, Option<String>)>>,
+    tx: Option<tokio::sync::mpsc::Sender<Write>>,
     writer: Option<tokio::task::JoinHandle<Result<()>>>,
     records: u64,
     notes: Vec<String>,
@@ -40,12 +51,26 @@ struct StoreSink {
 impl StoreSink {
     fn new(store: &Store, instance: &str, phase: Phase, resource: &str) -> StoreSink {
         // Two pages in flight: enough to overlap reading and writing, bounded in memory.
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<(Records, Option<String>)>(2);
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Write>(2);
         let (store, instance, resource) = (store.clone(), instance.to_owned(), resource.to_owned());
         let writer = tokio::spawn(async move {
             // Live progress: the status detail names the phase and what it stored so far.
             let (mut stored, mut shown) = (0usize, Instant::now());
-            while let Some((records, cursor)) = rx.recv().await {
+            while let Some(write) = rx.recv().await {
+                let (records, cursor) = match write {
+                    Write::Page(records, cursor) => (records, cursor),
+                    Write::State(state) => {
+                        store
+                            .set_cursor(
+                                &instance,
+                                &state_key(phase),
+                                Some(&state),
+                                super::api::now_ms(),
+                            )
+                            .await?;
+                        continue;
+                    }
+                };
                 stored += records.len();
                 store
                     .store_page(
@@ -71,6 +96,22 @@ impl StoreSink {
         }
     }
 
+    async fn send(&mut self, write: Write) -> cloudwarden_connectors::Result<()> {
+        let sent = match &self.tx {
+            Some(tx) => tx.send(write).await.is_ok(),
+            None => false,
+        };
+        if sent {
+            return Ok(());
+        }
+        // The writer stopped: report why.
+        let why = match self.finish().await {
+            Err(e) => e.to_string(),
+            Ok(()) => "the page writer stopped".into(),
+        };
+        Err(CError::Config(format!("cannot store a page: {why}")))
+    }
+
     /// Waits until every page sent is stored; the writer's error, if it failed.
     async fn finish(&mut self) -> Result<()> {
         drop(self.tx.take());
@@ -91,19 +132,11 @@ impl Sink for StoreSink {
         cursor: Option<String>,
     ) -> cloudwarden_connectors::Result<()> {
         self.records += records.len() as u64;
-        let sent = match &self.tx {
-            Some(tx) => tx.send((records, cursor)).await.is_ok(),
-            None => false,
-        };
-        if sent {
-            return Ok(());
-        }
-        // The writer stopped: report why.
-        let why = match self.finish().await {
-            Err(e) => e.to_string(),
-            Ok(()) => "the page writer stopped".into(),
-        };
-        Err(CError::Config(format!("cannot store a page: {why}")))
+        self.send(Write::Page(records, cursor)).await
+    }
+
+    async fn keep(&mut self, state: String) -> cloudwarden_connectors::Result<()> {
+        self.send(Write::State(state)).await
     }
 
     fn note(&mut self, message: String) {
@@ -201,6 +234,7 @@ pub async fn run(
             .await?;
         let resource = cursor_key(phase);
         let resume = store.cursor(instance, &resource).await?;
+        let state = store.cursor(instance, &state_key(phase)).await?;
         let since_ms = if phase == Phase::Activities {
             Some(match store.newest_activity_ms(instance).await? {
                 Some(newest) => newest - LAG_MS,
@@ -211,7 +245,16 @@ pub async fn run(
         };
         let mut sink = StoreSink::new(store, instance, phase, &resource);
         let mut result = connector
-            .scan(&ctx, phase, PhaseStart { resume, since_ms }, &mut sink)
+            .scan(
+                &ctx,
+                phase,
+                PhaseStart {
+                    resume,
+                    since_ms,
+                    state,
+                },
+                &mut sink,
+            )
             .await;
         if let Err(e) = sink.finish().await {
             if result.is_ok() {

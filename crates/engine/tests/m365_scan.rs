@@ -627,3 +627,45 @@ async fn without_entra_id_p1_sign_ins_are_unavailable_and_audits_are_read() {
     assert_eq!(i.counts.activities as usize, t.directory_audits.len());
     assert_eq!(i.counts.accounts as usize, t.users.len());
 }
+
+#[tokio::test]
+async fn files_are_read_incrementally_through_delta_links() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(engine) = engine(&dir).await else {
+        return;
+    };
+    let t = tenant(41);
+    let fake = fake(&t).await;
+    let i = connect(&engine, &fake).await;
+    let delta = "/v1.0/drives/{drive_id}/root/delta";
+    engine.scan_instance(&i.id).await.unwrap();
+    let full = fake.stats().count(delta);
+    assert!(full as usize >= t.drives.len());
+
+    // Nothing changed: one delta request per drive, nothing re-read.
+    let report = engine.scan_instance(&i.id).await.unwrap();
+    assert_eq!(report.status, "completed", "{report:?}");
+    assert_eq!(phase(&report, "files").records, 0, "{report:?}");
+    assert_eq!(fake.stats().count(delta) - full, t.drives.len() as u64);
+    assert_counts_equal(&engine.instance(&i.id).await.unwrap(), &t, 0);
+
+    // An edited file comes back alone, and is updated in place.
+    let edited = t.files().next().unwrap().id.clone();
+    assert!(fake.touch_item(&edited));
+    let report = engine.scan_instance(&i.id).await.unwrap();
+    assert_eq!(phase(&report, "files").records, 1, "{report:?}");
+    assert_counts_equal(&engine.instance(&i.id).await.unwrap(), &t, 0);
+
+    // Expired change tokens: every drive is read again in full, nothing is lost or doubled.
+    fake.invalidate_delta_tokens();
+    let report = engine.scan_instance(&i.id).await.unwrap();
+    assert_eq!(report.status, "completed", "{report:?}");
+    let files = phase(&report, "files");
+    assert_eq!(files.records as usize, items(&t, true), "{report:?}");
+    assert!(files
+        .detail
+        .as_deref()
+        .unwrap_or_default()
+        .contains("expired"));
+    assert_counts_equal(&engine.instance(&i.id).await.unwrap(), &t, 0);
+}

@@ -407,6 +407,26 @@ impl Store {
             );
             q.build().execute(&mut *tx).await?;
         }
+        for chunk in records.deleted_files.chunks(CHUNK) {
+            for table in ["file_collaborators", "files"] {
+                let column = if table == "files" {
+                    "external_id"
+                } else {
+                    "file_id"
+                };
+                let mut q = QueryBuilder::<Sqlite>::new(format!(
+                    "DELETE FROM {table} WHERE instance_id = "
+                ));
+                q.push_bind(id);
+                q.push(format!(" AND {column} IN ("));
+                let mut ids = q.separated(", ");
+                for f in chunk {
+                    ids.push_bind(f);
+                }
+                ids.push_unseparated(")");
+                q.build().execute(&mut *tx).await?;
+            }
+        }
         set_cursor(&mut tx, id, cursor.0, cursor.1, now_ms).await?;
         tx.commit().await?;
         Ok(())
@@ -571,4 +591,64 @@ async fn set_cursor(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use cloudwarden_connectors::model::{FileItem, Records, Sharing};
+
+    use super::super::Store;
+
+    fn file(id: &str) -> FileItem {
+        FileItem {
+            external_id: id.into(),
+            name: format!("/Docs/{id}.docx"),
+            url: None,
+            owner: None,
+            sharing: Sharing::External,
+            collaborators: vec![cloudwarden_connectors::model::Collaborator {
+                account: "eve@fabrikam.com".into(),
+                permission: "read".into(),
+                external: true,
+            }],
+            modified_at_ms: None,
+            raw: serde_json::json!({"id": id}),
+        }
+    }
+
+    #[tokio::test]
+    async fn files_reported_deleted_go_with_their_collaborators() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db.sqlite3")).await.unwrap();
+        store
+            .insert_instance("i1", "m365", "Contoso", "{}", 0)
+            .await
+            .unwrap();
+        let page = Records {
+            files: vec![file("a"), file("b"), file("c")],
+            ..Records::default()
+        };
+        store
+            .store_page("i1", &page, ("phase:files", Some("x")), 1)
+            .await
+            .unwrap();
+        assert_eq!(store.record_counts("i1").await.unwrap().files, 3);
+        let delta = Records {
+            files: vec![file("d")],
+            deleted_files: vec!["a".into(), "b".into(), "unknown".into()],
+            ..Records::default()
+        };
+        store
+            .store_page("i1", &delta, ("phase:files", None), 2)
+            .await
+            .unwrap();
+        assert_eq!(store.record_counts("i1").await.unwrap().files, 2);
+        let left: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM file_collaborators WHERE instance_id = 'i1'")
+                .fetch_one(&store.pool)
+                .await
+                .unwrap();
+        assert_eq!(left, 2, "the deleted files' collaborators are gone too");
+    }
 }

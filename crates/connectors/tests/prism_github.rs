@@ -218,8 +218,8 @@ async fn every_github_call_conforms_to_the_official_description() {
     let mut all = Collect::default();
     for phase in Phase::ALL {
         let start = PhaseStart {
-            resume: None,
             since_ms: Some(1_700_000_000_000),
+            ..PhaseStart::default()
         };
         github
             .scan(&ctx, phase, start, &mut all)

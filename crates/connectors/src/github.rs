@@ -175,12 +175,7 @@ impl Github {
                 "\"{org}\" is not a GitHub organisation name"
             )));
         }
-        let mut base = api_url.unwrap_or(DEFAULT_API_URL).trim().to_owned();
-        if !base.ends_with('/') {
-            base.push('/');
-        }
-        let api_url =
-            Url::parse(&base).map_err(|e| Error::Config(format!("API URL {base}: {e}")))?;
+        let api_url = crate::paging::base_url(api_url, DEFAULT_API_URL, "API URL")?;
         Ok(Github {
             org: org.to_owned(),
             api_url,
@@ -188,14 +183,7 @@ impl Github {
     }
 
     fn url(&self, path: &str, query: &[(&str, &str)]) -> Result<Url> {
-        let mut u = self
-            .api_url
-            .join(path.trim_start_matches('/'))
-            .map_err(|e| Error::Config(format!("{path}: {e}")))?;
-        if !query.is_empty() {
-            u.query_pairs_mut().extend_pairs(query);
-        }
-        Ok(u)
+        crate::paging::join(&self.api_url, path, query)
     }
 
     fn org_path(&self, rest: &str) -> String {

@@ -294,12 +294,7 @@ impl M365 {
                 "\"{tenant}\" is not a tenant id or domain"
             )));
         }
-        let mut base = graph_url.unwrap_or(DEFAULT_GRAPH_URL).trim().to_owned();
-        if !base.ends_with('/') {
-            base.push('/');
-        }
-        let graph_url =
-            Url::parse(&base).map_err(|e| Error::Config(format!("Graph URL {base}: {e}")))?;
+        let graph_url = crate::paging::base_url(graph_url, DEFAULT_GRAPH_URL, "Graph URL")?;
         Ok(M365 {
             tenant: tenant.to_owned(),
             graph_url,
@@ -307,14 +302,7 @@ impl M365 {
     }
 
     fn url(&self, path: &str, query: &[(&str, &str)]) -> Result<Url> {
-        let mut u = self
-            .graph_url
-            .join(path.trim_start_matches('/'))
-            .map_err(|e| Error::Config(format!("{path}: {e}")))?;
-        if !query.is_empty() {
-            u.query_pairs_mut().extend_pairs(query);
-        }
-        Ok(u)
+        crate::paging::join(&self.graph_url, path, query)
     }
 
     /// Every item of a paged collection.

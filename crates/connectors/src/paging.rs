@@ -6,6 +6,31 @@ use url::Url;
 use crate::http::Response;
 use crate::{Error, Result};
 
+/// An API base URL (`given`, else the vendor's `default`), with the trailing slash that makes
+/// relative paths join below it.
+pub fn base_url(given: Option<&str>, default: &str, what: &str) -> Result<Url> {
+    let mut base = given
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .unwrap_or(default)
+        .to_owned();
+    if !base.ends_with('/') {
+        base.push('/');
+    }
+    Url::parse(&base).map_err(|e| Error::Config(format!("{what} {base}: {e}")))
+}
+
+/// `path` below `base`, with `query` appended.
+pub fn join(base: &Url, path: &str, query: &[(&str, &str)]) -> Result<Url> {
+    let mut u = base
+        .join(path.trim_start_matches('/'))
+        .map_err(|e| Error::Config(format!("{path}: {e}")))?;
+    if !query.is_empty() {
+        u.query_pairs_mut().extend_pairs(query);
+    }
+    Ok(u)
+}
+
 /// The `rel="next"` target of a `Link` header, resolved against the request URL. A link to
 /// another origin is an error: following it would send the credential to another host.
 pub fn link_next(resp: &Response) -> Result<Option<Url>> {

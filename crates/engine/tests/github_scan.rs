@@ -4,28 +4,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
+mod support;
+
 use std::time::Duration;
 
 use cloudwarden_engine::api::Engine;
-use cloudwarden_engine::domain::connectors::{ConnectGithub, InstanceView, ScanReport};
+use cloudwarden_engine::domain::connectors::{ConnectGithub, InstanceView};
 use cloudwarden_testkit::github::{AuditEvent, FakeGithub, GithubTenant, TenantSize};
+use support::{engine, phase};
 
 const TOKEN: &str = "ghp_cloudwardenTestToken";
-
-/// An engine on a fresh data directory, or `None` when no keychain is available (the token
-/// lives there); `make test` provides one and requires it.
-async fn engine(dir: &tempfile::TempDir) -> Option<Engine> {
-    let engine = Engine::open(Some(dir.path())).await.unwrap();
-    if !engine.secrets().status().await.available {
-        assert!(
-            std::env::var("CLOUDWARDEN_REQUIRE_KEYCHAIN").as_deref() != Ok("1"),
-            "keychain required"
-        );
-        eprintln!("skipped: no keychain");
-        return None;
-    }
-    Some(engine)
-}
 
 fn tenant(seed: u64) -> GithubTenant {
     // Every audit event inside the 7-day back-fill.
@@ -46,13 +34,6 @@ async fn connect(engine: &Engine, fake: &FakeGithub, name: &str) -> InstanceView
         })
         .await
         .unwrap()
-}
-
-fn phase<'a>(
-    r: &'a ScanReport,
-    name: &str,
-) -> &'a cloudwarden_engine::domain::connectors::PhaseReport {
-    r.phases.iter().find(|p| p.phase == name).unwrap()
 }
 
 fn assert_counts_equal(i: &InstanceView, t: &GithubTenant) {

@@ -6,30 +6,20 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
+mod support;
+
 use std::collections::HashSet;
 use std::time::Duration;
 
 use cloudwarden_engine::api::Engine;
 use cloudwarden_engine::domain::connectors::{
-    AuthorizeStart, ConnectM365, InstanceView, PhaseReport, ScanReport, UpdateCredentials,
+    AuthorizeStart, ConnectM365, InstanceView, UpdateCredentials,
 };
 use cloudwarden_testkit::graph::{FakeGraph, GraphApp, GraphSize, GraphTenant, LinkScope};
+use support::{engine, phase};
 
 const CLIENT_ID: &str = "5e7e1a3c-0000-4000-8000-00000000c1d0";
 const SECRET: &str = "cw~fakeGraphSecret";
-
-async fn engine(dir: &tempfile::TempDir) -> Option<Engine> {
-    let engine = Engine::open(Some(dir.path())).await.unwrap();
-    if !engine.secrets().status().await.available {
-        assert!(
-            std::env::var("CLOUDWARDEN_REQUIRE_KEYCHAIN").as_deref() != Ok("1"),
-            "keychain required"
-        );
-        eprintln!("skipped: no keychain");
-        return None;
-    }
-    Some(engine)
-}
 
 fn tenant(seed: u64) -> GraphTenant {
     // Every audit event and sign-in inside the 7-day back-fill.
@@ -68,10 +58,6 @@ async fn connect(engine: &Engine, fake: &FakeGraph) -> InstanceView {
         .connect_m365(input(fake, "Contoso", SECRET))
         .await
         .unwrap()
-}
-
-fn phase<'a>(r: &'a ScanReport, name: &str) -> &'a PhaseReport {
-    r.phases.iter().find(|p| p.phase == name).unwrap()
 }
 
 /// Drive items other than the drives' roots: files and folders (with `personal`, also those
@@ -387,21 +373,23 @@ async fn browse(url: &str) -> String {
     resp.text().await.unwrap()
 }
 
+/// A browser sign-in of the fake tenant's administrator; with `instance`, to re-authorize it.
+fn sign_in(fake: &FakeGraph, instance: Option<&str>) -> AuthorizeStart {
+    AuthorizeStart {
+        app: "m365".into(),
+        name: "Contoso (admin)".into(),
+        org: None,
+        tenant: Some(fake.tenant_id().into()),
+        client_id: CLIENT_ID.into(),
+        client_secret: None,
+        api_url: Some(format!("{}/v1.0", fake.url)),
+        login_url: Some(fake.url.clone()),
+        instance_id: instance.map(str::to_owned),
+    }
+}
+
 async fn connect_interactive(engine: &Engine, fake: &FakeGraph) -> InstanceView {
-    let flow = engine
-        .authorize_start(AuthorizeStart {
-            app: "m365".into(),
-            name: "Contoso (admin)".into(),
-            org: None,
-            tenant: Some(fake.tenant_id().into()),
-            client_id: CLIENT_ID.into(),
-            client_secret: None,
-            api_url: Some(format!("{}/v1.0", fake.url)),
-            login_url: Some(fake.url.clone()),
-            instance_id: None,
-        })
-        .await
-        .unwrap();
+    let flow = engine.authorize_start(sign_in(fake, None)).await.unwrap();
     assert!(flow.redirect_uri.starts_with("http://127.0.0.1:"));
     assert!(flow.authorize_url.contains("code_challenge_method=S256"));
     let finish = {
@@ -450,17 +438,7 @@ async fn browser_sign_in_then_401_refresh_and_continue() {
 
     // Signing in again (edit credentials) keeps the instance and its data.
     let flow = engine
-        .authorize_start(AuthorizeStart {
-            app: "m365".into(),
-            name: String::new(),
-            org: None,
-            tenant: Some(fake.tenant_id().into()),
-            client_id: CLIENT_ID.into(),
-            client_secret: None,
-            api_url: Some(format!("{}/v1.0", fake.url)),
-            login_url: Some(fake.url.clone()),
-            instance_id: Some(i.id.clone()),
-        })
+        .authorize_start(sign_in(&fake, Some(&i.id)))
         .await
         .unwrap();
     let finish = {
@@ -485,17 +463,7 @@ async fn a_denied_or_cancelled_sign_in_creates_nothing() {
     let t = tenant(24);
     let fake = fake(&t).await;
     fake.set_consent(false);
-    let start = || AuthorizeStart {
-        app: "m365".into(),
-        name: "Contoso (admin)".into(),
-        org: None,
-        tenant: Some(fake.tenant_id().into()),
-        client_id: CLIENT_ID.into(),
-        client_secret: None,
-        api_url: Some(format!("{}/v1.0", fake.url)),
-        login_url: Some(fake.url.clone()),
-        instance_id: None,
-    };
+    let start = || sign_in(&fake, None);
     let flow = engine.authorize_start(start()).await.unwrap();
     let finish = {
         let engine = engine.clone();

@@ -16,6 +16,7 @@ use futures_util::StreamExt;
 use serde_json::{json, Value};
 use url::Url;
 
+use crate::dates::{format_rfc3339, parse_rfc3339_ms};
 use crate::http::Response;
 use crate::model::*;
 use crate::paging::link_next;
@@ -59,68 +60,6 @@ pub struct Github {
 fn ms(v: Option<&Value>) -> Option<i64> {
     let s = v?.as_str()?;
     parse_rfc3339_ms(s)
-}
-
-/// `2024-05-01T10:00:00Z` (or with an offset / fraction) → ms since the epoch.
-pub fn parse_rfc3339_ms(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
-    if b.len() < 19 {
-        return None;
-    }
-    let n = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
-    let (y, mo, d, h, mi, se) = (
-        n(0..4)?,
-        n(5..7)?,
-        n(8..10)?,
-        n(11..13)?,
-        n(14..16)?,
-        n(17..19)?,
-    );
-    let mut rest = &s[19..];
-    let mut frac_ms = 0;
-    if let Some(f) = rest.strip_prefix('.') {
-        let digits: String = f.chars().take_while(char::is_ascii_digit).collect();
-        rest = &f[digits.len()..];
-        frac_ms = format!("{digits:0<3}").get(..3)?.parse().ok()?;
-    }
-    let offset_min = match rest {
-        "" | "Z" | "z" => 0,
-        o => {
-            let sign = if o.starts_with('-') { -1 } else { 1 };
-            let hh: i64 = o.get(1..3)?.parse().ok()?;
-            let mm: i64 = o.get(o.len() - 2..)?.parse().ok()?;
-            sign * (hh * 60 + mm)
-        }
-    };
-    let y2 = if mo <= 2 { y - 1 } else { y };
-    let era = y2.div_euclid(400);
-    let yoe = y2 - era * 400;
-    let mp = (mo + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
-    Some(((days * 86_400 + h * 3600 + mi * 60 + se) - offset_min * 60) * 1000 + frac_ms)
-}
-
-/// ms since the epoch → `YYYY-MM-DDTHH:MM:SSZ`.
-pub fn format_rfc3339(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let tod = secs.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        tod / 3600,
-        tod / 60 % 60,
-        tod % 60
-    )
 }
 
 fn text(v: &Value, key: &str) -> Option<String> {
@@ -840,20 +779,6 @@ impl Connector for Github {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
-
-    #[test]
-    fn times_round_trip() {
-        assert_eq!(parse_rfc3339_ms("1970-01-01T00:00:00Z"), Some(0));
-        assert_eq!(
-            parse_rfc3339_ms("2024-05-01T10:00:00.250+02:00"),
-            Some(1_714_550_400_250)
-        );
-        assert_eq!(format_rfc3339(1_714_550_400_250), "2024-05-01T08:00:00Z");
-        assert_eq!(
-            parse_rfc3339_ms(&format_rfc3339(1_700_000_000_000)),
-            Some(1_700_000_000_000)
-        );
-    }
 
     #[test]
     fn rejects_bad_config() {

@@ -394,29 +394,13 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     Some(Duration::from_secs(when.saturating_sub(now)))
 }
 
-/// `Sun, 06 Nov 1994 08:49:37 GMT` → seconds since the epoch.
+/// `Sun, 06 Nov 1994 08:49:37 GMT` (and the two obsolete forms) → seconds since the epoch.
 fn httpdate(s: &str) -> Option<u64> {
-    let mut it = s.split_whitespace().skip(1);
-    let day: i64 = it.next()?.parse().ok()?;
-    let month = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ]
-    .iter()
-    .position(|m| Some(*m) == it.clone().next())? as i64
-        + 1;
-    it.next();
-    let year: i64 = it.next()?.parse().ok()?;
-    let mut hms = it.next()?.split(':').map(|p| p.parse::<i64>().ok());
-    let (h, m, sec) = (hms.next()??, hms.next()??, hms.next()??);
-    // Days from civil (H. Hinnant).
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    u64::try_from(days * 86_400 + h * 3600 + m * 60 + sec).ok()
+    httpdate::parse_http_date(s)
+        .ok()?
+        .duration_since(UNIX_EPOCH)
+        .ok()
+        .map(|d| d.as_secs())
 }
 
 /// Whether an answer is a rate limit, and how long it asks to wait (`None` = back off).

@@ -6,6 +6,7 @@
 //! connector contract; one module per vendor implements it.
 #![forbid(unsafe_code)]
 
+pub mod dates;
 pub mod error;
 pub mod github;
 pub mod http;

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use url::Url;
 
-use crate::github::{format_rfc3339, parse_rfc3339_ms};
+use crate::dates::{format_rfc3339, parse_rfc3339_ms};
 use crate::http::Response;
 use crate::model::*;
 use crate::oauth::Endpoints;

@@ -1,16 +1,20 @@
 //! How fast the fake GitHub generates and serves a benchmark-size organisation
 //! (`TenantSize::benchmark()`: 10 000 members, 1 000 teams, 50 000 repositories, 200 000
 //! audit events). Walks every list through its `Link` headers, 100 items a page, and prints
-//! the time and pages per second of each phase.
+//! the time and pages per second of each phase, and the CPU time the server spent on it
+//! (the server runs on a runtime of its own).
 //!
 //! `cargo bench -p cloudwarden-testkit --bench fake_github`
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
 
 use std::time::Instant;
 
 use cloudwarden_testkit::github::{FakeGithub, GithubTenant, TenantSize};
 use reqwest::Client;
 use serde_json::Value;
+use support::Phase;
 
 const TOKEN: &str = "ghp_bench";
 
@@ -37,16 +41,16 @@ async fn walk(c: &Client, url: String) -> (usize, usize) {
     (items, pages)
 }
 
-fn report(what: &str, start: Instant, items: usize, pages: usize) {
-    let s = start.elapsed().as_secs_f64();
-    println!(
-        "{what:<32} {items:>8} items {pages:>6} pages {s:>8.2} s {:>8.0} pages/s",
-        pages as f64 / s.max(1e-9)
-    );
+fn main() {
+    let server = support::server_runtime();
+    let client = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    client.block_on(run(&server));
 }
 
-#[tokio::main]
-async fn main() {
+async fn run(server: &tokio::runtime::Runtime) {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let size = TenantSize::benchmark();
 
@@ -56,7 +60,11 @@ async fn main() {
     let (teams, repos) = (tenant.teams.clone(), tenant.repos.len());
 
     let t0 = Instant::now();
-    let gh = FakeGithub::start(tenant, TOKEN).await.unwrap();
+    let gh = server
+        .spawn(FakeGithub::start(tenant, TOKEN))
+        .await
+        .unwrap()
+        .unwrap();
     gh.faults().set_quota(u32::MAX, 3600);
     println!(
         "{:<32} {:>8.2} s",
@@ -67,17 +75,17 @@ async fn main() {
     let c = Client::builder().build().unwrap();
     let org = format!("{}/orgs/bench-org", gh.url);
 
-    let t0 = Instant::now();
+    let t0 = Phase::start();
     let (n, p) = walk(&c, format!("{org}/members?per_page=100")).await;
     assert_eq!(n, size.members);
-    report("members", t0, n, p);
+    t0.report("members", n, p);
 
-    let t0 = Instant::now();
+    let t0 = Phase::start();
     let (n, p) = walk(&c, format!("{org}/teams?per_page=100")).await;
     assert_eq!(n, size.teams);
-    report("teams", t0, n, p);
+    t0.report("teams", n, p);
 
-    let t0 = Instant::now();
+    let t0 = Phase::start();
     let (mut n, mut p) = (0, 0);
     for team in &teams {
         let (a, b) = walk(
@@ -88,16 +96,16 @@ async fn main() {
         n += a;
         p += b;
     }
-    report("team members (every team)", t0, n, p);
+    t0.report("team members (every team)", n, p);
 
     for sort in ["created", "full_name"] {
-        let t0 = Instant::now();
+        let t0 = Phase::start();
         let (n, p) = walk(&c, format!("{org}/repos?per_page=100&sort={sort}")).await;
         assert_eq!(n, repos);
-        report(&format!("repos sort={sort}"), t0, n, p);
+        t0.report(&format!("repos sort={sort}"), n, p);
     }
 
-    let t0 = Instant::now();
+    let t0 = Phase::start();
     let (mut n, mut p) = (0, 0);
     for r in gh_repo_names(&c, &org).await.iter().take(2_000) {
         let (a, b) = walk(
@@ -108,20 +116,20 @@ async fn main() {
         n += a;
         p += b;
     }
-    report("collaborators (2 000 repos)", t0, n, p);
+    t0.report("collaborators (2 000 repos)", n, p);
 
-    let t0 = Instant::now();
+    let t0 = Phase::start();
     let (n, p) = walk(&c, format!("{org}/audit-log?include=all&per_page=100")).await;
     assert_eq!(n, size.audit_events);
-    report("audit log (all, desc)", t0, n, p);
+    t0.report("audit log (all, desc)", n, p);
 
-    let t0 = Instant::now();
+    let t0 = Phase::start();
     let (n, p) = walk(
         &c,
         format!("{org}/audit-log?include=all&order=asc&per_page=100&phrase=action:team"),
     )
     .await;
-    report("audit log (action:team, asc)", t0, n, p);
+    t0.report("audit log (action:team, asc)", n, p);
 
     println!("requests served: {}", gh.stats().requests);
 }

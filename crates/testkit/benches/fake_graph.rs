@@ -1,19 +1,33 @@
 //! How fast the fake Microsoft Graph generates and serves a benchmark-size tenant
 //! (`GraphSize::benchmark()`: 10 000 accounts, 1 000 groups, 200 000 audit events and
 //! sign-ins, 50 000 files). Walks every list through `@odata.nextLink`, 999 items a page
-//! (audit logs 1 000), and prints the time and pages per second of each phase.
+//! (audit logs 1 000), and prints the time and pages per second of each phase, and the CPU
+//! time the server spent on it (the server runs on a runtime of its own).
 //!
 //! `cargo bench -p cloudwarden-testkit --bench fake_graph`
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
 
 use std::time::Instant;
 
 use cloudwarden_testkit::graph::{FakeGraph, GraphApp, GraphSize, GraphTenant};
 use reqwest::Client;
 use serde_json::Value;
+use support::Phase;
 
 /// Items and pages of one collection (or delta round), walked to the end.
 async fn walk(c: &Client, token: &str, url: String) -> (usize, usize) {
+    walk_each(c, token, url, |_| {}).await
+}
+
+/// As [`walk`], showing every item to `each`.
+async fn walk_each(
+    c: &Client,
+    token: &str,
+    url: String,
+    mut each: impl FnMut(&Value),
+) -> (usize, usize) {
     let (mut items, mut pages) = (0, 0);
     let mut next = Some(url);
     while let Some(u) = next {
@@ -21,22 +35,24 @@ async fn walk(c: &Client, token: &str, url: String) -> (usize, usize) {
         assert!(r.status().is_success(), "{u}: {}", r.status());
         let body: Value = r.json().await.unwrap();
         next = body["@odata.nextLink"].as_str().map(str::to_owned);
-        items += body["value"].as_array().unwrap().len();
+        let value = body["value"].as_array().unwrap();
+        value.iter().for_each(&mut each);
+        items += value.len();
         pages += 1;
     }
     (items, pages)
 }
 
-fn report(what: &str, start: Instant, items: usize, pages: usize) {
-    let s = start.elapsed().as_secs_f64();
-    println!(
-        "{what:<32} {items:>8} items {pages:>6} pages {s:>8.2} s {:>8.0} pages/s",
-        pages as f64 / s.max(1e-9)
-    );
+fn main() {
+    let server = support::server_runtime();
+    let client = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    client.block_on(run(&server));
 }
 
-#[tokio::main]
-async fn main() {
+async fn run(server: &tokio::runtime::Runtime) {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let size = GraphSize::benchmark();
 
@@ -52,7 +68,11 @@ async fn main() {
         client_id: "bench".into(),
         client_secret: "bench".into(),
     };
-    let graph = FakeGraph::start(tenant, app).await.unwrap();
+    let graph = server
+        .spawn(FakeGraph::start(tenant, app))
+        .await
+        .unwrap()
+        .unwrap();
     println!(
         "{:<32} {:>8.2} s",
         "start (index)",
@@ -81,7 +101,7 @@ async fn main() {
     let token = r["access_token"].as_str().unwrap().to_owned();
     let v1 = format!("{}/v1.0", graph.url);
 
-    let t0 = Instant::now();
+    let t0 = Phase::start();
     let (n, p) = walk(
         &c,
         &token,
@@ -89,9 +109,9 @@ async fn main() {
     )
     .await;
     assert_eq!(n, users);
-    report("users (with signInActivity)", t0, n, p);
+    t0.report("users (with signInActivity)", n, p);
 
-    let t0 = Instant::now();
+    let t0 = Phase::start();
     let (mut n, mut p) = walk(&c, &token, format!("{v1}/groups?$top=999")).await;
     for g in &groups {
         for rel in ["members", "owners"] {
@@ -100,26 +120,51 @@ async fn main() {
             p += b;
         }
     }
-    report("groups, members and owners", t0, n, p);
+    t0.report("groups, members and owners", n, p);
 
     for (what, path) in [
         ("directory audits", "auditLogs/directoryAudits"),
         ("sign-ins", "auditLogs/signIns"),
     ] {
-        let t0 = Instant::now();
+        let t0 = Phase::start();
         let (n, p) = walk(&c, &token, format!("{v1}/{path}?$top=1000")).await;
-        report(what, t0, n, p);
+        t0.report(what, n, p);
     }
 
-    let t0 = Instant::now();
+    let t0 = Phase::start();
     let (mut n, mut p) = (0, 0);
+    let mut shared = Vec::new();
     for d in &drives {
-        let (a, b) = walk(&c, &token, format!("{v1}/drives/{d}/root/delta?$top=999")).await;
+        let (a, b) = walk_each(
+            &c,
+            &token,
+            format!("{v1}/drives/{d}/root/delta?$top=999"),
+            |item| {
+                if item.get("shared").is_some() {
+                    shared.push((d, item["id"].as_str().unwrap().to_owned()));
+                }
+            },
+        )
+        .await;
         n += a;
         p += b;
     }
     assert_eq!(n, items);
-    report("drive delta (every drive)", t0, n, p);
+    t0.report("drive delta (every drive)", n, p);
+
+    let t0 = Phase::start();
+    let (mut n, mut p) = (0, 0);
+    for (d, item) in &shared {
+        let (a, b) = walk(
+            &c,
+            &token,
+            format!("{v1}/drives/{d}/items/{item}/permissions"),
+        )
+        .await;
+        n += a;
+        p += b;
+    }
+    t0.report("permissions (shared items)", n, p);
 
     println!("requests served: {}", graph.stats().requests);
 }

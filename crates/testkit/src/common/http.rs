@@ -52,8 +52,23 @@ pub(crate) fn json_with(status: StatusCode, body: &Value, content_type: &'static
     r
 }
 
+/// A JSON body already written (see [`crate::common::json`]), with `content_type`.
+pub(crate) fn json_bytes(
+    status: StatusCode,
+    body: Vec<u8>,
+    content_type: &'static str,
+) -> Response {
+    let mut r = (status, body).into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r
+}
+
+/// The `Content-Type` of plain JSON answers.
+pub(crate) const JSON: &str = "application/json; charset=utf-8";
+
 pub(crate) fn json_response(status: StatusCode, body: &Value) -> Response {
-    json_with(status, body, "application/json; charset=utf-8")
+    json_with(status, body, JSON)
 }
 
 pub(crate) fn html(status: StatusCode, body: String) -> Response {

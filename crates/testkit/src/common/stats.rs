@@ -30,7 +30,12 @@ impl Stats {
     /// Count one request to `template`, before it is served.
     pub(crate) fn request(&mut self, template: &str) {
         self.requests += 1;
-        *self.per_template.entry(template.to_owned()).or_insert(0) += 1;
+        match self.per_template.get_mut(template) {
+            Some(n) => *n += 1,
+            None => {
+                self.per_template.insert(template.to_owned(), 1);
+            }
+        }
     }
 
     /// Count the answer's status; `rate_limited` marks non-429 rate-limit answers.

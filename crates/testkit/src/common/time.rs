@@ -39,23 +39,56 @@ pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
 
 /// `2011-01-26T19:01:12Z` (whole seconds, as GitHub renders REST timestamps).
 pub(crate) fn format_rfc3339(ms: i64) -> String {
+    let mut out = Vec::with_capacity(20);
+    push_rfc3339(&mut out, ms, false);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// `2011-01-26T19:01:12.3450000Z`: [`push_rfc3339`] with ticks, as a `String`.
+#[cfg(test)]
+pub(crate) fn format_rfc3339_ticks(ms: i64) -> String {
+    let mut out = Vec::with_capacity(28);
+    push_rfc3339(&mut out, ms, true);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Appends [`format_rfc3339`] of `ms` to `out` without allocating; with `ticks`, seven
+/// fractional digits (`2011-01-26T19:01:12.3450000Z`), as Microsoft Graph renders the times
+/// of audit logs and sign-ins.
+pub(crate) fn push_rfc3339(out: &mut Vec<u8>, ms: i64, ticks: bool) {
+    fn two(out: &mut Vec<u8>, v: i64) {
+        out.push(b'0' + (v / 10) as u8);
+        out.push(b'0' + (v % 10) as u8);
+    }
     let secs = ms.div_euclid(1000);
     let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
     let rem = secs.rem_euclid(86_400);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
-/// `2011-01-26T19:01:12.3450000Z`: seven fractional digits, as Microsoft Graph renders the
-/// times of audit logs and sign-ins.
-pub(crate) fn format_rfc3339_ticks(ms: i64) -> String {
-    let whole = format_rfc3339(ms);
-    let frac = ms.rem_euclid(1000);
-    format!("{}.{frac:03}0000Z", whole.trim_end_matches('Z'))
+    if (0..=9999).contains(&y) {
+        two(out, y / 100);
+        two(out, y % 100);
+    } else {
+        use std::io::Write as _;
+        // Writing to a Vec cannot fail.
+        let _ = write!(out, "{y:04}");
+    }
+    out.push(b'-');
+    two(out, i64::from(m));
+    out.push(b'-');
+    two(out, i64::from(d));
+    out.push(b'T');
+    two(out, rem / 3600);
+    out.push(b':');
+    two(out, rem % 3600 / 60);
+    out.push(b':');
+    two(out, rem % 60);
+    if ticks {
+        let frac = ms.rem_euclid(1000);
+        out.push(b'.');
+        out.push(b'0' + (frac / 100) as u8);
+        two(out, frac % 100);
+        out.extend_from_slice(b"0000");
+    }
+    out.push(b'Z');
 }
 
 fn digits(s: &[u8]) -> Option<i64> {
@@ -146,5 +179,37 @@ mod tests {
         assert_eq!(parse_rfc3339("2011-01-26T19:01:12.0450000Z"), Some(ms + 45));
         assert_eq!(parse_rfc3339("2011-01-26"), None);
         assert_eq!(parse_date("2011-13-01"), None);
+    }
+
+    #[test]
+    fn formats_as_format_did() {
+        for ms in [
+            0i64,
+            1,
+            999,
+            -1,
+            1_296_068_472_045,
+            1_760_000_000_000,
+            253_402_300_799_999,
+            253_402_300_800_000,
+            -62_167_219_200_001,
+        ] {
+            let secs = ms.div_euclid(1000);
+            let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+            let rem = secs.rem_euclid(86_400);
+            let whole = format!(
+                "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+                rem / 3600,
+                rem % 3600 / 60,
+                rem % 60
+            );
+            assert_eq!(format_rfc3339(ms), whole);
+            let ticks = format!(
+                "{}.{:03}0000Z",
+                whole.trim_end_matches('Z'),
+                ms.rem_euclid(1000)
+            );
+            assert_eq!(format_rfc3339_ticks(ms), ticks);
+        }
     }
 }

@@ -14,7 +14,8 @@ use super::paging::{link, page, per_page, url_with};
 use super::render;
 use super::server::{documentation_url, error, PathParams, Shared};
 use super::tenant::{OrgRole, Permission, Plan};
-use crate::common::http::{json_response, param, params, Params};
+use crate::common::http::{json_bytes, json_response, param, params, Params, JSON};
+use crate::common::json::Json;
 use crate::common::time::{now_ms, DAY_MS};
 
 fn not_found_at(template: &str) -> Response {
@@ -47,7 +48,10 @@ fn choice(p: &Params, key: &str, allowed: &[&str]) -> Result<usize, ()> {
 }
 
 fn list(items: Vec<Value>, link: Option<String>) -> Response {
-    let mut r = json_response(StatusCode::OK, &Value::Array(items));
+    with_link(json_response(StatusCode::OK, &Value::Array(items)), link)
+}
+
+fn with_link(mut r: Response, link: Option<String>) -> Response {
     if let Some(v) = link.and_then(|l| HeaderValue::from_str(&l).ok()) {
         r.headers_mut().insert(header::LINK, v);
     }
@@ -492,7 +496,12 @@ pub(crate) async fn audit_log(
     };
     let log = s.audit();
     let page = log.query(&query);
-    let items: Vec<Value> = page.events.iter().map(|e| render::audit_event(e)).collect();
+    let mut items = Json::default();
+    items.array(|w| {
+        w.each(page.events.iter(), |w, e| {
+            w.object(|o| render::audit_event(o, e))
+        });
+    });
     let (next, prev) = (page.next_after.clone(), page.prev_before.clone());
     drop(log);
 
@@ -529,7 +538,10 @@ pub(crate) async fn audit_log(
             )
         ));
     }
-    list(items, (!rels.is_empty()).then(|| rels.join(", ")))
+    with_link(
+        json_bytes(StatusCode::OK, items.into_bytes(), JSON),
+        (!rels.is_empty()).then(|| rels.join(", ")),
+    )
 }
 
 fn invalid_phrase(message: &str) -> Response {

@@ -10,6 +10,7 @@ use super::tenant::{
     AuditEvent, CredentialAuthorization, GithubTenant, Installation, Member, Permission, Repo,
     Team, TeamRole, TwoFactor,
 };
+use crate::common::json::Obj;
 use crate::common::time::format_rfc3339;
 
 fn org_node_id(id: u64) -> String {
@@ -450,8 +451,52 @@ pub(crate) fn credential_authorization(c: &CredentialAuthorization) -> Value {
     Value::Object(m)
 }
 
-/// `audit-log-event`: only the fields the event has, as GitHub omits the others.
-pub(crate) fn audit_event(e: &AuditEvent) -> Value {
+/// `audit-log-event`: only the fields the event has, as GitHub omits the others. Written
+/// straight into the page's buffer, keys in ascending byte order (see
+/// [`Json`](crate::common::json::Json)).
+pub(crate) fn audit_event(o: &mut Obj<'_>, e: &AuditEvent) {
+    o.int("@timestamp", e.timestamp_ms)
+        .str("_document_id", &e.document_id)
+        .str("action", &e.action)
+        .str("actor", &e.actor)
+        .uint("actor_id", e.actor_id);
+    if let Some(c) = &e.country {
+        o.object("actor_location", |o| {
+            o.str("country_name", c);
+        });
+    }
+    o.int("created_at", e.created_at_ms)
+        .str("operation_type", &e.operation_type)
+        .str("org", &e.org)
+        .uint("org_id", e.org_id)
+        .some_str("repo", e.repo.as_deref())
+        .some_str("team", e.team.as_deref())
+        .some_str(
+            "transport_protocol_name",
+            e.transport_protocol_name.as_deref(),
+        )
+        .some_str("user", e.user.as_deref());
+    if let Some(u) = e.user_id {
+        o.uint("user_id", u);
+    }
+    o.some_str("visibility", e.visibility.as_deref());
+}
+
+/// A user for a token whose tenant has no members.
+pub(crate) fn ghost(api: &str) -> Value {
+    Value::Object(account(
+        api,
+        "ghost",
+        10137,
+        &user_node_id(10137),
+        "User",
+        false,
+    ))
+}
+
+/// [`audit_event`] as it was, a `serde_json::Value`, for tests to compare against.
+#[cfg(test)]
+fn audit_event_value(e: &AuditEvent) -> Value {
     let mut m = Map::with_capacity(16);
     m.insert("@timestamp".into(), e.timestamp_ms.into());
     m.insert("_document_id".into(), e.document_id.clone().into());
@@ -486,14 +531,33 @@ pub(crate) fn audit_event(e: &AuditEvent) -> Value {
     Value::Object(m)
 }
 
-/// A user for a token whose tenant has no members.
-pub(crate) fn ghost(api: &str) -> Value {
-    Value::Object(account(
-        api,
-        "ghost",
-        10137,
-        &user_node_id(10137),
-        "User",
-        false,
-    ))
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use crate::common::json::Json;
+    use crate::github::generate::TenantSize;
+
+    #[test]
+    fn audit_events_render_as_before() {
+        let mut t = GithubTenant::generate("acme", 3, &TenantSize::small());
+        let mut odd = t.audit_events[0].clone();
+        odd.actor = "\"q\" \\ \u{1} 日本".into();
+        odd.country = Some("Côte d'Ivoire\n".into());
+        odd.user = Some(String::new());
+        odd.user_id = Some(u64::MAX);
+        odd.timestamp_ms = -1;
+        t.audit_events.push(odd);
+        let sorted = serde_json::to_string(&json!({"b": 1, "a": 2})).unwrap() == r#"{"a":2,"b":1}"#;
+        for e in &t.audit_events {
+            let mut w = Json::default();
+            w.object(|o| audit_event(o, e));
+            let text = String::from_utf8(w.into_bytes()).unwrap();
+            let old = audit_event_value(e);
+            assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), old);
+            if sorted {
+                assert_eq!(text, serde_json::to_string(&old).unwrap());
+            }
+        }
+    }
 }

@@ -11,7 +11,7 @@ use axum::response::Response;
 use super::auth::{Caller, Principal};
 use super::odata::{
     bad_request, clauses, collection, directory_not_found, entity, error, forbidden, not_premium,
-    page, query, select, string_literal, Clause, Query, Rejection,
+    page, query, string_literal, Clause, Query, Rejection,
 };
 use super::render;
 use super::server::Shared;
@@ -128,9 +128,9 @@ pub(crate) async fn not_found(uri: Uri) -> Response {
 /// `GET /v1.0/organization`: any valid token.
 pub(crate) async fn organization(State(s): State<Arc<Shared>>) -> Response {
     collection(
-        format!("{}/v1.0/$metadata#organization", s.base),
-        vec![render::organization(&s.index.tenant, s.premium())],
+        &format!("{}/v1.0/$metadata#organization", s.base),
         None,
+        |w| render::organization(w, &s.index.tenant, s.premium()),
     )
 }
 
@@ -148,9 +148,11 @@ pub(crate) async fn me(
         return refused;
     }
     let u = &s.index.tenant.users[user];
+    let select = q.select.as_deref();
     entity(
-        format!("{}/v1.0/$metadata#users/$entity", s.base),
-        select(render::user(u, Some(&q)), q.select.as_deref()),
+        &format!("{}/v1.0/$metadata#users/$entity", s.base),
+        select,
+        |o| render::user(o, u, select),
     )
 }
 
@@ -198,15 +200,19 @@ pub(crate) async fn users(
             }),
         }
     };
-    let rows: Vec<&User> = s
-        .index
-        .tenant
-        .users
+    let select = q.select.as_deref();
+    let users = &s.index.tenant.users;
+    if filters.is_empty() {
+        return page(&s.base, uri.path(), &q, "users", users, |o, u| {
+            render::user(o, u, select)
+        });
+    }
+    let rows: Vec<&User> = users
         .iter()
         .filter(|u| filters.iter().all(|c| matches(u, c)))
         .collect();
-    page(&s.base, uri.path(), &q, "users", &rows, |u| {
-        render::user(u, Some(&q))
+    page(&s.base, uri.path(), &q, "users", &rows, |o, u| {
+        render::user(o, u, select)
     })
 }
 
@@ -256,9 +262,14 @@ fn people(
         &group.members
     };
     let rows: Vec<&User> = ids.iter().filter_map(|id| s.index.user(id)).collect();
-    page(&s.base, uri.path(), &q, "directoryObjects", &rows, |u| {
-        render::member(u)
-    })
+    page(
+        &s.base,
+        uri.path(),
+        &q,
+        "directoryObjects",
+        &rows,
+        |o, u| render::member(o, u),
+    )
 }
 
 /// `GET /v1.0/groups/{id}/members`.
@@ -323,6 +334,7 @@ pub(crate) async fn role_assignments(
         Ok(f) => f,
         Err(r) => return r.response(),
     };
+    let expand = render::Expand::of(&q);
     let rows: Vec<_> = s
         .index
         .tenant
@@ -345,7 +357,7 @@ pub(crate) async fn role_assignments(
         &q,
         "roleManagement/directory/roleAssignments",
         &rows,
-        |a| render::role_assignment(&s.index, a, &q),
+        |o, a| render::role_assignment(o, &s.index, a, expand),
     )
 }
 
@@ -375,9 +387,14 @@ pub(crate) async fn service_principals(
             })
         })
         .collect();
-    page(&s.base, uri.path(), &q, "servicePrincipals", &rows, |sp| {
-        render::service_principal(sp)
-    })
+    page(
+        &s.base,
+        uri.path(),
+        &q,
+        "servicePrincipals",
+        &rows,
+        |o, sp| render::service_principal(o, sp),
+    )
 }
 
 /// `GET /v1.0/oauth2PermissionGrants`: `$filter` (`eq` on `clientId`, `principalId`,
@@ -421,6 +438,6 @@ pub(crate) async fn grants(
         &q,
         "oauth2PermissionGrants",
         &rows,
-        |g| render::grant(g),
+        |o, g| render::grant(o, g),
     )
 }

@@ -2,6 +2,7 @@
 //! refresh tokens of the fake identity platform.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -40,8 +41,8 @@ pub(crate) enum Principal {
 #[derive(Debug, Clone)]
 pub(crate) struct Caller {
     pub principal: Principal,
-    /// App roles or delegated scopes.
-    pub permissions: Vec<String>,
+    /// App roles or delegated scopes (shared: every request clones its caller).
+    pub permissions: Arc<[String]>,
 }
 
 impl Caller {
@@ -202,7 +203,7 @@ impl AuthState {
                     m.insert("idtyp".into(), Value::from("app"));
                     m.insert("oid".into(), Value::from(self.app_object_id.clone()));
                     m.insert("sub".into(), Value::from(self.app_object_id.clone()));
-                    m.insert("roles".into(), Value::from(caller.permissions.clone()));
+                    m.insert("roles".into(), Value::from(caller.permissions.to_vec()));
                 }
                 Principal::Delegated(_) => {
                     m.insert("appidacr".into(), Value::from("0"));

@@ -11,13 +11,12 @@ use axum::extract::{Extension, Path, RawQuery, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use base64::Engine as _;
-use serde_json::{Map, Value};
 
 use super::api::{query_or_return, FILES, SITES};
 use super::auth::{Caller, Principal};
 use super::odata::{
     bad_request, clauses, collection, error, forbidden, item_not_found, link, option, page, query,
-    select,
+    Next,
 };
 use super::render;
 use super::server::Shared;
@@ -176,7 +175,9 @@ pub(crate) async fn search_sites(
                 || site.name.to_lowercase().contains(&term)
         })
         .collect();
-    page(&s.base, uri.path(), &q, "sites", &rows, |x| render::site(x))
+    page(&s.base, uri.path(), &q, "sites", &rows, |o, x| {
+        render::site(o, x)
+    })
 }
 
 /// `GET /v1.0/sites/getAllSites` (application permissions only): every site, OneDrives
@@ -214,7 +215,9 @@ pub(crate) async fn all_sites(
         .iter()
         .filter(|site| personal.is_none_or(|p| site.personal == p))
         .collect();
-    page(&s.base, uri.path(), &q, "sites", &rows, |x| render::site(x))
+    page(&s.base, uri.path(), &q, "sites", &rows, |o, x| {
+        render::site(o, x)
+    })
 }
 
 /// `GET /v1.0/sites/{site_id}/drives`.
@@ -237,8 +240,8 @@ pub(crate) async fn site_drives(
         .iter()
         .map(|&d| &t.drives[d as usize])
         .collect();
-    page(&s.base, uri.path(), &q, "drives", &rows, |d| {
-        render::drive(&s.index, d)
+    page(&s.base, uri.path(), &q, "drives", &rows, |o, d| {
+        render::drive(o, &s.index, d)
     })
 }
 
@@ -271,17 +274,10 @@ pub(crate) async fn delta(
     let (full, since, upto, offset) = match option(&q.params, "token") {
         None => (true, 0, changes.version, 0),
         Some("latest") => {
-            let mut m = Map::new();
-            m.insert("@odata.context".into(), Value::from(context));
-            m.insert(
-                "@odata.deltaLink".into(),
-                Value::from(deltalink(changes.version)),
-            );
-            m.insert("value".into(), Value::Array(Vec::new()));
-            return crate::common::http::json_with(
-                StatusCode::OK,
-                &Value::Object(m),
-                super::odata::JSON,
+            return collection(
+                &context,
+                Some(Next::Delta(&deltalink(changes.version))),
+                |_| {},
             );
         }
         Some(raw) => {
@@ -307,10 +303,11 @@ pub(crate) async fn delta(
             }
         }
     };
-    let list: Vec<u32> = if full {
-        s.index.drive_items[d].clone()
+    let edited: Vec<u32>;
+    let list: &[u32] = if full {
+        &s.index.drive_items[d]
     } else {
-        let mut edited: Vec<(u64, u32)> = changes
+        let mut changed: Vec<(u64, u32)> = changes
             .edited
             .iter()
             .filter(|(&i, &(v, _))| {
@@ -318,24 +315,14 @@ pub(crate) async fn delta(
             })
             .map(|(&i, &(v, _))| (v, i))
             .collect();
-        edited.sort_unstable();
-        edited.into_iter().map(|(_, i)| i).collect()
+        changed.sort_unstable();
+        edited = changed.into_iter().map(|(_, i)| i).collect();
+        &edited
     };
     let start = offset.min(list.len());
     let end = (start + q.top).min(list.len());
-    let value: Vec<Value> = list[start..end]
-        .iter()
-        .map(|&i| {
-            let i = i as usize;
-            select(
-                render::drive_item(&s.index, i, changes.modified(i)),
-                q.select.as_deref(),
-            )
-        })
-        .collect();
-    let mut m = Map::new();
-    m.insert("@odata.context".into(), Value::from(context));
-    if end < list.len() {
+    let more = end < list.len();
+    let url = if more {
         let token = Token::Page {
             drive: d,
             epoch: changes.epoch,
@@ -344,22 +331,24 @@ pub(crate) async fn delta(
             upto,
             offset: end,
         };
-        m.insert(
-            "@odata.nextLink".into(),
-            Value::from(link(
-                &s.base,
-                uri.path(),
-                &q.params,
-                "token",
-                &token.encode(),
-            )),
-        );
+        link(&s.base, uri.path(), &q.params, "token", &token.encode())
     } else {
-        m.insert("@odata.deltaLink".into(), Value::from(deltalink(upto)));
-    }
-    drop(changes);
-    m.insert("value".into(), Value::Array(value));
-    crate::common::http::json_with(StatusCode::OK, &Value::Object(m), super::odata::JSON)
+        deltalink(upto)
+    };
+    let next = if more {
+        Next::Page(&url)
+    } else {
+        Next::Delta(&url)
+    };
+    let select = q.select.as_deref();
+    collection(&context, Some(next), |w| {
+        w.each(list[start..end].iter(), |w, &i| {
+            let i = i as usize;
+            w.object_select(select, |o| {
+                render::drive_item(o, &s.index, i, changes.modified(i));
+            });
+        });
+    })
 }
 
 /// `GET /v1.0/drives/{drive_id}/items/{item_id}/permissions` (`root` names the drive's root).
@@ -385,12 +374,12 @@ pub(crate) async fn item_permissions(
         return item_not_found();
     };
     collection(
-        format!(
+        &format!(
             "{}/v1.0/$metadata#drives('{drive_id}')/items('{item_id}')/permissions",
             s.base
         ),
-        render::permissions(&s.index, item),
         None,
+        |w| render::permissions(w, &s.index, item),
     )
 }
 

@@ -787,13 +787,6 @@ fn capitalize(s: &str) -> String {
         .unwrap_or_default()
 }
 
-/// A path segment of a SharePoint URL (spaces as `%20`).
-pub(crate) fn url_segment(s: &str) -> String {
-    form_urlencoded::byte_serialize(s.as_bytes())
-        .collect::<String>()
-        .replace('+', "%20")
-}
-
 fn item_id(rng: &mut Rng) -> String {
     format!("01{}", rng.string(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 32))
 }

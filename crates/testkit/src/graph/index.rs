@@ -2,7 +2,9 @@
 
 use std::collections::HashMap;
 
-use super::tenant::{DriveItem, GraphTenant, LinkScope, Permission, User};
+#[cfg(test)]
+use super::tenant::Permission;
+use super::tenant::{DriveItem, GraphTenant, LinkScope, User};
 
 /// No parent (a drive's root).
 const NONE: u32 = u32::MAX;
@@ -27,6 +29,14 @@ pub(crate) struct Index {
     pub size: Vec<u64>,
     /// Team and communication sites (`search=*`), in tenant order.
     pub team_sites: Vec<u32>,
+}
+
+/// A case-insensitive lookup in a map of lower-cased ids; ids as the tenant spells them
+/// (lower-case GUIDs) are found without lower-casing a copy.
+fn folded(map: &HashMap<String, u32>, id: &str) -> Option<usize> {
+    map.get(id)
+        .or_else(|| map.get(&id.to_lowercase()))
+        .map(|&i| i as usize)
 }
 
 impl Index {
@@ -110,19 +120,15 @@ impl Index {
     }
 
     pub(crate) fn user(&self, id: &str) -> Option<&User> {
-        self.user_by_id
-            .get(&id.to_lowercase())
-            .map(|&i| &self.tenant.users[i as usize])
+        folded(&self.user_by_id, id).map(|i| &self.tenant.users[i])
     }
 
     pub(crate) fn group(&self, id: &str) -> Option<usize> {
-        self.group_by_id
-            .get(&id.to_lowercase())
-            .map(|&i| i as usize)
+        folded(&self.group_by_id, id)
     }
 
     pub(crate) fn site(&self, id: &str) -> Option<usize> {
-        self.site_by_id.get(&id.to_lowercase()).map(|&i| i as usize)
+        folded(&self.site_by_id, id)
     }
 
     pub(crate) fn drive(&self, id: &str) -> Option<usize> {
@@ -144,6 +150,7 @@ impl Index {
     }
 
     /// Folder names from the root (excluded) down to `item` (included).
+    #[cfg(test)]
     pub(crate) fn names(&self, item: usize) -> Vec<&str> {
         let items = &self.tenant.items;
         let mut names: Vec<&str> = std::iter::once(item)
@@ -156,6 +163,7 @@ impl Index {
     }
 
     /// `parentReference.path` of the children of `folder`: `/drives/{id}/root:/A/B`.
+    #[cfg(test)]
     pub(crate) fn path(&self, folder: usize) -> String {
         let drive = &self.tenant.items[folder].drive_id;
         let mut p = format!("/drives/{drive}/root:");
@@ -168,6 +176,7 @@ impl Index {
 
     /// The item's own permissions and those of its ancestors, with the ancestor they are
     /// inherited from.
+    #[cfg(test)]
     pub(crate) fn permissions(&self, item: usize) -> Vec<(&Permission, Option<usize>)> {
         let items = &self.tenant.items;
         let mut out: Vec<(&Permission, Option<usize>)> =

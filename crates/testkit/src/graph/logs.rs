@@ -10,16 +10,16 @@ use axum::extract::{Extension, RawQuery, State};
 use axum::http::Uri;
 use axum::response::Response;
 use base64::Engine as _;
-use serde_json::Value;
 
 use super::api::AUDIT;
 use super::auth::Caller;
 use super::odata::{
-    bad_request, clauses, collection, forbidden, link, not_premium, query, select, Query,
+    bad_request, clauses, collection, forbidden, link, not_premium, query, Next, Query,
 };
 use super::render;
 use super::server::Shared;
 use super::tenant::{DirectoryAudit, SignIn};
+use crate::common::json::Obj;
 use crate::common::time::{parse_date, parse_rfc3339};
 
 /// (time in unix ms, id).
@@ -193,7 +193,7 @@ fn serve<T: Timed>(
     log: &RwLock<EventLog<T>>,
     field: &str,
     context: &str,
-    render: fn(&T) -> Value,
+    render: fn(&mut Obj<'_>, &T),
 ) -> Response {
     let q = match query(raw, 1_000) {
         Ok(q) => q,
@@ -216,11 +216,6 @@ fn serve<T: Timed>(
         .read()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let (events, next) = log.page(w, cursor.as_ref(), q.top, asc);
-    let value = events
-        .into_iter()
-        .map(|e| select(render(e), q.select.as_deref()))
-        .collect();
-    drop(log);
     let next = next.map(|k| {
         link(
             &s.base,
@@ -230,7 +225,16 @@ fn serve<T: Timed>(
             &encode_cursor(&k),
         )
     });
-    collection(format!("{}/v1.0/$metadata#{context}", s.base), value, next)
+    let select = q.select.as_deref();
+    collection(
+        &format!("{}/v1.0/$metadata#{context}", s.base),
+        next.as_deref().map(Next::Page),
+        |w| {
+            w.each(events.into_iter(), |w, e| {
+                w.object_select(select, |o| render(o, e));
+            });
+        },
+    )
 }
 
 /// `GET /v1.0/auditLogs/directoryAudits`.

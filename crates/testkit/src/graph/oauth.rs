@@ -272,7 +272,7 @@ fn client_credentials(
     }
     let caller = Caller {
         principal: Principal::App,
-        permissions: auth.app_roles.clone(),
+        permissions: auth.app_roles.clone().into(),
     };
     let (token, lifetime) = auth.issue(caller, &subject(s, 0));
     let mut m = Map::new();
@@ -294,7 +294,7 @@ fn user_tokens(
     let scopes = auth.delegated_scopes.clone();
     let caller = Caller {
         principal: Principal::Delegated(user),
-        permissions: scopes.clone(),
+        permissions: scopes.clone().into(),
     };
     let (token, lifetime) = auth.issue(caller, &subject(s, user));
     let refresh = auth.new_refresh(client_id, user);

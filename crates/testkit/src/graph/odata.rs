@@ -5,9 +5,10 @@ use axum::body::Body;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
-use serde_json::{json, Map, Value};
+use serde_json::json;
 
-use crate::common::http::{json_with, params, Params};
+use crate::common::http::{json_bytes, params, Params};
+use crate::common::json::{Json, Obj, Select};
 use crate::common::time::{format_rfc3339, now_ms};
 
 /// The `Content-Type` of Graph's JSON answers.
@@ -201,36 +202,69 @@ pub(crate) fn link(base: &str, path: &str, p: &Params, key: &str, token: &str) -
     format!("{base}{path}?{}", parts.join("&"))
 }
 
-/// A collection: `{"@odata.context", "value", "@odata.nextLink"?}`.
-pub(crate) fn collection(context: String, value: Vec<Value>, next: Option<String>) -> Response {
-    let mut m = Map::new();
-    m.insert("@odata.context".into(), Value::from(context));
-    if let Some(n) = next {
-        m.insert("@odata.nextLink".into(), Value::from(n));
-    }
-    m.insert("value".into(), Value::Array(value));
-    json_with(StatusCode::OK, &Value::Object(m), JSON)
+/// Where a collection continues.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Next<'a> {
+    /// `@odata.nextLink`: the next page.
+    Page(&'a str),
+    /// `@odata.deltaLink`: the next `delta` round.
+    Delta(&'a str),
 }
 
-/// One entity with its `@odata.context`.
-pub(crate) fn entity(context: String, v: Value) -> Response {
-    let mut v = v;
-    if let Value::Object(m) = &mut v {
-        m.insert("@odata.context".into(), Value::from(context));
-    }
-    json_with(StatusCode::OK, &v, JSON)
+/// A collection: `{"@odata.context", "@odata.deltaLink"? | "@odata.nextLink"?, "value"}`,
+/// the items of `value` written by `items`.
+pub(crate) fn collection(
+    context: &str,
+    next: Option<Next<'_>>,
+    items: impl FnOnce(&mut Json),
+) -> Response {
+    json_bytes(StatusCode::OK, collection_body(context, next, items), JSON)
 }
 
-/// Keeps the fields `$select` names (and `@odata.type`); everything without `$select`.
-pub(crate) fn select(v: Value, select: Option<&[String]>) -> Value {
-    match (v, select) {
-        (Value::Object(m), Some(fields)) => Value::Object(
-            m.into_iter()
-                .filter(|(k, _)| k.starts_with("@odata.") || fields.contains(&k.to_lowercase()))
-                .collect(),
-        ),
-        (v, _) => v,
-    }
+/// The body of a [`collection`].
+pub(crate) fn collection_body(
+    context: &str,
+    next: Option<Next<'_>>,
+    items: impl FnOnce(&mut Json),
+) -> Vec<u8> {
+    let mut w = Json::with_capacity(256);
+    w.object(|o| {
+        o.str("@odata.context", context);
+        match next {
+            Some(Next::Delta(url)) => {
+                o.str("@odata.deltaLink", url);
+            }
+            Some(Next::Page(url)) => {
+                o.str("@odata.nextLink", url);
+            }
+            None => {}
+        }
+        o.array("value", items);
+    });
+    w.into_bytes()
+}
+
+/// One entity with its `@odata.context`: the fields `fields` writes that `select` names.
+pub(crate) fn entity(
+    context: &str,
+    select: Select<'_>,
+    fields: impl FnOnce(&mut Obj<'_>),
+) -> Response {
+    json_bytes(StatusCode::OK, entity_body(context, select, fields), JSON)
+}
+
+/// The body of an [`entity`].
+pub(crate) fn entity_body(
+    context: &str,
+    select: Select<'_>,
+    fields: impl FnOnce(&mut Obj<'_>),
+) -> Vec<u8> {
+    let mut w = Json::with_capacity(1024);
+    w.object_select(select, |o| {
+        o.str("@odata.context", context);
+        fields(o);
+    });
+    w.into_bytes()
 }
 
 /// An opaque `$skiptoken` for a position in a fixed list.
@@ -249,15 +283,15 @@ pub(crate) fn parse_offset_token(t: &str) -> Option<usize> {
         .ok()
 }
 
-/// One page of a fixed list, `$top` items from the `$skiptoken` position, each rendered and
-/// cut to `$select`.
+/// One page of a fixed list, `$top` items from the `$skiptoken` position, each written by
+/// `fields` and cut to `$select`.
 pub(crate) fn page<T>(
     base: &str,
     path: &str,
     q: &Query,
     context: &str,
     items: &[T],
-    render: impl Fn(&T) -> Value,
+    fields: impl Fn(&mut Obj<'_>, &T),
 ) -> Response {
     let start = match q.skiptoken.as_deref() {
         None => 0,
@@ -267,13 +301,18 @@ pub(crate) fn page<T>(
         },
     };
     let end = (start + q.top).min(items.len());
-    let value = items[start..end]
-        .iter()
-        .map(|x| select(render(x), q.select.as_deref()))
-        .collect();
     let next =
         (end < items.len()).then(|| link(base, path, &q.params, "$skiptoken", &offset_token(end)));
-    collection(format!("{base}/v1.0/$metadata#{context}"), value, next)
+    let select = q.select.as_deref();
+    collection(
+        &format!("{base}/v1.0/$metadata#{context}"),
+        next.as_deref().map(Next::Page),
+        |w| {
+            w.each(items[start..end].iter(), |w, x| {
+                w.object_select(select, |o| fields(o, x))
+            })
+        },
+    )
 }
 
 /// One comparison of a `$filter`: `field op value`.

@@ -1,387 +1,490 @@
-//! Graph's JSON shapes of the tenant's objects.
+//! Graph's JSON shapes of the tenant's objects, written straight into the answer's buffer.
+//!
+//! Each function writes the fields of one object, keys in ascending byte order (see
+//! [`Json`]); the caller's [`Obj`] drops those `$select` leaves out. Nothing here allocates
+//! per item: strings are borrowed from the tenant, times and URLs written in place.
 
 use base64::Engine as _;
-use serde_json::{json, Map, Value};
 
-use super::generate::url_segment;
 use super::index::Index;
 use super::odata::Query;
 use super::tenant::{
-    DirectoryAudit, Drive, DriveOwner, Grantee, GraphTenant, Group, Initiator, Permission,
-    PermissionGrant, RoleAssignment, RoleDefinition, ServicePrincipal, SignIn, Site, User,
-    UserType,
+    AccessRole, DirectoryAudit, Drive, DriveOwner, Grantee, GraphTenant, Group, Initiator,
+    Permission, PermissionGrant, RoleAssignment, RoleDefinition, ServicePrincipal, SignIn, Site,
+    User, UserType,
 };
-use crate::common::time::{format_rfc3339, format_rfc3339_ticks};
+use crate::common::json::{Json, Obj, Select, Text};
 
-fn ts(ms: i64) -> Value {
-    Value::from(format_rfc3339(ms))
-}
-
-fn opt_ts(ms: Option<i64>) -> Value {
-    ms.map_or(Value::Null, ts)
-}
+#[cfg(test)]
+pub(crate) mod reference;
+#[cfg(test)]
+mod tests;
 
 /// `organization`, with the licence plans a premium tenant has.
-pub(crate) fn organization(t: &GraphTenant, premium: bool) -> Value {
-    let mut plans = vec![
-        json!({"assignedDateTime": ts(t.created_at_ms), "capabilityStatus": "Enabled",
-               "service": "exchange", "servicePlanId": "efb87545-963c-4e0d-99df-69c6916d9eb0"}),
-        json!({"assignedDateTime": ts(t.created_at_ms), "capabilityStatus": "Enabled",
-               "service": "SharePoint", "servicePlanId": "5dbe027f-2339-4123-9542-606e4d348a72"}),
-    ];
-    if premium {
-        plans.push(json!({"assignedDateTime": ts(t.created_at_ms), "capabilityStatus": "Enabled",
-               "service": "AADPremiumService", "servicePlanId": "41781fb2-bc02-4b7c-bd55-b576c07bb09d"}));
-        plans.push(json!({"assignedDateTime": ts(t.created_at_ms), "capabilityStatus": "Enabled",
-               "service": "AADPremiumService", "servicePlanId": "eec0eb4f-6444-4f95-aba0-50c24d67f998"}));
-    }
-    json!({
-        "id": t.tenant_id,
-        "displayName": t.display_name,
-        "createdDateTime": ts(t.created_at_ms),
-        "countryLetterCode": "US",
-        "tenantType": "AAD",
-        "assignedPlans": plans,
-        "verifiedDomains": [
-            {"name": t.custom_domain, "isDefault": true, "isInitial": false, "type": "Managed",
-             "capabilities": "Email, OfficeCommunicationsOnline"},
-            {"name": t.domain, "isDefault": false, "isInitial": true, "type": "Managed",
-             "capabilities": "Email, OfficeCommunicationsOnline"},
-        ],
-    })
+pub(crate) fn organization(w: &mut Json, t: &GraphTenant, premium: bool) {
+    let plan = |w: &mut Json, service: &str, id: &str| {
+        w.object(|o| {
+            o.ts("assignedDateTime", t.created_at_ms)
+                .str("capabilityStatus", "Enabled")
+                .str("service", service)
+                .str("servicePlanId", id);
+        });
+    };
+    let domain = |w: &mut Json, name: &str, default: bool| {
+        w.object(|o| {
+            o.str("capabilities", "Email, OfficeCommunicationsOnline")
+                .bool("isDefault", default)
+                .bool("isInitial", !default)
+                .str("name", name)
+                .str("type", "Managed");
+        });
+    };
+    w.object(|o| {
+        o.array("assignedPlans", |w| {
+            plan(w, "exchange", "efb87545-963c-4e0d-99df-69c6916d9eb0");
+            plan(w, "SharePoint", "5dbe027f-2339-4123-9542-606e4d348a72");
+            if premium {
+                plan(
+                    w,
+                    "AADPremiumService",
+                    "41781fb2-bc02-4b7c-bd55-b576c07bb09d",
+                );
+                plan(
+                    w,
+                    "AADPremiumService",
+                    "eec0eb4f-6444-4f95-aba0-50c24d67f998",
+                );
+            }
+        })
+        .str("countryLetterCode", "US")
+        .ts("createdDateTime", t.created_at_ms)
+        .str("displayName", &t.display_name)
+        .str("id", &t.tenant_id)
+        .str("tenantType", "AAD")
+        .array("verifiedDomains", |w| {
+            domain(w, &t.custom_domain, true);
+            domain(w, &t.domain, false);
+        });
+    });
+}
+
+/// Whether `$select` names `field` (case-insensitive).
+fn selects(select: Select<'_>, field: &str) -> bool {
+    select.is_some_and(|s| s.iter().any(|f| f.eq_ignore_ascii_case(field)))
 }
 
 /// A `user`. Without `$select` Graph v1.0 returns its default set only (no `userType`,
 /// `accountEnabled` or `createdDateTime`); `signInActivity` only when `$select` names it.
-pub(crate) fn user(u: &User, q: Option<&Query>) -> Value {
-    let mut v = json!({
-        "businessPhones": [],
-        "displayName": u.display_name,
-        "givenName": u.given_name,
-        "jobTitle": u.job_title,
-        "mail": u.mail,
-        "mobilePhone": null,
-        "officeLocation": null,
-        "preferredLanguage": if u.user_type == UserType::Member { Value::from("en-US") } else { Value::Null },
-        "surname": u.surname,
-        "userPrincipalName": u.user_principal_name,
-        "id": u.id,
-    });
-    let Some(q) = q.filter(|q| q.select.is_some()) else {
-        return v;
-    };
-    if let Value::Object(m) = &mut v {
-        m.insert("userType".into(), Value::from(u.user_type.as_str()));
-        m.insert("accountEnabled".into(), Value::from(u.account_enabled));
-        m.insert("createdDateTime".into(), ts(u.created_at_ms));
-        if q.selects("signInActivity") {
-            let activity = if u.last_sign_in_ms.is_none() && u.last_successful_sign_in_ms.is_none()
-            {
-                Value::Null
-            } else {
-                json!({
-                    "lastSignInDateTime": opt_ts(u.last_sign_in_ms),
-                    "lastNonInteractiveSignInDateTime": opt_ts(u.last_non_interactive_sign_in_ms),
-                    "lastSuccessfulSignInDateTime": opt_ts(u.last_successful_sign_in_ms),
-                })
-            };
-            m.insert("signInActivity".into(), activity);
-        }
+pub(crate) fn user(o: &mut Obj<'_>, u: &User, select: Select<'_>) {
+    let all = select.is_some();
+    if all {
+        o.bool("accountEnabled", u.account_enabled);
     }
-    v
+    o.empty_array("businessPhones");
+    if all {
+        o.ts("createdDateTime", u.created_at_ms);
+    }
+    o.str("displayName", &u.display_name)
+        .opt_str("givenName", u.given_name.as_deref())
+        .str("id", &u.id)
+        .opt_str("jobTitle", u.job_title.as_deref())
+        .opt_str("mail", u.mail.as_deref())
+        .null("mobilePhone")
+        .null("officeLocation")
+        .opt_str(
+            "preferredLanguage",
+            (u.user_type == UserType::Member).then_some("en-US"),
+        );
+    if selects(select, "signInActivity") {
+        o.with("signInActivity", |w| {
+            if u.last_sign_in_ms.is_none() && u.last_successful_sign_in_ms.is_none() {
+                w.null();
+            } else {
+                w.object(|o| {
+                    o.opt_ts(
+                        "lastNonInteractiveSignInDateTime",
+                        u.last_non_interactive_sign_in_ms,
+                    )
+                    .opt_ts("lastSignInDateTime", u.last_sign_in_ms)
+                    .opt_ts("lastSuccessfulSignInDateTime", u.last_successful_sign_in_ms);
+                });
+            }
+        });
+    }
+    o.opt_str("surname", u.surname.as_deref())
+        .str("userPrincipalName", &u.user_principal_name);
+    if all {
+        o.str("userType", u.user_type.as_str());
+    }
 }
 
 /// A user as a `directoryObject` of a member or owner list.
-pub(crate) fn member(u: &User) -> Value {
-    json!({
-        "@odata.type": "#microsoft.graph.user",
-        "id": u.id,
-        "displayName": u.display_name,
-        "userPrincipalName": u.user_principal_name,
-        "mail": u.mail,
-        "userType": u.user_type.as_str(),
-        "accountEnabled": u.account_enabled,
-    })
+pub(crate) fn member(o: &mut Obj<'_>, u: &User) {
+    o.str("@odata.type", "#microsoft.graph.user")
+        .bool("accountEnabled", u.account_enabled)
+        .str("displayName", &u.display_name)
+        .str("id", &u.id)
+        .opt_str("mail", u.mail.as_deref())
+        .str("userPrincipalName", &u.user_principal_name)
+        .str("userType", u.user_type.as_str());
 }
 
-pub(crate) fn group(g: &Group) -> Value {
-    let nickname: String = g
-        .display_name
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .collect();
-    json!({
-        "id": g.id,
-        "displayName": g.display_name,
-        "description": g.description,
-        "groupTypes": if g.unified { vec!["Unified"] } else { Vec::new() },
-        "securityEnabled": g.security_enabled,
-        "mailEnabled": g.mail_enabled,
-        "mail": g.mail,
-        "mailNickname": nickname,
-        "visibility": g.visibility.map(|v| v.as_str()),
-        "createdDateTime": ts(g.created_at_ms),
-        "renewedDateTime": ts(g.created_at_ms),
-    })
+pub(crate) fn group(o: &mut Obj<'_>, g: &Group) {
+    o.ts("createdDateTime", g.created_at_ms)
+        .opt_str("description", g.description.as_deref())
+        .str("displayName", &g.display_name)
+        .array("groupTypes", |w| {
+            if g.unified {
+                w.str("Unified");
+            }
+        })
+        .str("id", &g.id)
+        .opt_str("mail", g.mail.as_deref())
+        .bool("mailEnabled", g.mail_enabled)
+        .with("mailNickname", |w| {
+            w.str_with(|t| {
+                for b in g.display_name.bytes().filter(u8::is_ascii_alphanumeric) {
+                    t.push_plain(&[b]);
+                }
+            });
+        })
+        .ts("renewedDateTime", g.created_at_ms)
+        .bool("securityEnabled", g.security_enabled)
+        .opt_str("visibility", g.visibility.map(|v| v.as_str()));
 }
 
-pub(crate) fn role_definition(r: &RoleDefinition) -> Value {
-    json!({
-        "id": r.id,
-        "displayName": r.display_name,
-        "description": r.description,
-        "isBuiltIn": r.is_built_in,
-        "isEnabled": true,
-        "templateId": r.template_id,
-        "version": "1",
-        "rolePermissions": [],
-    })
+pub(crate) fn role_definition(o: &mut Obj<'_>, r: &RoleDefinition) {
+    o.str("description", &r.description)
+        .str("displayName", &r.display_name)
+        .str("id", &r.id)
+        .bool("isBuiltIn", r.is_built_in)
+        .bool("isEnabled", true)
+        .empty_array("rolePermissions")
+        .str("templateId", &r.template_id)
+        .str("version", "1");
+}
+
+/// `$expand` of role assignments.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Expand {
+    principal: bool,
+    role_definition: bool,
+}
+
+impl Expand {
+    pub(crate) fn of(q: &Query) -> Expand {
+        let expand = q.expand.as_deref().unwrap_or_default().to_lowercase();
+        let has = |name: &str| expand.split(',').any(|e| e.trim() == name);
+        Expand {
+            principal: has("principal"),
+            role_definition: has("roledefinition"),
+        }
+    }
 }
 
 /// A role assignment; `$expand=principal` and `$expand=roleDefinition` embed them.
-pub(crate) fn role_assignment(idx: &Index, a: &RoleAssignment, q: &Query) -> Value {
-    let mut v = json!({
-        "id": a.id,
-        "principalId": a.principal_id,
-        "roleDefinitionId": a.role_definition_id,
-        "directoryScopeId": a.directory_scope_id,
-    });
-    let expand = q.expand.as_deref().unwrap_or_default().to_lowercase();
-    if let Value::Object(m) = &mut v {
-        if expand.split(',').any(|e| e.trim() == "principal") {
-            let p = idx.user(&a.principal_id).map_or(Value::Null, member);
-            m.insert("principal".into(), p);
-        }
-        if expand.split(',').any(|e| e.trim() == "roledefinition") {
-            let d = idx
+pub(crate) fn role_assignment(o: &mut Obj<'_>, idx: &Index, a: &RoleAssignment, expand: Expand) {
+    o.str("directoryScopeId", &a.directory_scope_id)
+        .str("id", &a.id);
+    if expand.principal {
+        o.with("principal", |w| match idx.user(&a.principal_id) {
+            Some(u) => w.object(|o| member(o, u)),
+            None => w.null(),
+        });
+    }
+    o.str("principalId", &a.principal_id);
+    if expand.role_definition {
+        o.with("roleDefinition", |w| {
+            match idx
                 .tenant
                 .role_definitions
                 .iter()
                 .find(|d| d.id.eq_ignore_ascii_case(&a.role_definition_id))
-                .map_or(Value::Null, role_definition);
-            m.insert("roleDefinition".into(), d);
+            {
+                Some(d) => w.object(|o| role_definition(o, d)),
+                None => w.null(),
+            }
+        });
+    }
+    o.str("roleDefinitionId", &a.role_definition_id);
+}
+
+pub(crate) fn directory_audit(o: &mut Obj<'_>, e: &DirectoryAudit) {
+    o.with("activityDateTime", |w| w.ts_ticks(e.activity_at_ms))
+        .str("activityDisplayName", &e.activity_display_name)
+        .empty_array("additionalDetails")
+        .str("category", &e.category)
+        .str("correlationId", &e.correlation_id)
+        .str("id", &e.id)
+        .object("initiatedBy", |o| match &e.initiated_by {
+            Initiator::User {
+                id,
+                display_name,
+                user_principal_name,
+                ip_address,
+            } => {
+                o.null("app").object("user", |o| {
+                    o.str("displayName", display_name)
+                        .null("homeTenantId")
+                        .null("homeTenantName")
+                        .str("id", id)
+                        .str("ipAddress", ip_address)
+                        .str("userPrincipalName", user_principal_name)
+                        .null("userType");
+                });
+            }
+            Initiator::App {
+                app_id,
+                display_name,
+                service_principal_id,
+            } => {
+                o.object("app", |o| {
+                    o.str("appId", app_id)
+                        .str("displayName", display_name)
+                        .str("servicePrincipalId", service_principal_id)
+                        .null("servicePrincipalName");
+                })
+                .null("user");
+            }
+        })
+        .str("loggedByService", &e.logged_by_service)
+        .str("operationType", &e.operation_type)
+        .str("result", e.result.as_str())
+        .str("resultReason", &e.result_reason)
+        .array("targetResources", |w| {
+            for t in &e.targets {
+                w.object(|o| {
+                    o.opt_str("displayName", t.display_name.as_deref())
+                        .null("groupType")
+                        .str("id", &t.id)
+                        .empty_array("modifiedProperties")
+                        .str("type", &t.kind)
+                        .opt_str("userPrincipalName", t.user_principal_name.as_deref());
+                });
+            }
+        });
+}
+
+pub(crate) fn sign_in(o: &mut Obj<'_>, e: &SignIn) {
+    o.str("appDisplayName", &e.app_display_name)
+        .str("appId", &e.app_id)
+        .str("clientAppUsed", &e.client_app_used)
+        .str(
+            "conditionalAccessStatus",
+            if e.error_code == 53_003 {
+                "failure"
+            } else {
+                "notApplied"
+            },
+        )
+        .str("correlationId", &e.id)
+        .with("createdDateTime", |w| w.ts_ticks(e.created_at_ms))
+        .str("id", &e.id)
+        .str("ipAddress", &e.ip_address)
+        .bool("isInteractive", e.is_interactive)
+        .object("location", |o| {
+            o.str("city", &e.city)
+                .str("countryOrRegion", &e.country_or_region)
+                .null("geoCoordinates")
+                .str("state", &e.state);
+        })
+        .str("resourceDisplayName", "Microsoft Graph")
+        .str("resourceId", "00000003-0000-0000-c000-000000000000")
+        .str("riskDetail", "none")
+        .str("riskLevelAggregated", "none")
+        .str("riskLevelDuringSignIn", "none")
+        .str("riskState", "none")
+        .object("status", |o| {
+            o.opt_str("additionalDetails", e.additional_details.as_deref())
+                .int("errorCode", i64::from(e.error_code))
+                .opt_str("failureReason", e.failure_reason.as_deref());
+        })
+        .str("userDisplayName", &e.user_display_name)
+        .str("userId", &e.user_id)
+        .str("userPrincipalName", &e.user_principal_name);
+}
+
+pub(crate) fn site(o: &mut Obj<'_>, s: &Site) {
+    let host = s.id.split(',').next().unwrap_or_default();
+    o.ts("createdDateTime", s.created_at_ms)
+        .str("displayName", &s.display_name)
+        .str("id", &s.id)
+        .bool("isPersonalSite", s.personal)
+        .ts("lastModifiedDateTime", s.created_at_ms)
+        .str("name", &s.name)
+        .object("siteCollection", |o| {
+            o.str("hostname", host);
+        })
+        .str("webUrl", &s.web_url);
+}
+
+/// `{"user": {"displayName", "email", "id"}}`.
+fn identity(w: &mut Json, u: &User) {
+    w.object(|o| {
+        o.object("user", |o| {
+            o.str("displayName", &u.display_name)
+                .str("email", u.mail.as_deref().unwrap_or(&u.user_principal_name))
+                .str("id", &u.id);
+        });
+    });
+}
+
+fn system_account(w: &mut Json) {
+    w.object(|o| {
+        o.object("user", |o| {
+            o.str("displayName", "System Account");
+        });
+    });
+}
+
+fn user_identity(w: &mut Json, idx: &Index, id: &str) {
+    match idx.user(id) {
+        Some(u) => identity(w, u),
+        None => system_account(w),
+    }
+}
+
+pub(crate) fn drive(o: &mut Obj<'_>, idx: &Index, d: &Drive) {
+    o.with("createdBy", system_account)
+        .ts("createdDateTime", d.created_at_ms)
+        .str("description", "")
+        .str("driveType", d.drive_type.as_str())
+        .str("id", &d.id)
+        .ts("lastModifiedDateTime", d.created_at_ms)
+        .str("name", &d.name)
+        .with("owner", |w| match &d.owner {
+            DriveOwner::User(id) => user_identity(w, idx, id),
+            DriveOwner::Group(id) => match idx.group(id) {
+                Some(g) => {
+                    let g = &idx.tenant.groups[g];
+                    w.object(|o| {
+                        o.object("group", |o| {
+                            o.str("displayName", &g.display_name)
+                                .opt_str("email", g.mail.as_deref())
+                                .str("id", &g.id);
+                        });
+                    });
+                }
+                None => system_account(w),
+            },
+            DriveOwner::System => system_account(w),
+        })
+        .str("webUrl", &d.web_url);
+}
+
+/// Appends `s` percent-encoded as a SharePoint URL path segment: every byte but ASCII
+/// letters, digits and `*-._` as `%XX` (what `form_urlencoded::byte_serialize` writes, with a
+/// space as `%20` rather than `+`).
+fn push_segment(t: &mut Text<'_>, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'*' | b'-' | b'.' | b'_') {
+            t.push_plain(&[b]);
+        } else {
+            t.push_plain(&[b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xf)]]);
         }
     }
-    v
 }
 
-pub(crate) fn directory_audit(e: &DirectoryAudit) -> Value {
-    let initiated_by = match &e.initiated_by {
-        Initiator::User {
-            id,
-            display_name,
-            user_principal_name,
-            ip_address,
-        } => json!({"user": {
-            "id": &**id, "displayName": &**display_name,
-            "userPrincipalName": &**user_principal_name, "ipAddress": &**ip_address,
-            "userType": null, "homeTenantId": null, "homeTenantName": null,
-        }, "app": null}),
-        Initiator::App {
-            app_id,
-            display_name,
-            service_principal_id,
-        } => json!({"user": null, "app": {
-            "appId": &**app_id, "displayName": &**display_name,
-            "servicePrincipalId": &**service_principal_id, "servicePrincipalName": null,
-        }}),
-    };
-    let targets: Vec<Value> = e
-        .targets
-        .iter()
-        .map(|t| {
-            json!({
-                "id": &*t.id,
-                "displayName": t.display_name.as_deref(),
-                "type": t.kind,
-                "userPrincipalName": t.user_principal_name.as_deref(),
-                "groupType": null,
-                "modifiedProperties": [],
-            })
-        })
-        .collect();
-    json!({
-        "id": e.id,
-        "category": e.category,
-        "correlationId": e.correlation_id,
-        "result": e.result.as_str(),
-        "resultReason": e.result_reason,
-        "activityDisplayName": e.activity_display_name,
-        "activityDateTime": format_rfc3339_ticks(e.activity_at_ms),
-        "loggedByService": e.logged_by_service,
-        "operationType": e.operation_type,
-        "initiatedBy": initiated_by,
-        "targetResources": targets,
-        "additionalDetails": [],
-    })
-}
-
-pub(crate) fn sign_in(e: &SignIn) -> Value {
-    json!({
-        "id": e.id,
-        "createdDateTime": format_rfc3339_ticks(e.created_at_ms),
-        "userDisplayName": &*e.user_display_name,
-        "userPrincipalName": &*e.user_principal_name,
-        "userId": &*e.user_id,
-        "appId": e.app_id,
-        "appDisplayName": e.app_display_name,
-        "ipAddress": &*e.ip_address,
-        "clientAppUsed": e.client_app_used,
-        "correlationId": e.id,
-        "conditionalAccessStatus": if e.error_code == 53_003 { "failure" } else { "notApplied" },
-        "isInteractive": e.is_interactive,
-        "riskDetail": "none",
-        "riskLevelAggregated": "none",
-        "riskLevelDuringSignIn": "none",
-        "riskState": "none",
-        "resourceDisplayName": "Microsoft Graph",
-        "resourceId": "00000003-0000-0000-c000-000000000000",
-        "status": {
-            "errorCode": e.error_code,
-            "failureReason": e.failure_reason,
-            "additionalDetails": e.additional_details,
-        },
-        "location": {
-            "city": e.city,
-            "state": e.state,
-            "countryOrRegion": e.country_or_region,
-            "geoCoordinates": null,
-        },
-    })
-}
-
-pub(crate) fn site(s: &Site) -> Value {
-    let host = s.id.split(',').next().unwrap_or_default();
-    json!({
-        "id": s.id,
-        "name": s.name,
-        "displayName": s.display_name,
-        "webUrl": s.web_url,
-        "createdDateTime": ts(s.created_at_ms),
-        "lastModifiedDateTime": ts(s.created_at_ms),
-        "isPersonalSite": s.personal,
-        "siteCollection": {"hostname": host},
-    })
-}
-
-fn identity(u: &User) -> Value {
-    json!({"user": {
-        "id": u.id,
-        "displayName": u.display_name,
-        "email": u.mail.as_deref().unwrap_or(&u.user_principal_name),
-    }})
-}
-
-fn system_account() -> Value {
-    json!({"user": {"displayName": "System Account"}})
-}
-
-fn user_identity(idx: &Index, id: &str) -> Value {
-    idx.user(id).map_or_else(system_account, identity)
-}
-
-pub(crate) fn drive(idx: &Index, d: &Drive) -> Value {
-    let owner = match &d.owner {
-        DriveOwner::User(id) => user_identity(idx, id),
-        DriveOwner::Group(id) => match idx.group(id) {
-            Some(g) => {
-                let g = &idx.tenant.groups[g];
-                json!({"group": {"id": g.id, "displayName": g.display_name, "email": g.mail}})
-            }
-            None => system_account(),
-        },
-        DriveOwner::System => system_account(),
-    };
-    json!({
-        "id": d.id,
-        "name": d.name,
-        "description": "",
-        "driveType": d.drive_type.as_str(),
-        "webUrl": d.web_url,
-        "createdDateTime": ts(d.created_at_ms),
-        "lastModifiedDateTime": ts(d.created_at_ms),
-        "createdBy": system_account(),
-        "owner": owner,
-    })
-}
-
-/// `webUrl` of an item: the drive's URL and the item's path.
-fn item_url(idx: &Index, item: usize) -> String {
-    let d = idx.item_drive[item] as usize;
-    let mut url = idx.tenant.drives[d].web_url.clone();
-    for n in idx.names(item) {
-        url.push('/');
-        url.push_str(&url_segment(n));
+/// Calls `f` with the folder names from the root (excluded) down to `item` (included).
+fn each_name<'a>(idx: &'a Index, item: usize, f: &mut impl FnMut(&'a str)) {
+    if let Some(p) = idx.parent(item) {
+        each_name(idx, p, f);
+        f(&idx.item_at(item).name);
     }
-    url
+}
+
+/// `parentReference.path` of the children of `folder`: `/drives/{id}/root:/A/B`.
+fn path(w: &mut Json, idx: &Index, folder: usize) {
+    w.str_with(|t| {
+        t.push_plain(b"/drives/");
+        t.push(&idx.item_at(folder).drive_id);
+        t.push_plain(b"/root:");
+        each_name(idx, folder, &mut |n| {
+            t.push_plain(b"/");
+            t.push(n);
+        });
+    });
+}
+
+/// The drive an item is in.
+fn drive_of(idx: &Index, item: usize) -> &Drive {
+    &idx.tenant.drives[idx.item_drive[item] as usize]
 }
 
 /// A `driveItem` as `delta` returns it; `modified` overrides `lastModifiedDateTime`.
-pub(crate) fn drive_item(idx: &Index, item: usize, modified: Option<i64>) -> Value {
+pub(crate) fn drive_item(o: &mut Obj<'_>, idx: &Index, item: usize, modified: Option<i64>) {
     let it = idx.item_at(item);
-    let d = &idx.tenant.drives[idx.item_drive[item] as usize];
-    let mut parent = Map::new();
-    parent.insert("driveId".into(), Value::from(d.id.clone()));
-    parent.insert("driveType".into(), Value::from(d.drive_type.as_str()));
-    if let Some(p) = idx.parent(item) {
-        parent.insert("id".into(), Value::from(idx.item_at(p).id.clone()));
-        parent.insert("path".into(), Value::from(idx.path(p)));
+    let d = drive_of(idx, item);
+    let parent = idx.parent(item);
+    let modified = modified.unwrap_or(it.modified_at_ms);
+    o.with("createdBy", |w| user_identity(w, idx, &it.created_by))
+        .ts("createdDateTime", it.created_at_ms);
+    if !it.folder {
+        o.object("file", |o| {
+            o.str(
+                "mimeType",
+                it.mime_type
+                    .as_deref()
+                    .unwrap_or("application/octet-stream"),
+            );
+        });
     }
-    let mut v = json!({
-        "id": it.id,
-        "name": it.name,
-        "webUrl": item_url(idx, item),
-        "size": idx.size[item],
-        "createdDateTime": ts(it.created_at_ms),
-        "lastModifiedDateTime": ts(modified.unwrap_or(it.modified_at_ms)),
-        "parentReference": parent,
-        "createdBy": user_identity(idx, &it.created_by),
-        "lastModifiedBy": user_identity(idx, &it.modified_by),
-        "fileSystemInfo": {
-            "createdDateTime": ts(it.created_at_ms),
-            "lastModifiedDateTime": ts(modified.unwrap_or(it.modified_at_ms)),
-        },
+    o.object("fileSystemInfo", |o| {
+        o.ts("createdDateTime", it.created_at_ms)
+            .ts("lastModifiedDateTime", modified);
     });
-    let Value::Object(m) = &mut v else {
-        return v;
-    };
     if it.folder {
-        m.insert(
-            "folder".into(),
-            json!({"childCount": idx.child_count[item]}),
-        );
-    } else {
-        m.insert(
-            "file".into(),
-            json!({"mimeType": it.mime_type.as_deref().unwrap_or("application/octet-stream")}),
-        );
+        o.object("folder", |o| {
+            o.uint("childCount", u64::from(idx.child_count[item]));
+        });
     }
-    if idx.parent(item).is_none() {
-        m.insert("root".into(), json!({}));
+    o.str("id", &it.id)
+        .with("lastModifiedBy", |w| user_identity(w, idx, &it.modified_by))
+        .ts("lastModifiedDateTime", modified)
+        .str("name", &it.name)
+        .object("parentReference", |o| {
+            o.str("driveId", &d.id)
+                .str("driveType", d.drive_type.as_str());
+            if let Some(p) = parent {
+                o.str("id", &idx.item_at(p).id)
+                    .with("path", |w| path(w, idx, p));
+            }
+        });
+    if parent.is_none() {
+        o.object("root", |_| {});
     }
     if let Some(scope) = idx.shared_scope(item) {
-        m.insert(
-            "shared".into(),
-            json!({"scope": scope.as_str(), "owner": user_identity(idx, &it.created_by)}),
-        );
+        o.object("shared", |o| {
+            o.with("owner", |w| user_identity(w, idx, &it.created_by))
+                .str("scope", scope.as_str());
+        });
     }
-    v
+    o.uint("size", idx.size[item]).with("webUrl", |w| {
+        w.str_with(|t| {
+            t.push(&d.web_url);
+            each_name(idx, item, &mut |n| {
+                t.push_plain(b"/");
+                push_segment(t, n);
+            });
+        });
+    });
 }
 
-fn grantee(g: &Grantee) -> Value {
-    let mut user = Map::new();
-    if let Some(id) = &g.user_id {
-        user.insert("id".into(), Value::from(id.clone()));
-    }
-    user.insert("displayName".into(), Value::from(g.display_name.clone()));
-    user.insert("email".into(), Value::from(g.email.clone()));
-    json!({"user": user})
+/// `{"user": {"displayName", "email", "id"?}}`.
+fn grantee(w: &mut Json, g: &Grantee) {
+    w.object(|o| {
+        o.object("user", |o| {
+            o.str("displayName", &g.display_name)
+                .str("email", &g.email)
+                .some_str("id", g.user_id.as_deref());
+        });
+    });
 }
 
 /// The sharing-link URL of a permission: `https://host/:w:/s/Site/E…` or `…/:f:/g/personal/…`.
-fn link_url(idx: &Index, item: usize, p: &Permission) -> String {
+fn link_url(t: &mut Text<'_>, idx: &Index, item: usize, p: &Permission) {
     let it = idx.item_at(item);
-    let d = &idx.tenant.drives[idx.item_drive[item] as usize];
     let letter = if it.folder {
         "f"
     } else {
@@ -393,148 +496,196 @@ fn link_url(idx: &Index, item: usize, p: &Permission) -> String {
             _ => "u",
         }
     };
-    let (host, rest) = d
+    let (host, rest) = drive_of(idx, item)
         .web_url
         .strip_prefix("https://")
         .and_then(|r| r.split_once('/'))
         .unwrap_or(("", ""));
-    let (kind, site) = match rest.split('/').collect::<Vec<_>>().as_slice() {
-        ["sites", name, ..] => ("s", format!("/{name}")),
-        ["personal", name, ..] => ("g", format!("/personal/{name}")),
-        _ => ("s", String::new()),
+    let mut parts = rest.split('/');
+    let (kind, personal, site) = match (parts.next(), parts.next()) {
+        (Some("sites"), Some(name)) => ("s", false, Some(name)),
+        (Some("personal"), Some(name)) => ("g", true, Some(name)),
+        _ => ("s", false, None),
     };
-    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .encode(p.id.as_bytes())
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
+    t.push_plain(b"https://");
+    t.push(host);
+    t.push_plain(b"/:");
+    t.push_plain(letter.as_bytes());
+    t.push_plain(b":/");
+    t.push_plain(kind.as_bytes());
+    if let Some(name) = site {
+        t.push_plain(if personal { b"/personal/" } else { b"/" });
+        t.push(name);
+    }
+    t.push_plain(b"/E");
+    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(p.id.as_bytes());
+    let alnum: Vec<u8> = token
+        .bytes()
+        .filter(u8::is_ascii_alphanumeric)
         .take(46)
-        .collect::<String>();
-    format!("https://{host}/:{letter}:/{kind}{site}/E{token}")
+        .collect();
+    t.push_plain(&alnum);
 }
 
-fn permission(idx: &Index, item: usize, p: &Permission, inherited: Option<usize>) -> Value {
-    let mut m = Map::new();
-    m.insert("id".into(), Value::from(p.id.clone()));
-    m.insert("roles".into(), json!([p.role.as_str()]));
-    match p.link {
-        Some(scope) => {
-            let kind = match p.role {
-                super::tenant::AccessRole::Read => "view",
-                super::tenant::AccessRole::Write => "edit",
-            };
-            m.insert(
-                "link".into(),
-                json!({"scope": scope.as_str(), "type": kind,
-                       "webUrl": link_url(idx, item, p), "preventsDownload": false}),
-            );
-            m.insert("hasPassword".into(), Value::from(false));
-            if !p.granted_to.is_empty() {
-                m.insert(
-                    "grantedToIdentitiesV2".into(),
-                    Value::Array(p.granted_to.iter().map(grantee).collect()),
-                );
-            }
+fn permission(w: &mut Json, idx: &Index, item: usize, p: &Permission, inherited: Option<usize>) {
+    w.object(|o| {
+        if let Some(at) = p.expires_at_ms {
+            o.ts("expirationDateTime", at);
         }
-        None => {
-            if let Some(g) = p.granted_to.first() {
-                m.insert("grantedToV2".into(), grantee(g));
-                if g.user_id.is_none() {
-                    m.insert(
-                        "invitation".into(),
-                        json!({"email": g.email, "signInRequired": true}),
-                    );
+        let everyone = |w: &mut Json| {
+            w.array(|w| {
+                for g in &p.granted_to {
+                    grantee(w, g);
+                }
+            });
+        };
+        match p.link {
+            Some(_) => {
+                if !p.granted_to.is_empty() {
+                    o.with("grantedToIdentitiesV2", everyone);
+                }
+                o.bool("hasPassword", false);
+            }
+            None => {
+                if p.granted_to.len() > 1 {
+                    o.with("grantedToIdentitiesV2", everyone);
+                }
+                if let Some(g) = p.granted_to.first() {
+                    o.with("grantedToV2", |w| grantee(w, g));
                 }
             }
-            if p.granted_to.len() > 1 {
-                m.insert(
-                    "grantedToIdentitiesV2".into(),
-                    Value::Array(p.granted_to.iter().map(grantee).collect()),
-                );
+        }
+        o.str("id", &p.id);
+        if let Some(a) = inherited {
+            let d = drive_of(idx, a);
+            o.object("inheritedFrom", |o| {
+                o.str("driveId", &d.id)
+                    .str("driveType", d.drive_type.as_str())
+                    .str("id", &idx.item_at(a).id);
+                if let Some(parent) = idx.parent(a) {
+                    o.with("path", |w| path(w, idx, parent));
+                }
+            });
+        }
+        if p.link.is_none() {
+            if let Some(g) = p.granted_to.first().filter(|g| g.user_id.is_none()) {
+                o.object("invitation", |o| {
+                    o.str("email", &g.email).bool("signInRequired", true);
+                });
             }
         }
-    }
-    if let Some(at) = p.expires_at_ms {
-        m.insert("expirationDateTime".into(), ts(at));
-    }
-    if let Some(a) = inherited {
-        let d = &idx.tenant.drives[idx.item_drive[a] as usize];
-        let mut from = Map::new();
-        from.insert("driveId".into(), Value::from(d.id.clone()));
-        from.insert("driveType".into(), Value::from(d.drive_type.as_str()));
-        from.insert("id".into(), Value::from(idx.item_at(a).id.clone()));
-        if let Some(p) = idx.parent(a) {
-            from.insert("path".into(), Value::from(idx.path(p)));
+        if let Some(scope) = p.link {
+            let kind = match p.role {
+                AccessRole::Read => "view",
+                AccessRole::Write => "edit",
+            };
+            o.object("link", |o| {
+                o.bool("preventsDownload", false)
+                    .str("scope", scope.as_str())
+                    .str("type", kind)
+                    .with("webUrl", |w| w.str_with(|t| link_url(t, idx, item, p)));
+            });
         }
-        m.insert("inheritedFrom".into(), Value::Object(from));
-    }
-    Value::Object(m)
+        o.array("roles", |w| w.str(p.role.as_str()));
+    });
 }
 
-/// Every permission of an item: the owner's first, then its own, then inherited ones.
-pub(crate) fn permissions(idx: &Index, item: usize) -> Vec<Value> {
-    let d = &idx.tenant.drives[idx.item_drive[item] as usize];
-    let owner = match &d.owner {
+/// Every permission of an item, as array elements: the owner's first, then its own, then
+/// inherited ones (nearest ancestor first).
+pub(crate) fn permissions(w: &mut Json, idx: &Index, item: usize) {
+    let d = drive_of(idx, item);
+    match &d.owner {
         DriveOwner::User(id) => {
             let upn = idx.user(id).map_or("", |u| u.user_principal_name.as_str());
-            json!({
-                "id": base64::engine::general_purpose::STANDARD.encode(format!("i:0#.f|membership|{upn}")),
-                "roles": ["owner"],
-                "grantedToV2": user_identity(idx, id),
-            })
+            w.object(|o| {
+                o.with("grantedToV2", |w| user_identity(w, idx, id))
+                    .str(
+                        "id",
+                        &base64::engine::general_purpose::STANDARD
+                            .encode(format!("i:0#.f|membership|{upn}")),
+                    )
+                    .array("roles", |w| w.str("owner"));
+            });
         }
         _ => {
             let site = idx
                 .site(&d.site_id)
                 .map_or("Site", |s| idx.tenant.sites[s].display_name.as_str());
-            let name = format!("{site} Owners");
-            json!({
-                "id": "3",
-                "roles": ["owner"],
-                "grantedToV2": {"siteGroup": {"displayName": name, "id": "3", "loginName": name}},
-            })
+            let name = |w: &mut Json| {
+                w.str_with(|t| {
+                    t.push(site);
+                    t.push_plain(b" Owners");
+                });
+            };
+            w.object(|o| {
+                o.object("grantedToV2", |o| {
+                    o.object("siteGroup", |o| {
+                        o.with("displayName", name)
+                            .str("id", "3")
+                            .with("loginName", name);
+                    });
+                })
+                .str("id", "3")
+                .array("roles", |w| w.str("owner"));
+            });
         }
-    };
-    let mut out = vec![owner];
-    out.extend(
-        idx.permissions(item)
-            .into_iter()
-            .map(|(p, from)| permission(idx, item, p, from)),
-    );
-    out
+    }
+    for p in &idx.item_at(item).permissions {
+        permission(w, idx, item, p, None);
+    }
+    for a in idx.ancestors(item) {
+        for p in &idx.item_at(a).permissions {
+            permission(w, idx, item, p, Some(a));
+        }
+    }
 }
 
-pub(crate) fn service_principal(sp: &ServicePrincipal) -> Value {
-    let publisher = match &sp.verified_publisher {
-        Some(v) => json!({"displayName": v.display_name,
-                          "verifiedPublisherId": v.verified_publisher_id,
-                          "addedDateTime": ts(v.added_at_ms)}),
-        None => json!({"displayName": null, "verifiedPublisherId": null, "addedDateTime": null}),
-    };
-    json!({
-        "id": sp.id,
-        "appId": sp.app_id,
-        "displayName": sp.display_name,
-        "appDisplayName": sp.display_name,
-        "appOwnerOrganizationId": sp.app_owner_organization_id,
-        "publisherName": sp.publisher_name,
-        "verifiedPublisher": publisher,
-        "servicePrincipalType": "Application",
-        "accountEnabled": sp.account_enabled,
-        "signInAudience": sp.sign_in_audience,
-        "servicePrincipalNames": [sp.app_id],
-        "tags": ["WindowsAzureActiveDirectoryIntegratedApp"],
-        "appRoles": [],
-        "oauth2PermissionScopes": [],
-    })
+pub(crate) fn service_principal(o: &mut Obj<'_>, sp: &ServicePrincipal) {
+    o.bool("accountEnabled", sp.account_enabled)
+        .str("appDisplayName", &sp.display_name)
+        .str("appId", &sp.app_id)
+        .str("appOwnerOrganizationId", &sp.app_owner_organization_id)
+        .empty_array("appRoles")
+        .str("displayName", &sp.display_name)
+        .str("id", &sp.id)
+        .empty_array("oauth2PermissionScopes")
+        .opt_str("publisherName", sp.publisher_name.as_deref())
+        .array("servicePrincipalNames", |w| w.str(&sp.app_id))
+        .str("servicePrincipalType", "Application")
+        .str("signInAudience", &sp.sign_in_audience)
+        .array("tags", |w| {
+            w.str("WindowsAzureActiveDirectoryIntegratedApp")
+        })
+        .object("verifiedPublisher", |o| match &sp.verified_publisher {
+            Some(v) => {
+                o.ts("addedDateTime", v.added_at_ms)
+                    .str("displayName", &v.display_name)
+                    .str("verifiedPublisherId", &v.verified_publisher_id);
+            }
+            None => {
+                o.null("addedDateTime")
+                    .null("displayName")
+                    .null("verifiedPublisherId");
+            }
+        });
 }
 
-pub(crate) fn grant(g: &PermissionGrant) -> Value {
-    json!({
-        "id": g.id,
-        "clientId": g.client_id,
-        "consentType": g.consent_type.as_str(),
-        "principalId": g.principal_id,
-        "resourceId": g.resource_id,
-        "scope": format!(" {} ", g.scopes.join(" ")),
-    })
+pub(crate) fn grant(o: &mut Obj<'_>, g: &PermissionGrant) {
+    o.str("clientId", &g.client_id)
+        .str("consentType", g.consent_type.as_str())
+        .str("id", &g.id)
+        .opt_str("principalId", g.principal_id.as_deref())
+        .str("resourceId", &g.resource_id)
+        .with("scope", |w| {
+            w.str_with(|t| {
+                t.push_plain(b" ");
+                for (i, s) in g.scopes.iter().enumerate() {
+                    if i > 0 {
+                        t.push_plain(b" ");
+                    }
+                    t.push(s);
+                }
+                t.push_plain(b" ");
+            });
+        });
 }

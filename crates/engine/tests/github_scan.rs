@@ -445,3 +445,52 @@ async fn a_revoked_refresh_token_turns_the_instance_into_error_with_reconnect() 
     assert!(detail.contains("reconnect"), "{detail}");
     assert!(detail.contains("refresh token"), "{detail}");
 }
+
+/// The analyst's browser: follows the authorization URL to the fake's approval (302) and on to
+/// the app's loopback redirect.
+async fn browse(url: &str) -> String {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::get(url).await.unwrap().text().await.unwrap()
+}
+
+#[tokio::test]
+async fn an_oauth_app_signs_in_through_the_browser_with_pkce() {
+    use cloudwarden_engine::domain::connectors::AuthorizeStart;
+    let dir = tempfile::tempdir().unwrap();
+    let Some(engine) = engine(&dir).await else {
+        return;
+    };
+    let t = tenant(43);
+    let fake = FakeGithub::start(t.clone(), TOKEN).await.unwrap();
+    fake.set_oauth_client("Iv1.cloudwardenWeb", Some("web-secret"));
+    let flow = engine
+        .authorize_start(AuthorizeStart {
+            app: "github".into(),
+            name: "Acme (web)".into(),
+            org: Some("acme".into()),
+            tenant: None,
+            client_id: "Iv1.cloudwardenWeb".into(),
+            client_secret: Some("web-secret".into()),
+            api_url: Some(fake.url.clone()),
+            login_url: Some(fake.url.clone()),
+            instance_id: None,
+        })
+        .await
+        .unwrap();
+    assert!(flow.authorize_url.contains("/login/oauth/authorize"));
+    assert!(flow.authorize_url.contains("code_challenge_method=S256"));
+    let finish = {
+        let engine = engine.clone();
+        let id = flow.flow_id.clone();
+        tokio::spawn(async move { engine.authorize_finish(&id).await })
+    };
+    let page = browse(&flow.authorize_url).await;
+    assert!(page.contains("Cloudwarden is connected"), "{page}");
+    let i = finish.await.unwrap().unwrap();
+    assert_eq!(i.status, "connected", "{:?}", i.status_detail);
+    assert_eq!(i.config.auth.as_deref(), Some("authorization_code"));
+    assert_eq!(i.principal.as_deref(), Some(t.members[0].login.as_str()));
+    let report = engine.scan_instance(&i.id).await.unwrap();
+    assert_eq!(report.status, "completed", "{report:?}");
+    assert_counts_equal(&engine.instance(&i.id).await.unwrap(), &t);
+}

@@ -678,65 +678,63 @@ impl M365 {
             Some(w) => w,
             None => Windows::split(start.since_ms.unwrap_or(0), now_ms()),
         };
+        // A window's next page is requested as soon as its previous one arrives; pages are
+        // stored in the order they arrive (each cursor holds every window's position), so
+        // reading goes on while earlier pages are written.
+        let mut in_flight = futures_util::stream::FuturesUnordered::new();
+        let mut busy = vec![false; state.windows.len()];
         loop {
-            let active: Vec<usize> = (0..state.windows.len())
-                .filter(|&i| !state.windows[i].done)
-                .take(WINDOWS_IN_FLIGHT)
-                .collect();
-            if active.is_empty() {
-                return Ok(());
-            }
-            let urls: Vec<Url> = active
-                .iter()
-                .map(|&i| self.window_url(&state.windows[i]))
-                .collect::<Result<_>>()?;
-            // Each page is fetched, decoded and mapped on its own task, so the windows use
-            // every core (JSON decoding is the costly part).
-            let tasks: Vec<_> = active
-                .iter()
-                .zip(urls)
-                .map(|(&i, url)| {
-                    let (http, auth, source) =
-                        (ctx.http.clone(), ctx.auth.clone(), state.windows[i].source);
-                    tokio::spawn(async move {
-                        let resp = http.get(&url, &auth).await?;
-                        let next = odata_next(&resp)?;
-                        let mut records = Records::default();
-                        for e in take_values(resp)? {
-                            records.activities.extend(match source {
-                                Source::Audits => Self::audit_activity(e),
-                                Source::SignIns => Self::sign_in_activity(e),
-                            });
-                        }
-                        Ok::<_, Error>((records, next))
-                    })
-                })
-                .collect();
-            for (&i, task) in active.iter().zip(tasks) {
-                let source = state.windows[i].source;
-                let page = task
-                    .await
-                    .map_err(|e| Error::Config(format!("audit-log reader: {e}")))?;
-                let (records, next) = match page {
-                    Ok(r) => r,
-                    Err(e) if source == Source::SignIns && needs_premium(&e) => {
-                        sink.note(
-                            "sign-in logs need Microsoft Entra ID P1 or P2; directory audits were read"
-                                .into(),
-                        );
-                        for w in state.windows.iter_mut().filter(|w| w.source == source) {
-                            w.done = true;
-                        }
-                        continue;
+            for (i, flag) in busy.iter_mut().enumerate() {
+                if in_flight.len() >= WINDOWS_IN_FLIGHT {
+                    break;
+                }
+                if *flag || state.windows[i].done {
+                    continue;
+                }
+                *flag = true;
+                let url = self.window_url(&state.windows[i])?;
+                let (http, auth, source) =
+                    (ctx.http.clone(), ctx.auth.clone(), state.windows[i].source);
+                // Fetched, decoded and mapped on its own task: decoding uses every core.
+                let task = tokio::spawn(async move {
+                    let resp = http.get(&url, &auth).await?;
+                    let next = odata_next(&resp)?;
+                    let mut records = Records::default();
+                    for e in take_values(resp)? {
+                        records.activities.extend(match source {
+                            Source::Audits => Self::audit_activity(e),
+                            Source::SignIns => Self::sign_in_activity(e),
+                        });
                     }
-                    Err(e) => return Err(e),
-                };
-                let w = &mut state.windows[i];
-                w.done = next.is_none();
-                w.next = next.map(String::from);
-                sink.page(records, serde_json::to_string(&state).ok())
-                    .await?;
+                    Ok::<_, Error>((records, next))
+                });
+                in_flight.push(async move { (i, task.await) });
             }
+            let Some((i, page)) = in_flight.next().await else {
+                return Ok(());
+            };
+            busy[i] = false;
+            let source = state.windows[i].source;
+            let page = page.map_err(|e| Error::Config(format!("audit-log reader: {e}")))?;
+            let (records, next) = match page {
+                Ok(r) => r,
+                Err(e) if source == Source::SignIns && needs_premium(&e) => {
+                    sink.note(
+                        "sign-in logs need Microsoft Entra ID P1 or P2; directory audits were read"
+                            .into(),
+                    );
+                    for w in state.windows.iter_mut().filter(|w| w.source == source) {
+                        w.done = true;
+                    }
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            let w = &mut state.windows[i];
+            w.done = next.is_none();
+            w.next = next.map(String::from);
+            sink.page(records, serde_json::to_string(&state).ok())
+                .await?;
         }
     }
 

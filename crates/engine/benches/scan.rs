@@ -5,8 +5,9 @@
 //!
 //! SCALE 1 (default) is the benchmark tenant of issue 5: 10 k users, 1 k groups, 200 k audit
 //! events (inside the 7-day back-fill), 50 k files (GitHub: repositories); 0.1 is a tenth of
-//! it. Prints stored records per second and the peak resident memory (the fake server runs in
-//! this process too, so the figure includes the fake's generated tenant).
+//! it. Prints stored records per second and the peak resident memory of the scanning process:
+//! the fake Graph runs in a child process (this binary with `--serve-m365`) on the same cores;
+//! the fake GitHub runs in this process, so its figure includes the fake's tenant.
 
 use std::time::Instant;
 
@@ -42,11 +43,10 @@ fn fail(e: impl std::fmt::Display) -> ! {
 
 /// Starts the fake Graph with the benchmark tenant and connects an instance to it. Keeps the
 /// fake alive in `keep`.
-async fn m365(
-    engine: &Engine,
-    scale: f64,
-    keep: &mut Vec<Box<dyn std::any::Any>>,
-) -> (InstanceView, usize, String) {
+/// The fake Graph with the benchmark tenant, served by this same binary in a child process
+/// (`--serve-m365 SCALE`), so the scan's memory is measured alone. Prints the URL, the tenant
+/// id, the expected count and a description, one per line, then serves until stdin closes.
+async fn serve_m365(scale: f64) {
     let b = GraphSize::benchmark();
     let size = GraphSize {
         users: scaled(b.users, scale),
@@ -87,19 +87,62 @@ async fn m365(
     )
     .await
     .unwrap_or_else(|e| fail(e));
+    println!("{}\n{}\n{expected}\n{line}", fake.url, fake.tenant_id());
+    let mut stdin = tokio::io::stdin();
+    let mut buf = [0u8; 64];
+    while tokio::io::AsyncReadExt::read(&mut stdin, &mut buf)
+        .await
+        .is_ok_and(|n| n > 0)
+    {}
+    drop(fake);
+}
+
+async fn m365(
+    engine: &Engine,
+    scale: f64,
+    keep: &mut Vec<Box<dyn std::any::Any>>,
+) -> (InstanceView, usize, String) {
+    use std::io::BufRead;
+    let exe = std::env::current_exe().unwrap_or_else(|e| fail(e));
+    let mut child = std::process::Command::new(exe)
+        .args(["--serve-m365", &scale.to_string()])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| fail(e));
+    let stdout = child.stdout.take().unwrap_or_else(|| fail("no stdout"));
+    let mut lines = std::io::BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok);
+    let mut next = || {
+        lines
+            .next()
+            .unwrap_or_else(|| fail("the fake did not start"))
+    };
+    let (url, tenant, expected, line) = (next(), next(), next(), next());
     let instance = engine
         .connect_m365(ConnectM365 {
             name: "Bench".into(),
-            tenant: fake.tenant_id().into(),
+            tenant,
             client_id: "bench".into(),
             client_secret: "bench-secret".into(),
-            api_url: Some(format!("{}/v1.0", fake.url)),
-            login_url: Some(fake.url.clone()),
+            api_url: Some(format!("{url}/v1.0")),
+            login_url: Some(url),
         })
         .await
         .unwrap_or_else(|e| fail(e));
-    keep.push(Box::new(fake));
-    (instance, expected, line)
+    keep.push(Box::new(KillOnDrop(child)));
+    (instance, expected.parse().unwrap_or(0), line)
+}
+
+/// The fake's process, ended with the benchmark.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -108,6 +151,10 @@ async fn main() {
         .skip(1)
         .find_map(|a| a.parse().ok())
         .unwrap_or(1.0);
+    if std::env::args().any(|a| a == "--serve-m365") {
+        serve_m365(scale).await;
+        return;
+    }
     let app = if std::env::args().any(|a| a == "github") {
         "github"
     } else {
@@ -154,7 +201,7 @@ async fn main() {
     }
     println!("time: {secs:.2} s → {:.0} records/s", records as f64 / secs);
     println!(
-        "peak RSS: {:.0} MB (of which {:.0} MB before the scan: tenant generation and fake server)",
+        "peak RSS: {:.0} MB (of which {:.0} MB before the scan)",
         peak_rss_mb(),
         rss_before
     );

@@ -35,6 +35,11 @@ fn state_key(phase: Phase) -> String {
 /// Stores a phase's pages in order on a writer task, so the connector reads the next page
 /// while the previous one is written. Each page is still stored with its cursor in one
 /// transaction; [`StoreSink::finish`] waits until every page sent is stored.
+/// Pages a phase may read ahead of the writer.
+const QUEUED_PAGES: usize = 8;
+/// Records the writer stores in one transaction when it has fallen behind.
+const BATCH_RECORDS: usize = 5000;
+
 /// What the writer task stores, in order.
 enum Write {
     Page(Records, Option<String>),
@@ -50,14 +55,22 @@ struct StoreSink {
 
 impl StoreSink {
     fn new(store: &Store, instance: &str, phase: Phase, resource: &str) -> StoreSink {
-        // Two pages in flight: enough to overlap reading and writing, bounded in memory.
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<Write>(2);
+        // A few pages queued: reading goes on while the writer commits, memory stays bounded.
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Write>(QUEUED_PAGES);
         let (store, instance, resource) = (store.clone(), instance.to_owned(), resource.to_owned());
         let writer = tokio::spawn(async move {
             // Live progress: the status detail names the phase and what it stored so far.
             let (mut stored, mut shown) = (0usize, Instant::now());
-            while let Some(write) = rx.recv().await {
-                let (records, cursor) = match write {
+            let mut held: Option<Write> = None;
+            loop {
+                let first = match held.take() {
+                    Some(w) => w,
+                    None => match rx.recv().await {
+                        Some(w) => w,
+                        None => break,
+                    },
+                };
+                let (records, cursor) = match first {
                     Write::Page(records, cursor) => (records, cursor),
                     Write::State(state) => {
                         store
@@ -71,14 +84,28 @@ impl StoreSink {
                         continue;
                     }
                 };
-                stored += records.len();
+                // Pages already waiting go into the same transaction (in order, up to a kept
+                // state, which must follow the pages before it).
+                let mut n = records.len();
+                let mut batch = vec![(records, cursor)];
+                while n < BATCH_RECORDS {
+                    match rx.try_recv() {
+                        Ok(Write::Page(r, c)) => {
+                            n += r.len();
+                            batch.push((r, c));
+                        }
+                        Ok(state) => {
+                            held = Some(state);
+                            break;
+                        }
+                        Err(_) => break,
+                    }
+                }
+                stored += n;
+                let pages: Vec<(&Records, Option<&str>)> =
+                    batch.iter().map(|(r, c)| (r, c.as_deref())).collect();
                 store
-                    .store_page(
-                        &instance,
-                        &records,
-                        (&resource, cursor.as_deref()),
-                        super::api::now_ms(),
-                    )
+                    .store_pages(&instance, &pages, &resource, super::api::now_ms())
                     .await?;
                 if shown.elapsed().as_millis() >= 500 {
                     shown = Instant::now();

@@ -225,7 +225,39 @@ impl Store {
         cursor: (&str, Option<&str>),
         now_ms: i64,
     ) -> Result<()> {
+        self.store_pages(id, &[(records, cursor.1)], cursor.0, now_ms)
+            .await
+    }
+
+    /// Stores several pages of one resource in order, with the cursor after the last one, in
+    /// one transaction (a writer that fell behind catches up with fewer commits).
+    pub async fn store_pages(
+        &self,
+        id: &str,
+        pages: &[(&Records, Option<&str>)],
+        resource: &str,
+        now_ms: i64,
+    ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
+        for (records, _) in pages {
+            insert_records(&mut tx, id, records, now_ms).await?;
+        }
+        if let Some((_, cursor)) = pages.last() {
+            set_cursor(&mut tx, id, resource, *cursor, now_ms).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// The rows of one page, written with multi-row statements (one per table and chunk).
+async fn insert_records(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    id: &str,
+    records: &Records,
+    now_ms: i64,
+) -> Result<()> {
+    {
         for chunk in last_per_key(&records.accounts, |a| a.external_id.clone()).chunks(CHUNK) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO accounts (instance_id, external_id, login, display_name, email, kind, status, is_admin,
@@ -253,7 +285,7 @@ impl Store {
                    last_sign_in_ms = COALESCE(excluded.last_sign_in_ms, last_sign_in_ms), raw = excluded.raw,
                    last_seen_ms = excluded.last_seen_ms",
             );
-            q.build().execute(&mut *tx).await?;
+            q.build().execute(&mut **tx).await?;
         }
         for chunk in last_per_key(&records.groups, |g| g.external_id.clone()).chunks(CHUNK) {
             let mut q = QueryBuilder::<Sqlite>::new(
@@ -273,7 +305,7 @@ impl Store {
                    description = excluded.description, kind = excluded.kind, raw = excluded.raw,
                    last_seen_ms = excluded.last_seen_ms",
             );
-            q.build().execute(&mut *tx).await?;
+            q.build().execute(&mut **tx).await?;
         }
         for chunk in last_per_key(&records.memberships, |m| {
             (m.group_id.clone(), m.account_id.clone())
@@ -294,7 +326,7 @@ impl Store {
                 " ON CONFLICT (instance_id, group_id, account_id) DO UPDATE SET role = excluded.role,
                    last_seen_ms = excluded.last_seen_ms",
             );
-            q.build().execute(&mut *tx).await?;
+            q.build().execute(&mut **tx).await?;
         }
         for chunk in last_per_key(&records.privileges, |p| {
             (p.account_id.clone(), p.role.clone(), p.scope.clone())
@@ -316,7 +348,7 @@ impl Store {
                 " ON CONFLICT (instance_id, account_id, role, scope) DO UPDATE SET raw = excluded.raw,
                    last_seen_ms = excluded.last_seen_ms",
             );
-            q.build().execute(&mut *tx).await?;
+            q.build().execute(&mut **tx).await?;
         }
         for chunk in records.activities.chunks(CHUNK) {
             // An event id is stored once: re-read overlaps are no-ops.
@@ -334,7 +366,7 @@ impl Store {
                     .push_bind(json(&e.raw));
             });
             q.push(" ON CONFLICT (instance_id, event_id) DO NOTHING");
-            q.build().execute(&mut *tx).await?;
+            q.build().execute(&mut **tx).await?;
         }
         for chunk in last_per_key(&records.files, |f| f.external_id.clone()).chunks(CHUNK) {
             let mut q = QueryBuilder::<Sqlite>::new(
@@ -356,7 +388,7 @@ impl Store {
                    owner = excluded.owner, sharing = excluded.sharing, modified_at_ms = excluded.modified_at_ms,
                    raw = excluded.raw, last_seen_ms = excluded.last_seen_ms",
             );
-            q.build().execute(&mut *tx).await?;
+            q.build().execute(&mut **tx).await?;
         }
         let collaborators: Vec<(&str, &cloudwarden_connectors::model::Collaborator)> = records
             .files
@@ -383,7 +415,7 @@ impl Store {
                 " ON CONFLICT (instance_id, file_id, account) DO UPDATE SET permission = excluded.permission,
                    external = excluded.external, last_seen_ms = excluded.last_seen_ms",
             );
-            q.build().execute(&mut *tx).await?;
+            q.build().execute(&mut **tx).await?;
         }
         for chunk in last_per_key(&records.oauth_grants, |g| g.external_id.clone()).chunks(CHUNK) {
             let mut q = QueryBuilder::<Sqlite>::new(
@@ -405,7 +437,7 @@ impl Store {
                    app_id = excluded.app_id, principal = excluded.principal, scopes = excluded.scopes,
                    granted_at_ms = excluded.granted_at_ms, raw = excluded.raw, last_seen_ms = excluded.last_seen_ms",
             );
-            q.build().execute(&mut *tx).await?;
+            q.build().execute(&mut **tx).await?;
         }
         for chunk in records.deleted_files.chunks(CHUNK) {
             for table in ["file_collaborators", "files"] {
@@ -424,14 +456,14 @@ impl Store {
                     ids.push_bind(f);
                 }
                 ids.push_unseparated(")");
-                q.build().execute(&mut *tx).await?;
+                q.build().execute(&mut **tx).await?;
             }
         }
-        set_cursor(&mut tx, id, cursor.0, cursor.1, now_ms).await?;
-        tx.commit().await?;
-        Ok(())
     }
+    Ok(())
+}
 
+impl Store {
     pub async fn record_counts(&self, id: &str) -> Result<RecordCounts> {
         let (accounts, groups, memberships, privileges, activities, files, oauth_grants): (
             i64,

@@ -190,6 +190,7 @@ describe("Connected apps in the real app", () => {
     await screenshot(driver, "41-m365-scanned");
     await (await reveal(driver, await byTestId(driver, "instance-open-Contoso"))).click();
     assert.match(await textOf(driver, "instance-permissions"), /Sites\.Read\.All/);
+    assert.match(await textOf(driver, "instance-checked"), /Last health check/);
     assert.match(await textOf(driver, "instance-phases"), /Activities/);
     await screenshot(driver, "42-m365-drawer");
     await driver.actions().sendKeys("\uE00C").perform();

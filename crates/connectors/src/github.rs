@@ -753,7 +753,11 @@ impl Connector for Github {
             ),
             licence: false,
         });
-        Ok(Permissions { principal, checks })
+        Ok(Permissions {
+            principal,
+            checks,
+            checked_at_ms: None,
+        })
     }
 
     async fn scan(

@@ -1278,7 +1278,11 @@ impl Connector for M365 {
                 licence: true,
             });
         }
-        Ok(Permissions { principal, checks })
+        Ok(Permissions {
+            principal,
+            checks,
+            checked_at_ms: None,
+        })
     }
 
     async fn scan(

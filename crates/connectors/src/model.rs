@@ -250,6 +250,9 @@ pub struct Permissions {
     /// Who the credential is (login, app name).
     pub principal: String,
     pub checks: Vec<PermissionCheck>,
+    /// When the check ran (ms since the epoch; set by whoever stores it).
+    #[serde(default)]
+    pub checked_at_ms: Option<i64>,
 }
 
 impl Permissions {

@@ -199,7 +199,8 @@ pub async fn run(
     let mut phases = Vec::new();
     let mut stop: Option<Stop> = None;
     let permissions = match connector.permissions(&ctx).await {
-        Ok(p) => {
+        Ok(mut p) => {
+            p.checked_at_ms = Some(super::api::now_ms());
             let json = serde_json::to_string(&p).unwrap_or_default();
             store.set_instance_permissions(instance, &json).await?;
             Some(p)

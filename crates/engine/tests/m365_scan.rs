@@ -119,6 +119,7 @@ async fn client_credentials_connect_and_scan_store_the_whole_tenant() {
     assert_eq!(i.status, "connected", "{:?}", i.status_detail);
     assert_eq!(i.config.auth.as_deref(), Some("client_credentials"));
     assert_eq!(i.config.client_id.as_deref(), Some(CLIENT_ID));
+    assert!(i.checked_at.is_some(), "the health check time is kept");
     assert!(
         i.principal.as_deref().unwrap().contains(&t.display_name),
         "{:?}",

@@ -610,6 +610,8 @@ export type InstanceView = {
 	counts: InstanceCounts,
 	/**  Who the credential is, from the last permissions scan. */
 	principal: string | null,
+	/**  When the permissions were last checked (test connection, or the start of a scan). */
+	checked_at: number | null,
 	permissions: PermissionView[],
 	/**  The instance settings (never secrets). */
 	config: InstanceConfig,

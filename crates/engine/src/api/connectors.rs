@@ -239,6 +239,7 @@ impl Engine {
             activities_every_s: u32::try_from(activities_every).unwrap_or(u32::MAX),
             full_every_s: u32::try_from(full_every).unwrap_or(u32::MAX),
             principal: perms.as_ref().map(|p| p.principal.clone()),
+            checked_at: perms.as_ref().and_then(|p| p.checked_at_ms),
             permissions: perms.as_ref().map(permissions_view).unwrap_or_default(),
             config: {
                 let raw: Value = serde_json::from_str(&config).unwrap_or(Value::Null);
@@ -818,7 +819,8 @@ impl Engine {
             })
             .await
         {
-            Ok(p) => {
+            Ok(mut p) => {
+                p.checked_at_ms = Some(now_ms());
                 self.store
                     .set_instance_permissions(id, &serde_json::to_string(&p).unwrap_or_default())
                     .await?;

@@ -69,6 +69,9 @@ pub struct InstanceView {
     pub counts: InstanceCounts,
     /// Who the credential is, from the last permissions scan.
     pub principal: Option<String>,
+    /// When the permissions were last checked (test connection, or the start of a scan).
+    #[specta(type = Option<u32>)]
+    pub checked_at: Option<i64>,
     pub permissions: Vec<PermissionView>,
     /// The instance settings (never secrets).
     pub config: InstanceConfig,

@@ -25,6 +25,7 @@ function instance(over: Partial<InstanceView> = {}): InstanceView {
     full_every_s: 43200,
     counts: { accounts: 220, groups: 30, activities: 2500, files: 400, oauth_grants: 50 },
     principal: "app registration (Contoso)",
+    checked_at: Date.now(),
     permissions: [{ name: "User.Read.All (users)", granted: true, phases: ["accounts"], fix: null }],
     config: { org: null, tenant: "contoso.onmicrosoft.com", api_url: null, auth: "client_credentials", client_id: "cid" },
     ...over,

@@ -62,7 +62,12 @@ export function InstanceDrawer({ instance, onClose }: { instance: InstanceView; 
           )}
         </div>
         <div>
-          <Title order={5}>Permissions (last check)</Title>
+          <Title order={5}>Permissions</Title>
+          <Text size="xs" c="dimmed" data-testid="instance-checked">
+            {instance.checked_at === null
+              ? "Not checked yet"
+              : `Last health check ${formatTime(instance.checked_at)} UTC`}
+          </Text>
           <Stack gap={4} mt={4} data-testid="instance-permissions">
             {instance.permissions.length === 0 && (
               <Text size="sm" c="dimmed">

@@ -22,7 +22,7 @@ export function InstanceDrawer({ instance, onClose }: { instance: InstanceView; 
         <Group gap="xs">
           <Badge color={statusColor[instance.status] ?? "gray"}>{instance.status}</Badge>
           <Text size="sm" c="dimmed">
-            {instance.app} · last scan {formatTime(instance.last_scan_at)}
+            {instance.app === "m365" ? "Microsoft 365" : instance.app === "github" ? "GitHub" : instance.app} · last scan {formatTime(instance.last_scan_at)}
           </Text>
         </Group>
         {instance.status_detail && (

@@ -534,6 +534,7 @@ impl Github {
                 .await;
             for (repo, list) in repos.iter().skip(skip).zip(lists) {
                 let full = text(repo, "full_name").unwrap_or_default();
+                let complete = list.is_ok();
                 let collaborators: Vec<Collaborator> = match list {
                     Ok(list) => list
                         .iter()
@@ -565,6 +566,7 @@ impl Github {
                     _ => Sharing::Private,
                 };
                 records.files.push(FileItem {
+                    collaborators_complete: complete,
                     external_id: id_of(repo),
                     name: full,
                     url: text(repo, "html_url"),

@@ -256,6 +256,9 @@ struct Position {
     /// Files: the delta page of that drive.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     delta: Option<String>,
+    /// Files: the id of that drive (a resumed scan finds it again if the list changed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    drive_id: Option<String>,
 }
 
 impl Position {
@@ -675,7 +678,15 @@ impl M365 {
             .as_deref()
             .and_then(|s| serde_json::from_str::<Windows>(s).ok())
         {
-            Some(w) => w,
+            Some(mut w) => {
+                // A resumed run re-reads the open-ended windows it had finished: events may
+                // have arrived since (duplicates are dropped by event id).
+                for w in w.windows.iter_mut().filter(|w| w.to.is_none() && w.done) {
+                    w.done = false;
+                    w.next = None;
+                }
+                w
+            }
             None => Windows::split(start.since_ms.unwrap_or(0), now_ms()),
         };
         // A window's next page is requested as soon as its previous one arrives; pages are
@@ -856,9 +867,34 @@ impl M365 {
                     }
                     Err(e) => return Err(e),
                 };
+                // Resuming inside a drive: find it by id (libraries come and go).
+                if let Some(id) = pos.drive_id.take() {
+                    match drives
+                        .iter()
+                        .position(|d| text(d, "id").as_deref() == Some(id.as_str()))
+                    {
+                        Some(k) => pos.drive = k,
+                        None => pos.delta = None,
+                    }
+                }
                 while let Some(drive) = drives.get(pos.drive) {
-                    self.read_drive(ctx, drive, &domains, &mut pos, &mut links, sink)
-                        .await?;
+                    match self
+                        .read_drive(ctx, drive, &domains, &mut pos, &mut links, sink)
+                        .await
+                    {
+                        Ok(()) => {}
+                        // A drive removed or closed meanwhile: said, and the others are read.
+                        Err(Error::Forbidden(_) | Error::Status { status: 404, .. }) => {
+                            if let Some(id) = text(drive, "id") {
+                                links.remove(&id);
+                            }
+                            sink.note(format!(
+                                "the drive {} could not be read",
+                                text(drive, "webUrl").unwrap_or_default()
+                            ));
+                        }
+                        Err(e) => return Err(e),
+                    }
                     pos.drive += 1;
                     pos.delta = None;
                 }
@@ -924,7 +960,7 @@ impl M365 {
                 .filter_map(|i| text(i, "id"))
                 .collect();
             let drive_id = &drive_id;
-            let perms: HashMap<String, Result<Vec<Value>>> = futures_util::stream::iter(shared)
+            let mut perms: HashMap<String, Result<Vec<Value>>> = futures_util::stream::iter(shared)
                 .map(|item: String| {
                     let task = self
                         .url(&format!("drives/{drive_id}/items/{item}/permissions"), &[])
@@ -946,25 +982,30 @@ impl M365 {
             };
             for item in items {
                 let id = text(&item, "id").unwrap_or_default();
-                let permissions = match perms.get(&id) {
-                    Some(Ok(p)) => Some(p.as_slice()),
+                let shared = item.get("shared").is_some();
+                let permissions = match perms.remove(&id) {
+                    Some(Ok(p)) => Some(p),
                     Some(Err(Error::Forbidden(_) | Error::Status { status: 404, .. })) | None => {
                         None
                     }
-                    Some(Err(e)) => {
-                        return Err(Error::Decode {
-                            url: format!("permissions of item {id}"),
-                            message: e.to_string(),
-                        })
-                    }
+                    // A 401 or a cancel keeps its meaning (renew and continue, stop).
+                    Some(Err(e)) => return Err(e),
                 };
-                records
-                    .files
-                    .push(file_item(item, permissions, domains, drive_owner.clone()));
+                // Every collaborator is known when the permissions were read, or when the
+                // item is not shared at all.
+                let complete = permissions.is_some() || !shared;
+                let mut file =
+                    file_item(item, permissions.as_deref(), domains, drive_owner.clone());
+                file.collaborators_complete = complete;
+                records.files.push(file);
             }
             pos.delta = next.as_ref().map(Url::to_string);
             let cursor = if next.is_some() {
-                pos.encode()
+                Position {
+                    drive_id: Some(drive_id.clone()),
+                    ..pos.clone()
+                }
+                .encode()
             } else {
                 // The drive is done: resume at the next one (the caller advances `pos`).
                 Position {
@@ -1170,6 +1211,7 @@ fn file_item(
         url,
         owner,
         sharing,
+        collaborators_complete: permissions.is_some(),
         collaborators,
         modified_at_ms,
         raw,

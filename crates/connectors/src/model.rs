@@ -180,6 +180,10 @@ pub struct FileItem {
     pub owner: Option<String>,
     pub sharing: Sharing,
     pub collaborators: Vec<Collaborator>,
+    /// `collaborators` is the whole list (it was read, or the item is not shared): stored
+    /// collaborators missing from it lost their access and are removed.
+    #[serde(default)]
+    pub collaborators_complete: bool,
     pub modified_at_ms: Option<i64>,
     pub raw: Value,
 }

@@ -434,12 +434,18 @@ pub async fn authorize_finish(
                 .map_err(|e| Error::Config(format!("loopback listener: {e}")))?;
             let mut buf = vec![0u8; 8192];
             let mut len = 0;
-            // The request head only; a redirect carries no body.
+            // The request head only; a redirect carries no body. A connection that sends
+            // nothing (a browser's speculative socket) or fails is dropped; the wait goes on.
             while len < buf.len() {
-                let n = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buf[len..]))
-                    .await
-                    .map_err(|_| Error::Config("the browser did not send the redirect".into()))?
-                    .map_err(|e| Error::Config(format!("loopback read: {e}")))?;
+                let n = match tokio::time::timeout(
+                    Duration::from_secs(3),
+                    stream.read(&mut buf[len..]),
+                )
+                .await
+                {
+                    Ok(Ok(n)) => n,
+                    _ => 0,
+                };
                 if n == 0 {
                     break;
                 }
@@ -458,11 +464,18 @@ pub async fn authorize_finish(
                 continue;
             };
             let get = |k: &str| query.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-            let outcome = if get("state").as_deref() != Some(state.secret().as_str()) {
-                Err(Error::Unauthorized(
-                    "the redirect's state does not match this sign-in; start again".into(),
-                ))
-            } else if let Some(err) = get("error") {
+            if get("state").as_deref() != Some(state.secret().as_str()) {
+                // Not this sign-in's redirect (a stale tab, another program): refused, and the
+                // real redirect is still awaited.
+                let page = callback_page(
+                    false,
+                    "This page does not belong to the sign-in Cloudwarden is waiting for.",
+                );
+                let _ = stream.write_all(page.as_bytes()).await;
+                let _ = stream.shutdown().await;
+                continue;
+            }
+            let outcome = if let Some(err) = get("error") {
                 Err(Error::Unauthorized(match get("error_description") {
                     Some(d) => format!("{err}: {d}"),
                     None => err,
@@ -551,7 +564,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_wrong_state_is_refused_and_the_browser_told() {
+    async fn a_wrong_state_is_refused_and_the_real_redirect_still_awaited() {
         let ep = Endpoints {
             client_id: "cid".into(),
             client_secret: None,
@@ -561,6 +574,7 @@ mod tests {
         };
         let flow = authorize_start(&ep, &[], &[]).await.unwrap();
         let redirect = flow.redirect_uri.clone();
+        let state = flow.state.secret().clone();
         let browser = tokio::spawn(async move {
             let addr = redirect
                 .trim_start_matches("http://")
@@ -568,27 +582,34 @@ mod tests {
                 .next()
                 .unwrap()
                 .to_owned();
-            // A favicon request first, then the redirect with a forged state.
-            for path in ["/favicon.ico", "/oauth/callback?code=c&state=forged"] {
+            // A silent connection, a favicon request, a forged state, then the real redirect
+            // (the user denied consent).
+            let idle = tokio::net::TcpStream::connect(&addr).await.unwrap();
+            let mut pages = Vec::new();
+            for path in [
+                "/favicon.ico".to_owned(),
+                "/oauth/callback?code=c&state=forged".to_owned(),
+                format!("/oauth/callback?error=access_denied&state={state}"),
+            ] {
                 let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
                 s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
                     .await
                     .unwrap();
                 let mut out = String::new();
                 s.read_to_string(&mut out).await.unwrap();
-                if path.starts_with("/oauth") {
-                    return out;
-                }
+                pages.push(out);
             }
-            String::new()
+            drop(idle);
+            pages
         });
         let http = crate::http::Http::new(tokio_util::sync::CancellationToken::new()).unwrap();
-        let err = authorize_finish(http.client(), &ep, flow, Duration::from_secs(10))
+        let err = authorize_finish(http.client(), &ep, flow, Duration::from_secs(60))
             .await
             .unwrap_err();
-        assert!(err.to_string().contains("state"), "{err}");
-        let page = browser.await.unwrap();
-        assert!(page.starts_with("HTTP/1.1 400"), "{page}");
-        assert!(page.contains("could not connect"));
+        assert!(err.to_string().contains("access_denied"), "{err}");
+        let pages = browser.await.unwrap();
+        assert!(pages[0].starts_with("HTTP/1.1 404"), "{}", pages[0]);
+        assert!(pages[1].contains("does not belong"), "{}", pages[1]);
+        assert!(pages[2].contains("could not connect"), "{}", pages[2]);
     }
 }

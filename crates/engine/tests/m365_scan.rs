@@ -638,3 +638,93 @@ async fn files_are_read_incrementally_through_delta_links() {
         .contains("expired"));
     assert_counts_equal(&engine.instance(&i.id).await.unwrap(), &t, 0);
 }
+
+/// Collects what a connector stores.
+#[derive(Default)]
+struct Collect(Vec<cloudwarden_connectors::model::Activity>);
+
+#[async_trait::async_trait]
+impl cloudwarden_connectors::model::Sink for Collect {
+    async fn page(
+        &mut self,
+        records: cloudwarden_connectors::model::Records,
+        _cursor: Option<String>,
+    ) -> cloudwarden_connectors::Result<()> {
+        self.0.extend(records.activities);
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_resumed_activities_scan_rereads_the_open_windows_it_had_finished() {
+    use cloudwarden_connectors::model::{Connector, Ctx, Phase, PhaseStart};
+    use cloudwarden_connectors::{http, m365, oauth};
+    let t = tenant(47);
+    let fake = fake(&t).await;
+    let mut ep = m365::endpoints(fake.tenant_id(), CLIENT_ID, Some(SECRET), Some(&fake.url));
+    ep.device_url = None;
+    let client = http::Http::new(tokio_util::sync::CancellationToken::new()).unwrap();
+    let tokens = oauth::client_credentials(client.client(), &ep, &[m365::APP_SCOPE])
+        .await
+        .unwrap();
+    let ctx = Ctx {
+        http: client,
+        auth: http::Auth::Bearer(tokens.access_token),
+    };
+    let connector = m365::M365::new(fake.tenant_id(), Some(&format!("{}/v1.0", fake.url))).unwrap();
+    // A cursor stored by a run that had finished every window, the open-ended ones included,
+    // before it was stopped (e.g. while the phase's last page was being written).
+    let since = t
+        .directory_audits
+        .iter()
+        .map(|e| e.activity_at_ms)
+        .min()
+        .unwrap();
+    let cursor = serde_json::json!({"windows": [
+        {"source": "audits", "from": since, "to": null, "next": null, "done": true},
+        {"source": "sign_ins", "from": since, "to": null, "next": null, "done": true},
+    ]});
+    let mut sink = Collect::default();
+    connector
+        .scan(
+            &ctx,
+            Phase::Activities,
+            PhaseStart {
+                resume: Some(cursor.to_string()),
+                since_ms: Some(since),
+                state: None,
+            },
+            &mut sink,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        sink.0.len(),
+        t.directory_audits.len() + t.sign_ins.len(),
+        "open-ended windows are read again on resume"
+    );
+}
+
+#[tokio::test]
+async fn a_scan_outliving_several_access_tokens_renews_each_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(engine) = engine(&dir).await else {
+        return;
+    };
+    let t = tenant(53);
+    let fake = fake(&t).await;
+    // Tokens live 2 s; the scan takes several times that.
+    fake.set_access_token_lifetime(2);
+    let i = connect(&engine, &fake).await;
+    fake.faults().delay_ms(40);
+    let before = fake.stats().count("/{tenant}/oauth2/v2.0/token");
+    let report = engine.scan_instance(&i.id).await.unwrap();
+    assert_eq!(report.status, "completed", "{report:?}");
+    assert!(
+        fake.stats().count("/{tenant}/oauth2/v2.0/token") - before >= 3,
+        "renewed more than once"
+    );
+    let i = engine.instance(&i.id).await.unwrap();
+    assert_eq!(i.status, "connected");
+    assert_counts_equal(&i, &t, 0);
+}

@@ -41,6 +41,9 @@ struct NewInstance {
     existing: Option<String>,
 }
 
+/// Access-token renewals one scan may make after a 401 before it gives up.
+const MAX_RENEWALS: u32 = 5;
+
 /// How long the browser sign-in of an authorization-code flow may take.
 const AUTHORIZE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 
@@ -898,36 +901,39 @@ impl Engine {
             )
             .await?;
             // 401 from an OAuth instance: renew the token and continue with the phases that
-            // did not complete (the interrupted one resumes from its stored cursor).
-            if first.1.is_some() && row.3.contains("\"oauth\"") {
-                return match self.refresh_tokens(id).await {
-                    Ok(renewed) => {
-                        let remaining: Vec<Phase> = Phase::ALL
-                            .into_iter()
-                            .filter(|p| only.is_none_or(|o| o.contains(p)))
-                            .filter(|p| {
-                                first.0.phases.iter().any(|r| {
-                                    r.phase == p.as_str()
-                                        && matches!(r.status.as_str(), "failed" | "not_run")
-                                })
-                            })
-                            .collect();
-                        let second = scan::run(
-                            &self.store,
-                            id,
-                            connector.as_ref(),
-                            renewed,
-                            cancel,
-                            &run_id,
-                            Some(&remaining),
-                        )
-                        .await?;
-                        Ok((scan::merge(first.0, second.0, &remaining), second.1))
-                    }
-                    Err(e) => Ok((first.0, Some(e.to_string()))),
+            // did not complete (the interrupted one resumes from its stored cursor). A long
+            // scan may outlive several access tokens.
+            let mut report = first;
+            let mut renewals = 0;
+            while report.1.is_some() && row.3.contains("\"oauth\"") && renewals < MAX_RENEWALS {
+                renewals += 1;
+                let renewed = match self.refresh_tokens(id).await {
+                    Ok(a) => a,
+                    Err(e) => return Ok((report.0, Some(e.to_string()))),
                 };
+                let remaining: Vec<Phase> = Phase::ALL
+                    .into_iter()
+                    .filter(|p| only.is_none_or(|o| o.contains(p)))
+                    .filter(|p| {
+                        report.0.phases.iter().any(|r| {
+                            r.phase == p.as_str()
+                                && matches!(r.status.as_str(), "failed" | "not_run")
+                        })
+                    })
+                    .collect();
+                let next = scan::run(
+                    &self.store,
+                    id,
+                    connector.as_ref(),
+                    renewed,
+                    cancel.clone(),
+                    &run_id,
+                    Some(&remaining),
+                )
+                .await?;
+                report = (scan::merge(report.0, next.0, &remaining), next.1);
             }
-            Ok(first)
+            Ok(report)
         }
         .await;
         if let Ok(mut scans) = self.scans.0.lock() {

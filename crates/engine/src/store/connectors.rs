@@ -390,6 +390,26 @@ async fn insert_records(
             );
             q.build().execute(&mut **tx).await?;
         }
+        // Files whose whole collaborator list was read: stored collaborators not in it lost
+        // their access.
+        let complete: Vec<&str> = records
+            .files
+            .iter()
+            .filter(|f| f.collaborators_complete)
+            .map(|f| f.external_id.as_str())
+            .collect();
+        for chunk in complete.chunks(CHUNK) {
+            let mut q =
+                QueryBuilder::<Sqlite>::new("DELETE FROM file_collaborators WHERE instance_id = ");
+            q.push_bind(id);
+            q.push(" AND file_id IN (");
+            let mut ids = q.separated(", ");
+            for f in chunk {
+                ids.push_bind(*f);
+            }
+            ids.push_unseparated(")");
+            q.build().execute(&mut **tx).await?;
+        }
         let collaborators: Vec<(&str, &cloudwarden_connectors::model::Collaborator)> = records
             .files
             .iter()
@@ -644,6 +664,7 @@ mod tests {
                 permission: "read".into(),
                 external: true,
             }],
+            collaborators_complete: false,
             modified_at_ms: None,
             raw: serde_json::json!({"id": id}),
         }
@@ -682,5 +703,28 @@ mod tests {
                 .await
                 .unwrap();
         assert_eq!(left, 2, "the deleted files' collaborators are gone too");
+
+        // A file read again with its whole (now empty) list loses its old collaborators; one
+        // whose list could not be read keeps them.
+        let mut unshared = file("c");
+        unshared.collaborators.clear();
+        unshared.collaborators_complete = true;
+        let mut unknown = file("d");
+        unknown.collaborators.clear();
+        let page = Records {
+            files: vec![unshared, unknown],
+            ..Records::default()
+        };
+        store
+            .store_page("i1", &page, ("phase:files", None), 3)
+            .await
+            .unwrap();
+        let left: Vec<String> = sqlx::query_scalar(
+            "SELECT file_id FROM file_collaborators WHERE instance_id = 'i1' ORDER BY file_id",
+        )
+        .fetch_all(&store.pool)
+        .await
+        .unwrap();
+        assert_eq!(left, ["d"]);
     }
 }

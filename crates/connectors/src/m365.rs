@@ -155,16 +155,23 @@ fn take_values(resp: Response) -> Result<Vec<Value>> {
 /// Every item of a paged collection, read on its own task so that decoding runs on any core.
 fn spawn_all(ctx: &Ctx, first: Url) -> tokio::task::JoinHandle<Result<Vec<Value>>> {
     let (http, auth) = (ctx.http.clone(), ctx.auth.clone());
-    tokio::spawn(async move {
-        let mut out = Vec::new();
-        let mut next = Some(first);
-        while let Some(url) = next {
-            let resp = http.get(&url, &auth).await?;
-            next = odata_next(&resp)?;
-            out.extend(take_values(resp)?);
-        }
-        Ok(out)
-    })
+    tokio::spawn(async move { read_all(&http, &auth, first).await })
+}
+
+/// Every item of a paged collection, following `@odata.nextLink`.
+async fn read_all(
+    http: &crate::http::Http,
+    auth: &crate::http::Auth,
+    first: Url,
+) -> Result<Vec<Value>> {
+    let mut out = Vec::new();
+    let mut next = Some(first);
+    while let Some(url) = next {
+        let resp = http.get(&url, auth).await?;
+        next = odata_next(&resp)?;
+        out.extend(take_values(resp)?);
+    }
+    Ok(out)
 }
 
 /// The result of a task from [`spawn_all`].
@@ -248,8 +255,6 @@ struct Position {
     url: Option<String>,
     #[serde(default)]
     index: usize,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    since: Option<i64>,
     /// Files: the drive being read (index in its site's drive list).
     #[serde(default)]
     drive: usize,
@@ -310,24 +315,16 @@ impl M365 {
 
     /// Every item of a paged collection.
     async fn all(&self, ctx: &Ctx, first: Url) -> Result<Vec<Value>> {
-        let mut out = Vec::new();
-        let mut next = Some(first);
-        while let Some(url) = next {
-            let resp = ctx.http.get(&url, &ctx.auth).await?;
-            out.extend(values(&resp)?.iter().cloned());
-            next = odata_next(&resp)?;
-        }
-        Ok(out)
+        read_all(&ctx.http, &ctx.auth, first).await
     }
 
     /// Reads a collection page by page from `pos` (or `first`), storing each page with the
-    /// position after it. `then` is the position once the list ends (`None`: the phase ends).
+    /// position after it; the phase ends with the list.
     async fn pages(
         &self,
         ctx: &Ctx,
         (stage, first): (&str, Url),
         pos: Option<&Position>,
-        then: Option<Position>,
         sink: &mut dyn Sink,
         map: &mut (dyn FnMut(Value, &mut Records) + Send),
     ) -> Result<()> {
@@ -348,12 +345,8 @@ impl M365 {
             }
             skip = 0;
             let cursor = match &next {
-                Some(u) => Position {
-                    since: pos.and_then(|p| p.since),
-                    ..Position::at(stage, Some(u), 0)
-                }
-                .encode(),
-                None => then.as_ref().and_then(Position::encode),
+                Some(u) => Position::at(stage, Some(u), 0).encode(),
+                None => None,
             };
             sink.page(records, cursor).await?;
         }
@@ -437,15 +430,8 @@ impl M365 {
                 raw: u,
             });
         };
-        self.pages(
-            ctx,
-            ("users", first(select)?),
-            pos.as_ref(),
-            None,
-            sink,
-            map,
-        )
-        .await
+        self.pages(ctx, ("users", first(select)?), pos.as_ref(), sink, map)
+            .await
     }
 
     /// One stored page per group: the group, its members and its owners.
@@ -613,7 +599,6 @@ impl M365 {
             ctx,
             ("assignments", first),
             pos.as_ref(),
-            None,
             sink,
             &mut |a, r| {
                 let def = text(&a, "roleDefinitionId").unwrap_or_default();
@@ -1050,46 +1035,39 @@ impl M365 {
             .filter_map(|sp| Some((text(&sp, "id")?, sp)))
             .collect();
         let first = self.url("oauth2PermissionGrants", &[("$top", PAGE)])?;
-        self.pages(
-            ctx,
-            ("grants", first),
-            pos.as_ref(),
-            None,
-            sink,
-            &mut |g, r| {
-                let client = text(&g, "clientId").unwrap_or_default();
-                let sp = principals.get(&client);
-                let resource = text(&g, "resourceId")
-                    .and_then(|id| principals.get(&id))
-                    .and_then(|sp| text(sp, "displayName"));
-                let mut raw = g.clone();
-                if let Some(obj) = raw.as_object_mut() {
-                    obj.insert("client".into(), sp.cloned().unwrap_or(Value::Null));
-                    obj.insert("resourceDisplayName".into(), json!(resource));
-                }
-                r.oauth_grants.push(OauthGrant {
-                    external_id: text(&g, "id").unwrap_or_default(),
-                    app_name: sp
-                        .and_then(|sp| text(sp, "displayName"))
-                        .unwrap_or_else(|| client.clone()),
-                    app_id: sp.and_then(|sp| text(sp, "appId")),
-                    principal: if text(&g, "consentType").as_deref() == Some("AllPrincipals") {
-                        None
-                    } else {
-                        text(&g, "principalId")
-                    },
-                    scopes: g
-                        .get("scope")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .split_whitespace()
-                        .map(str::to_owned)
-                        .collect(),
-                    granted_at_ms: ms(g.get("startTime")),
-                    raw,
-                });
-            },
-        )
+        self.pages(ctx, ("grants", first), pos.as_ref(), sink, &mut |g, r| {
+            let client = text(&g, "clientId").unwrap_or_default();
+            let sp = principals.get(&client);
+            let resource = text(&g, "resourceId")
+                .and_then(|id| principals.get(&id))
+                .and_then(|sp| text(sp, "displayName"));
+            let mut raw = g.clone();
+            if let Some(obj) = raw.as_object_mut() {
+                obj.insert("client".into(), sp.cloned().unwrap_or(Value::Null));
+                obj.insert("resourceDisplayName".into(), json!(resource));
+            }
+            r.oauth_grants.push(OauthGrant {
+                external_id: text(&g, "id").unwrap_or_default(),
+                app_name: sp
+                    .and_then(|sp| text(sp, "displayName"))
+                    .unwrap_or_else(|| client.clone()),
+                app_id: sp.and_then(|sp| text(sp, "appId")),
+                principal: if text(&g, "consentType").as_deref() == Some("AllPrincipals") {
+                    None
+                } else {
+                    text(&g, "principalId")
+                },
+                scopes: g
+                    .get("scope")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .split_whitespace()
+                    .map(str::to_owned)
+                    .collect(),
+                granted_at_ms: ms(g.get("startTime")),
+                raw,
+            });
+        })
         .await
     }
 

@@ -51,6 +51,11 @@ fn http() -> Result<Http> {
     Http::new(CancellationToken::new()).map_err(|e| Error::Validation(e.to_string()))
 }
 
+/// Tokens as the keychain keeps them.
+fn tokens_json(tokens: &Tokens) -> Result<String> {
+    serde_json::to_string(tokens).map_err(|e| Error::Validation(e.to_string()))
+}
+
 fn trimmed(s: Option<&str>) -> Option<&str> {
     s.map(str::trim).filter(|u| !u.is_empty())
 }
@@ -409,7 +414,7 @@ impl Engine {
             "auth": "client_credentials",
             "oauth": endpoints,
         });
-        let json = serde_json::to_string(&tokens).map_err(|e| Error::Validation(e.to_string()))?;
+        let json = tokens_json(&tokens)?;
         self.create_instance(
             NewInstance {
                 app: "m365",
@@ -533,7 +538,7 @@ impl Engine {
         let tokens = result
             .ok_or_else(|| Error::Validation("the sign-in was cancelled".into()))?
             .map_err(|e| Error::Validation(format!("the sign-in did not complete: {e}")))?;
-        let json = serde_json::to_string(&tokens).map_err(|e| Error::Validation(e.to_string()))?;
+        let json = tokens_json(&tokens)?;
         let secret = endpoints.client_secret.clone();
         self.create_instance(new, &json, secret.as_deref()).await
     }
@@ -600,8 +605,7 @@ impl Engine {
                         .map_err(|e| {
                             Error::Validation(format!("the new client secret was refused: {e}"))
                         })?;
-                let json =
-                    serde_json::to_string(&tokens).map_err(|e| Error::Validation(e.to_string()))?;
+                let json = tokens_json(&tokens)?;
                 self.secrets
                     .set(&secret_key(id), &Secret::new(secret))
                     .await?;
@@ -685,8 +689,7 @@ impl Engine {
             };
             return match result {
                 Ok(tokens) => {
-                    let json = serde_json::to_string(&tokens)
-                        .map_err(|e| Error::Validation(e.to_string()))?;
+                    let json = tokens_json(&tokens)?;
                     self.secrets.set(&token_key(id), &Secret::new(json)).await?;
                     Ok(Auth::Bearer(tokens.access_token))
                 }
@@ -715,8 +718,7 @@ impl Engine {
         };
         match oauth::refresh(http()?.client(), &endpoints, &refresh).await {
             Ok(tokens) => {
-                let json =
-                    serde_json::to_string(&tokens).map_err(|e| Error::Validation(e.to_string()))?;
+                let json = tokens_json(&tokens)?;
                 self.secrets.set(&token_key(id), &Secret::new(json)).await?;
                 Ok(Auth::Bearer(tokens.access_token))
             }
@@ -772,7 +774,7 @@ impl Engine {
             .map_err(|e| Error::Validation(format!("the device flow did not complete: {e}")))?;
         let api_url = trimmed(input.api_url.as_deref());
         let config = json!({"org": input.org.trim(), "api_url": api_url, "auth": "device", "oauth": endpoints});
-        let json = serde_json::to_string(&tokens).map_err(|e| Error::Validation(e.to_string()))?;
+        let json = tokens_json(&tokens)?;
         self.create_instance(
             NewInstance {
                 app: "github",

@@ -61,51 +61,36 @@ impl StoreSink {
         let writer = tokio::spawn(async move {
             // Live progress: the status detail names the phase and what it stored so far.
             let (mut stored, mut shown) = (0usize, Instant::now());
-            let mut held: Option<Write> = None;
-            loop {
-                let first = match held.take() {
-                    Some(w) => w,
-                    None => match rx.recv().await {
-                        Some(w) => w,
-                        None => break,
-                    },
-                };
-                let (records, cursor) = match first {
-                    Write::Page(records, cursor) => (records, cursor),
-                    Write::State(state) => {
-                        store
-                            .set_cursor(
-                                &instance,
-                                &state_key(phase),
-                                Some(&state),
-                                super::api::now_ms(),
-                            )
-                            .await?;
-                        continue;
+            let state_key = state_key(phase);
+            while let Some(first) = rx.recv().await {
+                // The writes already waiting go into the same transaction, in order: pages,
+                // the cursor after the last one, and the newest kept state (committed with
+                // the pages before it, so a kept delta link never gets ahead of them).
+                let (mut pages, mut kept, mut n) = (Vec::new(), None, 0);
+                let mut next = Some(first);
+                while let Some(write) = next.take() {
+                    match write {
+                        Write::Page(records, cursor) => {
+                            n += records.len();
+                            pages.push((records, cursor));
+                        }
+                        Write::State(state) => kept = Some(state),
                     }
-                };
-                // Pages already waiting go into the same transaction (in order, up to a kept
-                // state, which must follow the pages before it).
-                let mut n = records.len();
-                let mut batch = vec![(records, cursor)];
-                while n < BATCH_RECORDS {
-                    match rx.try_recv() {
-                        Ok(Write::Page(r, c)) => {
-                            n += r.len();
-                            batch.push((r, c));
-                        }
-                        Ok(state) => {
-                            held = Some(state);
-                            break;
-                        }
-                        Err(_) => break,
+                    if n < BATCH_RECORDS {
+                        next = rx.try_recv().ok();
                     }
                 }
                 stored += n;
-                let pages: Vec<(&Records, Option<&str>)> =
-                    batch.iter().map(|(r, c)| (r, c.as_deref())).collect();
+                let refs: Vec<(&Records, Option<&str>)> =
+                    pages.iter().map(|(r, c)| (r, c.as_deref())).collect();
                 store
-                    .store_pages(&instance, &pages, &resource, super::api::now_ms())
+                    .store_pages(
+                        &instance,
+                        &refs,
+                        &resource,
+                        kept.as_deref().map(|k| (state_key.as_str(), k)),
+                        super::api::now_ms(),
+                    )
                     .await?;
                 if shown.elapsed().as_millis() >= 500 {
                     shown = Instant::now();

@@ -225,17 +225,19 @@ impl Store {
         cursor: (&str, Option<&str>),
         now_ms: i64,
     ) -> Result<()> {
-        self.store_pages(id, &[(records, cursor.1)], cursor.0, now_ms)
+        self.store_pages(id, &[(records, cursor.1)], cursor.0, None, now_ms)
             .await
     }
 
-    /// Stores several pages of one resource in order, with the cursor after the last one, in
-    /// one transaction (a writer that fell behind catches up with fewer commits).
+    /// Stores several pages of one resource in order, with the cursor after the last one and
+    /// optionally a kept state (`(key, value)`, e.g. delta links valid once these pages are
+    /// stored), in one transaction (a writer that fell behind catches up with fewer commits).
     pub async fn store_pages(
         &self,
         id: &str,
         pages: &[(&Records, Option<&str>)],
         resource: &str,
+        kept: Option<(&str, &str)>,
         now_ms: i64,
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
@@ -244,6 +246,9 @@ impl Store {
         }
         if let Some((_, cursor)) = pages.last() {
             set_cursor(&mut tx, id, resource, *cursor, now_ms).await?;
+        }
+        if let Some((key, value)) = kept {
+            set_cursor(&mut tx, id, key, Some(value), now_ms).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -351,7 +356,7 @@ async fn insert_records(
             q.build().execute(&mut **tx).await?;
         }
         for chunk in records.activities.chunks(CHUNK) {
-            // An event id is stored once: re-read overlaps are no-ops.
+            // An event (time, id) is stored once: re-read overlaps are no-ops.
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO activities (instance_id, event_id, occurred_at_ms, actor, action, target, ip, raw) ",
             );
@@ -365,7 +370,7 @@ async fn insert_records(
                     .push_bind(&e.ip)
                     .push_bind(json(&e.raw));
             });
-            q.push(" ON CONFLICT (instance_id, event_id) DO NOTHING");
+            q.push(" ON CONFLICT (instance_id, occurred_at_ms, event_id) DO NOTHING");
             q.build().execute(&mut **tx).await?;
         }
         for chunk in last_per_key(&records.files, |f| f.external_id.clone()).chunks(CHUNK) {

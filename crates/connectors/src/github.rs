@@ -170,7 +170,7 @@ impl Github {
             is_admin: admin,
             created_at_ms: ms(m.get("created_at")),
             last_sign_in_ms: None,
-            raw: m.clone(),
+            raw: Raw::of(m),
         }
     }
 
@@ -340,7 +340,7 @@ impl Github {
                     name: text(team, "name").unwrap_or(slug),
                     description: text(team, "description"),
                     kind: text(team, "privacy"),
-                    raw: team.clone(),
+                    raw: Raw::of(team),
                 });
                 for m in &members {
                     let login = text(m, "login").unwrap_or_default();
@@ -412,7 +412,7 @@ impl Github {
                     account_id: id_of(m),
                     role: "org_owner".into(),
                     scope: format!("org:{org}"),
-                    raw: m.clone(),
+                    raw: Raw::of(m),
                 });
             },
         )
@@ -476,7 +476,7 @@ impl Github {
                         .or_else(|| text(e, "user"))
                         .or_else(|| text(e, "team")),
                     ip: text(e, "actor_ip"),
-                    raw: e.clone(),
+                    raw: Raw::of(e),
                 });
             }
             next = link_next(&resp)?.filter(|_| !items(&resp).map(Vec::is_empty).unwrap_or(true));
@@ -578,7 +578,7 @@ impl Github {
                     collaborators,
                     modified_at_ms: ms(repo.get("pushed_at"))
                         .or_else(|| ms(repo.get("updated_at"))),
-                    raw: repo.clone(),
+                    raw: Raw::of(repo),
                 });
             }
             skip = 0;
@@ -625,7 +625,7 @@ impl Github {
                     principal: None,
                     scopes,
                     granted_at_ms: ms(i.get("created_at")),
-                    raw: i.clone(),
+                    raw: Raw::of(i),
                 });
             }
             next = link_next(&resp)?;
@@ -670,7 +670,7 @@ impl Github {
                         })
                         .unwrap_or_default(),
                     granted_at_ms: ms(c.get("credential_authorized_at")),
-                    raw: c.clone(),
+                    raw: Raw::of(c),
                 });
             }
             next = link_next(&resp)?;

@@ -119,6 +119,16 @@ impl Response {
     }
 }
 
+/// A successful answer's body as received, for readers that decode it themselves (large
+/// pages whose items are kept as their own text).
+#[derive(Debug)]
+pub struct RawResponse {
+    pub url: Url,
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub bytes: bytes::Bytes,
+}
+
 /// The configured client.
 #[derive(Debug, Clone)]
 pub struct Http {
@@ -234,6 +244,11 @@ impl Http {
         self.request(Method::GET, url, auth, None).await
     }
 
+    /// GETs `url` with retries; the body is left undecoded.
+    pub async fn get_raw(&self, url: &Url, auth: &Auth) -> Result<RawResponse> {
+        self.send(Method::GET, url, auth, None).await
+    }
+
     /// Sends a request with retries and decodes the JSON answer. 401 → [`Error::Unauthorized`],
     /// 403 (not a rate limit) → [`Error::Forbidden`], 404 → [`Error::Status`] with 404 (a caller
     /// that knows what a 404 means there maps it).
@@ -244,6 +259,23 @@ impl Http {
         auth: &Auth,
         body: Option<&Value>,
     ) -> Result<Response> {
+        let raw = self.send(method, url, auth, body).await?;
+        Ok(Response {
+            status: raw.status,
+            body: decode(&raw.bytes),
+            url: raw.url,
+            headers: raw.headers,
+        })
+    }
+
+    /// [`Http::request`] without decoding a successful answer.
+    async fn send(
+        &self,
+        method: Method,
+        url: &Url,
+        auth: &Auth,
+        body: Option<&Value>,
+    ) -> Result<RawResponse> {
         let mut attempt = 0u32;
         let mut throttled = Duration::ZERO;
         loop {
@@ -340,13 +372,15 @@ impl Http {
                 self.sleep(wait).await?;
                 continue;
             }
-            let body: Value = if bytes.is_empty() {
-                Value::Null
-            } else {
-                serde_json::from_slice(&bytes).unwrap_or_else(|_| {
-                    Value::String(String::from_utf8_lossy(&bytes).chars().take(500).collect())
-                })
-            };
+            if status.is_success() {
+                return Ok(RawResponse {
+                    url: url.clone(),
+                    status: status.as_u16(),
+                    headers,
+                    bytes,
+                });
+            }
+            let body = decode(&bytes);
             let message = || {
                 body.get("message")
                     .or_else(|| body.pointer("/error/message"))
@@ -355,12 +389,6 @@ impl Http {
                     .map_or_else(|| status.to_string(), str::to_owned)
             };
             return match status {
-                s if s.is_success() => Ok(Response {
-                    url: url.clone(),
-                    status: s.as_u16(),
-                    headers,
-                    body,
-                }),
                 StatusCode::UNAUTHORIZED => Err(Error::Unauthorized(message())),
                 StatusCode::FORBIDDEN => {
                     Err(Error::Forbidden(format!("{} ({})", message(), redact(url))))
@@ -374,6 +402,16 @@ impl Http {
             };
         }
     }
+}
+
+/// A body as JSON: `null` when empty, the start of the text as a string when not JSON.
+fn decode(bytes: &[u8]) -> Value {
+    if bytes.is_empty() {
+        return Value::Null;
+    }
+    serde_json::from_slice(bytes).unwrap_or_else(|_| {
+        Value::String(String::from_utf8_lossy(bytes).chars().take(500).collect())
+    })
 }
 
 /// The URL without its query string (which may carry cursors or, for some vendors, keys).

@@ -24,12 +24,16 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use url::Url;
 
+use serde_json::value::RawValue;
+
 use crate::dates::{format_rfc3339, parse_rfc3339_ms};
-use crate::http::Response;
+use crate::http::{RawResponse, Response};
 use crate::model::*;
 use crate::oauth::Endpoints;
-use crate::paging::{odata_delta, odata_next};
+use crate::paging::{odata_link_of, odata_next};
 use crate::{Error, Result};
+
+mod events;
 
 /// Microsoft Graph in the global cloud.
 pub const DEFAULT_GRAPH_URL: &str = "https://graph.microsoft.com/v1.0";
@@ -149,6 +153,35 @@ fn take_values(resp: Response) -> Result<Vec<Value>> {
             url: url.path().to_owned(),
             message: "expected an OData collection (`value`)".into(),
         }),
+    }
+}
+
+/// A collection page read without building a JSON tree: each item stays its own text (kept as
+/// the record's raw JSON, decoded only for the fields a record needs).
+#[derive(Deserialize)]
+struct RawPage<'a> {
+    #[serde(borrow)]
+    value: Vec<&'a RawValue>,
+    #[serde(rename = "@odata.nextLink")]
+    next_link: Option<String>,
+    #[serde(rename = "@odata.deltaLink")]
+    delta_link: Option<String>,
+}
+
+impl<'a> RawPage<'a> {
+    fn parse(resp: &'a RawResponse) -> Result<RawPage<'a>> {
+        serde_json::from_slice(&resp.bytes).map_err(|e| Error::Decode {
+            url: resp.url.path().to_owned(),
+            message: format!("expected an OData collection (`value`): {e}"),
+        })
+    }
+
+    fn next(&self, resp: &RawResponse) -> Result<Option<Url>> {
+        odata_link_of(&resp.url, self.next_link.as_deref(), "@odata.nextLink")
+    }
+
+    fn delta(&self, resp: &RawResponse) -> Result<Option<Url>> {
+        odata_link_of(&resp.url, self.delta_link.as_deref(), "@odata.deltaLink")
     }
 }
 
@@ -427,7 +460,7 @@ impl M365 {
                 created_at_ms: ms(u.get("createdDateTime")),
                 last_sign_in_ms: last,
                 external_id: id,
-                raw: u,
+                raw: Raw::of(&u),
             });
         };
         self.pages(ctx, ("users", first(select)?), pos.as_ref(), sink, map)
@@ -511,7 +544,7 @@ impl M365 {
                         }
                         .into(),
                     ),
-                    raw: group.clone(),
+                    raw: Raw::of(group),
                 });
                 let is_user = |o: &&Value| {
                     o.get("@odata.type")
@@ -606,46 +639,63 @@ impl M365 {
                     account_id: text(&a, "principalId").unwrap_or_default(),
                     role: defs.get(&def).cloned().unwrap_or(def),
                     scope: text(&a, "directoryScopeId").unwrap_or_else(|| "/".into()),
-                    raw: a,
+                    raw: Raw::of(&a),
                 });
             },
         )
         .await
     }
 
-    fn audit_activity(e: Value) -> Option<Activity> {
-        let occurred_at_ms = ms(e.get("activityDateTime"))?;
-        Some(Activity {
-            event_id: text(&e, "id")?,
-            occurred_at_ms,
-            actor: ptr(&e, "/initiatedBy/user/userPrincipalName")
-                .or_else(|| ptr(&e, "/initiatedBy/app/displayName")),
-            action: text(&e, "activityDisplayName").unwrap_or_default(),
-            target: e
-                .get("targetResources")
-                .and_then(Value::as_array)
-                .and_then(|t| t.first())
-                .and_then(|t| text(t, "userPrincipalName").or_else(|| text(t, "displayName"))),
-            ip: ptr(&e, "/initiatedBy/user/ipAddress"),
-            raw: e,
-        })
+    /// A directory audit event; `None` without an id or a time.
+    fn audit_activity(raw: &RawValue) -> Result<Option<Activity>> {
+        let e: events::Audit = events::parse(raw)?;
+        let (Some(id), Some(at)) = (
+            e.id,
+            e.activity_date_time.as_deref().and_then(parse_rfc3339_ms),
+        ) else {
+            return Ok(None);
+        };
+        let user = e.initiated_by.as_ref().and_then(|i| i.user.as_ref());
+        let target = e.target_resources.unwrap_or_default().into_iter().next();
+        Ok(Some(Activity {
+            event_id: id.into_owned(),
+            occurred_at_ms: at,
+            actor: user
+                .and_then(|u| events::some(&u.user_principal_name))
+                .or_else(|| {
+                    e.initiated_by
+                        .as_ref()
+                        .and_then(|i| i.app.as_ref())
+                        .and_then(|a| events::some(&a.display_name))
+                }),
+            action: events::some(&e.activity_display_name).unwrap_or_default(),
+            target: target.and_then(|t| {
+                events::some(&t.user_principal_name).or_else(|| events::some(&t.display_name))
+            }),
+            ip: user.and_then(|u| events::some(&u.ip_address)),
+            raw: Raw::from_json(raw),
+        }))
     }
 
-    fn sign_in_activity(e: Value) -> Option<Activity> {
-        let occurred_at_ms = ms(e.get("createdDateTime"))?;
-        let failed = e
-            .pointer("/status/errorCode")
-            .and_then(Value::as_i64)
-            .is_some_and(|c| c != 0);
-        Some(Activity {
-            event_id: format!("signin:{}", text(&e, "id")?),
-            occurred_at_ms,
-            actor: text(&e, "userPrincipalName"),
+    /// A sign-in (event ids prefixed `signin:`); `None` without an id or a time.
+    fn sign_in_activity(raw: &RawValue) -> Result<Option<Activity>> {
+        let e: events::SignIn = events::parse(raw)?;
+        let (Some(id), Some(at)) = (
+            e.id,
+            e.created_date_time.as_deref().and_then(parse_rfc3339_ms),
+        ) else {
+            return Ok(None);
+        };
+        let failed = e.status.and_then(|s| s.error_code).is_some_and(|c| c != 0);
+        Ok(Some(Activity {
+            event_id: format!("signin:{id}"),
+            occurred_at_ms: at,
+            actor: events::some(&e.user_principal_name),
             action: if failed { "Sign-in failed" } else { "Sign-in" }.into(),
-            target: text(&e, "appDisplayName"),
-            ip: text(&e, "ipAddress"),
-            raw: e,
-        })
+            target: events::some(&e.app_display_name),
+            ip: events::some(&e.ip_address),
+            raw: Raw::from_json(raw),
+        }))
     }
 
     /// Directory audits and sign-ins from `since`, read as several time windows per source at
@@ -693,16 +743,16 @@ impl M365 {
                     (ctx.http.clone(), ctx.auth.clone(), state.windows[i].source);
                 // Fetched, decoded and mapped on its own task: decoding uses every core.
                 let task = tokio::spawn(async move {
-                    let resp = http.get(&url, &auth).await?;
-                    let next = odata_next(&resp)?;
+                    let resp = http.get_raw(&url, &auth).await?;
+                    let page = RawPage::parse(&resp)?;
                     let mut records = Records::default();
-                    for e in take_values(resp)? {
+                    for e in &page.value {
                         records.activities.extend(match source {
                             Source::Audits => Self::audit_activity(e),
                             Source::SignIns => Self::sign_in_activity(e),
-                        });
+                        }?);
                     }
-                    Ok::<_, Error>((records, next))
+                    Ok::<_, Error>((records, page.next(&resp)?))
                 });
                 in_flight.push(async move { (i, task.await) });
             }
@@ -917,7 +967,7 @@ impl M365 {
             (None, None) => from_start.clone(),
         });
         while let Some(url) = next {
-            let resp = match ctx.http.get(&url, &ctx.auth).await {
+            let resp = match ctx.http.get_raw(&url, &ctx.auth).await {
                 Err(Error::Status { status: 410, .. }) if url != from_start => {
                     sink.note("a drive's change token expired; it was read again in full".into());
                     links.remove(&drive_id);
@@ -926,21 +976,26 @@ impl M365 {
                 }
                 other => other?,
             };
-            next = odata_next(&resp)?;
-            let delta = odata_delta(&resp)?;
+            let page = RawPage::parse(&resp)?;
+            next = page.next(&resp)?;
+            let delta = page.delta(&resp)?;
             let mut deleted = Vec::new();
-            let items: Vec<Value> = take_values(resp)?
-                .into_iter()
-                .filter(|i| {
-                    if i.get("deleted").is_some() {
-                        deleted.extend(text(i, "id"));
-                        return false;
-                    }
-                    i.get("root").is_none()
-                })
-                .collect();
+            // Each item decoded for its fields; its text is kept as the file's raw JSON.
+            let mut items: Vec<(Value, &RawValue)> = Vec::with_capacity(page.value.len());
+            for raw in &page.value {
+                let item: Value = serde_json::from_str(raw.get()).map_err(|e| Error::Decode {
+                    url: resp.url.path().to_owned(),
+                    message: format!("a drive item: {e}"),
+                })?;
+                if item.get("deleted").is_some() {
+                    deleted.extend(text(&item, "id"));
+                } else if item.get("root").is_none() {
+                    items.push((item, raw));
+                }
+            }
             let shared: Vec<String> = items
                 .iter()
+                .map(|(i, _)| i)
                 .filter(|i| i.get("shared").is_some())
                 .filter_map(|i| text(i, "id"))
                 .collect();
@@ -965,7 +1020,7 @@ impl M365 {
                 deleted_files: deleted,
                 ..Records::default()
             };
-            for item in items {
+            for (item, raw) in items {
                 let id = text(&item, "id").unwrap_or_default();
                 let shared = item.get("shared").is_some();
                 let permissions = match perms.remove(&id) {
@@ -979,8 +1034,13 @@ impl M365 {
                 // Every collaborator is known when the permissions were read, or when the
                 // item is not shared at all.
                 let complete = permissions.is_some() || !shared;
-                let mut file =
-                    file_item(item, permissions.as_deref(), domains, drive_owner.clone());
+                let mut file = file_item(
+                    &item,
+                    raw,
+                    permissions.as_deref(),
+                    domains,
+                    drive_owner.clone(),
+                );
                 file.collaborators_complete = complete;
                 records.files.push(file);
             }
@@ -1065,7 +1125,7 @@ impl M365 {
                     .map(str::to_owned)
                     .collect(),
                 granted_at_ms: ms(g.get("startTime")),
-                raw,
+                raw: Raw::of(&raw),
             });
         })
         .await
@@ -1087,7 +1147,8 @@ impl M365 {
 /// organization link internal; else private. Without readable permissions, the item's
 /// `shared.scope` decides.
 fn file_item(
-    item: Value,
+    item: &Value,
+    raw: &RawValue,
     permissions: Option<&[Value]>,
     domains: &[String],
     drive_owner: Option<String>,
@@ -1151,7 +1212,7 @@ fn file_item(
             });
         }
     }
-    let shared_scope = ptr(&item, "/shared/scope");
+    let shared_scope = ptr(item, "/shared/scope");
     let sharing = if link_scopes.contains("anonymous")
         || (permissions.is_none() && shared_scope.as_deref() == Some("anonymous"))
     {
@@ -1165,24 +1226,25 @@ fn file_item(
     } else {
         Sharing::Private
     };
-    let name = match (ptr(&item, "/parentReference/path"), text(&item, "name")) {
+    let name = match (ptr(item, "/parentReference/path"), text(item, "name")) {
         (Some(parent), Some(name)) => {
             let parent = parent.split_once(":").map_or(parent.as_str(), |(_, p)| p);
             format!("{}/{name}", parent.trim_end_matches('/'))
         }
         (None, Some(name)) => name,
-        _ => text(&item, "id").unwrap_or_default(),
+        _ => text(item, "id").unwrap_or_default(),
     };
-    let external_id = text(&item, "id").unwrap_or_default();
-    let url = text(&item, "webUrl");
-    let owner = ptr(&item, "/createdBy/user/email")
+    let external_id = text(item, "id").unwrap_or_default();
+    let url = text(item, "webUrl");
+    let owner = ptr(item, "/createdBy/user/email")
         .or(drive_owner)
-        .or_else(|| ptr(&item, "/createdBy/user/displayName"));
+        .or_else(|| ptr(item, "/createdBy/user/displayName"));
     let modified_at_ms = ms(item.get("lastModifiedDateTime"));
-    let mut raw = item;
-    if let (Some(obj), Some(p)) = (raw.as_object_mut(), permissions) {
-        obj.insert("permissions".into(), Value::Array(p.to_vec()));
-    }
+    // The item as received, with the permissions read for it.
+    let raw = match permissions {
+        Some(p) => Raw::with_field(raw, "permissions", p),
+        None => Raw::from_json(raw),
+    };
     FileItem {
         external_id,
         name,
@@ -1364,40 +1426,44 @@ mod tests {
         let anon =
             json!({"id": "a", "roles": ["read"], "link": {"scope": "anonymous", "type": "view"}});
 
-        let f = file_item(
-            item.clone(),
-            Some(&[owner.clone(), internal_user.clone()]),
-            &domains,
-            None,
-        );
+        let text = serde_json::value::to_raw_value(&item).unwrap();
+        let perms = [owner.clone(), internal_user.clone()];
+        let f = file_item(&item, &text, Some(&perms), &domains, None);
         assert_eq!(f.sharing, Sharing::Private);
         assert_eq!(f.name, "/Docs/a.docx");
         assert_eq!(f.owner.as_deref(), Some("ann@contoso.com"));
         assert_eq!(f.collaborators.len(), 1);
         assert!(!f.collaborators[0].external);
         assert_eq!(f.collaborators[0].permission, "write");
+        // The raw JSON is the item with the permissions read for it.
+        let mut expected = item.clone();
+        expected["permissions"] = json!(perms);
+        assert_eq!(f.raw.value(), expected);
 
-        let f = file_item(item.clone(), Some(&[owner.clone(), guest]), &domains, None);
+        let f = file_item(&item, &text, Some(&[owner.clone(), guest]), &domains, None);
         assert_eq!(f.sharing, Sharing::External);
         assert!(f.collaborators[0].external);
 
         let f = file_item(
-            item.clone(),
+            &item,
+            &text,
             Some(&[owner.clone(), org_link]),
             &domains,
             None,
         );
         assert_eq!(f.sharing, Sharing::Internal);
 
-        let f = file_item(item.clone(), Some(&[owner, anon]), &domains, None);
+        let f = file_item(&item, &text, Some(&[owner, anon]), &domains, None);
         assert_eq!(f.sharing, Sharing::Public);
 
         // Permissions unreadable: the item's shared facet decides.
-        let anon_item = json!({"id": "2", "name": "b", "shared": {"scope": "anonymous"}});
-        assert_eq!(
-            file_item(anon_item, None, &domains, None).sharing,
-            Sharing::Public
-        );
+        let anon_text = r#"{"id":"2", "name":"b", "shared":{"scope":"anonymous"}}"#;
+        let anon_raw = serde_json::value::RawValue::from_string(anon_text.into()).unwrap();
+        let anon_item: Value = serde_json::from_str(anon_text).unwrap();
+        let f = file_item(&anon_item, &anon_raw, None, &domains, None);
+        assert_eq!(f.sharing, Sharing::Public);
+        // Kept as received, not written back.
+        assert_eq!(f.raw.as_str(), anon_text);
     }
 
     #[test]
@@ -1425,20 +1491,42 @@ mod tests {
 
     #[test]
     fn activities_from_audits_and_sign_ins() {
-        let audit = json!({"id": "a1", "activityDateTime": "2024-05-01T10:00:00Z",
-            "activityDisplayName": "Add member to role",
+        let raw = |text: &str| serde_json::value::RawValue::from_string(text.into()).unwrap();
+        let audit = r#"{"id": "a1", "activityDateTime": "2024-05-01T10:00:00Z",
+            "activityDisplayName": "Add member to \"Global Administrator\"", "extra": {"deep": [1, 2]},
             "initiatedBy": {"user": {"userPrincipalName": "ann@contoso.com", "ipAddress": "10.0.0.1"}, "app": null},
-            "targetResources": [{"userPrincipalName": "bob@contoso.com"}]});
-        let a = M365::audit_activity(audit).unwrap();
+            "targetResources": [{"userPrincipalName": "bob@contoso.com"}, {"displayName": "Role"}]}"#;
+        let a = M365::audit_activity(&raw(audit)).unwrap().unwrap();
         assert_eq!(a.event_id, "a1");
+        assert_eq!(a.occurred_at_ms, 1_714_557_600_000);
+        assert_eq!(a.action, r#"Add member to "Global Administrator""#);
         assert_eq!(a.actor.as_deref(), Some("ann@contoso.com"));
         assert_eq!(a.target.as_deref(), Some("bob@contoso.com"));
         assert_eq!(a.ip.as_deref(), Some("10.0.0.1"));
-        let s = json!({"id": "s1", "createdDateTime": "2024-05-01T10:00:00Z", "userPrincipalName": "bob@contoso.com",
-            "appDisplayName": "Office 365 Exchange Online", "ipAddress": "10.0.0.2", "status": {"errorCode": 50126}});
-        let s = M365::sign_in_activity(s).unwrap();
+        assert_eq!(a.raw.as_str(), audit, "the event's own text is kept");
+        // Done by an app: the app is the actor; no user, no address.
+        let by_app = r#"{"id": "a2", "activityDateTime": "2024-05-01T10:00:00Z",
+            "activityDisplayName": "Update application", "targetResources": null,
+            "initiatedBy": {"user": null, "app": {"displayName": "Provisioning"}}}"#;
+        let a = M365::audit_activity(&raw(by_app)).unwrap().unwrap();
+        assert_eq!(a.actor.as_deref(), Some("Provisioning"));
+        assert_eq!((a.target, a.ip), (None, None));
+        let s = r#"{"id": "s1", "createdDateTime": "2024-05-01T10:00:00Z", "userPrincipalName": "bob@contoso.com",
+            "appDisplayName": "Office 365 Exchange Online", "ipAddress": "10.0.0.2", "status": {"errorCode": 50126}}"#;
+        let s = M365::sign_in_activity(&raw(s)).unwrap().unwrap();
         assert_eq!(s.event_id, "signin:s1");
         assert_eq!(s.action, "Sign-in failed");
-        assert!(M365::audit_activity(json!({"id": "x"})).is_none());
+        assert_eq!(s.target.as_deref(), Some("Office 365 Exchange Online"));
+        // Without an id or a time there is no activity; a field of the wrong type is an error.
+        assert!(M365::audit_activity(&raw(r#"{"id": "x"}"#))
+            .unwrap()
+            .is_none());
+        let wrong = raw(
+            r#"{"id": "s2", "createdDateTime": "2024-05-01T10:00:00Z", "status": {"errorCode": "x"}}"#,
+        );
+        assert!(matches!(
+            M365::sign_in_activity(&wrong),
+            Err(Error::Decode { .. })
+        ));
     }
 }

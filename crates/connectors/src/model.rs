@@ -7,6 +7,76 @@ use serde_json::Value;
 use crate::http::{Auth, Http};
 use crate::Result;
 
+/// A record's vendor JSON, kept for drill-down: compact JSON text, made once by the connector
+/// (on its reading tasks) so the writer stores it as is. Where the connector has the received
+/// bytes it is the vendor's own text ([`Raw::from_json`]), not a tree written back.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Raw(String);
+
+impl Raw {
+    /// The JSON text of `value`.
+    pub fn of(value: &Value) -> Raw {
+        Raw(value.to_string())
+    }
+
+    /// Text already known to be one JSON value (a `RawValue` of a parsed page).
+    pub fn from_json(raw: &serde_json::value::RawValue) -> Raw {
+        Raw(raw.get().to_owned())
+    }
+
+    /// An object's text with `key: value` added (the object's text is not re-written).
+    pub fn with_field(
+        object: &serde_json::value::RawValue,
+        key: &str,
+        value: &(impl Serialize + ?Sized),
+    ) -> Raw {
+        let text = object.get().trim_end();
+        let Some(body) = text.strip_suffix('}') else {
+            return Raw(text.to_owned());
+        };
+        let mut out = String::with_capacity(text.len() + key.len() + 64);
+        out.push_str(body);
+        if !body.trim_end().ends_with('{') {
+            out.push(',');
+        }
+        out.push_str(&Value::String(key.to_owned()).to_string());
+        out.push(':');
+        out.push_str(&serde_json::to_string(value).unwrap_or_else(|_| "null".into()));
+        out.push('}');
+        Raw(out)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Parsed again (tests, drill-down).
+    pub fn value(&self) -> Value {
+        serde_json::from_str(&self.0).unwrap_or(Value::Null)
+    }
+}
+
+impl From<Value> for Raw {
+    fn from(value: Value) -> Raw {
+        Raw::of(&value)
+    }
+}
+
+impl Serialize for Raw {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let raw: &serde_json::value::RawValue =
+            serde_json::from_str(&self.0).map_err(serde::ser::Error::custom)?;
+        raw.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Raw {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Raw, D::Error> {
+        let raw = Box::<serde_json::value::RawValue>::deserialize(d)?;
+        Ok(Raw(raw.get().to_owned()))
+    }
+}
+
 /// What a connector can see.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Capabilities {
@@ -90,7 +160,7 @@ pub struct Account {
     pub is_admin: bool,
     pub created_at_ms: Option<i64>,
     pub last_sign_in_ms: Option<i64>,
-    pub raw: Value,
+    pub raw: Raw,
 }
 
 /// A group or team.
@@ -101,7 +171,7 @@ pub struct Group {
     pub description: Option<String>,
     /// `secret`/`closed`/`public` for GitHub teams, `security`/`m365` for Entra groups.
     pub kind: Option<String>,
-    pub raw: Value,
+    pub raw: Raw,
 }
 
 /// An account in a group.
@@ -121,7 +191,7 @@ pub struct Privilege {
     pub role: String,
     /// Where it applies (`org`, a team, a directory scope).
     pub scope: String,
-    pub raw: Value,
+    pub raw: Raw,
 }
 
 /// Something a user did, from the vendor's audit log.
@@ -134,7 +204,7 @@ pub struct Activity {
     pub action: String,
     pub target: Option<String>,
     pub ip: Option<String>,
-    pub raw: Value,
+    pub raw: Raw,
 }
 
 /// Who can see a file.
@@ -185,7 +255,7 @@ pub struct FileItem {
     #[serde(default)]
     pub collaborators_complete: bool,
     pub modified_at_ms: Option<i64>,
-    pub raw: Value,
+    pub raw: Raw,
 }
 
 /// A third-party app's access.
@@ -198,7 +268,7 @@ pub struct OauthGrant {
     pub principal: Option<String>,
     pub scopes: Vec<String>,
     pub granted_at_ms: Option<i64>,
-    pub raw: Value,
+    pub raw: Raw,
 }
 
 /// One page of normalized records.

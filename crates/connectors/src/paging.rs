@@ -83,16 +83,22 @@ pub fn odata_delta(resp: &Response) -> Result<Option<Url>> {
 }
 
 fn odata_link(resp: &Response, key: &str) -> Result<Option<Url>> {
-    let Some(s) = resp.body.get(key).and_then(|v| v.as_str()) else {
+    odata_link_of(&resp.url, resp.body.get(key).and_then(|v| v.as_str()), key)
+}
+
+/// An OData link (`key` names it in errors) read from the page at `page`, resolved and
+/// checked like [`odata_next`].
+pub fn odata_link_of(page: &Url, link: Option<&str>, key: &str) -> Result<Option<Url>> {
+    let Some(s) = link else {
         return Ok(None);
     };
-    let url = resp.url.join(s).map_err(|e| Error::Decode {
-        url: resp.url.path().to_owned(),
+    let url = page.join(s).map_err(|e| Error::Decode {
+        url: page.path().to_owned(),
         message: format!("{key}: {e}"),
     })?;
-    if url.origin() != resp.url.origin() {
+    if url.origin() != page.origin() {
         return Err(Error::Decode {
-            url: resp.url.path().to_owned(),
+            url: page.path().to_owned(),
             message: format!(
                 "{key} points to another host ({})",
                 url.origin().ascii_serialization()

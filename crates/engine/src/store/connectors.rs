@@ -61,10 +61,6 @@ fn last_per_key<T, K: std::hash::Hash + Eq>(items: &[T], key: impl Fn(&T) -> K) 
     out
 }
 
-fn json(v: &serde_json::Value) -> String {
-    v.to_string()
-}
-
 impl Store {
     pub async fn insert_instance(
         &self,
@@ -279,7 +275,7 @@ async fn insert_records(
                     .push_bind(a.is_admin)
                     .push_bind(a.created_at_ms)
                     .push_bind(a.last_sign_in_ms)
-                    .push_bind(json(&a.raw))
+                    .push_bind(a.raw.as_str())
                     .push_bind(now_ms)
                     .push_bind(now_ms);
             });
@@ -302,7 +298,7 @@ async fn insert_records(
                     .push_bind(&g.name)
                     .push_bind(&g.description)
                     .push_bind(&g.kind)
-                    .push_bind(json(&g.raw))
+                    .push_bind(g.raw.as_str())
                     .push_bind(now_ms);
             });
             q.push(
@@ -346,7 +342,7 @@ async fn insert_records(
                     .push_bind(&p.account_id)
                     .push_bind(&p.role)
                     .push_bind(&p.scope)
-                    .push_bind(json(&p.raw))
+                    .push_bind(p.raw.as_str())
                     .push_bind(now_ms);
             });
             q.push(
@@ -368,7 +364,7 @@ async fn insert_records(
                     .push_bind(&e.action)
                     .push_bind(&e.target)
                     .push_bind(&e.ip)
-                    .push_bind(json(&e.raw));
+                    .push_bind(e.raw.as_str());
             });
             q.push(" ON CONFLICT (instance_id, occurred_at_ms, event_id) DO NOTHING");
             q.build().execute(&mut **tx).await?;
@@ -385,7 +381,7 @@ async fn insert_records(
                     .push_bind(&f.owner)
                     .push_bind(f.sharing.as_str())
                     .push_bind(f.modified_at_ms)
-                    .push_bind(json(&f.raw))
+                    .push_bind(f.raw.as_str())
                     .push_bind(now_ms);
             });
             q.push(
@@ -454,7 +450,7 @@ async fn insert_records(
                     .push_bind(&g.principal)
                     .push_bind(serde_json::to_string(&g.scopes).unwrap_or_else(|_| "[]".into()))
                     .push_bind(g.granted_at_ms)
-                    .push_bind(json(&g.raw))
+                    .push_bind(g.raw.as_str())
                     .push_bind(now_ms);
             });
             q.push(
@@ -671,7 +667,7 @@ mod tests {
             }],
             collaborators_complete: false,
             modified_at_ms: None,
-            raw: serde_json::json!({"id": id}),
+            raw: serde_json::json!({"id": id}).into(),
         }
     }
 

@@ -288,13 +288,8 @@ struct Position {
     url: Option<String>,
     #[serde(default)]
     index: usize,
-    /// Files: the drive being read (index in its site's drive list).
-    #[serde(default)]
-    drive: usize,
-    /// Files: the delta page of that drive.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    delta: Option<String>,
-    /// Files: the id of that drive (a resumed scan finds it again if the list changed).
+    /// Files: the id of the first drive not read to its end (`index` is its place in the
+    /// drives of the sites page; a resumed scan finds it by id if the list changed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     drive_id: Option<String>,
 }
@@ -325,6 +320,136 @@ fn parse_url(s: &str) -> Result<Url> {
 /// Whether a 403 is Graph's answer for a tenant without Entra ID P1/P2.
 fn needs_premium(e: &Error) -> bool {
     matches!(e, Error::Forbidden(m) if m.contains("premium"))
+}
+
+/// Drives read at once.
+const DRIVES_IN_FLIGHT: usize = 8;
+
+/// A document library or OneDrive.
+#[derive(Debug, Clone)]
+struct Drive {
+    id: String,
+    web_url: String,
+    owner: Option<String>,
+}
+
+/// A delta page of a drive, mapped.
+struct DrivePage {
+    records: Records,
+    next: Option<Url>,
+    delta: Option<Url>,
+}
+
+/// Reads the drives of one page of sites, several at once.
+struct DriveReader<'a> {
+    m365: &'a M365,
+    ctx: &'a Ctx,
+    domains: &'a std::sync::Arc<Vec<String>>,
+    sites_url: &'a str,
+    /// The next page of sites (where the cursor points once every drive here is read).
+    after: Option<&'a Url>,
+    drives: &'a [Drive],
+}
+
+impl DriveReader<'_> {
+    /// Reads `drives[first..]`: each from its kept delta link (only the changes since the last
+    /// scan) or from its start; an expired link (410) reads the drive again from its start; a
+    /// drive removed or closed meanwhile (403/404) is named in a note and skipped.
+    async fn read(
+        &self,
+        first: usize,
+        links: &mut HashMap<String, String>,
+        sink: &mut dyn Sink,
+    ) -> Result<()> {
+        let mut in_flight = futures_util::stream::FuturesUnordered::new();
+        // Drives begun and not read to their end.
+        let mut open = std::collections::BTreeSet::new();
+        let mut next_drive = first;
+        loop {
+            while open.len() < DRIVES_IN_FLIGHT && next_drive < self.drives.len() {
+                let drive = &self.drives[next_drive];
+                let url = match links.get(&drive.id) {
+                    Some(link) => parse_url(link)?,
+                    None => self.start_url(drive)?,
+                };
+                in_flight.push(self.page(next_drive, url));
+                open.insert(next_drive);
+                next_drive += 1;
+            }
+            let Some((i, url, page)) = in_flight.next().await else {
+                return Ok(());
+            };
+            let drive = &self.drives[i];
+            let page = match page {
+                Ok(p) => p,
+                Err(Error::Status { status: 410, .. }) if url != self.start_url(drive)? => {
+                    sink.note("a drive's change token expired; it was read again in full".into());
+                    links.remove(&drive.id);
+                    in_flight.push(self.page(i, self.start_url(drive)?));
+                    continue;
+                }
+                Err(Error::Forbidden(_) | Error::Status { status: 404, .. }) => {
+                    links.remove(&drive.id);
+                    sink.note(format!("the drive {} could not be read", drive.web_url));
+                    open.remove(&i);
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            match &page.next {
+                Some(next) => in_flight.push(self.page(i, next.clone())),
+                None => {
+                    open.remove(&i);
+                }
+            }
+            // Every drive before the first open one is read to its end.
+            let lowest = open.first().copied().unwrap_or(next_drive);
+            let cursor = match self.drives.get(lowest) {
+                Some(d) => Position {
+                    drive_id: Some(d.id.clone()),
+                    ..Position::at("drives", Some(&parse_url(self.sites_url)?), lowest)
+                },
+                None => Position::at("drives", self.after, 0),
+            };
+            sink.page(page.records, cursor.encode()).await?;
+            if let Some(link) = page.delta.filter(|_| page.next.is_none()) {
+                links.insert(drive.id.clone(), link.to_string());
+                sink.keep(serde_json::to_string(&links).unwrap_or_default())
+                    .await?;
+            }
+        }
+    }
+
+    fn start_url(&self, drive: &Drive) -> Result<Url> {
+        self.m365
+            .url(&format!("drives/{}/root/delta", drive.id), &[])
+    }
+
+    /// One delta page of drive `i`, read, with the permissions of its shared items, and mapped
+    /// on its own task.
+    fn page(
+        &self,
+        i: usize,
+        url: Url,
+    ) -> impl std::future::Future<Output = (usize, Url, Result<DrivePage>)> {
+        let (m365, http, auth) = (
+            self.m365.clone(),
+            self.ctx.http.clone(),
+            self.ctx.auth.clone(),
+        );
+        let (drive, domains) = (self.drives[i].clone(), self.domains.clone());
+        let task = tokio::spawn({
+            let url = url.clone();
+            async move { m365.drive_page(&http, &auth, &drive, &domains, &url).await }
+        });
+        async move {
+            let page = match task.await {
+                Ok(p) => p,
+                Err(e) => Err(Error::Config(format!("drive reader: {e}"))),
+            };
+            (i, url, page)
+        }
+    }
 }
 
 impl M365 {
@@ -855,8 +980,10 @@ impl M365 {
     }
 
     /// Sites → drives → the items of each drive (delta), with the permissions of shared items.
-    /// One stored page per delta page; the cursor names the site page, the site, the drive and
-    /// the delta page.
+    /// The drives of a sites page are read several at once (a page of one drive at a time per
+    /// drive); one stored page per delta page. The cursor names the sites page and the first
+    /// drive not yet read to its end (by index and id): a resumed scan reads that drive and
+    /// the ones after it again (drives finished meanwhile from their kept delta links).
     async fn scan_files(
         &self,
         ctx: &Ctx,
@@ -864,210 +991,172 @@ impl M365 {
         kept: Option<&str>,
         sink: &mut dyn Sink,
     ) -> Result<()> {
-        let domains = self.domains(ctx).await?;
+        let domains = std::sync::Arc::new(self.domains(ctx).await?);
         // The delta link of every drive read to its end: the next scan reads only changes.
         let mut links: HashMap<String, String> = kept
             .and_then(|k| serde_json::from_str(k).ok())
             .unwrap_or_default();
-        let mut pos = match pos.filter(|p| p.stage == "sites" && p.url.is_some()) {
+        let mut pos = match pos.filter(|p| p.stage == "drives" && p.url.is_some()) {
             Some(p) => p,
-            None => Position::at("sites", Some(&self.first_sites_url(ctx, sink).await?), 0),
+            None => Position::at("drives", Some(&self.first_sites_url(ctx, sink).await?), 0),
         };
-        loop {
-            let Some(sites_url) = pos.url.clone() else {
-                return Ok(());
-            };
+        while let Some(sites_url) = pos.url.clone() {
             let resp = ctx.http.get(&parse_url(&sites_url)?, &ctx.auth).await?;
-            let sites = values(&resp)?.clone();
             let after = odata_next(&resp)?;
-            while let Some(site) = sites.get(pos.index) {
-                let site_id = text(site, "id").unwrap_or_default();
-                let drives = match self
-                    .all(
-                        ctx,
-                        self.url(
-                            &format!("sites/{site_id}/drives"),
-                            &[("$select", "id,name,driveType,webUrl,owner")],
-                        )?,
-                    )
-                    .await
-                {
-                    Ok(d) => d,
-                    Err(Error::Forbidden(_) | Error::Status { status: 404, .. }) => {
-                        sink.note(format!(
-                            "the drives of {} could not be read",
-                            text(site, "webUrl").unwrap_or(site_id)
-                        ));
-                        Vec::new()
-                    }
-                    Err(e) => return Err(e),
-                };
-                // Resuming inside a drive: find it by id (libraries come and go).
-                if let Some(id) = pos.drive_id.take() {
-                    match drives
-                        .iter()
-                        .position(|d| text(d, "id").as_deref() == Some(id.as_str()))
-                    {
-                        Some(k) => pos.drive = k,
-                        None => pos.delta = None,
-                    }
-                }
-                while let Some(drive) = drives.get(pos.drive) {
-                    match self
-                        .read_drive(ctx, drive, &domains, &mut pos, &mut links, sink)
-                        .await
-                    {
-                        Ok(()) => {}
-                        // A drive removed or closed meanwhile: said, and the others are read.
-                        Err(Error::Forbidden(_) | Error::Status { status: 404, .. }) => {
-                            if let Some(id) = text(drive, "id") {
-                                links.remove(&id);
-                            }
-                            sink.note(format!(
-                                "the drive {} could not be read",
-                                text(drive, "webUrl").unwrap_or_default()
-                            ));
-                        }
-                        Err(e) => return Err(e),
-                    }
-                    pos.drive += 1;
-                    pos.delta = None;
-                }
-                pos.index += 1;
-                pos.drive = 0;
-                pos.delta = None;
-            }
-            pos = Position::at("sites", after.as_ref(), 0);
-            if after.is_none() {
-                // The last site's last drive stored the end of the phase.
-                return Ok(());
-            }
-        }
-    }
-
-    /// Reads one drive from `pos.delta` (a resumed page), else from its kept delta link (only
-    /// the changes since the last scan), else from its start, storing a page per delta page.
-    /// An expired delta link (410) reads the drive again from its start.
-    async fn read_drive(
-        &self,
-        ctx: &Ctx,
-        drive: &Value,
-        domains: &[String],
-        pos: &mut Position,
-        links: &mut HashMap<String, String>,
-        sink: &mut dyn Sink,
-    ) -> Result<()> {
-        let drive_id = text(drive, "id").unwrap_or_default();
-        let drive_owner = ptr(drive, "/owner/user/email")
-            .or_else(|| ptr(drive, "/owner/user/displayName"))
-            .or_else(|| ptr(drive, "/owner/group/displayName"));
-        let from_start = self.url(&format!("drives/{drive_id}/root/delta"), &[])?;
-        let mut next = Some(match (&pos.delta, links.get(&drive_id)) {
-            (Some(u), _) | (None, Some(u)) => parse_url(u)?,
-            (None, None) => from_start.clone(),
-        });
-        while let Some(url) = next {
-            let resp = match ctx.http.get_raw(&url, &ctx.auth).await {
-                Err(Error::Status { status: 410, .. }) if url != from_start => {
-                    sink.note("a drive's change token expired; it was read again in full".into());
-                    links.remove(&drive_id);
-                    next = Some(from_start.clone());
-                    continue;
-                }
-                other => other?,
+            let drives = self.site_drives(ctx, &take_values(resp)?, sink).await?;
+            // Resuming: the drive by id (libraries come and go), else by index.
+            let first = pos
+                .drive_id
+                .as_deref()
+                .and_then(|id| drives.iter().position(|d| d.id == id))
+                .unwrap_or(pos.index);
+            let reader = DriveReader {
+                m365: self,
+                ctx,
+                domains: &domains,
+                sites_url: &sites_url,
+                after: after.as_ref(),
+                drives: &drives,
             };
-            let page = RawPage::parse(&resp)?;
-            next = page.next(&resp)?;
-            let delta = page.delta(&resp)?;
-            let mut deleted = Vec::new();
-            // Each item decoded for its fields; its text is kept as the file's raw JSON.
-            let mut items: Vec<(Value, &RawValue)> = Vec::with_capacity(page.value.len());
-            for raw in &page.value {
-                let item: Value = serde_json::from_str(raw.get()).map_err(|e| Error::Decode {
-                    url: resp.url.path().to_owned(),
-                    message: format!("a drive item: {e}"),
-                })?;
-                if item.get("deleted").is_some() {
-                    deleted.extend(text(&item, "id"));
-                } else if item.get("root").is_none() {
-                    items.push((item, raw));
-                }
-            }
-            let shared: Vec<String> = items
-                .iter()
-                .map(|(i, _)| i)
-                .filter(|i| i.get("shared").is_some())
-                .filter_map(|i| text(i, "id"))
-                .collect();
-            let drive_id = &drive_id;
-            let mut perms: HashMap<String, Result<Vec<Value>>> = futures_util::stream::iter(shared)
-                .map(|item: String| {
-                    let task = self
-                        .url(&format!("drives/{drive_id}/items/{item}/permissions"), &[])
-                        .map(|u| spawn_all(ctx, u));
-                    async move {
-                        let list = match task {
-                            Ok(t) => joined(t).await,
-                            Err(e) => Err(e),
-                        };
-                        (item, list)
-                    }
-                })
-                .buffered(CONCURRENCY)
-                .collect()
-                .await;
-            let mut records = Records {
-                deleted_files: deleted,
-                ..Records::default()
-            };
-            for (item, raw) in items {
-                let id = text(&item, "id").unwrap_or_default();
-                let shared = item.get("shared").is_some();
-                let permissions = match perms.remove(&id) {
-                    Some(Ok(p)) => Some(p),
-                    Some(Err(Error::Forbidden(_) | Error::Status { status: 404, .. })) | None => {
-                        None
-                    }
-                    // A 401 or a cancel keeps its meaning (renew and continue, stop).
-                    Some(Err(e)) => return Err(e),
-                };
-                // Every collaborator is known when the permissions were read, or when the
-                // item is not shared at all.
-                let complete = permissions.is_some() || !shared;
-                let mut file = file_item(
-                    &item,
-                    raw,
-                    permissions.as_deref(),
-                    domains,
-                    drive_owner.clone(),
-                );
-                file.collaborators_complete = complete;
-                records.files.push(file);
-            }
-            pos.delta = next.as_ref().map(Url::to_string);
-            let cursor = if next.is_some() {
-                Position {
-                    drive_id: Some(drive_id.clone()),
-                    ..pos.clone()
-                }
-                .encode()
-            } else {
-                // The drive is done: resume at the next one (the caller advances `pos`).
-                Position {
-                    drive: pos.drive + 1,
-                    delta: None,
-                    ..pos.clone()
-                }
-                .encode()
-            };
-            sink.page(records, cursor).await?;
-            if let Some(link) = delta.filter(|_| next.is_none()) {
-                links.insert(drive_id.clone(), link.to_string());
-                let kept = serde_json::to_string(&links).unwrap_or_default();
-                sink.keep(kept).await?;
-            }
+            reader.read(first, &mut links, sink).await?;
+            pos = Position::at("drives", after.as_ref(), 0);
         }
         Ok(())
+    }
+
+    /// One delta page of a drive, with the permissions of its shared items (several at once),
+    /// mapped to files; items reported deleted are listed as such.
+    async fn drive_page(
+        &self,
+        http: &crate::http::Http,
+        auth: &crate::http::Auth,
+        drive: &Drive,
+        domains: &[String],
+        url: &Url,
+    ) -> Result<DrivePage> {
+        let resp = http.get_raw(url, auth).await?;
+        let page = RawPage::parse(&resp)?;
+        let mut deleted = Vec::new();
+        // Each item decoded for its fields; its text is kept as the file's raw JSON.
+        let mut items: Vec<(Value, &RawValue)> = Vec::with_capacity(page.value.len());
+        for raw in &page.value {
+            let item: Value = serde_json::from_str(raw.get()).map_err(|e| Error::Decode {
+                url: resp.url.path().to_owned(),
+                message: format!("a drive item: {e}"),
+            })?;
+            if item.get("deleted").is_some() {
+                deleted.extend(text(&item, "id"));
+            } else if item.get("root").is_none() {
+                items.push((item, raw));
+            }
+        }
+        let shared: Vec<String> = items
+            .iter()
+            .map(|(i, _)| i)
+            .filter(|i| i.get("shared").is_some())
+            .filter_map(|i| text(i, "id"))
+            .collect();
+        let mut perms: HashMap<String, Result<Vec<Value>>> = futures_util::stream::iter(shared)
+            .map(|item: String| {
+                let url = self.url(
+                    &format!("drives/{}/items/{item}/permissions", drive.id),
+                    &[],
+                );
+                async move {
+                    let list = match url {
+                        Ok(u) => read_all(http, auth, u).await,
+                        Err(e) => Err(e),
+                    };
+                    (item, list)
+                }
+            })
+            .buffered(CONCURRENCY)
+            .collect()
+            .await;
+        let mut records = Records {
+            deleted_files: deleted,
+            ..Records::default()
+        };
+        for (item, raw) in items {
+            let id = text(&item, "id").unwrap_or_default();
+            let shared = item.get("shared").is_some();
+            let permissions = match perms.remove(&id) {
+                Some(Ok(p)) => Some(p),
+                Some(Err(Error::Forbidden(_) | Error::Status { status: 404, .. })) | None => None,
+                // A 401 or a cancel keeps its meaning (renew and continue, stop).
+                Some(Err(e)) => return Err(e),
+            };
+            // Every collaborator is known when the permissions were read, or when the item is
+            // not shared at all.
+            let complete = permissions.is_some() || !shared;
+            let mut file = file_item(
+                &item,
+                raw,
+                permissions.as_deref(),
+                domains,
+                drive.owner.clone(),
+            );
+            file.collaborators_complete = complete;
+            records.files.push(file);
+        }
+        Ok(DrivePage {
+            records,
+            next: page.next(&resp)?,
+            delta: page.delta(&resp)?,
+        })
+    }
+
+    /// The drives of a page of sites, in order (listed several sites at once). A site whose
+    /// drives cannot be read is named in a note.
+    async fn site_drives(
+        &self,
+        ctx: &Ctx,
+        sites: &[Value],
+        sink: &mut dyn Sink,
+    ) -> Result<Vec<Drive>> {
+        let urls: Vec<Result<Url>> = sites
+            .iter()
+            .map(|site| {
+                let site_id = text(site, "id").unwrap_or_default();
+                self.url(
+                    &format!("sites/{site_id}/drives"),
+                    &[("$select", "id,name,driveType,webUrl,owner")],
+                )
+            })
+            .collect();
+        let lists: Vec<Result<Vec<Value>>> = futures_util::stream::iter(urls)
+            .map(|url| async move {
+                match url {
+                    Ok(u) => joined(spawn_all(ctx, u)).await,
+                    Err(e) => Err(e),
+                }
+            })
+            .buffered(CONCURRENCY)
+            .collect()
+            .await;
+        let mut drives = Vec::new();
+        for (site, list) in sites.iter().zip(lists) {
+            match list {
+                Ok(list) => drives.extend(list.iter().map(|d| {
+                    Drive {
+                        id: text(d, "id").unwrap_or_default(),
+                        web_url: text(d, "webUrl").unwrap_or_default(),
+                        owner: ptr(d, "/owner/user/email")
+                            .or_else(|| ptr(d, "/owner/user/displayName"))
+                            .or_else(|| ptr(d, "/owner/group/displayName")),
+                    }
+                })),
+                Err(Error::Forbidden(_) | Error::Status { status: 404, .. }) => {
+                    sink.note(format!(
+                        "the drives of {} could not be read",
+                        text(site, "webUrl")
+                            .unwrap_or_else(|| text(site, "id").unwrap_or_default())
+                    ));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(drives)
     }
 
     async fn scan_grants(

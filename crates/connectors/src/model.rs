@@ -300,6 +300,18 @@ impl Records {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// Adds the records of a later page (its deletions apply after what is here).
+    pub fn append(&mut self, mut later: Records) {
+        self.accounts.append(&mut later.accounts);
+        self.groups.append(&mut later.groups);
+        self.memberships.append(&mut later.memberships);
+        self.privileges.append(&mut later.privileges);
+        self.activities.append(&mut later.activities);
+        self.files.append(&mut later.files);
+        self.oauth_grants.append(&mut later.oauth_grants);
+        self.deleted_files.append(&mut later.deleted_files);
+    }
 }
 
 /// A permission the connector needs, and whether the credential has it.

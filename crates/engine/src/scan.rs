@@ -35,10 +35,14 @@ fn state_key(phase: Phase) -> String {
 /// Stores a phase's pages in order on a writer task, so the connector reads the next page
 /// while the previous one is written. Each page is still stored with its cursor in one
 /// transaction; [`StoreSink::finish`] waits until every page sent is stored.
-/// Pages a phase may read ahead of the writer.
-const QUEUED_PAGES: usize = 8;
-/// Records the writer stores in one transaction when it has fallen behind.
+/// Records a phase may read ahead of the writer (bounded by records, not pages: a phase of
+/// small pages still reads on while a transaction commits).
+const QUEUED_RECORDS: usize = 12_000;
+/// Records the writer stores in one transaction at most.
 const BATCH_RECORDS: usize = 5000;
+/// How long the writer gathers pages for one transaction (a killed scan re-reads at most the
+/// pages of this long).
+const BATCH_WAIT: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// What the writer task stores, in order.
 enum Write {
@@ -46,8 +50,21 @@ enum Write {
     State(String),
 }
 
+impl Write {
+    /// The room a write takes in the queue: its records, at least one.
+    fn permits(&self) -> usize {
+        match self {
+            Write::Page(records, _) => records.len().clamp(1, QUEUED_RECORDS),
+            Write::State(_) => 1,
+        }
+    }
+}
+
 struct StoreSink {
-    tx: Option<tokio::sync::mpsc::Sender<Write>>,
+    tx: Option<tokio::sync::mpsc::UnboundedSender<Write>>,
+    /// A permit per record queued (at least one per write), returned once stored; closed
+    /// when the writer stops.
+    room: std::sync::Arc<tokio::sync::Semaphore>,
     writer: Option<tokio::task::JoinHandle<Result<()>>>,
     records: u64,
     notes: Vec<String>,
@@ -55,10 +72,20 @@ struct StoreSink {
 
 impl StoreSink {
     fn new(store: &Store, instance: &str, phase: Phase, resource: &str) -> StoreSink {
-        // A few pages queued: reading goes on while the writer commits, memory stays bounded.
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<Write>(QUEUED_PAGES);
+        // Reading goes on while the writer commits; memory stays bounded by `room`.
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Write>();
+        let room = std::sync::Arc::new(tokio::sync::Semaphore::new(QUEUED_RECORDS));
         let (store, instance, resource) = (store.clone(), instance.to_owned(), resource.to_owned());
+        let writer_room = room.clone();
         let writer = tokio::spawn(async move {
+            // A reader waiting for room is released when the writer stops, however it stops.
+            struct Close(std::sync::Arc<tokio::sync::Semaphore>);
+            impl Drop for Close {
+                fn drop(&mut self) {
+                    self.0.close();
+                }
+            }
+            let _close = Close(writer_room.clone());
             // Live progress: the status detail names the phase and what it stored so far.
             let (mut stored, mut shown) = (0usize, Instant::now());
             let state_key = state_key(phase);
@@ -66,18 +93,35 @@ impl StoreSink {
                 // The writes already waiting go into the same transaction, in order: pages,
                 // the cursor after the last one, and the newest kept state (committed with
                 // the pages before it, so a kept delta link never gets ahead of them).
-                let (mut pages, mut kept, mut n) = (Vec::new(), None, 0);
+                let mut pages: Vec<(Records, Option<String>)> = Vec::new();
+                let (mut kept, mut n, mut permits) = (None, 0, 0);
                 let mut next = Some(first);
+                let opened = Instant::now();
                 while let Some(write) = next.take() {
+                    permits += write.permits();
                     match write {
                         Write::Page(records, cursor) => {
                             n += records.len();
-                            pages.push((records, cursor));
+                            // Pages are merged (fewer, fuller statements), except after a
+                            // page with deletions, which apply after the rows before them.
+                            match pages.last_mut() {
+                                Some((last, at)) if last.deleted_files.is_empty() => {
+                                    last.append(records);
+                                    *at = cursor;
+                                }
+                                _ => pages.push((records, cursor)),
+                            }
                         }
                         Write::State(state) => kept = Some(state),
                     }
                     if n < BATCH_RECORDS {
-                        next = rx.try_recv().ok();
+                        // Waits a little for more: a commit rewrites every index page it
+                        // touched, so fewer, larger transactions write far less.
+                        let left = BATCH_WAIT.saturating_sub(opened.elapsed());
+                        next = match tokio::time::timeout(left, rx.recv()).await {
+                            Ok(write) => write,
+                            Err(_) => rx.try_recv().ok(),
+                        };
                     }
                 }
                 stored += n;
@@ -92,6 +136,7 @@ impl StoreSink {
                         super::api::now_ms(),
                     )
                     .await?;
+                writer_room.add_permits(permits);
                 if shown.elapsed().as_millis() >= 500 {
                     shown = Instant::now();
                     let detail = format!("reading {}: {stored} records", phase.as_str());
@@ -102,6 +147,7 @@ impl StoreSink {
         });
         StoreSink {
             tx: Some(tx),
+            room,
             writer: Some(writer),
             records: 0,
             notes: Vec::new(),
@@ -109,10 +155,14 @@ impl StoreSink {
     }
 
     async fn send(&mut self, write: Write) -> cloudwarden_connectors::Result<()> {
-        let sent = match &self.tx {
-            Some(tx) => tx.send(write).await.is_ok(),
-            None => false,
-        };
+        // Waits for room (the permits go with the write and come back once it is stored).
+        let acquired = self.room.acquire_many(write.permits() as u32).await;
+        let room = acquired.map(|permits| permits.forget()).is_ok();
+        let sent = room
+            && match &self.tx {
+                Some(tx) => tx.send(write).is_ok(),
+                None => false,
+            };
         if sent {
             return Ok(());
         }

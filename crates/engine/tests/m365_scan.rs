@@ -716,12 +716,12 @@ async fn a_scan_outliving_several_access_tokens_renews_each_time() {
     // Tokens live 2 s; the scan takes several times that.
     fake.set_access_token_lifetime(2);
     let i = connect(&engine, &fake).await;
-    fake.faults().delay_ms(40);
+    fake.faults().delay_ms(80);
     let before = fake.stats().count("/{tenant}/oauth2/v2.0/token");
     let report = engine.scan_instance(&i.id).await.unwrap();
     assert_eq!(report.status, "completed", "{report:?}");
     assert!(
-        fake.stats().count("/{tenant}/oauth2/v2.0/token") - before >= 3,
+        fake.stats().count("/{tenant}/oauth2/v2.0/token") - before >= 2,
         "renewed more than once"
     );
     let i = engine.instance(&i.id).await.unwrap();

@@ -50,8 +50,24 @@ pub struct RecordCounts {
     pub oauth_grants: i64,
 }
 
-/// Rows per multi-row statement (13 columns × 200 stays far below SQLite's variable limit).
-const CHUNK: usize = 200;
+/// Rows per multi-row statement (13 columns × 256 stays far below SQLite's variable limit).
+const CHUNK: usize = 256;
+
+/// `items` as statements of fixed sizes — full chunks of [`CHUNK`] rows, then the rest in
+/// powers of two — so that a table has a handful of statement shapes, each prepared once and
+/// then reused from the connection's statement cache.
+fn shaped<T>(items: &[T]) -> impl Iterator<Item = &[T]> {
+    let mut rest = items;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let n = rest.len().min(CHUNK);
+        let (head, tail) = rest.split_at(1 << n.ilog2());
+        rest = tail;
+        Some(head)
+    })
+}
 
 /// The items with distinct keys, the last of each (one statement may not upsert a row twice).
 fn last_per_key<T, K: std::hash::Hash + Eq>(items: &[T], key: impl Fn(&T) -> K) -> Vec<&T> {
@@ -259,7 +275,7 @@ async fn insert_records(
     now_ms: i64,
 ) -> Result<()> {
     {
-        for chunk in last_per_key(&records.accounts, |a| a.external_id.clone()).chunks(CHUNK) {
+        for chunk in shaped(&last_per_key(&records.accounts, |a| a.external_id.clone())) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO accounts (instance_id, external_id, login, display_name, email, kind, status, is_admin,
                    created_at_ms, last_sign_in_ms, raw, first_seen_ms, last_seen_ms) ",
@@ -288,7 +304,7 @@ async fn insert_records(
             );
             q.build().execute(&mut **tx).await?;
         }
-        for chunk in last_per_key(&records.groups, |g| g.external_id.clone()).chunks(CHUNK) {
+        for chunk in shaped(&last_per_key(&records.groups, |g| g.external_id.clone())) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO account_groups (instance_id, external_id, name, description, kind, raw, last_seen_ms) ",
             );
@@ -308,11 +324,9 @@ async fn insert_records(
             );
             q.build().execute(&mut **tx).await?;
         }
-        for chunk in last_per_key(&records.memberships, |m| {
+        for chunk in shaped(&last_per_key(&records.memberships, |m| {
             (m.group_id.clone(), m.account_id.clone())
-        })
-        .chunks(CHUNK)
-        {
+        })) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO group_memberships (instance_id, group_id, account_id, role, last_seen_ms) ",
             );
@@ -329,11 +343,9 @@ async fn insert_records(
             );
             q.build().execute(&mut **tx).await?;
         }
-        for chunk in last_per_key(&records.privileges, |p| {
+        for chunk in shaped(&last_per_key(&records.privileges, |p| {
             (p.account_id.clone(), p.role.clone(), p.scope.clone())
-        })
-        .chunks(CHUNK)
-        {
+        })) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO privileges (instance_id, account_id, role, scope, raw, last_seen_ms) ",
             );
@@ -351,7 +363,7 @@ async fn insert_records(
             );
             q.build().execute(&mut **tx).await?;
         }
-        for chunk in records.activities.chunks(CHUNK) {
+        for chunk in shaped(&records.activities) {
             // An event (time, id) is stored once: re-read overlaps are no-ops.
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO activities (instance_id, event_id, occurred_at_ms, actor, action, target, ip, raw) ",
@@ -369,7 +381,10 @@ async fn insert_records(
             q.push(" ON CONFLICT (instance_id, occurred_at_ms, event_id) DO NOTHING");
             q.build().execute(&mut **tx).await?;
         }
-        for chunk in last_per_key(&records.files, |f| f.external_id.clone()).chunks(CHUNK) {
+        // A file seen twice (merged pages, delta repeats) counts as its last version, with
+        // that version's collaborators.
+        let files = last_per_key(&records.files, |f| f.external_id.clone());
+        for chunk in shaped(&files) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO files (instance_id, external_id, name, url, owner, sharing, modified_at_ms, raw, last_seen_ms) ",
             );
@@ -393,26 +408,23 @@ async fn insert_records(
         }
         // Files whose whole collaborator list was read: stored collaborators not in it lost
         // their access.
-        let complete: Vec<&str> = records
-            .files
+        let complete: Vec<&str> = files
             .iter()
             .filter(|f| f.collaborators_complete)
             .map(|f| f.external_id.as_str())
             .collect();
-        for chunk in complete.chunks(CHUNK) {
-            let mut q =
-                QueryBuilder::<Sqlite>::new("DELETE FROM file_collaborators WHERE instance_id = ");
-            q.push_bind(id);
-            q.push(" AND file_id IN (");
-            let mut ids = q.separated(", ");
-            for f in chunk {
-                ids.push_bind(*f);
-            }
-            ids.push_unseparated(")");
-            q.build().execute(&mut **tx).await?;
+        // One statement whatever the number of files: the ids go as one JSON array.
+        if !complete.is_empty() {
+            sqlx::query(
+                "DELETE FROM file_collaborators WHERE instance_id = ?
+                   AND file_id IN (SELECT value FROM json_each(?))",
+            )
+            .bind(id)
+            .bind(serde_json::to_string(&complete).unwrap_or_else(|_| "[]".into()))
+            .execute(&mut **tx)
+            .await?;
         }
-        let collaborators: Vec<(&str, &cloudwarden_connectors::model::Collaborator)> = records
-            .files
+        let collaborators: Vec<(&str, &cloudwarden_connectors::model::Collaborator)> = files
             .iter()
             .flat_map(|f| {
                 f.collaborators
@@ -420,7 +432,9 @@ async fn insert_records(
                     .map(move |c| (f.external_id.as_str(), c))
             })
             .collect();
-        for chunk in last_per_key(&collaborators, |(f, c)| (*f, c.account.clone())).chunks(CHUNK) {
+        for chunk in shaped(&last_per_key(&collaborators, |(f, c)| {
+            (*f, c.account.clone())
+        })) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO file_collaborators (instance_id, file_id, account, permission, external, last_seen_ms) ",
             );
@@ -438,7 +452,9 @@ async fn insert_records(
             );
             q.build().execute(&mut **tx).await?;
         }
-        for chunk in last_per_key(&records.oauth_grants, |g| g.external_id.clone()).chunks(CHUNK) {
+        for chunk in shaped(&last_per_key(&records.oauth_grants, |g| {
+            g.external_id.clone()
+        })) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO oauth_grants (instance_id, external_id, app_name, app_id, principal, scopes, granted_at_ms, raw, last_seen_ms) ",
             );
@@ -460,24 +476,13 @@ async fn insert_records(
             );
             q.build().execute(&mut **tx).await?;
         }
-        for chunk in records.deleted_files.chunks(CHUNK) {
-            for table in ["file_collaborators", "files"] {
-                let column = if table == "files" {
-                    "external_id"
-                } else {
-                    "file_id"
-                };
-                let mut q = QueryBuilder::<Sqlite>::new(format!(
-                    "DELETE FROM {table} WHERE instance_id = "
-                ));
-                q.push_bind(id);
-                q.push(format!(" AND {column} IN ("));
-                let mut ids = q.separated(", ");
-                for f in chunk {
-                    ids.push_bind(f);
-                }
-                ids.push_unseparated(")");
-                q.build().execute(&mut **tx).await?;
+        if !records.deleted_files.is_empty() {
+            let ids = serde_json::to_string(&records.deleted_files).unwrap_or_else(|_| "[]".into());
+            for sql in [
+                "DELETE FROM file_collaborators WHERE instance_id = ? AND file_id IN (SELECT value FROM json_each(?))",
+                "DELETE FROM files WHERE instance_id = ? AND external_id IN (SELECT value FROM json_each(?))",
+            ] {
+                sqlx::query(sql).bind(id).bind(&ids).execute(&mut **tx).await?;
             }
         }
     }
@@ -727,5 +732,62 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(left, ["d"]);
+    }
+
+    #[tokio::test]
+    async fn a_file_seen_twice_in_one_batch_keeps_its_last_version_and_collaborators() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db.sqlite3")).await.unwrap();
+        store
+            .insert_instance("i1", "m365", "Contoso", "{}", 0)
+            .await
+            .unwrap();
+        // Two merged pages: the file shared with two people, then (later) with one.
+        let mut first = file("a");
+        first.collaborators_complete = true;
+        first
+            .collaborators
+            .push(cloudwarden_connectors::model::Collaborator {
+                account: "bob@contoso.com".into(),
+                permission: "write".into(),
+                external: false,
+            });
+        let mut later = file("a");
+        later.collaborators_complete = true;
+        later.name = "/Docs/renamed.docx".into();
+        let page = Records {
+            files: vec![first, later],
+            ..Records::default()
+        };
+        store
+            .store_page("i1", &page, ("phase:files", None), 1)
+            .await
+            .unwrap();
+        let name: String = sqlx::query_scalar("SELECT name FROM files WHERE instance_id = 'i1'")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        assert_eq!(name, "/Docs/renamed.docx");
+        let people: Vec<String> = sqlx::query_scalar(
+            "SELECT account FROM file_collaborators WHERE instance_id = 'i1' ORDER BY account",
+        )
+        .fetch_all(&store.pool)
+        .await
+        .unwrap();
+        assert_eq!(people, ["eve@fabrikam.com"]);
+    }
+
+    #[test]
+    fn statements_come_in_a_few_fixed_sizes() {
+        let sizes = |n: usize| -> Vec<usize> {
+            let items = vec![0u8; n];
+            super::shaped(&items).map(<[u8]>::len).collect()
+        };
+        assert!(sizes(0).is_empty());
+        assert_eq!(sizes(1), [1]);
+        assert_eq!(sizes(256), [256]);
+        assert_eq!(sizes(300), [256, 32, 8, 4]);
+        assert_eq!(sizes(513), [256, 256, 1]);
+        assert_eq!(sizes(1000).iter().sum::<usize>(), 1000);
     }
 }

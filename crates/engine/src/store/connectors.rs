@@ -263,6 +263,7 @@ impl Store {
             set_cursor(&mut tx, id, key, Some(value), now_ms).await?;
         }
         tx.commit().await?;
+        self.wal_written();
         Ok(())
     }
 }
@@ -789,5 +790,36 @@ mod tests {
         assert_eq!(sizes(300), [256, 32, 8, 4]);
         assert_eq!(sizes(513), [256, 256, 1]);
         assert_eq!(sizes(1000).iter().sum::<usize>(), 1000);
+    }
+
+    #[tokio::test]
+    async fn bulk_writes_are_checkpointed_into_the_database_beside_the_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite3");
+        let store = Store::open(&path).await.unwrap();
+        store
+            .insert_instance("i1", "m365", "Contoso", "{}", 0)
+            .await
+            .unwrap();
+        let before = std::fs::metadata(&path).unwrap().len();
+        // A few MB: far below the writer's own checkpoint threshold (128 MB).
+        let page = Records {
+            files: (0..4000).map(|i| file(&format!("f{i}"))).collect(),
+            ..Records::default()
+        };
+        store
+            .store_page("i1", &page, ("phase:files", None), 1)
+            .await
+            .unwrap();
+        let mut copied = false;
+        for _ in 0..100 {
+            if std::fs::metadata(&path).unwrap().len() > before + (1 << 20) {
+                copied = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert!(copied, "the WAL was copied back into the database file");
+        store.close().await;
     }
 }

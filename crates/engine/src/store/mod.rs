@@ -28,6 +28,8 @@ pub const DATABASE_FILE: &str = "cloudwarden.sqlite3";
 pub struct Store {
     pool: SqlitePool,
     path: PathBuf,
+    /// Wakes the checkpointer after bulk writes (see [`Store::open`]).
+    checkpoint: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl Store {
@@ -49,10 +51,12 @@ impl Store {
             // A 16 MB page cache per connection (SQLite's default is 2 MB): scans insert into
             // indexes larger than that, and re-reading their pages is most of a write.
             .pragma("cache_size", "-16384")
-            // Checkpoint the WAL every 2048 pages (32 MB with 16 KB pages) instead of 1000:
-            // index pages dirtied by many transactions are copied back once, not once per
-            // 4 MB.
-            .pragma("wal_autocheckpoint", "2048");
+            // The WAL is copied back into the database by a checkpointer task on its own
+            // connection, next to the writer instead of inside its commits (measured: a
+            // quarter of a bulk write); the writer checkpoints itself only past 128 MB.
+            .pragma("wal_autocheckpoint", "8192")
+            // A WAL grown by a large scan is cut back to 64 MB once copied.
+            .pragma("journal_size_limit", "67108864");
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
@@ -60,10 +64,37 @@ impl Store {
         let store = Store {
             pool,
             path: path.to_path_buf(),
+            checkpoint: std::sync::Arc::default(),
         };
         store.check_not_newer().await?;
         MIGRATOR.run(&store.pool).await?;
+        store.spawn_checkpointer();
         Ok(store)
+    }
+
+    /// Copies the WAL back into the database (a passive checkpoint: it never blocks the
+    /// writer or readers) after each bulk write, until the store closes.
+    fn spawn_checkpointer(&self) {
+        let (pool, wake) = (self.pool.clone(), self.checkpoint.clone());
+        tokio::spawn(async move {
+            loop {
+                wake.notified().await;
+                if pool.is_closed() {
+                    return;
+                }
+                if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                    .execute(&pool)
+                    .await
+                {
+                    tracing::debug!("checkpoint: {e}");
+                }
+            }
+        });
+    }
+
+    /// Asks the checkpointer to copy the WAL back (after a bulk write).
+    pub(crate) fn wal_written(&self) {
+        self.checkpoint.notify_one();
     }
 
     pub fn path(&self) -> &Path {
@@ -118,5 +149,7 @@ impl Store {
 
     pub async fn close(&self) {
         self.pool.close().await;
+        // The checkpointer sees the pool closed and ends.
+        self.checkpoint.notify_one();
     }
 }

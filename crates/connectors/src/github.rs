@@ -22,8 +22,9 @@ use crate::model::*;
 use crate::paging::link_next;
 use crate::{Error, Result};
 
-/// Requests in flight for per-item sub-resources (repository collaborators).
-const CONCURRENCY: usize = 8;
+/// Requests in flight for per-item sub-resources (repository collaborators); GitHub asks for
+/// no more than 100 concurrent requests.
+const CONCURRENCY: usize = 16;
 
 /// The public API of github.com.
 pub const DEFAULT_API_URL: &str = "https://api.github.com";

@@ -1,7 +1,7 @@
 //! The scan pipeline: connect → permissions → accounts → groups → privileges → activities →
 //! files → OAuth grants. Each page is stored with its cursor in one transaction, so a killed
 //! scan resumes where it stopped; activities are read from the newest stored event minus a lag
-//! window (late events are picked up, duplicates dropped by event id); a missing permission
+//! window (late events are picked up, duplicates dropped by event time and id); a missing permission
 //! becomes a named phase status while the other phases run; a refused credential turns the
 //! instance into `error` with the fix.
 
@@ -20,7 +20,7 @@ use crate::Result;
 /// How far back the first activities scan reads.
 pub const BACKFILL_MS: i64 = 7 * 24 * 3600 * 1000;
 /// Audit logs index late: every activities scan re-reads this window before the newest stored
-/// event (events already stored are skipped by id).
+/// event (events already stored are skipped by time and id).
 pub const LAG_MS: i64 = 10 * 60 * 1000;
 
 fn cursor_key(phase: Phase) -> String {

@@ -1,9 +1,9 @@
 //! The scan pipeline: connect → permissions → accounts → groups → privileges → activities →
 //! files → OAuth grants. Each page is stored with its cursor in one transaction, so a killed
 //! scan resumes where it stopped; activities are read from the newest stored event minus a lag
-//! window (late events are picked up, duplicates dropped by event time and id); a missing permission
-//! becomes a named phase status while the other phases run; a refused credential turns the
-//! instance into `error` with the fix.
+//! window (late events are picked up, duplicates dropped by event time and id); a missing
+//! permission becomes a named phase status while the other phases run; a refused credential
+//! turns the instance into `error` with the fix.
 
 use std::time::Instant;
 

@@ -677,14 +677,20 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn files_reported_deleted_go_with_their_collaborators() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("db.sqlite3")).await.unwrap();
+    /// A store at `path` with instance `i1`.
+    async fn with_instance(path: &std::path::Path) -> Store {
+        let store = Store::open(path).await.unwrap();
         store
             .insert_instance("i1", "m365", "Contoso", "{}", 0)
             .await
             .unwrap();
+        store
+    }
+
+    #[tokio::test]
+    async fn files_reported_deleted_go_with_their_collaborators() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = with_instance(&dir.path().join("db.sqlite3")).await;
         let page = Records {
             files: vec![file("a"), file("b"), file("c")],
             ..Records::default()
@@ -738,11 +744,7 @@ mod tests {
     #[tokio::test]
     async fn a_file_seen_twice_in_one_batch_keeps_its_last_version_and_collaborators() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("db.sqlite3")).await.unwrap();
-        store
-            .insert_instance("i1", "m365", "Contoso", "{}", 0)
-            .await
-            .unwrap();
+        let store = with_instance(&dir.path().join("db.sqlite3")).await;
         // Two merged pages: the file shared with two people, then (later) with one.
         let mut first = file("a");
         first.collaborators_complete = true;
@@ -796,11 +798,7 @@ mod tests {
     async fn bulk_writes_are_checkpointed_into_the_database_beside_the_writer() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("db.sqlite3");
-        let store = Store::open(&path).await.unwrap();
-        store
-            .insert_instance("i1", "m365", "Contoso", "{}", 0)
-            .await
-            .unwrap();
+        let store = with_instance(&path).await;
         let before = std::fs::metadata(&path).unwrap().len();
         // A few MB: far below the writer's own checkpoint threshold (128 MB).
         let page = Records {

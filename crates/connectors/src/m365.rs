@@ -324,6 +324,8 @@ fn needs_premium(e: &Error) -> bool {
 
 /// Drives read at once.
 const DRIVES_IN_FLIGHT: usize = 8;
+/// Drives finished between two keeps of the delta links.
+const KEEP_EVERY_DRIVES: usize = 32;
 
 /// A document library or OneDrive.
 #[derive(Debug, Clone)]
@@ -365,6 +367,8 @@ impl DriveReader<'_> {
         // Drives begun and not read to their end.
         let mut open = std::collections::BTreeSet::new();
         let mut next_drive = first;
+        // Drives finished whose delta links are not kept yet.
+        let mut unsaved = 0;
         loop {
             while open.len() < DRIVES_IN_FLIGHT && next_drive < self.drives.len() {
                 let drive = &self.drives[next_drive];
@@ -377,6 +381,10 @@ impl DriveReader<'_> {
                 next_drive += 1;
             }
             let Some((i, url, page)) = in_flight.next().await else {
+                if unsaved > 0 {
+                    sink.keep(serde_json::to_string(&links).unwrap_or_default())
+                        .await?;
+                }
                 return Ok(());
             };
             let drive = &self.drives[i];
@@ -414,8 +422,15 @@ impl DriveReader<'_> {
             sink.page(page.records, cursor.encode()).await?;
             if let Some(link) = page.delta.filter(|_| page.next.is_none()) {
                 links.insert(drive.id.clone(), link.to_string());
+                unsaved += 1;
+            }
+            // The links are kept every few drives (the whole map each time), and at the end:
+            // a drive finished since the last keep is read in full again after a kill, never
+            // skipped.
+            if unsaved >= KEEP_EVERY_DRIVES {
                 sink.keep(serde_json::to_string(&links).unwrap_or_default())
                     .await?;
+                unsaved = 0;
             }
         }
     }

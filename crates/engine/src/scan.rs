@@ -51,12 +51,14 @@ enum Write {
 }
 
 impl Write {
-    /// The room a write takes in the queue: its records, at least one.
+    /// The room a write takes in the queue: its records, or a kept state's kilobytes (about
+    /// a record's worth each); at least one.
     fn permits(&self) -> usize {
-        match self {
-            Write::Page(records, _) => records.len().clamp(1, QUEUED_RECORDS),
-            Write::State(_) => 1,
-        }
+        let n = match self {
+            Write::Page(records, _) => records.len(),
+            Write::State(state) => state.len() / 1024,
+        };
+        n.clamp(1, QUEUED_RECORDS)
     }
 }
 
@@ -127,21 +129,21 @@ impl StoreSink {
                 stored += n;
                 let refs: Vec<(&Records, Option<&str>)> =
                     pages.iter().map(|(r, c)| (r, c.as_deref())).collect();
+                let progress = (shown.elapsed().as_millis() >= 500).then(|| {
+                    shown = Instant::now();
+                    format!("reading {}: {stored} records", phase.as_str())
+                });
                 store
                     .store_pages(
                         &instance,
                         &refs,
                         &resource,
                         kept.as_deref().map(|k| (state_key.as_str(), k)),
+                        progress.as_deref(),
                         super::api::now_ms(),
                     )
                     .await?;
                 writer_room.add_permits(permits);
-                if shown.elapsed().as_millis() >= 500 {
-                    shown = Instant::now();
-                    let detail = format!("reading {}: {stored} records", phase.as_str());
-                    store.set_scan_progress(&instance, &detail).await?;
-                }
             }
             Ok(())
         });

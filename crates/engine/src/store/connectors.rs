@@ -237,22 +237,31 @@ impl Store {
         cursor: (&str, Option<&str>),
         now_ms: i64,
     ) -> Result<()> {
-        self.store_pages(id, &[(records, cursor.1)], cursor.0, None, now_ms)
+        self.store_pages(id, &[(records, cursor.1)], cursor.0, None, None, now_ms)
             .await
     }
 
-    /// Stores several pages of one resource in order, with the cursor after the last one and
+    /// Stores several pages of one resource in order, with the cursor after the last one,
     /// optionally a kept state (`(key, value)`, e.g. delta links valid once these pages are
-    /// stored), in one transaction (a writer that fell behind catches up with fewer commits).
+    /// stored) and the instance's progress detail, in one transaction on the bulk-write
+    /// connection (a writer that fell behind catches up with fewer commits).
     pub async fn store_pages(
         &self,
         id: &str,
         pages: &[(&Records, Option<&str>)],
         resource: &str,
         kept: Option<(&str, &str)>,
+        progress: Option<&str>,
         now_ms: i64,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut bulk = self.bulk.lock().await;
+        if bulk.is_none() {
+            *bulk = Some(sqlx::Connection::connect_with(&self.options).await?);
+        }
+        let Some(conn) = bulk.as_mut() else {
+            return Err(crate::Error::Task("no bulk-write connection".into()));
+        };
+        let mut tx = sqlx::Connection::begin(conn).await?;
         for (records, _) in pages {
             insert_records(&mut tx, id, records, now_ms).await?;
         }
@@ -261,6 +270,15 @@ impl Store {
         }
         if let Some((key, value)) = kept {
             set_cursor(&mut tx, id, key, Some(value), now_ms).await?;
+        }
+        if let Some(detail) = progress {
+            sqlx::query(
+                "UPDATE connector_instances SET status_detail = ? WHERE instance_id = ? AND status = 'scanning'",
+            )
+            .bind(detail)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         self.wal_written();

@@ -30,6 +30,11 @@ pub struct Store {
     path: PathBuf,
     /// Wakes the checkpointer after bulk writes (see [`Store::open`]).
     checkpoint: std::sync::Arc<tokio::sync::Notify>,
+    /// The connection of bulk writes (scan pages), opened on first use and kept: its page
+    /// cache stays valid from one transaction to the next, where a pooled connection's cache
+    /// is dropped whenever another connection wrote in between.
+    bulk: std::sync::Arc<tokio::sync::Mutex<Option<sqlx::SqliteConnection>>>,
+    options: SqliteConnectOptions,
 }
 
 impl Store {
@@ -59,12 +64,14 @@ impl Store {
             .pragma("journal_size_limit", "67108864");
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await?;
         let store = Store {
             pool,
             path: path.to_path_buf(),
             checkpoint: std::sync::Arc::default(),
+            bulk: std::sync::Arc::default(),
+            options,
         };
         store.check_not_newer().await?;
         MIGRATOR.run(&store.pool).await?;
@@ -148,6 +155,9 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        if let Some(bulk) = self.bulk.lock().await.take() {
+            let _ = sqlx::Connection::close(bulk).await;
+        }
         self.pool.close().await;
         // The checkpointer sees the pool closed and ends.
         self.checkpoint.notify_one();

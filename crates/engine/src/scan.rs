@@ -88,8 +88,7 @@ impl StoreSink {
                 }
             }
             let _close = Close(writer_room.clone());
-            // Live progress: the status detail names the phase and what it stored so far.
-            let (mut stored, mut shown) = (0usize, Instant::now());
+            let mut stored = 0usize;
             let state_key = state_key(phase);
             while let Some(first) = rx.recv().await {
                 // The writes already waiting go into the same transaction, in order: pages,
@@ -129,17 +128,15 @@ impl StoreSink {
                 stored += n;
                 let refs: Vec<(&Records, Option<&str>)> =
                     pages.iter().map(|(r, c)| (r, c.as_deref())).collect();
-                let progress = (shown.elapsed().as_millis() >= 500).then(|| {
-                    shown = Instant::now();
-                    format!("reading {}: {stored} records", phase.as_str())
-                });
+                // Live progress, in the same transaction: the phase and what it stored so far.
+                let progress = format!("reading {}: {stored} records", phase.as_str());
                 store
                     .store_pages(
                         &instance,
                         &refs,
                         &resource,
                         kept.as_deref().map(|k| (state_key.as_str(), k)),
-                        progress.as_deref(),
+                        Some(&progress),
                         super::api::now_ms(),
                     )
                     .await?;

@@ -728,3 +728,47 @@ async fn a_scan_outliving_several_access_tokens_renews_each_time() {
     assert_eq!(i.status, "connected");
     assert_counts_equal(&i, &t, 0);
 }
+
+#[tokio::test]
+async fn a_scan_shows_what_it_has_stored_so_far() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(engine) = engine(&dir).await else {
+        return;
+    };
+    // Enough audit pages (1,000 events each) that the activities phase commits several times.
+    let size = GraphSize {
+        audit_days: 5,
+        directory_audits: 24_000,
+        sign_ins: 24_000,
+        ..GraphSize::small()
+    };
+    let t = GraphTenant::generate("contoso", 61, &size);
+    let fake = fake(&t).await;
+    let i = connect(&engine, &fake).await;
+    fake.faults().delay_ms(60);
+    let scan = {
+        let engine = engine.clone();
+        let id = i.id.clone();
+        tokio::spawn(async move { engine.scan_instance(&id).await })
+    };
+    // The status detail names the phase and the records stored so far, while the scan runs.
+    let mut seen = None;
+    while !scan.is_finished() && seen.is_none() {
+        let view = engine.instance(&i.id).await.unwrap();
+        seen = view
+            .status_detail
+            .filter(|d| view.status == "scanning" && d.ends_with(" records"))
+            .filter(|d| {
+                d.trim_end_matches(" records")
+                    .rsplit(' ')
+                    .next()
+                    .and_then(|n| n.parse::<u64>().ok())
+                    .is_some_and(|n| n > 0)
+            });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    engine.cancel_scan(&i.id);
+    scan.await.unwrap().unwrap();
+    let seen = seen.expect("live progress was shown");
+    assert!(seen.starts_with("reading "), "{seen}");
+}

@@ -255,6 +255,10 @@ impl Store {
         now_ms: i64,
     ) -> Result<()> {
         let mut bulk = self.bulk.lock().await;
+        if self.pool.is_closed() {
+            // Closed meanwhile (the app is quitting): no connection is opened again.
+            return Err(crate::Error::Task("the store is closed".into()));
+        }
         if bulk.is_none() {
             *bulk = Some(sqlx::Connection::connect_with(&self.options).await?);
         }
@@ -837,5 +841,28 @@ mod tests {
         }
         assert!(copied, "the WAL was copied back into the database file");
         store.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_closed_store_refuses_bulk_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = with_instance(&dir.path().join("db.sqlite3")).await;
+        let page = Records {
+            files: vec![file("a")],
+            ..Records::default()
+        };
+        store
+            .store_page("i1", &page, ("phase:files", None), 1)
+            .await
+            .unwrap();
+        store.close().await;
+        assert!(store
+            .store_page("i1", &page, ("phase:files", None), 2)
+            .await
+            .is_err());
+        assert!(
+            store.bulk.lock().await.is_none(),
+            "no connection opened again"
+        );
     }
 }

@@ -155,10 +155,11 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        // The pool first: a bulk write after this finds the store closed.
+        self.pool.close().await;
         if let Some(bulk) = self.bulk.lock().await.take() {
             let _ = sqlx::Connection::close(bulk).await;
         }
-        self.pool.close().await;
         // The checkpointer sees the pool closed and ends.
         self.checkpoint.notify_one();
     }

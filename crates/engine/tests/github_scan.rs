@@ -11,7 +11,7 @@ use std::time::Duration;
 use cloudwarden_engine::api::Engine;
 use cloudwarden_engine::domain::connectors::{ConnectGithub, InstanceView};
 use cloudwarden_testkit::github::{AuditEvent, FakeGithub, GithubTenant, TenantSize};
-use support::{engine, phase};
+use support::{engine, phase, sign_in_through_browser};
 
 const TOKEN: &str = "ghp_cloudwardenTestToken";
 
@@ -446,13 +446,6 @@ async fn a_revoked_refresh_token_turns_the_instance_into_error_with_reconnect() 
     assert!(detail.contains("refresh token"), "{detail}");
 }
 
-/// The analyst's browser: follows the authorization URL to the fake's approval (302) and on to
-/// the app's loopback redirect.
-async fn browse(url: &str) -> String {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::get(url).await.unwrap().text().await.unwrap()
-}
-
 #[tokio::test]
 async fn an_oauth_app_signs_in_through_the_browser_with_pkce() {
     use cloudwarden_engine::domain::connectors::AuthorizeStart;
@@ -463,8 +456,9 @@ async fn an_oauth_app_signs_in_through_the_browser_with_pkce() {
     let t = tenant(43);
     let fake = FakeGithub::start(t.clone(), TOKEN).await.unwrap();
     fake.set_oauth_client("Iv1.cloudwardenWeb", Some("web-secret"));
-    let flow = engine
-        .authorize_start(AuthorizeStart {
+    let (flow, page, result) = sign_in_through_browser(
+        &engine,
+        AuthorizeStart {
             app: "github".into(),
             name: "Acme (web)".into(),
             org: Some("acme".into()),
@@ -474,19 +468,13 @@ async fn an_oauth_app_signs_in_through_the_browser_with_pkce() {
             api_url: Some(fake.url.clone()),
             login_url: Some(fake.url.clone()),
             instance_id: None,
-        })
-        .await
-        .unwrap();
+        },
+    )
+    .await;
     assert!(flow.authorize_url.contains("/login/oauth/authorize"));
     assert!(flow.authorize_url.contains("code_challenge_method=S256"));
-    let finish = {
-        let engine = engine.clone();
-        let id = flow.flow_id.clone();
-        tokio::spawn(async move { engine.authorize_finish(&id).await })
-    };
-    let page = browse(&flow.authorize_url).await;
     assert!(page.contains("Cloudwarden is connected"), "{page}");
-    let i = finish.await.unwrap().unwrap();
+    let i = result.unwrap();
     assert_eq!(i.status, "connected", "{:?}", i.status_detail);
     assert_eq!(i.config.auth.as_deref(), Some("authorization_code"));
     assert_eq!(i.principal.as_deref(), Some(t.members[0].login.as_str()));

@@ -16,7 +16,7 @@ use cloudwarden_engine::domain::connectors::{
     AuthorizeStart, ConnectM365, InstanceView, UpdateCredentials,
 };
 use cloudwarden_testkit::graph::{FakeGraph, GraphApp, GraphSize, GraphTenant, LinkScope};
-use support::{engine, phase};
+use support::{await_sign_in, engine, phase, sign_in_through_browser};
 
 const CLIENT_ID: &str = "5e7e1a3c-0000-4000-8000-00000000c1d0";
 const SECRET: &str = "cw~fakeGraphSecret";
@@ -366,14 +366,6 @@ async fn client_credentials_401_renews_the_token_and_continues() {
     assert!(fake.stats().count("/{tenant}/oauth2/v2.0/token") >= 2);
 }
 
-/// The analyst's browser: follows the authorization URL to the fake's consent (302) and on to
-/// the loopback redirect, as a real browser would.
-async fn browse(url: &str) -> String {
-    let client = reqwest::Client::builder().build().unwrap();
-    let resp = client.get(url).send().await.unwrap();
-    resp.text().await.unwrap()
-}
-
 /// A browser sign-in of the fake tenant's administrator; with `instance`, to re-authorize it.
 fn sign_in(fake: &FakeGraph, instance: Option<&str>) -> AuthorizeStart {
     AuthorizeStart {
@@ -390,17 +382,11 @@ fn sign_in(fake: &FakeGraph, instance: Option<&str>) -> AuthorizeStart {
 }
 
 async fn connect_interactive(engine: &Engine, fake: &FakeGraph) -> InstanceView {
-    let flow = engine.authorize_start(sign_in(fake, None)).await.unwrap();
+    let (flow, page, result) = sign_in_through_browser(engine, sign_in(fake, None)).await;
     assert!(flow.redirect_uri.starts_with("http://127.0.0.1:"));
     assert!(flow.authorize_url.contains("code_challenge_method=S256"));
-    let finish = {
-        let engine = engine.clone();
-        let id = flow.flow_id.clone();
-        tokio::spawn(async move { engine.authorize_finish(&id).await })
-    };
-    let page = browse(&flow.authorize_url).await;
     assert!(page.contains("Cloudwarden is connected"), "{page}");
-    finish.await.unwrap().unwrap()
+    result.unwrap()
 }
 
 #[tokio::test]
@@ -438,17 +424,8 @@ async fn browser_sign_in_then_401_refresh_and_continue() {
         .contains("OneDrive"));
 
     // Signing in again (edit credentials) keeps the instance and its data.
-    let flow = engine
-        .authorize_start(sign_in(&fake, Some(&i.id)))
-        .await
-        .unwrap();
-    let finish = {
-        let engine = engine.clone();
-        let id = flow.flow_id.clone();
-        tokio::spawn(async move { engine.authorize_finish(&id).await })
-    };
-    browse(&flow.authorize_url).await;
-    let again = finish.await.unwrap().unwrap();
+    let (_, _, again) = sign_in_through_browser(&engine, sign_in(&fake, Some(&i.id))).await;
+    let again = again.unwrap();
     assert_eq!(again.id, i.id);
     assert_eq!(again.status, "connected");
     assert_eq!(engine.instances().await.unwrap().len(), 1);
@@ -464,25 +441,14 @@ async fn a_denied_or_cancelled_sign_in_creates_nothing() {
     let t = tenant(24);
     let fake = fake(&t).await;
     fake.set_consent(false);
-    let start = || sign_in(&fake, None);
-    let flow = engine.authorize_start(start()).await.unwrap();
-    let finish = {
-        let engine = engine.clone();
-        let id = flow.flow_id.clone();
-        tokio::spawn(async move { engine.authorize_finish(&id).await })
-    };
-    let page = browse(&flow.authorize_url).await;
+    let (_, page, result) = sign_in_through_browser(&engine, sign_in(&fake, None)).await;
     assert!(page.contains("could not connect"), "{page}");
-    let e = finish.await.unwrap().unwrap_err();
+    let e = result.unwrap_err();
     assert!(e.to_string().contains("access_denied"), "{e}");
 
     // Closing the dialog stops the wait.
-    let flow = engine.authorize_start(start()).await.unwrap();
-    let finish = {
-        let engine = engine.clone();
-        let id = flow.flow_id.clone();
-        tokio::spawn(async move { engine.authorize_finish(&id).await })
-    };
+    let flow = engine.authorize_start(sign_in(&fake, None)).await.unwrap();
+    let finish = await_sign_in(&engine, &flow.flow_id);
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert!(engine.cancel_flow(&flow.flow_id).unwrap());
     let e = finish.await.unwrap().unwrap_err();

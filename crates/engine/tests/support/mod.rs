@@ -2,7 +2,9 @@
 #![allow(dead_code, clippy::unwrap_used)] // each test file uses some of these
 
 use cloudwarden_engine::api::Engine;
-use cloudwarden_engine::domain::connectors::{PhaseReport, ScanReport};
+use cloudwarden_engine::domain::connectors::{
+    AuthorizeFlow, AuthorizeStart, InstanceView, PhaseReport, ScanReport,
+};
 
 /// An engine on a fresh data directory, or `None` when no keychain is available (credentials
 /// live there); `make test` provides one and requires it.
@@ -22,4 +24,37 @@ pub async fn engine(dir: &tempfile::TempDir) -> Option<Engine> {
 /// The report of one phase of a scan.
 pub fn phase<'a>(r: &'a ScanReport, name: &str) -> &'a PhaseReport {
     r.phases.iter().find(|p| p.phase == name).unwrap()
+}
+
+/// The engine waiting, on its own task, for the browser to come back to a started sign-in.
+pub fn await_sign_in(
+    engine: &Engine,
+    flow_id: &str,
+) -> tokio::task::JoinHandle<cloudwarden_engine::Result<InstanceView>> {
+    let (engine, id) = (engine.clone(), flow_id.to_owned());
+    tokio::spawn(async move { engine.authorize_finish(&id).await })
+}
+
+/// The analyst's browser: follows the authorization URL to the fake's consent (302) and on to
+/// the app's loopback redirect, as a real browser would; the page it ends on.
+async fn browse(url: &str) -> String {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::get(url).await.unwrap().text().await.unwrap()
+}
+
+/// A whole browser sign-in: started, the URL followed, the engine's answer. Also the page the
+/// browser ended on, and the flow (for its URLs).
+pub async fn sign_in_through_browser(
+    engine: &Engine,
+    start: AuthorizeStart,
+) -> (
+    AuthorizeFlow,
+    String,
+    cloudwarden_engine::Result<InstanceView>,
+) {
+    let flow = engine.authorize_start(start).await.unwrap();
+    let finish = await_sign_in(engine, &flow.flow_id);
+    let page = browse(&flow.authorize_url).await;
+    let result = finish.await.unwrap();
+    (flow, page, result)
 }

@@ -70,24 +70,15 @@ pub fn link_rel(header: &str, rel: &str) -> Option<String> {
     })
 }
 
-/// Microsoft Graph's `@odata.nextLink`. A link to another origin than the page's is refused:
-/// following it would send the credential elsewhere.
+/// Microsoft Graph's `@odata.nextLink`. A link to another origin is refused: following it
+/// would send the credential elsewhere.
 pub fn odata_next(resp: &Response) -> Result<Option<Url>> {
-    odata_link(resp, "@odata.nextLink")
-}
-
-/// Microsoft Graph's `@odata.deltaLink` (the cursor of the next incremental read), checked
-/// like [`odata_next`].
-pub fn odata_delta(resp: &Response) -> Result<Option<Url>> {
-    odata_link(resp, "@odata.deltaLink")
-}
-
-fn odata_link(resp: &Response, key: &str) -> Result<Option<Url>> {
+    let key = "@odata.nextLink";
     odata_link_of(&resp.url, resp.body.get(key).and_then(|v| v.as_str()), key)
 }
 
-/// An OData link (`key` names it in errors) read from the page at `page`, resolved and
-/// checked like [`odata_next`].
+/// An OData link (`@odata.nextLink`, `@odata.deltaLink`; `key` names it in errors) read from
+/// the page at `page`, resolved and checked like [`odata_next`].
 pub fn odata_link_of(page: &Url, link: Option<&str>, key: &str) -> Result<Option<Url>> {
     let Some(s) = link else {
         return Ok(None);

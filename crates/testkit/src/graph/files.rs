@@ -191,8 +191,13 @@ pub(crate) async fn all_sites(
     if !caller.has_any(SITES) {
         return forbidden();
     }
+    // site-getallsites.md: delegated permissions "Not supported".
     if caller.principal != Principal::App {
-        return bad_request("getAllSites is only supported with application permissions.");
+        return error(
+            StatusCode::FORBIDDEN,
+            "accessDenied",
+            "Access denied. You do not have permission to perform this action or access this resource.",
+        );
     }
     let q = query_or_return!(q.as_deref(), 999);
     let personal = match q.filter.as_deref() {

@@ -5,6 +5,17 @@
 //! Paths, query options, JSON field names, enum values, pagination and error bodies follow
 //! the Graph v1.0 reference and the identity platform's OAuth 2.0 documentation.
 //!
+//! **Strict by Microsoft's own description.** Every Graph request is first judged by
+//! [`contract::check`]: its path must resolve through Graph's published v1.0 schema
+//! ([`schema`], read from `cleanMetadata-v1.0.xml`), every `$select`/`$expand`/`$orderby`
+//! property and every property a `$filter` compares must exist there, and the options must
+//! be the ones the operation's documentation page lists (operators, largest `$top`, extra
+//! parameters). Anything else is answered 400 `Request_UnsupportedQuery` naming the
+//! problem — where Graph clamps an oversized `$top` the fake refuses it, so the mistake is
+//! loud. Which auth mode may call an operation is the handler's to answer (`getAllSites`
+//! with a delegated token: 403 `accessDenied`). [`FakeGraph::requests`] keeps every request
+//! as sent, for contract tests.
+//!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
 //! use cloudwarden_testkit::graph::{FakeGraph, GraphApp, GraphSize, GraphTenant};
@@ -56,9 +67,10 @@
 //! | `/v1.0/servicePrincipals` | Application.Read.All, Directory.Read.All | `$filter` (`eq` on `appId`), `$top`, `$skiptoken`, `$select` |
 //!
 //! The `ReadWrite` variants of these permissions are accepted too. Query options are read
-//! with or without the `$`. `$top` defaults to 100 and is capped at 999 (audit logs 1000);
+//! with or without the `$`. `$top` defaults to 100 (where the page documents it: see
+//! [`contract::OPERATIONS`]);
 //! `@odata.nextLink` is an absolute URL repeating the request's options with an opaque
-//! `$skiptoken` (for delta, `token`). Unknown `$select` fields are ignored. Without `$select`
+//! `$skiptoken` (for delta, `token`). Without `$select`
 //! `/users` returns Graph's default property set, which has no `userType`,
 //! `accountEnabled` or `createdDateTime`.
 //!
@@ -77,6 +89,7 @@
 
 mod api;
 mod auth;
+pub mod contract;
 mod faults;
 mod files;
 mod generate;
@@ -85,6 +98,7 @@ mod logs;
 mod oauth;
 mod odata;
 mod render;
+pub mod schema;
 mod server;
 mod tenant;
 

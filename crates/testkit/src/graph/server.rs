@@ -14,6 +14,7 @@ use axum::Router;
 
 use super::api;
 use super::auth::{AuthState, Refusal};
+use super::contract;
 use super::faults::Faults;
 use super::files::{self, Changes};
 use super::index::Index;
@@ -36,6 +37,8 @@ pub(crate) struct Shared {
     auth: Mutex<AuthState>,
     changes: Mutex<Changes>,
     premium: AtomicBool,
+    /// Every Graph request served, as sent (for the contract test).
+    requests: Mutex<Vec<contract::Request>>,
     seq: AtomicU64,
     salt: u64,
 }
@@ -47,6 +50,10 @@ impl Shared {
 
     pub(crate) fn changes(&self) -> MutexGuard<'_, Changes> {
         self.changes.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn requests(&self) -> MutexGuard<'_, Vec<contract::Request>> {
+        self.requests.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn stats(&self) -> MutexGuard<'_, Stats> {
@@ -116,7 +123,7 @@ async fn gate(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Respons
     response
 }
 
-async fn serve(s: &Arc<Shared>, template: &str, mut req: Request, next: Next) -> Response {
+async fn serve(s: &Arc<Shared>, template: &str, req: Request, next: Next) -> Response {
     let delay = s.faults.delay();
     if delay > 0 {
         tokio::time::sleep(Duration::from_millis(delay)).await;
@@ -179,8 +186,67 @@ async fn serve(s: &Arc<Shared>, template: &str, mut req: Request, next: Next) ->
         let message = status.canonical_reason().unwrap_or("Error");
         return error(status, code_of(status), message);
     }
+    // Like Graph, refuse what v1.0 does not have or the operation's page does not allow.
+    let (req, recorded) = match record(req, &caller).await {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    // Which auth mode may call what is the handlers' to answer (403 `accessDenied`, as
+    // Graph does); the schema and the documented options are judged here.
+    let problems = contract::check(
+        super::schema::v1(),
+        &contract::Request {
+            delegated: false,
+            ..recorded.clone()
+        },
+    );
+    s.requests().push(recorded);
+    if let Some(problem) = problems.first() {
+        return unsupported_query(problem);
+    }
+    let mut req = req;
     req.extensions_mut().insert(caller);
     next.run(req).await
+}
+
+/// Graph's answer to a query it does not support.
+fn unsupported_query(problem: &str) -> Response {
+    error(
+        StatusCode::BAD_REQUEST,
+        "Request_UnsupportedQuery",
+        format!("Unsupported Query. {problem}"),
+    )
+}
+
+/// The request as sent (its body read and put back).
+async fn record(
+    req: Request,
+    caller: &super::auth::Caller,
+) -> Result<(Request, contract::Request), Response> {
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, 4 << 20)
+        .await
+        .map_err(|_| error(StatusCode::BAD_REQUEST, "BadRequest", "Unreadable body."))?;
+    let prefer: Vec<&str> = parts
+        .headers
+        .get_all("prefer")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    let recorded = contract::Request {
+        method: parts.method.as_str().to_owned(),
+        target: parts
+            .uri
+            .path_and_query()
+            .map_or_else(|| parts.uri.path().to_owned(), |p| p.as_str().to_owned()),
+        delegated: matches!(caller.principal, super::auth::Principal::Delegated(_)),
+        prefer: (!prefer.is_empty()).then(|| prefer.join(", ")),
+        body: (!bytes.is_empty()).then(|| String::from_utf8_lossy(&bytes).into_owned()),
+    };
+    Ok((
+        Request::from_parts(parts, axum::body::Body::from(bytes)),
+        recorded,
+    ))
 }
 
 fn router(shared: Arc<Shared>) -> Router {
@@ -282,6 +348,7 @@ impl FakeGraph {
             auth: Mutex::new(AuthState::new(&app.client_id, &app.client_secret, salt)),
             changes: Mutex::new(Changes::default()),
             premium: AtomicBool::new(true),
+            requests: Mutex::new(Vec::new()),
             seq: AtomicU64::new(1),
             salt,
         });
@@ -308,6 +375,12 @@ impl FakeGraph {
     /// `/{tenant}/oauth2/v2.0/token` …).
     pub fn stats(&self) -> Stats {
         self.shared.stats().clone()
+    }
+
+    /// Every Graph request served so far (not the identity platform's), as the client sent
+    /// it: what a contract test judges by the published schema.
+    pub fn requests(&self) -> Vec<contract::Request> {
+        self.shared.requests().clone()
     }
 
     /// Add a directory audit event, e.g. one that arrives late with a time in the past.

@@ -26,6 +26,19 @@ use crate::{Error, Result};
 /// no more than 100 concurrent requests.
 const CONCURRENCY: usize = 16;
 
+/// `ctx` with the media type and REST API version every request names
+/// (getting-started-with-the-rest-api.md: "pass an `Accept` header with a value of
+/// `application/vnd.github+json`" and "use [`X-GitHub-Api-Version`] to specify a version").
+fn versioned(ctx: &Ctx) -> Result<Ctx> {
+    Ok(Ctx {
+        http: ctx.http.with_headers(&[
+            ("accept", "application/vnd.github+json"),
+            ("x-github-api-version", "2022-11-28"),
+        ])?,
+        auth: ctx.auth.clone(),
+    })
+}
+
 /// The public API of github.com.
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
 
@@ -688,6 +701,7 @@ impl Connector for Github {
     }
 
     async fn permissions(&self, ctx: &Ctx) -> Result<Permissions> {
+        let ctx = &versioned(ctx)?;
         let me = ctx.http.get(&self.url("user", &[])?, &ctx.auth).await?;
         let principal = text(&me.body, "login").unwrap_or_default();
         let scopes: HashSet<String> = me
@@ -770,6 +784,7 @@ impl Connector for Github {
         start: PhaseStart,
         sink: &mut dyn Sink,
     ) -> Result<()> {
+        let ctx = &versioned(ctx)?;
         let pos = Position::parse(start.resume.as_deref());
         match phase {
             Phase::Accounts => self.scan_accounts(ctx, pos, sink).await,

@@ -140,16 +140,42 @@ pub struct Http {
     default_rate: (f64, f64),
     counters: Arc<Counters>,
     cancel: CancellationToken,
+    /// Sent with every request (a vendor's media type and API version, `Prefer`); they
+    /// replace the defaults of the same name.
+    headers: Arc<HeaderMap>,
 }
 
-/// Documented sustained limits, as requests per second and burst:
-/// GitHub REST 5,000 requests/hour per token (≈ 1.4/s, bursts allowed);
-/// Microsoft Graph ≈ 2,000 requests / 20 s per app per tenant for directory reads.
+/// Documented sustained limits, as requests per second and burst, per host or per
+/// `host path-class` (see [`buckets`]):
+/// GitHub REST 5,000 requests/hour per token (≈ 1.4/s, bursts allowed), and on top of it
+/// the audit log's own 1,750 queries/hour per user and IP ("Each audit log API endpoint has
+/// a rate limit of 1,750 queries per hour", docs.github.com, using-the-audit-log-api-for-
+/// your-enterprise); Microsoft Graph ≈ 2,000 requests / 20 s per app per tenant for
+/// directory reads.
 pub fn documented_rates() -> HashMap<String, (f64, f64)> {
     HashMap::from([
         ("api.github.com".to_owned(), (1.39, 100.0)),
+        (
+            format!("api.github.com {AUDIT_LOG}"),
+            (1_750.0 / 3_600.0, 100.0),
+        ),
         ("graph.microsoft.com".to_owned(), (100.0, 200.0)),
     ])
+}
+
+/// The path class of GitHub's audit-log endpoints (`/orgs/{org}/audit-log`,
+/// `/enterprises/{e}/audit-log`).
+const AUDIT_LOG: &str = "audit-log";
+
+/// The token buckets a request to `url` draws from: its host's, and its path class's where
+/// that has a limit of its own.
+pub fn buckets(url: &Url) -> Vec<String> {
+    let host = url.host_str().unwrap_or_default().to_owned();
+    let mut out = vec![host.clone()];
+    if url.path().split('/').any(|s| s == AUDIT_LOG) {
+        out.push(format!("{host} {AUDIT_LOG}"));
+    }
+    out
 }
 
 impl Http {
@@ -177,6 +203,7 @@ impl Http {
             default_rate: (f64::INFINITY, f64::INFINITY),
             counters: Arc::default(),
             cancel,
+            headers: Arc::default(),
         })
     }
 
@@ -193,8 +220,26 @@ impl Http {
         &self.client
     }
 
+    /// A client that also sends `headers` with every request.
+    pub fn with_headers(&self, headers: &[(&'static str, &str)]) -> Result<Http> {
+        let mut map = (*self.headers).clone();
+        for (name, value) in headers {
+            map.insert(*name, header_value(value)?);
+        }
+        Ok(Http {
+            headers: Arc::new(map),
+            ..self.clone()
+        })
+    }
+
     async fn wait_for_slot(&self, url: &Url) -> Result<()> {
-        let host = url.host_str().unwrap_or_default().to_owned();
+        for key in buckets(url) {
+            self.wait_for_bucket(key).await?;
+        }
+        Ok(())
+    }
+
+    async fn wait_for_bucket(&self, host: String) -> Result<()> {
         let (rate, burst) = self
             .host_rates
             .get(&host)
@@ -287,6 +332,9 @@ impl Http {
                 .client
                 .request(method.clone(), url.clone())
                 .header(reqwest::header::ACCEPT, "application/json");
+            if !self.headers.is_empty() {
+                req = req.headers((*self.headers).clone());
+            }
             req = match auth {
                 Auth::None => req,
                 Auth::Bearer(t) => req.bearer_auth(t),
@@ -494,6 +542,19 @@ mod tests {
             Some(Duration::ZERO),
             "a date in the past: go now"
         );
+    }
+
+    #[test]
+    fn the_github_audit_log_draws_from_its_own_documented_bucket() {
+        let audit = Url::parse("https://api.github.com/orgs/acme/audit-log?per_page=100").unwrap();
+        assert_eq!(
+            buckets(&audit),
+            ["api.github.com", "api.github.com audit-log"]
+        );
+        let (rate, _) = documented_rates()["api.github.com audit-log"];
+        assert!((rate * 3_600.0 - 1_750.0).abs() < 1e-6);
+        let members = Url::parse("https://api.github.com/orgs/acme/members").unwrap();
+        assert_eq!(buckets(&members), ["api.github.com"]);
     }
 
     #[test]

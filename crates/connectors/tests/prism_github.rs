@@ -70,13 +70,45 @@ fn drop_link_headers(v: &mut Value) {
     }
 }
 
+/// Offers every `application/json` answer also as `application/vnd.github+json`, the media
+/// type GitHub documents for its REST API (getting-started-with-the-rest-api.md; GitHub
+/// answers it with JSON) and the connector asks for: the description lists only
+/// `application/json`, and Prism refuses (406) an `Accept` it does not list.
+fn accept_github_media_type(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            if let Some(Value::Object(content)) = m.get_mut("content") {
+                if let Some(json) = content.get("application/json").cloned() {
+                    content.insert("application/vnd.github+json".into(), json);
+                }
+            }
+            m.values_mut().for_each(accept_github_media_type);
+        }
+        Value::Array(a) => a.iter_mut().for_each(accept_github_media_type),
+        _ => {}
+    }
+}
+
 /// The description cut to the GET operations of `PATHS` and the components they reference
 /// (the whole file takes Prism a minute to load, and references files that are not shipped).
 fn subset(spec: &Value) -> Value {
     let mut paths = serde_json::Map::new();
     for p in PATHS {
-        let get = spec["paths"][*p]["get"].clone();
+        let mut get = spec["paths"][*p]["get"].clone();
         assert!(get.is_object(), "{p} is not in the description");
+        // api-versions.md: name the REST API version with `X-GitHub-Api-Version`. Required
+        // here, so Prism refuses (422) a request that does not.
+        if let Some(params) = get.get_mut("parameters").and_then(Value::as_array_mut) {
+            params.push(json!({
+                "name": "X-GitHub-Api-Version", "in": "header", "required": true,
+                "schema": {"type": "string", "enum": ["2022-11-28"]},
+            }));
+        } else {
+            get["parameters"] = json!([{
+                "name": "X-GitHub-Api-Version", "in": "header", "required": true,
+                "schema": {"type": "string", "enum": ["2022-11-28"]},
+            }]);
+        }
         let mut item = serde_json::Map::new();
         item.insert("get".into(), get);
         if let Some(params) = spec["paths"][*p].get("parameters") {
@@ -109,6 +141,8 @@ fn subset(spec: &Value) -> Value {
     }
     let mut paths = Value::Object(paths);
     drop_link_headers(&mut paths);
+    accept_github_media_type(&mut paths);
+    accept_github_media_type(&mut components);
     json!({
         "openapi": spec["openapi"],
         "info": spec["info"],

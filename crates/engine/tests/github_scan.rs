@@ -119,6 +119,9 @@ async fn connect_and_scan_store_the_whole_organisation() {
     let again = engine.scan_instance(&i.id).await.unwrap();
     assert_eq!(again.status, "completed");
     assert_counts_equal(&engine.instance(&i.id).await.unwrap(), &t);
+
+    // Every REST request named the media type and API version GitHub documents.
+    assert_eq!(fake.requests_without_version_headers(), 0);
 }
 
 #[tokio::test]

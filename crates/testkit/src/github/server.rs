@@ -34,6 +34,8 @@ pub(crate) struct Shared {
     pub stats: Mutex<Stats>,
     pub auth: Mutex<AuthState>,
     pub seq: AtomicU64,
+    /// REST requests without the documented media type and API version headers.
+    pub unversioned: AtomicU64,
 }
 
 impl Shared {
@@ -185,6 +187,13 @@ fn rate_limited(form: RateLimitForm, secs: u64, quota: Quota, user_id: u64) -> R
 
 /// Every request passes here: stats, delay, injected faults, then (for the REST API)
 /// authentication, the quota, failing paths and GitHub's response headers.
+/// Whether a request names the media type and API version GitHub documents.
+fn versioned(req: &Request) -> bool {
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    header("accept") == Some("application/vnd.github+json")
+        && header("x-github-api-version") == Some("2022-11-28")
+}
+
 async fn gate(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Response {
     let template = req
         .extensions()
@@ -192,6 +201,12 @@ async fn gate(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Respons
         .map_or("(unmatched)", |m| canonical(m.as_str()))
         .to_owned();
     s.stats().request(&template);
+    // getting-started-with-the-rest-api.md: pass `Accept: application/vnd.github+json` and
+    // `X-GitHub-Api-Version` (GitHub answers without them too, with its default version).
+    if !template.starts_with("/login/") && template != "(unmatched)" && !versioned(&req) {
+        s.unversioned
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
     let response = serve(&s, &template, req, next).await;
     let marked = response.extensions().get::<RateLimitedMark>().is_some();
     s.stats().answer(response.status().as_u16(), marked);
@@ -398,6 +413,7 @@ impl FakeGithub {
             stats: Mutex::new(Stats::default()),
             auth: Mutex::new(AuthState::new(token, seed)),
             seq: AtomicU64::new(1),
+            unversioned: AtomicU64::new(0),
         });
         let app = router(Arc::clone(&shared));
         let task = tokio::spawn(async move {
@@ -427,6 +443,14 @@ impl FakeGithub {
     /// A snapshot of the request counters.
     pub fn stats(&self) -> Stats {
         self.shared.stats().clone()
+    }
+
+    /// How many REST requests came without `Accept: application/vnd.github+json` and
+    /// `X-GitHub-Api-Version: 2022-11-28`.
+    pub fn requests_without_version_headers(&self) -> u64 {
+        self.shared
+            .unversioned
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Accept `token` from now on (the previous one gets 401). After

@@ -479,7 +479,7 @@ async fn insert_records(
             g.external_id.clone()
         })) {
             let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO oauth_grants (instance_id, external_id, app_name, app_id, principal, scopes, granted_at_ms, raw, last_seen_ms) ",
+                "INSERT INTO oauth_grants (instance_id, external_id, app_name, app_id, principal, scopes, granted_at_ms, raw, first_seen_ms, last_seen_ms) ",
             );
             q.push_values(chunk, |mut b, g| {
                 b.push_bind(id)
@@ -490,6 +490,7 @@ async fn insert_records(
                     .push_bind(serde_json::to_string(&g.scopes).unwrap_or_else(|_| "[]".into()))
                     .push_bind(g.granted_at_ms)
                     .push_bind(g.raw.as_str())
+                    .push_bind(now_ms)
                     .push_bind(now_ms);
             });
             q.push(
@@ -618,7 +619,7 @@ impl Store {
             RecordTable::Accounts => ("accounts", "'instance_id', instance_id, 'external_id', external_id, 'login', login, 'display_name', display_name, 'email', email, 'kind', kind, 'status', status, 'is_admin', json(CASE WHEN is_admin = 1 THEN 'true' ELSE 'false' END), 'created_at_ms', created_at_ms, 'last_sign_in_ms', last_sign_in_ms, 'last_seen_ms', last_seen_ms", "login"),
             RecordTable::Activities => ("activities", "'instance_id', instance_id, 'event_id', event_id, 'occurred_at_ms', occurred_at_ms, 'actor', actor, 'action', action, 'target', target, 'ip', ip", "occurred_at_ms DESC"),
             RecordTable::Files => ("files", "'instance_id', instance_id, 'external_id', external_id, 'name', name, 'url', url, 'owner', owner, 'sharing', sharing, 'modified_at_ms', modified_at_ms, 'collaborators', (SELECT json_group_array(json_object('account', c.account, 'permission', c.permission, 'external', json(CASE WHEN c.external = 1 THEN 'true' ELSE 'false' END))) FROM file_collaborators c WHERE c.instance_id = files.instance_id AND c.file_id = files.external_id)", "name"),
-            RecordTable::OauthGrants => ("oauth_grants", "'instance_id', instance_id, 'external_id', external_id, 'app_name', app_name, 'app_id', app_id, 'principal', principal, 'scopes', json(scopes), 'granted_at_ms', granted_at_ms", "app_name"),
+            RecordTable::OauthGrants => ("oauth_grants", "'instance_id', instance_id, 'external_id', external_id, 'app_name', app_name, 'app_id', app_id, 'principal', principal, 'scopes', json(scopes), 'granted_at_ms', granted_at_ms, 'first_seen_ms', first_seen_ms, 'last_seen_ms', last_seen_ms", "app_name"),
         };
         let rows: Vec<String> = sqlx::query_scalar(&format!(
             "SELECT json_object({columns}) FROM {sql_table} WHERE (?1 IS NULL OR instance_id = ?1) ORDER BY {order} LIMIT ?2"

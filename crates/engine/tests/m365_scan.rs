@@ -207,10 +207,29 @@ async fn client_credentials_connect_and_scan_store_the_whole_tenant() {
         grants[0]
     );
 
+    // v1.0 grants have no time of their own: when scans first and last saw each is kept.
+    assert!(grants.iter().all(|g| g["granted_at_ms"].is_null()
+        && g["first_seen_ms"].as_i64().is_some()
+        && g["first_seen_ms"] == g["last_seen_ms"]));
+
     // A second scan duplicates nothing.
+    tokio::time::sleep(Duration::from_millis(5)).await;
     let again = engine.scan_instance(&i.id).await.unwrap();
     assert_eq!(again.status, "completed");
     assert_counts_equal(&engine.instance(&i.id).await.unwrap(), &t, 0);
+    // … and keeps when each grant was first seen.
+    let later = engine
+        .list_records("oauth-grants", Some(&i.id), 10_000)
+        .await
+        .unwrap();
+    for g in &later {
+        let before = grants
+            .iter()
+            .find(|b| b["external_id"] == g["external_id"])
+            .unwrap();
+        assert_eq!(g["first_seen_ms"], before["first_seen_ms"]);
+        assert!(g["last_seen_ms"].as_i64() > before["last_seen_ms"].as_i64());
+    }
 }
 
 #[tokio::test]

@@ -130,8 +130,12 @@ fn connector_of(app: &str, config: &Value) -> Result<Box<dyn Connector>> {
                 .and_then(Value::as_str)
                 .unwrap_or_default();
             let api = config.get("api_url").and_then(Value::as_str);
+            let delegated =
+                config.get("auth").and_then(Value::as_str) == Some("authorization_code");
             Ok(Box::new(
-                M365::new(tenant, api).map_err(|e| Error::Validation(e.to_string()))?,
+                M365::new(tenant, api)
+                    .map_err(|e| Error::Validation(e.to_string()))?
+                    .signed_in_user(delegated),
             ))
         }
         other => Err(Error::Validation(format!("no connector for \"{other}\""))),

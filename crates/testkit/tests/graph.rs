@@ -331,7 +331,7 @@ async fn client_credentials_issue_app_tokens() {
         .iter()
         .map(|r| r.as_str().unwrap())
         .collect();
-    assert_eq!(roles.len(), 9);
+    assert_eq!(roles.len(), 11);
     assert!(roles.contains("AuditLog.Read.All") && roles.contains("Application.Read.All"));
     assert!(cl.get("scp").is_none());
     let (status, org) = get_json(&c, &format!("{}/v1.0/organization", g.url), token).await;
@@ -488,7 +488,7 @@ async fn authorization_code_flow_with_pkce() {
     assert_eq!(cl["oid"], t.users[0].id.as_str());
     assert_eq!(cl["tid"], t.tenant_id.as_str());
     assert!(cl.get("roles").is_none());
-    assert_eq!(cl["scp"].as_str().unwrap().split(' ').count(), 9);
+    assert_eq!(cl["scp"].as_str().unwrap().split(' ').count(), 11);
     let (status, me) = get_json(&c, &format!("{}/v1.0/me", g.url), token).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(me["id"], t.users[0].id.as_str());
@@ -1184,6 +1184,8 @@ async fn drives_delta_and_sharing_permissions() {
                 let want = scopes.get(it["id"].as_str().unwrap()).map(|s| s.as_str());
                 assert_eq!(shared, want, "{it}");
                 assert_eq!(it["parentReference"]["driveId"], drive_id);
+                // driveitem-delta.md: no `path` in delta answers.
+                assert!(it["parentReference"].get("path").is_none(), "{it}");
                 assert!(it["file"].is_object() != it["folder"].is_object());
             }
             items_seen += items.len();
@@ -1215,10 +1217,86 @@ async fn drives_delta_and_sharing_permissions() {
     let next = body["@odata.deltaLink"].as_str().unwrap().to_owned();
     let (_, body) = get_json(&c, &next, &token).await;
     assert_eq!(body["value"], serde_json::json!([]));
+
+    // A sharing change alone comes back only to a request preferring sharing changes.
+    let (_, body) = get_json(&c, &url, &token).await;
+    let before = body["@odata.deltaLink"].as_str().unwrap().to_owned();
+    let quiet = t
+        .files()
+        .find(|f| f.drive_id == file.drive_id && f.id != file.id && f.permissions.is_empty())
+        .unwrap();
+    assert!(g.share_item(
+        &quiet.id,
+        cloudwarden_testkit::graph::Permission {
+            id: "new-anyone-link".into(),
+            role: cloudwarden_testkit::graph::AccessRole::Read,
+            link: Some(LinkScope::Anonymous),
+            granted_to: Vec::new(),
+            expires_at_ms: None,
+        }
+    ));
+    let (_, body) = get_json(&c, &before, &token).await;
+    assert_eq!(body["value"], serde_json::json!([]), "without Prefer");
+    let r = c
+        .get(&before)
+        .bearer_auth(&token)
+        .header(
+            "Prefer",
+            "deltashowremovedasdeleted, deltatraversepermissiongaps, deltashowsharingchanges",
+        )
+        .send()
+        .await
+        .unwrap();
+    let body: Value = r.json().await.unwrap();
+    let changed = body["value"].as_array().unwrap();
+    assert_eq!(ids(changed), BTreeSet::from([quiet.id.clone()]));
+    assert_eq!(changed[0]["@microsoft.graph.sharedChanged"], "True");
+    assert_eq!(changed[0]["shared"]["scope"], "anonymous");
+    // The item read by itself carries its path; its permissions list the new link.
+    let (status, one) = get_json(
+        &c,
+        &format!(
+            "{}/v1.0/drives/{}/items/{}",
+            g.url, quiet.drive_id, quiet.id
+        ),
+        &token,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(one["parentReference"]["path"]
+        .as_str()
+        .unwrap()
+        .starts_with("/drives/"));
+    let (_, perms) = get_json(
+        &c,
+        &format!(
+            "{}/v1.0/drives/{}/items/{}/permissions",
+            g.url, quiet.drive_id, quiet.id
+        ),
+        &token,
+    )
+    .await;
+    assert!(perms["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["link"]["scope"] == "anonymous"));
+
+    // An invalidated token: 410 with the documented code and a fresh start in `Location`.
     g.invalidate_delta_tokens();
+    let r = get(&c, &next, &token).await;
+    assert_eq!(r.status(), StatusCode::GONE);
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(
+        location,
+        format!("{}/v1.0/drives/{}/root/delta", g.url, file.drive_id)
+    );
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(error_code(&body), "resyncChangesApplyDifferences");
+    g.invalidate_delta_tokens_with("resyncChangesUploadDifferences");
     let (status, body) = get_json(&c, &next, &token).await;
     assert_eq!(status, StatusCode::GONE);
-    assert_eq!(error_code(&body), "resyncRequired");
+    assert_eq!(error_code(&body), "resyncChangesUploadDifferences");
 
     // Permissions: the owner's first, then the item's sharing.
     let perms = |drive: &str, item: &str| {
@@ -1264,8 +1342,31 @@ async fn drives_delta_and_sharing_permissions() {
         .unwrap();
     let email = inv["invitation"]["email"].as_str().unwrap();
     assert!(!t.is_internal_email(email));
-    assert_eq!(inv["grantedToV2"]["user"]["email"], email);
+    // Not redeemed: no grantee yet (permission.md), only the invitation.
+    assert!(inv.get("grantedToV2").is_none(), "{inv}");
     assert_eq!(inv["invitation"]["signInRequired"], true);
+    // Grantees of every kind SharePoint answers with.
+    let mut kinds = BTreeSet::new();
+    for item in t
+        .items
+        .iter()
+        .filter(|i| !i.permissions.is_empty())
+        .take(400)
+    {
+        let (_, body) = perms(&item.drive_id, &item.id).await;
+        for p in body["value"].as_array().unwrap() {
+            for set in std::iter::once(&p["grantedToV2"])
+                .chain(p["grantedToIdentitiesV2"].as_array().into_iter().flatten())
+            {
+                if let Some(o) = set.as_object() {
+                    kinds.extend(o.keys().cloned());
+                }
+            }
+        }
+    }
+    for kind in ["user", "siteUser", "siteGroup", "application"] {
+        assert!(kinds.contains(kind), "{kind} in {kinds:?}");
+    }
     // Inherited from a shared folder.
     let child = t
         .items

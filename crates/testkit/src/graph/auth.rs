@@ -22,6 +22,11 @@ pub(crate) const DEFAULT_PERMISSIONS: &[&str] = &[
     "Sites.Read.All",
     "Files.Read.All",
     "Application.Read.All",
+    // Sharing changes between full reads (driveitem-delta.md: "your application will need
+    // to request Sites.FullControl.All permissions").
+    "Sites.FullControl.All",
+    // The unified audit log (security-auditcoreroot-post-auditlogqueries.md).
+    "AuditLogsQuery.Read.All",
 ];
 
 /// Lifetime of access tokens (seconds), as the identity platform reports it.

@@ -226,6 +226,8 @@ pub const OPERATIONS: &[Limits] = &[
         params: &["token"],
         ..get("/drives/{id}/root/delta", "driveitem-delta.md")
     },
+    // driveitem-get.md: "supports the $expand and $select OData query parameters".
+    get("/drives/{id}/items/{id}", "driveitem-get.md"),
     // driveitem-list-permissions.md: "supports the $select OData Query Parameters".
     get(
         "/drives/{id}/items/{id}/permissions",

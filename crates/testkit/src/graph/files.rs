@@ -15,21 +15,31 @@ use base64::Engine as _;
 use super::api::{query_or_return, FILES, SITES};
 use super::auth::{Caller, Principal};
 use super::odata::{
-    bad_request, clauses, collection, error, forbidden, item_not_found, link, option, page, query,
-    Next,
+    bad_request, clauses, collection, entity, error, forbidden, item_not_found, link, option, page,
+    query, Next,
 };
 use super::render;
 use super::server::Shared;
+use super::tenant::{LinkScope, Permission};
 
-/// Edits made while the server runs ([`FakeGraph::touch_item`](super::FakeGraph::touch_item)).
+/// Edits made while the server runs ([`FakeGraph::touch_item`](super::FakeGraph::touch_item),
+/// [`FakeGraph::share_item`](super::FakeGraph::share_item)).
 #[derive(Debug, Default)]
 pub(crate) struct Changes {
     /// Bumped by every edit.
     version: u64,
     /// Bumped when delta tokens are invalidated.
     epoch: u64,
+    /// The error code of a `410` for an invalidated token (driveitem-delta.md:
+    /// `resyncChangesApplyDifferences` or `resyncChangesUploadDifferences`).
+    resync_code: &'static str,
     /// Per edited item: the version of its last edit and its new `lastModifiedDateTime`.
     edited: HashMap<u32, (u64, i64)>,
+    /// Per item shared while the server runs: the version of the last sharing change and
+    /// the permissions added. A sharing change alone does not change the item's content.
+    shared: HashMap<u32, (u64, Vec<Permission>)>,
+    /// Items gone without a trace a delta token could show (they are not listed again).
+    removed: std::collections::HashSet<u32>,
 }
 
 impl Changes {
@@ -38,12 +48,44 @@ impl Changes {
         self.edited.insert(item as u32, (self.version, at_ms));
     }
 
-    pub(crate) fn invalidate(&mut self) {
+    pub(crate) fn share(&mut self, item: usize, permission: Permission) {
+        self.version += 1;
+        let entry = self.shared.entry(item as u32).or_default();
+        entry.0 = self.version;
+        entry.1.push(permission);
+    }
+
+    pub(crate) fn remove(&mut self, item: usize) {
+        self.removed.insert(item as u32);
+    }
+
+    pub(crate) fn invalidate(&mut self, code: &'static str) {
         self.epoch += 1;
+        self.resync_code = code;
     }
 
     fn modified(&self, item: usize) -> Option<i64> {
         self.edited.get(&(item as u32)).map(|e| e.1)
+    }
+
+    /// The permissions added to an item while the server ran.
+    pub(crate) fn added(&self, item: usize) -> &[Permission] {
+        self.shared
+            .get(&(item as u32))
+            .map_or(&[], |s| s.1.as_slice())
+    }
+
+    /// How an item is rendered now (`path`: for item reads, not `delta`).
+    fn view(&self, item: usize, path: bool) -> render::ItemView {
+        render::ItemView {
+            modified: self.modified(item),
+            shared: self
+                .added(item)
+                .iter()
+                .map(|p| p.link.unwrap_or(LinkScope::Users))
+                .max(),
+            path,
+        }
     }
 }
 
@@ -127,14 +169,43 @@ impl Token {
     }
 }
 
-fn resync() -> Response {
-    error(
-        StatusCode::GONE,
-        "resyncRequired",
+/// driveitem-delta.md: "HTTP 410 Gone … with an error response containing one of the error
+/// codes below, and a `Location` header containing a new nextLink that starts a fresh delta
+/// enumeration from scratch."
+fn resync(code: &str, location: &str) -> Response {
+    let message = if code == "resyncChangesUploadDifferences" {
+        "Resync required. Upload any local items that the service didn't return, and upload \
+         any files that differ from the server's version."
+    } else {
         "Resync required. Replace any local items with the server's version (including \
          deletes) if you're sure that the service was up to date with your local changes when \
-         you last sync'd. Upload any local changes that the server doesn't know about.",
-    )
+         you last sync'd. Upload any local changes that the server doesn't know about."
+    };
+    let mut r = error(StatusCode::GONE, code, message);
+    if let Ok(v) = axum::http::HeaderValue::from_str(location) {
+        r.headers_mut().insert(axum::http::header::LOCATION, v);
+    }
+    r
+}
+
+/// Whether a delta request asks for items whose sharing changed (driveitem-delta.md:
+/// `Prefer: deltashowsharingchanges` "requires you to use Prefer: deltashowremovedasdeleted
+/// and Prefer: deltatraversepermissiongaps").
+fn shows_sharing_changes(headers: &axum::http::HeaderMap) -> bool {
+    let prefs: Vec<String> = headers
+        .get_all("prefer")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|p| p.trim().to_ascii_lowercase())
+        .collect();
+    [
+        "deltashowsharingchanges",
+        "deltashowremovedasdeleted",
+        "deltatraversepermissiongaps",
+    ]
+    .iter()
+    .all(|p| prefs.iter().any(|x| x == p))
 }
 
 fn site_not_found() -> Response {
@@ -251,12 +322,15 @@ pub(crate) async fn site_drives(
 }
 
 /// `GET /v1.0/drives/{drive_id}/root/delta`: `token` (from a link, or `latest`), `$top`,
-/// `$select`.
+/// `$select`. Items whose only change is their sharing come back only to a request that
+/// prefers `deltashowsharingchanges` (with the two preferences it requires), marked
+/// `@microsoft.graph.sharedChanged`; items carry no `parentReference.path`.
 pub(crate) async fn delta(
     State(s): State<Arc<Shared>>,
     Extension(caller): Extension<Caller>,
     Path(drive_id): Path<String>,
     uri: Uri,
+    headers: axum::http::HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Response {
     if !caller.has_any(FILES) {
@@ -294,7 +368,12 @@ pub(crate) async fn delta(
                 return bad_request("Invalid delta token.");
             }
             if epoch != changes.epoch {
-                return resync();
+                let code = match changes.resync_code {
+                    "" => "resyncChangesApplyDifferences",
+                    c => c,
+                };
+                let fresh = format!("{}{}", s.base, uri.path());
+                return resync(code, &fresh);
             }
             match token {
                 Token::Delta { since, .. } => (false, since, changes.version, 0),
@@ -309,19 +388,43 @@ pub(crate) async fn delta(
         }
     };
     let edited: Vec<u32>;
-    let list: &[u32] = if full {
+    let kept: Vec<u32>;
+    let list: &[u32] = if full && changes.removed.is_empty() {
         &s.index.drive_items[d]
+    } else if full {
+        kept = s.index.drive_items[d]
+            .iter()
+            .copied()
+            .filter(|i| !changes.removed.contains(i))
+            .collect();
+        &kept
     } else {
+        // driveitem-delta.md: processing permissions this way needs Sites.FullControl.All.
+        let sharing = shows_sharing_changes(&headers) && caller.has_any(&["Sites.FullControl.All"]);
+        let in_round =
+            |i: u32, v: u64| s.index.item_drive[i as usize] as usize == d && v > since && v <= upto;
         let mut changed: Vec<(u64, u32)> = changes
             .edited
             .iter()
-            .filter(|(&i, &(v, _))| {
-                s.index.item_drive[i as usize] as usize == d && v > since && v <= upto
-            })
+            .filter(|(&i, &(v, _))| in_round(i, v))
             .map(|(&i, &(v, _))| (v, i))
             .collect();
+        if sharing {
+            changed.extend(
+                changes
+                    .shared
+                    .iter()
+                    .filter(|(&i, (v, _))| in_round(i, *v))
+                    .map(|(&i, (v, _))| (*v, i)),
+            );
+        }
         changed.sort_unstable();
-        edited = changed.into_iter().map(|(_, i)| i).collect();
+        let mut seen = std::collections::HashSet::new();
+        edited = changed
+            .into_iter()
+            .map(|(_, i)| i)
+            .filter(|i| seen.insert(*i))
+            .collect();
         &edited
     };
     let start = offset.min(list.len());
@@ -350,10 +453,47 @@ pub(crate) async fn delta(
         w.each(list[start..end].iter(), |w, &i| {
             let i = i as usize;
             w.object_select(select, |o| {
-                render::drive_item(o, &s.index, i, changes.modified(i));
+                if !full && changes.shared.contains_key(&(i as u32)) {
+                    o.str("@microsoft.graph.sharedChanged", "True");
+                }
+                render::drive_item(o, &s.index, i, changes.view(i, false));
             });
         });
     })
+}
+
+/// `GET /v1.0/drives/{drive_id}/items/{item_id}`: one item, with `parentReference.path`.
+pub(crate) async fn item(
+    State(s): State<Arc<Shared>>,
+    Extension(caller): Extension<Caller>,
+    Path((drive_id, item_id)): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    if !caller.has_any(FILES) {
+        return forbidden();
+    }
+    let q = query_or_return!(q.as_deref(), 999);
+    let Some(d) = s.index.drive(&drive_id) else {
+        return item_not_found();
+    };
+    let Some(i) = s
+        .index
+        .item(&item_id)
+        .filter(|&i| s.index.item_drive[i] as usize == d)
+        .filter(|&i| !s.changes().removed.contains(&(i as u32)))
+    else {
+        return item_not_found();
+    };
+    let view = s.changes().view(i, true);
+    let select = q.select.as_deref();
+    entity(
+        &format!(
+            "{}/v1.0/$metadata#drives('{drive_id}')/items/$entity",
+            s.base
+        ),
+        select,
+        |o| render::drive_item(o, &s.index, i, view),
+    )
 }
 
 /// `GET /v1.0/drives/{drive_id}/items/{item_id}/permissions` (`root` names the drive's root).
@@ -384,7 +524,7 @@ pub(crate) async fn item_permissions(
             s.base
         ),
         None,
-        |w| render::permissions(w, &s.index, item),
+        |w| render::permissions(w, &s.index, item, s.changes().added(item)),
     )
 }
 

@@ -8,9 +8,9 @@ use base64::Engine as _;
 
 use super::tenant::{
     AccessRole, AuditResult, AuditTarget, ConsentType, DirectoryAudit, Drive, DriveItem,
-    DriveOwner, DriveType, Grantee, GraphTenant, Group, GroupVisibility, Initiator, LinkScope,
-    Permission, PermissionGrant, RoleAssignment, RoleDefinition, ServicePrincipal, SignIn, Site,
-    User, UserType, VerifiedPublisher, GRAPH_APP_ID, MICROSOFT_TENANT_ID,
+    DriveOwner, DriveType, Grantee, GranteeKind, GraphTenant, Group, GroupVisibility, Initiator,
+    LinkScope, Permission, PermissionGrant, RoleAssignment, RoleDefinition, ServicePrincipal,
+    SignIn, Site, User, UserType, VerifiedPublisher, GRAPH_APP_ID, MICROSOFT_TENANT_ID,
 };
 use crate::common::rng::{Rng, BASE64URL};
 use crate::common::time::{now_ms, DAY_MS};
@@ -831,6 +831,8 @@ struct People<'a> {
     enabled: &'a [usize],
     /// Indices of guests.
     guests: &'a [usize],
+    /// The tenant id (in SharePoint's "Everyone except external users" claim).
+    tenant_id: &'a str,
 }
 
 impl People<'_> {
@@ -838,21 +840,66 @@ impl People<'_> {
         *rng.pick(self.enabled)
     }
 
-    fn grantee(&self, i: usize) -> Grantee {
+    /// User `i` as a `user` identity (with its address) or, as SharePoint often answers, a
+    /// `siteUser` with only its claim login.
+    fn grantee_as(&self, i: usize, kind: GranteeKind) -> Grantee {
         let u = &self.users[i];
+        let site_user = kind == GranteeKind::SiteUser;
         Grantee {
+            kind,
             user_id: Some(u.id.clone()),
             display_name: u.display_name.clone(),
-            email: u
-                .mail
-                .clone()
-                .unwrap_or_else(|| u.user_principal_name.clone()),
+            email: if site_user {
+                String::new()
+            } else {
+                u.mail
+                    .clone()
+                    .unwrap_or_else(|| u.user_principal_name.clone())
+            },
+            login_name: site_user
+                .then(|| format!("i:0#.f|membership|{}", u.user_principal_name.to_lowercase())),
+            external: u.user_type == UserType::Guest,
         }
     }
 
+    fn grantee(&self, i: usize) -> Grantee {
+        self.grantee_as(i, GranteeKind::User)
+    }
+
+    /// A member as a user, a site user, a SharePoint group of people or an app.
+    fn internal(&self, rng: &mut Rng, i: usize) -> Grantee {
+        match rng.below(100) {
+            0..=54 => self.grantee(i),
+            55..=79 => self.grantee_as(i, GranteeKind::SiteUser),
+            80..=89 => Grantee {
+                kind: GranteeKind::SiteGroup,
+                user_id: None,
+                display_name: "Project Members".into(),
+                email: String::new(),
+                login_name: Some("Project Members".into()),
+                external: false,
+            },
+            _ => Grantee {
+                kind: GranteeKind::Application,
+                user_id: Some(rng.guid()),
+                display_name: "Contoso Records Sync".into(),
+                email: String::new(),
+                login_name: None,
+                external: false,
+            },
+        }
+    }
+
+    /// Someone outside: a guest (as a user with an outside address, or a site user whose
+    /// login has `#EXT#` and no address), or an address without an account.
     fn external(&self, rng: &mut Rng, k: usize) -> Grantee {
-        if !self.guests.is_empty() && rng.chance(50) {
-            return self.grantee(*rng.pick(self.guests));
+        if !self.guests.is_empty() && rng.chance(60) {
+            let kind = if rng.chance(50) {
+                GranteeKind::User
+            } else {
+                GranteeKind::SiteUser
+            };
+            return self.grantee_as(*rng.pick(self.guests), kind);
         }
         let (first, last) = (FIRST[(k * 7) % FIRST.len()], LAST[(k * 11) % LAST.len()]);
         let email = format!(
@@ -862,9 +909,27 @@ impl People<'_> {
             rng.pick(EXTERNAL_DOMAINS)
         );
         Grantee {
+            kind: GranteeKind::User,
             user_id: None,
             display_name: email.clone(),
+            login_name: Some(format!("urn:spo:guest#{email}")),
             email,
+            external: true,
+        }
+    }
+
+    /// "Everyone except external users".
+    fn everyone(&self) -> Grantee {
+        Grantee {
+            kind: GranteeKind::SiteGroup,
+            user_id: None,
+            display_name: "Everyone except external users".into(),
+            email: String::new(),
+            login_name: Some(format!(
+                "c:0-.f|rolemanager|spo-grid-all-users/{}",
+                self.tenant_id
+            )),
+            external: false,
         }
     }
 }
@@ -885,10 +950,11 @@ fn sharing(rng: &mut Rng, people: &People<'_>, now: i64, k: usize) -> Vec<Permis
             let mut seen = HashSet::new();
             for _ in 0..n {
                 let u = people.member(rng);
-                if seen.insert(u) {
-                    let g = people.grantee(u);
+                let g = people.internal(rng, u);
+                let key = g.user_id.clone().unwrap_or_else(|| g.display_name.clone());
+                if seen.insert(key.clone()) {
                     out.push(Permission {
-                        id: claim_id(&g.email),
+                        id: claim_id(&key),
                         role: role(rng, 30),
                         link: None,
                         granted_to: vec![g],
@@ -907,13 +973,23 @@ fn sharing(rng: &mut Rng, people: &People<'_>, now: i64, k: usize) -> Vec<Permis
                 expires_at_ms: None,
             });
         }
-        60..=84 => out.push(Permission {
+        60..=74 => out.push(Permission {
             id: rng.guid(),
             role: role(rng, 30),
             link: Some(LinkScope::Organization),
             granted_to: Vec::new(),
             expires_at_ms: None,
         }),
+        75..=84 => {
+            let g = people.everyone();
+            out.push(Permission {
+                id: claim_id(g.login_name.as_deref().unwrap_or_default()),
+                role: role(rng, 10),
+                link: None,
+                granted_to: vec![g],
+                expires_at_ms: None,
+            });
+        }
         _ => out.push(Permission {
             id: rng.guid(),
             role: role(rng, 20),
@@ -979,6 +1055,7 @@ impl GraphTenant {
             handles: &handles,
             enabled: &enabled,
             guests: &guests,
+            tenant_id: &tenant_id,
         };
         let groups = groups(&mut rng, size, &users, n_members, &custom, now_ms);
 
@@ -1052,6 +1129,7 @@ impl GraphTenant {
             handles: &handles,
             enabled: &enabled,
             guests: &guests,
+            tenant_id: &tenant_id,
         };
 
         let (sites, drives) = sites(&mut rng, size, &people, &groups, &name, created, now_ms);

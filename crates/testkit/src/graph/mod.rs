@@ -108,7 +108,7 @@ pub use generate::GraphSize;
 pub use server::{FakeGraph, GraphApp};
 pub use tenant::{
     AccessRole, AuditResult, AuditTarget, ConsentType, DirectoryAudit, Drive, DriveItem,
-    DriveOwner, DriveType, Grantee, GraphTenant, Group, GroupVisibility, Initiator, LinkScope,
-    Permission, PermissionGrant, RoleAssignment, RoleDefinition, ServicePrincipal, SignIn, Site,
-    User, UserType, VerifiedPublisher, GRAPH_APP_ID, MICROSOFT_TENANT_ID,
+    DriveOwner, DriveType, Grantee, GranteeKind, GraphTenant, Group, GroupVisibility, Initiator,
+    LinkScope, Permission, PermissionGrant, RoleAssignment, RoleDefinition, ServicePrincipal,
+    SignIn, Site, User, UserType, VerifiedPublisher, GRAPH_APP_ID, MICROSOFT_TENANT_ID,
 };

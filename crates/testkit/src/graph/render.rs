@@ -9,9 +9,9 @@ use base64::Engine as _;
 use super::index::Index;
 use super::odata::Query;
 use super::tenant::{
-    AccessRole, DirectoryAudit, Drive, DriveOwner, Grantee, GraphTenant, Group, Initiator,
-    Permission, PermissionGrant, RoleAssignment, RoleDefinition, ServicePrincipal, SignIn, Site,
-    User, UserType,
+    AccessRole, DirectoryAudit, Drive, DriveOwner, Grantee, GranteeKind, GraphTenant, Group,
+    Initiator, LinkScope, Permission, PermissionGrant, RoleAssignment, RoleDefinition,
+    ServicePrincipal, SignIn, Site, User, UserType,
 };
 use crate::common::json::{Json, Obj, Select, Text};
 
@@ -413,11 +413,23 @@ fn drive_of(idx: &Index, item: usize) -> &Drive {
 }
 
 /// A `driveItem` as `delta` returns it; `modified` overrides `lastModifiedDateTime`.
-pub(crate) fn drive_item(o: &mut Obj<'_>, idx: &Index, item: usize, modified: Option<i64>) {
+/// What the server knows of an item beyond the generated tenant, and how it is asked for.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct ItemView {
+    /// Edited while the server ran: the new `lastModifiedDateTime`.
+    pub modified: Option<i64>,
+    /// Shared while the server ran: the widest scope of the permissions added.
+    pub shared: Option<LinkScope>,
+    /// `parentReference.path` is written (item reads), not in `delta` (driveitem-delta.md:
+    /// "The parentReference property on items won't include a value for path").
+    pub path: bool,
+}
+
+pub(crate) fn drive_item(o: &mut Obj<'_>, idx: &Index, item: usize, view: ItemView) {
     let it = idx.item_at(item);
     let d = drive_of(idx, item);
     let parent = idx.parent(item);
-    let modified = modified.unwrap_or(it.modified_at_ms);
+    let modified = view.modified.unwrap_or(it.modified_at_ms);
     o.with("createdBy", |w| user_identity(w, idx, &it.created_by))
         .ts("createdDateTime", it.created_at_ms);
     if !it.folder {
@@ -447,14 +459,16 @@ pub(crate) fn drive_item(o: &mut Obj<'_>, idx: &Index, item: usize, modified: Op
             o.str("driveId", &d.id)
                 .str("driveType", d.drive_type.as_str());
             if let Some(p) = parent {
-                o.str("id", &idx.item_at(p).id)
-                    .with("path", |w| path(w, idx, p));
+                o.str("id", &idx.item_at(p).id);
+                if view.path {
+                    o.with("path", |w| path(w, idx, p));
+                }
             }
         });
     if parent.is_none() {
         o.object("root", |_| {});
     }
-    if let Some(scope) = idx.shared_scope(item) {
+    if let Some(scope) = idx.shared_scope(item).max(view.shared) {
         o.object("shared", |o| {
             o.with("owner", |w| user_identity(w, idx, &it.created_by))
                 .str("scope", scope.as_str());
@@ -471,15 +485,53 @@ pub(crate) fn drive_item(o: &mut Obj<'_>, idx: &Index, item: usize, modified: Op
     });
 }
 
-/// `{"user": {"displayName", "email", "id"?}}`.
+/// A `sharePointIdentitySet` with one identity of the grantee's kind: `user`
+/// (`displayName`, `email`, `id`), `siteUser` / `siteGroup` (`displayName`, `id`,
+/// `loginName`), `group`, `application` (`displayName`, `id`). An address without an
+/// account is a `siteUser` with an `urn:spo:guest#…` login.
 fn grantee(w: &mut Json, g: &Grantee) {
     w.object(|o| {
-        o.object("user", |o| {
-            o.str("displayName", &g.display_name)
-                .str("email", &g.email)
-                .some_str("id", g.user_id.as_deref());
+        let (key, login) = grantee_shape(g);
+        o.object(key, |o| {
+            o.str("displayName", &g.display_name);
+            if !g.email.is_empty() && key != "siteUser" {
+                o.str("email", &g.email);
+            }
+            o.some_str("id", grantee_id(g).as_deref())
+                .some_str("loginName", login);
         });
     });
+}
+
+/// The identity key a grantee is answered under, and its login.
+pub(crate) fn grantee_shape(g: &Grantee) -> (&'static str, Option<&str>) {
+    match g.kind {
+        GranteeKind::User if g.user_id.is_none() => ("siteUser", g.login_name.as_deref()),
+        GranteeKind::User => ("user", None),
+        GranteeKind::SiteUser => ("siteUser", g.login_name.as_deref()),
+        GranteeKind::SiteGroup => ("siteGroup", g.login_name.as_deref()),
+        GranteeKind::Group => ("group", None),
+        GranteeKind::Application => ("application", None),
+    }
+}
+
+/// The `id` of a grantee's identity: the directory object id; SharePoint's own (small
+/// numbers) for site users and groups.
+pub(crate) fn grantee_id(g: &Grantee) -> Option<String> {
+    match g.kind {
+        GranteeKind::SiteUser | GranteeKind::SiteGroup => Some(
+            (7 + g
+                .login_name
+                .as_deref()
+                .unwrap_or_default()
+                .bytes()
+                .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
+                % 9_000)
+                .to_string(),
+        ),
+        GranteeKind::User if g.user_id.is_none() => None,
+        _ => g.user_id.clone(),
+    }
 }
 
 /// The sharing-link URL of a permission: `https://host/:w:/s/Site/E…` or `…/:f:/g/personal/…`.
@@ -550,7 +602,14 @@ fn permission(w: &mut Json, idx: &Index, item: usize, p: &Permission, inherited:
                 if p.granted_to.len() > 1 {
                     o.with("grantedToIdentitiesV2", everyone);
                 }
-                if let Some(g) = p.granted_to.first() {
+                // An invitation not yet redeemed has no grantee, only `invitation`
+                // (permission.md: "grantedTo property may not be set until the invitation
+                // is redeemed").
+                if let Some(g) = p
+                    .granted_to
+                    .first()
+                    .filter(|g| g.user_id.is_some() || g.kind != GranteeKind::User)
+                {
                     o.with("grantedToV2", |w| grantee(w, g));
                 }
             }
@@ -568,7 +627,11 @@ fn permission(w: &mut Json, idx: &Index, item: usize, p: &Permission, inherited:
             });
         }
         if p.link.is_none() {
-            if let Some(g) = p.granted_to.first().filter(|g| g.user_id.is_none()) {
+            if let Some(g) = p
+                .granted_to
+                .first()
+                .filter(|g| g.user_id.is_none() && g.kind == GranteeKind::User)
+            {
                 o.object("invitation", |o| {
                     o.str("email", &g.email).bool("signInRequired", true);
                 });
@@ -592,7 +655,7 @@ fn permission(w: &mut Json, idx: &Index, item: usize, p: &Permission, inherited:
 
 /// Every permission of an item, as array elements: the owner's first, then its own, then
 /// inherited ones (nearest ancestor first).
-pub(crate) fn permissions(w: &mut Json, idx: &Index, item: usize) {
+pub(crate) fn permissions(w: &mut Json, idx: &Index, item: usize, added: &[Permission]) {
     let d = drive_of(idx, item);
     match &d.owner {
         DriveOwner::User(id) => {
@@ -630,7 +693,7 @@ pub(crate) fn permissions(w: &mut Json, idx: &Index, item: usize) {
             });
         }
     }
-    for p in &idx.item_at(item).permissions {
+    for p in idx.item_at(item).permissions.iter().chain(added) {
         permission(w, idx, item, p, None);
     }
     for a in idx.ancestors(item) {
@@ -649,7 +712,6 @@ pub(crate) fn service_principal(o: &mut Obj<'_>, sp: &ServicePrincipal) {
         .str("displayName", &sp.display_name)
         .str("id", &sp.id)
         .empty_array("oauth2PermissionScopes")
-        .opt_str("publisherName", sp.publisher_name.as_deref())
         .array("servicePrincipalNames", |w| w.str(&sp.app_id))
         .str("servicePrincipalType", "Application")
         .str("signInAudience", &sp.sign_in_audience)

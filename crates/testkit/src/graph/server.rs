@@ -21,7 +21,7 @@ use super::index::Index;
 use super::logs::{self, EventLog};
 use super::oauth;
 use super::odata::{self, error};
-use super::tenant::{DirectoryAudit, GraphTenant, SignIn};
+use super::tenant::{DirectoryAudit, GraphTenant, Permission, SignIn};
 use crate::common::rng::Rng;
 use crate::common::stats::Stats;
 use crate::common::time::now_ms;
@@ -276,6 +276,7 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/v1.0/sites/getAllSites", get(files::all_sites))
         .route("/v1.0/sites/{site_id}/drives", get(files::site_drives))
         .route("/v1.0/drives/{drive_id}/root/delta", get(files::delta))
+        .route("/v1.0/drives/{drive_id}/items/{item_id}", get(files::item))
         .route(
             "/v1.0/drives/{drive_id}/items/{item_id}/permissions",
             get(files::item_permissions),
@@ -471,9 +472,44 @@ impl FakeGraph {
         }
     }
 
-    /// Every `delta` token issued so far answers 410 `resyncRequired`.
+    /// Every `delta` token issued so far answers 410 `resyncChangesApplyDifferences`, with a
+    /// `Location` that starts the drive afresh.
     pub fn invalidate_delta_tokens(&self) {
-        self.shared.changes().invalidate();
+        self.shared
+            .changes()
+            .invalidate("resyncChangesApplyDifferences");
+    }
+
+    /// As [`FakeGraph::invalidate_delta_tokens`], with the error code given
+    /// (`resyncChangesApplyDifferences` or `resyncChangesUploadDifferences`).
+    pub fn invalidate_delta_tokens_with(&self, code: &'static str) {
+        self.shared.changes().invalidate(code);
+    }
+
+    /// The drive item `item_id` is gone from now on without a change a delta token shows
+    /// (as after the change log a token points into has expired): full reads no longer list
+    /// it. False for an unknown item.
+    pub fn remove_item(&self, item_id: &str) -> bool {
+        match self.shared.index.item(item_id) {
+            Some(i) => {
+                self.shared.changes().remove(i);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Someone adds `permission` to the drive item `item_id` now (a new sharing link, a new
+    /// person): its content is unchanged, so the next `delta` round returns it only to a
+    /// request that prefers sharing changes. False for an unknown item.
+    pub fn share_item(&self, item_id: &str, permission: Permission) -> bool {
+        match self.shared.index.item(item_id) {
+            Some(i) => {
+                self.shared.changes().share(i, permission);
+                true
+            }
+            None => false,
+        }
     }
 }
 

@@ -386,16 +386,53 @@ impl AccessRole {
     }
 }
 
-/// A person a permission is granted to.
+/// How a grantee appears in a permission's `grantedToV2` / `grantedToIdentitiesV2`
+/// (`sharePointIdentitySet`): the identity kinds real SharePoint answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GranteeKind {
+    /// `user` (`displayName`, `id`, and `email` where SharePoint knows it).
+    User,
+    /// `siteUser`: a SharePoint user with its claim `loginName`
+    /// (`i:0#.f|membership|{upn}`; a guest's UPN has `#EXT#`; an address a link was sent to
+    /// that has no account: `urn:spo:guest#{email}`); no `email`.
+    SiteUser,
+    /// `siteGroup`: a SharePoint group (`loginName` is its name, or for "Everyone except
+    /// external users" the claim `c:0-.f|rolemanager|spo-grid-all-users/{tenant id}`).
+    SiteGroup,
+    /// `group`: an Entra ID group.
+    Group,
+    /// `application`: an app holding access to the item.
+    Application,
+}
+
+/// Who a permission is granted to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grantee {
-    /// The directory user (member or guest); `None` for an external address that never
-    /// redeemed its invitation.
+    pub kind: GranteeKind,
+    /// The directory object (user, group, app); `None` for an external address that never
+    /// redeemed its invitation (a direct permission then has only `invitation`) and for
+    /// SharePoint groups.
     pub user_id: Option<String>,
     /// `displayName`.
     pub display_name: String,
-    /// `email`.
+    /// `email` (users), or the address invited; empty when none.
     pub email: String,
+    /// `loginName` of a `siteUser` or `siteGroup`.
+    pub login_name: Option<String>,
+    /// Outside the organisation: a guest account or an external address (the ground truth
+    /// a connector's classification is checked against).
+    pub external: bool,
+}
+
+impl Grantee {
+    /// "Everyone except external users" (a SharePoint claim for every member).
+    pub fn is_everyone_internal(&self) -> bool {
+        self.kind == GranteeKind::SiteGroup
+            && self
+                .login_name
+                .as_deref()
+                .is_some_and(|l| l.contains("spo-grid-all-users"))
+    }
 }
 
 /// One explicit sharing permission of a drive item: a sharing link, or direct access for
@@ -486,7 +523,7 @@ pub struct ServicePrincipal {
     /// `appOwnerOrganizationId`: [`MICROSOFT_TENANT_ID`] for first-party apps, the tenant's
     /// own id for in-house apps, another tenant for third-party apps.
     pub app_owner_organization_id: String,
-    /// `publisherName`.
+    /// The publisher's name (beta-only `publisherName`: v1.0 does not serve it).
     pub publisher_name: Option<String>,
     /// `verifiedPublisher` (`None`: all its fields `null`).
     pub verified_publisher: Option<VerifiedPublisher>,
@@ -591,6 +628,38 @@ impl GraphTenant {
     /// The files (items without the folder facet).
     pub fn files(&self) -> impl Iterator<Item = &DriveItem> {
         self.items.iter().filter(|i| i.is_file())
+    }
+
+    /// Who can see each shared item, as a CASB names it — `public` (an anonymous link),
+    /// `external` (a guest or an outside address among the grantees), `internal` (an
+    /// organisation link or "Everyone except external users"), `private` — from the item's
+    /// own permissions and its ancestors', by item id. Items missing are private.
+    pub fn sharing_levels(&self) -> HashMap<&str, &'static str> {
+        let by_id: HashMap<&str, &DriveItem> =
+            self.items.iter().map(|i| (i.id.as_str(), i)).collect();
+        let mut out = HashMap::new();
+        for item in &self.items {
+            let mut perms: Vec<&Permission> = item.permissions.iter().collect();
+            let mut parent = item.parent_id.as_deref();
+            while let Some(p) = parent.and_then(|p| by_id.get(p)) {
+                perms.extend(&p.permissions);
+                parent = p.parent_id.as_deref();
+            }
+            let level = if perms.iter().any(|p| p.link == Some(LinkScope::Anonymous)) {
+                "public"
+            } else if perms.iter().flat_map(|p| &p.granted_to).any(|g| g.external) {
+                "external"
+            } else if perms.iter().any(|p| {
+                p.link == Some(LinkScope::Organization)
+                    || p.granted_to.iter().any(Grantee::is_everyone_internal)
+            }) {
+                "internal"
+            } else {
+                "private"
+            };
+            out.insert(item.id.as_str(), level);
+        }
+        out
     }
 
     /// The shared items and the `shared.scope` the server reports for each: the widest scope

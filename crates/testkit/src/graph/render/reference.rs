@@ -8,9 +8,9 @@ use crate::common::time::{format_rfc3339, format_rfc3339_ticks};
 use crate::graph::index::Index;
 use crate::graph::odata::Query;
 use crate::graph::tenant::{
-    DirectoryAudit, Drive, DriveOwner, Grantee, GraphTenant, Group, Initiator, Permission,
-    PermissionGrant, RoleAssignment, RoleDefinition, ServicePrincipal, SignIn, Site, User,
-    UserType,
+    DirectoryAudit, Drive, DriveOwner, Grantee, GranteeKind, GraphTenant, Group, Initiator,
+    Permission, PermissionGrant, RoleAssignment, RoleDefinition, ServicePrincipal, SignIn, Site,
+    User, UserType,
 };
 
 /// A path segment of a SharePoint URL (spaces as `%20`).
@@ -324,7 +324,8 @@ fn item_url(idx: &Index, item: usize) -> String {
 }
 
 /// A `driveItem` as `delta` returns it; `modified` overrides `lastModifiedDateTime`.
-pub(crate) fn drive_item(idx: &Index, item: usize, modified: Option<i64>) -> Value {
+pub(crate) fn drive_item(idx: &Index, item: usize, view: super::ItemView) -> Value {
+    let modified = view.modified;
     let it = idx.item_at(item);
     let d = &idx.tenant.drives[idx.item_drive[item] as usize];
     let mut parent = Map::new();
@@ -332,7 +333,9 @@ pub(crate) fn drive_item(idx: &Index, item: usize, modified: Option<i64>) -> Val
     parent.insert("driveType".into(), Value::from(d.drive_type.as_str()));
     if let Some(p) = idx.parent(item) {
         parent.insert("id".into(), Value::from(idx.item_at(p).id.clone()));
-        parent.insert("path".into(), Value::from(idx.path(p)));
+        if view.path {
+            parent.insert("path".into(), Value::from(idx.path(p)));
+        }
     }
     let mut v = json!({
         "id": it.id,
@@ -366,7 +369,7 @@ pub(crate) fn drive_item(idx: &Index, item: usize, modified: Option<i64>) -> Val
     if idx.parent(item).is_none() {
         m.insert("root".into(), json!({}));
     }
-    if let Some(scope) = idx.shared_scope(item) {
+    if let Some(scope) = idx.shared_scope(item).max(view.shared) {
         m.insert(
             "shared".into(),
             json!({"scope": scope.as_str(), "owner": user_identity(idx, &it.created_by)}),
@@ -376,13 +379,21 @@ pub(crate) fn drive_item(idx: &Index, item: usize, modified: Option<i64>) -> Val
 }
 
 fn grantee(g: &Grantee) -> Value {
-    let mut user = Map::new();
-    if let Some(id) = &g.user_id {
-        user.insert("id".into(), Value::from(id.clone()));
+    let (key, login) = super::grantee_shape(g);
+    let mut identity = Map::new();
+    if let Some(id) = super::grantee_id(g) {
+        identity.insert("id".into(), Value::from(id));
     }
-    user.insert("displayName".into(), Value::from(g.display_name.clone()));
-    user.insert("email".into(), Value::from(g.email.clone()));
-    json!({"user": user})
+    identity.insert("displayName".into(), Value::from(g.display_name.clone()));
+    if !g.email.is_empty() && key != "siteUser" {
+        identity.insert("email".into(), Value::from(g.email.clone()));
+    }
+    if let Some(l) = login {
+        identity.insert("loginName".into(), Value::from(l));
+    }
+    let mut set = Map::new();
+    set.insert(key.into(), Value::Object(identity));
+    Value::Object(set)
 }
 
 /// The sharing-link URL of a permission: `https://host/:w:/s/Site/E…` or `…/:f:/g/personal/…`.
@@ -444,12 +455,14 @@ fn permission(idx: &Index, item: usize, p: &Permission, inherited: Option<usize>
         }
         None => {
             if let Some(g) = p.granted_to.first() {
-                m.insert("grantedToV2".into(), grantee(g));
-                if g.user_id.is_none() {
+                let unredeemed = g.user_id.is_none() && g.kind == GranteeKind::User;
+                if unredeemed {
                     m.insert(
                         "invitation".into(),
                         json!({"email": g.email, "signInRequired": true}),
                     );
+                } else {
+                    m.insert("grantedToV2".into(), grantee(g));
                 }
             }
             if p.granted_to.len() > 1 {
@@ -523,7 +536,6 @@ pub(crate) fn service_principal(sp: &ServicePrincipal) -> Value {
         "displayName": sp.display_name,
         "appDisplayName": sp.display_name,
         "appOwnerOrganizationId": sp.app_owner_organization_id,
-        "publisherName": sp.publisher_name,
         "verifiedPublisher": publisher,
         "servicePrincipalType": "Application",
         "accountEnabled": sp.account_enabled,

@@ -11,7 +11,7 @@ use super::*;
 use crate::common::json::Obj;
 use crate::graph::generate::GraphSize;
 use crate::graph::odata::{collection_body, entity_body, query, Next};
-use crate::graph::tenant::{AuditTarget, Grantee, LinkScope};
+use crate::graph::tenant::{AuditTarget, Grantee, GranteeKind, LinkScope};
 
 const NOW: i64 = 1_760_000_000_000;
 const NASTY: &str =
@@ -38,9 +38,12 @@ fn tenant() -> GraphTenant {
         role: AccessRole::Write,
         link: Some(LinkScope::Users),
         granted_to: vec![Grantee {
+            kind: GranteeKind::User,
             user_id: None,
             display_name: NASTY.into(),
             email: "x@example.com".into(),
+            login_name: Some("urn:spo:guest#x@example.com".into()),
+            external: true,
         }],
         expires_at_ms: Some(NOW),
     });
@@ -52,14 +55,20 @@ fn tenant() -> GraphTenant {
         link: None,
         granted_to: vec![
             Grantee {
+                kind: GranteeKind::User,
                 user_id: None,
                 display_name: "Ext".into(),
                 email: "ext@example.com".into(),
+                login_name: Some("urn:spo:guest#ext@example.com".into()),
+                external: true,
             },
             Grantee {
+                kind: GranteeKind::SiteUser,
                 user_id: Some(t.users[1].id.clone()),
                 display_name: NASTY.into(),
-                email: NASTY.into(),
+                email: String::new(),
+                login_name: Some(format!("i:0#.f|membership|{NASTY}")),
+                external: false,
             },
         ],
         expires_at_ms: None,
@@ -223,10 +232,15 @@ fn sites_drives_items_and_permissions_render_as_before() {
             );
         }
         for i in 0..t.items.len() {
-            for modified in [None, Some(NOW + 1_234)] {
+            for (modified, path) in [(None, true), (Some(NOW + 1_234), false)] {
+                let view = ItemView {
+                    modified,
+                    shared: modified.map(|_| LinkScope::Anonymous),
+                    path,
+                };
                 same(
-                    object(sel, |o| drive_item(o, &idx, i, modified)),
-                    &old::select(old::drive_item(&idx, i, modified), sel),
+                    object(sel, |o| drive_item(o, &idx, i, view)),
+                    &old::select(old::drive_item(&idx, i, view), sel),
                     &t.items[i].id,
                 );
             }
@@ -234,7 +248,7 @@ fn sites_drives_items_and_permissions_render_as_before() {
     }
     for i in 0..t.items.len() {
         let mut w = Json::default();
-        w.array(|w| permissions(w, &idx, i));
+        w.array(|w| permissions(w, &idx, i, &[]));
         same(
             w.into_bytes(),
             &Value::Array(old::permissions(&idx, i)),

@@ -34,7 +34,7 @@ fn status_json_has_the_documented_shape() {
         v["database"]["path"],
         format!("{data_dir}/cloudwarden.sqlite3").as_str()
     );
-    assert_eq!(v["database"]["schema_version"], 7);
+    assert_eq!(v["database"]["schema_version"], 8);
     assert!(v["keychain"]["available"].is_boolean());
     assert!(v["keychain"]["detail"]
         .as_str()

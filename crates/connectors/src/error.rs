@@ -22,6 +22,15 @@ pub enum Error {
         status: u16,
         message: String,
     },
+    /// A cursor the vendor no longer honours (410 Gone, e.g. an expired Graph delta token):
+    /// `code` says what to do with what was kept (Graph: `resyncChangesApplyDifferences`,
+    /// `resyncChangesUploadDifferences`), `location` where to start again.
+    #[error("{url} is gone ({code}); it has to be read again from its start")]
+    Gone {
+        url: String,
+        code: String,
+        location: Option<String>,
+    },
     /// The network failed after retries.
     #[error("cannot reach {url}: {message}")]
     Network { url: String, message: String },

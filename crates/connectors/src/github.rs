@@ -581,6 +581,7 @@ impl Github {
                 };
                 records.files.push(FileItem {
                     collaborators_complete: complete,
+                    container: None,
                     external_id: id_of(repo),
                     name: full,
                     url: text(repo, "html_url"),

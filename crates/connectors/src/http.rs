@@ -438,6 +438,18 @@ impl Http {
             };
             return match status {
                 StatusCode::UNAUTHORIZED => Err(Error::Unauthorized(message())),
+                StatusCode::GONE => Err(Error::Gone {
+                    url: redact(url),
+                    code: body
+                        .pointer("/error/code")
+                        .and_then(Value::as_str)
+                        .unwrap_or("gone")
+                        .to_owned(),
+                    location: headers
+                        .get(reqwest::header::LOCATION)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_owned),
+                }),
                 StatusCode::FORBIDDEN => {
                     Err(Error::Forbidden(format!("{} ({})", message(), redact(url))))
                 }

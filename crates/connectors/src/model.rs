@@ -254,6 +254,9 @@ pub struct FileItem {
     /// collaborators missing from it lost their access and are removed.
     #[serde(default)]
     pub collaborators_complete: bool,
+    /// The container the file is in (a drive), for [`Resync`].
+    #[serde(default)]
+    pub container: Option<String>,
     pub modified_at_ms: Option<i64>,
     pub raw: Raw,
 }
@@ -271,6 +274,15 @@ pub struct OauthGrant {
     pub raw: Raw,
 }
 
+/// A container (drive) read again in full because the vendor asked to replace what was kept
+/// of it (Graph's `resyncChangesApplyDifferences`): its stored files not seen since
+/// `since_ms` are gone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resync {
+    pub container: String,
+    pub since_ms: i64,
+}
+
 /// One page of normalized records.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Records {
@@ -282,8 +294,11 @@ pub struct Records {
     pub files: Vec<FileItem>,
     pub oauth_grants: Vec<OauthGrant>,
     /// Files the vendor reports deleted (an incremental read, e.g. a Graph delta): their
-    /// stored rows go. Nothing else is ever deleted because a scan did not see it.
+    /// stored rows go.
     pub deleted_files: Vec<String>,
+    /// Containers read again in full at the vendor's request: what the re-read did not
+    /// return goes. Nothing else is ever deleted because a scan did not see it.
+    pub resynced: Vec<Resync>,
 }
 
 impl Records {
@@ -311,6 +326,12 @@ impl Records {
         self.files.append(&mut later.files);
         self.oauth_grants.append(&mut later.oauth_grants);
         self.deleted_files.append(&mut later.deleted_files);
+        self.resynced.append(&mut later.resynced);
+    }
+
+    /// Whether the page deletes stored rows (its deletions apply after the rows before it).
+    pub fn deletes(&self) -> bool {
+        !self.deleted_files.is_empty() || !self.resynced.is_empty()
     }
 }
 

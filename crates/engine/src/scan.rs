@@ -46,7 +46,7 @@ const BATCH_WAIT: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// What the writer task stores, in order.
 enum Write {
-    Page(Records, Option<String>),
+    Page(Box<Records>, Option<String>),
     State(String),
 }
 
@@ -106,11 +106,11 @@ impl StoreSink {
                             // Pages are merged (fewer, fuller statements), except after a
                             // page with deletions, which apply after the rows before them.
                             match pages.last_mut() {
-                                Some((last, at)) if last.deleted_files.is_empty() => {
-                                    last.append(records);
+                                Some((last, at)) if !last.deletes() => {
+                                    last.append(*records);
                                     *at = cursor;
                                 }
-                                _ => pages.push((records, cursor)),
+                                _ => pages.push((*records, cursor)),
                             }
                         }
                         Write::State(state) => kept = Some(state),
@@ -193,7 +193,7 @@ impl Sink for StoreSink {
         cursor: Option<String>,
     ) -> cloudwarden_connectors::Result<()> {
         self.records += records.len() as u64;
-        self.send(Write::Page(records, cursor)).await
+        self.send(Write::Page(Box::new(records), cursor)).await
     }
 
     async fn keep(&mut self, state: String) -> cloudwarden_connectors::Result<()> {

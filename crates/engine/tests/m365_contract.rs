@@ -55,6 +55,15 @@ fn assert_valid(fake: &FakeGraph) {
         requests.len(),
         bad.join("\n")
     );
+    // Every delta request asks for sharing changes (driveitem-delta.md: the three
+    // preferences in one header).
+    for r in requests.iter().filter(|r| r.target.contains("/root/delta")) {
+        assert_eq!(
+            r.prefer.as_deref(),
+            Some("deltashowremovedasdeleted, deltatraversepermissiongaps, deltashowsharingchanges"),
+            "{r}"
+        );
+    }
     // Each operation the scan needs was called.
     for route in [
         "/users",

@@ -81,6 +81,47 @@ fn items(t: &GraphTenant, personal: bool) -> usize {
         .count()
 }
 
+/// Every item's full path in its drive (`/Folder/Sub/file.docx`), by id.
+fn paths(t: &GraphTenant) -> std::collections::HashMap<&str, String> {
+    let by_id: std::collections::HashMap<&str, &cloudwarden_testkit::graph::DriveItem> =
+        t.items.iter().map(|i| (i.id.as_str(), i)).collect();
+    t.items
+        .iter()
+        .filter(|i| i.parent_id.is_some())
+        .map(|i| {
+            let mut names = vec![i.name.as_str()];
+            let mut parent = i.parent_id.as_deref().and_then(|p| by_id.get(p));
+            while let Some(p) = parent.filter(|p| p.parent_id.is_some()) {
+                names.push(p.name.as_str());
+                parent = p.parent_id.as_deref().and_then(|q| by_id.get(q));
+            }
+            names.reverse();
+            (i.id.as_str(), format!("/{}", names.join("/")))
+        })
+        .collect()
+}
+
+/// Every stored file has its full path and the sharing level the tenant gives it; with
+/// `every_level`, each level occurs.
+fn assert_files_match(files: &[serde_json::Value], t: &GraphTenant, every_level: bool) {
+    let paths = paths(t);
+    let levels = t.sharing_levels();
+    let mut by_level = std::collections::BTreeMap::<&str, usize>::new();
+    for f in files {
+        let id = f["external_id"].as_str().unwrap();
+        assert_eq!(f["name"].as_str().unwrap(), paths[id], "the path of {id}");
+        let want = levels.get(id).copied().unwrap_or("private");
+        assert_eq!(f["sharing"], want, "the sharing of {} ({id})", f["name"]);
+        *by_level.entry(want).or_default() += 1;
+    }
+    for level in ["public", "external", "internal", "private"] {
+        assert!(
+            !every_level || by_level.contains_key(level),
+            "no {level} file: {by_level:?}"
+        );
+    }
+}
+
 fn assert_counts_equal(i: &InstanceView, t: &GraphTenant, extra_events: usize) {
     assert_counts(i, t, extra_events, true);
 }
@@ -177,6 +218,9 @@ async fn client_credentials_connect_and_scan_store_the_whole_tenant() {
         .list_records("files", Some(&i.id), 100_000)
         .await
         .unwrap();
+    // Full paths (built from parent ids: delta has no paths) and the right level from
+    // grantees of every kind.
+    assert_files_match(&files, &t, true);
     let scopes = t.shared_scopes();
     assert_eq!(
         files.iter().filter(|f| f["sharing"] == "public").count(),
@@ -436,6 +480,11 @@ async fn browser_sign_in_then_401_refresh_and_continue() {
     assert_eq!(i.status, "connected");
     // Signed in as a user: SharePoint sites only, and the phase says why.
     assert_counts(&i, &t, 0, false);
+    let files = engine
+        .list_records("files", Some(&i.id), 100_000)
+        .await
+        .unwrap();
+    assert_files_match(&files, &t, false);
     assert!(phase(&report, "files")
         .detail
         .as_deref()
@@ -603,25 +652,97 @@ async fn files_are_read_incrementally_through_delta_links() {
     assert_eq!(fake.stats().count(delta) - full, t.drives.len() as u64);
     assert_counts_equal(&engine.instance(&i.id).await.unwrap(), &t, 0);
 
-    // An edited file comes back alone, and is updated in place.
-    let edited = t.files().next().unwrap().id.clone();
-    assert!(fake.touch_item(&edited));
+    // An edited file comes back alone, and is updated in place — with its full path though
+    // its folders were not read in this scan.
+    let paths = paths(&t);
+    let edited = t
+        .files()
+        .max_by_key(|f| paths[f.id.as_str()].matches('/').count())
+        .unwrap();
+    assert!(
+        paths[edited.id.as_str()].matches('/').count() >= 3,
+        "a file two folders deep"
+    );
+    assert!(fake.touch_item(&edited.id));
     let report = engine.scan_instance(&i.id).await.unwrap();
     assert_eq!(phase(&report, "files").records, 1, "{report:?}");
     assert_counts_equal(&engine.instance(&i.id).await.unwrap(), &t, 0);
+    let files = engine
+        .list_records("files", Some(&i.id), 100_000)
+        .await
+        .unwrap();
+    assert_files_match(&files, &t, true);
 
-    // Expired change tokens: every drive is read again in full, nothing is lost or doubled.
-    fake.invalidate_delta_tokens();
+    // A new anyone-link on an unchanged file is a sharing change only: the scan asks for
+    // sharing changes (driveitem-delta.md's Prefer header) and sees it.
+    let quiet = t
+        .files()
+        .find(|f| {
+            f.id != edited.id
+                && t.sharing_levels()
+                    .get(f.id.as_str())
+                    .is_none_or(|l| *l == "private")
+        })
+        .unwrap();
+    assert!(fake.share_item(
+        &quiet.id,
+        cloudwarden_testkit::graph::Permission {
+            id: "new-anyone-link".into(),
+            role: cloudwarden_testkit::graph::AccessRole::Read,
+            link: Some(LinkScope::Anonymous),
+            granted_to: Vec::new(),
+            expires_at_ms: None,
+        }
+    ));
+    let report = engine.scan_instance(&i.id).await.unwrap();
+    assert_eq!(phase(&report, "files").records, 1, "{report:?}");
+    let files = engine
+        .list_records("files", Some(&i.id), 100_000)
+        .await
+        .unwrap();
+    let shared = files
+        .iter()
+        .find(|f| f["external_id"] == quiet.id.as_str())
+        .unwrap();
+    assert_eq!(shared["sharing"], "public");
+    assert_eq!(shared["name"].as_str().unwrap(), paths[quiet.id.as_str()]);
+
+    // Expired change tokens, "upload differences": every drive is read again in full from
+    // the answer's Location, nothing is lost or doubled, nothing kept is dropped.
+    let gone = t
+        .files()
+        .find(|f| f.id != edited.id && f.id != quiet.id)
+        .unwrap();
+    assert!(fake.remove_item(&gone.id));
+    fake.invalidate_delta_tokens_with("resyncChangesUploadDifferences");
     let report = engine.scan_instance(&i.id).await.unwrap();
     assert_eq!(report.status, "completed", "{report:?}");
     let files = phase(&report, "files");
-    assert_eq!(files.records as usize, items(&t, true), "{report:?}");
+    assert_eq!(files.records as usize, items(&t, true) - 1, "{report:?}");
     assert!(files
         .detail
         .as_deref()
         .unwrap_or_default()
         .contains("expired"));
     assert_counts_equal(&engine.instance(&i.id).await.unwrap(), &t, 0);
+
+    // "Apply differences" (replace what was kept, deletes included): the file the service
+    // no longer has is gone, the rest is there once.
+    fake.invalidate_delta_tokens_with("resyncChangesApplyDifferences");
+    let report = engine.scan_instance(&i.id).await.unwrap();
+    assert_eq!(report.status, "completed", "{report:?}");
+    assert!(phase(&report, "files")
+        .detail
+        .as_deref()
+        .unwrap_or_default()
+        .contains("removed"));
+    let i = engine.instance(&i.id).await.unwrap();
+    assert_eq!(i.counts.files as usize, items(&t, true) - 1);
+    let files = engine
+        .list_records("files", Some(&i.id), 100_000)
+        .await
+        .unwrap();
+    assert!(files.iter().all(|f| f["external_id"] != gone.id.as_str()));
 }
 
 /// Collects what a connector stores.

@@ -409,7 +409,7 @@ async fn insert_records(
         let files = last_per_key(&records.files, |f| f.external_id.clone());
         for chunk in shaped(&files) {
             let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO files (instance_id, external_id, name, url, owner, sharing, modified_at_ms, raw, last_seen_ms) ",
+                "INSERT INTO files (instance_id, external_id, name, url, owner, sharing, modified_at_ms, raw, container, last_seen_ms) ",
             );
             q.push_values(chunk, |mut b, f| {
                 b.push_bind(id)
@@ -420,12 +420,13 @@ async fn insert_records(
                     .push_bind(f.sharing.as_str())
                     .push_bind(f.modified_at_ms)
                     .push_bind(f.raw.as_str())
+                    .push_bind(&f.container)
                     .push_bind(now_ms);
             });
             q.push(
                 " ON CONFLICT (instance_id, external_id) DO UPDATE SET name = excluded.name, url = excluded.url,
                    owner = excluded.owner, sharing = excluded.sharing, modified_at_ms = excluded.modified_at_ms,
-                   raw = excluded.raw, last_seen_ms = excluded.last_seen_ms",
+                   raw = excluded.raw, container = excluded.container, last_seen_ms = excluded.last_seen_ms",
             );
             q.build().execute(&mut **tx).await?;
         }
@@ -507,6 +508,20 @@ async fn insert_records(
                 "DELETE FROM files WHERE instance_id = ? AND external_id IN (SELECT value FROM json_each(?))",
             ] {
                 sqlx::query(sql).bind(id).bind(&ids).execute(&mut **tx).await?;
+            }
+        }
+        for r in &records.resynced {
+            for sql in [
+                "DELETE FROM file_collaborators WHERE instance_id = ?1 AND file_id IN
+                   (SELECT external_id FROM files WHERE instance_id = ?1 AND container = ?2 AND last_seen_ms < ?3)",
+                "DELETE FROM files WHERE instance_id = ?1 AND container = ?2 AND last_seen_ms < ?3",
+            ] {
+                sqlx::query(sql)
+                    .bind(id)
+                    .bind(&r.container)
+                    .bind(r.since_ms)
+                    .execute(&mut **tx)
+                    .await?;
             }
         }
     }
@@ -695,9 +710,57 @@ mod tests {
                 external: true,
             }],
             collaborators_complete: false,
+            container: Some("drive-1".into()),
             modified_at_ms: None,
             raw: serde_json::json!({"id": id}).into(),
         }
+    }
+
+    #[tokio::test]
+    async fn a_resynced_container_keeps_only_what_the_re_read_returned() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = with_instance(&dir.path().join("db.sqlite3")).await;
+        let mut other = file("elsewhere");
+        other.container = Some("drive-2".into());
+        let first = Records {
+            files: vec![file("a"), file("b"), other],
+            ..Records::default()
+        };
+        store
+            .store_page("i1", &first, ("phase:files", None), 1)
+            .await
+            .unwrap();
+        // Began at 2: every row written by the re-read is seen at 2 or later.
+        let since_ms = 2;
+        // The drive read again from scratch returned only `b` (and a new `c`).
+        let again = Records {
+            files: vec![file("b"), file("c")],
+            resynced: vec![cloudwarden_connectors::model::Resync {
+                container: "drive-1".into(),
+                since_ms,
+            }],
+            ..Records::default()
+        };
+        store
+            .store_page("i1", &again, ("phase:files", None), 2)
+            .await
+            .unwrap();
+        let mut ids: Vec<String> = sqlx::query_scalar("SELECT external_id FROM files ORDER BY 1")
+            .fetch_all(&store.pool)
+            .await
+            .unwrap();
+        ids.sort();
+        assert_eq!(
+            ids,
+            ["b", "c", "elsewhere"],
+            "a is gone; another drive is untouched"
+        );
+        let orphans: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM file_collaborators WHERE file_id = 'a'")
+                .fetch_one(&store.pool)
+                .await
+                .unwrap();
+        assert_eq!(orphans, 0);
     }
 
     /// A store at `path` with instance `i1`.

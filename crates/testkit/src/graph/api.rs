@@ -283,6 +283,18 @@ pub(crate) async fn group_members(
     people(&s, &caller, &uri, &id, q.as_deref(), false)
 }
 
+/// `GET /v1.0/groups/{id}/transitiveMembers`: the members of nested groups too (the fake's
+/// groups hold users only, so they are the direct members).
+pub(crate) async fn group_transitive_members(
+    State(s): State<Arc<Shared>>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    uri: Uri,
+    RawQuery(q): RawQuery,
+) -> Response {
+    people(&s, &caller, &uri, &id, q.as_deref(), false)
+}
+
 /// `GET /v1.0/groups/{id}/owners`.
 pub(crate) async fn group_owners(
     State(s): State<Arc<Shared>>,
@@ -335,6 +347,13 @@ pub(crate) async fn role_assignments(
         Err(r) => return r.response(),
     };
     let expand = render::Expand::of(&q);
+    // Expanded navigation properties are answered whatever `$select` names.
+    let mut q = q;
+    if expand.principal() {
+        if let Some(select) = q.select.as_mut() {
+            select.push("principal".into());
+        }
+    }
     let rows: Vec<_> = s
         .index
         .tenant
@@ -358,6 +377,74 @@ pub(crate) async fn role_assignments(
         "roleManagement/directory/roleAssignments",
         &rows,
         |o, a| render::role_assignment(o, &s.index, a, expand),
+    )
+}
+
+/// The permissions that read eligible role assignments
+/// (rbacapplication-list-roleeligibilityscheduleinstances.md).
+pub(crate) const ELIGIBILITY: &[&str] = &[
+    "RoleEligibilitySchedule.Read.Directory",
+    "RoleEligibilitySchedule.ReadWrite.Directory",
+    "RoleManagement.Read.All",
+    "RoleManagement.Read.Directory",
+    "RoleManagement.ReadWrite.Directory",
+];
+
+/// `GET /v1.0/roleManagement/directory/roleEligibilityScheduleInstances`: Privileged
+/// Identity Management, which needs Entra ID P2 (403 `AadPremiumLicenseRequired` without);
+/// `$filter` (`eq` on `principalId`, `roleDefinitionId`), `$expand=principal`.
+pub(crate) async fn role_eligibilities(
+    State(s): State<Arc<Shared>>,
+    Extension(caller): Extension<Caller>,
+    uri: Uri,
+    RawQuery(q): RawQuery,
+) -> Response {
+    if !caller.has_any(ELIGIBILITY) {
+        return forbidden();
+    }
+    if !s.premium() {
+        return error(
+            StatusCode::FORBIDDEN,
+            "AadPremiumLicenseRequired",
+            "The tenant needs an AAD Premium 2 license.",
+        );
+    }
+    let q = query_or_return!(q.as_deref(), 999);
+    let filters = match eq_filters(&q, &["principalId", "roleDefinitionId"]) {
+        Ok(f) => f,
+        Err(r) => return r.response(),
+    };
+    let expand = render::Expand::of(&q);
+    // Expanded navigation properties are answered whatever `$select` names.
+    let mut q = q;
+    if expand.principal() {
+        if let Some(select) = q.select.as_mut() {
+            select.push("principal".into());
+        }
+    }
+    let rows: Vec<_> = s
+        .index
+        .tenant
+        .role_eligibilities
+        .iter()
+        .filter(|e| {
+            filters.iter().all(|c| {
+                let v = string_literal(&c.value).unwrap_or_default();
+                if c.field.eq_ignore_ascii_case("principalId") {
+                    v.eq_ignore_ascii_case(&e.principal_id)
+                } else {
+                    v.eq_ignore_ascii_case(&e.role_definition_id)
+                }
+            })
+        })
+        .collect();
+    page(
+        &s.base,
+        uri.path(),
+        &q,
+        "roleManagement/directory/roleEligibilityScheduleInstances",
+        &rows,
+        |o, e| render::role_eligibility(o, &s.index, e, expand),
     )
 }
 

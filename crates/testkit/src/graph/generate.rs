@@ -9,8 +9,9 @@ use base64::Engine as _;
 use super::tenant::{
     AccessRole, AuditResult, AuditTarget, ConsentType, DirectoryAudit, Drive, DriveItem,
     DriveOwner, DriveType, Grantee, GranteeKind, GraphTenant, Group, GroupVisibility, Initiator,
-    LinkScope, Permission, PermissionGrant, RoleAssignment, RoleDefinition, ServicePrincipal,
-    SignIn, Site, User, UserType, VerifiedPublisher, GRAPH_APP_ID, MICROSOFT_TENANT_ID,
+    LinkScope, Permission, PermissionGrant, RoleAssignment, RoleDefinition, RoleEligibility,
+    ServicePrincipal, SignIn, Site, User, UserType, VerifiedPublisher, GRAPH_APP_ID,
+    MICROSOFT_TENANT_ID,
 };
 use crate::common::rng::{Rng, BASE64URL};
 use crate::common::time::{now_ms, DAY_MS};
@@ -1135,6 +1136,48 @@ impl GraphTenant {
         let (sites, drives) = sites(&mut rng, size, &people, &groups, &name, created, now_ms);
         let items = items(&mut rng, size, &people, &drives, now_ms);
 
+        // Privileged access beyond direct assignments (drawn from a generator of its own, so
+        // the rest of the tenant is as before): a role-assignable security group holding a
+        // role, and eligible (PIM) assignments — a Global Administrator among them.
+        let mut prng = Rng::new(seed ^ 0x5049_4d5f_726f_6c65);
+        let mut groups = groups;
+        let mut role_eligibilities = Vec::new();
+        let direct: HashSet<&str> = role_assignments
+            .iter()
+            .map(|a| a.principal_id.as_str())
+            .collect();
+        let plain: Vec<usize> = (1..n_members)
+            .filter(|&u| !direct.contains(users[u].id.as_str()) && users[u].account_enabled)
+            .collect();
+        if let Some(g) = groups
+            .iter()
+            .position(|g| g.security_enabled && !g.unified && !g.members.is_empty())
+        {
+            groups[g].assignable_to_role = true;
+            groups[g].display_name = format!("{} (privileged)", groups[g].display_name);
+            let role = 1 + prng.index(ROLES.len() - 1);
+            role_assignments.push(RoleAssignment {
+                id: format!("{}-1", prng.string(BASE64URL, 43)),
+                principal_id: groups[g].id.clone(),
+                role_definition_id: ROLES[role].1.to_owned(),
+                directory_scope_id: "/".to_owned(),
+            });
+        }
+        for (k, &u) in plain.iter().take(3).enumerate() {
+            let role = if k == 0 {
+                0
+            } else {
+                1 + prng.index(ROLES.len() - 1)
+            };
+            role_eligibilities.push(RoleEligibility {
+                id: prng.guid(),
+                principal_id: users[u].id.clone(),
+                role_definition_id: ROLES[role].1.to_owned(),
+                directory_scope_id: "/".to_owned(),
+                start_ms: now_ms - (30 + prng.below(300) as i64) * DAY_MS,
+                end_ms: (k == 2).then(|| now_ms + 180 * DAY_MS),
+            });
+        }
         GraphTenant {
             tenant_id,
             display_name: format!("{} Ltd", capitalize(&name)),
@@ -1145,6 +1188,7 @@ impl GraphTenant {
             groups,
             role_definitions,
             role_assignments,
+            role_eligibilities,
             directory_audits,
             sign_ins,
             sites,
@@ -1296,6 +1340,7 @@ fn groups(
             created_at_ms: between(rng, now - 1_400 * DAY_MS, now - DAY_MS),
             members,
             owners,
+            assignable_to_role: false,
         });
     }
     groups

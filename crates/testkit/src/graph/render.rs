@@ -11,7 +11,7 @@ use super::odata::Query;
 use super::tenant::{
     AccessRole, DirectoryAudit, Drive, DriveOwner, Grantee, GranteeKind, GraphTenant, Group,
     Initiator, LinkScope, Permission, PermissionGrant, RoleAssignment, RoleDefinition,
-    ServicePrincipal, SignIn, Site, User, UserType,
+    RoleEligibility, ServicePrincipal, SignIn, Site, User, UserType,
 };
 use crate::common::json::{Json, Obj, Select, Text};
 
@@ -139,6 +139,7 @@ pub(crate) fn group(o: &mut Obj<'_>, g: &Group) {
             }
         })
         .str("id", &g.id)
+        .bool("isAssignableToRole", g.assignable_to_role)
         .opt_str("mail", g.mail.as_deref())
         .bool("mailEnabled", g.mail_enabled)
         .with("mailNickname", |w| {
@@ -172,9 +173,19 @@ pub(crate) struct Expand {
 }
 
 impl Expand {
+    /// Whether `principal` is expanded.
+    pub(crate) fn principal(self) -> bool {
+        self.principal
+    }
+
     pub(crate) fn of(q: &Query) -> Expand {
         let expand = q.expand.as_deref().unwrap_or_default().to_lowercase();
-        let has = |name: &str| expand.split(',').any(|e| e.trim() == name);
+        // `principal` or `principal($select=id)`.
+        let has = |name: &str| {
+            expand
+                .split(',')
+                .any(|e| e.split('(').next().unwrap_or_default().trim() == name)
+        };
         Expand {
             principal: has("principal"),
             role_definition: has("roledefinition"),
@@ -187,10 +198,7 @@ pub(crate) fn role_assignment(o: &mut Obj<'_>, idx: &Index, a: &RoleAssignment, 
     o.str("directoryScopeId", &a.directory_scope_id)
         .str("id", &a.id);
     if expand.principal {
-        o.with("principal", |w| match idx.user(&a.principal_id) {
-            Some(u) => w.object(|o| member(o, u)),
-            None => w.null(),
-        });
+        o.with("principal", |w| principal(w, idx, &a.principal_id));
     }
     o.str("principalId", &a.principal_id);
     if expand.role_definition {
@@ -207,6 +215,40 @@ pub(crate) fn role_assignment(o: &mut Obj<'_>, idx: &Index, a: &RoleAssignment, 
         });
     }
     o.str("roleDefinitionId", &a.role_definition_id);
+}
+
+/// A role's principal as a directory object: a user, or a role-assignable group.
+fn principal(w: &mut Json, idx: &Index, id: &str) {
+    if let Some(u) = idx.user(id) {
+        return w.object(|o| member(o, u));
+    }
+    match idx.group(id).map(|g| &idx.tenant.groups[g]) {
+        Some(g) => w.object(|o| {
+            o.str("@odata.type", "#microsoft.graph.group")
+                .str("displayName", &g.display_name)
+                .str("id", &g.id)
+                .bool("isAssignableToRole", g.assignable_to_role);
+        }),
+        None => w.null(),
+    }
+}
+
+/// An eligible role assignment (`unifiedRoleEligibilityScheduleInstance`).
+pub(crate) fn role_eligibility(o: &mut Obj<'_>, idx: &Index, e: &RoleEligibility, expand: Expand) {
+    o.null("appScopeId")
+        .str("directoryScopeId", &e.directory_scope_id);
+    match e.end_ms {
+        Some(end) => o.ts("endDateTime", end),
+        None => o.null("endDateTime"),
+    };
+    o.str("id", &e.id).str("memberType", "Direct");
+    if expand.principal {
+        o.with("principal", |w| principal(w, idx, &e.principal_id));
+    }
+    o.str("principalId", &e.principal_id)
+        .str("roleDefinitionId", &e.role_definition_id)
+        .str("roleEligibilityScheduleId", &e.id)
+        .ts("startDateTime", e.start_ms);
 }
 
 pub(crate) fn directory_audit(o: &mut Obj<'_>, e: &DirectoryAudit) {

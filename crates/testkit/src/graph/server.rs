@@ -260,6 +260,14 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/v1.0/groups/{id}/members", get(api::group_members))
         .route("/v1.0/groups/{id}/owners", get(api::group_owners))
         .route(
+            "/v1.0/groups/{id}/transitiveMembers",
+            get(api::group_transitive_members),
+        )
+        .route(
+            "/v1.0/roleManagement/directory/roleEligibilityScheduleInstances",
+            get(api::role_eligibilities),
+        )
+        .route(
             "/v1.0/roleManagement/directory/roleDefinitions",
             get(api::role_definitions),
         )

@@ -9,7 +9,7 @@
 //! `b!…` and items `01…` (34 characters); treat them as opaque.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// Microsoft's tenant, the `appOwnerOrganizationId` of first-party applications.
@@ -116,6 +116,9 @@ pub struct Group {
     /// Owners: user ids. For Microsoft 365 groups every owner is also a member; for
     /// security groups an owner may or may not be one. Served by `/groups/{id}/owners`.
     pub owners: Vec<String>,
+    /// `isAssignableToRole`: directory roles may be assigned to the group (its members
+    /// hold them; such a group cannot contain groups).
+    pub assignable_to_role: bool,
 }
 
 /// A directory role definition (`unifiedRoleDefinition`). Built-in roles have `id ==
@@ -145,6 +148,24 @@ pub struct RoleAssignment {
     pub role_definition_id: String,
     /// `directoryScopeId` (`/`: the whole tenant).
     pub directory_scope_id: String,
+}
+
+/// An eligible (PIM) role assignment, `unifiedRoleEligibilityScheduleInstance`: the
+/// principal may activate the role when it wants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleEligibility {
+    /// `id`.
+    pub id: String,
+    /// `principalId`: a user or a role-assignable group.
+    pub principal_id: String,
+    /// `roleDefinitionId`.
+    pub role_definition_id: String,
+    /// `directoryScopeId`.
+    pub directory_scope_id: String,
+    /// `startDateTime`.
+    pub start_ms: i64,
+    /// `endDateTime` (`None`: permanently eligible).
+    pub end_ms: Option<i64>,
 }
 
 /// `result` of a directory audit.
@@ -592,6 +613,9 @@ pub struct GraphTenant {
     pub role_definitions: Vec<RoleDefinition>,
     /// Directory role assignments.
     pub role_assignments: Vec<RoleAssignment>,
+    /// Eligible (PIM) role assignments, served by
+    /// `/roleManagement/directory/roleEligibilityScheduleInstances` (Entra ID P2).
+    pub role_eligibilities: Vec<RoleEligibility>,
     /// Directory audit events, oldest first.
     pub directory_audits: Vec<DirectoryAudit>,
     /// Sign-ins, oldest first.
@@ -628,6 +652,30 @@ impl GraphTenant {
     /// The files (items without the folder facet).
     pub fn files(&self) -> impl Iterator<Item = &DriveItem> {
         self.items.iter().filter(|i| i.is_file())
+    }
+
+    /// The users who hold or may activate a directory role: principals of role assignments
+    /// and of eligible assignments, and the members of role-assignable groups among them.
+    pub fn admin_ids(&self) -> HashSet<&str> {
+        let principals = self
+            .role_assignments
+            .iter()
+            .map(|a| a.principal_id.as_str())
+            .chain(
+                self.role_eligibilities
+                    .iter()
+                    .map(|e| e.principal_id.as_str()),
+            );
+        let mut out = HashSet::new();
+        for p in principals {
+            match self.groups.iter().find(|g| g.id == p) {
+                Some(g) => out.extend(g.members.iter().map(String::as_str)),
+                None => {
+                    out.insert(p);
+                }
+            }
+        }
+        out
     }
 
     /// Who can see each shared item, as a CASB names it — `public` (an anonymous link),

@@ -126,6 +126,7 @@ pub(crate) fn group(g: &Group) -> Value {
         "mailEnabled": g.mail_enabled,
         "mail": g.mail,
         "mailNickname": nickname,
+        "isAssignableToRole": g.assignable_to_role,
         "visibility": g.visibility.map(|v| v.as_str()),
         "createdDateTime": ts(g.created_at_ms),
         "renewedDateTime": ts(g.created_at_ms),
@@ -156,7 +157,14 @@ pub(crate) fn role_assignment(idx: &Index, a: &RoleAssignment, q: &Query) -> Val
     let expand = q.expand.as_deref().unwrap_or_default().to_lowercase();
     if let Value::Object(m) = &mut v {
         if expand.split(',').any(|e| e.trim() == "principal") {
-            let p = idx.user(&a.principal_id).map_or(Value::Null, member);
+            let p = match idx.user(&a.principal_id) {
+                Some(u) => member(u),
+                None => idx.group(&a.principal_id).map_or(Value::Null, |g| {
+                    let g = &idx.tenant.groups[g];
+                    json!({"@odata.type": "#microsoft.graph.group", "id": g.id,
+                           "displayName": g.display_name, "isAssignableToRole": g.assignable_to_role})
+                }),
+            };
             m.insert("principal".into(), p);
         }
         if expand.split(',').any(|e| e.trim() == "roledefinition") {

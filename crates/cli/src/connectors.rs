@@ -1,4 +1,4 @@
-//! `cloudwarden connectors | connect | instances | scan | accounts|activities|files|oauth-grants list`.
+//! `cloudwarden connectors | connect | instances | scan | accounts|activities|files|oauth-grants|privileges list`.
 
 use clap::{Args, Subcommand};
 use cloudwarden_engine::api::Engine;

@@ -63,6 +63,9 @@ enum Command {
     /// Third-party OAuth apps and credentials with access.
     #[command(subcommand, name = "oauth-grants")]
     OauthGrants(connectors::ListCommand),
+    /// Directory roles held by accounts of connected apps (active, through groups, eligible).
+    #[command(subcommand)]
+    Privileges(connectors::ListCommand),
 }
 
 /// Options every command receives.
@@ -98,6 +101,7 @@ fn main() -> ExitCode {
             Command::Activities(c) => connectors::list(&global, "activities", c).await,
             Command::Files(c) => connectors::list(&global, "files", c).await,
             Command::OauthGrants(c) => connectors::list(&global, "oauth-grants", c).await,
+            Command::Privileges(c) => connectors::list(&global, "privileges", c).await,
         }
     });
     match result {

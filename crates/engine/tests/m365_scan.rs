@@ -188,15 +188,43 @@ async fn client_credentials_connect_and_scan_store_the_whole_tenant() {
         .list_records("accounts", Some(&i.id), 100_000)
         .await
         .unwrap();
-    let admins: HashSet<&str> = t
-        .role_assignments
+    // Admins: direct assignments, members of role-assignable groups holding a role, and
+    // eligible (PIM) assignments.
+    let admins: HashSet<&str> = t.admin_ids();
+    let flagged: HashSet<&str> = accounts
         .iter()
-        .map(|a| a.principal_id.as_str())
+        .filter(|a| a["is_admin"] == true)
+        .map(|a| a["external_id"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        accounts.iter().filter(|a| a["is_admin"] == true).count(),
-        admins.len()
+    assert_eq!(flagged, admins);
+    let via_group: HashSet<&str> = t
+        .groups
+        .iter()
+        .filter(|g| g.assignable_to_role)
+        .flat_map(|g| g.members.iter().map(String::as_str))
+        .collect();
+    assert!(!via_group.is_empty() && !t.role_eligibilities.is_empty());
+    let privileges = engine
+        .list_records("privileges", Some(&i.id), 10_000)
+        .await
+        .unwrap();
+    let eligible_ga = &t.role_eligibilities[0].principal_id;
+    assert!(
+        privileges
+            .iter()
+            .any(|p| p["account_id"] == eligible_ga.as_str()
+                && p["role"] == "Global Administrator (eligible)"),
+        "{privileges:?}"
     );
+    for member in &via_group {
+        assert!(
+            privileges
+                .iter()
+                .any(|p| p["account_id"] == *member
+                    && p["role"].as_str().unwrap().contains("(through ")),
+            "{member}"
+        );
+    }
     assert_eq!(
         accounts.iter().filter(|a| a["kind"] == "guest").count(),
         t.users

@@ -10,15 +10,11 @@ use super::*;
 const SIGN_IN_PAGE: &str = "500";
 
 impl M365 {
-    /// Object ids of the principals holding a directory role (empty without the permission).
-    async fn admin_ids(&self, ctx: &Ctx) -> Result<HashSet<String>> {
-        let url = self.url(
-            "roleManagement/directory/roleAssignments",
-            // rbacapplication-list-roleassignments.md documents no `$top`.
-            &[("$select", "principalId")],
-        )?;
-        match self.all(ctx, url).await {
-            Ok(list) => Ok(list.iter().filter_map(|a| text(a, "principalId")).collect()),
+    /// Object ids of the accounts holding or eligible for a directory role, directly or
+    /// through a role-assignable group (empty without the permission).
+    async fn admin_ids(&self, ctx: &Ctx, sink: &mut dyn Sink) -> Result<HashSet<String>> {
+        match self.role_holders(ctx, sink).await {
+            Ok(list) => Ok(list.into_iter().map(|h| h.account_id).collect()),
             Err(Error::Forbidden(_)) => Ok(HashSet::new()),
             Err(e) => Err(e),
         }
@@ -30,7 +26,7 @@ impl M365 {
         pos: Option<Position>,
         sink: &mut dyn Sink,
     ) -> Result<()> {
-        let admins = self.admin_ids(ctx).await?;
+        let admins = self.admin_ids(ctx, sink).await?;
         const FIELDS: &str =
             "id,userPrincipalName,displayName,mail,userType,accountEnabled,createdDateTime";
         let with_sign_in = format!("{FIELDS},signInActivity");

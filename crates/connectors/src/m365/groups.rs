@@ -141,10 +141,13 @@ impl M365 {
         Ok(())
     }
 
+    /// The directory roles each account holds: active ones, those held through a
+    /// role-assignable group (named in the role), and eligible (PIM) ones, marked so.
+    /// Role holders are few: the phase is one page.
     pub(super) async fn scan_privileges(
         &self,
         ctx: &Ctx,
-        pos: Option<Position>,
+        _pos: Option<Position>,
         sink: &mut dyn Sink,
     ) -> Result<()> {
         let defs: HashMap<String, String> = self
@@ -159,28 +162,25 @@ impl M365 {
             .iter()
             .filter_map(|d| Some((text(d, "id")?, text(d, "displayName")?)))
             .collect();
-        let first = self.url(
-            "roleManagement/directory/roleAssignments",
-            &[(
-                "$select",
-                "id,principalId,roleDefinitionId,directoryScopeId",
-            )],
-        )?;
-        self.pages(
-            ctx,
-            ("assignments", first),
-            pos.as_ref(),
-            sink,
-            &mut |a, r| {
-                let def = text(&a, "roleDefinitionId").unwrap_or_default();
-                r.privileges.push(Privilege {
-                    account_id: text(&a, "principalId").unwrap_or_default(),
-                    role: defs.get(&def).cloned().unwrap_or(def),
-                    scope: text(&a, "directoryScopeId").unwrap_or_else(|| "/".into()),
-                    raw: Raw::of(&a),
-                });
-            },
-        )
-        .await
+        let mut records = Records::default();
+        for h in self.role_holders(ctx, sink).await? {
+            let name = defs
+                .get(&h.role_definition_id)
+                .cloned()
+                .unwrap_or_else(|| h.role_definition_id.clone());
+            let role = match (&h.via_group, h.eligible) {
+                (None, false) => name,
+                (None, true) => format!("{name} (eligible)"),
+                (Some(g), false) => format!("{name} (through {g})"),
+                (Some(g), true) => format!("{name} (eligible through {g})"),
+            };
+            records.privileges.push(Privilege {
+                account_id: h.account_id,
+                role,
+                scope: h.scope,
+                raw: Raw::of(&h.raw),
+            });
+        }
+        sink.page(records, None).await
     }
 }

@@ -36,6 +36,7 @@ mod events;
 mod files;
 mod grants;
 mod groups;
+mod roles;
 
 /// Microsoft Graph in the global cloud.
 pub const DEFAULT_GRAPH_URL: &str = "https://graph.microsoft.com/v1.0";
@@ -479,6 +480,22 @@ impl Connector for M365 {
                 licence: true,
             });
         }
+        // Eligible (PIM) administrators: informational, no phase is skipped without it.
+        let eligible = self
+            .readable(
+                ctx,
+                "roleManagement/directory/roleEligibilityScheduleInstances",
+                &[("$select", "id")],
+            )
+            .await?;
+        checks.push(PermissionCheck {
+            name: "RoleEligibilitySchedule.Read.Directory, Entra ID P2 (eligible administrators)"
+                .into(),
+            granted: eligible.is_ok(),
+            phases: vec![],
+            fix: Some(roles::ELIGIBLE_FIX.into()),
+            licence: false,
+        });
         Ok(Permissions {
             principal,
             checks,

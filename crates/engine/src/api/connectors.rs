@@ -1147,6 +1147,7 @@ impl Engine {
             "activities" => RecordTable::Activities,
             "files" => RecordTable::Files,
             "oauth-grants" | "oauth_grants" => RecordTable::OauthGrants,
+            "privileges" => RecordTable::Privileges,
             other => {
                 return Err(Error::Validation(format!(
                     "unknown record kind \"{other}\""

@@ -209,8 +209,12 @@ async fn generation_is_deterministic_and_sized() {
         assert!(!g.owners.is_empty());
         assert!(g.owners.iter().all(|o| g.members.contains(o)));
     }
+    // Ten users hold roles directly, a role-assignable group one more.
     let admins: HashSet<_> = t.role_assignments.iter().map(|a| &a.principal_id).collect();
-    assert_eq!(admins.len(), 10);
+    assert_eq!(admins.len(), 11);
+    assert_eq!(t.groups.iter().filter(|g| g.assignable_to_role).count(), 1);
+    assert_eq!(t.role_eligibilities.len(), 3);
+    assert!(!t.app_role_assignments.is_empty());
     assert!(t
         .role_assignments
         .iter()
@@ -1116,9 +1120,29 @@ async fn apps_and_grants() {
     assert_eq!(graph["appOwnerOrganizationId"], MICROSOFT_TENANT_ID);
     assert!(sps
         .iter()
-        .all(|s| s["servicePrincipalType"] == "Application"
-            && s["appRoles"] == serde_json::json!([])
-            && s["verifiedPublisher"].is_object()));
+        .all(|s| s["servicePrincipalType"] == "Application" && s["verifiedPublisher"].is_object()));
+    // Microsoft Graph publishes its application permissions as app roles.
+    let roles = graph["appRoles"].as_array().unwrap();
+    assert!(roles
+        .iter()
+        .any(|r| r["value"] == "Mail.Read" && r["allowedMemberTypes"][0] == "Application"));
+    // Apps holding them: appRoleAssignedTo of the Graph service principal.
+    let (held, _, _) = walk(
+        &c,
+        &format!(
+            "{}/v1.0/servicePrincipals/{}/appRoleAssignedTo?$top=5",
+            g.url,
+            graph["id"].as_str().unwrap()
+        ),
+        &token,
+    )
+    .await;
+    assert_eq!(held.len(), t.app_role_assignments.len());
+    for a in &held {
+        assert_eq!(a["principalType"], "ServicePrincipal");
+        assert_eq!(a["resourceDisplayName"], "Microsoft Graph");
+        assert!(roles.iter().any(|r| r["id"] == a["appRoleId"]));
+    }
     assert!(sps
         .iter()
         .any(|s| s["verifiedPublisher"]["verifiedPublisherId"].is_string()));

@@ -484,6 +484,49 @@ pub(crate) async fn service_principals(
     )
 }
 
+/// `GET /v1.0/servicePrincipals/{id}/appRoleAssignedTo`: the apps (and users, groups)
+/// assigned an app role of the resource `id` — for Microsoft Graph, "all service principals
+/// that have been granted any app-only permissions" (serviceprincipal-list-approleassignedto.md).
+pub(crate) async fn app_role_assigned_to(
+    State(s): State<Arc<Shared>>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    uri: Uri,
+    RawQuery(q): RawQuery,
+) -> Response {
+    if !caller.has_any(APPS) {
+        return forbidden();
+    }
+    let q = query_or_return!(q.as_deref(), 999);
+    if q.filter.is_some() {
+        return unsupported();
+    }
+    if !s
+        .index
+        .tenant
+        .service_principals
+        .iter()
+        .any(|sp| sp.id == id)
+    {
+        return directory_not_found(&id);
+    }
+    let rows: Vec<_> = s
+        .index
+        .tenant
+        .app_role_assignments
+        .iter()
+        .filter(|a| a.resource_id == id)
+        .collect();
+    page(
+        &s.base,
+        uri.path(),
+        &q,
+        &format!("servicePrincipals('{id}')/appRoleAssignedTo"),
+        &rows,
+        |o, a| render::app_role_assignment(o, &s.index, a),
+    )
+}
+
 /// `GET /v1.0/oauth2PermissionGrants`: `$filter` (`eq` on `clientId`, `principalId`,
 /// `consentType`).
 pub(crate) async fn grants(

@@ -7,11 +7,11 @@ use std::sync::Arc;
 use base64::Engine as _;
 
 use super::tenant::{
-    AccessRole, AuditResult, AuditTarget, ConsentType, DirectoryAudit, Drive, DriveItem,
-    DriveOwner, DriveType, Grantee, GranteeKind, GraphTenant, Group, GroupVisibility, Initiator,
-    LinkScope, Permission, PermissionGrant, RoleAssignment, RoleDefinition, RoleEligibility,
-    ServicePrincipal, SignIn, Site, User, UserType, VerifiedPublisher, GRAPH_APP_ID,
-    MICROSOFT_TENANT_ID,
+    AccessRole, AppRoleAssignment, AuditResult, AuditTarget, ConsentType, DirectoryAudit, Drive,
+    DriveItem, DriveOwner, DriveType, Grantee, GranteeKind, GraphTenant, Group, GroupVisibility,
+    Initiator, LinkScope, Permission, PermissionGrant, RoleAssignment, RoleDefinition,
+    RoleEligibility, ServicePrincipal, SignIn, Site, User, UserType, VerifiedPublisher,
+    GRAPH_APP_ID, GRAPH_APP_ROLES, MICROSOFT_TENANT_ID,
 };
 use crate::common::rng::{Rng, BASE64URL};
 use crate::common::time::{now_ms, DAY_MS};
@@ -1178,6 +1178,31 @@ impl GraphTenant {
                 end_ms: (k == 2).then(|| now_ms + 180 * DAY_MS),
             });
         }
+        // Application permissions (app roles of Microsoft Graph) held by a few third-party
+        // and in-house apps: what an app can do with no user signed in.
+        let graph_sp = service_principals
+            .iter()
+            .find(|sp| sp.app_id == GRAPH_APP_ID)
+            .map(|sp| sp.id.clone())
+            .unwrap_or_default();
+        let mut app_role_assignments = Vec::new();
+        let clients: Vec<&ServicePrincipal> = service_principals
+            .iter()
+            .filter(|sp| sp.app_owner_organization_id != MICROSOFT_TENANT_ID)
+            .collect();
+        let n_clients = (clients.len() / 5).clamp(1, 12).min(clients.len());
+        for c in prng.sample(clients.len(), n_clients) {
+            let n_roles = 1 + prng.index(3);
+            for r in prng.sample(GRAPH_APP_ROLES.len(), n_roles) {
+                app_role_assignments.push(AppRoleAssignment {
+                    id: prng.string(BASE64URL, 43),
+                    app_role_id: GRAPH_APP_ROLES[r].0.to_owned(),
+                    principal_id: clients[c].id.clone(),
+                    resource_id: graph_sp.clone(),
+                    created_at_ms: now_ms - (1 + prng.below(700) as i64) * DAY_MS,
+                });
+            }
+        }
         GraphTenant {
             tenant_id,
             display_name: format!("{} Ltd", capitalize(&name)),
@@ -1189,6 +1214,7 @@ impl GraphTenant {
             role_definitions,
             role_assignments,
             role_eligibilities,
+            app_role_assignments,
             directory_audits,
             sign_ins,
             sites,

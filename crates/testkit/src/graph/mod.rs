@@ -107,8 +107,9 @@ pub use faults::Faults;
 pub use generate::GraphSize;
 pub use server::{FakeGraph, GraphApp};
 pub use tenant::{
-    AccessRole, AuditResult, AuditTarget, ConsentType, DirectoryAudit, Drive, DriveItem,
-    DriveOwner, DriveType, Grantee, GranteeKind, GraphTenant, Group, GroupVisibility, Initiator,
-    LinkScope, Permission, PermissionGrant, RoleAssignment, RoleDefinition, ServicePrincipal,
-    SignIn, Site, User, UserType, VerifiedPublisher, GRAPH_APP_ID, MICROSOFT_TENANT_ID,
+    AccessRole, AppRoleAssignment, AuditResult, AuditTarget, ConsentType, DirectoryAudit, Drive,
+    DriveItem, DriveOwner, DriveType, Grantee, GranteeKind, GraphTenant, Group, GroupVisibility,
+    Initiator, LinkScope, Permission, PermissionGrant, RoleAssignment, RoleDefinition,
+    RoleEligibility, ServicePrincipal, SignIn, Site, User, UserType, VerifiedPublisher,
+    GRAPH_APP_ID, GRAPH_APP_ROLES, MICROSOFT_TENANT_ID,
 };

@@ -9,10 +9,11 @@ use base64::Engine as _;
 use super::index::Index;
 use super::odata::Query;
 use super::tenant::{
-    AccessRole, DirectoryAudit, Drive, DriveOwner, Grantee, GranteeKind, GraphTenant, Group,
-    Initiator, LinkScope, Permission, PermissionGrant, RoleAssignment, RoleDefinition,
-    RoleEligibility, ServicePrincipal, SignIn, Site, User, UserType,
+    AccessRole, AppRoleAssignment, DirectoryAudit, Drive, DriveOwner, Grantee, GranteeKind,
+    GraphTenant, Group, Initiator, LinkScope, Permission, PermissionGrant, RoleAssignment,
+    RoleDefinition, RoleEligibility, ServicePrincipal, SignIn, Site, User, UserType,
 };
+use super::tenant::{GRAPH_APP_ID, GRAPH_APP_ROLES};
 use crate::common::json::{Json, Obj, Select, Text};
 
 #[cfg(test)]
@@ -750,7 +751,21 @@ pub(crate) fn service_principal(o: &mut Obj<'_>, sp: &ServicePrincipal) {
         .str("appDisplayName", &sp.display_name)
         .str("appId", &sp.app_id)
         .str("appOwnerOrganizationId", &sp.app_owner_organization_id)
-        .empty_array("appRoles")
+        .array("appRoles", |w| {
+            if sp.app_id == GRAPH_APP_ID {
+                for (id, value, name) in GRAPH_APP_ROLES {
+                    w.object(|o| {
+                        o.array("allowedMemberTypes", |w| w.str("Application"))
+                            .str("description", name)
+                            .str("displayName", name)
+                            .str("id", id)
+                            .bool("isEnabled", true)
+                            .str("origin", "Application")
+                            .str("value", value);
+                    });
+                }
+            }
+        })
         .str("displayName", &sp.display_name)
         .str("id", &sp.id)
         .empty_array("oauth2PermissionScopes")
@@ -772,6 +787,26 @@ pub(crate) fn service_principal(o: &mut Obj<'_>, sp: &ServicePrincipal) {
                     .null("verifiedPublisherId");
             }
         });
+}
+
+/// An application permission granted to an app (`appRoleAssignment`).
+pub(crate) fn app_role_assignment(o: &mut Obj<'_>, idx: &Index, a: &AppRoleAssignment) {
+    let name = |id: &str| {
+        idx.tenant
+            .service_principals
+            .iter()
+            .find(|sp| sp.id == id)
+            .map_or("", |sp| sp.display_name.as_str())
+    };
+    o.str("appRoleId", &a.app_role_id)
+        .ts("createdDateTime", a.created_at_ms)
+        .null("deletedDateTime")
+        .str("id", &a.id)
+        .str("principalDisplayName", name(&a.principal_id))
+        .str("principalId", &a.principal_id)
+        .str("principalType", "ServicePrincipal")
+        .str("resourceDisplayName", name(&a.resource_id))
+        .str("resourceId", &a.resource_id);
 }
 
 pub(crate) fn grant(o: &mut Obj<'_>, g: &PermissionGrant) {

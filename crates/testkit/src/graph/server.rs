@@ -291,6 +291,10 @@ fn router(shared: Arc<Shared>) -> Router {
         )
         .route("/v1.0/oauth2PermissionGrants", get(api::grants))
         .route("/v1.0/servicePrincipals", get(api::service_principals))
+        .route(
+            "/v1.0/servicePrincipals/{id}/appRoleAssignedTo",
+            get(api::app_role_assigned_to),
+        )
         .fallback(api::not_found)
         .layer(middleware::from_fn_with_state(Arc::clone(&shared), gate))
         .with_state(shared)

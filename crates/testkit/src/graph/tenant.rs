@@ -19,6 +19,58 @@ pub const MICROSOFT_TENANT_ID: &str = "f8cdef31-a31e-4b4a-93e4-5f571e91255a";
 /// principal).
 pub const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
 
+/// Application permissions of Microsoft Graph (`appRoles` of its service principal): the
+/// `id`, `value` and `displayName` Microsoft publishes for each.
+pub const GRAPH_APP_ROLES: &[(&str, &str, &str)] = &[
+    (
+        "810c84a8-4a9e-49e6-bf7d-12d183f40d01",
+        "Mail.Read",
+        "Read mail in all mailboxes",
+    ),
+    (
+        "b633e1c5-b582-4048-a93e-9f11b44c7e96",
+        "Mail.Send",
+        "Send mail as any user",
+    ),
+    (
+        "75359482-378d-4052-8f01-80520e7db3cd",
+        "Files.ReadWrite.All",
+        "Read and write files in all site collections",
+    ),
+    (
+        "332a536c-c7ef-4017-ab91-336970924f0d",
+        "Sites.Read.All",
+        "Read items in all site collections",
+    ),
+    (
+        "df021288-bdef-4463-88db-98f22de89214",
+        "User.Read.All",
+        "Read all users' full profiles",
+    ),
+    (
+        "7ab1d382-f21e-4acd-a863-ba3e13f7da61",
+        "Directory.Read.All",
+        "Read directory data",
+    ),
+];
+
+/// An application permission granted to an app (`appRoleAssignment` with
+/// `principalType: ServicePrincipal`), served by
+/// `/servicePrincipals/{resource}/appRoleAssignedTo`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppRoleAssignment {
+    /// `id`.
+    pub id: String,
+    /// `appRoleId`: one of the resource's `appRoles`.
+    pub app_role_id: String,
+    /// `principalId`: the client app's service principal.
+    pub principal_id: String,
+    /// `resourceId`: the API's service principal (Microsoft Graph).
+    pub resource_id: String,
+    /// `createdDateTime`.
+    pub created_at_ms: i64,
+}
+
 /// `userType`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum UserType {
@@ -616,6 +668,8 @@ pub struct GraphTenant {
     /// Eligible (PIM) role assignments, served by
     /// `/roleManagement/directory/roleEligibilityScheduleInstances` (Entra ID P2).
     pub role_eligibilities: Vec<RoleEligibility>,
+    /// Application permissions granted to apps (to Microsoft Graph).
+    pub app_role_assignments: Vec<AppRoleAssignment>,
     /// Directory audit events, oldest first.
     pub directory_audits: Vec<DirectoryAudit>,
     /// Sign-ins, oldest first.

@@ -550,7 +550,16 @@ pub(crate) fn service_principal(sp: &ServicePrincipal) -> Value {
         "signInAudience": sp.sign_in_audience,
         "servicePrincipalNames": [sp.app_id],
         "tags": ["WindowsAzureActiveDirectoryIntegratedApp"],
-        "appRoles": [],
+        "appRoles": if sp.app_id == crate::graph::tenant::GRAPH_APP_ID {
+            crate::graph::tenant::GRAPH_APP_ROLES
+                .iter()
+                .map(|(id, value, name)| json!({"allowedMemberTypes": ["Application"],
+                    "description": name, "displayName": name, "id": id, "isEnabled": true,
+                    "origin": "Application", "value": value}))
+                .collect::<Vec<_>>()
+        } else {
+            Vec::new()
+        },
         "oauth2PermissionScopes": [],
     })
 }

@@ -80,7 +80,7 @@ fn human_output_without_json() {
         .clone();
     let text = String::from_utf8(out).unwrap();
     assert!(text.starts_with("Cloudwarden "), "{text}");
-    assert!(text.contains("schema version 6"), "{text}");
+    assert!(text.contains("schema version 8"), "{text}");
     assert!(serde_json::from_str::<Value>(&text).is_err());
 }
 

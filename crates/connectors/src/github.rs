@@ -634,6 +634,8 @@ impl Github {
                     })
                     .unwrap_or_default();
                 records.oauth_grants.push(OauthGrant {
+                    // A GitHub App acts with its own installation token.
+                    kind: GrantKind::Application,
                     external_id: format!("installation:{}", id_of(i)),
                     app_name: text(i, "app_slug").unwrap_or_default(),
                     app_id: i.get("app_id").map(|v| v.to_string()),
@@ -663,6 +665,7 @@ impl Github {
             let mut records = Records::default();
             for c in items(&resp)? {
                 records.oauth_grants.push(OauthGrant {
+                    kind: GrantKind::Delegated,
                     external_id: format!(
                         "credential:{}",
                         c.get("credential_id")

@@ -261,9 +261,32 @@ pub struct FileItem {
     pub raw: Raw,
 }
 
+/// How an app holds its access.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantKind {
+    /// Acting for users who consented (or for everyone, after an admin consented).
+    #[default]
+    Delegated,
+    /// The app's own permission, with no user signed in (Graph application permissions,
+    /// GitHub App installations).
+    Application,
+}
+
+impl GrantKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GrantKind::Delegated => "delegated",
+            GrantKind::Application => "application",
+        }
+    }
+}
+
 /// A third-party app's access.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OauthGrant {
+    #[serde(default)]
+    pub kind: GrantKind,
     pub external_id: String,
     pub app_name: String,
     pub app_id: Option<String>,

@@ -122,6 +122,15 @@ fn assert_files_match(files: &[serde_json::Value], t: &GraphTenant, every_level:
     }
 }
 
+/// The apps holding application permissions (one grant per app and API).
+fn app_grants(t: &GraphTenant) -> usize {
+    t.app_role_assignments
+        .iter()
+        .map(|a| (&a.principal_id, &a.resource_id))
+        .collect::<HashSet<_>>()
+        .len()
+}
+
 fn assert_counts_equal(i: &InstanceView, t: &GraphTenant, extra_events: usize) {
     assert_counts(i, t, extra_events, true);
 }
@@ -144,7 +153,11 @@ fn assert_counts(i: &InstanceView, t: &GraphTenant, extra_events: usize, persona
         items(t, personal),
         "files and folders"
     );
-    assert_eq!(i.counts.oauth_grants as usize, t.grants.len(), "grants");
+    assert_eq!(
+        i.counts.oauth_grants as usize,
+        t.grants.len() + app_grants(t),
+        "delegated grants + apps holding application permissions"
+    );
 }
 
 #[tokio::test]
@@ -279,10 +292,49 @@ async fn client_credentials_connect_and_scan_store_the_whole_tenant() {
         grants[0]
     );
 
-    // v1.0 grants have no time of their own: when scans first and last saw each is kept.
-    assert!(grants.iter().all(|g| g["granted_at_ms"].is_null()
-        && g["first_seen_ms"].as_i64().is_some()
-        && g["first_seen_ms"] == g["last_seen_ms"]));
+    // Application permissions: each app holding some, with the permissions by name.
+    assert!(app_grants(&t) > 0);
+    for sp in t.service_principals.iter() {
+        let held: std::collections::BTreeSet<&str> = t
+            .app_role_assignments
+            .iter()
+            .filter(|a| a.principal_id == sp.id)
+            .map(|a| {
+                cloudwarden_testkit::graph::GRAPH_APP_ROLES
+                    .iter()
+                    .find(|r| r.0 == a.app_role_id)
+                    .unwrap()
+                    .1
+            })
+            .collect();
+        let stored = grants
+            .iter()
+            .find(|g| g["kind"] == "application" && g["app_id"] == sp.app_id.as_str());
+        match stored {
+            None => assert!(held.is_empty(), "{} holds {held:?}", sp.display_name),
+            Some(g) => {
+                let scopes: std::collections::BTreeSet<&str> = g["scopes"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|s| s.as_str().unwrap())
+                    .collect();
+                assert_eq!(scopes, held, "{}", sp.display_name);
+                assert_eq!(g["app_name"], sp.display_name.as_str());
+                assert!(g["principal"].is_null(), "the app's own, tenant-wide");
+                assert!(g["granted_at_ms"].as_i64().is_some());
+            }
+        }
+    }
+    // v1.0 delegated grants have no time of their own: when scans first and last saw each
+    // is kept.
+    assert!(grants
+        .iter()
+        .filter(|g| g["kind"] == "delegated")
+        .all(|g| g["granted_at_ms"].is_null()));
+    assert!(grants
+        .iter()
+        .all(|g| g["first_seen_ms"].as_i64().is_some() && g["first_seen_ms"] == g["last_seen_ms"]));
 
     // A second scan duplicates nothing.
     tokio::time::sleep(Duration::from_millis(5)).await;

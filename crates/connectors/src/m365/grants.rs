@@ -1,13 +1,19 @@
-//! Third-party apps' OAuth grants.
+//! What apps may do in the tenant: application permissions (app roles of APIs such as
+//! Microsoft Graph, granted to an app's service principal: the app acts with no user signed
+//! in — `Mail.Read` reads every mailbox) and delegated permission grants (an app acting for
+//! users who consented, or for everyone after an admin consented).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
+use futures_util::StreamExt;
 use serde_json::{json, Value};
 use url::Url;
 
 use super::*;
 
 impl M365 {
+    /// Application permissions first (one page: the apps holding any are few), then the
+    /// delegated grants page by page; the cursor after the first page skips the former.
     pub(super) async fn scan_grants(
         &self,
         ctx: &Ctx,
@@ -22,6 +28,11 @@ impl M365 {
             .collect();
         // oauth2permissiongrant-list.md documents no `$top`: pages of the service's size.
         let first = self.url("oauth2PermissionGrants", &[])?;
+        if pos.as_ref().is_none_or(|p| p.stage != "grants") {
+            let records = self.application_grants(ctx, &principals).await?;
+            sink.page(records, Position::at("grants", Some(&first), 0).encode())
+                .await?;
+        }
         self.pages(ctx, ("grants", first), pos.as_ref(), sink, &mut |g, r| {
             let client = text(&g, "clientId").unwrap_or_default();
             let sp = principals.get(&client);
@@ -34,6 +45,7 @@ impl M365 {
                 obj.insert("resourceDisplayName".into(), json!(resource));
             }
             r.oauth_grants.push(OauthGrant {
+                kind: GrantKind::Delegated,
                 external_id: text(&g, "id").unwrap_or_default(),
                 app_name: sp
                     .and_then(|sp| text(sp, "displayName"))
@@ -59,6 +71,107 @@ impl M365 {
         })
         .await
     }
+
+    /// The application permissions every app holds: for each API that publishes app roles
+    /// (Microsoft Graph, Exchange, SharePoint …), its `appRoleAssignedTo` — "if the resource
+    /// service principal is the service principal for the Microsoft Graph API, this will
+    /// return all service principals that have been granted any app-only permissions"
+    /// (serviceprincipal-list-approleassignedto.md) — each role id named by the API's
+    /// `appRoles` (`value`: `Mail.Read`). One grant per app and API.
+    async fn application_grants(
+        &self,
+        ctx: &Ctx,
+        principals: &HashMap<String, Value>,
+    ) -> Result<Records> {
+        let apis: Vec<String> = principals
+            .iter()
+            .filter(|(_, sp)| {
+                sp.get("appRoles")
+                    .and_then(Value::as_array)
+                    .is_some_and(|r| !r.is_empty())
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
+        let lists: Vec<(String, Result<Vec<Value>>)> = futures_util::stream::iter(apis)
+            .map(|id: String| async move {
+                let url = self.url(
+                    &format!("servicePrincipals/{id}/appRoleAssignedTo"),
+                    &[("$top", PAGE)],
+                );
+                let list = match url {
+                    Ok(u) => self.all(ctx, u).await,
+                    Err(e) => Err(e),
+                };
+                (id, list)
+            })
+            .buffered(CONCURRENCY)
+            .collect()
+            .await;
+        // (client, API) → its assignments.
+        let mut held: BTreeMap<(String, String), Vec<Value>> = BTreeMap::new();
+        for (api, list) in lists {
+            let list = match list {
+                Ok(l) => l,
+                // An API removed meanwhile.
+                Err(Error::Status { status: 404, .. }) => continue,
+                Err(e) => return Err(e),
+            };
+            // Assignments to users and groups give them access to the app; only those to
+            // service principals are permissions of an app.
+            for a in list
+                .into_iter()
+                .filter(|a| text(a, "principalType").as_deref() == Some("ServicePrincipal"))
+            {
+                if let Some(client) = text(&a, "principalId") {
+                    held.entry((client, api.clone())).or_default().push(a);
+                }
+            }
+        }
+        let mut records = Records::default();
+        for ((client, api), assignments) in held {
+            let sp = principals.get(&client);
+            let resource = principals.get(&api);
+            let roles: HashMap<String, String> = resource
+                .and_then(|r| r.get("appRoles"))
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|r| Some((text(r, "id")?, text(r, "value")?)))
+                .collect();
+            let mut scopes: Vec<String> = assignments
+                .iter()
+                .filter_map(|a| text(a, "appRoleId"))
+                // The empty role (all zeros) is "access to the app", no permission.
+                .filter(|id| id != "00000000-0000-0000-0000-000000000000")
+                .map(|id| roles.get(&id).cloned().unwrap_or(id))
+                .collect();
+            scopes.sort();
+            scopes.dedup();
+            let raw = json!({
+                "client": sp,
+                "resourceId": api,
+                "resourceDisplayName": resource.and_then(|r| text(r, "displayName")),
+                "appRoleAssignments": assignments,
+            });
+            records.oauth_grants.push(OauthGrant {
+                kind: GrantKind::Application,
+                external_id: format!("app:{client}:{api}"),
+                app_name: sp
+                    .and_then(|sp| text(sp, "displayName"))
+                    .unwrap_or_else(|| client.clone()),
+                app_id: sp.and_then(|sp| text(sp, "appId")),
+                // An application permission is the app's own, for the whole tenant.
+                principal: None,
+                scopes,
+                granted_at_ms: assignments
+                    .iter()
+                    .filter_map(|a| ms(a.get("createdDateTime")))
+                    .min(),
+                raw: Raw::of(&raw),
+            });
+        }
+        Ok(records)
+    }
 }
 
 /// The service principals with what names their publisher, by v1.0 properties only
@@ -72,7 +185,7 @@ pub(super) fn service_principals_url(m365: &M365, top: &str) -> Result<Url> {
         &[
             (
                 "$select",
-                "id,appId,displayName,appOwnerOrganizationId,verifiedPublisher,servicePrincipalType",
+                "id,appId,displayName,appOwnerOrganizationId,verifiedPublisher,servicePrincipalType,appRoles",
             ),
             ("$top", top),
         ],

@@ -480,11 +480,12 @@ async fn insert_records(
             g.external_id.clone()
         })) {
             let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO oauth_grants (instance_id, external_id, app_name, app_id, principal, scopes, granted_at_ms, raw, first_seen_ms, last_seen_ms) ",
+                "INSERT INTO oauth_grants (instance_id, external_id, kind, app_name, app_id, principal, scopes, granted_at_ms, raw, first_seen_ms, last_seen_ms) ",
             );
             q.push_values(chunk, |mut b, g| {
                 b.push_bind(id)
                     .push_bind(&g.external_id)
+                    .push_bind(g.kind.as_str())
                     .push_bind(&g.app_name)
                     .push_bind(&g.app_id)
                     .push_bind(&g.principal)
@@ -495,7 +496,7 @@ async fn insert_records(
                     .push_bind(now_ms);
             });
             q.push(
-                " ON CONFLICT (instance_id, external_id) DO UPDATE SET app_name = excluded.app_name,
+                " ON CONFLICT (instance_id, external_id) DO UPDATE SET kind = excluded.kind, app_name = excluded.app_name,
                    app_id = excluded.app_id, principal = excluded.principal, scopes = excluded.scopes,
                    granted_at_ms = excluded.granted_at_ms, raw = excluded.raw, last_seen_ms = excluded.last_seen_ms",
             );
@@ -635,7 +636,7 @@ impl Store {
             RecordTable::Activities => ("activities", "'instance_id', instance_id, 'event_id', event_id, 'occurred_at_ms', occurred_at_ms, 'actor', actor, 'action', action, 'target', target, 'ip', ip", "occurred_at_ms DESC"),
             RecordTable::Files => ("files", "'instance_id', instance_id, 'external_id', external_id, 'name', name, 'url', url, 'owner', owner, 'sharing', sharing, 'modified_at_ms', modified_at_ms, 'collaborators', (SELECT json_group_array(json_object('account', c.account, 'permission', c.permission, 'external', json(CASE WHEN c.external = 1 THEN 'true' ELSE 'false' END))) FROM file_collaborators c WHERE c.instance_id = files.instance_id AND c.file_id = files.external_id)", "name"),
             RecordTable::Privileges => ("privileges", "'instance_id', instance_id, 'account_id', account_id, 'role', role, 'scope', scope, 'last_seen_ms', last_seen_ms", "role"),
-            RecordTable::OauthGrants => ("oauth_grants", "'instance_id', instance_id, 'external_id', external_id, 'app_name', app_name, 'app_id', app_id, 'principal', principal, 'scopes', json(scopes), 'granted_at_ms', granted_at_ms, 'first_seen_ms', first_seen_ms, 'last_seen_ms', last_seen_ms", "app_name"),
+            RecordTable::OauthGrants => ("oauth_grants", "'instance_id', instance_id, 'external_id', external_id, 'kind', kind, 'app_name', app_name, 'app_id', app_id, 'principal', principal, 'scopes', json(scopes), 'granted_at_ms', granted_at_ms, 'first_seen_ms', first_seen_ms, 'last_seen_ms', last_seen_ms", "app_name"),
         };
         let rows: Vec<String> = sqlx::query_scalar(&format!(
             "SELECT json_object({columns}) FROM {sql_table} WHERE (?1 IS NULL OR instance_id = ?1) ORDER BY {order} LIMIT ?2"

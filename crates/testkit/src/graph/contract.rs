@@ -278,6 +278,11 @@ pub const OPERATIONS: &[Limits] = &[
             "security-auditcoreroot-post-auditlogqueries.md",
         )
     },
+    // security-auditcoreroot-list-auditlogqueries.md.
+    get(
+        "/security/auditLog/queries",
+        "security-auditcoreroot-list-auditlogqueries.md",
+    ),
     // security-auditlogquery-get.md.
     get(
         "/security/auditLog/queries/{id}",

@@ -7,11 +7,11 @@ use std::sync::Arc;
 use base64::Engine as _;
 
 use super::tenant::{
-    AccessRole, AppRoleAssignment, AuditResult, AuditTarget, ConsentType, DirectoryAudit, Drive,
-    DriveItem, DriveOwner, DriveType, Grantee, GranteeKind, GraphTenant, Group, GroupVisibility,
-    Initiator, LinkScope, Permission, PermissionGrant, RoleAssignment, RoleDefinition,
-    RoleEligibility, ServicePrincipal, SignIn, Site, User, UserType, VerifiedPublisher,
-    GRAPH_APP_ID, GRAPH_APP_ROLES, MICROSOFT_TENANT_ID,
+    AccessRole, AppRoleAssignment, AuditRecord, AuditResult, AuditTarget, ConsentType,
+    DirectoryAudit, Drive, DriveItem, DriveOwner, DriveType, Grantee, GranteeKind, GraphTenant,
+    Group, GroupVisibility, Initiator, LinkScope, Permission, PermissionGrant, RoleAssignment,
+    RoleDefinition, RoleEligibility, ServicePrincipal, SignIn, Site, User, UserType,
+    VerifiedPublisher, GRAPH_APP_ID, GRAPH_APP_ROLES, MICROSOFT_TENANT_ID,
 };
 use crate::common::rng::{Rng, BASE64URL};
 use crate::common::time::{now_ms, DAY_MS};
@@ -34,6 +34,8 @@ pub struct GraphSize {
     pub directory_audits: usize,
     /// Interactive sign-ins.
     pub sign_ins: usize,
+    /// Unified audit log records (file, sharing and mailbox activity).
+    pub unified_audit: usize,
     /// Audit events and sign-ins are spread over this many days before generation time.
     pub audit_days: u32,
     /// SharePoint team and communication sites, the root site included (at least 1).
@@ -64,6 +66,7 @@ impl GraphSize {
             admins: 10,
             directory_audits: 1_500,
             sign_ins: 1_000,
+            unified_audit: 1_200,
             audit_days: 7,
             sites: 4,
             onedrives: 10,
@@ -87,6 +90,7 @@ impl GraphSize {
             admins: 40,
             directory_audits: 120_000,
             sign_ins: 80_000,
+            unified_audit: 60_000,
             audit_days: 30,
             sites: 100,
             onedrives: 200,
@@ -1203,6 +1207,20 @@ impl GraphTenant {
                 });
             }
         }
+        let unified_audit = unified_audit(
+            &mut prng,
+            size,
+            &People {
+                users: &users,
+                handles: &handles,
+                enabled: &enabled,
+                guests: &guests,
+                tenant_id: &tenant_id,
+            },
+            &drives,
+            &items,
+            now_ms,
+        );
         GraphTenant {
             tenant_id,
             display_name: format!("{} Ltd", capitalize(&name)),
@@ -1215,6 +1233,7 @@ impl GraphTenant {
             role_assignments,
             role_eligibilities,
             app_role_assignments,
+            unified_audit,
             directory_audits,
             sign_ins,
             sites,
@@ -1370,6 +1389,109 @@ fn groups(
         });
     }
     groups
+}
+
+/// What people do in files and mailboxes, as the unified audit log records it: operation,
+/// record type, service, and the clients they use.
+const FILE_OPERATIONS: &[(&str, &str)] = &[
+    ("FileAccessed", "SharePointFileOperation"),
+    ("FileAccessed", "SharePointFileOperation"),
+    ("FileAccessed", "SharePointFileOperation"),
+    ("FileDownloaded", "SharePointFileOperation"),
+    ("FileDownloaded", "SharePointFileOperation"),
+    ("FileModified", "SharePointFileOperation"),
+    ("FileUploaded", "SharePointFileOperation"),
+    ("FileDeleted", "SharePointFileOperation"),
+    ("FileSyncDownloadedFull", "SharePointFileOperation"),
+    ("SharingSet", "SharePointSharingOperation"),
+    ("AnonymousLinkCreated", "SharePointSharingOperation"),
+    ("SharingInvitationCreated", "SharePointSharingOperation"),
+];
+const MAIL_OPERATIONS: &[(&str, &str)] = &[
+    ("MailItemsAccessed", "ExchangeItemAggregated"),
+    ("MailItemsAccessed", "ExchangeItemAggregated"),
+    ("Send", "ExchangeItem"),
+    ("SoftDelete", "ExchangeItemGroup"),
+    ("HardDelete", "ExchangeItemGroup"),
+    ("MoveToDeletedItems", "ExchangeItemGroup"),
+    ("New-InboxRule", "ExchangeAdmin"),
+];
+const FILE_CLIENTS: &[&str] = &[
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36 Edg/120.0.0.0",
+    "Microsoft SkyDriveSync 24.010.0114.0003 ship; Windows NT 10.0 (19045)",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Safari/605.1.15",
+    "OneDriveiOSApp/15.1.2 (iPhone; iOS 17.2)",
+];
+const MAIL_CLIENTS: &[&str] = &[
+    "Client=OutlookService;Outlook-Android/2.0;",
+    "Client=MSExchangeRPC",
+    "Client=OWA;Action=ViaProxy",
+    "Client=REST;Client=RESTSystem;;",
+];
+
+/// Unified audit log records over the audit days: two thirds file and sharing activity on
+/// the tenant's files, a third mailbox activity; a few failures.
+fn unified_audit(
+    rng: &mut Rng,
+    size: &GraphSize,
+    people: &People<'_>,
+    drives: &[Drive],
+    items: &[DriveItem],
+    now: i64,
+) -> Vec<AuditRecord> {
+    let files: Vec<&DriveItem> = items.iter().filter(|i| i.is_file()).collect();
+    let span = i64::from(size.audit_days.max(1)) * DAY_MS;
+    let mut out: Vec<AuditRecord> = (0..size.unified_audit)
+        .map(|_| {
+            let u = if !people.guests.is_empty() && rng.chance(5) {
+                *rng.pick(people.guests)
+            } else {
+                people.member(rng)
+            };
+            let user = &people.users[u];
+            let h = &people.handles[u];
+            let file = (!files.is_empty() && rng.chance(66)).then(|| *rng.pick(&files));
+            let (operation, record_type, service, object_id, client) = match file {
+                Some(f) => {
+                    let (op, kind) = *rng.pick(FILE_OPERATIONS);
+                    let drive = drives.iter().find(|d| d.id == f.drive_id);
+                    let personal = drive.is_some_and(|d| d.web_url.contains("-my."));
+                    let url = format!(
+                        "{}/{}",
+                        drive.map_or("", |d| d.web_url.as_str()),
+                        f.name.replace(' ', "%20")
+                    );
+                    let service = if personal { "OneDrive" } else { "SharePoint" };
+                    (op, kind, service, url, *rng.pick(FILE_CLIENTS))
+                }
+                None => {
+                    let (op, kind) = *rng.pick(MAIL_OPERATIONS);
+                    (
+                        op,
+                        kind,
+                        "Exchange",
+                        user.user_principal_name.clone(),
+                        *rng.pick(MAIL_CLIENTS),
+                    )
+                }
+            };
+            AuditRecord {
+                id: rng.guid(),
+                created_at_ms: now - 60_000 - rng.below(span as u64) as i64,
+                record_type,
+                operation,
+                service,
+                user_principal_name: Arc::clone(&h.upn),
+                user_key: Arc::clone(&h.id),
+                object_id,
+                client_ip: Arc::clone(rng.pick(&h.ips)),
+                client,
+                succeeded: !rng.chance(3),
+            }
+        })
+        .collect();
+    out.sort_by_key(|r| r.created_at_ms);
+    out
 }
 
 fn service_principals(

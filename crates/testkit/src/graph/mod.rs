@@ -101,15 +101,16 @@ mod render;
 pub mod schema;
 mod server;
 mod tenant;
+mod unified;
 
 pub use crate::common::stats::Stats;
 pub use faults::Faults;
 pub use generate::GraphSize;
 pub use server::{FakeGraph, GraphApp};
 pub use tenant::{
-    AccessRole, AppRoleAssignment, AuditResult, AuditTarget, ConsentType, DirectoryAudit, Drive,
-    DriveItem, DriveOwner, DriveType, Grantee, GranteeKind, GraphTenant, Group, GroupVisibility,
-    Initiator, LinkScope, Permission, PermissionGrant, RoleAssignment, RoleDefinition,
-    RoleEligibility, ServicePrincipal, SignIn, Site, User, UserType, VerifiedPublisher,
-    GRAPH_APP_ID, GRAPH_APP_ROLES, MICROSOFT_TENANT_ID,
+    AccessRole, AppRoleAssignment, AuditRecord, AuditResult, AuditTarget, ConsentType,
+    DirectoryAudit, Drive, DriveItem, DriveOwner, DriveType, Grantee, GranteeKind, GraphTenant,
+    Group, GroupVisibility, Initiator, LinkScope, Permission, PermissionGrant, RoleAssignment,
+    RoleDefinition, RoleEligibility, ServicePrincipal, SignIn, Site, User, UserType,
+    VerifiedPublisher, GRAPH_APP_ID, GRAPH_APP_ROLES, MICROSOFT_TENANT_ID,
 };

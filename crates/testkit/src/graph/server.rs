@@ -22,6 +22,7 @@ use super::logs::{self, EventLog};
 use super::oauth;
 use super::odata::{self, error};
 use super::tenant::{DirectoryAudit, GraphTenant, Permission, SignIn};
+use super::unified;
 use crate::common::rng::Rng;
 use crate::common::stats::Stats;
 use crate::common::time::now_ms;
@@ -39,6 +40,7 @@ pub(crate) struct Shared {
     premium: AtomicBool,
     /// Every Graph request served, as sent (for the contract test).
     requests: Mutex<Vec<contract::Request>>,
+    queries: Mutex<unified::Queries>,
     seq: AtomicU64,
     salt: u64,
 }
@@ -50,6 +52,10 @@ impl Shared {
 
     pub(crate) fn changes(&self) -> MutexGuard<'_, Changes> {
         self.changes.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn queries(&self) -> MutexGuard<'_, unified::Queries> {
+        self.queries.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn requests(&self) -> MutexGuard<'_, Vec<contract::Request>> {
@@ -290,6 +296,15 @@ fn router(shared: Arc<Shared>) -> Router {
             get(files::item_permissions),
         )
         .route("/v1.0/oauth2PermissionGrants", get(api::grants))
+        .route(
+            "/v1.0/security/auditLog/queries",
+            get(unified::list).post(unified::create),
+        )
+        .route("/v1.0/security/auditLog/queries/{id}", get(unified::get))
+        .route(
+            "/v1.0/security/auditLog/queries/{id}/records",
+            get(unified::records),
+        )
         .route("/v1.0/servicePrincipals", get(api::service_principals))
         .route(
             "/v1.0/servicePrincipals/{id}/appRoleAssignedTo",
@@ -362,6 +377,7 @@ impl FakeGraph {
             changes: Mutex::new(Changes::default()),
             premium: AtomicBool::new(true),
             requests: Mutex::new(Vec::new()),
+            queries: Mutex::new(unified::Queries::default()),
             seq: AtomicU64::new(1),
             salt,
         });
@@ -482,6 +498,18 @@ impl FakeGraph {
             }
             None => false,
         }
+    }
+
+    /// How many status reads a new audit log query takes before it has succeeded (default
+    /// 0: the first read finds it done; real queries take minutes).
+    pub fn set_audit_query_polls(&self, polls: u32) {
+        self.shared.queries().polls = polls;
+    }
+
+    /// Whether the tenant may search its unified audit log (default true). False: the
+    /// audit log query API answers 403, as for a tenant without an auditing licence.
+    pub fn set_unified_audit(&self, available: bool) {
+        self.shared.queries().disabled = !available;
     }
 
     /// Every `delta` token issued so far answers 410 `resyncChangesApplyDifferences`, with a

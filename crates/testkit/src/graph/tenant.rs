@@ -347,6 +347,36 @@ pub struct SignIn {
     pub country_or_region: Cow<'static, str>,
 }
 
+/// A record of the unified audit log (Microsoft Purview), served through
+/// `security/auditLog/queries`: file, sharing and mailbox activity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    /// `id` (a GUID).
+    pub id: String,
+    /// `createdDateTime`.
+    pub created_at_ms: i64,
+    /// `auditLogRecordType`: `SharePointFileOperation`, `SharePointSharingOperation`,
+    /// `ExchangeItem`, `ExchangeItemAggregated` ….
+    pub record_type: &'static str,
+    /// `operation`: `FileDownloaded`, `AnonymousLinkCreated`, `MailItemsAccessed` ….
+    pub operation: &'static str,
+    /// `service`: `SharePoint`, `OneDrive`, `Exchange`.
+    pub service: &'static str,
+    /// `userId` / `userPrincipalName`.
+    pub user_principal_name: Arc<str>,
+    /// The user's object id (`auditData.UserKey`).
+    pub user_key: Arc<str>,
+    /// `objectId`: a file's URL, or a mailbox.
+    pub object_id: String,
+    /// `clientIp`.
+    pub client_ip: Arc<str>,
+    /// `auditData.UserAgent` (SharePoint, OneDrive) or `auditData.ClientInfoString`
+    /// (Exchange).
+    pub client: &'static str,
+    /// `auditData.ResultStatus`: `Succeeded` or `Failed`.
+    pub succeeded: bool,
+}
+
 /// A SharePoint site: a team or communication site, or a user's OneDrive (personal site).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Site {
@@ -670,6 +700,8 @@ pub struct GraphTenant {
     pub role_eligibilities: Vec<RoleEligibility>,
     /// Application permissions granted to apps (to Microsoft Graph).
     pub app_role_assignments: Vec<AppRoleAssignment>,
+    /// The unified audit log, oldest first.
+    pub unified_audit: Vec<AuditRecord>,
     /// Directory audit events, oldest first.
     pub directory_audits: Vec<DirectoryAudit>,
     /// Sign-ins, oldest first.

@@ -490,6 +490,8 @@ impl Github {
                         .or_else(|| text(e, "user"))
                         .or_else(|| text(e, "team")),
                     ip: text(e, "actor_ip"),
+                    user_agent: text(e, "user_agent"),
+                    outcome: None,
                     raw: Raw::of(e),
                 });
             }

@@ -204,6 +204,12 @@ pub struct Activity {
     pub action: String,
     pub target: Option<String>,
     pub ip: Option<String>,
+    /// The client (browser, sync client, mail app) as the vendor reports it.
+    #[serde(default)]
+    pub user_agent: Option<String>,
+    /// `success` / `failure` (or the vendor's own word) when the vendor says.
+    #[serde(default)]
+    pub outcome: Option<String>,
     pub raw: Raw,
 }
 

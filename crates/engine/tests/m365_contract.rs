@@ -74,6 +74,11 @@ fn assert_valid(fake: &FakeGraph) {
         "/drives/{id}/root/delta",
         "/oauth2PermissionGrants",
         "/servicePrincipals",
+        "/servicePrincipals/{id}/appRoleAssignedTo",
+        "/roleManagement/directory/roleEligibilityScheduleInstances",
+        "/security/auditLog/queries",
+        "/security/auditLog/queries/{id}",
+        "/security/auditLog/queries/{id}/records",
     ] {
         assert!(
             requests.iter().any(|r| {

@@ -145,8 +145,8 @@ fn assert_counts(i: &InstanceView, t: &GraphTenant, extra_events: usize, persona
     assert_eq!(i.counts.groups as usize, t.groups.len(), "groups");
     assert_eq!(
         i.counts.activities as usize,
-        t.directory_audits.len() + t.sign_ins.len() + extra_events,
-        "directory audits + sign-ins"
+        t.directory_audits.len() + t.sign_ins.len() + t.unified_audit.len() + extra_events,
+        "directory audits + sign-ins + unified audit log"
     );
     assert_eq!(
         i.counts.files as usize,
@@ -707,8 +707,123 @@ async fn without_entra_id_p1_sign_ins_are_unavailable_and_audits_are_read() {
         "{activities:?}"
     );
     let i = engine.instance(&i.id).await.unwrap();
-    assert_eq!(i.counts.activities as usize, t.directory_audits.len());
+    assert_eq!(
+        i.counts.activities as usize,
+        t.directory_audits.len() + t.unified_audit.len()
+    );
     assert_eq!(i.counts.accounts as usize, t.users.len());
+}
+
+#[tokio::test]
+async fn file_and_mailbox_activity_comes_from_the_unified_audit_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(engine) = engine(&dir).await else {
+        return;
+    };
+    let t = tenant(59);
+    let fake = fake(&t).await;
+    // A query the service takes a while to run: the scan waits for it.
+    fake.set_audit_query_polls(1);
+    let i = connect(&engine, &fake).await;
+    assert!(i
+        .permissions
+        .iter()
+        .any(|p| p.name.contains("AuditLogsQuery.Read.All") && p.granted));
+    let report = engine.scan_instance(&i.id).await.unwrap();
+    assert_eq!(report.status, "completed", "{report:?}");
+    assert_counts_equal(&engine.instance(&i.id).await.unwrap(), &t, 0);
+    let activities = engine
+        .list_records("activities", Some(&i.id), 100_000)
+        .await
+        .unwrap();
+    // Every record, normalised: actor, action, object, address, client, outcome.
+    for r in &t.unified_audit {
+        let a = activities
+            .iter()
+            .find(|a| a["event_id"] == format!("ual:{}", r.id).as_str())
+            .unwrap_or_else(|| panic!("{} missing", r.id));
+        assert_eq!(a["actor"], &*r.user_principal_name);
+        assert_eq!(a["action"], r.operation);
+        assert_eq!(a["target"], r.object_id.as_str());
+        assert_eq!(a["ip"], &*r.client_ip);
+        assert_eq!(a["user_agent"], r.client);
+        assert_eq!(
+            a["outcome"],
+            if r.succeeded { "Succeeded" } else { "Failed" }
+        );
+    }
+    for op in [
+        "FileDownloaded",
+        "AnonymousLinkCreated",
+        "FileDeleted",
+        "MailItemsAccessed",
+    ] {
+        assert!(activities.iter().any(|a| a["action"] == op), "{op}");
+    }
+    // Sign-ins and directory audits say how they went too.
+    assert!(activities
+        .iter()
+        .filter(|a| a["event_id"].as_str().unwrap().starts_with("signin:"))
+        .all(|a| a["outcome"] == "success" || a["outcome"] == "failure"));
+    // A second scan reads the overlap again and stores nothing twice.
+    engine.scan_instance(&i.id).await.unwrap();
+    assert_counts_equal(&engine.instance(&i.id).await.unwrap(), &t, 0);
+}
+
+#[tokio::test]
+async fn without_the_audit_log_permission_or_licence_file_activity_is_named_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(engine) = engine(&dir).await else {
+        return;
+    };
+    let t = tenant(61);
+    let fake = fake(&t).await;
+    fake.set_unified_audit(false);
+    let i = connect(&engine, &fake).await;
+    let report = engine.scan_instance(&i.id).await.unwrap();
+    assert_eq!(report.status, "completed", "{report:?}");
+    let detail = phase(&report, "activities")
+        .detail
+        .clone()
+        .unwrap_or_default();
+    assert!(
+        detail.contains("licence that includes auditing"),
+        "{detail}"
+    );
+    let i = engine.instance(&i.id).await.unwrap();
+    assert_eq!(
+        i.counts.activities as usize,
+        t.directory_audits.len() + t.sign_ins.len()
+    );
+
+    // The licence is there, the permission is not.
+    let dir = tempfile::tempdir().unwrap();
+    let engine = support::engine(&dir).await.unwrap();
+    drop(fake);
+    let fake = self::fake(&t).await;
+    fake.set_app_roles(&[
+        "User.Read.All",
+        "GroupMember.Read.All",
+        "RoleManagement.Read.Directory",
+        "AuditLog.Read.All",
+        "Directory.Read.All",
+        "Sites.Read.All",
+        "Application.Read.All",
+    ]);
+    let i = connect(&engine, &fake).await;
+    let check = i
+        .permissions
+        .iter()
+        .find(|p| p.name.contains("AuditLogsQuery.Read.All"))
+        .unwrap();
+    assert!(!check.granted);
+    let report = engine.scan_instance(&i.id).await.unwrap();
+    assert_eq!(report.status, "completed", "{report:?}");
+    let detail = phase(&report, "activities")
+        .detail
+        .clone()
+        .unwrap_or_default();
+    assert!(detail.contains("needs AuditLogsQuery.Read.All"), "{detail}");
 }
 
 #[tokio::test]

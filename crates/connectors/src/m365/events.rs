@@ -23,6 +23,9 @@ pub(super) struct Audit<'a> {
     pub initiated_by: Option<Initiator<'a>>,
     #[serde(borrow)]
     pub target_resources: Option<Vec<Target<'a>>>,
+    /// `success`, `failure`, `timeout`.
+    #[serde(borrow)]
+    pub result: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
@@ -73,6 +76,55 @@ pub(super) struct SignIn<'a> {
     #[serde(borrow)]
     pub ip_address: Option<Cow<'a, str>>,
     pub status: Option<SignInStatus>,
+    #[serde(borrow)]
+    pub device_detail: Option<DeviceDetail<'a>>,
+}
+
+/// `deviceDetail` of a sign-in: the browser and system it came from.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct DeviceDetail<'a> {
+    #[serde(borrow)]
+    pub browser: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub operating_system: Option<Cow<'a, str>>,
+}
+
+/// `microsoft.graph.security.auditLogRecord`: one unified audit log record.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct Record<'a> {
+    #[serde(borrow)]
+    pub id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub created_date_time: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub operation: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub user_principal_name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub user_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub object_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub client_ip: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub audit_data: Option<AuditData<'a>>,
+}
+
+/// The fields of a record's `auditData` (the Office 365 Management Activity schema: open
+/// properties with capitalised names) an activity needs.
+#[derive(Deserialize)]
+pub(super) struct AuditData<'a> {
+    /// SharePoint and OneDrive: the browser or client.
+    #[serde(borrow, rename = "UserAgent")]
+    pub user_agent: Option<Cow<'a, str>>,
+    /// Exchange: the mail client.
+    #[serde(borrow, rename = "ClientInfoString")]
+    pub client_info: Option<Cow<'a, str>>,
+    /// `Succeeded`, `Failed`, `PartiallySucceeded` …
+    #[serde(borrow, rename = "ResultStatus")]
+    pub result_status: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]

@@ -54,6 +54,7 @@ pub const DELEGATED_SCOPES: &[&str] = &[
     "Directory.Read.All",
     "Sites.Read.All",
     "Application.Read.All",
+    "AuditLogsQuery.Read.All",
 ];
 /// The application permissions to grant (with admin consent) to the app registration.
 pub const APPLICATION_PERMISSIONS: &[&str] = &[
@@ -64,7 +65,12 @@ pub const APPLICATION_PERMISSIONS: &[&str] = &[
     "Directory.Read.All",
     "Sites.Read.All",
     "Application.Read.All",
+    "AuditLogsQuery.Read.All",
 ];
+/// Optional: sharing changes between full reads of a drive (driveitem-delta.md: "your
+/// application will need to request Sites.FullControl.All permissions"). Without it a new
+/// sharing link on an unchanged file is seen when the drive is next read in full.
+pub const SHARING_CHANGES_PERMISSION: &str = "Sites.FullControl.All";
 
 /// Items per page (Graph's maximum for directory lists; audit logs allow 1000).
 const PAGE: &str = "999";
@@ -480,6 +486,18 @@ impl Connector for M365 {
                 licence: true,
             });
         }
+        // The unified audit log: informational, the activities phase reads the others.
+        let unified = self.readable(ctx, "security/auditLog/queries", &[]).await?;
+        checks.push(PermissionCheck {
+            name: "AuditLogsQuery.Read.All (file, sharing and mailbox activity)".into(),
+            granted: unified.is_ok(),
+            phases: vec![],
+            fix: Some(
+                "grant AuditLogsQuery.Read.All and give admin consent; the tenant needs a Microsoft 365 licence that includes auditing"
+                    .into(),
+            ),
+            licence: false,
+        });
         // Eligible (PIM) administrators: informational, no phase is skipped without it.
         let eligible = self
             .readable(

@@ -54,6 +54,7 @@ async fn serve_m365(scale: f64) {
         groups: scaled(b.groups, scale),
         directory_audits: scaled(b.directory_audits, scale),
         sign_ins: scaled(b.sign_ins, scale),
+        unified_audit: scaled(b.unified_audit, scale),
         files: scaled(b.files, scale),
         sites: scaled(b.sites, scale),
         onedrives: scaled(b.onedrives, scale),
@@ -65,17 +66,25 @@ async fn serve_m365(scale: f64) {
         + tenant.groups.len()
         + tenant.directory_audits.len()
         + tenant.sign_ins.len()
+        + tenant.unified_audit.len()
         + tenant
             .items
             .iter()
             .filter(|i| i.parent_id.is_some())
             .count()
-        + tenant.grants.len();
+        + tenant.grants.len()
+        + tenant
+            .app_role_assignments
+            .iter()
+            .map(|a| &a.principal_id)
+            .collect::<std::collections::HashSet<_>>()
+            .len();
     let line = format!(
-        "m365 scale {scale}: {} users, {} groups, {} audit events, {} drive items",
+        "m365 scale {scale}: {} users, {} groups, {} audit events and sign-ins, {} unified audit log records, {} drive items",
         tenant.users.len(),
         tenant.groups.len(),
         tenant.directory_audits.len() + tenant.sign_ins.len(),
+        tenant.unified_audit.len(),
         tenant.items.len()
     );
     let fake = FakeGraph::start(

@@ -112,6 +112,9 @@ pub struct Schema {
     pub roots: HashMap<String, TypeRef>,
     /// Bound functions and actions by name (unqualified), every overload.
     pub operations: HashMap<String, Vec<Operation>>,
+    /// Lower-cased names of roots and operations → their names (Graph matches paths
+    /// case-insensitively).
+    folded: HashMap<String, String>,
 }
 
 fn attr(e: &BytesStart<'_>, name: &str) -> Option<String> {
@@ -271,6 +274,15 @@ impl Schema {
                 stack.push(open);
             }
         }
+        let names: Vec<String> = schema
+            .roots
+            .keys()
+            .chain(schema.operations.keys())
+            .cloned()
+            .collect();
+        for n in names {
+            schema.folded.entry(n.to_ascii_lowercase()).or_insert(n);
+        }
         schema
     }
 
@@ -357,10 +369,8 @@ impl Schema {
     pub fn operation(&self, name: &str, ty: &str, collection: bool) -> Option<&Operation> {
         let local = name.rsplit('.').next().unwrap_or(name);
         let ops = self.operations.get(local).or_else(|| {
-            self.operations
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(local))
-                .map(|(_, v)| v)
+            let name = self.folded.get(&local.to_ascii_lowercase())?;
+            self.operations.get(name)
         })?;
         // The nearest binding wins (an operation bound to `user` before one bound to
         // `directoryObject`).
@@ -373,10 +383,8 @@ impl Schema {
     /// An entity set or singleton.
     pub fn root(&self, name: &str) -> Option<&TypeRef> {
         self.roots.get(name).or_else(|| {
-            self.roots
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v)
+            let name = self.folded.get(&name.to_ascii_lowercase())?;
+            self.roots.get(name)
         })
     }
 

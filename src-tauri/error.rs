@@ -9,12 +9,19 @@ use specta::Type;
 pub struct CommandError {
     pub code: ErrorCode,
     pub message: String,
+    /// The form field the error concerns (`tenant`, `client_id`, `client_secret`,
+    /// `registration`), for errors shown beside it.
+    pub field: Option<String>,
+    /// The vendor's own words behind the message (an `AADSTS…` code and text).
+    pub detail: Option<String>,
 }
 
 impl From<Error> for CommandError {
     fn from(error: Error) -> Self {
         CommandError {
             code: error.code(),
+            field: error.field().map(str::to_owned),
+            detail: error.detail().map(str::to_owned),
             message: error.to_string(),
         }
     }

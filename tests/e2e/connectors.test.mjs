@@ -3,7 +3,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { after, before, describe, it } from "node:test";
-import { By, byTestId, launch, root, screenshot, textOf, until } from "./driver.mjs";
+import { By, Key, byTestId, launch, root, screenshot, textOf, until } from "./driver.mjs";
 
 const cli = process.env.CLOUDWARDEN_CLI ?? join(root, "target/debug/cloudwarden");
 const fakeBin = join(root, "target/debug/fake-github");
@@ -174,8 +174,16 @@ describe("Connected apps in the real app", () => {
   it("connects Microsoft 365 with an app registration and scans it", async () => {
     await m365Form("Contoso");
     await (await byTestId(driver, "wizard-client-id")).sendKeys(M365_CLIENT);
-    await (await byTestId(driver, "wizard-client-secret")).sendKeys(M365_SECRET);
     await (await byTestId(driver, "wizard-oauth-url")).sendKeys(m365.url);
+    // A wrong secret first: refused beside its field in plain words, the AADSTS code below.
+    const secret = await byTestId(driver, "wizard-client-secret");
+    await secret.sendKeys("not-the-secret");
+    await (await reveal(driver, await byTestId(driver, "wizard-connect"))).click();
+    assert.match(await textOf(driver, "wizard-client-secret-error"), /The client secret is wrong/);
+    assert.match(await textOf(driver, "wizard-client-secret-error-detail"), /AADSTS7000215/);
+    assert.equal((await driver.findElements(By.css("[data-testid=wizard-error]"))).length, 0);
+    await screenshot(driver, "39b-m365-wrong-secret");
+    await secret.sendKeys(Key.chord(Key.CONTROL, "a"), Key.BACK_SPACE, M365_SECRET);
     await (await reveal(driver, await byTestId(driver, "wizard-connect"))).click();
     assert.match(await textOf(driver, "wizard-result"), /Connected as app registration/);
     await screenshot(driver, "40-m365-connected");
@@ -192,6 +200,7 @@ describe("Connected apps in the real app", () => {
     assert.match(await textOf(driver, "instance-permissions"), /Sites\.Read\.All/);
     assert.match(await textOf(driver, "instance-checked"), /Last health check/);
     assert.match(await textOf(driver, "instance-phases"), /Activities/);
+    assert.match(await textOf(driver, "instance-phases"), /groups \+ memberships/);
     await screenshot(driver, "42-m365-drawer");
     await driver.actions().sendKeys("\uE00C").perform();
     await driver.wait(async () => (await driver.findElements(By.css("[data-testid=instance-drawer]"))).length === 0, 5000);

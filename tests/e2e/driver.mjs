@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Builder, By, Capabilities, until } from "selenium-webdriver";
+import { Builder, By, Capabilities, Key, until } from "selenium-webdriver";
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const artifacts = join(root, "target/e2e-artifacts");
@@ -52,4 +52,4 @@ export function engineStatus() {
   return JSON.parse(execFileSync(cli, ["status", "--json"], { encoding: "utf8" }));
 }
 
-export { By, until };
+export { By, Key, until };

@@ -18,5 +18,12 @@ pub fn fail(error: &anyhow::Error) -> ExitCode {
     let chain: Vec<String> = error.chain().map(|e| e.to_string()).collect();
     let line = chain.join(": ").replace('\n', " ");
     eprintln!("error: {line}");
+    // A credential refused: the vendor's own words (an AADSTS code) on a line of their own.
+    if let Some(detail) = error
+        .downcast_ref::<cloudwarden_engine::Error>()
+        .and_then(cloudwarden_engine::Error::detail)
+    {
+        eprintln!("  detail: {detail}");
+    }
     ExitCode::FAILURE
 }

@@ -229,7 +229,7 @@ async fn connect_m365_with_client_credentials_or_interactively() {
     // Client credentials: the secret comes from the environment.
     let (d, mut a) = (data.clone(), args("Contoso"));
     a.extend(["--client-secret-env".into(), "M365_SECRET".into()]);
-    let (id, scan, files) = tokio::task::spawn_blocking(move || {
+    let (id, scan, files, activities, grants) = tokio::task::spawn_blocking(move || {
         let a: Vec<&str> = a.iter().map(String::as_str).collect();
         let (ok, out, err) = run(&d, &a, &[("M365_SECRET", "s3cret")]);
         assert!(ok, "{err}");
@@ -254,19 +254,77 @@ async fn connect_m365_with_client_credentials_or_interactively() {
         );
         assert!(ok);
         let files: Value = serde_json::from_str(&out).unwrap();
-        (id, scan, files.as_array().unwrap().len())
+        let list = |kind: &str| -> Value {
+            let (ok, out, err) = run(
+                &d,
+                &[
+                    kind,
+                    "list",
+                    "--instance",
+                    &id,
+                    "--limit",
+                    "100000",
+                    "--json",
+                ],
+                &[],
+            );
+            assert!(ok, "{err}");
+            serde_json::from_str(&out).unwrap()
+        };
+        let (activities, grants) = (list("activities"), list("oauth-grants"));
+        (id, scan, files, activities, grants)
     })
     .await
     .unwrap();
     assert_eq!(scan["status"], "completed", "{scan}");
+    let files = files.as_array().unwrap();
     assert_eq!(
-        files,
+        files.len(),
         tenant
             .items
             .iter()
             .filter(|i| i.parent_id.is_some())
             .count()
     );
+    // Full paths, and the sharing level the tenant gives every file.
+    let levels = tenant.sharing_levels();
+    for f in files {
+        let id = f["external_id"].as_str().unwrap();
+        assert!(f["name"].as_str().unwrap().starts_with('/'), "{f}");
+        assert_eq!(
+            f["sharing"],
+            levels.get(id).copied().unwrap_or("private"),
+            "{f}"
+        );
+    }
+    // Unified audit log activities beside sign-ins and directory audits.
+    let activities = activities.as_array().unwrap();
+    for action in [
+        "FileDownloaded",
+        "SharingSet",
+        "FileDeleted",
+        "MailItemsAccessed",
+        "Sign-in",
+    ] {
+        assert!(
+            activities.iter().any(|a| a["action"] == action),
+            "no {action} activity"
+        );
+    }
+    assert!(activities.iter().any(
+        |a| a["event_id"].as_str().unwrap().starts_with("ual:") && a["user_agent"].is_string()
+    ));
+    // Application permissions by name.
+    assert!(grants
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|g| g["kind"] == "application"
+            && g["scopes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s.as_str().unwrap().contains('.'))));
     assert!(!id.is_empty());
 
     // Interactive: the CLI prints the sign-in URL; the "browser" follows it to the loopback.

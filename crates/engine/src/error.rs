@@ -48,15 +48,42 @@ pub enum Error {
     Task(String),
     #[error("cancelled")]
     Cancelled,
+    /// A credential or sign-in refused for a reason the analyst can fix: `message` in plain
+    /// words, `field` the form field it concerns (`tenant`, `client_id`, `client_secret`,
+    /// `registration`), `detail` the vendor's own text (e.g. `AADSTS7000215: …`).
+    #[error("{message}")]
+    Credential {
+        field: String,
+        message: String,
+        detail: String,
+    },
 }
 
 impl Error {
     pub fn code(&self) -> ErrorCode {
         match self {
-            Error::Validation(_) => ErrorCode::Validation,
+            Error::Validation(_) | Error::Credential { .. } => ErrorCode::Validation,
             Error::NotFound(_) => ErrorCode::NotFound,
             Error::Cancelled => ErrorCode::Cancelled,
             _ => ErrorCode::Internal,
+        }
+    }
+}
+
+impl Error {
+    /// The form field a credential error concerns.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Error::Credential { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+
+    /// The vendor's own words behind a credential error.
+    pub fn detail(&self) -> Option<&str> {
+        match self {
+            Error::Credential { detail, .. } => Some(detail),
+            _ => None,
         }
     }
 }

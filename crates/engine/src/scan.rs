@@ -361,9 +361,14 @@ pub async fn run(
         None => "partial",
     };
     let error = match stop {
-        Some(Stop::Unauthorized(m)) => Some(format!(
-            "the vendor refused the credential ({m}); reconnect the instance with a new token"
-        )),
+        Some(Stop::Unauthorized(m)) => Some(
+            match cloudwarden_connectors::m365::signin_error::explain(&m) {
+                Some(p) => format!("{} ({})", p.message, p.code),
+                None => format!(
+                    "the vendor refused the credential ({m}); reconnect the instance with a new token"
+                ),
+            },
+        ),
         _ => None,
     };
     Ok((

@@ -368,7 +368,24 @@ async fn a_wrong_secret_is_refused_and_nothing_is_created() {
         .connect_m365(input(&fake, "Contoso", "wrong"))
         .await
         .unwrap_err();
-    assert!(e.to_string().contains("refused"), "{e}");
+    // In plain words, beside the field it concerns, the vendor's code kept as the detail.
+    assert_eq!(e.field(), Some("client_secret"), "{e}");
+    assert!(
+        e.to_string().starts_with("The client secret is wrong"),
+        "{e}"
+    );
+    assert!(e.detail().unwrap().starts_with("AADSTS7000215: "), "{e:?}");
+    assert!(engine.instances().await.unwrap().is_empty());
+    // A tenant that does not exist, an app registration that is not there.
+    let mut wrong_tenant = input(&fake, "Contoso", SECRET);
+    wrong_tenant.tenant = "nosuchtenant.onmicrosoft.com".into();
+    let e = engine.connect_m365(wrong_tenant).await.unwrap_err();
+    assert_eq!(e.field(), Some("tenant"), "{e:?}");
+    assert!(e.to_string().contains("tenant was not found"), "{e}");
+    let mut wrong_app = input(&fake, "Contoso", SECRET);
+    wrong_app.client_id = "00000000-1111-2222-3333-444444444444".into();
+    let e = engine.connect_m365(wrong_app).await.unwrap_err();
+    assert_eq!(e.field(), Some("client_id"), "{e:?}");
     assert!(engine.instances().await.unwrap().is_empty());
 
     // Edit credentials: a wrong new secret is refused and the working one kept.
@@ -383,7 +400,7 @@ async fn a_wrong_secret_is_refused_and_nothing_is_created() {
         )
         .await
         .unwrap_err();
-    assert!(e.to_string().contains("refused"), "{e}");
+    assert_eq!(e.field(), Some("client_secret"), "{e:?}");
     let ok = engine
         .update_credentials(
             &i.id,
@@ -592,7 +609,11 @@ async fn a_denied_or_cancelled_sign_in_creates_nothing() {
     let (_, page, result) = sign_in_through_browser(&engine, sign_in(&fake, None)).await;
     assert!(page.contains("could not connect"), "{page}");
     let e = result.unwrap_err();
-    assert!(e.to_string().contains("access_denied"), "{e}");
+    // AADSTS65004 in plain words; the identity platform's own text kept as the detail.
+    assert!(e.to_string().contains("consent prompt was declined"), "{e}");
+    assert_eq!(e.field(), Some("registration"));
+    let detail = e.detail().unwrap();
+    assert!(detail.starts_with("AADSTS65004") && detail.contains("access_denied"), "{detail}");
 
     // Closing the dialog stops the wait.
     let flow = engine.authorize_start(sign_in(&fake, None)).await.unwrap();

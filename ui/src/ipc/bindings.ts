@@ -277,6 +277,13 @@ export type CategoryView = {
 export type CommandError = {
 	code: ErrorCode,
 	message: string,
+	/**
+	 *  The form field the error concerns (`tenant`, `client_id`, `client_secret`,
+	 *  `registration`), for errors shown beside it.
+	 */
+	field: string | null,
+	/**  The vendor's own words behind the message (an `AADSTS…` code and text). */
+	detail: string | null,
 };
 
 /**  Connect a GitHub organisation with a token. */

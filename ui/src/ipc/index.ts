@@ -7,14 +7,21 @@ export type * from "./bindings";
 
 type Result<T> = { status: "ok"; data: T } | { status: "error"; error: CommandError };
 
-/** An error a command returned: a closed `code` to branch on and a message for the analyst. */
+/**
+ * An error a command returned: a closed `code` to branch on and a message for the analyst;
+ * for a refused credential, the form `field` it concerns and the vendor's own `detail`.
+ */
 export class IpcError extends Error {
   readonly code: ErrorCode;
+  readonly field: string | null;
+  readonly detail: string | null;
 
   constructor(error: CommandError) {
     super(error.message);
     this.name = "IpcError";
     this.code = error.code;
+    this.field = error.field ?? null;
+    this.detail = error.detail ?? null;
   }
 }
 

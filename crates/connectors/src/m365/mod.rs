@@ -37,6 +37,7 @@ mod files;
 mod grants;
 mod groups;
 mod roles;
+pub mod signin_error;
 
 /// Microsoft Graph in the global cloud.
 pub const DEFAULT_GRAPH_URL: &str = "https://graph.microsoft.com/v1.0";

@@ -95,6 +95,24 @@ fn secret_key(instance: &str) -> String {
     format!("instance/{instance}/client_secret")
 }
 
+/// A sign-in or credential refusal: in plain words and tied to its form field when the
+/// identity platform's code says what is wrong (`AADSTS7000215`: the client secret), else
+/// `context: <the vendor's text>`.
+fn sign_in_error(context: &str, e: &CError) -> Error {
+    let text = e.to_string();
+    match m365::signin_error::explain(&text) {
+        Some(p) => Error::Credential {
+            field: serde_json::to_value(p.field)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+            message: p.message,
+            detail: format!("{}: {text}", p.code),
+        },
+        None => Error::Validation(format!("{context}: {text}")),
+    }
+}
+
 fn app_label(app: &str) -> &str {
     match app {
         "github" => "GitHub",
@@ -408,9 +426,10 @@ impl Engine {
         let tokens = oauth::client_credentials(http()?.client(), &endpoints, &[m365::APP_SCOPE])
             .await
             .map_err(|e| {
-                Error::Validation(format!(
-                    "the Microsoft identity platform refused the app registration: {e}"
-                ))
+                sign_in_error(
+                    "the Microsoft identity platform refused the app registration",
+                    &e,
+                )
             })?;
         let config = json!({
             "tenant": input.tenant.trim(),
@@ -541,7 +560,7 @@ impl Engine {
         self.pending()?.remove(flow_id);
         let tokens = result
             .ok_or_else(|| Error::Validation("the sign-in was cancelled".into()))?
-            .map_err(|e| Error::Validation(format!("the sign-in did not complete: {e}")))?;
+            .map_err(|e| sign_in_error("the sign-in did not complete", &e))?;
         let json = tokens_json(&tokens)?;
         let secret = endpoints.client_secret.clone();
         self.create_instance(new, &json, secret.as_deref()).await
@@ -606,9 +625,7 @@ impl Engine {
                 let tokens =
                     oauth::client_credentials(http()?.client(), &endpoints, &[m365::APP_SCOPE])
                         .await
-                        .map_err(|e| {
-                            Error::Validation(format!("the new client secret was refused: {e}"))
-                        })?;
+                        .map_err(|e| sign_in_error("the new client secret was refused", &e))?;
                 let json = tokens_json(&tokens)?;
                 self.secrets
                     .set(&secret_key(id), &Secret::new(secret))
@@ -841,9 +858,12 @@ impl Engine {
             }
             Err(e) => {
                 let detail = match e {
-                    CError::Unauthorized(m) => format!(
-                        "the vendor refused the token ({m}); reconnect the instance with a valid token"
-                    ),
+                    CError::Unauthorized(m) => match m365::signin_error::explain(&m) {
+                        Some(p) => format!("{} ({})", p.message, p.code),
+                        None => format!(
+                            "the vendor refused the token ({m}); reconnect the instance with a valid token"
+                        ),
+                    },
                     other => other.to_string(),
                 };
                 self.store

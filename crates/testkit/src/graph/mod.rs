@@ -54,6 +54,8 @@
 //! | `/v1.0/groups` | Group.Read.All, GroupMember.Read.All, Directory.Read.All | `$select`, `$top`, `$skiptoken` |
 //! | `/v1.0/groups/{id}/members` | as groups | `$select`, `$top`, `$skiptoken` |
 //! | `/v1.0/groups/{id}/owners` | as groups | `$select`, `$top`, `$skiptoken` |
+//! | `/v1.0/groups/{id}/transitiveMembers` | as groups | `$select`, `$top`, `$skiptoken` |
+//! | `/v1.0/roleManagement/directory/roleEligibilityScheduleInstances` | RoleEligibilitySchedule.Read.Directory, RoleManagement.Read.Directory; Entra ID P2 | `$filter` (`eq` on `principalId`, `roleDefinitionId`), `$expand=principal`, `$select` |
 //! | `/v1.0/roleManagement/directory/roleDefinitions` | RoleManagement.Read.Directory, Directory.Read.All | `$select`, `$top`, `$skiptoken` |
 //! | `/v1.0/roleManagement/directory/roleAssignments` | as role definitions | `$filter` (`eq` on `principalId`, `roleDefinitionId`), `$expand` (`principal`, `roleDefinition`), `$select`, `$top`, `$skiptoken` |
 //! | `/v1.0/auditLogs/directoryAudits` | AuditLog.Read.All | `$filter` (`activityDateTime` `ge`/`gt`/`le`/`lt`/`eq`, joined by `and`), `$orderby` (`activityDateTime [asc\|desc]`, default newest first), `$top` (≤ 1000), `$skiptoken`, `$select` |
@@ -65,6 +67,9 @@
 //! | `/v1.0/drives/{drive_id}/items/{item_id}/permissions` | Sites.Read.All, Files.Read.All | (`item_id` may be `root`) |
 //! | `/v1.0/oauth2PermissionGrants` | Directory.Read.All | `$filter` (`eq` on `clientId`, `principalId`, `consentType`), `$top`, `$skiptoken`, `$select` |
 //! | `/v1.0/servicePrincipals` | Application.Read.All, Directory.Read.All | `$filter` (`eq` on `appId`), `$top`, `$skiptoken`, `$select` |
+//! | `/v1.0/servicePrincipals/{id}/appRoleAssignedTo` | as service principals | `$top`, `$skiptoken`, `$select` |
+//! | `/v1.0/drives/{drive_id}/items/{item_id}` | Sites.Read.All, Files.Read.All | `$select` (with `parentReference.path`) |
+//! | `POST /v1.0/security/auditLog/queries`, `GET …/queries`, `…/queries/{id}`, `…/queries/{id}/records` | AuditLogsQuery.Read.All (or a per-service variant) | body: `displayName`, `filterStartDateTime`, `filterEndDateTime`, `recordTypeFilters`, `operationFilters`; records paged by `$skiptoken` |
 //!
 //! The `ReadWrite` variants of these permissions are accepted too. Query options are read
 //! with or without the `$`. `$top` defaults to 100 (where the page documents it: see

@@ -20,6 +20,7 @@ import { IconBrandGithub, IconBrandOffice, IconCheck, IconX } from "@tabler/icon
 import { useState, type ReactNode } from "react";
 import { openLink } from "../catalog/api";
 import {
+  IpcError,
   useAuthorize,
   useConnectGithub,
   useConnectM365,
@@ -89,6 +90,21 @@ function GithubInstructions() {
   );
 }
 
+/** The Microsoft Graph permissions, each with what it reads. */
+const m365Permissions: [string, string][] = [
+  ["User.Read.All", "users, guests, account status"],
+  ["GroupMember.Read.All", "groups with members and owners"],
+  [
+    "RoleManagement.Read.Directory",
+    "admin roles: active, through role-assignable groups, and eligible (PIM, needs Entra ID P2)",
+  ],
+  ["AuditLog.Read.All", "directory audits, sign-ins and last sign-in (sign-ins need Entra ID P1/P2)"],
+  ["AuditLogsQuery.Read.All", "file, sharing and mailbox activity from the unified audit log"],
+  ["Sites.Read.All", "OneDrive and SharePoint files with their sharing"],
+  ["Directory.Read.All", "delegated OAuth grants"],
+  ["Application.Read.All", "apps and the application permissions they hold"],
+];
+
 /** What to register in Microsoft Entra ID before connecting, stated exactly. */
 function M365Instructions() {
   return (
@@ -103,35 +119,29 @@ function M365Instructions() {
         permission → Microsoft Graph</b>, add these and click <b>Grant admin consent</b> (a Global Administrator or
         Privileged Role Administrator must do it):
       </Text>
-      <List size="sm" spacing={2}>
-        <List.Item>
-          <Code>User.Read.All</Code> — users, guests, account status
-        </List.Item>
-        <List.Item>
-          <Code>GroupMember.Read.All</Code> — groups with members and owners
-        </List.Item>
-        <List.Item>
-          <Code>RoleManagement.Read.Directory</Code> — admin role assignments
-        </List.Item>
-        <List.Item>
-          <Code>AuditLog.Read.All</Code> — directory audits, sign-ins and last sign-in (sign-ins need Entra ID P1/P2)
-        </List.Item>
-        <List.Item>
-          <Code>Sites.Read.All</Code> — OneDrive and SharePoint files with their sharing
-        </List.Item>
-        <List.Item>
-          <Code>Directory.Read.All</Code>, <Code>Application.Read.All</Code> — OAuth apps and their grants
-        </List.Item>
+      <List size="sm" spacing={2} data-testid="wizard-permissions">
+        {m365Permissions.map(([name, what]) => (
+          <List.Item key={name}>
+            <Code>{name}</Code> — {what}
+          </List.Item>
+        ))}
       </List>
       <Text size="sm">
-        <b>Client credentials</b> (recommended for continuous scans): add them as <b>Application permissions</b>, then
-        create a secret under <b>Certificates &amp; secrets → New client secret</b> and copy its value.
+        <b>Client credentials</b> (recommended for continuous scans): add all eight as <b>Application permissions</b>,
+        then create a secret under <b>Certificates &amp; secrets → New client secret</b> and copy its <b>Value</b> (not
+        its Secret ID). Optional: <Code>Sites.FullControl.All</Code> (application) — Microsoft requires it to report
+        sharing changes between scans (a new link on an unchanged file); without it such a change shows when the drive
+        is next read in full.
       </Text>
       <Text size="sm">
-        <b>Sign in as an administrator</b>: add them as <b>Delegated permissions</b> (plus <Code>offline_access</Code>),
-        and under <b>Authentication → Add a platform → Mobile and desktop applications</b> add the redirect URI{" "}
-        <Code>http://127.0.0.1</Code>; turn on <b>Allow public client flows</b>. The browser opens Microsoft&apos;s
-        sign-in page; no secret is needed.
+        <b>Sign in as an administrator</b>: add the same eight as <b>Delegated permissions</b>, plus{" "}
+        <Code>offline_access</Code>. Under <b>Authentication → Add a platform → Mobile and desktop applications</b>{" "}
+        add the redirect URI <Code>http://127.0.0.1</Code> and turn on <b>Allow public client flows</b>. The portal
+        refuses an <Code>http</Code> redirect URI typed in the box: open the app&apos;s <b>Manifest</b> and add{" "}
+        <Code>{'{"url": "http://127.0.0.1", "type": "InstalledClient"}'}</Code> to <Code>replyUrlsWithType</Code>{" "}
+        (Microsoft: the port of a loopback redirect URI is ignored, so any free port works). The browser opens
+        Microsoft&apos;s sign-in page; no secret is needed. A signed-in user sees SharePoint sites only (not users&apos;
+        OneDrives) and only the sharing that user may see.
       </Text>
       <Text size="sm" c="dimmed">
         Secrets and tokens go to the OS keychain, never to the database. A permission that is not granted is reported
@@ -143,6 +153,20 @@ function M365Instructions() {
 
 const empty = (s: string) => (s.trim() === "" ? null : s.trim());
 
+/** A refused credential in plain words, with the vendor's own text in a detail line. */
+function ErrorText({ message, detail, testid }: { message: string; detail: string | null; testid: string }) {
+  return (
+    <span data-testid={testid}>
+      {message}
+      {detail && (
+        <Text component="span" display="block" size="xs" c="dimmed" data-testid={`${testid}-detail`}>
+          {detail}
+        </Text>
+      )}
+    </span>
+  );
+}
+
 function Field({
   label,
   value,
@@ -152,6 +176,7 @@ function Field({
   placeholder,
   required,
   secret,
+  error,
 }: {
   label: string;
   value: string;
@@ -161,6 +186,8 @@ function Field({
   placeholder?: string;
   required?: boolean;
   secret?: boolean;
+  /** A refused credential that concerns this field. */
+  error?: IpcError | null;
 }) {
   const Input = secret ? PasswordInput : TextInput;
   return (
@@ -173,6 +200,7 @@ function Field({
       onChange={(e) => {
         set(e.currentTarget.value);
       }}
+      error={error ? <ErrorText message={error.message} detail={error.detail} testid={`${testid}-error`} /> : undefined}
       data-testid={testid}
     />
   );
@@ -266,6 +294,10 @@ function ConnectForm({
     client_credentials: { result: connectM365.data, error: connectM365.error, pending: connectM365.isPending },
   }[method];
   const { result, error, pending } = byMethod;
+  // A refused credential goes beside its field; anything else in the alert below the form.
+  const failure = error instanceof IpcError ? error : null;
+  const at = (field: string) => (failure?.field === field ? failure : null);
+  const general = error && !(failure?.field && failure.field !== "registration") ? error : null;
 
   const where = app === "github" ? org : tenant;
   const ready =
@@ -352,6 +384,7 @@ function ConnectForm({
           value={tenant}
           set={setTenant}
           testid="wizard-tenant"
+          error={at("tenant")}
         />
       )}
       <Field
@@ -382,6 +415,7 @@ function ConnectForm({
           value={clientId}
           set={setClientId}
           testid="wizard-client-id"
+          error={at("client_id")}
         />
       )}
       {(method === "client_credentials" || (method === "browser" && app === "github")) && (
@@ -392,6 +426,7 @@ function ConnectForm({
           value={clientSecret}
           set={setClientSecret}
           testid="wizard-client-secret"
+          error={at("client_secret")}
         />
       )}
       {method !== "token" && (
@@ -430,9 +465,13 @@ function ConnectForm({
       {method === "browser" && authorize.start.data && authorize.finish.isPending && (
         <BrowserWait url={authorize.start.data.authorize_url} onCancel={authorize.cancel} />
       )}
-      {error && (
+      {general && (
         <Alert color="red" role="alert" data-testid="wizard-error">
-          {error.message}
+          <ErrorText
+            message={general.message}
+            detail={general instanceof IpcError ? general.detail : null}
+            testid="wizard-error-text"
+          />
         </Alert>
       )}
       {result && <Result result={result} />}

@@ -33,11 +33,12 @@ function instance(over: Partial<InstanceView> = {}): InstanceView {
 }
 
 /** A backend whose answers the test picks; `pending` commands never answer. */
-function backend(instances: InstanceView[], pending: string[] = []) {
+function backend(instances: InstanceView[], pending: string[] = [], failing: Record<string, unknown> = {}) {
   const calls: { cmd: string; args: unknown }[] = [];
   mockIPC((cmd, args) => {
     calls.push({ cmd, args });
     if (pending.includes(cmd)) return new Promise(() => undefined);
+    if (cmd in failing) throw failing[cmd];
     switch (cmd) {
       case "list_connectors":
         return connectors;
@@ -64,6 +65,21 @@ async function openM365Form() {
   expect(instructions).toHaveTextContent("AuditLog.Read.All");
   expect(instructions).toHaveTextContent("Grant admin consent");
   expect(instructions).toHaveTextContent("http://127.0.0.1");
+  // Every permission by its exact name, and the manifest step the portal needs.
+  for (const p of [
+    "User.Read.All",
+    "GroupMember.Read.All",
+    "RoleManagement.Read.Directory",
+    "AuditLogsQuery.Read.All",
+    "Sites.Read.All",
+    "Directory.Read.All",
+    "Application.Read.All",
+    "offline_access",
+    "Sites.FullControl.All",
+  ]) {
+    expect(instructions).toHaveTextContent(p);
+  }
+  expect(instructions).toHaveTextContent("replyUrlsWithType");
   await userEvent.click(screen.getByTestId("wizard-next"));
   await userEvent.type(await screen.findByTestId("wizard-name"), "Contoso");
   await userEvent.type(screen.getByTestId("wizard-tenant"), "contoso.onmicrosoft.com");
@@ -94,6 +110,26 @@ describe("Connected apps page", () => {
         login_url: null,
       },
     });
+  });
+
+  it("shows a refused secret beside its field in plain words, with the vendor's code below", async () => {
+    backend([], [], {
+      connect_m365: {
+        code: "validation",
+        message: "The client secret is wrong. Paste the secret's Value (not its Secret ID).",
+        field: "client_secret",
+        detail: "AADSTS7000215: invalid_client: AADSTS7000215: Invalid client secret provided.",
+      },
+    });
+    renderApp("/connectors");
+    await openM365Form();
+    await userEvent.type(screen.getByTestId("wizard-client-secret"), "wrong");
+    await userEvent.click(screen.getByTestId("wizard-connect"));
+    const error = await screen.findByTestId("wizard-client-secret-error");
+    expect(error).toHaveTextContent("The client secret is wrong");
+    expect(screen.getByTestId("wizard-client-secret-error-detail")).toHaveTextContent("AADSTS7000215");
+    expect(screen.queryByTestId("wizard-error")).toBeNull();
+    expect(screen.queryByTestId("wizard-tenant-error")).toBeNull();
   });
 
   it("signs in in the system browser and waits for it to come back", async () => {

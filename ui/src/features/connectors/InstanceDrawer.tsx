@@ -2,7 +2,7 @@ import { Badge, Code, Drawer, Group, Stack, Table, Text, Title } from "@mantine/
 import { IconCheck, IconX } from "@tabler/icons-react";
 import { formatDuration, formatTime } from "../discovery/format";
 import { useLastScan, type InstanceView } from "./api";
-import { phaseLabel, phaseStatusColor, statusColor } from "./status";
+import { phaseLabel, phaseRecords, phaseStatusColor, statusColor } from "./status";
 
 /** 900 → "15 min", 43200 → "12 h". */
 function every(seconds: number): string {
@@ -97,6 +97,14 @@ export function InstanceDrawer({ instance, onClose }: { instance: InstanceView; 
               {formatDuration("duration_ms" in report ? report.duration_ms : (report.finished_at ?? report.started_at) - report.started_at)}
             </Text>
             <Table fz="sm" withTableBorder data-testid="instance-phases">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Phase</Table.Th>
+                  <Table.Th>Status</Table.Th>
+                  <Table.Th ta="right">Records stored</Table.Th>
+                  <Table.Th>Note</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
               <Table.Tbody>
                 {report.phases.map((p) => (
                   <Table.Tr key={p.phase}>
@@ -106,7 +114,14 @@ export function InstanceDrawer({ instance, onClose }: { instance: InstanceView; 
                         {p.status.replace("_", " ")}
                       </Badge>
                     </Table.Td>
-                    <Table.Td ta="right">{p.records}</Table.Td>
+                    <Table.Td ta="right">
+                      {p.records}
+                      {phaseRecords[p.phase] && (
+                        <Text size="xs" c="dimmed">
+                          {phaseRecords[p.phase]}
+                        </Text>
+                      )}
+                    </Table.Td>
                     <Table.Td>
                       <Text size="xs" c="dimmed">
                         {p.detail}

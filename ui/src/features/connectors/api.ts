@@ -3,6 +3,7 @@ import { openLink } from "../catalog/api";
 import {
   call,
   commands,
+  IpcError,
   type AuthorizeFlow,
   type AuthorizeStart,
   type ConnectM365,
@@ -20,6 +21,8 @@ import {
 
 export type { AuthorizeFlow, AuthorizeStart, ConnectGithubDevice, ConnectM365, DeviceCode, RunView, UpdateCredentials };
 export type { ConnectGithub, ConnectorView, InstanceView, PermissionView, PhaseReport, ScanReport };
+/** A command's error: for a refused credential, the field it concerns and the vendor's detail. */
+export { IpcError };
 
 export function useConnectors() {
   return useQuery({ queryKey: ["list_connectors"], queryFn: () => commands.listConnectors(), staleTime: Infinity });

@@ -16,6 +16,16 @@ export const phaseLabel: Record<string, string> = {
   oauth_grants: "OAuth apps",
 };
 
+/**
+ * What a phase's record count counts: the instance table counts groups alone, the groups
+ * phase stores groups and their memberships.
+ */
+export const phaseRecords: Record<string, string> = {
+  groups: "groups + memberships",
+  privileges: "role holdings",
+  oauth_grants: "grants",
+};
+
 export const phaseStatusColor: Record<string, string> = {
   completed: "teal",
   skipped: "gray",

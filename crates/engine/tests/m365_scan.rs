@@ -613,7 +613,10 @@ async fn a_denied_or_cancelled_sign_in_creates_nothing() {
     assert!(e.to_string().contains("consent prompt was declined"), "{e}");
     assert_eq!(e.field(), Some("registration"));
     let detail = e.detail().unwrap();
-    assert!(detail.starts_with("AADSTS65004") && detail.contains("access_denied"), "{detail}");
+    assert!(
+        detail.starts_with("AADSTS65004") && detail.contains("access_denied"),
+        "{detail}"
+    );
 
     // Closing the dialog stops the wait.
     let flow = engine.authorize_start(sign_in(&fake, None)).await.unwrap();

@@ -5,7 +5,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use futures_util::StreamExt;
 use serde_json::{json, Value};
 use url::Url;
 
@@ -92,20 +91,13 @@ impl M365 {
             })
             .map(|(id, _)| id.clone())
             .collect();
-        let lists: Vec<(String, Result<Vec<Value>>)> = futures_util::stream::iter(apis)
-            .map(|id: String| async move {
-                let url = self.url(
-                    &format!("servicePrincipals/{id}/appRoleAssignedTo"),
-                    &[("$top", PAGE)],
-                );
-                let list = match url {
-                    Ok(u) => self.all(ctx, u).await,
-                    Err(e) => Err(e),
-                };
-                (id, list)
-            })
-            .buffered(CONCURRENCY)
-            .collect()
+        let lists = self
+            .all_per(
+                ctx,
+                apis,
+                |id| format!("servicePrincipals/{id}/appRoleAssignedTo"),
+                &[("$top", PAGE)],
+            )
             .await;
         // (client, API) → its assignments.
         let mut held: BTreeMap<(String, String), Vec<Value>> = BTreeMap::new();

@@ -306,6 +306,36 @@ impl M365 {
         read_all(&ctx.http, &ctx.auth, first).await
     }
 
+    /// Every item of the collection `path(id)` (with `query`) for each id, several ids at
+    /// once, in the ids' order.
+    async fn all_per(
+        &self,
+        ctx: &Ctx,
+        ids: Vec<String>,
+        path: impl Fn(&str) -> String,
+        query: &[(&str, &str)],
+    ) -> Vec<(String, Result<Vec<Value>>)> {
+        use futures_util::StreamExt;
+        let urls: Vec<(String, Result<Url>)> = ids
+            .into_iter()
+            .map(|id| {
+                let url = self.url(&path(&id), query);
+                (id, url)
+            })
+            .collect();
+        futures_util::stream::iter(urls)
+            .map(|(id, url)| async move {
+                let list = match url {
+                    Ok(u) => self.all(ctx, u).await,
+                    Err(e) => Err(e),
+                };
+                (id, list)
+            })
+            .buffered(CONCURRENCY)
+            .collect()
+            .await
+    }
+
     /// Reads a collection page by page from `pos` (or `first`), storing each page with the
     /// position after it; the phase ends with the list.
     async fn pages(
@@ -471,6 +501,24 @@ impl Connector for M365 {
             vec![Phase::OauthGrants],
             "grant Directory.Read.All and Application.Read.All and give admin consent",
         );
+        // Informational: the phases read the rest without them.
+        check(
+            "AuditLogsQuery.Read.All (file, sharing and mailbox activity)",
+            self.readable(ctx, "security/auditLog/queries", &[]).await?,
+            vec![],
+            "grant AuditLogsQuery.Read.All and give admin consent; the tenant needs a Microsoft 365 licence that includes auditing",
+        );
+        check(
+            "RoleEligibilitySchedule.Read.Directory, Entra ID P2 (eligible administrators)",
+            self.readable(
+                ctx,
+                "roleManagement/directory/roleEligibilityScheduleInstances",
+                &[("$select", "id")],
+            )
+            .await?,
+            vec![],
+            roles::ELIGIBLE_FIX,
+        );
         if audit_ok {
             let sign_ins = self
                 .readable(ctx, "auditLogs/signIns", &[("$top", "1")])
@@ -487,34 +535,6 @@ impl Connector for M365 {
                 licence: true,
             });
         }
-        // The unified audit log: informational, the activities phase reads the others.
-        let unified = self.readable(ctx, "security/auditLog/queries", &[]).await?;
-        checks.push(PermissionCheck {
-            name: "AuditLogsQuery.Read.All (file, sharing and mailbox activity)".into(),
-            granted: unified.is_ok(),
-            phases: vec![],
-            fix: Some(
-                "grant AuditLogsQuery.Read.All and give admin consent; the tenant needs a Microsoft 365 licence that includes auditing"
-                    .into(),
-            ),
-            licence: false,
-        });
-        // Eligible (PIM) administrators: informational, no phase is skipped without it.
-        let eligible = self
-            .readable(
-                ctx,
-                "roleManagement/directory/roleEligibilityScheduleInstances",
-                &[("$select", "id")],
-            )
-            .await?;
-        checks.push(PermissionCheck {
-            name: "RoleEligibilitySchedule.Read.Directory, Entra ID P2 (eligible administrators)"
-                .into(),
-            granted: eligible.is_ok(),
-            phases: vec![],
-            fix: Some(roles::ELIGIBLE_FIX.into()),
-            licence: false,
-        });
         Ok(Permissions {
             principal,
             checks,

@@ -5,7 +5,6 @@
 
 use std::collections::HashMap;
 
-use futures_util::StreamExt;
 use serde_json::Value;
 
 use super::*;
@@ -101,21 +100,16 @@ impl M365 {
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();
-        let members: HashMap<String, Result<Vec<Value>>> = futures_util::stream::iter(groups)
-            .map(|id| async move {
-                let url = self.url(
-                    &format!("groups/{id}/transitiveMembers"),
-                    &[("$select", "id"), ("$top", PAGE)],
-                );
-                let list = match url {
-                    Ok(u) => self.all(ctx, u).await,
-                    Err(e) => Err(e),
-                };
-                (id, list)
-            })
-            .buffered(CONCURRENCY)
-            .collect()
-            .await;
+        let members: HashMap<String, Result<Vec<Value>>> = self
+            .all_per(
+                ctx,
+                groups,
+                |id| format!("groups/{id}/transitiveMembers"),
+                &[("$select", "id"), ("$top", PAGE)],
+            )
+            .await
+            .into_iter()
+            .collect();
         let mut members = members;
         // A 401 or a cancel keeps its meaning (renew and continue, stop).
         let fatal = members

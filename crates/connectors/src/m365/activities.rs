@@ -39,9 +39,9 @@ struct Window {
 /// minutes of the event, so a scan re-reads that much before where the others start
 /// (records are kept once by id).
 const UNIFIED_LAG_MS: i64 = 90 * 60_000;
-/// Longest wait for an audit log query to finish before the scan gives up on it (the next
-/// scan asks again from its own start).
-const QUERY_WAIT_MS: u64 = 15 * 60_000;
+/// Longest wait for an audit log query to finish within one scan; the next scan waits for
+/// the same query (its id is in the cursor).
+const QUERY_WAIT_MS: u64 = 5 * 60_000;
 
 /// The unified audit log part of the cursor: the range asked for, the query once created,
 /// and the page of its records to read next.
@@ -184,9 +184,8 @@ impl M365 {
             action: events::some(&e.operation).unwrap_or_default(),
             target: events::some(&e.object_id),
             ip: events::some(&e.client_ip),
-            user_agent: data
-                .and_then(|d| events::some(&d.user_agent).or_else(|| events::some(&d.client_info))),
-            outcome: data.and_then(|d| events::some(&d.result_status)),
+            user_agent: data.and_then(|d| d.user_agent.clone().or_else(|| d.client_info.clone())),
+            outcome: data.and_then(|d| d.result_status.clone()),
             raw: Raw::from_json(raw),
         }))
     }
@@ -293,13 +292,11 @@ impl M365 {
         if state.unified.as_ref().is_none_or(|u| u.done) {
             return Ok(());
         }
+        // A query the service no longer has (404) is asked again, a few times at most.
+        let mut fresh_queries = 0;
         let id = loop {
             let Some(Unified {
-                from,
-                to,
-                query,
-                next,
-                ..
+                from, to, query, ..
             }) = state.unified.clone()
             else {
                 return Ok(());
@@ -308,8 +305,10 @@ impl M365 {
                 Some(id) => id,
                 None => match self.create_query(ctx, from, to).await {
                     Ok(id) => {
+                        fresh_queries += 1;
                         if let Some(u) = state.unified.as_mut() {
                             u.query = Some(id.clone());
+                            u.next = None;
                         }
                         sink.page(Records::default(), serde_json::to_string(&state).ok())
                             .await?;
@@ -327,20 +326,21 @@ impl M365 {
             };
             match self.wait_for_query(ctx, &id).await {
                 Ok(Some(())) => break id,
+                // Still running: the phase stops here with its cursor kept (the query id),
+                // so the next scan waits for the same query — its range is not lost.
                 Ok(None) => {
-                    sink.note("the unified audit log query did not finish in time; the next scan asks again".into());
-                    return Ok(());
+                    return Err(Error::Unavailable(
+                        "the unified audit log query is still running; the next scan reads it"
+                            .into(),
+                    ))
                 }
-                // A query the service no longer has: ask anew.
-                Err(Error::Status { status: 404, .. }) if next.is_none() => {
-                    if let Some(u) = state.unified.as_mut() {
-                        u.query = None;
-                    }
-                    continue;
+                Err(Error::Status { status: 404, .. }) if fresh_queries < 3 => {
+                    self.forget_query(state, sink).await?;
                 }
+                // Failed or cancelled: asked again by the next scan, for the same range.
                 Err(Error::Unavailable(m)) => {
-                    sink.note(m);
-                    return Ok(());
+                    self.forget_query(state, sink).await?;
+                    return Err(Error::Unavailable(m));
                 }
                 Err(e) => return Err(e),
             }
@@ -365,9 +365,22 @@ impl M365 {
         };
         let mut pending = Some(fetch(url.clone()));
         while let Some(task) = pending.take() {
-            let (records, next) = task
+            let (records, next) = match task
                 .await
-                .map_err(|e| Error::Config(format!("audit log reader: {e}")))??;
+                .map_err(|e| Error::Config(format!("audit log reader: {e}")))?
+            {
+                Ok(page) => page,
+                // The query expired while its records were read: the next scan asks again
+                // for the same range (records already stored are kept once by id).
+                Err(Error::Status { status: 404, .. }) => {
+                    self.forget_query(state, sink).await?;
+                    return Err(Error::Unavailable(
+                        "the unified audit log query expired while its records were read; the next scan asks again"
+                            .into(),
+                    ));
+                }
+                Err(e) => return Err(e),
+            };
             if let Some(n) = &next {
                 url = n.clone();
                 pending = Some(fetch(url.clone()));
@@ -380,6 +393,16 @@ impl M365 {
                 .await?;
         }
         Ok(())
+    }
+
+    /// Drops the cursor's query (and its next page), keeping the range to ask for again.
+    async fn forget_query(&self, state: &mut Windows, sink: &mut dyn Sink) -> Result<()> {
+        if let Some(u) = state.unified.as_mut() {
+            u.query = None;
+            u.next = None;
+        }
+        sink.page(Records::default(), serde_json::to_string(&state).ok())
+            .await
     }
 
     /// Creates an audit log query for `[from, to]`; its id.
@@ -503,6 +526,29 @@ mod tests {
         // The cursor round-trips.
         let json = serde_json::to_string(&w).unwrap();
         assert_eq!(serde_json::from_str::<Windows>(&json).unwrap(), w);
+    }
+
+    #[test]
+    fn unified_audit_log_records_are_read_leniently() {
+        let raw = |text: &str| serde_json::value::RawValue::from_string(text.into()).unwrap();
+        let r = r##"{"id": "r1", "createdDateTime": "2024-05-01T10:00:00Z", "operation": "FileDownloaded",
+            "userPrincipalName": "ann@contoso.com", "objectId": "https://contoso.sharepoint.com/a.docx",
+            "clientIp": "10.0.0.1", "auditData": {"@odata.type": "#microsoft.graph.security.sharePointFileOperationAuditRecord",
+            "UserAgent": "OneDriveiOSApp/15.1", "ResultStatus": "Succeeded", "Nested": {"x": [1]}}}"##;
+        let a = M365::record_activity(&raw(r)).unwrap().unwrap();
+        assert_eq!(a.event_id, "ual:r1");
+        assert_eq!(a.action, "FileDownloaded");
+        assert_eq!(
+            a.target.as_deref(),
+            Some("https://contoso.sharepoint.com/a.docx")
+        );
+        assert_eq!(a.user_agent.as_deref(), Some("OneDriveiOSApp/15.1"));
+        assert_eq!(a.outcome.as_deref(), Some("Succeeded"));
+        // Open properties of another type do not fail the record.
+        let odd = r#"{"id": "r2", "createdDateTime": "2024-05-01T10:00:00Z", "operation": "Send",
+            "auditData": {"ClientInfoString": 42, "ResultStatus": null}}"#;
+        let a = M365::record_activity(&raw(odd)).unwrap().unwrap();
+        assert_eq!((a.user_agent, a.outcome), (None, None));
     }
 
     #[test]

@@ -108,23 +108,35 @@ pub(super) struct Record<'a> {
     pub object_id: Option<Cow<'a, str>>,
     #[serde(borrow)]
     pub client_ip: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    pub audit_data: Option<AuditData<'a>>,
+    pub audit_data: Option<AuditData>,
 }
 
 /// The fields of a record's `auditData` (the Office 365 Management Activity schema: open
-/// properties with capitalised names) an activity needs.
+/// properties with capitalised names, whose types vary by workload) an activity needs; a
+/// field that is not text is left out rather than failing the record.
 #[derive(Deserialize)]
-pub(super) struct AuditData<'a> {
+pub(super) struct AuditData {
     /// SharePoint and OneDrive: the browser or client.
-    #[serde(borrow, rename = "UserAgent")]
-    pub user_agent: Option<Cow<'a, str>>,
+    #[serde(default, rename = "UserAgent", deserialize_with = "lenient")]
+    pub user_agent: Option<String>,
     /// Exchange: the mail client.
-    #[serde(borrow, rename = "ClientInfoString")]
-    pub client_info: Option<Cow<'a, str>>,
+    #[serde(default, rename = "ClientInfoString", deserialize_with = "lenient")]
+    pub client_info: Option<String>,
     /// `Succeeded`, `Failed`, `PartiallySucceeded` …
-    #[serde(borrow, rename = "ResultStatus")]
-    pub result_status: Option<Cow<'a, str>>,
+    #[serde(default, rename = "ResultStatus", deserialize_with = "lenient")]
+    pub result_status: Option<String>,
+}
+
+/// Text when the value is a non-empty string, else nothing.
+fn lenient<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<String>, D::Error> {
+    let v = Option::<&'de RawValue>::deserialize(d)?;
+    Ok(
+        v.and_then(|r| serde_json::from_str::<Cow<'_, str>>(r.get()).ok())
+            .filter(|s| !s.is_empty())
+            .map(Cow::into_owned),
+    )
 }
 
 #[derive(Deserialize)]

@@ -39,7 +39,8 @@ fn parent_id(item: &Value) -> Option<String> {
 }
 
 /// The full path of a folder read by itself: its `parentReference.path`
-/// (`/drives/{id}/root:/A/B`, or `/drive/root:`) and its name; `""` for the root.
+/// (`/drives/{id}/root:/A/B`, or `/drive/root:`; percent-encoded, itemreference.md) decoded,
+/// and its name; `""` for the root.
 fn folder_path(folder: &Value) -> String {
     if folder.get("root").is_some() {
         return String::new();
@@ -49,7 +50,14 @@ fn folder_path(folder: &Value) -> String {
         .split_once("root:")
         .map_or("", |(_, p)| p)
         .trim_end_matches('/');
+    let parent = percent_encoding::percent_decode_str(parent).decode_utf8_lossy();
     format!("{parent}/{}", text(folder, "name").unwrap_or_default())
+}
+
+/// The key of a drive's pending replacement (the time its full re-read began) in the kept
+/// state, beside the drives' delta links.
+fn resync_key(drive: &str) -> String {
+    format!("resync:{drive}")
 }
 
 /// What a delta request prefers (driveitem-delta.md): items whose sharing changed, marked
@@ -99,8 +107,9 @@ impl DriveReader<'_> {
         let mut next_drive = first;
         // Drives finished whose delta links are not kept yet.
         let mut unsaved = 0;
-        // Drives being read again in full to replace what was kept: since when.
-        let mut resync: HashMap<usize, i64> = HashMap::new();
+        // Drives already read again in full in this run after a 410 (a second 410 is not
+        // followed again).
+        let mut resynced_now = std::collections::HashSet::new();
         loop {
             while open.len() < DRIVES_IN_FLIGHT && next_drive < self.drives.len() {
                 let drive = &self.drives[next_drive];
@@ -124,8 +133,9 @@ impl DriveReader<'_> {
             let paths = open.get(&i).cloned().unwrap_or_default();
             let mut page = match page {
                 Ok(p) => p,
-                Err(Error::Gone { code, location, .. }) if url != self.start_url(drive)? => {
-                    links.remove(&drive.id);
+                Err(Error::Gone { code, location, .. })
+                    if url != self.start_url(drive)? && resynced_now.insert(i) =>
+                {
                     // driveitem-delta.md: the `Location` header has "a new nextLink that
                     // starts a fresh delta enumeration from scratch" (same host only: the
                     // token goes with it).
@@ -134,15 +144,21 @@ impl DriveReader<'_> {
                             Ok(Some(u)) => u,
                             _ => self.start_url(drive)?,
                         };
-                    if code == "resyncChangesUploadDifferences" {
-                        sink.note(format!(
-                            "the change token of {} expired; it was read again in full",
-                            drive.web_url
-                        ));
-                    } else {
-                        resync.insert(i, now_ms());
-                        sink.note(format!("the change token of {} expired; it was read again in full and files it no longer has were removed", drive.web_url));
-                    }
+                    // Both codes tell a syncing client what to do with its local changes;
+                    // a read-only copy has none, so either way the service's items are the
+                    // truth: what the re-read does not return is gone. The pending
+                    // replacement is kept (with the link gone) before reading, so a killed
+                    // scan that reads the drive again from its start still applies it.
+                    links.remove(&drive.id);
+                    links
+                        .entry(resync_key(&drive.id))
+                        .or_insert_with(|| now_ms().to_string());
+                    sink.keep(serde_json::to_string(&links).unwrap_or_default())
+                        .await?;
+                    sink.note(format!(
+                        "the change token of {} expired ({code}); it was read again in full and files it no longer has were removed",
+                        drive.web_url
+                    ));
                     lock(&paths).clear();
                     in_flight.push(self.page(i, fresh, &paths));
                     continue;
@@ -159,11 +175,14 @@ impl DriveReader<'_> {
                 Some(next) => in_flight.push(self.page(i, next.clone(), &paths)),
                 None => {
                     open.remove(&i);
-                    if let Some(since_ms) = resync.remove(&i) {
+                    // A drive read in full while a replacement was pending: apply it.
+                    let pending = links.remove(&resync_key(&drive.id));
+                    if let Some(since_ms) = pending.and_then(|s| s.parse().ok()) {
                         page.records.resynced.push(Resync {
                             container: drive.id.clone(),
                             since_ms,
                         });
+                        unsaved += 1;
                     }
                 }
             }
@@ -1000,6 +1019,9 @@ mod tests {
     fn folder_paths_from_an_item_read() {
         let f = json!({"id": "f", "name": "B", "parentReference": {"path": "/drives/d1/root:/A"}});
         assert_eq!(folder_path(&f), "/A/B");
+        // Percent-encoded, as Graph writes it; the name is not.
+        let f = json!({"id": "f", "name": "Q1 plan", "parentReference": {"path": "/drives/d1/root:/Client%20Work/Archive%20(old)"}});
+        assert_eq!(folder_path(&f), "/Client Work/Archive (old)/Q1 plan");
         let top = json!({"id": "f", "name": "A", "parentReference": {"path": "/drive/root:"}});
         assert_eq!(folder_path(&top), "/A");
         assert_eq!(folder_path(&json!({"id": "r", "root": {}})), "");

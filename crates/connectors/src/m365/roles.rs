@@ -78,7 +78,9 @@ impl M365 {
             .await
         {
             Ok(list) => list,
-            Err(Error::Forbidden(_)) => {
+            // Optional: refused (permission, licence) or failing, the active roles still
+            // count.
+            Err(Error::Forbidden(_) | Error::Status { .. }) => {
                 sink.note(ELIGIBLE_FIX.into());
                 Vec::new()
             }

@@ -243,9 +243,9 @@ const OTHER_SITES: &[&str] = &[
 const FOLDERS: &[&str] = &[
     "General",
     "Projects",
-    "Archive",
+    "Archive (old)",
     "Shared",
-    "Clients",
+    "Client Work",
     "2024",
     "2025",
     "Templates",

@@ -169,7 +169,15 @@ impl Index {
         let mut p = format!("/drives/{drive}/root:");
         for n in self.names(folder) {
             p.push('/');
-            p.push_str(n);
+            // Percent-encoded, as SharePoint writes it (every byte but ASCII letters, digits
+            // and `*-._`).
+            for b in n.bytes() {
+                if b.is_ascii_alphanumeric() || matches!(b, b'*' | b'-' | b'.' | b'_') {
+                    p.push(char::from(b));
+                } else {
+                    p.push_str(&format!("%{b:02X}"));
+                }
+            }
         }
         p
     }

@@ -437,7 +437,8 @@ fn each_name<'a>(idx: &'a Index, item: usize, f: &mut impl FnMut(&'a str)) {
     }
 }
 
-/// `parentReference.path` of the children of `folder`: `/drives/{id}/root:/A/B`.
+/// `parentReference.path` of the children of `folder`: `/drives/{id}/root:/A/B`, each name
+/// percent-encoded (itemreference.md: "Percent-encoded path").
 fn path(w: &mut Json, idx: &Index, folder: usize) {
     w.str_with(|t| {
         t.push_plain(b"/drives/");
@@ -445,7 +446,7 @@ fn path(w: &mut Json, idx: &Index, folder: usize) {
         t.push_plain(b"/root:");
         each_name(idx, folder, &mut |n| {
             t.push_plain(b"/");
-            t.push(n);
+            push_segment(t, n);
         });
     });
 }

@@ -294,10 +294,17 @@ function ConnectForm({
     client_credentials: { result: connectM365.data, error: connectM365.error, pending: connectM365.isPending },
   }[method];
   const { result, error, pending } = byMethod;
-  // A refused credential goes beside its field; anything else in the alert below the form.
+  // A refused credential goes beside its field when the form shows that field; anything
+  // else in the alert below the form.
   const failure = error instanceof IpcError ? error : null;
-  const at = (field: string) => (failure?.field === field ? failure : null);
-  const general = error && !(failure?.field && failure.field !== "registration") ? error : null;
+  const shown: Record<string, boolean> = {
+    tenant: app === "m365",
+    client_id: method !== "token",
+    client_secret: method === "client_credentials" || (method === "browser" && app === "github"),
+  };
+  const beside = failure?.field && shown[failure.field] ? failure : null;
+  const at = (field: string) => (beside?.field === field ? beside : null);
+  const general = error && !beside ? error : null;
 
   const where = app === "github" ? org : tenant;
   const ready =

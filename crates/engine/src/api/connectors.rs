@@ -99,17 +99,21 @@ fn secret_key(instance: &str) -> String {
 /// identity platform's code says what is wrong (`AADSTS7000215`: the client secret), else
 /// `context: <the vendor's text>`.
 fn sign_in_error(context: &str, e: &CError) -> Error {
-    let text = e.to_string();
-    match m365::signin_error::explain(&text) {
+    // The identity platform's own words, without our wrapping ("the vendor refused …").
+    let vendor = match e {
+        CError::Unauthorized(m) | CError::Forbidden(m) => m.clone(),
+        other => other.to_string(),
+    };
+    match m365::signin_error::explain(&vendor) {
         Some(p) => Error::Credential {
             field: serde_json::to_value(p.field)
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_owned))
                 .unwrap_or_default(),
             message: p.message,
-            detail: format!("{}: {text}", p.code),
+            detail: vendor,
         },
-        None => Error::Validation(format!("{context}: {text}")),
+        None => Error::Validation(format!("{context}: {e}")),
     }
 }
 

@@ -21,7 +21,20 @@ pub fn iso_time(ms: i64) -> String {
     )
 }
 
-/// A report's apps and unmatched domains as CSV (one header row, then one row each).
+/// A text cell a spreadsheet will not run: a value that starts with `=`, `+`, `-`, `@`, a
+/// tab or a carriage return is read as a formula by Excel, LibreOffice and Sheets, so it is
+/// prefixed with `'` (OWASP, CSV injection). App names, custom apps and log-derived hosts
+/// are not ours to trust.
+pub fn text_cell(value: &str) -> String {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    }
+}
+
+/// A report's apps and unmatched domains as CSV (one header row, then one row each); text
+/// cells neutralised with [`text_cell`].
 pub fn report_csv(apps: &[DiscoveredApp], domains: &[UnmatchedDomain]) -> Result<String> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let err = |e: csv::Error| Error::Validation(format!("CSV export: {e}"));
@@ -46,9 +59,9 @@ pub fn report_csv(apps: &[DiscoveredApp], domains: &[UnmatchedDomain]) -> Result
     for a in apps {
         w.write_record([
             "app".to_owned(),
-            a.name.clone(),
-            a.app_id.clone(),
-            a.category.clone().unwrap_or_default(),
+            text_cell(&a.name),
+            text_cell(&a.app_id),
+            text_cell(a.category.as_deref().unwrap_or_default()),
             a.score.map(|s| format!("{s:.1}")).unwrap_or_default(),
             a.tag.map(|t| t.as_str().to_owned()).unwrap_or_default(),
             a.transactions.to_string(),
@@ -66,7 +79,7 @@ pub fn report_csv(apps: &[DiscoveredApp], domains: &[UnmatchedDomain]) -> Result
     for d in domains {
         w.write_record([
             format!("unmatched_{}", d.kind),
-            d.domain.clone(),
+            text_cell(&d.domain),
             String::new(),
             String::new(),
             String::new(),
@@ -304,6 +317,60 @@ mod tests {
         assert!(f.contains("config webfilter urlfilter\n"));
         assert!(f.contains("edit 3\n                set url \"*.dropbox.com\"\n                set type wildcard\n                set action block\n"));
         assert!(f.trim_end().ends_with("end"));
+    }
+
+    #[test]
+    fn csv_cells_a_spreadsheet_would_run_are_neutralised() {
+        let app = |name: &str| DiscoveredApp {
+            app_id: "custom-1".into(),
+            name: name.into(),
+            category: Some("@SUM(1)".into()),
+            score: None,
+            transactions: 1,
+            bytes_up: 0,
+            bytes_down: 0,
+            users: 1,
+            ips: 1,
+            blocked: 0,
+            first_seen_ms: 0,
+            last_seen_ms: 0,
+            tag: None,
+        };
+        let hostile = [
+            "=HYPERLINK(\"http://x.invalid\",\"click\")",
+            "+1+1",
+            "-2+3",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+        ];
+        let apps: Vec<DiscoveredApp> = hostile.iter().map(|n| app(n)).collect();
+        let domains = [UnmatchedDomain {
+            domain: "=cmd|' /C calc'!A0".into(),
+            kind: "host".into(),
+            transactions: 1,
+            bytes_up: 0,
+            bytes_down: 0,
+            users: 1,
+            ips: 1,
+            blocked: 0,
+            first_seen_ms: 0,
+            last_seen_ms: 0,
+        }];
+        let csv = report_csv(&apps, &domains).unwrap();
+        let mut rows = csv::ReaderBuilder::new()
+            .from_reader(csv.as_bytes())
+            .into_records()
+            .map(Result::unwrap);
+        for name in hostile {
+            let row = rows.next().unwrap();
+            assert_eq!(&row[1], format!("'{name}"), "{row:?}");
+            assert_eq!(&row[3], "'@SUM(1)");
+        }
+        assert_eq!(&rows.next().unwrap()[1], "'=cmd|' /C calc'!A0");
+        // Ordinary text is untouched.
+        assert_eq!(text_cell("Dropbox"), "Dropbox");
+        assert_eq!(text_cell("a-b.example.com"), "a-b.example.com");
     }
 
     #[test]

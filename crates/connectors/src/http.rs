@@ -132,7 +132,12 @@ pub struct RawResponse {
 /// The configured client.
 #[derive(Debug, Clone)]
 pub struct Http {
+    /// API requests: redirects are followed to the same origin only (the credential goes
+    /// with them).
     client: reqwest::Client,
+    /// OAuth token, device and refresh requests: redirects are never followed — a redirect
+    /// would re-send the client secret or a code to wherever it points.
+    token_client: reqwest::Client,
     policy: RetryPolicy,
     limits: Arc<Mutex<HashMap<String, Bucket>>>,
     /// Requests per second and burst per host; others get `default_rate`.
@@ -189,14 +194,34 @@ impl Http {
     pub fn with_policy(policy: RetryPolicy, cancel: CancellationToken) -> Result<Http> {
         // reqwest is built without a bundled crypto provider: use ring's, once per process.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
-            .user_agent(concat!("Cloudwarden/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(Duration::from_secs(15))
-            .timeout(Duration::from_secs(120))
+        let builder = || {
+            reqwest::Client::builder()
+                .user_agent(concat!("Cloudwarden/", env!("CARGO_PKG_VERSION")))
+                .connect_timeout(Duration::from_secs(15))
+                .timeout(Duration::from_secs(120))
+        };
+        let same_origin = reqwest::redirect::Policy::custom(|attempt| {
+            let first = attempt.previous().first().map(Url::origin);
+            if attempt.previous().len() > 5 {
+                attempt.error("too many redirects")
+            } else if first.is_some_and(|o| o == attempt.url().origin()) {
+                attempt.follow()
+            } else {
+                attempt.stop()
+            }
+        });
+        let client = builder()
+            .redirect(same_origin)
+            .build()
+            .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
+        // The oauth2 crate's documentation: the HTTP client must not follow redirects.
+        let token_client = builder()
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
         Ok(Http {
             client,
+            token_client,
             policy,
             limits: Arc::default(),
             host_rates: Arc::new(documented_rates()),
@@ -215,9 +240,10 @@ impl Http {
         &self.cancel
     }
 
-    /// The underlying client, for OAuth token requests (same TLS, timeouts, user agent).
-    pub fn client(&self) -> &reqwest::Client {
-        &self.client
+    /// The client for OAuth token requests (same TLS, timeouts, user agent; never follows a
+    /// redirect).
+    pub fn token_client(&self) -> &reqwest::Client {
+        &self.token_client
     }
 
     /// A client that also sends `headers` with every request.
@@ -364,8 +390,9 @@ impl Http {
                 Err(e) => {
                     return Err(Error::Network {
                         url: redact(url),
-                        message: e.to_string(),
-                    })
+                        // reqwest's Display appends the whole URL, query included.
+                        message: e.without_url().to_string(),
+                    });
                 }
             };
             let status = resp.status();
@@ -405,8 +432,9 @@ impl Http {
                 Err(e) => {
                     return Err(Error::Network {
                         url: redact(url),
-                        message: e.to_string(),
-                    })
+                        // reqwest's Display appends the whole URL, query included.
+                        message: e.without_url().to_string(),
+                    });
                 }
             };
             self.counters
@@ -567,6 +595,89 @@ mod tests {
         assert!((rate * 3_600.0 - 1_750.0).abs() < 1e-6);
         let members = Url::parse("https://api.github.com/orgs/acme/members").unwrap();
         assert_eq!(buckets(&members), ["api.github.com"]);
+    }
+
+    /// A server on 127.0.0.1 answering every request with `status` and `Location`, counting
+    /// the requests it gets.
+    async fn redirector(
+        location: impl Fn(u16) -> String + Send + 'static,
+    ) -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = hits.clone();
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = listener.accept().await {
+                counter.fetch_add(1, Ordering::SeqCst);
+                let mut buf = [0u8; 4096];
+                let _ = s.read(&mut buf).await;
+                let reply = format!(
+                    "HTTP/1.1 307 Temporary Redirect\r\nLocation: {}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                    location(port)
+                );
+                let _ = s.write_all(reply.as_bytes()).await;
+            }
+        });
+        (port, hits)
+    }
+
+    #[tokio::test]
+    async fn token_requests_never_follow_redirects_and_api_requests_stay_on_their_origin() {
+        let (elsewhere, elsewhere_hits) = redirector(|p| format!("http://127.0.0.1:{p}/")).await;
+        let (token, _) = redirector(move |_| format!("http://127.0.0.1:{elsewhere}/steal")).await;
+        let http = Http::new(CancellationToken::new()).unwrap();
+        // A token endpoint answering 307 to another port: the secret is not sent on.
+        let ep = crate::oauth::Endpoints {
+            client_id: "cid".into(),
+            client_secret: Some("s3cret".into()),
+            auth_url: format!("http://127.0.0.1:{token}/authorize"),
+            token_url: format!("http://127.0.0.1:{token}/token"),
+            device_url: None,
+        };
+        assert!(
+            crate::oauth::client_credentials(http.token_client(), &ep, &["x"])
+                .await
+                .is_err()
+        );
+        // An API request redirected to another origin is not followed either.
+        let url = Url::parse(&format!("http://127.0.0.1:{token}/v1.0/users")).unwrap();
+        let r = http.get(&url, &Auth::Bearer("t".into())).await;
+        assert!(matches!(r, Err(Error::Status { status: 307, .. })), "{r:?}");
+        assert_eq!(
+            elsewhere_hits.load(Ordering::SeqCst),
+            0,
+            "nothing reached the other port"
+        );
+    }
+
+    #[tokio::test]
+    async fn network_errors_carry_no_query_string() {
+        // A port nothing listens on (bound, then closed).
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let http = Http::with_policy(
+            RetryPolicy {
+                max_retries: 0,
+                ..RetryPolicy::default()
+            },
+            CancellationToken::new(),
+        )
+        .unwrap();
+        let url = Url::parse(&format!(
+            "http://127.0.0.1:{port}/v1.0/users?$skiptoken=SECRET-CURSOR&code=abc"
+        ))
+        .unwrap();
+        let e = http.get(&url, &Auth::None).await.unwrap_err();
+        let text = e.to_string();
+        assert!(matches!(e, Error::Network { .. }), "{text}");
+        assert!(
+            !text.contains("SECRET-CURSOR") && !text.contains("code=abc"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -107,10 +107,14 @@ async fn send(client: &reqwest::Client, request: HttpRequest) -> Result<HttpResp
         .body(body)
         .send()
         .await
-        .map_err(|e| HttpError(e.to_string()))?;
+        // Without the URL: a token request's query may carry a code.
+        .map_err(|e| HttpError(e.without_url().to_string()))?;
     let mut status = resp.status();
     let headers = resp.headers().clone();
-    let bytes = resp.bytes().await.map_err(|e| HttpError(e.to_string()))?;
+    let bytes = resp
+        .bytes()
+        .await
+        .map_err(|e| HttpError(e.without_url().to_string()))?;
     // GitHub answers token-endpoint errors (`authorization_pending`, `slow_down`,
     // `bad_refresh_token` …) with 200; RFC 6749 §5.2 says 400, which is what the `oauth2`
     // crate expects to read them as errors (and to keep polling on `authorization_pending`).
@@ -603,7 +607,7 @@ mod tests {
             pages
         });
         let http = crate::http::Http::new(tokio_util::sync::CancellationToken::new()).unwrap();
-        let err = authorize_finish(http.client(), &ep, flow, Duration::from_secs(60))
+        let err = authorize_finish(http.token_client(), &ep, flow, Duration::from_secs(60))
             .await
             .unwrap_err();
         assert!(err.to_string().contains("access_denied"), "{err}");

@@ -998,7 +998,7 @@ async fn a_resumed_activities_scan_rereads_the_open_windows_it_had_finished() {
     let mut ep = m365::endpoints(fake.tenant_id(), CLIENT_ID, Some(SECRET), Some(&fake.url));
     ep.device_url = None;
     let client = http::Http::new(tokio_util::sync::CancellationToken::new()).unwrap();
-    let tokens = oauth::client_credentials(client.client(), &ep, &[m365::APP_SCOPE])
+    let tokens = oauth::client_credentials(client.token_client(), &ep, &[m365::APP_SCOPE])
         .await
         .unwrap();
     let ctx = Ctx {

@@ -427,14 +427,15 @@ impl Engine {
             login_url,
         );
         endpoints.device_url = None;
-        let tokens = oauth::client_credentials(http()?.client(), &endpoints, &[m365::APP_SCOPE])
-            .await
-            .map_err(|e| {
-                sign_in_error(
-                    "the Microsoft identity platform refused the app registration",
-                    &e,
-                )
-            })?;
+        let tokens =
+            oauth::client_credentials(http()?.token_client(), &endpoints, &[m365::APP_SCOPE])
+                .await
+                .map_err(|e| {
+                    sign_in_error(
+                        "the Microsoft identity platform refused the app registration",
+                        &e,
+                    )
+                })?;
         let config = json!({
             "tenant": input.tenant.trim(),
             "api_url": api_url,
@@ -558,7 +559,7 @@ impl Engine {
             .insert(flow_id.to_owned(), Pending::Waiting(cancel.clone()));
         let http = http()?;
         let result = tokio::select! {
-            r = oauth::authorize_finish(http.client(), &endpoints, flow, AUTHORIZE_TIMEOUT) => Some(r),
+            r = oauth::authorize_finish(http.token_client(), &endpoints, flow, AUTHORIZE_TIMEOUT) => Some(r),
             () = cancel.cancelled() => None,
         };
         self.pending()?.remove(flow_id);
@@ -626,10 +627,13 @@ impl Engine {
                             Error::Validation("the instance has no OAuth settings".into())
                         })?;
                 endpoints.client_secret = Some(secret.to_owned());
-                let tokens =
-                    oauth::client_credentials(http()?.client(), &endpoints, &[m365::APP_SCOPE])
-                        .await
-                        .map_err(|e| sign_in_error("the new client secret was refused", &e))?;
+                let tokens = oauth::client_credentials(
+                    http()?.token_client(),
+                    &endpoints,
+                    &[m365::APP_SCOPE],
+                )
+                .await
+                .map_err(|e| sign_in_error("the new client secret was refused", &e))?;
                 let json = tokens_json(&tokens)?;
                 self.secrets
                     .set(&secret_key(id), &Secret::new(secret))
@@ -705,8 +709,12 @@ impl Engine {
         if config.get("auth").and_then(Value::as_str) == Some("client_credentials") {
             let result = match &endpoints.client_secret {
                 Some(_) => {
-                    oauth::client_credentials(http()?.client(), &endpoints, &[m365::APP_SCOPE])
-                        .await
+                    oauth::client_credentials(
+                        http()?.token_client(),
+                        &endpoints,
+                        &[m365::APP_SCOPE],
+                    )
+                    .await
                 }
                 None => Err(CError::Unauthorized(
                     "the client secret is no longer in the keychain".into(),
@@ -741,7 +749,7 @@ impl Engine {
                 .await?;
             return Err(Error::Validation(detail.into()));
         };
-        match oauth::refresh(http()?.client(), &endpoints, &refresh).await {
+        match oauth::refresh(http()?.token_client(), &endpoints, &refresh).await {
             Ok(tokens) => {
                 let json = tokens_json(&tokens)?;
                 self.secrets.set(&token_key(id), &Secret::new(json)).await?;
@@ -772,7 +780,7 @@ impl Engine {
             .filter(|u| !u.is_empty());
         Github::new(&input.org, api_url).map_err(|e| Error::Validation(e.to_string()))?;
         let endpoints = github_endpoints(&input.client_id, input.oauth_url.as_deref());
-        let start = oauth::device_start(http()?.client(), &endpoints, GITHUB_SCOPES)
+        let start = oauth::device_start(http()?.token_client(), &endpoints, GITHUB_SCOPES)
             .await
             .map_err(|e| Error::Validation(e.to_string()))?;
         let flow_id = new_id("flow", now_ms());
@@ -794,7 +802,7 @@ impl Engine {
         let Some(Pending::Device(input, endpoints, start)) = pending else {
             return Err(Error::NotFound(format!("device flow {flow_id}")));
         };
-        let tokens = oauth::device_finish(http()?.client(), &endpoints, &start)
+        let tokens = oauth::device_finish(http()?.token_client(), &endpoints, &start)
             .await
             .map_err(|e| Error::Validation(format!("the device flow did not complete: {e}")))?;
         let api_url = trimmed(input.api_url.as_deref());

@@ -11,26 +11,12 @@
 mod support;
 
 use cloudwarden_engine::domain::connectors::{AuthorizeStart, ConnectM365};
-use cloudwarden_testkit::graph::{contract, schema, FakeGraph, GraphApp, GraphSize, GraphTenant};
+use cloudwarden_testkit::graph::{contract, schema, FakeGraph};
+use support::m365::{tenant, CLIENT_ID, SECRET};
 use support::{engine, sign_in_through_browser};
 
-const CLIENT_ID: &str = "5e7e1a3c-0000-4000-8000-00000000c1d0";
-const SECRET: &str = "cw~fakeGraphSecret";
-
 async fn fake(seed: u64) -> FakeGraph {
-    let size = GraphSize {
-        audit_days: 5,
-        ..GraphSize::small()
-    };
-    FakeGraph::start(
-        GraphTenant::generate("contoso", seed, &size),
-        GraphApp {
-            client_id: CLIENT_ID.into(),
-            client_secret: SECRET.into(),
-        },
-    )
-    .await
-    .unwrap()
+    support::m365::fake(&tenant(seed)).await
 }
 
 /// Every recorded request that v1.0 or its documentation does not allow, printed.

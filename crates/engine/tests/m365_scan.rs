@@ -15,32 +15,10 @@ use cloudwarden_engine::api::Engine;
 use cloudwarden_engine::domain::connectors::{
     AuthorizeStart, ConnectM365, InstanceView, UpdateCredentials,
 };
-use cloudwarden_testkit::graph::{FakeGraph, GraphApp, GraphSize, GraphTenant, LinkScope};
+use cloudwarden_testkit::graph::{FakeGraph, GraphSize, GraphTenant, LinkScope};
 use support::{await_sign_in, engine, phase, sign_in_through_browser};
 
-const CLIENT_ID: &str = "5e7e1a3c-0000-4000-8000-00000000c1d0";
-const SECRET: &str = "cw~fakeGraphSecret";
-
-fn tenant(seed: u64) -> GraphTenant {
-    // Every audit event and sign-in inside the 7-day back-fill.
-    let size = GraphSize {
-        audit_days: 5,
-        ..GraphSize::small()
-    };
-    GraphTenant::generate("contoso", seed, &size)
-}
-
-async fn fake(t: &GraphTenant) -> FakeGraph {
-    FakeGraph::start(
-        t.clone(),
-        GraphApp {
-            client_id: CLIENT_ID.into(),
-            client_secret: SECRET.into(),
-        },
-    )
-    .await
-    .unwrap()
-}
+use support::m365::{fake, tenant, CLIENT_ID, SECRET};
 
 fn input(fake: &FakeGraph, name: &str, secret: &str) -> ConnectM365 {
     ConnectM365 {
@@ -833,15 +811,12 @@ async fn without_the_audit_log_permission_or_licence_file_activity_is_named_miss
     let engine = support::engine(&dir).await.unwrap();
     drop(fake);
     let fake = self::fake(&t).await;
-    fake.set_app_roles(&[
-        "User.Read.All",
-        "GroupMember.Read.All",
-        "RoleManagement.Read.Directory",
-        "AuditLog.Read.All",
-        "Directory.Read.All",
-        "Sites.Read.All",
-        "Application.Read.All",
-    ]);
+    let without: Vec<&str> = cloudwarden_connectors::m365::APPLICATION_PERMISSIONS
+        .iter()
+        .copied()
+        .filter(|p| *p != "AuditLogsQuery.Read.All")
+        .collect();
+    fake.set_app_roles(&without);
     let i = connect(&engine, &fake).await;
     let check = i
         .permissions

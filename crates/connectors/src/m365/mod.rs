@@ -127,6 +127,9 @@ pub struct M365 {
     /// The token is a signed-in user's (delegated permissions), not the app's own: some
     /// operations (`sites/getAllSites`) support application permissions only.
     pub delegated: bool,
+    /// The role holders, read once per connector (a scan): the accounts phase flags admins
+    /// with them and the privileges phase stores them.
+    holders: std::sync::Arc<tokio::sync::OnceCell<Vec<roles::Holder>>>,
 }
 
 fn text(v: &Value, key: &str) -> Option<String> {
@@ -288,6 +291,7 @@ impl M365 {
             tenant: tenant.to_owned(),
             graph_url,
             delegated: false,
+            holders: std::sync::Arc::default(),
         })
     }
 

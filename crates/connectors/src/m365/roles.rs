@@ -49,6 +49,13 @@ impl M365 {
     /// (or RoleManagement.Read.Directory) and Entra ID P2 — without them they are left out
     /// with a note.
     pub(super) async fn role_holders(&self, ctx: &Ctx, sink: &mut dyn Sink) -> Result<Vec<Holder>> {
+        self.holders
+            .get_or_try_init(|| self.read_role_holders(ctx, sink))
+            .await
+            .cloned()
+    }
+
+    async fn read_role_holders(&self, ctx: &Ctx, sink: &mut dyn Sink) -> Result<Vec<Holder>> {
         // rbacapplication-list-roleassignments.md: $select, $filter, $expand (principal);
         // no $top.
         const SELECT: &str = "id,principalId,roleDefinitionId,directoryScopeId";

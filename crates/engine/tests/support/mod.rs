@@ -58,3 +58,33 @@ pub async fn sign_in_through_browser(
     let result = finish.await.unwrap();
     (flow, page, result)
 }
+
+/// A Microsoft 365 tenant and the fake Graph serving it.
+pub mod m365 {
+    use cloudwarden_testkit::graph::{FakeGraph, GraphApp, GraphSize, GraphTenant};
+
+    pub const CLIENT_ID: &str = "5e7e1a3c-0000-4000-8000-00000000c1d0";
+    pub const SECRET: &str = "cw~fakeGraphSecret";
+
+    /// A small tenant whose audit events and sign-ins all fall inside the 7-day back-fill.
+    pub fn tenant(seed: u64) -> GraphTenant {
+        let size = GraphSize {
+            audit_days: 5,
+            ..GraphSize::small()
+        };
+        GraphTenant::generate("contoso", seed, &size)
+    }
+
+    /// The fake Graph serving `t` to the app [`CLIENT_ID`] / [`SECRET`].
+    pub async fn fake(t: &GraphTenant) -> FakeGraph {
+        FakeGraph::start(
+            t.clone(),
+            GraphApp {
+                client_id: CLIENT_ID.into(),
+                client_secret: SECRET.into(),
+            },
+        )
+        .await
+        .unwrap()
+    }
+}

@@ -342,42 +342,57 @@ pub(crate) async fn role_assignments(
         return forbidden();
     }
     let q = query_or_return!(q.as_deref(), 999);
+    role_page(
+        &s,
+        &uri,
+        q,
+        (
+            "roleManagement/directory/roleAssignments",
+            &s.index.tenant.role_assignments,
+        ),
+        |a| (&a.principal_id, &a.role_definition_id),
+        |o, a, expand| render::role_assignment(o, &s.index, a, expand),
+    )
+}
+
+/// A page of role assignments or eligibilities (`context`, `items`): `$filter` (`eq` on
+/// `principalId`, `roleDefinitionId`, read by `ids`), `$expand=principal` answered whatever
+/// `$select` names.
+fn role_page<T>(
+    s: &Shared,
+    uri: &Uri,
+    mut q: Query,
+    (context, items): (&str, &[T]),
+    ids: impl Fn(&T) -> (&str, &str),
+    fields: impl Fn(&mut crate::common::json::Obj<'_>, &T, render::Expand),
+) -> Response {
     let filters = match eq_filters(&q, &["principalId", "roleDefinitionId"]) {
         Ok(f) => f,
         Err(r) => return r.response(),
     };
     let expand = render::Expand::of(&q);
-    // Expanded navigation properties are answered whatever `$select` names.
-    let mut q = q;
     if expand.principal() {
         if let Some(select) = q.select.as_mut() {
             select.push("principal".into());
         }
     }
-    let rows: Vec<_> = s
-        .index
-        .tenant
-        .role_assignments
+    let rows: Vec<&T> = items
         .iter()
-        .filter(|a| {
+        .filter(|x| {
+            let (principal, role) = ids(x);
             filters.iter().all(|c| {
                 let v = string_literal(&c.value).unwrap_or_default();
                 if c.field.eq_ignore_ascii_case("principalId") {
-                    v.eq_ignore_ascii_case(&a.principal_id)
+                    v.eq_ignore_ascii_case(principal)
                 } else {
-                    v.eq_ignore_ascii_case(&a.role_definition_id)
+                    v.eq_ignore_ascii_case(role)
                 }
             })
         })
         .collect();
-    page(
-        &s.base,
-        uri.path(),
-        &q,
-        "roleManagement/directory/roleAssignments",
-        &rows,
-        |o, a| render::role_assignment(o, &s.index, a, expand),
-    )
+    page(&s.base, uri.path(), &q, context, &rows, |o, x| {
+        fields(o, x, expand)
+    })
 }
 
 /// The permissions that read eligible role assignments
@@ -410,41 +425,16 @@ pub(crate) async fn role_eligibilities(
         );
     }
     let q = query_or_return!(q.as_deref(), 999);
-    let filters = match eq_filters(&q, &["principalId", "roleDefinitionId"]) {
-        Ok(f) => f,
-        Err(r) => return r.response(),
-    };
-    let expand = render::Expand::of(&q);
-    // Expanded navigation properties are answered whatever `$select` names.
-    let mut q = q;
-    if expand.principal() {
-        if let Some(select) = q.select.as_mut() {
-            select.push("principal".into());
-        }
-    }
-    let rows: Vec<_> = s
-        .index
-        .tenant
-        .role_eligibilities
-        .iter()
-        .filter(|e| {
-            filters.iter().all(|c| {
-                let v = string_literal(&c.value).unwrap_or_default();
-                if c.field.eq_ignore_ascii_case("principalId") {
-                    v.eq_ignore_ascii_case(&e.principal_id)
-                } else {
-                    v.eq_ignore_ascii_case(&e.role_definition_id)
-                }
-            })
-        })
-        .collect();
-    page(
-        &s.base,
-        uri.path(),
-        &q,
-        "roleManagement/directory/roleEligibilityScheduleInstances",
-        &rows,
-        |o, e| render::role_eligibility(o, &s.index, e, expand),
+    role_page(
+        &s,
+        &uri,
+        q,
+        (
+            "roleManagement/directory/roleEligibilityScheduleInstances",
+            &s.index.tenant.role_eligibilities,
+        ),
+        |e| (&e.principal_id, &e.role_definition_id),
+        |o, e, expand| render::role_eligibility(o, &s.index, e, expand),
     )
 }
 

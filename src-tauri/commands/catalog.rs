@@ -117,5 +117,5 @@ pub async fn export_custom_apps(engine: State<'_, Engine>, path: PathBuf) -> Com
 #[tauri::command]
 #[specta::specta]
 pub async fn import_custom_apps(engine: State<'_, Engine>, path: PathBuf) -> CommandResult<u32> {
-    Ok(engine.import_custom_apps_from(&path).await?)
+    Ok(engine.import_custom_apps_from(&path, false).await?)
 }

@@ -153,3 +153,179 @@ pub struct Source {
     /// The attribution text the licence asks for.
     pub attribution: String,
 }
+
+/// Why a domain pattern, app name or app id was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidInput(pub String);
+
+impl std::fmt::Display for InvalidInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for InvalidInput {}
+
+/// Checks that `pattern` is a DNS name a block list can carry verbatim: two labels or more of
+/// ASCII letters, digits and hyphens (punycode for international names), 1–63 characters a
+/// label, no hyphen at either end of a label, 253 characters in all (RFC 1035 §2.3.1,
+/// RFC 5891 §4.2.3.1). No wildcard, space, quote, slash or control character can pass, so a
+/// pattern can never close or open a statement in a firewall's syntax.
+pub fn check_domain_pattern(pattern: &str) -> Result<(), InvalidInput> {
+    let shown: String = pattern
+        .chars()
+        .take(80)
+        .flat_map(char::escape_debug)
+        .collect();
+    let bad = |why: &str| Err(InvalidInput(format!("\"{shown}\" is not a domain: {why}")));
+    if pattern.is_empty() {
+        return bad("it is empty");
+    }
+    if pattern.len() > 253 {
+        return bad("longer than 253 characters");
+    }
+    if !pattern.contains('.') {
+        return bad("it needs two labels or more (example.com)");
+    }
+    for label in pattern.split('.') {
+        if label.is_empty() {
+            return bad("an empty label (leading, trailing or doubled dot)");
+        }
+        if label.len() > 63 {
+            return bad("a label longer than 63 characters");
+        }
+        if !label
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return bad("only lower-case letters, digits, hyphens and dots are allowed");
+        }
+        if label.starts_with('-') || label.ends_with('-') {
+            return bad("a label starts or ends with a hyphen");
+        }
+    }
+    Ok(())
+}
+
+/// Checks an app name: not blank, at most 200 characters, and no control, line-separator or
+/// bidirectional-override character (a name goes into comments of exported block lists,
+/// reports and CSV files, where a newline would start a statement and an override would
+/// disguise one).
+pub fn check_app_name(name: &str) -> Result<(), InvalidInput> {
+    if name.trim().is_empty() {
+        return Err(InvalidInput("the app needs a name".into()));
+    }
+    if name.chars().count() > 200 {
+        return Err(InvalidInput(
+            "an app name has at most 200 characters".into(),
+        ));
+    }
+    if let Some(c) = name.chars().find(|c| is_hidden_char(*c)) {
+        let shown: String = name.chars().take(80).flat_map(char::escape_debug).collect();
+        return Err(InvalidInput(format!(
+            "the app name \"{shown}\" contains the character U+{:04X}, which names may not hold",
+            u32::from(c)
+        )));
+    }
+    Ok(())
+}
+
+/// Checks an app id: 1–100 characters of lower-case letters, digits, `.`, `_` and `-`,
+/// starting with a letter or digit (the shape of every built-in id).
+pub fn check_app_id(id: &str) -> Result<(), InvalidInput> {
+    let ok = !id.is_empty()
+        && id.len() <= 100
+        && id.as_bytes()[0].is_ascii_alphanumeric()
+        && id.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'_' || b == b'-'
+        });
+    if ok {
+        Ok(())
+    } else {
+        let shown: String = id.chars().take(80).flat_map(char::escape_debug).collect();
+        Err(InvalidInput(format!(
+            "\"{shown}\" is not an app id (lower-case letters, digits, '.', '_' and '-')"
+        )))
+    }
+}
+
+/// Characters that change how text around them is read without being seen: control
+/// characters (newline, CR, NEL among them), line and paragraph separators, and bidirectional
+/// embeddings, overrides and isolates.
+pub fn is_hidden_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
+        )
+        || ('\u{202A}'..='\u{202E}').contains(&c)
+        || ('\u{2066}'..='\u{2069}').contains(&c)
+}
+
+#[cfg(test)]
+mod input_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn domain_patterns_are_dns_names_and_nothing_else() {
+        for ok in [
+            "example.com",
+            "a.b-c.example.co.uk",
+            "xn--bcher-kva.example",
+            "1.2.3.4",
+        ] {
+            assert!(check_domain_pattern(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "localhost",
+            "*.example.com",
+            ".example.com",
+            "example.com.",
+            "a..com",
+            "-a.com",
+            "a-.com",
+            "Example.com",
+            "exa mple.com",
+            "x.com\"\n    next\nend\nconfig system admin",
+            "x.com\nhttp_access allow all",
+            "x.com/path",
+            "x.com;",
+            "bücher.example",
+        ] {
+            assert!(check_domain_pattern(bad).is_err(), "{bad:?}");
+        }
+        assert!(check_domain_pattern(&format!("{}.com", "a".repeat(64))).is_err());
+        assert!(check_domain_pattern(&format!("{}com", "abcdefghi.".repeat(26))).is_err());
+    }
+
+    #[test]
+    fn app_names_hold_no_hidden_characters() {
+        assert!(check_app_name("Evil App").is_ok());
+        assert!(check_app_name("Bücher & Co — Ünïcode").is_ok());
+        for bad in [
+            "",
+            "  ",
+            "Evil App\nhttp_access allow all",
+            "Evil\rApp",
+            "Evil\u{85}App",
+            "Evil\u{2028}App",
+            "Evil\u{202E}ppA",
+            "Evil\u{2066}App",
+            "tab\there",
+        ] {
+            assert!(check_app_name(bad).is_err(), "{bad:?}");
+        }
+        assert!(check_app_name(&"x".repeat(201)).is_err());
+    }
+
+    #[test]
+    fn app_ids_are_slugs() {
+        assert!(check_app_id("custom-evil-app").is_ok());
+        assert!(check_app_id("microsoft-365").is_ok());
+        for bad in ["", "-x", "Evil", "a b", "a\nb", "a/b", &"a".repeat(101)] {
+            assert!(check_app_id(bad).is_err(), "{bad:?}");
+        }
+    }
+}

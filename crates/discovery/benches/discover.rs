@@ -208,6 +208,7 @@ fn main() {
         format: Some(squid),
         candidates: &[],
         threads,
+        max_archive_members: cloudwarden_discovery::input::MAX_ARCHIVE_MEMBERS,
     };
     let outcome = match run(
         std::slice::from_ref(&path),

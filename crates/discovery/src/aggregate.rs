@@ -36,19 +36,22 @@ impl Default for Stats {
 impl Stats {
     #[inline]
     fn add(&mut self, r: &Record<'_>) {
-        self.transactions += 1;
-        self.bytes_up += r.bytes_up;
-        self.bytes_down += r.bytes_down;
-        self.blocked += u64::from(r.action == Action::Blocked);
+        // Saturating: a line claiming 2^64 - 1 bytes must not wrap a host's total around.
+        self.transactions = self.transactions.saturating_add(1);
+        self.bytes_up = self.bytes_up.saturating_add(r.bytes_up);
+        self.bytes_down = self.bytes_down.saturating_add(r.bytes_down);
+        self.blocked = self
+            .blocked
+            .saturating_add(u64::from(r.action == Action::Blocked));
         self.first_seen_ms = self.first_seen_ms.min(r.timestamp_ms);
         self.last_seen_ms = self.last_seen_ms.max(r.timestamp_ms);
     }
 
     pub fn merge(&mut self, o: &Stats) {
-        self.transactions += o.transactions;
-        self.bytes_up += o.bytes_up;
-        self.bytes_down += o.bytes_down;
-        self.blocked += o.blocked;
+        self.transactions = self.transactions.saturating_add(o.transactions);
+        self.bytes_up = self.bytes_up.saturating_add(o.bytes_up);
+        self.bytes_down = self.bytes_down.saturating_add(o.bytes_down);
+        self.blocked = self.blocked.saturating_add(o.blocked);
         self.first_seen_ms = self.first_seen_ms.min(o.first_seen_ms);
         self.last_seen_ms = self.last_seen_ms.max(o.last_seen_ms);
     }
@@ -74,30 +77,64 @@ impl Interner {
     }
 }
 
-/// Traffic of one host, with its days (kept in a short list: logs are roughly in time order,
-/// so the last day is almost always the one a record belongs to).
+/// Days past which a host's days get a hash index (below it, a scan of the short list is
+/// faster than hashing).
+const DAYS_INDEXED_FROM: usize = 16;
+
+/// Traffic of one host, with its days. Logs are roughly in time order, so the last day is
+/// almost always the one a record belongs to; a host seen on many days (a log spanning years,
+/// or one crafted with a different day on every line) gets a hash index, so finding a day
+/// never takes time that grows with the days already seen.
 #[derive(Debug, Clone, Default)]
 struct HostEntry {
     stats: Stats,
     days: Vec<(i32, Stats)>,
+    index: Option<Box<FxHashMap<i32, u32>>>,
 }
 
 impl HostEntry {
     #[inline]
     fn add(&mut self, r: &Record<'_>) {
         self.stats.add(r);
-        let day = day_of(r.timestamp_ms);
-        match self.days.last_mut() {
-            Some((d, s)) if *d == day => s.add(r),
-            _ => match self.days.iter_mut().find(|(d, _)| *d == day) {
-                Some((_, s)) => s.add(r),
-                None => {
-                    let mut s = Stats::default();
-                    s.add(r);
-                    self.days.push((day, s));
-                }
-            },
+        self.day(day_of(r.timestamp_ms)).add(r);
+    }
+
+    /// The counters of `day`, added when missing.
+    #[inline]
+    fn day(&mut self, day: i32) -> &mut Stats {
+        let n = self.days.len();
+        if n > 0 && self.days[n - 1].0 == day {
+            return &mut self.days[n - 1].1;
         }
+        let found = match &self.index {
+            Some(index) => index.get(&day).map(|&i| i as usize),
+            None => self.days.iter().position(|(d, _)| *d == day),
+        };
+        let i = match found {
+            Some(i) => i,
+            None => {
+                self.days.push((day, Stats::default()));
+                let i = self.days.len() - 1;
+                let slot = u32::try_from(i).unwrap_or(u32::MAX);
+                match &mut self.index {
+                    Some(index) => {
+                        index.insert(day, slot);
+                    }
+                    None if self.days.len() > DAYS_INDEXED_FROM => {
+                        self.index = Some(Box::new(
+                            self.days
+                                .iter()
+                                .enumerate()
+                                .map(|(i, (d, _))| (*d, u32::try_from(i).unwrap_or(u32::MAX)))
+                                .collect(),
+                        ));
+                    }
+                    None => {}
+                }
+                i
+            }
+        };
+        &mut self.days[i].1
     }
 }
 
@@ -149,10 +186,7 @@ impl Aggregate {
             let mine = &mut self.by_host[hmap[h] as usize];
             mine.stats.merge(&e.stats);
             for (day, s) in e.days {
-                match mine.days.iter_mut().find(|(d, _)| *d == day) {
-                    Some((_, m)) => m.merge(&s),
-                    None => mine.days.push((day, s)),
-                }
+                mine.day(day).merge(&s);
             }
         }
         for ((h, c), s) in other.by_host_client {
@@ -290,5 +324,36 @@ impl<K> Rollup<'_, K> {
         let mut v: Vec<_> = self.days.iter().map(|(&(k, d), s)| (k, d, *s)).collect();
         v.sort_unstable_by_key(|x| (x.0, x.1));
         v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn a_host_with_many_days_finds_them_through_an_index() {
+        let mut host = HostEntry::default();
+        for day in (0..1_000).rev() {
+            host.day(day).transactions += 1;
+        }
+        // Past a handful of days, lookups go through the index, not a scan of the list.
+        let index = host.index.as_ref().unwrap();
+        assert_eq!(index.len(), 1_000);
+        for (i, (day, _)) in host.days.iter().enumerate() {
+            assert_eq!(index[day] as usize, i);
+        }
+        for day in 0..1_000 {
+            host.day(day).transactions += 1;
+        }
+        assert_eq!(host.days.len(), 1_000);
+        assert!(host.days.iter().all(|(_, s)| s.transactions == 2));
+        // Few days stay a plain list.
+        let mut small = HostEntry::default();
+        for day in 0..DAYS_INDEXED_FROM as i32 {
+            small.day(day);
+        }
+        assert!(small.index.is_none());
     }
 }

@@ -16,7 +16,16 @@ pub enum InputError {
     },
     #[error("{path}: not a readable zip archive: {message}")]
     Zip { path: String, message: String },
+    #[error("{path}: the archive has {members} files, more than the {max} one upload reads; split it, or unpack it and upload the logs")]
+    TooManyMembers {
+        path: String,
+        members: usize,
+        max: usize,
+    },
 }
+
+/// Files read from one zip archive at most, unless the caller says otherwise.
+pub const MAX_ARCHIVE_MEMBERS: usize = 10_000;
 
 /// Compression, from the first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,10 +82,16 @@ impl<R: Seek> Seek for Counting<'_, R> {
 /// Calls `each(name, stream)` for every log stream in the file: the file itself, or each file
 /// member of a zip archive. `name` is the file name, or `archive.zip:member`. Bytes read from
 /// the file itself (before decompression) are added to `read` when given.
+///
+/// An archive with more than `max_members` files is refused before any is read. A member that
+/// cannot be opened (corrupt header, unsupported compression, encrypted) goes to
+/// `bad_member(name, error)` and the others are read.
 pub fn for_each_stream(
     path: &Path,
     read: Option<&AtomicU64>,
+    max_members: usize,
     mut each: impl FnMut(&str, &mut dyn Read) -> Result<(), InputError>,
+    mut bad_member: impl FnMut(&str, InputError),
 ) -> Result<(), InputError> {
     let mut file = File::open(path).map_err(io(path))?;
     let mut head = [0u8; 4];
@@ -107,11 +122,33 @@ pub fn for_each_stream(
                 path: path.display().to_string(),
                 message: e.to_string(),
             })?;
-            for i in 0..archive.len() {
-                let mut member = archive.by_index(i).map_err(|e| InputError::Zip {
+            let files = archive.file_names().filter(|n| !n.ends_with('/')).count();
+            if files > max_members {
+                return Err(InputError::TooManyMembers {
                     path: path.display().to_string(),
-                    message: e.to_string(),
-                })?;
+                    members: files,
+                    max: max_members,
+                });
+            }
+            for i in 0..archive.len() {
+                let hint = archive.name_for_index(i).map(str::to_owned);
+                let mut member = match archive.by_index(i) {
+                    Ok(m) => m,
+                    Err(e) => {
+                        let member_name = match hint {
+                            Some(n) => format!("{name}:{n}"),
+                            None => format!("{name}:#{}", i + 1),
+                        };
+                        bad_member(
+                            &member_name,
+                            InputError::Zip {
+                                path: member_name.clone(),
+                                message: e.to_string(),
+                            },
+                        );
+                        continue;
+                    }
+                };
                 if member.is_dir() {
                     continue;
                 }

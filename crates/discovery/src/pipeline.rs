@@ -32,6 +32,15 @@ pub enum PipelineError {
     UnknownFormat { file: String },
     #[error("cancelled")]
     Cancelled,
+    /// A parser failed on a line it should have refused: a bug, reported with the file so the
+    /// analyst can send it; nothing of the run is stored.
+    #[error("{file}: the {format} parser failed near line {line} ({message}); nothing was stored. Please report this with the file")]
+    Parser {
+        file: String,
+        format: String,
+        line: u64,
+        message: String,
+    },
 }
 
 /// Live counters for progress reports (read from another thread).
@@ -87,6 +96,18 @@ pub struct FileSummary {
     /// Bytes of log text (after decompression).
     pub bytes: u64,
     pub lines: LineCounts,
+    /// Why this archive member was not read, or not to its end: the other members were.
+    pub error: Option<String>,
+}
+
+/// What the reader learnt of one stream.
+#[derive(Debug, Clone, Default)]
+struct StreamInfo {
+    name: String,
+    format: String,
+    confidence: f32,
+    bytes: u64,
+    error: Option<String>,
 }
 
 /// Everything a run produced.
@@ -108,6 +129,8 @@ pub struct Options<'a> {
     /// Formats detection may choose from.
     pub candidates: &'a [&'a dyn Format],
     pub threads: usize,
+    /// Files read from one zip archive at most ([`crate::input::MAX_ARCHIVE_MEMBERS`]).
+    pub max_archive_members: usize,
 }
 
 struct Chunk<'a> {
@@ -124,6 +147,8 @@ struct WorkerResult {
     aggregate: Aggregate,
     counts: BTreeMap<usize, LineCounts>,
     samples: Vec<(usize, u64, Reason, String)>,
+    /// A chunk whose parsing panicked: file index, format, first line, panic message.
+    panicked: Option<(usize, String, u64, String)>,
 }
 
 /// Parses and aggregates `files`. `cancel` stops the run at the next chunk.
@@ -145,8 +170,7 @@ pub fn run(
     for _ in 0..threads * 2 + 2 {
         let _ = pool_tx.send(Vec::with_capacity(CHUNK + SAMPLE));
     }
-    let names: std::sync::Mutex<Vec<(String, String, f32, u64)>> =
-        std::sync::Mutex::new(Vec::new());
+    let names: std::sync::Mutex<Vec<StreamInfo>> = std::sync::Mutex::new(Vec::new());
 
     let results = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
@@ -160,18 +184,43 @@ pub fn run(
         let read = read_all(files, options, progress, cancel, &work_tx, &pool_rx, &names);
         drop(work_tx);
         let mut results = Vec::new();
+        let mut lost = None;
         for w in workers {
-            if let Ok(r) = w.join() {
-                results.push(r);
+            match w.join() {
+                Ok(r) => results.push(r),
+                Err(panic) => lost = Some(panic_message(panic.as_ref())),
             }
         }
-        read.map(|()| results)
+        read?;
+        if let Some(message) = lost {
+            return Err(PipelineError::Parser {
+                file: "(unknown)".into(),
+                format: "(unknown)".into(),
+                line: 0,
+                message,
+            });
+        }
+        Ok(results)
     })?;
     if cancel.load(Ordering::Relaxed) {
         return Err(PipelineError::Cancelled);
     }
 
-    let names = names.into_inner().unwrap_or_default();
+    let names = names
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((file, format, line, message)) = results
+        .iter()
+        .filter_map(|r| r.panicked.clone())
+        .min_by_key(|p| (p.0, p.2))
+    {
+        return Err(PipelineError::Parser {
+            file: names.get(file).map(|n| n.name.clone()).unwrap_or_default(),
+            format,
+            line,
+            message,
+        });
+    }
     let mut outcome = Outcome::default();
     let mut per_file: BTreeMap<usize, LineCounts> = BTreeMap::new();
     let mut samples = Vec::new();
@@ -189,22 +238,23 @@ pub fn run(
         if *n < SAMPLES_PER_REASON {
             *n += 1;
             outcome.samples.push(Sample {
-                file: names.get(file).map(|n| n.0.clone()).unwrap_or_default(),
+                file: names.get(file).map(|n| n.name.clone()).unwrap_or_default(),
                 line,
                 reason: reason.as_str(),
                 text,
             });
         }
     }
-    for (i, (name, format, confidence, bytes)) in names.into_iter().enumerate() {
+    for (i, info) in names.into_iter().enumerate() {
         let lines = per_file.remove(&i).unwrap_or_default();
         outcome.lines.merge(&lines);
         outcome.files.push(FileSummary {
-            name,
-            format,
-            confidence,
-            bytes,
+            name: info.name,
+            format: info.format,
+            confidence: info.confidence,
+            bytes: info.bytes,
             lines,
+            error: info.error,
         });
     }
     Ok(outcome)
@@ -218,20 +268,30 @@ fn read_all<'a>(
     cancel: &AtomicBool,
     work: &Sender<Chunk<'a>>,
     pool: &Receiver<Vec<u8>>,
-    names: &std::sync::Mutex<Vec<(String, String, f32, u64)>>,
+    names: &std::sync::Mutex<Vec<StreamInfo>>,
 ) -> Result<(), PipelineError> {
+    let lock = || {
+        names
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
     for (n, path) in files.iter().enumerate() {
         progress.file.store(n as u64, Ordering::Relaxed);
         let fallback_ms = modified_ms(path);
         let before = progress.file_bytes.load(Ordering::Relaxed);
         let file_len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         let mut failure: Option<PipelineError> = None;
-        for_each_stream(path, Some(&progress.file_bytes), |name, stream| {
+        let file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let each = |name: &str, stream: &mut dyn Read| {
             let index = {
-                let mut names = names
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                names.push((name.to_owned(), String::new(), 0.0, 0));
+                let mut names = lock();
+                names.push(StreamInfo {
+                    name: name.to_owned(),
+                    ..StreamInfo::default()
+                });
                 names.len() - 1
             };
             match read_stream(
@@ -246,10 +306,16 @@ fn read_all<'a>(
                 fallback_ms,
             ) {
                 Ok((format, confidence, bytes)) => {
-                    let mut names = names
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner);
-                    names[index] = (name.to_owned(), format.to_owned(), confidence, bytes);
+                    let info = &mut lock()[index];
+                    info.format = format.to_owned();
+                    info.confidence = confidence;
+                    info.bytes = bytes;
+                    Ok(())
+                }
+                // An archive member that cannot be read (or whose format is unknown, such as
+                // a README beside the logs) is reported, and the other members are read.
+                Err(e) if name != file_name && !matches!(e, PipelineError::Cancelled) => {
+                    lock()[index].error = Some(e.to_string());
                     Ok(())
                 }
                 Err(e) => {
@@ -257,7 +323,21 @@ fn read_all<'a>(
                     Ok(())
                 }
             }
-        })?;
+        };
+        let bad_member = |name: &str, e: InputError| {
+            lock().push(StreamInfo {
+                name: name.to_owned(),
+                error: Some(e.to_string()),
+                ..StreamInfo::default()
+            });
+        };
+        for_each_stream(
+            path,
+            Some(&progress.file_bytes),
+            options.max_archive_members,
+            each,
+            bad_member,
+        )?;
         progress
             .file_bytes
             .store(before + file_len, Ordering::Relaxed);
@@ -403,14 +483,46 @@ fn work(rx: &Receiver<Chunk<'_>>, pool: &Sender<Vec<u8>>, cancel: &AtomicBool) -
         aggregate: Aggregate::default(),
         counts: BTreeMap::new(),
         samples: Vec::new(),
+        panicked: None,
     };
     let mut kept: BTreeMap<Reason, usize> = BTreeMap::new();
     for chunk in rx {
-        if cancel.load(Ordering::Relaxed) {
+        if cancel.load(Ordering::Relaxed) || result.panicked.is_some() {
+            let _ = pool.send(chunk.data);
             continue;
         }
+        // A parser that panics on a line is a bug; the run fails with the file named instead
+        // of losing this worker's results without a word.
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            parse_chunk(&chunk, &mut result, &mut kept);
+        }));
+        if let Err(panic) = outcome {
+            result.panicked = Some((
+                chunk.file,
+                chunk.format.id().to_owned(),
+                chunk.first_line,
+                panic_message(panic.as_ref()),
+            ));
+        }
+        let _ = pool.send(chunk.data);
+    }
+    result
+}
+
+/// The text a panic carried.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".to_owned())
+}
+
+/// Parses one chunk's lines into the worker's result.
+fn parse_chunk(chunk: &Chunk<'_>, result: &mut WorkerResult, kept: &mut BTreeMap<Reason, usize>) {
+    {
         let counts = result.counts.entry(chunk.file).or_default();
-        let mut layout = chunk.layout;
+        let mut layout = chunk.layout.clone();
         let header_lines = chunk.format.header_lines();
         let mut line_no = chunk.first_line;
         let data = &chunk.data;
@@ -457,7 +569,5 @@ fn work(rx: &Receiver<Chunk<'_>>, pool: &Sender<Vec<u8>>, cancel: &AtomicBool) -
             }
             line_no += 1;
         }
-        let _ = pool.send(chunk.data);
     }
-    result
 }

@@ -81,6 +81,7 @@ fn a_custom_csv_runs_through_the_pipeline() {
         format: Some(&parser),
         candidates: all_formats(),
         threads: 2,
+        max_archive_members: cloudwarden_discovery::input::MAX_ARCHIVE_MEMBERS,
     };
     let out = run(
         &[plain, gz],
@@ -155,6 +156,7 @@ fn without_a_header_the_first_line_is_data() {
             format: Some(&parser),
             candidates: all_formats(),
             threads: 1,
+            max_archive_members: cloudwarden_discovery::input::MAX_ARCHIVE_MEMBERS,
         },
         &Progress::default(),
         &AtomicBool::new(false),

@@ -234,6 +234,7 @@ fn the_pipeline_accounts_for_every_line_of_a_mixed_file() {
         format: Some(squid),
         candidates: all_formats(),
         threads: 2,
+        max_archive_members: cloudwarden_discovery::input::MAX_ARCHIVE_MEMBERS,
     };
     let out = run(
         &[path],

@@ -11,7 +11,7 @@ use tokio::sync::RwLock;
 use crate::catalog::{self, Effective};
 use crate::domain::catalog::{
     AppDetail, AppPage, AppQuery, CatalogStats, CategoryInfo, CustomAppInput, FactorInfo,
-    HostMatch, ScoreMetric, SourceInfo,
+    HostMatch, ImportPreview, ScoreMetric, SourceInfo,
 };
 use crate::domain::{About, Attribution, DatabaseInfo, DatabaseKind, Settings, Status, Theme};
 use crate::secrets::SecretStore;
@@ -303,21 +303,39 @@ impl Engine {
         Ok(u32::try_from(self.store.custom_apps().await?.len()).unwrap_or(u32::MAX))
     }
 
-    /// Reads a file written by [`Engine::export_custom_apps_to`] and imports it.
-    pub async fn import_custom_apps_from(&self, path: &Path) -> Result<u32> {
-        let json = tokio::fs::read_to_string(path)
-            .await
-            .map_err(|source| Error::File {
-                path: path.to_path_buf(),
-                source,
-            })?;
-        self.import_custom_apps(&json).await
+    /// Reads a file written by [`Engine::export_custom_apps_to`] and imports it; an import
+    /// that would replace a built-in app is refused unless `replace_builtin`.
+    pub async fn import_custom_apps_from(&self, path: &Path, replace_builtin: bool) -> Result<u32> {
+        let json = read_import(path).await?;
+        self.import_custom_apps(&json, replace_builtin).await
+    }
+
+    /// What importing the file at `path` would save, validated, without saving it.
+    pub async fn preview_custom_apps_import(&self, path: &Path) -> Result<ImportPreview> {
+        let json = read_import(path).await?;
+        let apps = catalog::parse_export(&json)?;
+        let catalog = self.catalog().await?;
+        Ok(ImportPreview {
+            apps: apps.iter().map(|a| a.name.clone()).collect(),
+            replaces_builtin: replaced_builtins(&catalog, &apps),
+        })
     }
 
     /// Imports apps exported by [`Engine::export_custom_apps`]; returns how many were saved.
-    /// Nothing is saved when any app is invalid.
-    pub async fn import_custom_apps(&self, json: &str) -> Result<u32> {
+    /// Nothing is saved when any app is invalid, or when one would replace a built-in app
+    /// and `replace_builtin` is false.
+    pub async fn import_custom_apps(&self, json: &str, replace_builtin: bool) -> Result<u32> {
         let apps = catalog::parse_export(json)?;
+        let replaced = replaced_builtins(&*self.catalog().await?, &apps);
+        if !replaced.is_empty() && !replace_builtin {
+            return Err(Error::Validation(format!(
+                "the import would replace {} built-in app{} ({}); nothing was imported. \
+                 Confirm to replace them (cloudwarden catalog import --replace-builtin)",
+                replaced.len(),
+                if replaced.len() == 1 { "" } else { "s" },
+                replaced.join(", ")
+            )));
+        }
         let now = now_ms();
         for app in &apps {
             let text = serde_json::to_string(app).map_err(|e| Error::Validation(e.to_string()))?;
@@ -327,6 +345,36 @@ impl Engine {
         self.rematch_discovery().await?;
         Ok(u32::try_from(apps.len()).unwrap_or(u32::MAX))
     }
+}
+
+/// An import file, at most 32 MiB (a custom-apps export of thousands of apps is a few MiB).
+async fn read_import(path: &Path) -> Result<String> {
+    const MAX: u64 = 32 << 20;
+    let file_error = |source| Error::File {
+        path: path.to_path_buf(),
+        source,
+    };
+    let meta = tokio::fs::metadata(path).await.map_err(file_error)?;
+    if meta.len() > MAX {
+        return Err(Error::Validation(format!(
+            "{}: {} bytes is too large for a custom-apps export (at most 32 MiB)",
+            path.display(),
+            meta.len()
+        )));
+    }
+    tokio::fs::read_to_string(path).await.map_err(file_error)
+}
+
+/// Names of the built-in apps `apps` would replace (same id).
+fn replaced_builtins(catalog: &Effective, apps: &[cloudwarden_catalog::App]) -> Vec<String> {
+    apps.iter()
+        .filter(|a| catalog.is_builtin(&a.id))
+        .map(|a| {
+            catalog
+                .app(&a.id)
+                .map_or_else(|| a.id.clone(), |b| b.name.clone())
+        })
+        .collect()
 }
 
 /// Name, version, licence and third-party attributions of this build.

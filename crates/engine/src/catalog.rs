@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use cloudwarden_catalog::factors::{self, FactorDef, Group, Scoring, FACTORS};
 use cloudwarden_catalog::model::{
-    App, CategoryRef, DomainRole, DomainRule, FactorValue, MatchKind, Method, Sourced, Value,
+    self, App, CategoryRef, DomainRole, DomainRule, FactorValue, MatchKind, Method, Sourced, Value,
 };
 use cloudwarden_catalog::score::{self, Score, ScoreSettings, UnknownPolicy};
 use cloudwarden_catalog::{categories, Catalog, Matcher, Source};
@@ -483,20 +483,18 @@ pub fn parse_export(json: &str) -> Result<Vec<App>> {
         )));
     }
     for app in &doc.apps {
-        let what = if app.name.trim().is_empty() {
-            app.id.as_str()
-        } else {
-            app.name.as_str()
-        };
-        if app.id.trim().is_empty() || app.name.trim().is_empty() {
-            return Err(Error::Validation(format!(
-                "{what}: an app needs an id and a name"
-            )));
-        }
+        model::check_app_id(&app.id).map_err(|e| Error::Validation(e.0))?;
+        model::check_app_name(&app.name)
+            .map_err(|e| Error::Validation(format!("app {}: {e}", app.id)))?;
+        let what = app.name.as_str();
         if app.domains.is_empty() {
             return Err(Error::Validation(format!(
                 "{what}: an app needs at least one domain"
             )));
+        }
+        for rule in &app.domains {
+            model::check_domain_pattern(&rule.pattern)
+                .map_err(|e| Error::Validation(format!("{what}: {e}")))?;
         }
         if let Some(c) = app.categories.iter().find(|c| !categories::is_known(&c.id)) {
             return Err(Error::Validation(format!(
@@ -583,9 +581,7 @@ pub fn settings_from_metric(metric: &ScoreMetric) -> Result<ScoreSettings> {
 /// Validates an analyst's app and turns it into a catalog record.
 pub fn app_from_input(input: &CustomAppInput, id: String, today: &str) -> Result<App> {
     let name = input.name.trim();
-    if name.is_empty() {
-        return Err(Error::Validation("the app needs a name".into()));
-    }
+    model::check_app_name(name).map_err(|e| Error::Validation(e.0))?;
     let mut domains = Vec::new();
     for raw in &input.domains {
         let raw = raw.trim().to_ascii_lowercase();
@@ -599,15 +595,9 @@ pub fn app_from_input(input: &CustomAppInput, id: String, today: &str) -> Result
                 MatchKind::Suffix,
             ),
         };
-        let valid = pattern.contains('.')
-            && !pattern.starts_with('.')
-            && !pattern.ends_with('.')
-            && pattern
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
-        if !valid {
+        if let Err(e) = model::check_domain_pattern(&pattern) {
             return Err(Error::Validation(format!(
-                "\"{raw}\" is not a domain (e.g. example.com, *.example.com, =files.example.com)"
+                "{e} (e.g. example.com, *.example.com, =files.example.com)"
             )));
         }
         if !domains

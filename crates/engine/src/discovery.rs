@@ -33,12 +33,18 @@ pub fn preview(
 ) -> Result<LogPreview> {
     use std::io::Read;
     let mut head = Vec::new();
-    cloudwarden_discovery::input::for_each_stream(path, None, |_, stream| {
-        if head.is_empty() {
-            let _ = stream.take(256 * 1024).read_to_end(&mut head);
-        }
-        Ok(())
-    })
+    cloudwarden_discovery::input::for_each_stream(
+        path,
+        None,
+        cloudwarden_discovery::input::MAX_ARCHIVE_MEMBERS,
+        |_, stream| {
+            if head.is_empty() {
+                let _ = stream.take(256 * 1024).read_to_end(&mut head);
+            }
+            Ok(())
+        },
+        |_, _| {},
+    )
     .map_err(|e| Error::Validation(e.to_string()))?;
     let text = String::from_utf8_lossy(&head);
     let lines: Vec<String> = text
@@ -147,11 +153,13 @@ pub fn parse(
         format,
         candidates: all_formats(),
         threads,
+        max_archive_members: cloudwarden_discovery::input::MAX_ARCHIVE_MEMBERS,
     };
     pipeline::run(&files, options, progress, cancel).map_err(|e| match e {
         PipelineError::Cancelled => Error::Cancelled,
         PipelineError::UnknownFormat { .. } => Error::Validation(e.to_string()),
         PipelineError::Input(i) => Error::Validation(i.to_string()),
+        PipelineError::Parser { .. } => Error::Task(e.to_string()),
     })
 }
 
@@ -257,6 +265,7 @@ pub fn summarise(
                 confidence: f.confidence,
                 bytes: f.bytes,
                 lines: counts(&f.lines),
+                error: f.error.clone(),
             })
             .collect(),
         lines: counts(&outcome.lines),
@@ -303,6 +312,7 @@ pub fn upload_rows(result: &DiscoveryResult, id_base: &str) -> Vec<UploadRows> {
                     .unwrap_or_else(|_| "{}".into()),
                 samples_json: serde_json::to_string(&samples).unwrap_or_else(|_| "[]".into()),
                 duration_ms: n(result.duration_ms),
+                error: f.error.clone(),
                 ..UploadRows::default()
             }
         })
@@ -398,7 +408,10 @@ pub fn summary_of(
         }
     }
     let sum = |f: &dyn Fn(&DiscoveredApp) -> u64, g: &dyn Fn(&UnmatchedDomain) -> u64| {
-        apps.iter().map(f).sum::<u64>() + domains.iter().map(g).sum::<u64>()
+        apps.iter()
+            .map(f)
+            .chain(domains.iter().map(g))
+            .fold(0u64, u64::saturating_add)
     };
     let n = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
     ReportSummary {

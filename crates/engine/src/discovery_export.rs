@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use cloudwarden_catalog::model::{App, MatchKind};
+use cloudwarden_catalog::model::{self, App, MatchKind};
 use cloudwarden_discovery::time::{day_of, format_day};
 
 use crate::domain::discovery::{BlockListFormat, DiscoveredApp, UnmatchedDomain};
@@ -153,9 +153,31 @@ pub fn entries(apps: &[&App]) -> Vec<Entry> {
 }
 
 /// A block list in `format` for `apps` (names in the header comment).
-pub fn block_list(format: BlockListFormat, apps: &[&App], generated: &str) -> (String, usize) {
+///
+/// Every host must be a DNS name ([`model::check_domain_pattern`]): a pattern stored before
+/// patterns were checked, or edited by hand, is refused with the app that holds it, never
+/// written out — in a firewall's syntax a quote or newline would end the statement. Names in
+/// comments lose every character that could end the comment line.
+pub fn block_list(
+    format: BlockListFormat,
+    apps: &[&App],
+    generated: &str,
+) -> Result<(String, usize)> {
+    for app in apps {
+        for rule in &app.domains {
+            let host = rule.pattern.strip_prefix("*.").unwrap_or(&rule.pattern);
+            model::check_domain_pattern(host).map_err(|e| {
+                Error::Validation(format!(
+                    "the block list was not written: app {} ({}) has a domain pattern that is \
+                     not a DNS name — {e}. Edit or delete the app in the catalog.",
+                    comment_safe(&app.name),
+                    app.id.escape_debug()
+                ))
+            })?;
+        }
+    }
     let entries = entries(apps);
-    let names: Vec<&str> = apps.iter().map(|a| a.name.as_str()).collect();
+    let names: Vec<String> = apps.iter().map(|a| comment_safe(&a.name)).collect();
     let header = |c: &str| {
         format!(
             "{c} Cloudwarden block list of unsanctioned apps, generated {generated}\n{c} Apps ({}): {}\n",
@@ -229,7 +251,21 @@ pub fn block_list(format: BlockListFormat, apps: &[&App], generated: &str) -> (S
             out.push_str("        end\n    next\nend\n");
         }
     }
-    (out, n)
+    Ok((out, n))
+}
+
+/// `text` with every character that could end a comment line or disguise text replaced by
+/// U+FFFD, for names that go into comments.
+fn comment_safe(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if model::is_hidden_char(c) {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -291,6 +327,63 @@ mod tests {
     }
 
     #[test]
+    fn hostile_names_and_patterns_never_reach_a_block_list() {
+        // An app stored before names were checked: its name tries to end the header comment.
+        let evil = app(
+            "Evil App\nhttp_access allow all\u{2028}x",
+            &[("evil.example", MatchKind::Suffix)],
+        );
+        for format in [
+            BlockListFormat::Plain,
+            BlockListFormat::Squid,
+            BlockListFormat::PanosEdl,
+            BlockListFormat::Zscaler,
+            BlockListFormat::Fortigate,
+        ] {
+            let (text, _) = block_list(format, &[&evil], "x").unwrap();
+            assert!(
+                !text.lines().any(|l| l.starts_with("http_access allow")),
+                "{format:?}: {text}"
+            );
+            assert!(!text.contains('\u{2028}'));
+            // Every line is a comment or one of the syntax's own statements.
+            for line in text.lines() {
+                assert!(
+                    line.starts_with('#')
+                        || line.starts_with("acl cloudwarden_unsanctioned dstdomain ")
+                        || line.starts_with("http_access deny ")
+                        || line.trim_start().starts_with("edit ")
+                        || line.trim_start().starts_with("set ")
+                        || [
+                            "next",
+                            "end",
+                            "config webfilter urlfilter",
+                            "config entries"
+                        ]
+                        .contains(&line.trim())
+                        || model::check_domain_pattern(line.trim_start_matches(['.', '*'])).is_ok(),
+                    "{format:?}: {line:?}"
+                );
+            }
+        }
+        // A pattern that would close FortiGate's `set url "…"` and open `config system admin`.
+        let closing = app(
+            "Evil",
+            &[(
+                "x.com\"\n            next\n        end\nconfig system admin",
+                MatchKind::Exact,
+            )],
+        );
+        for format in [BlockListFormat::Fortigate, BlockListFormat::Squid] {
+            let err = block_list(format, &[&closing], "x")
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("not a DNS name"), "{err}");
+            assert!(err.contains("Edit or delete the app"), "{err}");
+        }
+    }
+
+    #[test]
     fn every_syntax() {
         let a = app(
             "Dropbox",
@@ -299,20 +392,20 @@ mod tests {
                 ("db.tt", MatchKind::Exact),
             ],
         );
-        let (plain, n) = block_list(BlockListFormat::Plain, &[&a], "2026-11-28");
+        let (plain, n) = block_list(BlockListFormat::Plain, &[&a], "2026-11-28").unwrap();
         assert_eq!(n, 2);
         assert!(plain.starts_with("# Cloudwarden block list"));
         assert!(plain.ends_with("db.tt\ndropbox.com\n"));
-        let (squid, _) = block_list(BlockListFormat::Squid, &[&a], "x");
+        let (squid, _) = block_list(BlockListFormat::Squid, &[&a], "x").unwrap();
         assert!(squid.contains("acl cloudwarden_unsanctioned dstdomain db.tt\nacl cloudwarden_unsanctioned dstdomain .dropbox.com\nhttp_access deny cloudwarden_unsanctioned\n"));
-        let (edl, n) = block_list(BlockListFormat::PanosEdl, &[&a], "x");
+        let (edl, n) = block_list(BlockListFormat::PanosEdl, &[&a], "x").unwrap();
         assert_eq!(
             (edl.as_str(), n),
             ("db.tt\ndropbox.com\n*.dropbox.com\n", 3)
         );
-        let (z, _) = block_list(BlockListFormat::Zscaler, &[&a], "x");
+        let (z, _) = block_list(BlockListFormat::Zscaler, &[&a], "x").unwrap();
         assert_eq!(z, "db.tt\n.dropbox.com\n");
-        let (f, n) = block_list(BlockListFormat::Fortigate, &[&a], "x");
+        let (f, n) = block_list(BlockListFormat::Fortigate, &[&a], "x").unwrap();
         assert_eq!(n, 3);
         assert!(f.contains("config webfilter urlfilter\n"));
         assert!(f.contains("edit 3\n                set url \"*.dropbox.com\"\n                set type wildcard\n                set action block\n"));

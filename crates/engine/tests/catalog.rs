@@ -160,7 +160,7 @@ async fn export_and_import_round_trip() {
     let json = engine.export_custom_apps().await.unwrap();
 
     let (_d2, other) = fresh_engine().await;
-    assert_eq!(other.import_custom_apps(&json).await.unwrap(), 1);
+    assert_eq!(other.import_custom_apps(&json, false).await.unwrap(), 1);
     let m = other
         .match_hosts(&["acmefiles.example".into()])
         .await
@@ -168,11 +168,106 @@ async fn export_and_import_round_trip() {
     assert_eq!(m[0].app.as_ref().unwrap().id, "acme-files");
     assert!(other
         .import_custom_apps(
-            "{\"format\":1,\"apps\":[{\"id\":\"x\",\"name\":\"X\",\"domains\":[]}]}"
+            "{\"format\":1,\"apps\":[{\"id\":\"x\",\"name\":\"X\",\"domains\":[]}]}",
+            false
         )
         .await
         .is_err());
-    assert!(other.import_custom_apps("not json").await.is_err());
+    assert!(other.import_custom_apps("not json", false).await.is_err());
+}
+
+/// An exported app as JSON, with its id, name and domain patterns replaced.
+fn export_with(id: &str, name: &str, patterns: &[&str]) -> String {
+    let domains: Vec<_> = patterns
+        .iter()
+        .map(|p| serde_json::json!({"pattern": p, "match": "suffix", "role": "primary", "sources": ["analyst"]}))
+        .collect();
+    serde_json::json!({"format": 1, "apps": [{
+        "id": id, "name": name, "aliases": [], "vendor": null, "domains": domains,
+        "categories": [], "factors": {}, "links": []
+    }]})
+    .to_string()
+}
+
+#[tokio::test]
+async fn hostile_imports_and_names_are_refused_before_anything_is_saved() {
+    let (_d, engine) = fresh_engine().await;
+    // A name that would put `http_access allow all` on a line of its own in a Squid ACL.
+    let err = engine
+        .import_custom_apps(
+            &export_with(
+                "evil-app",
+                "Evil App\nhttp_access allow all",
+                &["evil.example"],
+            ),
+            false,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Validation);
+    assert!(err.to_string().contains("U+000A"), "{err}");
+    // A pattern that closes FortiGate's `set url "…"` and opens `config system admin`.
+    let err = engine
+        .import_custom_apps(
+            &export_with(
+                "evil-app",
+                "Evil App",
+                &["x.com\"\n            next\n        end\nconfig system admin"],
+            ),
+            false,
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("is not a domain"), "{err}");
+    for bad_id in ["Evil App", "../x", ""] {
+        assert!(engine
+            .import_custom_apps(&export_with(bad_id, "Evil", &["evil.example"]), false)
+            .await
+            .is_err());
+    }
+    // The add-app form refuses the same name.
+    let mut input = acme_input();
+    input.name = "Acme\nhttp_access allow all".into();
+    assert_eq!(
+        engine.save_custom_app(&input).await.unwrap_err().code(),
+        ErrorCode::Validation
+    );
+    assert!(engine
+        .export_custom_apps()
+        .await
+        .unwrap()
+        .contains("\"apps\": []"));
+}
+
+#[tokio::test]
+async fn an_import_that_replaces_a_built_in_app_needs_confirmation() {
+    let (dir, engine) = fresh_engine().await;
+    let json = export_with("dropbox", "Dropbox (ours)", &["dropbox.example"]);
+    let path = dir.path().join("import.json");
+    std::fs::write(&path, &json).unwrap();
+    let preview = engine.preview_custom_apps_import(&path).await.unwrap();
+    assert_eq!(preview.apps, vec!["Dropbox (ours)".to_owned()]);
+    assert_eq!(preview.replaces_builtin, vec!["Dropbox".to_owned()]);
+
+    let err = engine
+        .import_custom_apps_from(&path, false)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("would replace 1 built-in app (Dropbox)"),
+        "{err}"
+    );
+    assert_eq!(engine.app_detail("dropbox").await.unwrap().name, "Dropbox");
+
+    assert_eq!(
+        engine.import_custom_apps_from(&path, true).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        engine.app_detail("dropbox").await.unwrap().name,
+        "Dropbox (ours)"
+    );
 }
 
 #[tokio::test]

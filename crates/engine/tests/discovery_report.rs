@@ -411,3 +411,39 @@ async fn a_saved_custom_format_reads_an_analysts_csv() {
         .iter()
         .any(|f| f.id.starts_with("custom:")));
 }
+
+#[tokio::test]
+async fn one_absurd_line_never_poisons_a_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::open(Some(dir.path())).await.unwrap();
+    let log = dir.path().join("absurd.log");
+    // i64::MAX bytes, then u64::MAX bytes, to the same host: three uploads to one report.
+    let line = |bytes: &str| {
+        format!("1700000000.000 5 10.1.2.3 TCP_MISS/200 {bytes} GET http://www.dropbox.com/ alice DIRECT/1.2.3.4 text/html\n")
+    };
+    let mut id = None;
+    for bytes in [i64::MAX.to_string(), u64::MAX.to_string(), "10".into()] {
+        std::fs::write(&log, line(&bytes)).unwrap();
+        let r = DiscoveryRequest {
+            files: vec![log.display().to_string()],
+            format: Some("squid".into()),
+            report: Some("Absurd".into()),
+            dry_run: false,
+        };
+        let result = engine
+            .discover(
+                r,
+                Arc::new(Progress::default()),
+                Arc::new(AtomicBool::new(false)),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("upload of a {bytes}-byte line: {e}"));
+        id = result.report_id;
+    }
+    let view = engine.discovery_report_view(&id.unwrap()).await.unwrap();
+    assert_eq!(view.info.uploads, 3);
+    let dropbox = view.apps.iter().find(|a| a.app_id == "dropbox").unwrap();
+    assert_eq!(dropbox.transactions, 3);
+    assert_eq!(dropbox.bytes_down, i64::MAX as u64, "saturated, not wrapped");
+    assert_eq!(view.summary.bytes_down, i64::MAX as u64);
+}

@@ -344,6 +344,7 @@ impl Engine {
                     samples,
                     duration,
                     created,
+                    error,
                 )| {
                     UploadInfo {
                         upload_id,
@@ -360,6 +361,7 @@ impl Engine {
                         samples: serde_json::from_str(&samples).unwrap_or_default(),
                         duration_ms: u(duration),
                         created_at_ms: created,
+                        error,
                     }
                 },
             )
@@ -503,7 +505,7 @@ impl Engine {
                 "no app is tagged unsanctioned: tag the apps to block first".into(),
             ));
         }
-        let (text, n) = discovery_export::block_list(format, &apps, &today());
+        let (text, n) = discovery_export::block_list(format, &apps, &today())?;
         let c = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
         Ok((text, c(n), c(apps.len())))
     }

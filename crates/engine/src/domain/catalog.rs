@@ -253,6 +253,16 @@ pub struct FactorWeight {
     pub known_apps: u32,
 }
 
+/// What an import file holds, read before anything is saved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+pub struct ImportPreview {
+    /// Names of the apps the file holds.
+    pub apps: Vec<String>,
+    /// Names of the built-in apps the import would replace: saving needs the analyst's
+    /// confirmation (`--replace-builtin` in the CLI).
+    pub replaces_builtin: Vec<String>,
+}
+
 /// A custom app as the analyst enters it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
 pub struct CustomAppInput {

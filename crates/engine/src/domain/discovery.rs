@@ -50,6 +50,8 @@ pub struct UploadedFile {
     #[specta(type = u32)]
     pub bytes: u64,
     pub lines: LineCounts,
+    /// Why this archive member was not read, or not to its end (the others were).
+    pub error: Option<String>,
 }
 
 /// A malformed line kept for the analyst, with where it was.
@@ -258,6 +260,8 @@ pub struct UploadInfo {
     pub duration_ms: u64,
     #[specta(type = u32)]
     pub created_at_ms: i64,
+    /// Why this archive member was not read, or not to its end (the others were).
+    pub error: Option<String>,
 }
 
 /// A whole report: what the report page shows.

@@ -28,6 +28,7 @@ pub struct UploadRows {
     pub skipped_by_reason_json: String,
     pub samples_json: String,
     pub duration_ms: i64,
+    pub error: Option<String>,
     /// `(kind, key, stats)`
     pub usage: Vec<(&'static str, String, UsageStats)>,
     /// `(kind, key, user|ip|day, stats)`
@@ -39,10 +40,18 @@ pub struct UploadRows {
 /// kind, key, transactions, bytes up, bytes down, blocked, first seen, last seen, users, IPs.
 type UsageRow = (String, String, i64, i64, i64, i64, i64, i64, i64, i64);
 
-const ADD: &str = "transactions = transactions + excluded.transactions,
-     bytes_up = bytes_up + excluded.bytes_up,
-     bytes_down = bytes_down + excluded.bytes_down,
-     blocked = blocked + excluded.blocked,
+/// Adds an upload's counters to a row. Counters saturate at `i64::MAX` (SQLite turns an
+/// overflowing `+` into a REAL, which a STRICT INTEGER column refuses: one absurd line would
+/// make every later upload to the report fail).
+const ADD: &str =
+    "transactions = CASE WHEN excluded.transactions > 9223372036854775807 - transactions
+         THEN 9223372036854775807 ELSE transactions + excluded.transactions END,
+     bytes_up = CASE WHEN excluded.bytes_up > 9223372036854775807 - bytes_up
+         THEN 9223372036854775807 ELSE bytes_up + excluded.bytes_up END,
+     bytes_down = CASE WHEN excluded.bytes_down > 9223372036854775807 - bytes_down
+         THEN 9223372036854775807 ELSE bytes_down + excluded.bytes_down END,
+     blocked = CASE WHEN excluded.blocked > 9223372036854775807 - blocked
+         THEN 9223372036854775807 ELSE blocked + excluded.blocked END,
      first_seen_ms = MIN(first_seen_ms, excluded.first_seen_ms),
      last_seen_ms = MAX(last_seen_ms, excluded.last_seen_ms)";
 
@@ -84,8 +93,8 @@ impl Store {
         for u in uploads {
             sqlx::query(
                 "INSERT INTO discovery_uploads (upload_id, report_id, file_name, format, confidence, bytes, lines_total,
-                 lines_parsed, lines_skipped, skipped_by_reason, samples, duration_ms, created_at_ms)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 lines_parsed, lines_skipped, skipped_by_reason, samples, duration_ms, created_at_ms, error)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )
             .bind(&u.upload_id)
             .bind(report_id)
@@ -100,6 +109,7 @@ impl Store {
             .bind(&u.samples_json)
             .bind(u.duration_ms)
             .bind(now_ms)
+            .bind(&u.error)
             .execute(&mut *tx)
             .await?;
         }
@@ -223,6 +233,7 @@ pub(crate) type StoredUpload = (
     String,
     i64,
     i64,
+    Option<String>,
 );
 
 /// `(label, stats)` of a breakdown.
@@ -287,7 +298,7 @@ impl Store {
     pub async fn discovery_uploads(&self, report_id: &str) -> Result<Vec<StoredUpload>> {
         Ok(sqlx::query_as(
             "SELECT upload_id, file_name, format, confidence, bytes, lines_total, lines_parsed, lines_skipped,
-                    skipped_by_reason, samples, duration_ms, created_at_ms
+                    skipped_by_reason, samples, duration_ms, created_at_ms, error
              FROM discovery_uploads WHERE report_id = ? ORDER BY created_at_ms, upload_id",
         )
         .bind(report_id)

@@ -3,7 +3,7 @@
 #   make test   install what is missing, run every test layer
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-.PHONY: catalog help setup setup-apt setup-tauri-driver ui run test test-rust test-ui test-e2e lint-rust check-engine-deps bindings build
+.PHONY: catalog help setup setup-apt setup-tauri-driver setup-cargo-deny ui run test test-rust test-ui test-e2e lint-rust check-engine-deps bindings build deny advisory-db-update
 
 # Debian packages (see SETUP-LINUX.md): build (WebKitGTK 4.1), headless display and
 # screenshots, WebKitWebDriver for end-to-end tests, gnome-keyring for the Secret Service.
@@ -44,6 +44,10 @@ tests/prism/node_modules/.package-lock.json: tests/prism/package-lock.json
 setup-tauri-driver:
 	@command -v tauri-driver >/dev/null || cargo install tauri-driver --locked --version '^2.1'
 
+## cargo-deny checks advisories, licences, duplicate majors and sources (deny.toml).
+setup-cargo-deny:
+	@cargo deny --version 2>/dev/null | grep -q '^cargo-deny 0\.20\.' || cargo install cargo-deny --locked --version '~0.20.2'
+
 ## The UI bundle the desktop app embeds (tauri.conf.json → ui/dist).
 ui: ui/node_modules/.package-lock.json
 	npm --prefix ui run build
@@ -74,8 +78,31 @@ test: setup
 	$(MAKE) ui
 	$(MAKE) check-engine-deps
 	cargo clippy --workspace --all-targets -- -D warnings
+	$(MAKE) deny
 	CLOUDWARDEN_REQUIRE_PRISM=1 tests/session.sh cargo test --workspace
 	tests/session.sh --display tests/e2e/run.sh
+
+## Supply chain (deny.toml): offline against the RustSec snapshot in third_party/advisory-db,
+## laid out as the git checkout cargo-deny reads (its directory name is cargo-deny's for the
+## default database URL). CLOUDWARDEN_DENY_ONLINE=1 fetches the current database instead.
+ADVISORY_DB := target/advisory-dbs/advisory-db-3157b0e258782691
+deny: setup-cargo-deny
+	cargo fetch --locked -q
+	@if [ "$$CLOUDWARDEN_DENY_ONLINE" = 1 ]; then cargo deny --locked check; else \
+		rm -rf $(ADVISORY_DB) && mkdir -p $(ADVISORY_DB) && cp -r third_party/advisory-db/. $(ADVISORY_DB) && \
+		date=$$(sed -n 's/^date=//p' third_party/advisory-db/SNAPSHOT) && \
+		git -C $(ADVISORY_DB) init -q && git -C $(ADVISORY_DB) add -A && \
+		GIT_AUTHOR_DATE=$$date GIT_COMMITTER_DATE=$$date git -C $(ADVISORY_DB) \
+			-c user.name=cloudwarden -c user.email=cloudwarden@localhost -c commit.gpgsign=false \
+			commit -q -m "RustSec snapshot" && \
+		cargo deny --offline --locked check; fi
+
+## Replaces the advisory snapshot with the current database (needs github.com).
+advisory-db-update:
+	rm -rf target/advisory-db-new && git clone -q --depth 1 https://github.com/rustsec/advisory-db target/advisory-db-new
+	rm -rf third_party/advisory-db/crates third_party/advisory-db/rust third_party/advisory-db/LICENSES
+	cp -r target/advisory-db-new/crates target/advisory-db-new/rust target/advisory-db-new/LICENSES target/advisory-db-new/LICENSE.txt third_party/advisory-db/
+	sed -i "s/^commit=.*/commit=$$(git -C target/advisory-db-new rev-parse HEAD)/; s/^date=.*/date=$$(git -C target/advisory-db-new show -s --format=%cI HEAD)/" third_party/advisory-db/SNAPSHOT
 
 ## The engine must never depend on Tauri.
 check-engine-deps:

@@ -73,6 +73,11 @@ impl Engine {
             path: data_dir.clone(),
             source,
         })?;
+        // Only the analyst reads the data directory: it holds who did what in their tenants.
+        crate::store::make_private(&data_dir, true).map_err(|source| Error::DataDir {
+            path: data_dir.clone(),
+            source,
+        })?;
         let store = Store::open(&data_dir.join(DATABASE_FILE)).await?;
         Ok(Engine {
             data_dir,

@@ -444,6 +444,10 @@ async fn one_absurd_line_never_poisons_a_report() {
     assert_eq!(view.info.uploads, 3);
     let dropbox = view.apps.iter().find(|a| a.app_id == "dropbox").unwrap();
     assert_eq!(dropbox.transactions, 3);
-    assert_eq!(dropbox.bytes_down, i64::MAX as u64, "saturated, not wrapped");
+    assert_eq!(
+        dropbox.bytes_down,
+        i64::MAX as u64,
+        "saturated, not wrapped"
+    );
     assert_eq!(view.summary.bytes_down, i64::MAX as u64);
 }

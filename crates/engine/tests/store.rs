@@ -27,6 +27,47 @@ async fn open_creates_database_with_wal_foreign_keys_and_migrations() {
     assert!(foreign_keys);
 }
 
+#[cfg(unix)]
+#[tokio::test]
+async fn the_data_directory_and_every_file_in_it_are_the_owners_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    // A path a URL would mangle: `?` starts a query, `%` an escape, `#` a fragment.
+    let data_dir = dir.path().join("what? 100% #1");
+    std::fs::create_dir_all(&data_dir).unwrap();
+    std::fs::set_permissions(&data_dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let engine = Engine::open(Some(&data_dir)).await.unwrap();
+    engine.set_theme(Theme::Dark).await.unwrap();
+    let status = engine.status().await.unwrap();
+    assert_eq!(
+        status.database.path,
+        data_dir
+            .canonicalize()
+            .unwrap()
+            .join("cloudwarden.sqlite3")
+            .display()
+            .to_string()
+    );
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data_dir), 0o700);
+    let mut files = 0;
+    for entry in std::fs::read_dir(&data_dir).unwrap() {
+        let path = entry.unwrap().path();
+        assert_eq!(mode(&path), 0o600, "{}", path.display());
+        files += 1;
+    }
+    assert!(files >= 2, "database and its WAL"); // -wal and -shm exist while open
+    engine.close().await;
+    // Nothing was created beside it under a cut-off name.
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "only the data directory"
+    );
+    let engine = Engine::open(Some(&data_dir)).await.unwrap();
+    assert_eq!(engine.settings().await.unwrap().theme, Theme::Dark);
+}
+
 #[tokio::test]
 async fn reopening_is_idempotent_and_settings_persist() {
     let dir = tempfile::tempdir().unwrap();

@@ -11,7 +11,6 @@ pub use connectors::{InstanceRow, RecordTable};
 pub use discovery::{Breakdown, BreakdownRow, ReportRow, UploadRows, UsageStats};
 
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -20,6 +19,34 @@ use sqlx::SqlitePool;
 use crate::{Error, Result};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Makes `path` its owner's only: a directory `0700` (created before), a file `0600` (created
+/// empty when missing). Nothing to do where permissions are not Unix modes.
+pub fn make_private(path: &Path, directory: bool) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        if !directory {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .mode(0o600)
+                .open(path)?;
+        }
+        let mode = if directory { 0o700 } else { 0o600 };
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
+    }
+    #[cfg(not(unix))]
+    {
+        if !directory {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)?;
+        }
+    }
+    Ok(())
+}
 
 /// File name of the database inside the data directory.
 pub const DATABASE_FILE: &str = "cloudwarden.sqlite3";
@@ -41,8 +68,23 @@ impl Store {
     /// Opens (creating if needed) the database at `path` in WAL mode with foreign keys on,
     /// and applies every pending migration.
     pub async fn open(path: &Path) -> Result<Self> {
-        let url = format!("sqlite://{}", path.display());
-        let options = SqliteConnectOptions::from_str(&url)?
+        // The file is made before SQLite opens it, readable by its owner only; SQLite gives
+        // its WAL and shared-memory files the database's permissions.
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            let file = PathBuf::from(name);
+            if suffix.is_empty() || file.exists() {
+                make_private(&file, false).map_err(|source| Error::File {
+                    path: file.clone(),
+                    source,
+                })?;
+            }
+        }
+        // From the path itself, never through a URL: a directory named `a?b`, `50%` or `#1`
+        // would otherwise be cut at the query, decoded or taken as a fragment.
+        let options = SqliteConnectOptions::new()
+            .filename(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)

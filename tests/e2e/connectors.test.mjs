@@ -86,6 +86,7 @@ describe("Connected apps in the real app", () => {
     await (await byTestId(driver, "connect-app")).click();
     await (await byTestId(driver, "wizard-app-github")).click();
     assert.match(await textOf(driver, "wizard-instructions"), /read:audit_log/);
+    assert.match(await textOf(driver, "wizard-instructions"), /Metadata: Read-only/);
     await screenshot(driver, "31-wizard-instructions");
     await (await byTestId(driver, "wizard-next")).click();
     await (await byTestId(driver, "wizard-name")).sendKeys("Acme");

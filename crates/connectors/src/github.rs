@@ -767,12 +767,18 @@ impl Connector for Github {
             licence: matches!(&audit, Err(Error::Status { status: 404, .. })),
             fix,
         });
+        // Fine-grained tokens and GitHub App tokens carry no `X-OAuth-Scopes`: what they read
+        // is set per permission (Metadata: read lists private repositories).
         checks.push(PermissionCheck {
-            name: "repo (private repositories and collaborators)".into(),
+            name: "private repositories and their collaborators (read)".into(),
             granted: has("repo"),
             phases: vec![],
             fix: Some(
-                "add the repo scope to see private repositories and their collaborators".into(),
+                "a classic token or OAuth sign-in lists public repositories only (GitHub's one \
+                 scope for private ones, repo, also grants write access); for private \
+                 repositories read-only, use a fine-grained token with Repository permissions → \
+                 Metadata: read on all repositories"
+                    .into(),
             ),
             licence: false,
         });

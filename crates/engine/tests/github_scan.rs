@@ -56,6 +56,28 @@ fn assert_counts_equal(i: &InstanceView, t: &GithubTenant) {
     );
 }
 
+/// What an OAuth sign-in (scopes without `repo`) reads: everything but private and internal
+/// repositories, which GitHub shows only to the write-granting `repo` scope.
+fn assert_oauth_counts_equal(i: &InstanceView, t: &GithubTenant) {
+    use cloudwarden_testkit::github::Visibility;
+    let public = t
+        .repos
+        .iter()
+        .filter(|r| r.visibility == Visibility::Public)
+        .count();
+    assert!(
+        public > 0 && public < t.repos.len(),
+        "the tenant has both kinds"
+    );
+    assert_eq!(i.counts.files as usize, public, "public repositories only");
+    assert_eq!(
+        i.counts.accounts as usize,
+        t.members.len() + t.outside_collaborators.len(),
+        "accounts"
+    );
+    assert_eq!(i.counts.groups as usize, t.teams.len(), "teams");
+}
+
 #[tokio::test]
 async fn connect_and_scan_store_the_whole_organisation() {
     let dir = tempfile::tempdir().unwrap();
@@ -417,7 +439,7 @@ async fn device_flow_then_401_refresh_and_continue() {
     let i = engine.instance(&i.id).await.unwrap();
     assert_eq!(i.status, "connected");
     assert_eq!(i.status_detail, None);
-    assert_counts_equal(&i, &t);
+    assert_oauth_counts_equal(&i, &t);
     // Only the interrupted phase and those after it ran again: no phase was read twice.
     let clean = engine.scan_instance(&i.id).await.unwrap();
     for p in report.phases.iter().filter(|p| p.phase != "activities") {
@@ -476,6 +498,19 @@ async fn an_oauth_app_signs_in_through_the_browser_with_pkce() {
     .await;
     assert!(flow.authorize_url.contains("/login/oauth/authorize"));
     assert!(flow.authorize_url.contains("code_challenge_method=S256"));
+    // Read-only scopes: never `repo`, which grants write access to every private repository.
+    let url = reqwest::Url::parse(&flow.authorize_url).unwrap();
+    let scope = url
+        .query_pairs()
+        .find(|(k, _)| k == "scope")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
+    let scopes: Vec<&str> = scope.split(' ').collect();
+    assert_eq!(
+        scopes,
+        ["read:org", "read:audit_log", "read:user"],
+        "{scope}"
+    );
     assert!(page.contains("Cloudwarden is connected"), "{page}");
     let i = result.unwrap();
     assert_eq!(i.status, "connected", "{:?}", i.status_detail);
@@ -483,5 +518,5 @@ async fn an_oauth_app_signs_in_through_the_browser_with_pkce() {
     assert_eq!(i.principal.as_deref(), Some(t.members[0].login.as_str()));
     let report = engine.scan_instance(&i.id).await.unwrap();
     assert_eq!(report.status, "completed", "{report:?}");
-    assert_counts_equal(&engine.instance(&i.id).await.unwrap(), &t);
+    assert_oauth_counts_equal(&engine.instance(&i.id).await.unwrap(), &t);
 }

@@ -83,8 +83,12 @@ fn github_endpoints(client_id: &str, oauth_url: Option<&str>) -> Endpoints {
     }
 }
 
-/// The scopes the GitHub connector asks for in OAuth flows.
-const GITHUB_SCOPES: &[&str] = &["read:org", "repo", "read:audit_log", "read:user"];
+/// The scopes the GitHub connector asks for in OAuth flows: read-only ones. Not `repo`: it is
+/// GitHub's only classic scope for private repositories and grants full write access to them
+/// (https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/scopes-for-oauth-apps), so
+/// an OAuth sign-in lists public repositories only; a fine-grained token or a GitHub App with
+/// Metadata: read lists private ones read-only (see the connect wizard).
+pub const GITHUB_SCOPES: &[&str] = &["read:org", "read:audit_log", "read:user"];
 
 fn token_key(instance: &str) -> String {
     format!("instance/{instance}/token")

@@ -3,17 +3,18 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Extension, Path, RawQuery, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 use serde_json::{json, Value};
 
 use super::audit::{decode_cursor, encode_cursor, Include, Phrase, Query};
+use super::auth::Caller;
 use super::index::{Person, RepoSort, RepoType};
 use super::paging::{link, page, per_page, url_with};
 use super::render;
 use super::server::{documentation_url, error, PathParams, Shared};
-use super::tenant::{OrgRole, Permission, Plan};
+use super::tenant::{OrgRole, Permission, Plan, Visibility};
 use crate::common::http::{json_bytes, json_response, param, params, Params, JSON};
 use crate::common::json::Json;
 use crate::common::time::{now_ms, DAY_MS};
@@ -246,6 +247,7 @@ pub(crate) async fn team_members(
 /// `GET /orgs/{org}/repos`: `type`, `sort`, `direction`, `per_page`, `page`.
 pub(crate) async fn repos(
     State(s): State<Arc<Shared>>,
+    Extension(caller): Extension<Caller>,
     Path(path): Path<PathParams>,
     RawQuery(q): RawQuery,
 ) -> Response {
@@ -287,9 +289,17 @@ pub(crate) async fn repos(
         Some("desc") => false,
         Some(_) => return invalid("direction", "Repository", T),
     };
-    let order = s.index.repo_order(types[ty], sorts[sort]);
-    let pg = page(&p);
     let t = &s.index.tenant;
+    // A classic token or OAuth app token without `repo` sees public repositories only
+    // (https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/scopes-for-oauth-apps).
+    let order: Vec<u32> = s
+        .index
+        .repo_order(types[ty], sorts[sort])
+        .iter()
+        .copied()
+        .filter(|&i| caller.sees_private() || t.repos[i as usize].visibility == Visibility::Public)
+        .collect();
+    let pg = page(&p);
     let owner = render::org_account(&s.base, t);
     let n = order.len();
     let items = pg
@@ -310,6 +320,7 @@ pub(crate) async fn repos(
 /// `page`. `affiliation=all` (the default) adds the organisation owners, as admins.
 pub(crate) async fn collaborators(
     State(s): State<Arc<Shared>>,
+    Extension(caller): Extension<Caller>,
     Path(path): Path<PathParams>,
     RawQuery(q): RawQuery,
 ) -> Response {
@@ -328,6 +339,9 @@ pub(crate) async fn collaborators(
     let Some(repo) = repo else {
         return not_found_at(T);
     };
+    if !caller.sees_private() && s.index.tenant.repos[repo].visibility != Visibility::Public {
+        return not_found_at(T);
+    }
     let p = params(q.as_deref());
     let Ok(affiliation) = choice(&p, "affiliation", &["all", "outside", "direct"]) else {
         return invalid("affiliation", "Collaborator", T);

@@ -13,6 +13,13 @@ pub(crate) struct Caller {
     pub expires_in: Option<Duration>,
 }
 
+impl Caller {
+    /// Whether private and internal repositories are visible: classic scopes `repo`.
+    pub fn sees_private(&self) -> bool {
+        self.scopes.iter().any(|s| s == "repo")
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Refusal {
     /// No `Authorization` header, or not a token scheme.

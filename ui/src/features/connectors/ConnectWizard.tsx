@@ -53,33 +53,43 @@ function GithubInstructions() {
         Cloudwarden reads the organisation with the rights of an <b>organisation owner</b>. Choose one way:
       </Text>
       <Text size="sm">
-        <b>Token</b> — open{" "}
-        <Ext href="https://github.com/settings/tokens/new">
-          Settings → Developer settings → Personal access tokens → Tokens (classic)
-        </Ext>{" "}
-        and create a token with these scopes:
+        <b>Fine-grained token (recommended, read-only)</b> — open{" "}
+        <Ext href="https://github.com/settings/personal-access-tokens/new">
+          Settings → Developer settings → Personal access tokens → Fine-grained tokens
+        </Ext>
+        , choose the organisation as resource owner and <b>All repositories</b>, and grant only:
       </Text>
       <List size="sm" spacing={2}>
         <List.Item>
-          <Code>read:org</Code> — members with their role, teams and team members, org owners
+          Repository permissions → <Code>Metadata: Read-only</Code> — repositories, private and internal ones
+          included, with their collaborators
         </List.Item>
         <List.Item>
-          <Code>repo</Code> — private and internal repositories with their collaborators
+          Organization permissions → <Code>Members: Read-only</Code> — members with their role, teams, outside
+          collaborators
         </List.Item>
         <List.Item>
-          <Code>read:audit_log</Code> — the organisation audit log (GitHub Enterprise Cloud only)
-        </List.Item>
-        <List.Item>
-          <Code>admin:org</Code> (read is enough in practice) — GitHub App installations and SAML credential
-          authorizations
+          Organization permissions → <Code>Administration: Read-only</Code> — the audit log (GitHub Enterprise Cloud)
+          and GitHub App installations
         </List.Item>
       </List>
+      <Text size="sm">
+        A <b>GitHub App</b> installed on the organisation with the same three read-only permissions works the same way.
+      </Text>
+      <Text size="sm">
+        <b>Classic token</b> — under{" "}
+        <Ext href="https://github.com/settings/tokens/new">Personal access tokens → Tokens (classic)</Ext>, the scopes{" "}
+        <Code>read:org</Code> and <Code>read:audit_log</Code>. Classic tokens have no read-only scope for private
+        repositories (<Code>repo</Code> also grants write access), so Cloudwarden does not ask for it: without it,
+        only public repositories are listed.
+      </Text>
       <Text size="sm">
         <b>OAuth app</b> — create one under{" "}
         <Ext href="https://github.com/settings/applications/new">Settings → Developer settings → OAuth Apps</Ext> with
         the callback URL <Code>http://127.0.0.1</Code> (any port is accepted for loopback addresses). Sign in with it in
         the browser (client id and client secret), or tick <b>Enable Device Flow</b> and approve a code instead (client
-        id only). An owner approves the same scopes.
+        id only). Cloudwarden asks for <Code>read:org</Code>, <Code>read:audit_log</Code> and <Code>read:user</Code>{" "}
+        only, so private repositories are not listed this way.
       </Text>
       <Text size="sm" c="dimmed">
         If the organisation enforces SAML single sign-on, authorize the token for it (Configure SSO → Authorize). Tokens

@@ -706,6 +706,10 @@ impl Connector for Github {
         info()
     }
 
+    fn api_base(&self) -> &Url {
+        &self.api_url
+    }
+
     async fn permissions(&self, ctx: &Ctx) -> Result<Permissions> {
         let ctx = &versioned(ctx)?;
         let me = ctx.http.get(&self.url("user", &[])?, &ctx.auth).await?;

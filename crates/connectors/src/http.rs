@@ -148,6 +148,10 @@ pub struct Http {
     /// Sent with every request (a vendor's media type and API version, `Prefer`); they
     /// replace the defaults of the same name.
     headers: Arc<HeaderMap>,
+    /// The one origin requests that carry a credential may go to: the instance's API
+    /// ([`Http::only_to`]). A next-page link or stored cursor pointing elsewhere is refused
+    /// before the token is sent.
+    origin: Option<url::Origin>,
 }
 
 /// Documented sustained limits, as requests per second and burst, per host or per
@@ -229,7 +233,15 @@ impl Http {
             counters: Arc::default(),
             cancel,
             headers: Arc::default(),
+            origin: None,
         })
+    }
+
+    /// This client, sending credentials to `base`'s origin only.
+    #[must_use]
+    pub fn only_to(mut self, base: &Url) -> Http {
+        self.origin = Some(base.origin());
+        self
     }
 
     pub fn counters(&self) -> &Arc<Counters> {
@@ -347,6 +359,16 @@ impl Http {
         auth: &Auth,
         body: Option<&Value>,
     ) -> Result<RawResponse> {
+        crate::paging::check_endpoint(url, "request URL")?;
+        if let (Some(origin), false) = (&self.origin, matches!(auth, Auth::None)) {
+            if url.origin() != *origin {
+                return Err(Error::Config(format!(
+                    "refused to send this instance's credential to {}: its API is {}",
+                    url.origin().ascii_serialization(),
+                    origin.ascii_serialization()
+                )));
+            }
+        }
         let mut attempt = 0u32;
         let mut throttled = Duration::ZERO;
         loop {
@@ -649,6 +671,54 @@ mod tests {
             0,
             "nothing reached the other port"
         );
+    }
+
+    #[tokio::test]
+    async fn credentials_go_over_https_or_loopback_and_only_to_the_instances_api() {
+        let (port, hits) = redirector(|p| format!("http://127.0.0.1:{p}/")).await;
+        let base = Url::parse(&format!("http://127.0.0.1:{port}/")).unwrap();
+        let http = Http::new(CancellationToken::new()).unwrap().only_to(&base);
+        let token = Auth::Bearer("t".into());
+        // Not https, not loopback: refused before anything is sent (no name is looked up).
+        for bad in [
+            "http://api.example.invalid/orgs/acme",
+            "ftp://127.0.0.1/x",
+            "file:///etc/passwd",
+        ] {
+            let e = http
+                .get(&Url::parse(bad).unwrap(), &token)
+                .await
+                .unwrap_err();
+            assert!(matches!(e, Error::Config(_)), "{bad}: {e}");
+            assert!(e.to_string().contains("must be https"), "{e}");
+        }
+        // A loopback URL on another port (a rewritten stored cursor): refused, not sent.
+        let other = Url::parse("http://127.0.0.1:9/v1.0/users?$skiptoken=x").unwrap();
+        let e = http.get(&other, &token).await.unwrap_err();
+        assert!(e.to_string().contains("refused to send"), "{e}");
+        assert_eq!(hits.load(Ordering::SeqCst), 0);
+        // The instance's own API is reached.
+        let own = base.join("v1.0/users").unwrap();
+        let _ = http.get(&own, &token).await;
+        assert!(hits.load(Ordering::SeqCst) >= 1);
+    }
+
+    #[tokio::test]
+    async fn token_urls_must_be_https_or_loopback() {
+        let http = Http::new(CancellationToken::new()).unwrap();
+        for bad in ["http://login.example.invalid/token", "file:///tmp/token"] {
+            let ep = crate::oauth::Endpoints {
+                client_id: "cid".into(),
+                client_secret: Some("s3cret".into()),
+                auth_url: "https://login.example.invalid/authorize".into(),
+                token_url: bad.into(),
+                device_url: None,
+            };
+            let e = crate::oauth::client_credentials(http.token_client(), &ep, &["x"])
+                .await
+                .unwrap_err();
+            assert!(e.to_string().contains("must be https"), "{bad}: {e}");
+        }
     }
 
     #[tokio::test]

@@ -442,6 +442,9 @@ pub struct Ctx {
 pub trait Connector: Send + Sync {
     fn info(&self) -> ConnectorInfo;
 
+    /// The API base the instance's credential is sent to, and nowhere else.
+    fn api_base(&self) -> &url::Url;
+
     /// Checks what the credential may read (and who it is).
     async fn permissions(&self, ctx: &Ctx) -> Result<Permissions>;
 

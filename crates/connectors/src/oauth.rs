@@ -146,6 +146,15 @@ fn url_err(e: impl std::fmt::Display) -> Error {
     Error::Config(format!("OAuth endpoint: {e}"))
 }
 
+/// An endpoint a code, client secret or refresh token may be sent to: `https`, or `http` to a
+/// loopback test server. Checked each time, so a token URL stored with an instance and
+/// rewritten in the database never receives a secret in clear or on another scheme.
+fn endpoint(url: &str, what: &str) -> Result<String> {
+    let parsed = url::Url::parse(url).map_err(url_err)?;
+    crate::paging::check_endpoint(&parsed, what)?;
+    Ok(url.to_owned())
+}
+
 fn tokens_of(t: &impl TokenResponse) -> Tokens {
     Tokens {
         access_token: t.access_token().secret().clone(),
@@ -210,10 +219,11 @@ pub async fn device_start(
         .as_deref()
         .ok_or_else(|| Error::Config("this vendor has no device flow".into()))?;
     let client = BasicClient::new(ClientId::new(ep.client_id.clone()))
-        .set_auth_uri(AuthUrl::new(ep.auth_url.clone()).map_err(url_err)?)
-        .set_token_uri(TokenUrl::new(ep.token_url.clone()).map_err(url_err)?)
+        .set_auth_uri(AuthUrl::new(endpoint(&ep.auth_url, "authorization URL")?).map_err(url_err)?)
+        .set_token_uri(TokenUrl::new(endpoint(&ep.token_url, "token URL")?).map_err(url_err)?)
         .set_device_authorization_url(
-            DeviceAuthorizationUrl::new(device_url.to_owned()).map_err(url_err)?,
+            DeviceAuthorizationUrl::new(endpoint(device_url, "device authorization URL")?)
+                .map_err(url_err)?,
         );
     let http_client = Client(http);
     let details: StandardDeviceAuthorizationResponse = client
@@ -245,7 +255,7 @@ pub async fn device_finish(
     start: &DeviceStart,
 ) -> Result<Tokens> {
     let client = BasicClient::new(ClientId::new(ep.client_id.clone()))
-        .set_token_uri(TokenUrl::new(ep.token_url.clone()).map_err(url_err)?);
+        .set_token_uri(TokenUrl::new(endpoint(&ep.token_url, "token URL")?).map_err(url_err)?);
     let http_client = Client(http);
     let token = client
         .exchange_device_access_token(&start.details)
@@ -262,7 +272,7 @@ pub async fn refresh(
     refresh_token: &str,
 ) -> Result<Tokens> {
     let client = BasicClient::new(ClientId::new(ep.client_id.clone()))
-        .set_token_uri(TokenUrl::new(ep.token_url.clone()).map_err(url_err)?);
+        .set_token_uri(TokenUrl::new(endpoint(&ep.token_url, "token URL")?).map_err(url_err)?);
     let client = with_secret(client, ep);
     let http_client = Client(http);
     let token = client
@@ -311,7 +321,7 @@ pub async fn client_credentials(
         ));
     }
     let client = BasicClient::new(ClientId::new(ep.client_id.clone()))
-        .set_token_uri(TokenUrl::new(ep.token_url.clone()).map_err(url_err)?);
+        .set_token_uri(TokenUrl::new(endpoint(&ep.token_url, "token URL")?).map_err(url_err)?);
     let client = with_secret(client, ep);
     let http_client = Client(http);
     let token = client
@@ -363,7 +373,7 @@ pub async fn authorize_start(
         .port();
     let redirect_uri = format!("http://127.0.0.1:{port}{CALLBACK_PATH}");
     let client = BasicClient::new(ClientId::new(ep.client_id.clone()))
-        .set_auth_uri(AuthUrl::new(ep.auth_url.clone()).map_err(url_err)?)
+        .set_auth_uri(AuthUrl::new(endpoint(&ep.auth_url, "authorization URL")?).map_err(url_err)?)
         .set_redirect_uri(RedirectUrl::new(redirect_uri.clone()).map_err(url_err)?);
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let mut request = client
@@ -502,7 +512,7 @@ pub async fn authorize_finish(
         Error::Unauthorized("the sign-in in the browser did not complete in time".into())
     })??;
     let client = BasicClient::new(ClientId::new(ep.client_id.clone()))
-        .set_token_uri(TokenUrl::new(ep.token_url.clone()).map_err(url_err)?)
+        .set_token_uri(TokenUrl::new(endpoint(&ep.token_url, "token URL")?).map_err(url_err)?)
         .set_redirect_uri(RedirectUrl::new(redirect_uri).map_err(url_err)?);
     let client = with_secret(client, ep);
     let http_client = Client(http);

@@ -17,7 +17,31 @@ pub fn base_url(given: Option<&str>, default: &str, what: &str) -> Result<Url> {
     if !base.ends_with('/') {
         base.push('/');
     }
-    Url::parse(&base).map_err(|e| Error::Config(format!("{what} {base}: {e}")))
+    let url = Url::parse(&base).map_err(|e| Error::Config(format!("{what} {base}: {e}")))?;
+    check_endpoint(&url, what)?;
+    Ok(url)
+}
+
+/// Refuses an endpoint a credential must not be sent to: anything but `https`, except `http`
+/// to a loopback address (the test fakes). A plain-http API or token URL would put tokens and
+/// client secrets on the wire in clear; `file:` and other schemes are never an API.
+pub fn check_endpoint(url: &Url, what: &str) -> Result<()> {
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    match url.scheme() {
+        "https" if url.host().is_some() => Ok(()),
+        "http" if loopback => Ok(()),
+        scheme => Err(Error::Config(format!(
+            "{what} {}://{}: must be https (plain http only to a loopback address such as a \
+             local test server)",
+            scheme,
+            url.host_str().unwrap_or("")
+        ))),
+    }
 }
 
 /// `path` below `base`, with `query` appended.
@@ -103,6 +127,29 @@ pub fn odata_link_of(page: &Url, link: Option<&str>, key: &str) -> Result<Option
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+
+    #[test]
+    fn base_urls_are_https_or_loopback() {
+        for ok in [
+            "https://api.github.com",
+            "https://ghe.example.com/api/v3/",
+            "http://127.0.0.1:8080",
+            "http://[::1]:9/",
+            "http://localhost:3000",
+        ] {
+            assert!(base_url(Some(ok), "https://x", "API URL").is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://api.example.invalid",
+            "http://10.0.0.1/api",
+            "file:///etc/passwd",
+            "ftp://127.0.0.1/",
+            "javascript:alert(1)",
+        ] {
+            let e = base_url(Some(bad), "https://x", "API URL").unwrap_err();
+            assert!(e.to_string().contains("must be https"), "{bad}: {e}");
+        }
+    }
 
     #[test]
     fn never_follows_a_link_to_another_host() {

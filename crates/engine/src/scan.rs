@@ -224,7 +224,9 @@ pub async fn run(
     only: Option<&[Phase]>,
 ) -> Result<(ScanReport, Option<String>)> {
     let start = Instant::now();
-    let http = Http::new(cancel.clone()).map_err(|e| crate::Error::Validation(e.to_string()))?;
+    let http = Http::new(cancel.clone())
+        .map_err(|e| crate::Error::Validation(e.to_string()))?
+        .only_to(connector.api_base());
     let ctx = Ctx {
         http: http.clone(),
         auth,

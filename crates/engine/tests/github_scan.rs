@@ -520,3 +520,47 @@ async fn an_oauth_app_signs_in_through_the_browser_with_pkce() {
     assert_eq!(report.status, "completed", "{report:?}");
     assert_oauth_counts_equal(&engine.instance(&i.id).await.unwrap(), &t);
 }
+
+#[tokio::test]
+async fn plain_http_and_other_schemes_are_refused_before_anything_is_sent() {
+    use cloudwarden_engine::domain::connectors::ConnectM365;
+    // No keychain needed: the URLs are refused before a credential is stored or sent, and
+    // the names never resolve (.invalid), so nothing leaves the machine either way.
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::open(Some(dir.path())).await.unwrap();
+    for api_url in [
+        "http://api.example.invalid",
+        "file:///etc/passwd",
+        "ftp://127.0.0.1/",
+    ] {
+        let e = engine
+            .connect_github(ConnectGithub {
+                name: "Acme".into(),
+                org: "acme".into(),
+                api_url: Some(api_url.into()),
+                token: TOKEN.into(),
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), cloudwarden_engine::ErrorCode::Validation, "{e}");
+        assert!(e.to_string().contains("must be https"), "{api_url}: {e}");
+    }
+    for (api_url, login_url) in [
+        (Some("http://graph.example.invalid/v1.0"), None),
+        (None, Some("http://login.example.invalid")),
+    ] {
+        let e = engine
+            .connect_m365(ConnectM365 {
+                name: "Contoso".into(),
+                tenant: "contoso.example".into(),
+                client_id: "5e7e1a3c-0000-4000-8000-00000000c1d0".into(),
+                client_secret: "secret".into(),
+                api_url: api_url.map(Into::into),
+                login_url: login_url.map(Into::into),
+            })
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("must be https"), "{e}");
+    }
+    assert!(engine.instances().await.unwrap().is_empty());
+}

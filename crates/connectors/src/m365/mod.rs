@@ -402,6 +402,10 @@ impl Connector for M365 {
         info()
     }
 
+    fn api_base(&self) -> &Url {
+        &self.graph_url
+    }
+
     async fn permissions(&self, ctx: &Ctx) -> Result<Permissions> {
         let org = match ctx
             .http

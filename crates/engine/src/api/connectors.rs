@@ -856,7 +856,7 @@ impl Engine {
         };
         match connector
             .permissions(&Ctx {
-                http: http()?,
+                http: http()?.only_to(connector.api_base()),
                 auth,
             })
             .await

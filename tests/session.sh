@@ -30,6 +30,5 @@ export XDG_DATA_HOME="$keyring_home/data" XDG_CONFIG_HOME="$keyring_home/config"
 mkdir -p "$XDG_DATA_HOME" "$XDG_CONFIG_HOME"
 eval "$(printf 'ci-password' | gnome-keyring-daemon --unlock --components=secrets | sed 's/^/export /')"
 GNOME_KEYRING_PID=$(pgrep -n -f "gnome-keyring-daemon --unlock" || true)
-export CLOUDWARDEN_REQUIRE_KEYCHAIN=1
 
 "$@"

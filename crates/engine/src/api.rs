@@ -64,6 +64,15 @@ impl Engine {
     /// Opens the data directory (see [`resolve_data_dir`]), creating it and the database if
     /// needed and applying pending migrations.
     pub async fn open(explicit_data_dir: Option<&Path>) -> Result<Engine> {
+        Self::open_with(explicit_data_dir, SecretStore::default()).await
+    }
+
+    /// [`Engine::open`] with secrets in `secrets` (tests inject
+    /// [`SecretStore::in_memory`]; the app and the CLI use the OS keychain).
+    pub async fn open_with(
+        explicit_data_dir: Option<&Path>,
+        secrets: SecretStore,
+    ) -> Result<Engine> {
         let data_dir = resolve_data_dir(explicit_data_dir)?;
         std::fs::create_dir_all(&data_dir).map_err(|source| Error::DataDir {
             path: data_dir.clone(),
@@ -82,7 +91,7 @@ impl Engine {
         Ok(Engine {
             data_dir,
             store,
-            secrets: SecretStore::default(),
+            secrets,
             catalog: Arc::new(RwLock::new(None)),
             jobs: Arc::default(),
             scans: Arc::default(),

@@ -38,10 +38,27 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// Secrets of one Cloudwarden installation in the OS keychain.
-#[derive(Debug, Clone)]
+/// Secrets of one Cloudwarden installation in the OS keychain — or, for tests of logic and
+/// nothing else, in this process's memory ([`SecretStore::in_memory`]): tests must neither
+/// touch the analyst's real keychain nor skip themselves where none is available.
+#[derive(Clone)]
 pub struct SecretStore {
-    service: String,
+    backend: Backend,
+}
+
+#[derive(Clone)]
+enum Backend {
+    Keychain { service: String },
+    Memory(std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Secret>>>),
+}
+
+impl fmt::Debug for SecretStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.backend {
+            Backend::Keychain { service } => write!(f, "SecretStore(keychain {service})"),
+            Backend::Memory(_) => f.write_str("SecretStore(memory)"),
+        }
+    }
 }
 
 impl Default for SecretStore {
@@ -51,14 +68,30 @@ impl Default for SecretStore {
 }
 
 impl SecretStore {
+    /// The OS keychain, secrets filed under `service`.
     pub fn new(service: impl Into<String>) -> Self {
         SecretStore {
-            service: service.into(),
+            backend: Backend::Keychain {
+                service: service.into(),
+            },
+        }
+    }
+
+    /// Secrets kept in this process's memory and gone with it: for tests of the engine's
+    /// logic, which run where no keychain is (plain `cargo test`) and must not write to the
+    /// analyst's own. Never used by the app or the CLI.
+    pub fn in_memory() -> Self {
+        SecretStore {
+            backend: Backend::Memory(std::sync::Arc::default()),
         }
     }
 
     /// Stores `secret` under `key`, replacing any previous value.
     pub async fn set(&self, key: &str, secret: &Secret) -> Result<()> {
+        if let Backend::Memory(m) = &self.backend {
+            lock(m).insert(key.to_owned(), secret.clone());
+            return Ok(());
+        }
         let value = secret.clone();
         self.call(key, move |entry| entry.set_password(value.expose()))
             .await
@@ -66,6 +99,9 @@ impl SecretStore {
 
     /// The secret stored under `key`, or `None`.
     pub async fn get(&self, key: &str) -> Result<Option<Secret>> {
+        if let Backend::Memory(m) = &self.backend {
+            return Ok(lock(m).get(key).cloned());
+        }
         match self.call(key, |entry| entry.get_password()).await {
             Ok(value) => Ok(Some(Secret(value))),
             Err(Error::NotFound(_)) => Ok(None),
@@ -75,6 +111,10 @@ impl SecretStore {
 
     /// Deletes the secret under `key`; deleting a missing secret is not an error.
     pub async fn delete(&self, key: &str) -> Result<()> {
+        if let Backend::Memory(m) = &self.backend {
+            lock(m).remove(key);
+            return Ok(());
+        }
         match self.call(key, |entry| entry.delete_credential()).await {
             Ok(()) | Err(Error::NotFound(_)) => Ok(()),
             Err(e) => Err(e),
@@ -104,6 +144,10 @@ impl SecretStore {
         }
         .await;
         match result {
+            Ok(()) if matches!(self.backend, Backend::Memory(_)) => KeychainStatus {
+                available: true,
+                detail: "Secrets are kept in memory for this test process only.".into(),
+            },
             Ok(()) => KeychainStatus {
                 available: true,
                 detail: "Secrets are stored in the system keychain (Secret Service).".into(),
@@ -121,7 +165,14 @@ impl SecretStore {
         T: Send + 'static,
         F: FnOnce(&keyring::Entry) -> keyring::Result<T> + Send + 'static,
     {
-        let service = self.service.clone();
+        let service = match &self.backend {
+            Backend::Keychain { service } => service.clone(),
+            Backend::Memory(_) => {
+                return Err(Error::Keychain(
+                    "in-memory secret store: no keychain call".into(),
+                ))
+            }
+        };
         let user = key.to_owned();
         let task = tokio::task::spawn_blocking(move || {
             let entry = keyring::Entry::new(&service, &user)?;
@@ -138,6 +189,10 @@ impl SecretStore {
             Ok(Ok(Err(e))) => Err(Error::Keychain(explain(&e))),
         }
     }
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// A keyring error in words an analyst can act on.

@@ -248,21 +248,12 @@ async fn a_job_reports_progress_and_can_be_cancelled() {
 #[tokio::test]
 async fn anonymized_users_are_pseudonyms_until_revealed_with_a_reason() {
     let dir = tempfile::tempdir().unwrap();
-    let engine = Engine::open(Some(dir.path())).await.unwrap();
-    if !engine.secrets().status().await.available {
-        assert!(
-            std::env::var("CLOUDWARDEN_REQUIRE_KEYCHAIN").as_deref() != Ok("1"),
-            "keychain required"
-        );
-        let err = engine
-            .set_discovery_settings(DiscoverySettings {
-                anonymize_users: true,
-            })
-            .await
-            .unwrap_err();
-        assert!(err.to_string().contains("keychain"), "{err}");
-        return;
-    }
+    let engine = Engine::open_with(
+        Some(dir.path()),
+        cloudwarden_engine::secrets::SecretStore::in_memory(),
+    )
+    .await
+    .unwrap();
     let plain = upload(&engine, request("Plain", &["squid/test-access.log"]))
         .await
         .report_id

@@ -81,9 +81,7 @@ fn assert_oauth_counts_equal(i: &InstanceView, t: &GithubTenant) {
 #[tokio::test]
 async fn connect_and_scan_store_the_whole_organisation() {
     let dir = tempfile::tempdir().unwrap();
-    let Some(engine) = engine(&dir).await else {
-        return;
-    };
+    let engine = engine(&dir).await;
     let t = tenant(7);
     let fake = FakeGithub::start(t.clone(), TOKEN).await.unwrap();
 
@@ -149,9 +147,7 @@ async fn connect_and_scan_store_the_whole_organisation() {
 #[tokio::test]
 async fn a_rate_limit_storm_and_server_errors_lose_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let Some(engine) = engine(&dir).await else {
-        return;
-    };
+    let engine = engine(&dir).await;
     let t = tenant(11);
     let fake = FakeGithub::start(t.clone(), TOKEN).await.unwrap();
     let i = connect(&engine, &fake, "Acme").await;
@@ -167,9 +163,7 @@ async fn a_rate_limit_storm_and_server_errors_lose_nothing() {
 #[tokio::test]
 async fn a_killed_scan_resumes_without_duplicates_or_gaps() {
     let dir = tempfile::tempdir().unwrap();
-    let Some(engine) = engine(&dir).await else {
-        return;
-    };
+    let engine = engine(&dir).await;
     let t = tenant(13);
     let fake = FakeGithub::start(t.clone(), TOKEN).await.unwrap();
     let i = connect(&engine, &fake, "Acme").await;
@@ -199,9 +193,7 @@ async fn a_killed_scan_resumes_without_duplicates_or_gaps() {
 #[tokio::test]
 async fn late_audit_events_inside_the_lag_window_are_picked_up() {
     let dir = tempfile::tempdir().unwrap();
-    let Some(engine) = engine(&dir).await else {
-        return;
-    };
+    let engine = engine(&dir).await;
     let t = tenant(17);
     let fake = FakeGithub::start(t.clone(), TOKEN).await.unwrap();
     let i = connect(&engine, &fake, "Acme").await;
@@ -229,9 +221,7 @@ async fn late_audit_events_inside_the_lag_window_are_picked_up() {
 #[tokio::test]
 async fn a_revoked_token_turns_the_instance_into_error_with_the_fix() {
     let dir = tempfile::tempdir().unwrap();
-    let Some(engine) = engine(&dir).await else {
-        return;
-    };
+    let engine = engine(&dir).await;
     let fake = FakeGithub::start(tenant(19), TOKEN).await.unwrap();
     let i = connect(&engine, &fake, "Acme").await;
     fake.set_token("ghp_someOtherToken");
@@ -254,9 +244,7 @@ async fn a_revoked_token_turns_the_instance_into_error_with_the_fix() {
 #[tokio::test]
 async fn a_missing_audit_log_is_a_named_status_and_the_other_phases_complete() {
     let dir = tempfile::tempdir().unwrap();
-    let Some(engine) = engine(&dir).await else {
-        return;
-    };
+    let engine = engine(&dir).await;
     let mut t = tenant(23);
     t.plan = cloudwarden_testkit::github::Plan::Team;
     let fake = FakeGithub::start(t.clone(), TOKEN).await.unwrap();
@@ -284,9 +272,7 @@ async fn a_missing_audit_log_is_a_named_status_and_the_other_phases_complete() {
 #[tokio::test]
 async fn instances_can_be_disabled_enabled_and_removed() {
     let dir = tempfile::tempdir().unwrap();
-    let Some(engine) = engine(&dir).await else {
-        return;
-    };
+    let engine = engine(&dir).await;
     let fake = FakeGithub::start(tenant(29), TOKEN).await.unwrap();
     let i = connect(&engine, &fake, "Acme").await;
     let second = connect(&engine, &fake, "Acme (audit)").await;
@@ -319,9 +305,7 @@ async fn instances_can_be_disabled_enabled_and_removed() {
 #[tokio::test]
 async fn the_scheduler_reads_activities_between_full_scans() {
     let dir = tempfile::tempdir().unwrap();
-    let Some(engine) = engine(&dir).await else {
-        return;
-    };
+    let engine = engine(&dir).await;
     let t = tenant(31);
     let fake = FakeGithub::start(t.clone(), TOKEN).await.unwrap();
     let i = connect(&engine, &fake, "Acme").await;
@@ -423,9 +407,7 @@ async fn connect_device(engine: &Engine, fake: &FakeGithub) -> InstanceView {
 #[tokio::test]
 async fn device_flow_then_401_refresh_and_continue() {
     let dir = tempfile::tempdir().unwrap();
-    let Some(engine) = engine(&dir).await else {
-        return;
-    };
+    let engine = engine(&dir).await;
     let t = tenant(37);
     let fake = FakeGithub::start(t.clone(), TOKEN).await.unwrap();
     let i = connect_device(&engine, &fake).await;
@@ -455,9 +437,7 @@ async fn device_flow_then_401_refresh_and_continue() {
 #[tokio::test]
 async fn a_revoked_refresh_token_turns_the_instance_into_error_with_reconnect() {
     let dir = tempfile::tempdir().unwrap();
-    let Some(engine) = engine(&dir).await else {
-        return;
-    };
+    let engine = engine(&dir).await;
     let fake = FakeGithub::start(tenant(41), TOKEN).await.unwrap();
     let i = connect_device(&engine, &fake).await;
     fake.revoke_refresh_tokens();
@@ -475,9 +455,7 @@ async fn a_revoked_refresh_token_turns_the_instance_into_error_with_reconnect() 
 async fn an_oauth_app_signs_in_through_the_browser_with_pkce() {
     use cloudwarden_engine::domain::connectors::AuthorizeStart;
     let dir = tempfile::tempdir().unwrap();
-    let Some(engine) = engine(&dir).await else {
-        return;
-    };
+    let engine = engine(&dir).await;
     let t = tenant(43);
     let fake = FakeGithub::start(t.clone(), TOKEN).await.unwrap();
     fake.set_oauth_client("Iv1.cloudwardenWeb", Some("web-secret"));

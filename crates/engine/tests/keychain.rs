@@ -1,30 +1,23 @@
 //! The secret store against a real Secret Service.
 //!
-//! `make test` runs the Rust tests inside `dbus-run-session` with an unlocked throwaway
-//! gnome-keyring and sets `CLOUDWARDEN_REQUIRE_KEYCHAIN=1`, so this test cannot silently skip
-//! there. Run by hand without a keyring it reports that and passes vacuously.
+//! Ignored by a plain `cargo test`, which may run where no keychain is: `make test` runs it
+//! explicitly (`--ignored`) inside `tests/session.sh` — `dbus-run-session` with an unlocked
+//! throwaway gnome-keyring — and there it fails when the keychain is missing.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
 use cloudwarden_engine::secrets::{Secret, SecretStore};
 
-fn keychain_required() -> bool {
-    std::env::var("CLOUDWARDEN_REQUIRE_KEYCHAIN").as_deref() == Ok("1")
-}
-
 #[tokio::test]
+#[ignore = "needs a Secret Service keychain: run by `make test` inside tests/session.sh"]
 async fn stores_reads_and_deletes_a_secret_in_gnome_keyring() {
     let store = SecretStore::new("cloudwarden-test");
     let status = store.status().await;
-    if !status.available {
-        assert!(
-            !keychain_required(),
-            "keychain required but unavailable: {}",
-            status.detail
-        );
-        eprintln!("skipped: no keychain ({})", status.detail);
-        return;
-    }
+    assert!(
+        status.available,
+        "no usable keychain (run inside tests/session.sh): {}",
+        status.detail
+    );
 
     let key = format!("instance-{}/token", std::process::id());
     let secret = Secret::new("gho_test_token_value");

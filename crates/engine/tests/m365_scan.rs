@@ -141,9 +141,7 @@ fn assert_counts(i: &InstanceView, t: &GraphTenant, extra_events: usize, persona
 #[tokio::test]
 async fn client_credentials_connect_and_scan_store_the_whole_tenant() {
     let dir = tempfile::tempdir().unwrap();
-    let Some(engine) = engine(&dir).await else {
-        return;
-    };
+    let engine = engine(&dir).await;
     let t = tenant(7);
     let fake = fake(&t).await;
 
@@ -337,9 +335,7 @@ async fn client_credentials_connect_and_scan_store_the_whole_tenant() {
 #[tokio::test]
 async fn a_wrong_secret_is_refused_and_nothing_is_created() {
     let dir = tempfile::tempdir().unwrap();
-    let Some(engine) = engine(&dir).await else {
-        return;
-    };
+    let engine = engine(&dir).await;
     let t = tenant(8);
     let fake = fake(&t).await;
     let e = engine
@@ -403,9 +399,7 @@ async fn a_wrong_secret_is_refused_and_nothing_is_created() {
 #[tokio::test]
 async fn a_rate_limit_storm_and_server_errors_lose_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let Some(engine) = engine(&dir).await else {
-        return;
-    };
+    let engine = engine(&dir).await;
     let t = tenant(11);
     let fake = fake(&t).await;
     let i = connect(&engine, &fake).await;
@@ -421,9 +415,7 @@ async fn a_rate_limit_storm_and_server_errors_lose_nothing() {
 #[tokio::test]
 async fn a_killed_scan_resumes_without_duplicates_or_gaps() {
     let dir = tempfile::tempdir().unwrap();
-    let Some(engine) = engine(&dir).await else {
-        return;
-    };
+    let engine = engine(&dir).await;
     let t = tenant(13);
     let fake = fake(&t).await;
     let i = connect(&engine, &fake).await;
@@ -458,9 +450,7 @@ async fn a_killed_scan_resumes_without_duplicates_or_gaps() {
 #[tokio::test]
 async fn late_audit_events_inside_the_lag_window_are_picked_up() {
     let dir = tempfile::tempdir().unwrap();
-    let Some(engine) = engine(&dir).await else {
-        return;
-    };
+    let engine = engine(&dir).await;
     let t = tenant(17);
     let fake = fake(&t).await;
     let i = connect(&engine, &fake).await;
@@ -497,9 +487,7 @@ async fn late_audit_events_inside_the_lag_window_are_picked_up() {
 #[tokio::test]
 async fn client_credentials_401_renews_the_token_and_continues() {
     let dir = tempfile::tempdir().unwrap();
-    let Some(engine) = engine(&dir).await else {
-        return;
-    };
+    let engine = engine(&dir).await;
     let t = tenant(19);
     let fake = fake(&t).await;
     let i = connect(&engine, &fake).await;
@@ -539,9 +527,7 @@ async fn connect_interactive(engine: &Engine, fake: &FakeGraph) -> InstanceView 
 async fn browser_sign_in_then_401_refresh_and_continue() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = tempfile::tempdir().unwrap();
-    let Some(engine) = engine(&dir).await else {
-        return;
-    };
+    let engine = engine(&dir).await;
     let t = tenant(23);
     let fake = fake(&t).await;
     let i = connect_interactive(&engine, &fake).await;
@@ -586,9 +572,7 @@ async fn browser_sign_in_then_401_refresh_and_continue() {
 async fn a_denied_or_cancelled_sign_in_creates_nothing() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = tempfile::tempdir().unwrap();
-    let Some(engine) = engine(&dir).await else {
-        return;
-    };
+    let engine = engine(&dir).await;
     let t = tenant(24);
     let fake = fake(&t).await;
     fake.set_consent(false);
@@ -618,9 +602,7 @@ async fn a_denied_or_cancelled_sign_in_creates_nothing() {
 async fn a_revoked_refresh_token_turns_the_instance_into_error_with_reconnect() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = tempfile::tempdir().unwrap();
-    let Some(engine) = engine(&dir).await else {
-        return;
-    };
+    let engine = engine(&dir).await;
     let t = tenant(29);
     let fake = fake(&t).await;
     let i = connect_interactive(&engine, &fake).await;
@@ -638,9 +620,7 @@ async fn a_revoked_refresh_token_turns_the_instance_into_error_with_reconnect() 
 #[tokio::test]
 async fn a_missing_permission_is_named_and_the_other_phases_complete() {
     let dir = tempfile::tempdir().unwrap();
-    let Some(engine) = engine(&dir).await else {
-        return;
-    };
+    let engine = engine(&dir).await;
     let t = tenant(31);
     let fake = fake(&t).await;
     fake.set_app_roles(&[
@@ -690,9 +670,7 @@ async fn a_missing_permission_is_named_and_the_other_phases_complete() {
 #[tokio::test]
 async fn without_entra_id_p1_sign_ins_are_unavailable_and_audits_are_read() {
     let dir = tempfile::tempdir().unwrap();
-    let Some(engine) = engine(&dir).await else {
-        return;
-    };
+    let engine = engine(&dir).await;
     let t = tenant(37);
     let fake = fake(&t).await;
     fake.set_premium(false);
@@ -727,9 +705,7 @@ async fn without_entra_id_p1_sign_ins_are_unavailable_and_audits_are_read() {
 #[tokio::test]
 async fn file_and_mailbox_activity_comes_from_the_unified_audit_log() {
     let dir = tempfile::tempdir().unwrap();
-    let Some(engine) = engine(&dir).await else {
-        return;
-    };
+    let engine = engine(&dir).await;
     let t = tenant(59);
     let fake = fake(&t).await;
     // A query the service takes a while to run: the scan waits for it.
@@ -783,9 +759,7 @@ async fn file_and_mailbox_activity_comes_from_the_unified_audit_log() {
 #[tokio::test]
 async fn without_the_audit_log_permission_or_licence_file_activity_is_named_missing() {
     let dir = tempfile::tempdir().unwrap();
-    let Some(engine) = engine(&dir).await else {
-        return;
-    };
+    let engine = engine(&dir).await;
     let t = tenant(61);
     let fake = fake(&t).await;
     fake.set_unified_audit(false);
@@ -808,7 +782,7 @@ async fn without_the_audit_log_permission_or_licence_file_activity_is_named_miss
 
     // The licence is there, the permission is not.
     let dir = tempfile::tempdir().unwrap();
-    let engine = support::engine(&dir).await.unwrap();
+    let engine = support::engine(&dir).await;
     drop(fake);
     let fake = self::fake(&t).await;
     let without: Vec<&str> = cloudwarden_connectors::m365::APPLICATION_PERMISSIONS
@@ -836,9 +810,7 @@ async fn without_the_audit_log_permission_or_licence_file_activity_is_named_miss
 #[tokio::test]
 async fn files_are_read_incrementally_through_delta_links() {
     let dir = tempfile::tempdir().unwrap();
-    let Some(engine) = engine(&dir).await else {
-        return;
-    };
+    let engine = engine(&dir).await;
     let t = tenant(41);
     let fake = fake(&t).await;
     let i = connect(&engine, &fake).await;
@@ -1017,9 +989,7 @@ async fn a_resumed_activities_scan_rereads_the_open_windows_it_had_finished() {
 #[tokio::test]
 async fn a_scan_outliving_several_access_tokens_renews_each_time() {
     let dir = tempfile::tempdir().unwrap();
-    let Some(engine) = engine(&dir).await else {
-        return;
-    };
+    let engine = engine(&dir).await;
     let t = tenant(53);
     let fake = fake(&t).await;
     // Tokens live 2 s; the scan takes several times that.
@@ -1041,9 +1011,7 @@ async fn a_scan_outliving_several_access_tokens_renews_each_time() {
 #[tokio::test]
 async fn a_scan_shows_what_it_has_stored_so_far() {
     let dir = tempfile::tempdir().unwrap();
-    let Some(engine) = engine(&dir).await else {
-        return;
-    };
+    let engine = engine(&dir).await;
     // Enough audit pages (1,000 events each) that the activities phase commits several times.
     let size = GraphSize {
         audit_days: 5,

@@ -6,19 +6,15 @@ use cloudwarden_engine::domain::connectors::{
     AuthorizeFlow, AuthorizeStart, InstanceView, PhaseReport, ScanReport,
 };
 
-/// An engine on a fresh data directory, or `None` when no keychain is available (credentials
-/// live there); `make test` provides one and requires it.
-pub async fn engine(dir: &tempfile::TempDir) -> Option<Engine> {
-    let engine = Engine::open(Some(dir.path())).await.unwrap();
-    if !engine.secrets().status().await.available {
-        assert!(
-            std::env::var("CLOUDWARDEN_REQUIRE_KEYCHAIN").as_deref() != Ok("1"),
-            "keychain required"
-        );
-        eprintln!("skipped: no keychain");
-        return None;
-    }
-    Some(engine)
+/// An engine on a fresh data directory, its secrets in memory: tests of logic never touch
+/// the analyst's keychain and run where there is none. (`keychain.rs` tests the keychain.)
+pub async fn engine(dir: &tempfile::TempDir) -> Engine {
+    Engine::open_with(
+        Some(dir.path()),
+        cloudwarden_engine::secrets::SecretStore::in_memory(),
+    )
+    .await
+    .unwrap()
 }
 
 /// The report of one phase of a scan.

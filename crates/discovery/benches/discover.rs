@@ -125,7 +125,7 @@ fn garbage(r: u64, line: &str) -> Vec<u8> {
         // Printable noise.
         _ => format!("garbage {r:x} <<>> ;; %%%").into_bytes(),
     };
-    if r % 4 == 0 {
+    if r.is_multiple_of(4) {
         g.insert(0, 0xff); // never a digit: never a time stamp
     }
     g.push(b'\n');

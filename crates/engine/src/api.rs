@@ -20,6 +20,9 @@ use crate::{Error, Result};
 
 mod connectors;
 mod discovery;
+mod jobs;
+
+pub use jobs::CommitHook;
 
 /// Environment variable that overrides the default data directory.
 pub const DATA_DIR_ENV: &str = "CLOUDWARDEN_DATA_DIR";
@@ -58,6 +61,8 @@ pub struct Engine {
     jobs: Arc<discovery::Jobs>,
     /// Running connector scans.
     scans: Arc<connectors::Scans>,
+    /// Job progress subscribers and commit hooks.
+    job_bus: Arc<jobs::JobBus>,
 }
 
 impl Engine {
@@ -88,14 +93,18 @@ impl Engine {
             source,
         })?;
         let store = Store::open(&data_dir.join(DATABASE_FILE)).await?;
-        Ok(Engine {
+        let engine = Engine {
             data_dir,
             store,
             secrets,
             catalog: Arc::new(RwLock::new(None)),
             jobs: Arc::default(),
             scans: Arc::default(),
-        })
+            job_bus: Arc::default(),
+        };
+        // Jobs of a process that died (killed, crashed, power cut) become `interrupted`.
+        engine.recover_jobs().await?;
+        Ok(engine)
     }
 
     pub fn data_dir(&self) -> &Path {

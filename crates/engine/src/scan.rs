@@ -73,7 +73,13 @@ struct StoreSink {
 }
 
 impl StoreSink {
-    fn new(store: &Store, instance: &str, phase: Phase, resource: &str) -> StoreSink {
+    fn new(
+        store: &Store,
+        instance: &str,
+        phase: Phase,
+        resource: &str,
+        on_progress: Progress,
+    ) -> StoreSink {
         // Reading goes on while the writer commits; memory stays bounded by `room`.
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Write>();
         let room = std::sync::Arc::new(tokio::sync::Semaphore::new(QUEUED_RECORDS));
@@ -130,16 +136,21 @@ impl StoreSink {
                     pages.iter().map(|(r, c)| (r, c.as_deref())).collect();
                 // Live progress, in the same transaction: the phase and what it stored so far.
                 let progress = format!("reading {}: {stored} records", phase.as_str());
-                store
-                    .store_pages(
+                // Another process holding the write lock is waited for: the pages read are
+                // not thrown away.
+                let now = super::api::now_ms();
+                crate::store::retry_busy(|| {
+                    store.store_pages(
                         &instance,
                         &refs,
                         &resource,
                         kept.as_deref().map(|k| (state_key.as_str(), k)),
                         Some(&progress),
-                        super::api::now_ms(),
+                        now,
                     )
-                    .await?;
+                })
+                .await?;
+                on_progress(&progress);
                 writer_room.add_permits(permits);
             }
             Ok(())
@@ -207,6 +218,9 @@ impl Sink for StoreSink {
     }
 }
 
+/// Where a scan reports what it is doing (the job's subscribers).
+pub type Progress = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
+
 /// What ended a scan early.
 enum Stop {
     Unauthorized(String),
@@ -214,6 +228,7 @@ enum Stop {
 }
 
 /// Runs every phase the connector can read. Returns the report; the caller sets the status.
+#[allow(clippy::too_many_arguments)]
 pub async fn run(
     store: &Store,
     instance: &str,
@@ -222,6 +237,7 @@ pub async fn run(
     cancel: CancellationToken,
     run_id: &str,
     only: Option<&[Phase]>,
+    progress: Progress,
 ) -> Result<(ScanReport, Option<String>)> {
     let start = Instant::now();
     let http = Http::new(cancel.clone())
@@ -293,9 +309,9 @@ pub async fn run(
             ));
             continue;
         }
-        store
-            .set_scan_progress(instance, &format!("reading {}", phase.as_str()))
-            .await?;
+        let reading = format!("reading {}", phase.as_str());
+        store.set_scan_progress(instance, &reading).await?;
+        progress(&reading);
         let resource = cursor_key(phase);
         let resume = store.cursor(instance, &resource).await?;
         let state = store.cursor(instance, &state_key(phase)).await?;
@@ -307,7 +323,7 @@ pub async fn run(
         } else {
             None
         };
-        let mut sink = StoreSink::new(store, instance, phase, &resource);
+        let mut sink = StoreSink::new(store, instance, phase, &resource, progress.clone());
         let mut result = connector
             .scan(
                 &ctx,

@@ -442,3 +442,68 @@ async fn one_absurd_line_never_poisons_a_report() {
     );
     assert_eq!(view.summary.bytes_down, i64::MAX as u64);
 }
+
+#[tokio::test]
+async fn an_upload_waits_for_a_locked_database_and_leaves_no_empty_report() {
+    use sqlx::Connection;
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::open(Some(dir.path())).await.unwrap();
+    // Another process holds the write lock longer than the 5-s busy timeout.
+    let mut other = sqlx::SqliteConnection::connect_with(
+        &sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(dir.path().join("cloudwarden.sqlite3"))
+            .busy_timeout(std::time::Duration::from_secs(1)),
+    )
+    .await
+    .unwrap();
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    let upload = {
+        let engine = engine.clone();
+        tokio::spawn(async move {
+            engine
+                .discover(
+                    request("Locked", &["squid/test-access.log"]),
+                    Arc::new(Progress::default()),
+                    Arc::new(AtomicBool::new(false)),
+                )
+                .await
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_secs(7)).await;
+    assert!(!upload.is_finished(), "it waits rather than failing");
+    sqlx::query("COMMIT").execute(&mut other).await.unwrap();
+    let result = upload.await.unwrap().unwrap();
+    let view = engine
+        .discovery_report_view(&result.report_id.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(view.info.lines_total, 100);
+
+    // An upload that fails (a file that is not a log) leaves no empty report behind.
+    let bad = dir.path().join("not-a-log.bin");
+    std::fs::write(&bad, [0u8, 159, 146, 150, 0, 1, 2, 3].repeat(1000)).unwrap();
+    let failed = engine
+        .discover(
+            DiscoveryRequest {
+                files: vec![bad.display().to_string()],
+                format: None,
+                report: Some("Never".into()),
+                dry_run: false,
+            },
+            Arc::new(Progress::default()),
+            Arc::new(AtomicBool::new(false)),
+        )
+        .await;
+    assert!(failed.is_err());
+    let names: Vec<String> = engine
+        .discovery_reports()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
+    assert_eq!(names, vec!["Locked".to_owned()]);
+}

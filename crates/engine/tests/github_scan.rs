@@ -542,3 +542,62 @@ async fn plain_http_and_other_schemes_are_refused_before_anything_is_sent() {
     }
     assert!(engine.instances().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn one_scan_per_instance_across_engines_with_pushed_progress_and_a_commit_hook() {
+    use cloudwarden_engine::domain::jobs::JobEvent;
+    use cloudwarden_engine::secrets::SecretStore;
+    use std::sync::{Arc, Mutex};
+    let dir = tempfile::tempdir().unwrap();
+    // Two engines on one data directory, as the app and a CLI command are.
+    let secrets = SecretStore::in_memory();
+    let app = Engine::open_with(Some(dir.path()), secrets.clone())
+        .await
+        .unwrap();
+    let cli = Engine::open_with(Some(dir.path()), secrets).await.unwrap();
+    let t = tenant(53);
+    let fake = FakeGithub::start(t.clone(), TOKEN).await.unwrap();
+    let i = connect(&app, &fake, "Acme").await;
+    let committed: Arc<Mutex<Vec<JobEvent>>> = Arc::default();
+    let hooked = committed.clone();
+    app.on_commit(move |e| hooked.lock().unwrap().push(e.clone()));
+    let mut events = app.subscribe_jobs();
+
+    fake.faults().delay_ms(40);
+    let scan = {
+        let (app, id) = (app.clone(), i.id.clone());
+        tokio::spawn(async move { app.scan_instance(&id).await })
+    };
+    // Wait until the app's scan holds the lease, then scan from the "CLI".
+    loop {
+        let jobs = cli.jobs(1).await.unwrap();
+        if jobs.first().is_some_and(|j| j.state == "running") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let refused = cli.scan_instance(&i.id).await.unwrap_err().to_string();
+    assert!(refused.contains("already scanning (by "), "{refused}");
+    assert!(refused.contains(" pid "), "{refused}");
+    fake.faults().delay_ms(0);
+    let report = scan.await.unwrap().unwrap();
+    assert_eq!(report.status, "completed", "{report:?}");
+
+    // Progress came as events, then the end; the hook ran once, after the data was stored.
+    let mut seen = Vec::new();
+    while let Ok(e) = events.try_recv() {
+        seen.push(e);
+    }
+    assert!(
+        seen.iter().any(|e| e.state == "running"
+            && e.progress.as_deref().is_some_and(|p| p.contains("records"))),
+        "{seen:?}"
+    );
+    assert_eq!(seen.last().unwrap().state, "completed", "{seen:?}");
+    let hooked = committed.lock().unwrap().clone();
+    assert_eq!(hooked.len(), 1, "{hooked:?}");
+    assert_eq!(hooked[0].subject, i.id);
+    assert_eq!(app.instance(&i.id).await.unwrap().status, "connected");
+    // With the lease released, the other engine scans.
+    assert_eq!(cli.scan_instance(&i.id).await.unwrap().status, "completed");
+}

@@ -66,6 +66,8 @@ fn trimmed(s: Option<&str>) -> Option<&str> {
 pub(super) struct Scans(
     std::sync::Mutex<HashMap<String, CancellationToken>>,
     std::sync::Mutex<PendingFlows>,
+    /// One token renewal at a time per instance: a rotated refresh token is good once.
+    std::sync::Mutex<HashMap<String, std::sync::Arc<tokio::sync::Mutex<()>>>>,
 );
 
 fn github_endpoints(client_id: &str, oauth_url: Option<&str>) -> Endpoints {
@@ -682,15 +684,46 @@ impl Engine {
             && (tokens.refresh_token.is_some()
                 || self.secrets.get(&secret_key(id)).await?.is_some())
         {
-            return self.refresh_tokens(id).await.map(Some);
+            return self
+                .refresh_tokens(id, Some(&tokens.access_token))
+                .await
+                .map(Some);
         }
         Ok(Some(Auth::Bearer(tokens.access_token)))
+    }
+
+    /// Renews the access token `failed` (expiring, or refused with 401), once per instance
+    /// however many callers ask at the same moment: a caller that waited for another's
+    /// renewal gets the new token instead of spending the rotated refresh token again.
+    async fn refresh_tokens(&self, id: &str, failed: Option<&str>) -> Result<Auth> {
+        let gate = self
+            .scans
+            .2
+            .lock()
+            .map_err(|_| Error::Task("token renewal registry poisoned".into()))?
+            .entry(id.to_owned())
+            .or_default()
+            .clone();
+        let _one = gate.lock().await;
+        if let Some(failed) = failed {
+            let stored: Option<Tokens> = self
+                .secrets
+                .get(&token_key(id))
+                .await?
+                .and_then(|s| serde_json::from_str(s.expose()).ok());
+            if let Some(t) = stored {
+                if t.access_token != failed && !t.expiring(now_ms()) {
+                    return Ok(Auth::Bearer(t.access_token));
+                }
+            }
+        }
+        self.renew_tokens(id).await
     }
 
     /// Renews an OAuth instance's access token: with its refresh token (stored rotated), or
     /// for client credentials with the client secret. A refused refresh token or secret turns
     /// the instance into `error` with the fix.
-    async fn refresh_tokens(&self, id: &str) -> Result<Auth> {
+    async fn renew_tokens(&self, id: &str) -> Result<Auth> {
         let row = self
             .store
             .instance(id)
@@ -914,24 +947,24 @@ impl Engine {
             ));
         };
         let cancel = CancellationToken::new();
-        {
-            let mut scans = self
-                .scans
-                .0
-                .lock()
-                .map_err(|_| Error::Task("scan registry poisoned".into()))?;
-            if scans.contains_key(id) {
-                return Err(Error::Validation(
-                    "a scan of this instance is running".into(),
-                ));
-            }
+        // The lease in the database: one scan per instance across processes (the app's
+        // scheduler, a CLI scan); refused with who holds it.
+        let lease = self
+            .begin_job(&super::jobs::scan_params(only), id, Some(cancel.clone()))
+            .await?;
+        if let Ok(mut scans) = self.scans.0.lock() {
             scans.insert(id.to_owned(), cancel.clone());
         }
+        let reporter = lease.reporter();
         let now = now_ms();
         let run_id = new_id("run", now);
         let result: Result<(ScanReport, Option<String>)> = async {
             self.store.start_run(&run_id, id, now).await?;
             self.store.set_instance_status(id, "scanning", None).await?;
+            let mut used = match &auth {
+                Auth::Bearer(t) => Some(t.clone()),
+                _ => None,
+            };
             let first = scan::run(
                 &self.store,
                 id,
@@ -940,6 +973,7 @@ impl Engine {
                 cancel.clone(),
                 &run_id,
                 only,
+                reporter.clone(),
             )
             .await?;
             // 401 from an OAuth instance: renew the token and continue with the phases that
@@ -949,10 +983,13 @@ impl Engine {
             let mut renewals = 0;
             while report.1.is_some() && row.3.contains("\"oauth\"") && renewals < MAX_RENEWALS {
                 renewals += 1;
-                let renewed = match self.refresh_tokens(id).await {
+                let renewed = match self.refresh_tokens(id, used.as_deref()).await {
                     Ok(a) => a,
                     Err(e) => return Ok((report.0, Some(e.to_string()))),
                 };
+                if let Auth::Bearer(t) = &renewed {
+                    used = Some(t.clone());
+                }
                 let remaining: Vec<Phase> = Phase::ALL
                     .into_iter()
                     .filter(|p| only.is_none_or(|o| o.contains(p)))
@@ -971,6 +1008,7 @@ impl Engine {
                     cancel.clone(),
                     &run_id,
                     Some(&remaining),
+                    reporter.clone(),
                 )
                 .await?;
                 report = (scan::merge(report.0, next.0, &remaining), next.1);
@@ -996,6 +1034,9 @@ impl Engine {
                         Some(&e.to_string()),
                         now_ms(),
                     )
+                    .await?;
+                lease
+                    .finish("failed", None, Some(e.to_string()), false)
                     .await?;
                 return Err(e);
             }
@@ -1057,6 +1098,16 @@ impl Engine {
                 }
             }
         }
+        let records: u64 = report.phases.iter().map(|p| p.records).sum();
+        let summary = format!("{}: {records} records", report.status);
+        let state = match (report.status.as_str(), &error) {
+            ("cancelled", _) => "cancelled",
+            (_, Some(_)) | ("failed", _) => "failed",
+            _ => "completed",
+        };
+        lease
+            .finish(state, Some(summary), error, state == "completed")
+            .await?;
         Ok(report)
     }
 
@@ -1088,6 +1139,10 @@ impl Engine {
     /// instances, instances in `error` (they wait for a reconnect) and running scans are
     /// skipped. Returns the reports of the scans it ran.
     pub async fn run_due_scans(&self, now_ms: i64) -> Result<Vec<ScanReport>> {
+        // Work a dead process left behind comes first, from where it stopped.
+        if let Err(e) = self.resume_interrupted_jobs().await {
+            tracing::warn!("resuming interrupted jobs: {e}");
+        }
         let mut reports = Vec::new();
         for row in self.store.instances().await? {
             let (id, status, activities_every, full_every) = (&row.0, row.4.as_str(), row.7, row.8);

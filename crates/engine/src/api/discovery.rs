@@ -14,7 +14,7 @@ use crate::anonymize::{self, Anonymizer};
 use crate::discovery;
 use crate::discovery_export;
 use crate::domain::discovery::*;
-use crate::store::{Breakdown, ReportRow, UploadRows};
+use crate::store::{retry_busy, Breakdown, ReportRow, UploadRows};
 use crate::{Error, Result};
 
 const SETTINGS_KEY: &str = "discovery.settings";
@@ -204,16 +204,64 @@ impl Engine {
     }
 
     /// Parses, matches and aggregates the uploaded logs; stores them in the report unless it is
-    /// a dry run. `progress` can be read and `cancel` set from another task.
+    /// a dry run. `progress` can be read and `cancel` set from another task. A stored upload
+    /// is a job: a process killed while parsing leaves it `interrupted`, and
+    /// [`Engine::resume_interrupted_jobs`] runs it again (nothing was stored: an upload is one
+    /// transaction).
     pub async fn discover(
+        &self,
+        mut request: DiscoveryRequest,
+        progress: Arc<Progress>,
+        cancel: Arc<AtomicBool>,
+    ) -> Result<DiscoveryResult> {
+        if request.dry_run {
+            return self.discover_now(request, progress, cancel, "").await;
+        }
+        // The report's name is fixed now, so a resumed upload goes to the same report.
+        let name = match request.report.as_deref().map(str::trim) {
+            Some(r) if !r.is_empty() => r.to_owned(),
+            _ => format!("Discovery {}", today()),
+        };
+        request.report = Some(name.clone());
+        let lease = self
+            .begin_job(
+                &super::jobs::JobParams::Upload {
+                    request: request.clone(),
+                },
+                &name,
+                None,
+            )
+            .await?;
+        let outcome = self.discover_now(request, progress, cancel, &name).await;
+        match &outcome {
+            Ok(r) => {
+                let summary = format!(
+                    "{} lines, {} apps, {} unmatched domains",
+                    r.lines.total,
+                    r.apps.len(),
+                    r.unmatched_domains.len()
+                );
+                lease.finish("completed", Some(summary), None, true).await?;
+            }
+            Err(Error::Cancelled) => lease.finish("cancelled", None, None, false).await?,
+            Err(e) => {
+                lease
+                    .finish("failed", None, Some(e.to_string()), false)
+                    .await?;
+            }
+        }
+        outcome
+    }
+
+    async fn discover_now(
         &self,
         request: DiscoveryRequest,
         progress: Arc<Progress>,
         cancel: Arc<AtomicBool>,
+        name: &str,
     ) -> Result<DiscoveryResult> {
         let catalog = self.catalog().await?;
         let dry_run = request.dry_run;
-        let report = request.report.clone().filter(|r| !r.trim().is_empty());
         // Fail before parsing when anonymization is on and the keychain cannot give the key.
         let anonymizer = if dry_run || !self.discovery_settings().await?.anonymize_users {
             None
@@ -230,15 +278,15 @@ impl Engine {
         if let Some(anon) = &anonymizer {
             self.pseudonymize(anon, &mut usage, now).await?;
         }
-        let name = report.unwrap_or_else(|| format!("Discovery {}", today()));
-        let report_id = self
-            .store
-            .discovery_report_id(name.trim(), &new_id("rpt", now), now)
-            .await?;
         let uploads = discovery::upload_rows(&result, &new_id("upl", now));
-        self.store
-            .add_discovery_uploads(&report_id, &uploads, &usage, now)
-            .await?;
+        let new_report = new_id("rpt", now);
+        // The report is created in the upload's own transaction; a locked database is waited
+        // for rather than throwing the parsed work away.
+        let report_id = retry_busy(|| {
+            self.store
+                .add_discovery_uploads(name, &new_report, &uploads, &usage, now)
+        })
+        .await?;
         result.report_id = Some(report_id);
         Ok(result)
     }

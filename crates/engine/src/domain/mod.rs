@@ -77,3 +77,4 @@ pub struct Attribution {
 pub mod catalog;
 pub mod connectors;
 pub mod discovery;
+pub mod jobs;

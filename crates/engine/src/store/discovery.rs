@@ -56,40 +56,34 @@ const ADD: &str =
      last_seen_ms = MAX(last_seen_ms, excluded.last_seen_ms)";
 
 impl Store {
-    /// The id of the report named `name`, creating it when missing.
-    pub async fn discovery_report_id(
+    /// Writes the uploads of one run and adds their usage to the report named `report`
+    /// (created, as `new_id`, when missing), all or nothing: a failed upload leaves no empty
+    /// report behind. Returns the report's id.
+    pub async fn add_discovery_uploads(
         &self,
-        name: &str,
+        report: &str,
         new_id: &str,
+        uploads: &[UploadRows],
+        usage: &UploadRows,
         now_ms: i64,
     ) -> Result<String> {
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO discovery_reports (report_id, name, created_at_ms, updated_at_ms) VALUES (?, ?, ?, ?)
              ON CONFLICT (name) DO NOTHING",
         )
         .bind(new_id)
-        .bind(name)
+        .bind(report)
         .bind(now_ms)
         .bind(now_ms)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(
+        let report_id: String =
             sqlx::query_scalar("SELECT report_id FROM discovery_reports WHERE name = ?")
-                .bind(name)
-                .fetch_one(&self.pool)
-                .await?,
-        )
-    }
-
-    /// Writes the uploads of one run and adds their usage to the report, all or nothing.
-    pub async fn add_discovery_uploads(
-        &self,
-        report_id: &str,
-        uploads: &[UploadRows],
-        usage: &UploadRows,
-        now_ms: i64,
-    ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+                .bind(report)
+                .fetch_one(&mut *tx)
+                .await?;
+        let report_id = report_id.as_str();
         for u in uploads {
             sqlx::query(
                 "INSERT INTO discovery_uploads (upload_id, report_id, file_name, format, confidence, bytes, lines_total,
@@ -151,8 +145,9 @@ impl Store {
             .bind(report_id)
             .execute(&mut *tx)
             .await?;
+        let report_id = report_id.to_owned();
         tx.commit().await?;
-        Ok(())
+        Ok(report_id)
     }
 
     /// Usage rows of a report: `(kind, key, stats, distinct users, distinct IPs)`.

@@ -4,11 +4,13 @@
 mod catalog;
 mod connectors;
 mod discovery;
+mod jobs;
 mod settings;
 
 pub use catalog::{CustomAppRow, OverrideRow};
 pub use connectors::{InstanceRow, RecordTable};
 pub use discovery::{Breakdown, BreakdownRow, ReportRow, UploadRows, UsageStats};
+pub use jobs::{JobRow, NewJob};
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -46,6 +48,41 @@ pub fn make_private(path: &Path, directory: bool) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Whether `e` is SQLite's "database is busy/locked" (another connection or process holds
+/// the write lock past the busy timeout): worth trying again, the work is not wrong.
+pub fn is_busy(e: &crate::Error) -> bool {
+    match e {
+        crate::Error::Database(sqlx::Error::Database(d)) => d
+            .code()
+            .and_then(|c| c.parse::<i32>().ok())
+            .is_some_and(|c| matches!(c & 0xff, 5 | 6)),
+        _ => false,
+    }
+}
+
+/// Runs `write` again while the database is locked by another writer, waiting longer each
+/// time (up to about two minutes in all, beyond each attempt's own busy timeout): parsed or
+/// scanned work is not thrown away because another process held the lock for a while.
+pub async fn retry_busy<T, F, Fut>(mut write: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    let mut wait = Duration::from_millis(200);
+    let mut waited = Duration::ZERO;
+    loop {
+        match write().await {
+            Err(e) if is_busy(&e) && waited < Duration::from_secs(120) => {
+                tracing::info!("database locked by another writer; retrying in {wait:?}");
+                tokio::time::sleep(wait).await;
+                waited += wait;
+                wait = (wait * 2).min(Duration::from_secs(10));
+            }
+            other => return other,
+        }
+    }
 }
 
 /// File name of the database inside the data directory.
@@ -115,8 +152,31 @@ impl Store {
             bulk: std::sync::Arc::default(),
             options,
         };
+        // Two processes opening a new data directory at once (the app and a CLI command)
+        // would both run the first migrations; one at a time, across processes.
+        let lock_path = {
+            let mut name = path.as_os_str().to_owned();
+            name.push(".migrate-lock");
+            PathBuf::from(name)
+        };
+        make_private(&lock_path, false).map_err(|source| Error::File {
+            path: lock_path.clone(),
+            source,
+        })?;
+        let lock = tokio::task::spawn_blocking(move || {
+            let file = std::fs::OpenOptions::new().write(true).open(&lock_path)?;
+            file.lock()?;
+            Ok::<_, std::io::Error>(file)
+        })
+        .await
+        .map_err(|e| Error::Task(e.to_string()))?
+        .map_err(|source| Error::File {
+            path: path.to_path_buf(),
+            source,
+        })?;
         store.check_not_newer().await?;
         MIGRATOR.run(&store.pool).await?;
+        drop(lock); // closing the file releases the lock
         store.spawn_checkpointer();
         Ok(store)
     }

@@ -68,6 +68,8 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::discovery::get_discovery_settings,
             commands::discovery::set_discovery_settings,
             commands::discovery::reveal_user,
+            commands::jobs::list_jobs,
+            commands::jobs::watch_jobs,
         ])
 }
 
@@ -106,7 +108,8 @@ pub fn run() -> ExitCode {
         .setup(move |app| {
             builder.mount_events(app);
             // Periodic incremental scans of the connected apps (activities every 15 min, the
-            // rest every 12 h by default).
+            // rest every 12 h by default); its first round, at start, resumes the scans and
+            // uploads a killed or crashed process left interrupted.
             tauri::async_runtime::spawn(engine.clone().run_scheduler());
             app.manage(engine);
             Ok(())

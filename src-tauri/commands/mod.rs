@@ -4,5 +4,6 @@ pub mod about;
 pub mod catalog;
 pub mod connectors;
 pub mod discovery;
+pub mod jobs;
 pub mod settings;
 pub mod status;

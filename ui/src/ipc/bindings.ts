@@ -85,6 +85,10 @@ export const commands = {
 	setDiscoverySettings: (settings: DiscoverySettings) => typedError<DiscoverySettings, CommandError>(__TAURI_INVOKE("set_discovery_settings", { settings })),
 	/**  Shows the real name behind a pseudonym; the engine writes the reveal to the audit log. */
 	revealUser: (pseudonym: string, reason: string) => typedError<RevealedUser, CommandError>(__TAURI_INVOKE("reveal_user", { pseudonym, reason })),
+	/**  The newest jobs, newest first. */
+	listJobs: (limit: number) => typedError<JobInfo[], CommandError>(__TAURI_INVOKE("list_jobs", { limit })),
+	/**  Sends every job event to `events` until the page goes away (the channel closes). */
+	watchJobs: (events: Channel<JobEvent>) => __TAURI_INVOKE<void>("watch_jobs", { events }),
 };
 
 /* Types */
@@ -624,6 +628,41 @@ export type InstanceView = {
 	config: InstanceConfig,
 };
 
+/**
+ *  What a job reports while it runs, and once when it ends: pushed to the app (a Tauri
+ *  channel) instead of being polled.
+ */
+export type JobEvent = {
+	job_id: string,
+	kind: string,
+	subject: string,
+	/**  `running` while it runs; its final state once. */
+	state: string,
+	progress: string | null,
+	error: string | null,
+};
+
+/**  A scan or upload, running or done. */
+export type JobInfo = {
+	job_id: string,
+	/**  `scan` or `upload`. */
+	kind: string,
+	/**  The instance scanned, or the upload's report. */
+	subject: string,
+	/**
+	 *  `running`, `completed`, `failed`, `cancelled`, `interrupted` (its process stopped;
+	 *  resumed at the next start or by `cloudwarden jobs resume`) or `resumed`.
+	 */
+	state: string,
+	/**  The process that runs or ran it: `<program> pid <pid> on <host>`. */
+	owner: string,
+	/**  The last progress it reported. */
+	progress: string | null,
+	error: string | null,
+	created_at_ms: number,
+	finished_at_ms: number | null,
+};
+
 /**  Whether secrets (OAuth tokens, API keys) can be stored, and why not when they can't. */
 export type KeychainStatus = {
 	available: boolean,
@@ -881,6 +920,8 @@ export type UploadInfo = {
 	samples: MalformedLine[],
 	duration_ms: number,
 	created_at_ms: number,
+	/**  Why this archive member was not read, or not to its end (the others were). */
+	error: string | null,
 };
 
 export type UploadedFile = {
@@ -889,6 +930,8 @@ export type UploadedFile = {
 	confidence: number | null,
 	bytes: number,
 	lines: LineCounts,
+	/**  Why this archive member was not read, or not to its end (the others were). */
+	error: string | null,
 };
 
 /**  Usage of one app (or domain) by one user, source IP or day. */

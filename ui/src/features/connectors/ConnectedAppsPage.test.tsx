@@ -86,7 +86,36 @@ async function openM365Form() {
   await userEvent.type(screen.getByTestId("wizard-client-id"), "cid");
 }
 
+/** Pushes `message` down the Tauri channel the page passed as `events` to `watch_jobs`. */
+function push(calls: { cmd: string; args: unknown }[], message: unknown, index: number) {
+  const args = calls.find((c) => c.cmd === "watch_jobs")?.args as { events: { id: number } };
+  const internals = (window as unknown as { __TAURI_INTERNALS__: { runCallback: (id: number, d: unknown) => void } })
+    .__TAURI_INTERNALS__;
+  internals.runCallback(args.events.id, { message, index });
+}
+
 describe("Connected apps page", () => {
+  it("shows a scan's progress as the engine pushes it, and refreshes without polling", async () => {
+    const calls = backend([instance({ status: "scanning" })]);
+    renderApp("/connectors");
+    await screen.findByTestId("instance-status-Contoso");
+    await waitFor(() => {
+      expect(calls.some((c) => c.cmd === "watch_jobs")).toBe(true);
+    });
+    const listed = () => calls.filter((c) => c.cmd === "list_instances").length;
+    const before = listed();
+    const event = { job_id: "job-1", kind: "scan", subject: "m365-1", state: "running", error: null };
+    push(calls, { ...event, progress: "reading accounts: 1200 records" }, 0);
+    expect(await screen.findByTestId("instance-detail-Contoso")).toHaveTextContent("reading accounts: 1200 records");
+    await waitFor(() => {
+      expect(listed()).toBeGreaterThan(before);
+    });
+    push(calls, { ...event, state: "completed", progress: "completed: 2500 records" }, 1);
+    await waitFor(() => {
+      expect(screen.queryByText("reading accounts: 1200 records")).toBeNull();
+    });
+  });
+
   it("says what to connect when nothing is", async () => {
     backend([]);
     renderApp("/connectors");

@@ -25,6 +25,7 @@ import { formatCount, formatTime } from "../discovery/format";
 import {
   cancelScan,
   useInstances,
+  useJobEvents,
   useRemoveInstance,
   useScanInstance,
   useSetInstanceEnabled,
@@ -220,6 +221,7 @@ function nextScan(i: InstanceView): string {
 /** Connected apps: instances with status, last scan and record counts; connect, scan, manage. */
 export function ConnectedAppsPage() {
   const instances = useInstances();
+  const progress = useJobEvents();
   const scan = useScanInstance();
   const [wizard, setWizard] = useState(false);
   const [open, setOpen] = useState<string | null>(null);
@@ -317,9 +319,9 @@ export function ConnectedAppsPage() {
                       {i.status}
                     </Badge>
                   </Tooltip>
-                  {i.status_detail && (
-                    <Text size="xs" c="dimmed" lineClamp={2}>
-                      {i.status_detail}
+                  {(progress[i.id] ?? i.status_detail) && (
+                    <Text size="xs" c="dimmed" lineClamp={2} data-testid={`instance-detail-${i.name}`}>
+                      {progress[i.id] ?? i.status_detail}
                     </Text>
                   )}
                 </Table.Td>

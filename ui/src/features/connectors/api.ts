@@ -1,4 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Channel } from "@tauri-apps/api/core";
+import { useEffect, useState } from "react";
 import { openLink } from "../catalog/api";
 import {
   call,
@@ -14,6 +16,7 @@ import {
   type DeviceCode,
   type ConnectorView,
   type InstanceView,
+  type JobEvent,
   type PermissionView,
   type PhaseReport,
   type ScanReport,
@@ -28,14 +31,48 @@ export function useConnectors() {
   return useQuery({ queryKey: ["list_connectors"], queryFn: () => commands.listConnectors(), staleTime: Infinity });
 }
 
-/** The instances; polled every second while one is connecting or scanning. */
+/** The instances; refreshed by the job events of `useJobEvents`, not by polling. */
 export function useInstances() {
-  return useQuery({
-    queryKey: ["list_instances"],
-    queryFn: () => call(commands.listInstances()),
-    refetchInterval: (q) =>
-      (q.state.data ?? []).some((i) => i.status === "scanning" || i.status === "connecting") ? 1000 : false,
-  });
+  return useQuery({ queryKey: ["list_instances"], queryFn: () => call(commands.listInstances()) });
+}
+
+/**
+ * Scan and upload events pushed by the engine through a Tauri channel — from this app's own
+ * scans and from its scheduler. Each refreshes the instances (at most twice a second); the
+ * latest progress text of each running scan is returned by instance id.
+ */
+export function useJobEvents(): Record<string, string> {
+  const client = useQueryClient();
+  const [progress, setProgress] = useState<Record<string, string>>({});
+  useEffect(() => {
+    let active = true;
+    let pending: ReturnType<typeof setTimeout> | null = null;
+    const channel = new Channel<JobEvent>();
+    channel.onmessage = (event) => {
+      if (!active) return;
+      setProgress((current) => {
+        if (event.state === "running") {
+          return event.progress ? { ...current, [event.subject]: event.progress } : current;
+        }
+        return Object.fromEntries(Object.entries(current).filter(([subject]) => subject !== event.subject));
+      });
+      if (pending === null) {
+        pending = setTimeout(
+          () => {
+            pending = null;
+            void client.invalidateQueries({ queryKey: ["list_instances"] });
+          },
+          event.state === "running" ? 500 : 0,
+        );
+      }
+    };
+    void commands.watchJobs(channel);
+    return () => {
+      active = false;
+      if (pending !== null) clearTimeout(pending);
+    };
+  }, [client]);
+  return progress;
 }
 
 function useInvalidate() {

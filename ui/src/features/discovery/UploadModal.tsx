@@ -76,10 +76,18 @@ export function UploadSummary({ result }: { result: DiscoveryResult }) {
             <Table.Tr key={f.name}>
               <Table.Td>{baseName(f.name)}</Table.Td>
               <Table.Td>
-                {f.format}{" "}
-                <Text span size="xs" c="dimmed">
-                  ({Math.round((f.confidence ?? 0) * 100)} %)
-                </Text>
+                {f.error ? (
+                  <Text span size="sm" c="red" data-testid="upload-file-error">
+                    not read: {f.error}
+                  </Text>
+                ) : (
+                  <>
+                    {f.format}{" "}
+                    <Text span size="xs" c="dimmed">
+                      ({Math.round((f.confidence ?? 0) * 100)} %)
+                    </Text>
+                  </>
+                )}
               </Table.Td>
               <Table.Td ta="right">{formatBytes(f.bytes)}</Table.Td>
               <Table.Td ta="right">{formatCount(f.lines.total)}</Table.Td>

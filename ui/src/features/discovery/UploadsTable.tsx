@@ -26,10 +26,18 @@ export function UploadsTable({ uploads }: { uploads: UploadInfo[] }) {
             <Table.Tr>
               <Table.Td title={u.file_name}>{u.file_name.split(/[\\/]/).pop()}</Table.Td>
               <Table.Td>
-                {u.format}{" "}
-                <Text span size="xs" c="dimmed">
-                  ({Math.round((u.confidence ?? 0) * 100)} %)
-                </Text>
+                {u.error ? (
+                  <Text span size="sm" c="red">
+                    not read: {u.error}
+                  </Text>
+                ) : (
+                  <>
+                    {u.format}{" "}
+                    <Text span size="xs" c="dimmed">
+                      ({Math.round((u.confidence ?? 0) * 100)} %)
+                    </Text>
+                  </>
+                )}
               </Table.Td>
               <Table.Td ta="right">{formatBytes(u.bytes)}</Table.Td>
               <Table.Td ta="right">{formatCount(u.lines.total)}</Table.Td>

@@ -18,6 +18,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::status::get_status,
             commands::settings::get_settings,
             commands::settings::set_theme,
+            commands::settings::list_audit_log,
             commands::about::get_about,
             commands::catalog::get_catalog_stats,
             commands::catalog::list_catalog_sources,

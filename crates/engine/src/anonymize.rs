@@ -88,6 +88,81 @@ impl Anonymizer {
         format!("{PREFIX}{}", hex(digest.get(..8).unwrap_or_default()))
     }
 
+    /// The stable pseudonym of a source address: `anon-ip-` and 16 hex digits (keyed apart
+    /// from user names, so a user called `10.0.0.1` and that address differ).
+    pub fn ip_pseudonym(&self, ip: &str) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.mac_key)
+            .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
+        mac.update(b"ip\0");
+        mac.update(ip.as_bytes());
+        let digest = mac.finalize().into_bytes();
+        format!("{PREFIX}ip-{}", hex(digest.get(..8).unwrap_or_default()))
+    }
+
+    /// A malformed log line fit to keep as a sample with anonymization on: every address
+    /// (IPv4, IPv6, with or without a port), e-mail address, `DOMAIN\user`, value of a
+    /// `…user…=` field and name in `users` becomes its pseudonym; the rest of the line —
+    /// what shows why it did not parse — stays. Returns the line and the `(pseudonym, real)`
+    /// pairs it replaced, to seal.
+    pub fn redact_line(&self, line: &str, users: &[&str]) -> (String, Vec<(String, String)>) {
+        const SEPARATORS: &[char] = &[
+            ' ', '\t', ',', ';', '|', '"', '\'', '[', ']', '(', ')', '<', '>', '{', '}', '=', '&',
+            '?', '/',
+        ];
+        let mut out = String::with_capacity(line.len());
+        let mut replaced = Vec::new();
+        let mut user_field = false;
+        let mut rest = line;
+        while !rest.is_empty() {
+            let end = rest.find(SEPARATORS).unwrap_or(rest.len());
+            let (token, tail) = rest.split_at(end);
+            if !token.is_empty() {
+                let host_part = token
+                    .rsplit_once(':')
+                    .filter(|(h, p)| p.chars().all(|c| c.is_ascii_digit()) && !h.is_empty())
+                    .map_or(token, |(h, _)| h);
+                let ip = token.parse::<std::net::IpAddr>().is_ok()
+                    || host_part.parse::<std::net::Ipv4Addr>().is_ok();
+                let pseudonym = if ip {
+                    Some(
+                        self.ip_pseudonym(if token.parse::<std::net::IpAddr>().is_ok() {
+                            token
+                        } else {
+                            host_part
+                        }),
+                    )
+                } else if user_field
+                    || users.contains(&token)
+                    || (token.contains('@') && token.contains('.'))
+                    || (token.contains('\\') && token.len() > 2)
+                {
+                    Some(self.pseudonym(token))
+                } else {
+                    None
+                };
+                match pseudonym {
+                    Some(p) => {
+                        out.push_str(&p);
+                        replaced.push((p, token.to_owned()));
+                    }
+                    None => out.push_str(token),
+                }
+            }
+            user_field = false;
+            if let Some(sep) = tail.chars().next() {
+                if sep == '=' {
+                    let key = token.to_ascii_lowercase();
+                    user_field = key.contains("user") || key.contains("usr") || key == "suid";
+                }
+                out.push(sep);
+                rest = &tail[sep.len_utf8()..];
+            } else {
+                rest = tail;
+            }
+        }
+        (out, replaced)
+    }
+
     /// `user` encrypted with a random nonce: `nonce || ciphertext`.
     pub fn seal(&self, user: &str) -> Result<Vec<u8>> {
         let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
@@ -142,5 +217,39 @@ mod tests {
         assert_ne!(other.pseudonym("alice"), a.pseudonym("alice"));
         assert!(other.open(&sealed).is_err());
         assert!(Anonymizer::new(&Secret::new("zz")).is_err());
+    }
+
+    #[test]
+    fn malformed_lines_keep_their_shape_and_lose_who_and_where() {
+        let a = Anonymizer::new(&Anonymizer::generate_key()).unwrap();
+        let line = "1157689312.049 5006 10.105.21.199 TCP_MISS/200 oops CONNECT login.yahoo.com:443 badeyek \
+                    DIRECT/175.16.199.115:8080 suser=jdoe mail=j.doe@example.com CORP\\alice [fe80::1]";
+        let (text, replaced) = a.redact_line(line, &["badeyek"]);
+        for secret in [
+            "10.105.21.199",
+            "175.16.199.115",
+            "badeyek",
+            "jdoe",
+            "j.doe@example.com",
+            "CORP\\alice",
+            "fe80::1",
+        ] {
+            assert!(!text.contains(secret), "{secret} left in {text}");
+        }
+        // What shows why the line failed stays.
+        for kept in [
+            "TCP_MISS/200",
+            "oops",
+            "CONNECT",
+            "login.yahoo.com:443",
+            "suser=",
+            "DIRECT/",
+        ] {
+            assert!(text.contains(kept), "{kept} lost from {text}");
+        }
+        assert!(text.contains(&a.ip_pseudonym("10.105.21.199")));
+        assert!(text.contains(&a.pseudonym("badeyek")));
+        assert!(replaced.contains(&(a.pseudonym("jdoe"), "jdoe".to_owned())));
+        assert_ne!(a.ip_pseudonym("10.0.0.1"), a.pseudonym("10.0.0.1"));
     }
 }

@@ -301,9 +301,22 @@ async fn anonymized_users_are_pseudonyms_until_revealed_with_a_reason() {
         revealed.name
     );
     let log = engine.audit_log(10).await.unwrap();
-    assert_eq!(log[0].1, "reveal_user");
-    assert_eq!(&log[0].2, pseudonym);
-    assert_eq!(log[0].3, "incident INC-42: data exfiltration");
+    assert_eq!(log[0].action, "reveal_user");
+    assert_eq!(&log[0].subject, pseudonym);
+    assert_eq!(log[0].detail, "incident INC-42: data exfiltration");
+    assert_eq!(log[1].action, "anonymization_on");
+    // Source addresses are pseudonyms too, and revealed the same way.
+    assert_eq!(real.ips.len(), masked.ips.len());
+    assert!(masked
+        .ips
+        .iter()
+        .all(|i| i.pseudonymous && i.label.starts_with("anon-ip-")));
+    let real_ips: Vec<&str> = real.ips.iter().map(|i| i.label.as_str()).collect();
+    let ip = engine
+        .reveal_user(&masked.ips[0].label, "incident INC-42: which host")
+        .await
+        .unwrap();
+    assert!(real_ips.contains(&ip.name.as_str()), "{}", ip.name);
     // The same user gets the same pseudonym in every upload.
     let again = upload(&engine, request("Anonymized", &["squid/test-access.log"])).await;
     assert!(again.report_id.is_some());
@@ -312,6 +325,56 @@ async fn anonymized_users_are_pseudonyms_until_revealed_with_a_reason() {
         .await
         .unwrap();
     assert_eq!(masked2.users.len(), masked.users.len());
+
+    // Malformed lines kept as samples lose who and where, in what is shown and what is stored.
+    let log = dir.path().join("mixed.log");
+    std::fs::write(
+        &log,
+        "1700000000.000 5 10.9.8.7 TCP_MISS/200 500 GET http://www.dropbox.com/ mallory DIRECT/1.2.3.4 text/html\n\
+         garbage from 10.9.8.7 user=mallory mail=mallory@example.com\n",
+    )
+    .unwrap();
+    let shown = upload(
+        &engine,
+        DiscoveryRequest {
+            files: vec![log.display().to_string()],
+            format: Some("squid".into()),
+            report: Some("Samples".into()),
+            dry_run: false,
+        },
+    )
+    .await;
+    let view = engine
+        .discovery_report_view(&shown.report_id.clone().unwrap())
+        .await
+        .unwrap();
+    let stored: Vec<&str> = view.uploads[0]
+        .samples
+        .iter()
+        .map(|s| s.text.as_str())
+        .collect();
+    let shown: Vec<&str> = shown
+        .malformed_samples
+        .iter()
+        .map(|s| s.text.as_str())
+        .collect();
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    for text in shown.iter().chain(&stored) {
+        assert!(text.starts_with("garbage from anon-ip-"), "{text}");
+        for secret in ["10.9.8.7", "mallory"] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+    }
+
+    // Turning anonymization off is on the record too.
+    engine
+        .set_discovery_settings(DiscoverySettings {
+            anonymize_users: false,
+        })
+        .await
+        .unwrap();
+    let log = engine.audit_log(1).await.unwrap();
+    assert_eq!(log[0].action, "anonymization_off");
 }
 
 #[tokio::test]

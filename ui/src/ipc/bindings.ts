@@ -11,6 +11,8 @@ export const commands = {
 	getStatus: () => typedError<Status, CommandError>(__TAURI_INVOKE("get_status")),
 	getSettings: () => typedError<Settings, CommandError>(__TAURI_INVOKE("get_settings")),
 	setTheme: (theme: Theme) => typedError<Settings, CommandError>(__TAURI_INVOKE("set_theme", { theme })),
+	/**  The audit log, newest first: reveals of pseudonyms and changes to anonymization. */
+	listAuditLog: (limit: number) => typedError<AuditEntry[], CommandError>(__TAURI_INVOKE("list_audit_log", { limit })),
 	/**  Name, version, licence and third-party attributions. */
 	getAbout: () => __TAURI_INVOKE<About>("get_about"),
 	getCatalogStats: () => typedError<CatalogStats, CommandError>(__TAURI_INVOKE("get_catalog_stats")),
@@ -184,6 +186,20 @@ export type Attribution = {
 	url: string,
 	/**  What Cloudwarden uses it for. */
 	usage: string,
+};
+
+/**
+ *  One entry of the audit log: what the analyst did that touches privacy (a pseudonym
+ *  revealed, anonymization turned on or off), when, and why.
+ */
+export type AuditEntry = {
+	at_ms: number,
+	/**  `reveal_user`, `anonymization_on`, `anonymization_off`. */
+	action: string,
+	/**  The pseudonym revealed; empty for settings. */
+	subject: string,
+	/**  The reason the analyst gave, or what changed. */
+	detail: string,
 };
 
 /**  An authorization-code flow waiting for the browser: open `authorize_url`. */

@@ -14,6 +14,7 @@ use crate::anonymize::{self, Anonymizer};
 use crate::discovery;
 use crate::discovery_export;
 use crate::domain::discovery::*;
+use crate::domain::AuditEntry;
 use crate::store::{retry_busy, Breakdown, ReportRow, UploadRows};
 use crate::{Error, Result};
 
@@ -276,7 +277,8 @@ impl Engine {
         }
         let now = now_ms();
         if let Some(anon) = &anonymizer {
-            self.pseudonymize(anon, &mut usage, now).await?;
+            self.pseudonymize(anon, &mut usage, &mut result, now)
+                .await?;
         }
         let uploads = discovery::upload_rows(&result, &new_id("upl", now));
         let new_report = new_id("rpt", now);
@@ -437,7 +439,9 @@ impl Engine {
         let to = |rows: Vec<crate::store::BreakdownRow>, user: bool| {
             rows.into_iter()
                 .map(|(label, s)| UsageBreakdown {
-                    pseudonymous: user && label.starts_with(anonymize::PREFIX),
+                    // Users, and (anonymized) source addresses.
+                    pseudonymous: label.starts_with(anonymize::PREFIX)
+                        && (user || label.starts_with("anon-ip-")),
                     label,
                     transactions: u(s.transactions),
                     bytes_up: u(s.bytes_up),
@@ -585,9 +589,26 @@ impl Engine {
         if settings.anonymize_users {
             self.anonymizer(true).await?;
         }
+        let before = self.discovery_settings().await?;
         self.store
             .set_setting(SETTINGS_KEY, &settings, now_ms())
             .await?;
+        // Turning anonymization off (or on) is itself on the record.
+        if before.anonymize_users != settings.anonymize_users {
+            let (action, detail) = if settings.anonymize_users {
+                (
+                    "anonymization_on",
+                    "new uploads store user names and source addresses as pseudonyms",
+                )
+            } else {
+                (
+                    "anonymization_off",
+                    "new uploads store real user names and source addresses",
+                )
+            };
+            self.store.audit(action, "", detail, now_ms()).await?;
+            tracing::info!("{action}");
+        }
         Ok(settings)
     }
 
@@ -613,9 +634,20 @@ impl Engine {
         })
     }
 
-    /// The audit log, newest first: `(at, action, subject, detail)`.
-    pub async fn audit_log(&self, limit: u32) -> Result<Vec<(i64, String, String, String)>> {
-        self.store.audit_log(i64::from(limit)).await
+    /// The audit log, newest first.
+    pub async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>> {
+        Ok(self
+            .store
+            .audit_log(i64::from(limit.clamp(1, 100_000)))
+            .await?
+            .into_iter()
+            .map(|(at_ms, action, subject, detail)| AuditEntry {
+                at_ms,
+                action,
+                subject,
+                detail,
+            })
+            .collect())
     }
 
     /// The anonymizer of the key in the keychain, creating the key when `create` is set.
@@ -641,26 +673,43 @@ impl Engine {
         }
     }
 
-    /// Replaces the user names of an upload by pseudonyms and stores the sealed names.
+    /// Replaces the user names and source addresses of an upload by pseudonyms — in its
+    /// usage rows and in the malformed-line samples it keeps and shows — and stores the real
+    /// values sealed, for a reveal that is audited.
     async fn pseudonymize(
         &self,
         anon: &Anonymizer,
         usage: &mut UploadRows,
+        result: &mut DiscoveryResult,
         now: i64,
     ) -> Result<()> {
         let mut seen: HashMap<String, String> = HashMap::new();
         let mut identities = Vec::new();
+        let mut seal = |pseudonym: String, real: &str, identities: &mut Vec<(String, Vec<u8>)>| {
+            if !seen.contains_key(real) {
+                seen.insert(real.to_owned(), pseudonym.clone());
+                identities.push((pseudonym, anon.seal(real)?));
+            }
+            Ok::<_, Error>(())
+        };
+        let users: Vec<String> = usage.users.iter().map(|u| u.2.clone()).collect();
         for (_, _, user, _) in &mut usage.users {
-            let pseudonym = match seen.get(user.as_str()) {
-                Some(p) => p.clone(),
-                None => {
-                    let p = anon.pseudonym(user);
-                    identities.push((p.clone(), anon.seal(user)?));
-                    seen.insert(user.clone(), p.clone());
-                    p
-                }
-            };
-            *user = pseudonym;
+            let p = anon.pseudonym(user);
+            seal(p.clone(), user, &mut identities)?;
+            *user = p;
+        }
+        for (_, _, ip, _) in &mut usage.ips {
+            let p = anon.ip_pseudonym(ip);
+            seal(p.clone(), ip, &mut identities)?;
+            *ip = p;
+        }
+        let users: Vec<&str> = users.iter().map(String::as_str).collect();
+        for sample in &mut result.malformed_samples {
+            let (text, replaced) = anon.redact_line(&sample.text, &users);
+            for (p, real) in replaced {
+                seal(p, &real, &mut identities)?;
+            }
+            sample.text = text;
         }
         self.store.add_identities(&identities, now).await
     }

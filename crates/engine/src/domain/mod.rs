@@ -4,6 +4,20 @@
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
+/// One entry of the audit log: what the analyst did that touches privacy (a pseudonym
+/// revealed, anonymization turned on or off), when, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct AuditEntry {
+    #[specta(type = u32)]
+    pub at_ms: i64,
+    /// `reveal_user`, `anonymization_on`, `anonymization_off`.
+    pub action: String,
+    /// The pseudonym revealed; empty for settings.
+    pub subject: String,
+    /// The reason the analyst gave, or what changed.
+    pub detail: String,
+}
+
 /// What `cloudwarden status` and the Settings page show.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
 pub struct Status {

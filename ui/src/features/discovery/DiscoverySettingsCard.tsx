@@ -10,8 +10,8 @@ export function DiscoverySettingsCard() {
       <Stack gap="sm">
         <Title order={4}>Cloud Discovery</Title>
         <Switch
-          label="Anonymize user names in new uploads"
-          description="Each user name is stored as a keyed pseudonym (anon-…). The key stays in the OS keychain; revealing a real name asks for a reason and is written to the audit log. Reports uploaded before keep their names."
+          label="Anonymize users and source addresses in new uploads"
+          description="Each user name and source IP is stored as a keyed pseudonym (anon-…, anon-ip-…), in the usage tables and in the malformed-line samples alike. The key stays in the OS keychain; revealing a real value asks for a reason and is written to the audit log, as is turning this on or off. Reports uploaded before keep their values."
           checked={settings.data?.anonymize_users ?? false}
           disabled={settings.data === undefined || save.isPending}
           onChange={(e) => {

@@ -260,13 +260,18 @@ export function useSetDiscoverySettings() {
     mutationFn: (settings: DiscoverySettings) => call(commands.setDiscoverySettings(settings)),
     onSuccess: (s) => {
       client.setQueryData(["get_discovery_settings"], s);
+      void client.invalidateQueries({ queryKey: ["list_audit_log"] });
     },
   });
 }
 
 export function useRevealUser() {
+  const client = useQueryClient();
   return useMutation({
     mutationFn: ({ pseudonym, reason }: { pseudonym: string; reason: string }) =>
       call(commands.revealUser(pseudonym, reason)),
+    onSuccess: () => {
+      void client.invalidateQueries({ queryKey: ["list_audit_log"] });
+    },
   });
 }

@@ -32,6 +32,11 @@ function backend(initial: Theme = "auto") {
       case "set_theme":
         settings = { theme: (args as { theme: Theme }).theme };
         return settings;
+      case "list_audit_log":
+        return [
+          { at_ms: Date.UTC(2026, 11, 6, 9, 30), action: "reveal_user", subject: "anon-ip-0123456789abcdef", detail: "INC-42" },
+          { at_ms: Date.UTC(2026, 11, 6, 9, 0), action: "anonymization_off", subject: "", detail: "new uploads store real user names and source addresses" },
+        ];
       default:
         throw { code: "not_found", message: `unknown command ${cmd}` };
     }
@@ -58,6 +63,17 @@ describe("Settings page", () => {
       const sent = (saved?.args as { metric: typeof metric }).metric;
       expect(sent.factors.find((f) => f.id === "mfa_support")?.weight).toBe("low");
     });
+  });
+
+  it("shows the audit log: reveals with their reason, anonymization turned off", async () => {
+    backend();
+    renderApp("/settings");
+    const log = await screen.findByTestId("audit-log");
+    expect(log).toHaveTextContent("Pseudonym revealed");
+    expect(log).toHaveTextContent("anon-ip-0123456789abcdef");
+    expect(log).toHaveTextContent("INC-42");
+    expect(log).toHaveTextContent("Anonymization turned off");
+    expect(log).toHaveTextContent("2026-12-06");
   });
 
   it("shows what the engine reports", async () => {

@@ -19,6 +19,7 @@ import type { ReactNode } from "react";
 import { QueryError } from "../../components/QueryError";
 import { useSetTheme, useSettings, useStatus, type Theme } from "./api";
 import { DiscoverySettingsCard } from "../discovery/DiscoverySettingsCard";
+import { AuditLogCard } from "./AuditLogCard";
 import { ScoreMetricCard } from "./ScoreMetricCard";
 
 function Row({ label, value, testId, copy }: { label: string; value: ReactNode; testId: string; copy?: string }) {
@@ -164,6 +165,7 @@ export function SettingsPage() {
       <AppearanceCard />
       <ScoreMetricCard />
       <DiscoverySettingsCard />
+      <AuditLogCard />
     </Stack>
   );
 }

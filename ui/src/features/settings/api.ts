@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { call, commands, type Settings, type Status, type Theme } from "../../ipc";
+import { call, commands, type AuditEntry, type Settings, type Status, type Theme } from "../../ipc";
 
-export type { Settings, Status, Theme };
+export type { AuditEntry, Settings, Status, Theme };
 
 export const statusKey = ["get_status"] as const;
 export const settingsKey = ["get_settings"] as const;
@@ -23,4 +23,9 @@ export function useSetTheme() {
       client.setQueryData(settingsKey, settings);
     },
   });
+}
+
+/** The newest audit-log entries: reveals of pseudonyms, anonymization turned on or off. */
+export function useAuditLog() {
+  return useQuery({ queryKey: ["list_audit_log"], queryFn: () => call(commands.listAuditLog(200)) });
 }

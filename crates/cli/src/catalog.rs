@@ -1,8 +1,12 @@
-//! `cloudwarden catalog stats|search|match|show`.
+//! `cloudwarden catalog stats|search|match|show|custom|import|export|override`.
 
-use clap::Subcommand;
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
 use cloudwarden_engine::api::Engine;
-use cloudwarden_engine::domain::catalog::{AppQuery, AppSort, FactorFilter};
+use cloudwarden_engine::domain::catalog::{
+    AppQuery, AppSort, CustomAppInput, CustomFactorInput, FactorFilter,
+};
 use serde_json::json;
 
 use crate::{output, Global};
@@ -32,6 +36,96 @@ pub enum Command {
     },
     /// The full record of an app with the source of every factor.
     Show { id: String },
+    /// The analyst's own apps: list, add, edit, delete.
+    #[command(subcommand)]
+    Custom(CustomCommand),
+    /// Imports custom apps from a file `catalog export` wrote.
+    Import {
+        file: PathBuf,
+        /// Allow apps that replace built-in apps of the same id (refused otherwise).
+        #[arg(long)]
+        replace_builtin: bool,
+    },
+    /// Writes the custom apps to a file.
+    Export {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Sets an app's risk score (0–10) with a note, or clears the override.
+    Override {
+        app: String,
+        #[arg(long, required_unless_present = "clear")]
+        score: Option<f64>,
+        /// Why (shown beside the score).
+        #[arg(long, required_unless_present = "clear")]
+        note: Option<String>,
+        #[arg(long, conflicts_with_all = ["score", "note"])]
+        clear: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CustomCommand {
+    /// The custom apps.
+    List,
+    /// Adds an app.
+    Add(CustomArgs),
+    /// Replaces an app's name, domains, categories, vendor and factors.
+    Edit {
+        id: String,
+        #[command(flatten)]
+        app: CustomArgs,
+    },
+    /// Deletes an app.
+    Delete { id: String },
+}
+
+#[derive(Debug, Args)]
+pub struct CustomArgs {
+    #[arg(long)]
+    name: String,
+    /// example.com (and its subdomains), *.example.com, or =host.example.com (exactly);
+    /// repeatable.
+    #[arg(long = "domain", required = true, value_name = "PATTERN")]
+    domains: Vec<String>,
+    /// Category id (`cloudwarden catalog stats`); repeatable.
+    #[arg(long = "category", value_name = "ID")]
+    categories: Vec<String>,
+    #[arg(long)]
+    vendor: Option<String>,
+    /// A risk factor with the document that says so; repeatable.
+    #[arg(long = "factor", value_name = "FACTOR=VALUE@CITATION")]
+    factors: Vec<String>,
+}
+
+impl CustomArgs {
+    fn input(self, id: Option<String>) -> anyhow::Result<CustomAppInput> {
+        let factors = self
+            .factors
+            .iter()
+            .map(|f| {
+                let (factor, rest) = f.split_once('=').ok_or_else(|| {
+                    anyhow::anyhow!("--factor {f}: expected FACTOR=VALUE@CITATION")
+                })?;
+                let (value, citation) = rest.split_once('@').ok_or_else(|| {
+                    anyhow::anyhow!("--factor {f}: a factor needs its citation: FACTOR=VALUE@URL")
+                })?;
+                Ok(CustomFactorInput {
+                    factor: factor.trim().into(),
+                    value: value.trim().into(),
+                    citation: citation.trim().into(),
+                })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Ok(CustomAppInput {
+            id,
+            name: self.name,
+            vendor: self.vendor,
+            domains: self.domains,
+            categories: self.categories,
+            factors,
+        })
+    }
 }
 
 pub async fn run(global: &Global, command: Command) -> anyhow::Result<()> {
@@ -179,6 +273,117 @@ async fn execute(engine: &Engine, global: &Global, command: Command) -> anyhow::
                     );
                 }
             }
+            Ok(())
+        }
+        Command::Custom(c) => custom(engine, global, c).await,
+        Command::Import {
+            file,
+            replace_builtin,
+        } => {
+            let preview = engine.preview_custom_apps_import(&file).await?;
+            let n = engine
+                .import_custom_apps_from(&file, replace_builtin)
+                .await?;
+            if global.json {
+                return output::json(&json!({
+                    "imported": n,
+                    "apps": preview.apps,
+                    "replaced_builtin": preview.replaces_builtin,
+                }));
+            }
+            println!("imported {n} apps");
+            if !preview.replaces_builtin.is_empty() {
+                println!(
+                    "replaced built-in apps: {}",
+                    preview.replaces_builtin.join(", ")
+                );
+            }
+            Ok(())
+        }
+        Command::Export { out } => {
+            let n = engine.export_custom_apps_to(&out).await?;
+            if global.json {
+                return output::json(&json!({"exported": n, "path": out.display().to_string()}));
+            }
+            println!("{n} custom apps written to {}", out.display());
+            Ok(())
+        }
+        Command::Override {
+            app,
+            score,
+            note,
+            clear,
+        } => {
+            let detail = match (clear, score, note) {
+                (true, _, _) => engine.clear_score_override(&app).await?,
+                (false, Some(score), Some(note)) => {
+                    engine.set_score_override(&app, score, &note).await?
+                }
+                _ => anyhow::bail!("give --score N and --note TEXT, or --clear"),
+            };
+            if global.json {
+                return output::json(&detail);
+            }
+            let score = detail
+                .score
+                .map(|s| format!("{s:.1}"))
+                .unwrap_or_else(|| "n/a".into());
+            println!("{}: score {score}", detail.name);
+            Ok(())
+        }
+    }
+}
+
+async fn custom(engine: &Engine, global: &Global, command: CustomCommand) -> anyhow::Result<()> {
+    match command {
+        CustomCommand::List => {
+            let export: serde_json::Value =
+                serde_json::from_str(&engine.export_custom_apps().await?)?;
+            let apps = export["apps"].as_array().cloned().unwrap_or_default();
+            if global.json {
+                return output::json(&apps);
+            }
+            if apps.is_empty() {
+                println!(
+                    "no custom apps: cloudwarden catalog custom add --name NAME --domain DOMAIN"
+                );
+            }
+            for a in apps {
+                let domains: Vec<&str> = a["domains"]
+                    .as_array()
+                    .map(|d| d.iter().filter_map(|d| d["pattern"].as_str()).collect())
+                    .unwrap_or_default();
+                println!(
+                    "{:<32} {:<32} {}",
+                    a["id"].as_str().unwrap_or(""),
+                    a["name"].as_str().unwrap_or(""),
+                    domains.join(", ")
+                );
+            }
+            Ok(())
+        }
+        CustomCommand::Add(args) => {
+            let detail = engine.save_custom_app(&args.input(None)?).await?;
+            if global.json {
+                return output::json(&detail);
+            }
+            println!("{}", detail.id);
+            Ok(())
+        }
+        CustomCommand::Edit { id, app } => {
+            let detail = engine.save_custom_app(&app.input(Some(id))?).await?;
+            if global.json {
+                return output::json(&detail);
+            }
+            println!("{}", detail.id);
+            Ok(())
+        }
+        CustomCommand::Delete { id } => {
+            engine.delete_custom_app(&id).await?;
+            if global.json {
+                return output::json(&json!({"deleted": id}));
+            }
+            println!("deleted {id}");
             Ok(())
         }
     }

@@ -232,7 +232,84 @@ pub async fn connect(global: &Global, command: Connect) -> anyhow::Result<()> {
     print_connected(global, &result?)
 }
 
-pub async fn instances(global: &Global) -> anyhow::Result<()> {
+#[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct InstancesArgs {
+    #[command(subcommand)]
+    command: Option<InstancesCommand>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum InstancesCommand {
+    /// Scans it again (scheduled and on demand).
+    Enable { id: String },
+    /// Stops scanning it; what it read stays.
+    Disable { id: String },
+    /// Removes it and its credentials from the keychain; `--purge` deletes what it read too.
+    Remove {
+        id: String,
+        #[arg(long)]
+        purge: bool,
+    },
+    /// How often the scheduler reads its activities, and everything.
+    Schedule {
+        id: String,
+        /// Minutes between activities scans (at least 1).
+        #[arg(long, value_name = "MIN")]
+        activities_every: u32,
+        /// Hours between full scans (at least 1).
+        #[arg(long, value_name = "HOURS")]
+        full_every: u32,
+    },
+}
+
+async fn instance_command(global: &Global, command: InstancesCommand) -> anyhow::Result<()> {
+    let engine = Engine::open(global.data_dir.as_deref()).await?;
+    let result = match command {
+        InstancesCommand::Enable { id } => engine.set_instance_enabled(&id, true).await.map(Some),
+        InstancesCommand::Disable { id } => engine.set_instance_enabled(&id, false).await.map(Some),
+        InstancesCommand::Remove { id, purge } => {
+            engine.remove_instance(&id, purge).await.map(|()| None)
+        }
+        InstancesCommand::Schedule {
+            id,
+            activities_every,
+            full_every,
+        } => engine
+            .set_scan_schedule(
+                &id,
+                activities_every.saturating_mul(60),
+                full_every.saturating_mul(3600),
+            )
+            .await
+            .map(Some),
+    };
+    engine.close().await;
+    match result? {
+        Some(i) if global.json => output::json(&i),
+        Some(i) => {
+            println!(
+                "{}  {}  {} · activities every {} min · everything every {} h",
+                i.id,
+                i.name,
+                i.status,
+                i.activities_every_s / 60,
+                i.full_every_s / 3600
+            );
+            Ok(())
+        }
+        None if global.json => output::json(&serde_json::json!({"removed": true})),
+        None => {
+            println!("removed");
+            Ok(())
+        }
+    }
+}
+
+pub async fn instances(global: &Global, args: InstancesArgs) -> anyhow::Result<()> {
+    if let Some(command) = args.command {
+        return instance_command(global, command).await;
+    }
     let engine = Engine::open(global.data_dir.as_deref()).await?;
     let list = engine.instances().await;
     engine.close().await;

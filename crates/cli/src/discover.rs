@@ -51,7 +51,26 @@ enum Command {
         /// plain, squid, panos_edl, zscaler or fortigate.
         #[arg(long, default_value = "plain")]
         syntax: String,
+        /// Writes it to FILE instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
+    /// The reports with their uploads and line counts.
+    Reports,
+    /// One report: summary, apps, unmatched domains and uploads.
+    Report {
+        /// The report id (`cloudwarden discover reports`).
+        id: String,
+    },
+    /// Writes a report's apps and unmatched domains as CSV.
+    ExportCsv {
+        #[arg(long, value_name = "ID")]
+        report: String,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Deletes a report with its uploads and usage.
+    DeleteReport { id: String },
 }
 
 async fn subcommand(global: &Global, command: Command) -> anyhow::Result<()> {
@@ -91,17 +110,110 @@ async fn subcommand(global: &Global, command: Command) -> anyhow::Result<()> {
                 })?),
             };
             engine.set_app_tag(&app_id, parsed).await?;
-            Ok(())
+            if global.json {
+                output::json(&json!({"app_id": app_id, "tag": parsed.map(|t| t.as_str())}))
+            } else {
+                Ok(())
+            }
         }
-        Command::BlockList { syntax } => {
+        Command::BlockList { syntax, out } => {
             let format = BlockListFormat::parse(&syntax).ok_or_else(|| {
                 anyhow::anyhow!(
                     "unknown syntax \"{syntax}\": plain, squid, panos_edl, zscaler or fortigate"
                 )
             })?;
-            let (text, _, _) = engine.block_list(format).await?;
-            print!("{text}");
-            Ok(())
+            match out {
+                Some(path) => {
+                    let done = engine.export_block_list(format, &path).await?;
+                    if global.json {
+                        output::json(&done)
+                    } else {
+                        println!(
+                            "{} entries for {} apps written to {}",
+                            done.entries, done.apps, done.path
+                        );
+                        Ok(())
+                    }
+                }
+                None => {
+                    let (text, entries, apps) = engine.block_list(format).await?;
+                    if global.json {
+                        output::json(&json!({"text": text, "entries": entries, "apps": apps}))
+                    } else {
+                        print!("{text}");
+                        Ok(())
+                    }
+                }
+            }
+        }
+        Command::Reports => {
+            let reports = engine.discovery_reports().await?;
+            if global.json {
+                output::json(&reports)
+            } else {
+                if reports.is_empty() {
+                    println!("no reports yet: cloudwarden discover --report NAME FILE…");
+                }
+                for r in reports {
+                    println!(
+                        "{}  {:<32} {} uploads, {} lines ({} skipped)",
+                        r.report_id, r.name, r.uploads, r.lines_total, r.lines_skipped
+                    );
+                }
+                Ok(())
+            }
+        }
+        Command::Report { id } => {
+            let view = engine.discovery_report_view(&id).await?;
+            if global.json {
+                output::json(&view)
+            } else {
+                let s = &view.summary;
+                println!("{} ({})", view.info.name, view.info.report_id);
+                println!(
+                    "{} apps, {} unmatched domains, {} users, {} source IPs, {} transactions",
+                    s.apps, s.unmatched_domains, s.users, s.ips, s.transactions
+                );
+                for a in &view.apps {
+                    println!(
+                        "  {:<32} {:>10} transactions  {:>6} users  {}",
+                        a.name,
+                        a.transactions,
+                        a.users,
+                        a.tag.map(|t| t.as_str()).unwrap_or("")
+                    );
+                }
+                for u in &view.uploads {
+                    println!(
+                        "  upload {}: {} lines{}",
+                        u.file_name,
+                        u.lines.total,
+                        u.error
+                            .as_deref()
+                            .map(|e| format!(" — not read: {e}"))
+                            .unwrap_or_default()
+                    );
+                }
+                Ok(())
+            }
+        }
+        Command::ExportCsv { report, out } => {
+            let done = engine.export_discovery_csv(&report, &out).await?;
+            if global.json {
+                output::json(&done)
+            } else {
+                println!("{} rows written to {}", done.entries, done.path);
+                Ok(())
+            }
+        }
+        Command::DeleteReport { id } => {
+            engine.delete_discovery_report(&id).await?;
+            if global.json {
+                output::json(&json!({"deleted": id}))
+            } else {
+                println!("deleted report {id}");
+                Ok(())
+            }
         }
     };
     engine.close().await;

@@ -3,6 +3,7 @@
 mod catalog;
 mod connectors;
 mod discover;
+mod jobs;
 mod output;
 mod status;
 
@@ -44,8 +45,8 @@ enum Command {
     /// Connect an app instance.
     #[command(subcommand)]
     Connect(connectors::Connect),
-    /// Connected instances with status and record counts.
-    Instances,
+    /// Connected instances with status and record counts; enable, disable, remove, schedule.
+    Instances(connectors::InstancesArgs),
     /// Scan an instance now.
     Scan {
         /// The instance id (`cloudwarden instances`).
@@ -66,6 +67,12 @@ enum Command {
     /// Directory roles held by accounts of connected apps (active, through groups, eligible).
     #[command(subcommand)]
     Privileges(connectors::ListCommand),
+    /// The audit log: reveals of pseudonyms, anonymization turned on or off.
+    #[command(subcommand)]
+    Audit(jobs::AuditCommand),
+    /// Scans and uploads: running, done, interrupted (a killed process) — and resuming them.
+    #[command(subcommand)]
+    Jobs(jobs::JobsCommand),
 }
 
 /// Options every command receives.
@@ -95,7 +102,9 @@ fn main() -> ExitCode {
             Command::Discover(args) => discover::run(&global, args).await,
             Command::Connectors => connectors::connectors(&global).await,
             Command::Connect(c) => connectors::connect(&global, c).await,
-            Command::Instances => connectors::instances(&global).await,
+            Command::Instances(args) => connectors::instances(&global, args).await,
+            Command::Audit(c) => jobs::audit(&global, c).await,
+            Command::Jobs(c) => jobs::jobs(&global, c).await,
             Command::Scan { instance } => connectors::scan(&global, &instance).await,
             Command::Accounts(c) => connectors::list(&global, "accounts", c).await,
             Command::Activities(c) => connectors::list(&global, "activities", c).await,

@@ -154,7 +154,59 @@ async fn connect_scan_and_list_a_github_organisation() {
         );
         assert!(ok);
         let accounts: Value = serde_json::from_str(&out).unwrap();
-        (i.clone(), accounts.as_array().unwrap().len())
+
+        // What the app's instance menu does, from a shell.
+        let json = |args: &[&str]| -> Value {
+            let mut a = args.to_vec();
+            a.push("--json");
+            let (ok, out, err) = run(&data, &a, &[]);
+            assert!(ok, "{args:?}: {err}");
+            serde_json::from_str(&out).unwrap()
+        };
+        let s = json(&[
+            "instances",
+            "schedule",
+            &id,
+            "--activities-every",
+            "30",
+            "--full-every",
+            "6",
+        ]);
+        assert_eq!(
+            (s["activities_every_s"].as_u64(), s["full_every_s"].as_u64()),
+            (Some(1800), Some(21600))
+        );
+        assert_eq!(json(&["instances", "disable", &id])["status"], "disabled");
+        let (ok, _, err) = run(&data, &["scan", &id], &[]);
+        assert!(
+            !ok && err.starts_with("error: ") && err.lines().count() == 1,
+            "{err}"
+        );
+        assert_eq!(json(&["instances", "enable", &id])["status"], "connected");
+        let jobs = json(&["jobs", "list"]);
+        assert_eq!(jobs[0]["kind"], "scan");
+        assert_eq!(jobs[0]["state"], "completed");
+        let (ok, _, err) = run(
+            &data,
+            &[
+                "instances",
+                "schedule",
+                "gh_nope",
+                "--activities-every",
+                "30",
+                "--full-every",
+                "6",
+            ],
+            &[],
+        );
+        assert!(!ok && err.contains("not found"), "{err}");
+        let result = (i.clone(), accounts.as_array().unwrap().len());
+        assert_eq!(
+            json(&["instances", "remove", &id, "--purge"])["removed"],
+            true
+        );
+        assert_eq!(json(&["instances"]).as_array().unwrap().len(), 0);
+        result
     })
     .await
     .unwrap();

@@ -194,7 +194,9 @@ fn reports_exports_audit_log_and_jobs() {
         &["discover", "export-csv", "--report", &id, "--out", &csv_arg],
     );
     assert!(done["entries"].as_u64().unwrap() > 3);
-    assert!(std::fs::read_to_string(&csv).unwrap().starts_with("type,name,"));
+    assert!(std::fs::read_to_string(&csv)
+        .unwrap()
+        .starts_with("type,name,"));
 
     let jobs = json(&data, &["jobs", "list"]);
     assert_eq!(jobs[0]["kind"], "upload");

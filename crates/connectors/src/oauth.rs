@@ -440,72 +440,33 @@ pub async fn authorize_finish(
         verifier,
         ..
     } = flow;
+    // Connections are served side by side, each with its own deadline: a client that
+    // trickles one byte every few seconds (or never speaks) cannot hold the browser's real
+    // redirect behind it.
     let wait = async {
+        let mut connections = tokio::task::JoinSet::new();
         loop {
-            let (mut stream, _) = listener
-                .accept()
-                .await
-                .map_err(|e| Error::Config(format!("loopback listener: {e}")))?;
-            let mut buf = vec![0u8; 8192];
-            let mut len = 0;
-            // The request head only; a redirect carries no body. A connection that sends
-            // nothing (a browser's speculative socket) or fails is dropped; the wait goes on.
-            while len < buf.len() {
-                let n = match tokio::time::timeout(
-                    Duration::from_secs(3),
-                    stream.read(&mut buf[len..]),
-                )
-                .await
-                {
-                    Ok(Ok(n)) => n,
-                    _ => 0,
-                };
-                if n == 0 {
-                    break;
+            tokio::select! {
+                accepted = listener.accept() => {
+                    let (stream, _) = accepted
+                        .map_err(|e| Error::Config(format!("loopback listener: {e}")))?;
+                    if connections.len() >= MAX_CONNECTIONS {
+                        continue; // dropped: closes the socket
+                    }
+                    let state = state.secret().clone();
+                    connections.spawn(async move {
+                        tokio::time::timeout(CONNECTION_DEADLINE, serve(stream, &state))
+                            .await
+                            .ok()
+                            .flatten()
+                    });
                 }
-                len += n;
-                if buf[..len].windows(4).any(|w| w == b"\r\n\r\n") {
-                    break;
+                Some(done) = connections.join_next(), if !connections.is_empty() => {
+                    if let Ok(Some(outcome)) = done {
+                        return outcome;
+                    }
                 }
             }
-            let head = String::from_utf8_lossy(&buf[..len]).into_owned();
-            let Some(query) = callback_query(&head) else {
-                let _ = stream
-                    .write_all(
-                        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-                    )
-                    .await;
-                continue;
-            };
-            let get = |k: &str| query.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-            if get("state").as_deref() != Some(state.secret().as_str()) {
-                // Not this sign-in's redirect (a stale tab, another program): refused, and the
-                // real redirect is still awaited.
-                let page = callback_page(
-                    false,
-                    "This page does not belong to the sign-in Cloudwarden is waiting for.",
-                );
-                let _ = stream.write_all(page.as_bytes()).await;
-                let _ = stream.shutdown().await;
-                continue;
-            }
-            let outcome = if let Some(err) = get("error") {
-                Err(Error::Unauthorized(match get("error_description") {
-                    Some(d) => format!("{err}: {d}"),
-                    None => err,
-                }))
-            } else {
-                get("code").ok_or_else(|| {
-                    Error::Unauthorized("the redirect carried no authorization code".into())
-                })
-            };
-            let page = match &outcome {
-                Ok(_) => callback_page(true, "The authorization was received."),
-                Err(e) => callback_page(false, &html_escape(&e.to_string())),
-            };
-            let _ = stream.write_all(page.as_bytes()).await;
-            let _ = stream.shutdown().await;
-            return outcome;
         }
     };
     let code = tokio::time::timeout(timeout, wait).await.map_err(|_| {
@@ -523,6 +484,63 @@ pub async fn authorize_finish(
         .await
         .map_err(token_error)?;
     Ok(tokens_of(&token))
+}
+
+/// Connections to the loopback listener served at once; more are closed.
+const MAX_CONNECTIONS: usize = 32;
+/// How long one connection may take to send its request head, in all.
+const CONNECTION_DEADLINE: Duration = Duration::from_secs(5);
+
+/// Serves one connection to the loopback listener: `Some` with the sign-in's outcome when it
+/// is this flow's redirect; `None` (after a 404 or a refusal page) when it is not.
+async fn serve(mut stream: tokio::net::TcpStream, state: &str) -> Option<Result<String>> {
+    let mut buf = vec![0u8; 8192];
+    let mut len = 0;
+    // The request head only; a redirect carries no body.
+    while len < buf.len() {
+        match stream.read(&mut buf[len..]).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => len += n,
+        }
+        if buf[..len].windows(4).any(|w| w == b"\r\n\r\n") {
+            break;
+        }
+    }
+    let head = String::from_utf8_lossy(&buf[..len]).into_owned();
+    let Some(query) = callback_query(&head) else {
+        let _ = stream
+            .write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            .await;
+        return None;
+    };
+    let get = |k: &str| query.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    if get("state").as_deref() != Some(state) {
+        // Not this sign-in's redirect (a stale tab, another program): refused, and the real
+        // redirect is still awaited.
+        let page = callback_page(
+            false,
+            "This page does not belong to the sign-in Cloudwarden is waiting for.",
+        );
+        let _ = stream.write_all(page.as_bytes()).await;
+        let _ = stream.shutdown().await;
+        return None;
+    }
+    let outcome = if let Some(err) = get("error") {
+        Err(Error::Unauthorized(match get("error_description") {
+            Some(d) => format!("{err}: {d}"),
+            None => err,
+        }))
+    } else {
+        get("code")
+            .ok_or_else(|| Error::Unauthorized("the redirect carried no authorization code".into()))
+    };
+    let page = match &outcome {
+        Ok(_) => callback_page(true, "The authorization was received."),
+        Err(e) => callback_page(false, &html_escape(&e.to_string())),
+    };
+    let _ = stream.write_all(page.as_bytes()).await;
+    let _ = stream.shutdown().await;
+    Some(outcome)
 }
 
 fn html_escape(s: &str) -> String {
@@ -575,6 +593,62 @@ mod tests {
         assert_eq!(q["prompt"], "select_account");
         assert!(q["redirect_uri"].starts_with("http://127.0.0.1:"));
         assert_eq!(q["redirect_uri"], flow.redirect_uri);
+    }
+
+    #[tokio::test]
+    async fn a_client_trickling_bytes_cannot_stall_the_real_redirect() {
+        let ep = Endpoints {
+            client_id: "cid".into(),
+            client_secret: None,
+            auth_url: "https://login.example/authorize".into(),
+            token_url: "http://127.0.0.1:9/token".into(),
+            device_url: None,
+        };
+        let flow = authorize_start(&ep, &[], &[]).await.unwrap();
+        let addr = flow
+            .redirect_uri
+            .trim_start_matches("http://")
+            .split('/')
+            .next()
+            .unwrap()
+            .to_owned();
+        let state = flow.state.secret().clone();
+        // Three clients send one byte every 2 s, forever; the browser comes 1 s later.
+        let mut stallers = Vec::new();
+        for _ in 0..3 {
+            let addr = addr.clone();
+            stallers.push(tokio::spawn(async move {
+                let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+                for b in b"GET /oauth/callback?state=x".iter().cycle() {
+                    if s.write_all(&[*b]).await.is_err() {
+                        return;
+                    }
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                }
+            }));
+        }
+        let browser = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+            let path = format!("/oauth/callback?error=access_denied&state={state}");
+            s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+                .await
+                .unwrap();
+            let mut out = String::new();
+            s.read_to_string(&mut out).await.unwrap();
+            out
+        });
+        let http = crate::http::Http::new(tokio_util::sync::CancellationToken::new()).unwrap();
+        // Served while the stalling clients still trickle (before, the first one held the
+        // listener until the whole wait timed out: "did not complete in time").
+        let err = authorize_finish(http.token_client(), &ep, flow, Duration::from_secs(30))
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("access_denied"), "{err}");
+        assert!(browser.await.unwrap().contains("could not connect"));
+        for s in stallers {
+            s.abort();
+        }
     }
 
     #[tokio::test]

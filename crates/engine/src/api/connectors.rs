@@ -30,7 +30,32 @@ enum Pending {
     Waiting(CancellationToken),
 }
 
-type PendingFlows = HashMap<String, Pending>;
+/// OAuth flows waiting for the analyst, by flow id. A flow nobody finishes expires: device
+/// codes are good for 15 minutes at GitHub, and a browser sign-in is awaited at most
+/// [`AUTHORIZE_TIMEOUT`]; dropping an expired one closes its loopback listener.
+#[derive(Debug, Default)]
+struct PendingFlows(HashMap<String, (std::time::Instant, Pending)>);
+
+/// How long a started flow may wait to be finished or cancelled.
+const FLOW_LIFETIME: Duration = Duration::from_secs(15 * 60);
+
+impl PendingFlows {
+    fn insert(&mut self, id: String, flow: Pending) {
+        self.purge();
+        self.0.insert(id, (std::time::Instant::now(), flow));
+    }
+
+    fn remove(&mut self, id: &str) -> Option<Pending> {
+        self.purge();
+        self.0.remove(id).map(|(_, flow)| flow)
+    }
+
+    fn purge(&mut self) {
+        self.0.retain(|_, (at, flow)| {
+            matches!(flow, Pending::Waiting(_)) || at.elapsed() < FLOW_LIFETIME
+        });
+    }
+}
 
 /// An instance about to be created (or, with `existing`, re-authorized).
 #[derive(Debug)]
@@ -1248,5 +1273,51 @@ impl Engine {
         self.store
             .list_records(table, instance, i64::from(limit))
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[tokio::test]
+    async fn an_abandoned_sign_in_expires_and_closes_its_listener() {
+        let endpoints = Endpoints {
+            client_id: "cid".into(),
+            client_secret: None,
+            auth_url: "https://login.example.invalid/authorize".into(),
+            token_url: "https://login.example.invalid/token".into(),
+            device_url: None,
+        };
+        let flow = oauth::authorize_start(&endpoints, &[], &[]).await.unwrap();
+        let addr = flow
+            .redirect_uri
+            .trim_start_matches("http://")
+            .split('/')
+            .next()
+            .unwrap()
+            .to_owned();
+        let new = NewInstance {
+            app: "github",
+            name: "Acme".into(),
+            config: Value::Null,
+            existing: None,
+        };
+        let mut flows = PendingFlows::default();
+        flows.insert("old".into(), Pending::Code(new, endpoints, flow));
+        assert!(tokio::net::TcpStream::connect(&addr).await.is_ok());
+        // Started longer ago than a flow lives: the next use of the registry drops it.
+        if let Some((at, _)) = flows.0.get_mut("old") {
+            *at = std::time::Instant::now()
+                .checked_sub(FLOW_LIFETIME + Duration::from_secs(1))
+                .unwrap();
+        }
+        assert!(flows.remove("unrelated").is_none());
+        assert!(flows.0.is_empty());
+        assert!(
+            tokio::net::TcpStream::connect(&addr).await.is_err(),
+            "the loopback listener is closed"
+        );
     }
 }

@@ -3,11 +3,12 @@
 
 pub mod commands;
 pub mod error;
+pub mod files;
 
 use std::process::ExitCode;
 
 use cloudwarden_engine::api::Engine;
-use tauri::Manager;
+use tauri::{Emitter, Manager};
 use tauri_specta::{collect_commands, Builder};
 
 /// Every command the UI may call; also the source of `ui/src/ipc/bindings.ts`.
@@ -34,6 +35,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::catalog::save_custom_app,
             commands::catalog::delete_custom_app,
             commands::catalog::export_custom_apps,
+            commands::catalog::choose_custom_apps_import,
             commands::catalog::import_custom_apps,
             commands::connectors::list_connectors,
             commands::connectors::list_instances,
@@ -54,6 +56,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::discovery::list_custom_formats,
             commands::discovery::save_custom_format,
             commands::discovery::delete_custom_format,
+            commands::discovery::choose_log_files,
             commands::discovery::preview_log,
             commands::discovery::start_discovery,
             commands::discovery::cancel_discovery,
@@ -106,6 +109,15 @@ pub fn run() -> ExitCode {
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
         .invoke_handler(builder.invoke_handler())
+        // Files dropped on the window become handles here, before the page sees them.
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
+                let grants = window.state::<files::FileGrants>();
+                let dropped: Vec<files::ChosenFile> =
+                    paths.iter().map(|p| grants.grant_read(p)).collect();
+                let _ = window.emit("files-dropped", dropped);
+            }
+        })
         .setup(move |app| {
             builder.mount_events(app);
             // Periodic incremental scans of the connected apps (activities every 15 min, the
@@ -113,6 +125,7 @@ pub fn run() -> ExitCode {
             // uploads a killed or crashed process left interrupted.
             tauri::async_runtime::spawn(engine.clone().run_scheduler());
             app.manage(engine);
+            app.manage(files::FileGrants::default());
             Ok(())
         })
         .run(tauri::generate_context!());

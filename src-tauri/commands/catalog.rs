@@ -1,15 +1,14 @@
 //! Cloud App Catalog commands.
 
-use std::path::PathBuf;
-
 use cloudwarden_engine::api::Engine;
 use cloudwarden_engine::domain::catalog::{
     AppDetail, AppPage, AppQuery, CatalogStats, CategoryInfo, CustomAppInput, FactorInfo,
-    HostMatch, ScoreMetric, SourceInfo,
+    HostMatch, ImportPreview, ScoreMetric, SourceInfo,
 };
-use tauri::State;
+use tauri::{AppHandle, State};
 
 use crate::error::CommandResult;
+use crate::files::{choose, ChosenFile, Dialog, FileGrants};
 
 #[tauri::command]
 #[specta::specta]
@@ -106,16 +105,67 @@ pub async fn delete_custom_app(engine: State<'_, Engine>, id: String) -> Command
     Ok(engine.delete_custom_app(&id).await?)
 }
 
-/// Writes the custom apps to `path` (chosen in a save dialog); returns how many.
+/// Asks where to save, then writes the custom apps; how many, or `None` when cancelled.
 #[tauri::command]
 #[specta::specta]
-pub async fn export_custom_apps(engine: State<'_, Engine>, path: PathBuf) -> CommandResult<u32> {
-    Ok(engine.export_custom_apps_to(&path).await?)
+pub async fn export_custom_apps(
+    app: AppHandle,
+    engine: State<'_, Engine>,
+) -> CommandResult<Option<u32>> {
+    let chosen = choose(
+        &app,
+        Dialog::Save {
+            name: "cloudwarden-custom-apps.json",
+            filter: "JSON",
+            extensions: &["json"],
+        },
+    )
+    .await;
+    let Some(path) = chosen.first() else {
+        return Ok(None);
+    };
+    Ok(Some(engine.export_custom_apps_to(path).await?))
 }
 
-/// Reads custom apps from `path` (chosen in an open dialog); returns how many.
+/// A custom-apps file the analyst chose, with what importing it would do.
+#[derive(Debug, Clone, serde::Serialize, specta::Type)]
+pub struct ImportChoice {
+    pub file: ChosenFile,
+    pub preview: ImportPreview,
+}
+
+/// Asks for a custom-apps file and reads it without saving: the apps it holds and the
+/// built-in apps it would replace (which need the analyst's confirmation). `None` when
+/// cancelled.
 #[tauri::command]
 #[specta::specta]
-pub async fn import_custom_apps(engine: State<'_, Engine>, path: PathBuf) -> CommandResult<u32> {
-    Ok(engine.import_custom_apps_from(&path, false).await?)
+pub async fn choose_custom_apps_import(
+    app: AppHandle,
+    engine: State<'_, Engine>,
+    grants: State<'_, FileGrants>,
+) -> CommandResult<Option<ImportChoice>> {
+    let chosen = choose(&app, Dialog::OpenJson).await;
+    let Some(path) = chosen.first() else {
+        return Ok(None);
+    };
+    let preview = engine.preview_custom_apps_import(path).await?;
+    Ok(Some(ImportChoice {
+        file: grants.grant_read(path),
+        preview,
+    }))
+}
+
+/// Imports the chosen file; replacing built-in apps only when `replace_builtin` (confirmed).
+#[tauri::command]
+#[specta::specta]
+pub async fn import_custom_apps(
+    engine: State<'_, Engine>,
+    grants: State<'_, FileGrants>,
+    file: String,
+    replace_builtin: bool,
+) -> CommandResult<u32> {
+    let path = grants.read_path(&file)?;
+    Ok(engine
+        .import_custom_apps_from(&path, replace_builtin)
+        .await?)
 }

@@ -1,7 +1,5 @@
 //! Cloud Discovery commands.
 
-use std::path::PathBuf;
-
 use cloudwarden_engine::api::Engine;
 use cloudwarden_engine::domain::discovery::{
     AppTag, BlockList, BlockListFormat, CustomFormatDef, DiscoveryProgress, DiscoveryRequest,
@@ -9,9 +7,21 @@ use cloudwarden_engine::domain::discovery::{
     ReportView, RevealedUser, UsageDetail,
 };
 use tauri::ipc::Channel;
-use tauri::State;
+use tauri::{AppHandle, State};
 
 use crate::error::CommandResult;
+use crate::files::{choose, ChosenFile, Dialog, FileGrants};
+
+/// Log files the analyst picks in the open dialog (none when cancelled), as handles.
+#[tauri::command]
+#[specta::specta]
+pub async fn choose_log_files(
+    app: AppHandle,
+    grants: State<'_, FileGrants>,
+) -> CommandResult<Vec<ChosenFile>> {
+    let paths = choose(&app, Dialog::OpenLogs).await;
+    Ok(paths.iter().map(|p| grants.grant_read(p)).collect())
+}
 
 /// Built-in formats, then the analyst's custom ones (`custom:<name>`).
 #[tauri::command]
@@ -41,26 +51,35 @@ pub async fn delete_custom_format(engine: State<'_, Engine>, name: String) -> Co
     Ok(engine.delete_custom_format(&name).await?)
 }
 
-/// The first lines of a log split into columns, to map a custom format.
+/// The first lines of a chosen log split into columns, to map a custom format.
 #[tauri::command]
 #[specta::specta]
 pub async fn preview_log(
     engine: State<'_, Engine>,
-    path: PathBuf,
+    grants: State<'_, FileGrants>,
+    file: String,
     delimiter: Option<char>,
 ) -> CommandResult<LogPreview> {
+    let path = grants.read_path(&file)?;
     Ok(engine.preview_log(&path, delimiter).await?)
 }
 
 /// Runs an upload as job `job_id`, streaming progress to `progress` until it ends.
 #[tauri::command]
 #[specta::specta]
+/// `request.files` are handles of chosen files.
 pub async fn start_discovery(
     engine: State<'_, Engine>,
+    grants: State<'_, FileGrants>,
     job_id: String,
-    request: DiscoveryRequest,
+    mut request: DiscoveryRequest,
     progress: Channel<DiscoveryProgress>,
 ) -> CommandResult<DiscoveryResult> {
+    request.files = request
+        .files
+        .iter()
+        .map(|h| grants.read_path(h).map(|p| p.display().to_string()))
+        .collect::<Result<_, _>>()?;
     let send = move |p: DiscoveryProgress| {
         let _ = progress.send(p);
     };
@@ -124,15 +143,29 @@ pub async fn set_app_tag(
     Ok(engine.set_app_tag(&app_id, tag).await?)
 }
 
-/// Writes the report as CSV to `path` (chosen in a save dialog).
+/// Asks where to save (suggesting `file_name`), then writes the report as CSV; `None` when
+/// the analyst cancels.
 #[tauri::command]
 #[specta::specta]
 pub async fn export_report_csv(
+    app: AppHandle,
     engine: State<'_, Engine>,
     report_id: String,
-    path: PathBuf,
-) -> CommandResult<ExportResult> {
-    Ok(engine.export_discovery_csv(&report_id, &path).await?)
+    file_name: String,
+) -> CommandResult<Option<ExportResult>> {
+    let chosen = choose(
+        &app,
+        Dialog::Save {
+            name: &file_name,
+            filter: "CSV",
+            extensions: &["csv"],
+        },
+    )
+    .await;
+    let Some(path) = chosen.first() else {
+        return Ok(None);
+    };
+    Ok(Some(engine.export_discovery_csv(&report_id, path).await?))
 }
 
 /// The block list of unsanctioned apps, to preview and copy.
@@ -151,15 +184,33 @@ pub async fn get_block_list(
     })
 }
 
-/// Writes the block list of unsanctioned apps to `path` (chosen in a save dialog).
+/// Asks where to save (suggesting `file_name`), then writes the block list of unsanctioned
+/// apps; `None` when the analyst cancels.
 #[tauri::command]
 #[specta::specta]
 pub async fn export_block_list(
+    app: AppHandle,
     engine: State<'_, Engine>,
     format: BlockListFormat,
-    path: PathBuf,
-) -> CommandResult<ExportResult> {
-    Ok(engine.export_block_list(format, &path).await?)
+    file_name: String,
+) -> CommandResult<Option<ExportResult>> {
+    let ext = file_name
+        .rsplit_once('.')
+        .map_or("txt", |(_, e)| e)
+        .to_owned();
+    let chosen = choose(
+        &app,
+        Dialog::Save {
+            name: &file_name,
+            filter: "Block list",
+            extensions: &[ext.as_str()],
+        },
+    )
+    .await;
+    let Some(path) = chosen.first() else {
+        return Ok(None);
+    };
+    Ok(Some(engine.export_block_list(format, path).await?))
 }
 
 #[tauri::command]

@@ -4,8 +4,7 @@ import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { Key } from "selenium-webdriver";
-import { By, byTestId, launch, root, screenshot, textOf, until } from "./driver.mjs";
+import { By, answerDialog, byTestId, launch, root, screenshot, textOf, until } from "./driver.mjs";
 
 const samples = join(root, "../shared/testdata/discovery");
 const cli = process.env.CLOUDWARDEN_CLI ?? join(root, "target/debug/cloudwarden");
@@ -28,11 +27,12 @@ async function bigSquidLog(path, lines) {
   await new Promise((r) => out.once("finish", r));
 }
 
-/** Types a path into the upload dialog's path field. */
+/** Chooses `path` in the upload dialog's file chooser (its answer queued, see driver.mjs). */
 async function addPath(driver, path) {
-  const input = await byTestId(driver, "upload-path");
-  await driver.wait(until.elementIsVisible(input), 5000);
-  await input.sendKeys(path, Key.ENTER);
+  answerDialog([path]);
+  const choose = await byTestId(driver, "upload-choose");
+  await driver.wait(until.elementIsVisible(choose), 5000);
+  await choose.click();
   await driver.wait(
     async () => ((await (await byTestId(driver, "upload-files")).getAttribute("textContent")) ?? "").includes(path),
     5000,

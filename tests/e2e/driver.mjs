@@ -1,7 +1,7 @@
 // Drives the real Cloudwarden desktop app through tauri-driver (WebDriver on 127.0.0.1:4444),
 // which starts the app under WebKitWebDriver. Run through tests/e2e/run.sh.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Builder, By, Capabilities, Key, until } from "selenium-webdriver";
@@ -11,6 +11,15 @@ export const artifacts = join(root, "target/e2e-artifacts");
 const app = process.env.CLOUDWARDEN_APP ?? join(root, "target/debug/cloudwarden-desktop");
 const cli = process.env.CLOUDWARDEN_CLI ?? join(root, "target/debug/cloudwarden");
 const server = process.env.TAURI_DRIVER_URL ?? "http://127.0.0.1:4444/";
+
+/** Queues what the app's next file dialog answers: the paths chosen (`null`: cancelled). */
+export function answerDialog(paths) {
+  const queue = process.env.CLOUDWARDEN_E2E_DIALOG;
+  if (!queue) throw new Error("CLOUDWARDEN_E2E_DIALOG is not set (run through tests/e2e/run.sh)");
+  const answers = JSON.parse(readFileSync(queue, "utf8"));
+  answers.push(paths);
+  writeFileSync(queue, JSON.stringify(answers));
+}
 
 /** Starts the app and returns a WebDriver session on its window. */
 export async function launch() {

@@ -16,12 +16,17 @@ command -v WebKitWebDriver >/dev/null || { echo "error: WebKitWebDriver not foun
 
 data_dir=$(mktemp -d)
 export CLOUDWARDEN_DATA_DIR="$data_dir"
+# Native file dialogs cannot be clicked through WebDriver: the app takes each dialog's answer
+# from this queue instead (tests/e2e/driver.mjs `answerDialog`).
+dialog_queue=$(mktemp)
+echo '[]' > "$dialog_queue"
+export CLOUDWARDEN_E2E_DIALOG="$dialog_queue"
 port=${TAURI_DRIVER_PORT:-4444}
 export TAURI_DRIVER_URL="http://127.0.0.1:$port/"
 
 tauri-driver --port "$port" > "$artifacts/tauri-driver.log" 2>&1 &
 driver_pid=$!
-cleanup() { kill "$driver_pid" 2>/dev/null || true; wait "$driver_pid" 2>/dev/null || true; rm -rf "$data_dir"; }
+cleanup() { kill "$driver_pid" 2>/dev/null || true; wait "$driver_pid" 2>/dev/null || true; rm -rf "$data_dir" "$dialog_queue"; }
 trap cleanup EXIT
 
 for _ in $(seq 1 100); do

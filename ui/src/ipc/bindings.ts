@@ -28,10 +28,16 @@ export const commands = {
 	clearScoreOverride: (id: string) => typedError<AppDetail, CommandError>(__TAURI_INVOKE("clear_score_override", { id })),
 	saveCustomApp: (input: CustomAppInput) => typedError<AppDetail, CommandError>(__TAURI_INVOKE("save_custom_app", { input })),
 	deleteCustomApp: (id: string) => typedError<null, CommandError>(__TAURI_INVOKE("delete_custom_app", { id })),
-	/**  Writes the custom apps to `path` (chosen in a save dialog); returns how many. */
-	exportCustomApps: (path: string) => typedError<number, CommandError>(__TAURI_INVOKE("export_custom_apps", { path })),
-	/**  Reads custom apps from `path` (chosen in an open dialog); returns how many. */
-	importCustomApps: (path: string) => typedError<number, CommandError>(__TAURI_INVOKE("import_custom_apps", { path })),
+	/**  Asks where to save, then writes the custom apps; how many, or `None` when cancelled. */
+	exportCustomApps: () => typedError<number | null, CommandError>(__TAURI_INVOKE("export_custom_apps")),
+	/**
+	 *  Asks for a custom-apps file and reads it without saving: the apps it holds and the
+	 *  built-in apps it would replace (which need the analyst's confirmation). `None` when
+	 *  cancelled.
+	 */
+	chooseCustomAppsImport: () => typedError<ImportChoice | null, CommandError>(__TAURI_INVOKE("choose_custom_apps_import")),
+	/**  Imports the chosen file; replacing built-in apps only when `replace_builtin` (confirmed). */
+	importCustomApps: (file: string, replaceBuiltin: boolean) => typedError<number, CommandError>(__TAURI_INVOKE("import_custom_apps", { file, replaceBuiltin })),
 	listConnectors: () => __TAURI_INVOKE<ConnectorView[]>("list_connectors"),
 	listInstances: () => typedError<InstanceView[], CommandError>(__TAURI_INVOKE("list_instances")),
 	/**  Connects a GitHub organisation with a token (kept in the keychain) and checks it. */
@@ -66,9 +72,14 @@ export const commands = {
 	listCustomFormats: () => typedError<CustomFormatDef[], CommandError>(__TAURI_INVOKE("list_custom_formats")),
 	saveCustomFormat: (format: CustomFormatDef) => typedError<CustomFormatDef, CommandError>(__TAURI_INVOKE("save_custom_format", { format })),
 	deleteCustomFormat: (name: string) => typedError<null, CommandError>(__TAURI_INVOKE("delete_custom_format", { name })),
-	/**  The first lines of a log split into columns, to map a custom format. */
-	previewLog: (path: string, delimiter: string | null) => typedError<LogPreview, CommandError>(__TAURI_INVOKE("preview_log", { path, delimiter })),
-	/**  Runs an upload as job `job_id`, streaming progress to `progress` until it ends. */
+	/**  Log files the analyst picks in the open dialog (none when cancelled), as handles. */
+	chooseLogFiles: () => typedError<ChosenFile[], CommandError>(__TAURI_INVOKE("choose_log_files")),
+	/**  The first lines of a chosen log split into columns, to map a custom format. */
+	previewLog: (file: string, delimiter: string | null) => typedError<LogPreview, CommandError>(__TAURI_INVOKE("preview_log", { file, delimiter })),
+	/**
+	 *  Runs an upload as job `job_id`, streaming progress to `progress` until it ends.
+	 *  `request.files` are handles of chosen files.
+	 */
 	startDiscovery: (jobId: string, request: DiscoveryRequest, progress: Channel<DiscoveryProgress>) => typedError<DiscoveryResult, CommandError>(__TAURI_INVOKE("start_discovery", { jobId, request, progress })),
 	cancelDiscovery: (jobId: string) => __TAURI_INVOKE<boolean>("cancel_discovery", { jobId }),
 	listReports: () => typedError<ReportInfo[], CommandError>(__TAURI_INVOKE("list_reports")),
@@ -77,12 +88,18 @@ export const commands = {
 	renameReport: (reportId: string, name: string) => typedError<ReportInfo, CommandError>(__TAURI_INVOKE("rename_report", { reportId, name })),
 	deleteReport: (reportId: string) => typedError<null, CommandError>(__TAURI_INVOKE("delete_report", { reportId })),
 	setAppTag: (appId: string, tag: AppTag | null) => typedError<null, CommandError>(__TAURI_INVOKE("set_app_tag", { appId, tag })),
-	/**  Writes the report as CSV to `path` (chosen in a save dialog). */
-	exportReportCsv: (reportId: string, path: string) => typedError<ExportResult, CommandError>(__TAURI_INVOKE("export_report_csv", { reportId, path })),
+	/**
+	 *  Asks where to save (suggesting `file_name`), then writes the report as CSV; `None` when
+	 *  the analyst cancels.
+	 */
+	exportReportCsv: (reportId: string, fileName: string) => typedError<ExportResult | null, CommandError>(__TAURI_INVOKE("export_report_csv", { reportId, fileName })),
 	/**  The block list of unsanctioned apps, to preview and copy. */
 	getBlockList: (format: BlockListFormat) => typedError<BlockList, CommandError>(__TAURI_INVOKE("get_block_list", { format })),
-	/**  Writes the block list of unsanctioned apps to `path` (chosen in a save dialog). */
-	exportBlockList: (format: BlockListFormat, path: string) => typedError<ExportResult, CommandError>(__TAURI_INVOKE("export_block_list", { format, path })),
+	/**
+	 *  Asks where to save (suggesting `file_name`), then writes the block list of unsanctioned
+	 *  apps; `None` when the analyst cancels.
+	 */
+	exportBlockList: (format: BlockListFormat, fileName: string) => typedError<ExportResult | null, CommandError>(__TAURI_INVOKE("export_block_list", { format, fileName })),
 	getDiscoverySettings: () => typedError<DiscoverySettings, CommandError>(__TAURI_INVOKE("get_discovery_settings")),
 	setDiscoverySettings: (settings: DiscoverySettings) => typedError<DiscoverySettings, CommandError>(__TAURI_INVOKE("set_discovery_settings", { settings })),
 	/**  Shows the real name behind a pseudonym; the engine writes the reveal to the audit log. */
@@ -292,6 +309,16 @@ export type CategoryView = {
 	name: string,
 	source: string,
 	source_value: string,
+};
+
+/**  A file the analyst chose, as the page sees it. */
+export type ChosenFile = {
+	/**  What commands take instead of the path. */
+	handle: string,
+	/**  The path, to show (commands do not accept it). */
+	path: string,
+	name: string,
+	bytes: number,
 };
 
 export type CommandError = {
@@ -590,6 +617,23 @@ export type GroupWeight = {
 export type HostMatch = {
 	host: string,
 	app: AppSummary | null,
+};
+
+/**  A custom-apps file the analyst chose, with what importing it would do. */
+export type ImportChoice = {
+	file: ChosenFile,
+	preview: ImportPreview,
+};
+
+/**  What an import file holds, read before anything is saved. */
+export type ImportPreview = {
+	/**  Names of the apps the file holds. */
+	apps: string[],
+	/**
+	 *  Names of the built-in apps the import would replace: saving needs the analyst's
+	 *  confirmation (`--replace-builtin` in the CLI).
+	 */
+	replaces_builtin: string[],
 };
 
 /**  What an instance connects to. */

@@ -63,10 +63,18 @@ const detail: AppDetail = {
   edits_builtin: false,
 };
 
-function backend() {
+function backend(calls: { cmd: string; args: unknown }[] = []) {
   const queries: AppQuery[] = [];
   mockIPC((cmd, args) => {
+    calls.push({ cmd, args });
     switch (cmd) {
+      case "choose_custom_apps_import":
+        return {
+          file: { handle: "file-0123", path: "/home/analyst/apps.json", name: "apps.json", bytes: 2048 },
+          preview: { apps: ["Dropbox (ours)", "Acme"], replaces_builtin: ["Dropbox"] },
+        };
+      case "import_custom_apps":
+        return 2;
       case "search_apps": {
         const q = (args as { query: AppQuery }).query;
         queries.push(q);
@@ -102,6 +110,21 @@ async function pick(testId: string, option: string) {
 }
 
 describe("Cloud App Catalog page", () => {
+  it("asks before an import replaces built-in apps, and imports the chosen file by its handle", async () => {
+    const calls: { cmd: string; args: unknown }[] = [];
+    backend(calls);
+    renderApp("/catalog");
+    await userEvent.click(await screen.findByTestId("catalog-import"));
+    const confirm = await screen.findByTestId("catalog-import-confirm");
+    expect(confirm).toHaveTextContent("apps.json holds 2 app(s)");
+    expect(confirm).toHaveTextContent("Dropbox");
+    expect(calls.some((c) => c.cmd === "import_custom_apps")).toBe(false);
+    await userEvent.click(screen.getByTestId("catalog-import-replace"));
+    await waitFor(() => {
+      expect(calls.find((c) => c.cmd === "import_custom_apps")?.args).toEqual({ file: "file-0123", replaceBuiltin: true });
+    });
+  });
+
   it("lists the apps the engine returns, with stats", async () => {
     backend();
     renderApp("/catalog");

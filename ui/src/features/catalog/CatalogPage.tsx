@@ -6,6 +6,7 @@ import {
   CloseButton,
   Group,
   Loader,
+  Modal,
   Paper,
   RangeSlider,
   Select,
@@ -44,6 +45,7 @@ import {
   type AppRow,
   type AppSort,
   type FactorFilter,
+  type ImportChoice,
 } from "./api";
 import { CustomAppForm } from "./CustomAppForm";
 import { pct, ScoreBadge } from "./ScoreBadge";
@@ -149,6 +151,16 @@ export function CatalogPage() {
   const [adding, setAdding] = useState(false);
   const exporter = useExportCustomApps();
   const importer = useImportCustomApps();
+  const [confirmImport, setConfirmImport] = useState<ImportChoice | null>(null);
+  const runImport = (file: string, replaceBuiltin: boolean) => {
+    importer.save.mutate(
+      { file, replaceBuiltin },
+      {
+        onSuccess: (n) => notifications.show({ color: "teal", message: `Imported ${String(n)} custom app(s).` }),
+        onError: (e) => notifications.show({ color: "red", title: "Import failed", message: e.message }),
+      },
+    );
+  };
 
   const query = useMemo(
     () => ({
@@ -211,15 +223,21 @@ export function CatalogPage() {
           <Button
             variant="default"
             leftSection={<IconUpload size={16} />}
-            loading={importer.isPending}
+            loading={importer.choose.isPending || importer.save.isPending}
             onClick={() => {
-              importer.mutate(undefined, {
-                onSuccess: (n) => {
-                  if (n !== null) notifications.show({ color: "teal", message: `Imported ${n} custom app(s).` });
+              importer.choose.mutate(undefined, {
+                onSuccess: (choice) => {
+                  if (choice === null) return;
+                  if (choice.preview.replaces_builtin.length > 0) {
+                    setConfirmImport(choice);
+                  } else {
+                    runImport(choice.file.handle, false);
+                  }
                 },
                 onError: (e) => notifications.show({ color: "red", title: "Import failed", message: e.message }),
               });
             }}
+            data-testid="catalog-import"
           >
             Import
           </Button>
@@ -432,6 +450,34 @@ export function CatalogPage() {
         </div>
       </Paper>
       {stats.isError && <Alert color="red">{stats.error.message}</Alert>}
+      {confirmImport && (
+        <Modal opened onClose={() => { setConfirmImport(null); }} title="Replace built-in apps?">
+          <Stack gap="sm" data-testid="catalog-import-confirm">
+            <Text size="sm">
+              {confirmImport.file.name} holds {confirmImport.preview.apps.length} app(s). It would replace these built-in
+              apps with its own records (their domains, categories and risk factors):
+            </Text>
+            <Text size="sm" fw={500}>
+              {confirmImport.preview.replaces_builtin.join(", ")}
+            </Text>
+            <Group justify="flex-end">
+              <Button variant="default" onClick={() => { setConfirmImport(null); }}>
+                Cancel
+              </Button>
+              <Button
+                color="orange"
+                onClick={() => {
+                  runImport(confirmImport.file.handle, true);
+                  setConfirmImport(null);
+                }}
+                data-testid="catalog-import-replace"
+              >
+                Replace and import
+              </Button>
+            </Group>
+          </Stack>
+        </Modal>
+      )}
       {adding && (
       <CustomAppForm
         onClose={() => { setAdding(false); }}

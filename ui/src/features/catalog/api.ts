@@ -1,5 +1,4 @@
 import { keepPreviousData, useInfiniteQuery, useMutation, useQueries, useQuery, useQueryClient } from "@tanstack/react-query";
-import { open as openDialog, save as saveDialog } from "@tauri-apps/plugin-dialog";
 import { openUrl } from "@tauri-apps/plugin-opener";
 import {
   call,
@@ -15,6 +14,7 @@ import {
   type FactorInfo,
   type FactorView,
   type GroupView,
+  type ImportChoice,
   type ScoreMetric,
   type SourceInfo,
   type Weight,
@@ -32,6 +32,7 @@ export type {
   FactorInfo,
   FactorView,
   GroupView,
+  ImportChoice,
   ScoreMetric,
   SourceInfo,
   Weight,
@@ -128,30 +129,24 @@ export function useDeleteCustomApp() {
   return useMutation({ mutationFn: (id: string) => call(commands.deleteCustomApp(id)), onSuccess: invalidate });
 }
 
-const jsonFilter = [{ name: "Cloudwarden custom apps", extensions: ["json"] }];
-
-/** Asks where to save, then writes the custom apps there. `null` when the analyst cancels. */
+/** Asks where to save (a dialog on the Rust side), then writes the custom apps there. `null` when the analyst cancels. */
 export function useExportCustomApps() {
-  return useMutation({
-    mutationFn: async () => {
-      const path = await saveDialog({ defaultPath: "cloudwarden-custom-apps.json", filters: jsonFilter });
-      if (path === null) return null;
-      return call(commands.exportCustomApps(path));
-    },
-  });
+  return useMutation({ mutationFn: () => call(commands.exportCustomApps()) });
 }
 
-/** Asks for a file, then imports its apps. `null` when the analyst cancels. */
+/**
+ * Imports custom apps in two steps: `choose` asks for a file and reads what it would do (the
+ * built-in apps it replaces need the analyst's confirmation); `save` imports it.
+ */
 export function useImportCustomApps() {
   const invalidate = useInvalidateCatalog();
-  return useMutation({
-    mutationFn: async () => {
-      const path = await openDialog({ multiple: false, directory: false, filters: jsonFilter });
-      if (path === null) return null;
-      return call(commands.importCustomApps(path));
-    },
+  const choose = useMutation({ mutationFn: () => call(commands.chooseCustomAppsImport()) });
+  const save = useMutation({
+    mutationFn: ({ file, replaceBuiltin }: { file: string; replaceBuiltin: boolean }) =>
+      call(commands.importCustomApps(file, replaceBuiltin)),
     onSuccess: invalidate,
   });
+  return { choose, save };
 }
 
 /** Opens an https link in the system browser. */

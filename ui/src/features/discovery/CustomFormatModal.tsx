@@ -16,7 +16,7 @@ import {
   TextInput,
 } from "@mantine/core";
 import { useState } from "react";
-import { useLogPreview, useSaveCustomFormat, type CustomFormatDef } from "./api";
+import { useLogPreview, useSaveCustomFormat, type ChosenFile, type CustomFormatDef } from "./api";
 
 type Layout = CustomFormatDef["timestamp_layout"];
 
@@ -59,7 +59,7 @@ export function CustomFormatModal({
   onClose,
   onSaved,
 }: {
-  sample: string;
+  sample: ChosenFile;
   onClose: () => void;
   onSaved: (formatId: string) => void;
 }) {
@@ -111,7 +111,7 @@ export function CustomFormatModal({
     <Modal opened onClose={onClose} title="Define a custom CSV/TSV format" size="80%">
       <Stack gap="sm">
         <Text size="sm" c="dimmed">
-          First lines of {sample.split(/[\\/]/).pop()}. Pick the column of each field; the mapping is saved under its name
+          First lines of {sample.name}. Pick the column of each field; the mapping is saved under its name
           and offered as a format for every later upload.
         </Text>
         {preview.isPending && <Loader size="sm" />}

@@ -3,21 +3,21 @@ import { IconCloudSearch, IconFileUpload, IconUpload } from "@tabler/icons-react
 import { useCallback, useRef, useState } from "react";
 import { useNavigate } from "react-router";
 import { QueryError } from "../../components/QueryError";
-import { useFileDrop, useLogFormats, useReports } from "./api";
+import { useFileDrop, useLogFormats, useReports, type ChosenFile } from "./api";
 import { formatCount, formatSpan, formatTime } from "./format";
 import { UploadModal } from "./UploadModal";
 
 /** Files dropped on the window open the upload dialog (or join its list when it is open). */
 export function useUploadDialog() {
-  const [open, setOpen] = useState<{ files: string[] } | null>(null);
-  const [dropped, setDropped] = useState<string[]>([]);
+  const [open, setOpen] = useState<{ files: ChosenFile[] } | null>(null);
+  const [dropped, setDropped] = useState<ChosenFile[]>([]);
   const isOpen = useRef(false);
-  const onDrop = useCallback((paths: string[]) => {
+  const onDrop = useCallback((files: ChosenFile[]) => {
     if (isOpen.current) {
-      setDropped((d) => [...d, ...paths]);
+      setDropped((d) => [...d, ...files]);
     } else {
       isOpen.current = true;
-      setOpen({ files: paths });
+      setOpen({ files });
     }
   }, []);
   const over = useFileDrop(onDrop);

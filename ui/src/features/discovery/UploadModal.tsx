@@ -12,11 +12,19 @@ import {
   Stack,
   Table,
   Text,
-  TextInput,
 } from "@mantine/core";
 import { IconAlertTriangle, IconFilePlus, IconUpload, IconX } from "@tabler/icons-react";
 import { useState } from "react";
-import { isCancelled, pickLogFiles, useLogFormats, useReports, useUpload, type DiscoveryProgress, type DiscoveryResult } from "./api";
+import {
+  isCancelled,
+  pickLogFiles,
+  useLogFormats,
+  useReports,
+  useUpload,
+  type ChosenFile,
+  type DiscoveryProgress,
+  type DiscoveryResult,
+} from "./api";
 import { CustomFormatModal } from "./CustomFormatModal";
 import { formatBytes, formatCount, formatDuration, isBenignSkip, reasonLabel } from "./format";
 
@@ -138,9 +146,9 @@ export function UploadModal({
   onClose,
   onOpenReport,
 }: {
-  files: string[];
+  files: ChosenFile[];
   /** Files dropped while the dialog is open; appended to the list. */
-  extraFiles: string[];
+  extraFiles: ChosenFile[];
   report?: string;
   onClose: () => void;
   onOpenReport: (reportId: string) => void;
@@ -148,23 +156,27 @@ export function UploadModal({
   const formats = useLogFormats();
   const reports = useReports();
   const upload = useUpload();
-  const [picked, setPicked] = useState<string[]>(initialFiles);
+  const [picked, setPicked] = useState<ChosenFile[]>(initialFiles);
+  const [removed, setRemoved] = useState<string[]>([]);
   const [format, setFormat] = useState<string | null>("auto");
   const [reportName, setReportName] = useState(report ?? "");
-  const [typed, setTyped] = useState("");
   const [defining, setDefining] = useState(false);
-  const addTyped = () => {
-    const path = typed.trim();
-    if (path !== "") setPicked([...new Set([...picked, path])]);
-    setTyped("");
-  };
-  const files = [...new Set([...picked, ...extraFiles])];
+  const [chooseError, setChooseError] = useState<string | null>(null);
+  // One entry per path (a file chosen twice is uploaded once), without the ones removed.
+  const files = [...picked, ...extraFiles].filter(
+    (f, i, all) => !removed.includes(f.path) && all.findIndex((g) => g.path === f.path) === i,
+  );
   const running = upload.running;
   const result = upload.data;
   const cancelled = isCancelled(upload.error);
 
   const start = () => {
-    upload.mutate({ files, format: format === "auto" ? null : format, report: reportName.trim() || null, dry_run: false });
+    upload.mutate({
+      files: files.map((f) => f.handle),
+      format: format === "auto" ? null : format,
+      report: reportName.trim() || null,
+      dry_run: false,
+    });
   };
 
   return (
@@ -187,16 +199,19 @@ export function UploadModal({
                 </Text>
               ) : (
                 files.map((f) => (
-                  <Group key={f} justify="space-between" wrap="nowrap">
-                    <Text size="sm" truncate="start" title={f}>
-                      {f}
+                  <Group key={f.path} justify="space-between" wrap="nowrap">
+                    <Text size="sm" truncate="start" title={f.path}>
+                      {f.path}{" "}
+                      <Text span size="xs" c="dimmed">
+                        ({formatBytes(f.bytes)})
+                      </Text>
                     </Text>
                     <ActionIcon
                       variant="subtle"
                       color="gray"
-                      aria-label={`Remove ${baseName(f)}`}
+                      aria-label={`Remove ${f.name}`}
                       onClick={() => {
-                        setPicked(picked.filter((p) => p !== f));
+                        setRemoved([...removed, f.path]);
                       }}
                     >
                       <IconX size={14} />
@@ -210,29 +225,29 @@ export function UploadModal({
                 variant="default"
                 leftSection={<IconFilePlus size={16} />}
                 onClick={() => {
-                  void pickLogFiles().then((more) => {
-                    setPicked([...new Set([...picked, ...more])]);
-                  });
+                  setChooseError(null);
+                  pickLogFiles()
+                    .then((more) => {
+                      setPicked([...picked, ...more]);
+                      setRemoved(removed.filter((r) => !more.some((m) => m.path === r)));
+                    })
+                    .catch((e: unknown) => {
+                      setChooseError(e instanceof Error ? e.message : String(e));
+                    });
                 }}
                 data-testid="upload-choose"
               >
                 Choose files…
               </Button>
-              <TextInput
-                style={{ flex: 1 }}
-                placeholder="…or type a path and press Enter"
-                value={typed}
-                onChange={(e) => {
-                  setTyped(e.currentTarget.value);
-                }}
-                onKeyDown={(e) => {
-                  if (e.key === "Enter") addTyped();
-                }}
-                onBlur={addTyped}
-                aria-label="Path of a log file"
-                data-testid="upload-path"
-              />
+              <Text size="xs" c="dimmed">
+                …or drop them on the window
+              </Text>
             </Group>
+            {chooseError && (
+              <Text size="sm" c="red">
+                {chooseError}
+              </Text>
+            )}
             <Group grow align="flex-start">
               <Select
                 label="Log format"

@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Channel } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
-import { open as openDialog, save as saveDialog } from "@tauri-apps/plugin-dialog";
 import { useEffect, useState } from "react";
 import {
   IpcError,
@@ -9,6 +9,7 @@ import {
   commands,
   type AppTag,
   type BlockListFormat,
+  type ChosenFile,
   type DiscoveredApp,
   type DiscoveryProgress,
   type DiscoveryRequest,
@@ -28,6 +29,7 @@ import {
 } from "../../ipc";
 
 export type {
+  ChosenFile,
   CustomFormatDef,
   LogPreview,
   AppTag,
@@ -52,11 +54,11 @@ export function useLogFormats() {
   return useQuery({ queryKey: ["list_log_formats"], queryFn: () => call(commands.listLogFormats()) });
 }
 
-export function useLogPreview(path: string | null, delimiter: string | null) {
+export function useLogPreview(file: ChosenFile | null, delimiter: string | null) {
   return useQuery({
-    queryKey: ["preview_log", path, delimiter],
-    queryFn: () => call(commands.previewLog(path ?? "", delimiter)),
-    enabled: path !== null,
+    queryKey: ["preview_log", file?.handle, delimiter],
+    queryFn: () => call(commands.previewLog(file?.handle ?? "", delimiter)),
+    enabled: file !== null,
     retry: false,
   });
 }
@@ -130,27 +132,24 @@ export function useUpload() {
   return { ...mutation, progress, cancel, running: mutation.isPending };
 }
 
-/** Files the analyst picks in the open dialog (several at once). `[]` when cancelled. */
-export async function pickLogFiles(): Promise<string[]> {
-  const picked = await openDialog({
-    multiple: true,
-    directory: false,
-    title: "Choose firewall or proxy logs",
-    filters: [
-      { name: "Logs and archives", extensions: ["log", "txt", "csv", "tsv", "json", "gz", "bz2", "zst", "zip", "w3c", "elff"] },
-      { name: "All files", extensions: ["*"] },
-    ],
-  });
-  if (picked === null) return [];
-  return Array.isArray(picked) ? picked : [picked];
+/** Files the analyst picks in the open dialog (several at once), as handles. `[]` when cancelled. */
+export async function pickLogFiles(): Promise<ChosenFile[]> {
+  return call(commands.chooseLogFiles());
 }
 
-/** Paths of files dropped on the window, and whether files are being dragged over it now. */
-export function useFileDrop(onDrop: (paths: string[]) => void) {
+/**
+ * Files dropped on the window (as handles: the Rust side registers them before the page hears
+ * of them), and whether files are being dragged over the window now.
+ */
+export function useFileDrop(onDrop: (files: ChosenFile[]) => void) {
   const [over, setOver] = useState(false);
   useEffect(() => {
-    let unlisten: (() => void) | undefined;
+    const unlisten: (() => void)[] = [];
     let active = true;
+    const keep = (fn: () => void) => {
+      if (active) unlisten.push(fn);
+      else fn();
+    };
     let webview;
     try {
       webview = getCurrentWebview();
@@ -161,20 +160,18 @@ export function useFileDrop(onDrop: (paths: string[]) => void) {
       .onDragDropEvent((event) => {
         const p = event.payload;
         if (p.type === "enter" || p.type === "over") setOver(true);
-        else if (p.type === "leave") setOver(false);
-        else {
-          setOver(false);
-          if (p.paths.length > 0) onDrop(p.paths);
-        }
+        else setOver(false);
       })
-      .then((fn) => {
-        if (active) unlisten = fn;
-        else fn();
-      })
+      .then(keep)
+      .catch(() => undefined);
+    void listen<ChosenFile[]>("files-dropped", (event) => {
+      if (event.payload.length > 0) onDrop(event.payload);
+    })
+      .then(keep)
       .catch(() => undefined);
     return () => {
       active = false;
-      unlisten?.();
+      for (const fn of unlisten) fn();
     };
   }, [onDrop]);
   return over;
@@ -209,12 +206,7 @@ function safeName(name: string) {
 export function useExportReportCsv() {
   return useMutation({
     mutationFn: async (report: ReportInfo): Promise<ExportResult | null> => {
-      const path = await saveDialog({
-        defaultPath: `${safeName(report.name)}.csv`,
-        filters: [{ name: "CSV", extensions: ["csv"] }],
-      });
-      if (path === null) return null;
-      return call(commands.exportReportCsv(report.report_id, path));
+      return call(commands.exportReportCsv(report.report_id, `${safeName(report.name)}.csv`));
     },
   });
 }
@@ -240,12 +232,7 @@ export function useExportBlockList() {
   return useMutation({
     mutationFn: async (format: BlockListFormat): Promise<ExportResult | null> => {
       const f = blockListFormats.find((b) => b.value === format);
-      const path = await saveDialog({
-        defaultPath: f?.file ?? "unsanctioned.txt",
-        filters: [{ name: f?.label ?? "Block list", extensions: [f?.ext ?? "txt"] }],
-      });
-      if (path === null) return null;
-      return call(commands.exportBlockList(format, path));
+      return call(commands.exportBlockList(format, f?.file ?? "unsanctioned.txt"));
     },
   });
 }

@@ -83,6 +83,7 @@ pub struct Global {
 }
 
 fn main() -> ExitCode {
+    sigpipe::reset();
     let cli = Cli::parse();
     let global = Global {
         data_dir: cli.data_dir,

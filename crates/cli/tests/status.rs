@@ -122,3 +122,30 @@ fn failure_is_one_line_on_stderr_with_non_zero_exit() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.starts_with("error: cannot use data directory"), "{err}");
 }
+
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("cloudwarden"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["catalog", "search", "a", "--limit", "5000"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader stops after a few bytes, as `| head -1` does.
+    let mut first = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    child.wait().unwrap();
+    assert!(!err.contains("panicked"), "{err}");
+}

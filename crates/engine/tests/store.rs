@@ -106,3 +106,18 @@ fn explicit_data_dir_wins_over_environment() {
     let explicit = std::path::Path::new("/tmp/explicit");
     assert_eq!(api::resolve_data_dir(Some(explicit)).unwrap(), explicit);
 }
+
+#[tokio::test]
+async fn the_bundled_sqlite_is_a_current_release() {
+    use sqlx::Connection;
+    let mut c = sqlx::SqliteConnection::connect("sqlite::memory:")
+        .await
+        .unwrap();
+    let version: String = sqlx::query_scalar("SELECT sqlite_version()")
+        .fetch_one(&mut c)
+        .await
+        .unwrap();
+    let parts: Vec<u32> = version.split('.').map(|p| p.parse().unwrap()).collect();
+    // 3.46 (2024) came with sqlx 0.8; sqlx 0.9 bundles a 2026 release.
+    assert!(parts[0] == 3 && parts[1] >= 50, "SQLite {version}");
+}

@@ -101,17 +101,17 @@ impl Store {
     }
 
     pub async fn instances(&self) -> Result<Vec<InstanceRow>> {
-        Ok(sqlx::query_as(&format!(
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {INSTANCE_COLUMNS} FROM connector_instances ORDER BY app, name"
-        ))
+        )))
         .fetch_all(&self.pool)
         .await?)
     }
 
     pub async fn instance(&self, id: &str) -> Result<Option<InstanceRow>> {
-        Ok(sqlx::query_as(&format!(
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {INSTANCE_COLUMNS} FROM connector_instances WHERE instance_id = ?"
-        ))
+        )))
         .bind(id)
         .fetch_optional(&self.pool)
         .await?)
@@ -260,7 +260,9 @@ impl Store {
             return Err(crate::Error::Task("the store is closed".into()));
         }
         if bulk.is_none() {
-            *bulk = Some(sqlx::Connection::connect_with(&self.options).await?);
+            *bulk = Some(
+                <sqlx::SqliteConnection as sqlx::Connection>::connect_with(&self.options).await?,
+            );
         }
         let Some(conn) = bulk.as_mut() else {
             return Err(crate::Error::Task("no bulk-write connection".into()));
@@ -640,9 +642,9 @@ impl Store {
             RecordTable::Privileges => ("privileges", "'instance_id', instance_id, 'account_id', account_id, 'role', role, 'scope', scope, 'last_seen_ms', last_seen_ms", "role"),
             RecordTable::OauthGrants => ("oauth_grants", "'instance_id', instance_id, 'external_id', external_id, 'kind', kind, 'app_name', app_name, 'app_id', app_id, 'principal', principal, 'scopes', json(scopes), 'granted_at_ms', granted_at_ms, 'first_seen_ms', first_seen_ms, 'last_seen_ms', last_seen_ms", "app_name"),
         };
-        let rows: Vec<String> = sqlx::query_scalar(&format!(
+        let rows: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             "SELECT json_object({columns}) FROM {sql_table} WHERE (?1 IS NULL OR instance_id = ?1) ORDER BY {order} LIMIT ?2"
-        ))
+        )))
         .bind(instance)
         .bind(limit)
         .fetch_all(&self.pool)

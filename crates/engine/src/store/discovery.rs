@@ -113,9 +113,15 @@ impl Store {
                  first_seen_ms, last_seen_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                  ON CONFLICT (report_id, key_kind, key) DO UPDATE SET {ADD}"
             );
-            bind_stats(sqlx::query(&sql).bind(report_id).bind(*kind).bind(key), s)
-                .execute(&mut *tx)
-                .await?;
+            bind_stats(
+                sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+                    .bind(report_id)
+                    .bind(*kind)
+                    .bind(key),
+                s,
+            )
+            .execute(&mut *tx)
+            .await?;
         }
         for (table, column, rows) in [
             ("discovery_usage_users", "user", &usage.users),
@@ -129,7 +135,7 @@ impl Store {
             );
             for (kind, key, sub, s) in rows {
                 bind_stats(
-                    sqlx::query(&sql)
+                    sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
                         .bind(report_id)
                         .bind(*kind)
                         .bind(key)
@@ -246,20 +252,20 @@ const REPORT_SELECT: &str = "SELECT r.report_id, r.name, r.created_at_ms, r.upda
 impl Store {
     /// Every report, newest first.
     pub async fn discovery_reports(&self) -> Result<Vec<ReportRow>> {
-        Ok(sqlx::query_as(&format!(
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "{REPORT_SELECT} ORDER BY r.updated_at_ms DESC, r.name"
-        ))
+        )))
         .fetch_all(&self.pool)
         .await?)
     }
 
     pub async fn discovery_report_row(&self, report_id: &str) -> Result<Option<ReportRow>> {
-        Ok(
-            sqlx::query_as(&format!("{REPORT_SELECT} WHERE r.report_id = ?"))
-                .bind(report_id)
-                .fetch_optional(&self.pool)
-                .await?,
-        )
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{REPORT_SELECT} WHERE r.report_id = ?"
+        )))
+        .bind(report_id)
+        .fetch_optional(&self.pool)
+        .await?)
     }
 
     /// Renames a report; `false` when it does not exist.
@@ -325,10 +331,10 @@ impl Store {
             Breakdown::Ip => ("discovery_usage_ips", "ip", "transactions DESC, ip"),
             Breakdown::Day => ("discovery_usage_days", "day", "day"),
         };
-        let rows: Vec<(String, i64, i64, i64, i64, i64, i64)> = sqlx::query_as(&format!(
+        let rows: Vec<(String, i64, i64, i64, i64, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {column}, transactions, bytes_up, bytes_down, blocked, first_seen_ms, last_seen_ms
              FROM {table} WHERE report_id = ? AND key_kind = ? AND key = ? ORDER BY {order}"
-        ))
+        )))
         .bind(report_id)
         .bind(kind)
         .bind(key)
@@ -392,15 +398,15 @@ impl Store {
                  FROM {table} WHERE key_kind = ? AND key = ?
                  ON CONFLICT ({conflict}) DO UPDATE SET {ADD}"
             );
-            sqlx::query(&sql)
+            sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
                 .bind(app_id)
                 .bind(kind)
                 .bind(key)
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query(&format!(
+            sqlx::query(sqlx::AssertSqlSafe(format!(
                 "DELETE FROM {table} WHERE key_kind = ? AND key = ?"
-            ))
+            )))
             .bind(kind)
             .bind(key)
             .execute(&mut *tx)
@@ -543,9 +549,9 @@ pub enum Breakdown {
 }
 
 fn bind_stats<'q>(
-    q: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+    q: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>,
     s: &UsageStats,
-) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments> {
     q.bind(s.transactions)
         .bind(s.bytes_up)
         .bind(s.bytes_down)

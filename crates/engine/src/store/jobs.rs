@@ -52,9 +52,9 @@ impl Store {
     ) -> Result<std::result::Result<(), JobRow>> {
         for _ in 0..3 {
             let mut tx = self.pool.begin().await?;
-            let running: Option<JobRow> = sqlx::query_as(&format!(
+            let running: Option<JobRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT {COLUMNS} FROM jobs WHERE kind = ? AND subject = ? AND state = 'running'"
-            ))
+            )))
             .bind(job.kind)
             .bind(job.subject)
             .fetch_optional(&mut *tx)
@@ -150,9 +150,9 @@ impl Store {
 
     /// Jobs in `state`, oldest first.
     pub async fn jobs_in_state(&self, state: &str) -> Result<Vec<JobRow>> {
-        Ok(sqlx::query_as(&format!(
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM jobs WHERE state = ? ORDER BY created_at_ms, job_id"
-        ))
+        )))
         .bind(state)
         .fetch_all(&self.pool)
         .await?)
@@ -160,9 +160,9 @@ impl Store {
 
     /// The newest `limit` jobs, newest first.
     pub async fn recent_jobs(&self, limit: i64) -> Result<Vec<JobRow>> {
-        Ok(sqlx::query_as(&format!(
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM jobs ORDER BY created_at_ms DESC, job_id DESC LIMIT ?"
-        ))
+        )))
         .bind(limit)
         .fetch_all(&self.pool)
         .await?)

@@ -10,7 +10,7 @@ use clap::{Args, Subcommand};
 use cloudwarden_discovery::pipeline::Progress;
 use cloudwarden_engine::api::Engine;
 use cloudwarden_engine::domain::discovery::{
-    AppTag, BlockListFormat, CustomFormatDef, DiscoveryRequest,
+    AppTag, BlockListFormat, CustomFormatDef, DiscoveryRequest, DiscoverySettings,
 };
 use serde_json::json;
 
@@ -71,6 +71,19 @@ enum Command {
     },
     /// Deletes a report with its uploads and usage.
     DeleteReport { id: String },
+    /// Turns anonymization of users and source addresses in new uploads on or off (written
+    /// to the audit log); without an argument, shows it.
+    Anonymize {
+        #[arg(value_parser = ["on", "off"])]
+        state: Option<String>,
+    },
+    /// The real user name or address behind a pseudonym (the reveal and its reason go to the
+    /// audit log).
+    Reveal {
+        pseudonym: String,
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 async fn subcommand(global: &Global, command: Command) -> anyhow::Result<()> {
@@ -203,6 +216,40 @@ async fn subcommand(global: &Global, command: Command) -> anyhow::Result<()> {
                 output::json(&done)
             } else {
                 println!("{} rows written to {}", done.entries, done.path);
+                Ok(())
+            }
+        }
+        Command::Anonymize { state } => {
+            let settings = match state.as_deref() {
+                None => engine.discovery_settings().await?,
+                Some(on) => {
+                    engine
+                        .set_discovery_settings(DiscoverySettings {
+                            anonymize_users: on == "on",
+                        })
+                        .await?
+                }
+            };
+            if global.json {
+                output::json(&settings)
+            } else {
+                println!(
+                    "anonymization {}",
+                    if settings.anonymize_users {
+                        "on"
+                    } else {
+                        "off"
+                    }
+                );
+                Ok(())
+            }
+        }
+        Command::Reveal { pseudonym, reason } => {
+            let revealed = engine.reveal_user(&pseudonym, &reason).await?;
+            if global.json {
+                output::json(&revealed)
+            } else {
+                println!("{} = {}", revealed.pseudonym, revealed.name);
                 Ok(())
             }
         }

@@ -214,3 +214,58 @@ fn reports_exports_audit_log_and_jobs() {
     assert!(err.contains("not found"), "{err}");
     assert_eq!(json(&data, &["discover", "reports"]), Value::Array(vec![]));
 }
+
+#[test]
+#[ignore = "the anonymization key lives in the OS keychain: run by `make test` inside tests/session.sh"]
+fn anonymization_from_the_shell_is_audited_and_hides_who_and_where() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    assert_eq!(
+        json(&data, &["discover", "anonymize", "on"])["anonymize_users"],
+        true
+    );
+    let log = dir.path().join("mixed.log");
+    std::fs::write(
+        &log,
+        "1700000000.000 5 10.9.8.7 TCP_MISS/200 500 GET http://www.dropbox.com/ mallory DIRECT/1.2.3.4 text/html\n\
+         garbage from 10.9.8.7 user=mallory\n",
+    )
+    .unwrap();
+    let log_arg = log.display().to_string();
+    let up = json(
+        &data,
+        &[
+            "discover", "--report", "Anon", "--format", "squid", &log_arg,
+        ],
+    );
+    let id = up["report_id"].as_str().unwrap();
+    let report = json(&data, &["discover", "report", id]);
+    let sample = report["uploads"][0]["samples"][0]["text"].as_str().unwrap();
+    assert!(
+        !sample.contains("10.9.8.7") && !sample.contains("mallory"),
+        "{sample}"
+    );
+    let pseudonym = sample
+        .split(' ')
+        .find(|t| t.starts_with("anon-ip-"))
+        .unwrap()
+        .to_owned();
+    let revealed = json(
+        &data,
+        &["discover", "reveal", &pseudonym, "--reason", "INC-7"],
+    );
+    assert_eq!(revealed["name"], "10.9.8.7");
+    json(&data, &["discover", "anonymize", "off"]);
+    let audit = json(&data, &["audit", "list"]);
+    let actions: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        ["anonymization_off", "reveal_user", "anonymization_on"]
+    );
+    assert_eq!(audit[1]["detail"], "INC-7");
+}

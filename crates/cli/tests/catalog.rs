@@ -85,7 +85,10 @@ fn match_returns_one_object_per_host_in_order() {
     let m = v.as_array().unwrap();
     assert_eq!(m.len(), 3);
     assert_eq!(m[0]["host"], "acme.slack.com");
-    assert_eq!(keys(&m[0]["app"]), ["category", "id", "name", "score"]);
+    assert_eq!(
+        keys(&m[0]["app"]),
+        ["category", "confidence", "id", "name", "score"]
+    );
     assert_eq!(m[0]["app"]["id"], "slack");
     assert_eq!(m[1]["host"], "unknown-host.example");
     assert!(m[1]["app"].is_null());
@@ -123,6 +126,9 @@ fn show_gives_the_full_record_with_factor_sources() {
         .unwrap()["factors"][0]
         .clone();
     assert!(fedramp["value"].is_null() && fedramp["source"].is_null());
+    // How much the score rests on: coverage 0.64 is at least half of the weighted factors.
+    assert!(v["coverage"].as_f64().unwrap() >= 0.5);
+    assert_eq!(v["confidence"], "high");
 }
 
 #[test]

@@ -133,6 +133,18 @@ impl Effective {
         }
     }
 
+    /// How much the displayed score of app `i` rests on (see [`Confidence`]).
+    pub fn confidence_of(&self, i: usize) -> Confidence {
+        if self.overrides.contains_key(&self.apps[i].id) {
+            return Confidence::High;
+        }
+        match self.scores[i].value {
+            None => Confidence::NotEnoughData,
+            Some(_) if self.scores[i].coverage < CONFIDENT_COVERAGE => Confidence::Low,
+            Some(_) => Confidence::High,
+        }
+    }
+
     pub fn summary(&self, i: usize) -> AppSummary {
         let app = &self.apps[i];
         AppSummary {
@@ -140,6 +152,7 @@ impl Effective {
             name: app.name.clone(),
             category: app.category().map(|c| categories::name(c).to_owned()),
             score: self.score_of(i),
+            confidence: self.confidence_of(i),
         }
     }
 
@@ -237,22 +250,29 @@ impl Effective {
         match q.sort {
             AppSort::Name => hits.sort_by_cached_key(name),
             AppSort::Score => hits.sort_by(|a, b| {
-                // Unscored apps always last.
+                // Confident scores first, then low-confidence ones; unscored apps always last.
                 let (sa, sb) = (self.score_of(*a), self.score_of(*b));
-                match (sa, sb) {
-                    (Some(x), Some(y)) => {
-                        let o = x.total_cmp(&y);
-                        if q.descending {
-                            o.reverse()
-                        } else {
-                            o
+                let rank = |i: usize| match self.confidence_of(i) {
+                    Confidence::High => 0,
+                    Confidence::Low => 1,
+                    Confidence::NotEnoughData => 2,
+                };
+                rank(*a)
+                    .cmp(&rank(*b))
+                    .then(match (sa, sb) {
+                        (Some(x), Some(y)) => {
+                            let o = x.total_cmp(&y);
+                            if q.descending {
+                                o.reverse()
+                            } else {
+                                o
+                            }
                         }
-                    }
-                    (Some(_), None) => std::cmp::Ordering::Less,
-                    (None, Some(_)) => std::cmp::Ordering::Greater,
-                    (None, None) => std::cmp::Ordering::Equal,
-                }
-                .then_with(|| name(a).cmp(&name(b)))
+                        (Some(_), None) => std::cmp::Ordering::Less,
+                        (None, Some(_)) => std::cmp::Ordering::Greater,
+                        (None, None) => std::cmp::Ordering::Equal,
+                    })
+                    .then_with(|| name(a).cmp(&name(b)))
             }),
             AppSort::Category => hits.sort_by_cached_key(|i| {
                 (
@@ -288,6 +308,7 @@ impl Effective {
                     category: app.category().map(|c| categories::name(c).to_owned()),
                     score: self.score_of(i),
                     coverage: round2(self.scores[i].coverage),
+                    confidence: self.confidence_of(i),
                     domains: app
                         .domains
                         .iter()
@@ -380,6 +401,7 @@ impl Effective {
             score: self.score_of(i),
             computed_score: computed.value.map(round1),
             coverage: round2(computed.coverage),
+            confidence: self.confidence_of(i),
             score_override: self.overrides.get(&app.id).map(|o| ScoreOverride {
                 score: o.score,
                 note: o.note.clone(),
@@ -465,6 +487,9 @@ impl Effective {
         self.builtin_ids.contains(id)
     }
 }
+
+/// Share of the weighted factors a computed score must rest on to be shown as confident.
+pub const CONFIDENT_COVERAGE: f64 = 0.5;
 
 /// Apps from an export file, validated: a name, at least one domain, known categories and
 /// factors, and a citation for every factor value.

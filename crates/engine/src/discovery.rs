@@ -11,6 +11,7 @@ use cloudwarden_discovery::pipeline::{self, Options, Outcome, PipelineError, Pro
 use cloudwarden_discovery::{all_formats, format_by_id, CustomFormat, Format};
 
 use crate::catalog::Effective;
+use crate::domain::catalog::Confidence;
 use crate::domain::discovery::*;
 use crate::store::{UploadRows, UsageStats};
 use crate::{Error, Result};
@@ -177,15 +178,16 @@ pub fn summarise(
         let t = &rollup.totals[i];
         rows.usage.push((kind, key.clone(), usage(&t.stats)));
         if *kind == "app" {
-            let (name, category, score) = match catalog.summary_of(key) {
-                Some(s) => (s.name, s.category, s.score),
-                None => (key.clone(), None, None),
+            let (name, category, score, confidence) = match catalog.summary_of(key) {
+                Some(s) => (s.name, s.category, s.score, s.confidence),
+                None => (key.clone(), None, None, Confidence::NotEnoughData),
             };
             apps.push(DiscoveredApp {
                 app_id: key.clone(),
                 name,
                 category,
                 score,
+                confidence,
                 transactions: t.stats.transactions,
                 bytes_up: t.stats.bytes_up,
                 bytes_down: t.stats.bytes_down,
@@ -355,6 +357,9 @@ pub fn report_usage(
                     .map_or_else(|| key.clone(), |a| a.name.clone()),
                 category: summary.as_ref().and_then(|a| a.category.clone()),
                 score: summary.as_ref().and_then(|a| a.score),
+                confidence: summary
+                    .as_ref()
+                    .map_or(Confidence::NotEnoughData, |a| a.confidence),
                 tag: tags.get(&key).copied(),
                 app_id: key,
                 transactions: u(s.transactions),

@@ -77,9 +77,19 @@ async fn search_filters_sorts_and_pages_in_the_engine() {
         ..Default::default()
     };
     let page = engine.search_apps(&by_score).await.unwrap();
-    let scores: Vec<f64> = page.rows.iter().map(|r| r.score.unwrap()).collect();
-    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
-    assert!(scores.iter().all(|s| *s >= 5.0));
+    // Descending within each confidence band; confident scores first.
+    let scores: Vec<(u8, f64)> = page
+        .rows
+        .iter()
+        .map(|r| (u8::from(r.coverage < 0.5), r.score.unwrap()))
+        .collect();
+    assert!(
+        scores
+            .windows(2)
+            .all(|w| w[0].0 < w[1].0 || (w[0].0 == w[1].0 && w[0].1 >= w[1].1)),
+        "{scores:?}"
+    );
+    assert!(scores.iter().all(|s| s.1 >= 5.0));
 }
 
 #[tokio::test]
@@ -367,4 +377,54 @@ async fn the_share_alike_overlay_applies_only_when_turned_on() {
         .sources
         .iter()
         .any(|s| s.id == "probo-common-third-parties"));
+}
+
+#[tokio::test]
+async fn scores_say_how_much_is_known_and_confident_ones_rank_first() {
+    use cloudwarden_engine::domain::catalog::Confidence;
+    let (_d, engine) = fresh_engine().await;
+    let page = engine
+        .search_apps(&AppQuery {
+            sort: AppSort::Score,
+            descending: true,
+            limit: 1000,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let mut lows = 0;
+    for r in &page.rows {
+        let expected = match r.score {
+            None => Confidence::NotEnoughData,
+            Some(_) if r.coverage < 0.5 => Confidence::Low,
+            Some(_) => Confidence::High,
+        };
+        assert_eq!(r.confidence, expected, "{} ({})", r.id, r.coverage);
+        lows += usize::from(r.confidence == Confidence::Low);
+    }
+    assert!(lows > 0, "the built-in data has low-confidence scores");
+    // No low-confidence or unscored app ranks above a confident one.
+    let first_not_high = page
+        .rows
+        .iter()
+        .position(|r| r.confidence != Confidence::High)
+        .unwrap();
+    assert!(page.rows[first_not_high..]
+        .iter()
+        .all(|r| r.confidence != Confidence::High));
+    // The app page and host matches carry it too; an analyst's override is confident.
+    let low = page
+        .rows
+        .iter()
+        .find(|r| r.confidence == Confidence::Low)
+        .unwrap();
+    assert_eq!(
+        engine.app_detail(&low.id).await.unwrap().confidence,
+        Confidence::Low
+    );
+    let o = engine
+        .set_score_override(&low.id, 3.0, "reviewed the vendor")
+        .await
+        .unwrap();
+    assert_eq!(o.confidence, Confidence::High);
 }

@@ -135,6 +135,7 @@ export type AppDetail = {
 	score: number | null,
 	computed_score: number | null,
 	coverage: number | null,
+	confidence: Confidence,
 	score_override: ScoreOverride | null,
 	groups: GroupView[],
 	links: LinkView[],
@@ -174,6 +175,7 @@ export type AppRow = {
 	score: number | null,
 	/**  Share (0–1) of the weighted factors that are known. */
 	coverage: number | null,
+	confidence: Confidence,
 	/**  The app's primary domains (at most five). */
 	domains: string[],
 	/**  Added or edited by an analyst. */
@@ -190,8 +192,9 @@ export type AppSummary = {
 	name: string,
 	/**  Display category name. */
 	category: string | null,
-	/**  0–10, `None` = not enough data. */
+	/**  0–10, 10 = safest; `None` = not enough data. */
 	score: number | null,
+	confidence: Confidence,
 };
 
 /**  The analyst's decision about an app. */
@@ -333,6 +336,12 @@ export type CommandError = {
 	detail: string | null,
 };
 
+/**
+ *  How much a score rests on: `high` when at least half of the weighted factors are known
+ *  (or an analyst set it), `low` below that, `not_enough_data` when no score is computed.
+ */
+export type Confidence = "high" | "low" | "not_enough_data";
+
 /**  Connect a GitHub organisation with a token. */
 export type ConnectGithub = {
 	name: string,
@@ -456,6 +465,7 @@ export type DiscoveredApp = {
 	name: string,
 	category: string | null,
 	score: number | null,
+	confidence: Confidence,
 	transactions: number,
 	bytes_up: number,
 	bytes_down: number,

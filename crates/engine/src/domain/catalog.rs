@@ -33,6 +33,16 @@ pub struct SourceInfo {
     pub attribution: String,
 }
 
+/// How much a score rests on: `high` when at least half of the weighted factors are known
+/// (or an analyst set it), `low` below that, `not_enough_data` when no score is computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum Confidence {
+    High,
+    Low,
+    NotEnoughData,
+}
+
 /// An app in one line: search results and host matches.
 #[derive(Debug, Clone, PartialEq, Serialize, Type)]
 pub struct AppSummary {
@@ -40,8 +50,9 @@ pub struct AppSummary {
     pub name: String,
     /// Display category name.
     pub category: Option<String>,
-    /// 0–10, `None` = not enough data.
+    /// 0–10, 10 = safest; `None` = not enough data.
     pub score: Option<f64>,
+    pub confidence: Confidence,
 }
 
 /// A row of the catalog table.
@@ -54,6 +65,7 @@ pub struct AppRow {
     pub score: Option<f64>,
     /// Share (0–1) of the weighted factors that are known.
     pub coverage: f64,
+    pub confidence: Confidence,
     /// The app's primary domains (at most five).
     pub domains: Vec<String>,
     /// Added or edited by an analyst.
@@ -132,6 +144,7 @@ pub struct AppDetail {
     pub score: Option<f64>,
     pub computed_score: Option<f64>,
     pub coverage: f64,
+    pub confidence: Confidence,
     pub score_override: Option<ScoreOverride>,
     pub groups: Vec<GroupView>,
     pub links: Vec<LinkView>,

@@ -99,6 +99,7 @@ pub struct DiscoveredApp {
     pub name: String,
     pub category: Option<String>,
     pub score: Option<f64>,
+    pub confidence: crate::domain::catalog::Confidence,
     #[specta(type = u32)]
     pub transactions: u64,
     #[specta(type = u32)]

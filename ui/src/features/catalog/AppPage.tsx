@@ -204,7 +204,7 @@ export function AppPage() {
               <Text size="sm" c="dimmed">
                 Risk score
               </Text>
-              <ScoreBadge score={a.score} coverage={a.coverage} size="xl" />
+              <ScoreBadge score={a.score} coverage={a.coverage} confidence={a.confidence} size="xl" scale />
             </Group>
             <Text size="xs" c="dimmed" data-testid="app-coverage">
               {a.score === null && a.score_override === null

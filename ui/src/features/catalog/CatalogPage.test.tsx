@@ -6,8 +6,9 @@ import type { AppDetail, AppQuery, AppRow } from "../../ipc";
 import { renderApp } from "../../test/render";
 
 const rows: AppRow[] = [
-  { id: "dropbox", name: "Dropbox", vendor: "Dropbox, Inc.", category: "Cloud storage", score: 8.9, coverage: 0.92, domains: ["dropbox.com"], custom: false, overridden: false },
-  { id: "box", name: "Box", vendor: null, category: "Cloud storage", score: null, coverage: 0.04, domains: ["box.com"], custom: true, overridden: false },
+  { id: "dropbox", name: "Dropbox", vendor: "Dropbox, Inc.", category: "Cloud storage", score: 8.9, coverage: 0.92, confidence: "high", domains: ["dropbox.com"], custom: false, overridden: false },
+  { id: "alibaba-cloud", name: "Alibaba Cloud", vendor: null, category: "Hosting services", score: 10, coverage: 0.32, confidence: "low", domains: ["alibabacloud.com"], custom: false, overridden: false },
+  { id: "box", name: "Box", vendor: null, category: "Cloud storage", score: null, coverage: 0.04, confidence: "not_enough_data", domains: ["box.com"], custom: true, overridden: false },
 ];
 
 const detail: AppDetail = {
@@ -20,6 +21,7 @@ const detail: AppDetail = {
   score: 8.9,
   computed_score: 8.9,
   coverage: 0.92,
+  confidence: "high",
   score_override: null,
   groups: [
     {
@@ -87,8 +89,13 @@ function backend(calls: { cmd: string; args: unknown }[] = []) {
         return [{ id: "cloud-storage", name: "Cloud storage", apps: 60 }];
       case "list_factors":
         return [{ id: "mfa_support", name: "Multi-factor authentication", group: "security", description: "", values: ["yes", "no"] }];
-      case "get_app":
-        return { ...detail, id: (args as { id: string }).id, name: (args as { id: string }).id === "box" ? "Box" : "Dropbox" };
+      case "get_app": {
+        const id = (args as { id: string }).id;
+        if (id === "alibaba-cloud") {
+          return { ...detail, id, name: "Alibaba Cloud", score: 10, computed_score: 10, coverage: 0.32, confidence: "low" };
+        }
+        return { ...detail, id, name: id === "box" ? "Box" : "Dropbox" };
+      }
       case "get_settings":
         return { theme: "light" };
       default:
@@ -132,8 +139,17 @@ describe("Cloud App Catalog page", () => {
       expect(screen.getByTestId("catalog-stats")).toHaveTextContent("5,425 apps");
     });
     await waitFor(() => {
-      expect(screen.getByTestId("catalog-total")).toHaveTextContent("2 apps");
+      expect(screen.getByTestId("catalog-total")).toHaveTextContent("3 apps");
     });
+  });
+
+  it("marks a score that rests on less than half of the factors as low confidence", async () => {
+    backend();
+    renderApp("/catalog/app/alibaba-cloud");
+    const low = await screen.findByLabelText("score 10.0 of 10, low confidence");
+    expect(low).toHaveAttribute("data-confidence", "low");
+    expect(screen.getByTestId("score-low-confidence")).toHaveTextContent("low confidence · 32 % known");
+    expect(screen.getByText("/ 10, 10 = safest")).toBeInTheDocument();
   });
 
   it("sends a factor filter to the engine", async () => {

@@ -349,7 +349,7 @@ export function CatalogPage() {
                 <Table.Th w={44} />
                 <SortHeader label="Name" column="name" sort={sort} descending={descending} onSort={onSort} />
                 <SortHeader label="Category" column="category" sort={sort} descending={descending} onSort={onSort} width={210} />
-                <SortHeader label="Risk score" column="score" sort={sort} descending={descending} onSort={onSort} width={120} />
+                <SortHeader label="Score (10 = safest)" column="score" sort={sort} descending={descending} onSort={onSort} width={120} />
                 <SortHeader label="Coverage" column="coverage" sort={sort} descending={descending} onSort={onSort} width={110} />
                 <Table.Th w="30%">Domains</Table.Th>
               </Table.Tr>
@@ -403,7 +403,7 @@ export function CatalogPage() {
                     </Table.Td>
                     <Table.Td>
                       <Group gap={4} wrap="nowrap">
-                        <ScoreBadge score={row.score} coverage={row.coverage} />
+                        <ScoreBadge score={row.score} coverage={row.coverage} confidence={row.confidence} />
                         {row.overridden && (
                           <Tooltip label="Score set by an analyst">
                             <Text size="xs" c="dimmed">✎</Text>

@@ -47,10 +47,10 @@ export function ComparePage() {
         </Table.Thead>
         <Table.Tbody>
           <Table.Tr>
-            <Table.Td fw={600}>Risk score</Table.Td>
+            <Table.Td fw={600}>Risk score (0–10, 10 = safest)</Table.Td>
             {details.map((d) => (
               <Table.Td key={d.id}>
-                <ScoreBadge score={d.score} coverage={d.coverage} />
+                <ScoreBadge score={d.score} coverage={d.coverage} confidence={d.confidence} />
               </Table.Td>
             ))}
           </Table.Tr>

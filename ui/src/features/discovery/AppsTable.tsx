@@ -158,8 +158,8 @@ export function AppsTable({ apps, onOpen }: { apps: DiscoveredApp[]; onOpen: (ap
       }),
       col.accessor((a) => a.score ?? -1, {
         id: "risk",
-        header: (c) => <SortHeader header={c.header} label="Risk score" />,
-        cell: (c) => <ScoreBadge score={c.row.original.score} size="sm" />,
+        header: (c) => <SortHeader header={c.header} label="Score (10 = safest)" />,
+        cell: (c) => <ScoreBadge score={c.row.original.score} confidence={c.row.original.confidence} size="sm" />,
       }),
       col.accessor((a) => a.tag ?? "", {
         id: "tag",

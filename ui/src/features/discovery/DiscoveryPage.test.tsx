@@ -12,6 +12,7 @@ function app(id: string, name: string, score: number | null, tag: DiscoveredApp[
     name,
     category: "cloud-storage",
     score,
+    confidence: score === null ? "not_enough_data" : "high",
     transactions: 10,
     bytes_up: bytes,
     bytes_down: bytes,

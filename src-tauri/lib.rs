@@ -35,6 +35,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::catalog::save_custom_app,
             commands::catalog::delete_custom_app,
             commands::catalog::export_custom_apps,
+            commands::catalog::set_app_tags,
             commands::catalog::choose_custom_apps_import,
             commands::catalog::import_custom_apps,
             commands::connectors::list_connectors,

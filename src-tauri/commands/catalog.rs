@@ -169,3 +169,15 @@ pub async fn import_custom_apps(
         .import_custom_apps_from(&path, replace_builtin)
         .await?)
 }
+
+/// Tags apps sanctioned, unsanctioned or monitored (`None` clears), from the catalog list or
+/// an app's page; returns how many.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_app_tags(
+    engine: State<'_, Engine>,
+    app_ids: Vec<String>,
+    tag: Option<cloudwarden_engine::domain::discovery::AppTag>,
+) -> CommandResult<u32> {
+    Ok(engine.set_app_tags(&app_ids, tag).await?)
+}

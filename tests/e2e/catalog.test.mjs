@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { By, byTestId, launch, screenshot, textOf, until } from "./driver.mjs";
+import { By, byTestId, launch, root, screenshot, textOf, until } from "./driver.mjs";
+
+const cli = process.env.CLOUDWARDEN_CLI ?? join(root, "target/debug/cloudwarden");
 
 /** Picks `option` in the Mantine Select whose input has `data-testid=testId`. */
 async function pick(driver, testId, option) {
@@ -106,5 +110,24 @@ describe("Cloud App Catalog in the real app", () => {
     const hsts = await textOf(driver, "factor-hsts_preloaded");
     assert.match(hsts, /Chromium HSTS preload list/);
     await screenshot(driver, "13-app-page");
+  });
+
+  it("tags the app unsanctioned from its page and finds it in the unsanctioned view", async () => {
+    await pick(driver, "app-tag", "Unsanctioned");
+    await driver.wait(
+      async () => (await (await byTestId(driver, "app-tag")).getAttribute("value")) === "Unsanctioned",
+      10000,
+      "the tag is not shown",
+    );
+    await screenshot(driver, "14-app-tagged");
+    await (await byTestId(driver, "nav-catalog")).click();
+    await pick(driver, "catalog-tag-filter", "Unsanctioned apps");
+    await driver.wait(async () => (await total(driver)) === 1, 10000, "the unsanctioned view does not list one app");
+    await driver.wait(async () => JSON.stringify(await rowIds(driver)) === JSON.stringify(["dropbox"]), 10000, "dropbox not listed");
+    await screenshot(driver, "15-catalog-unsanctioned");
+    // The CLI sees the same decision; cleared again so later suites start untagged.
+    const tagged = JSON.parse(execFileSync(cli, ["catalog", "search", "dropbox", "--tag", "unsanctioned", "--json"], { encoding: "utf8" }));
+    assert.deepEqual(tagged.map((a) => a.id), ["dropbox"]);
+    execFileSync(cli, ["catalog", "tag", "dropbox", "--as", "none"]);
   });
 });

@@ -7,6 +7,7 @@ use cloudwarden_engine::api::Engine;
 use cloudwarden_engine::domain::catalog::{
     AppQuery, AppSort, CustomAppInput, CustomFactorInput, FactorFilter,
 };
+use cloudwarden_engine::domain::discovery::AppTag;
 use serde_json::json;
 
 use crate::{output, Global};
@@ -25,9 +26,20 @@ pub enum Command {
         /// Factor filter FACTOR=VALUE (yes, no, unknown, known or a level); repeatable.
         #[arg(long = "factor", value_name = "FACTOR=VALUE")]
         factors: Vec<String>,
+        /// Only apps tagged sanctioned, unsanctioned or monitored.
+        #[arg(long)]
+        tag: Option<String>,
         /// Most results.
         #[arg(long, default_value_t = 50)]
         limit: u32,
+    },
+    /// Tags apps sanctioned, unsanctioned or monitored (`none` clears), one or many at once.
+    Tag {
+        #[arg(required = true)]
+        apps: Vec<String>,
+        /// sanctioned, unsanctioned, monitored or none.
+        #[arg(long = "as", value_name = "TAG")]
+        tag: String,
     },
     /// The app each host belongs to.
     Match {
@@ -158,8 +170,10 @@ async fn execute(engine: &Engine, global: &Global, command: Command) -> anyhow::
             query,
             category,
             factors,
+            tag,
             limit,
         } => {
+            let tag = tag.as_deref().map(parse_tag).transpose()?.flatten();
             let factors = factors
                 .iter()
                 .map(|f| {
@@ -175,6 +189,7 @@ async fn execute(engine: &Engine, global: &Global, command: Command) -> anyhow::
                 text: Some(query),
                 category,
                 factors,
+                tag,
                 sort: AppSort::Name,
                 limit,
                 ..AppQuery::default()
@@ -184,7 +199,7 @@ async fn execute(engine: &Engine, global: &Global, command: Command) -> anyhow::
                 let rows: Vec<_> = page
                     .rows
                     .iter()
-                    .map(|r| json!({"id": r.id, "name": r.name, "category": r.category, "score": r.score, "domains": r.domains}))
+                    .map(|r| json!({"id": r.id, "name": r.name, "category": r.category, "score": r.score, "confidence": r.confidence, "tag": r.tag, "domains": r.domains}))
                     .collect();
                 return output::json(&rows);
             }
@@ -276,6 +291,15 @@ async fn execute(engine: &Engine, global: &Global, command: Command) -> anyhow::
             Ok(())
         }
         Command::Custom(c) => custom(engine, global, c).await,
+        Command::Tag { apps, tag } => {
+            let tag = parse_tag(&tag)?;
+            let n = engine.set_app_tags(&apps, tag).await?;
+            if global.json {
+                return output::json(&json!({"tagged": n, "tag": tag.map(|t| t.as_str())}));
+            }
+            println!("tagged {n} app(s)");
+            Ok(())
+        }
         Command::Import {
             file,
             replace_builtin,
@@ -331,6 +355,16 @@ async fn execute(engine: &Engine, global: &Global, command: Command) -> anyhow::
             println!("{}: score {score}", detail.name);
             Ok(())
         }
+    }
+}
+
+/// `none` → `None`; a tag name → the tag.
+fn parse_tag(t: &str) -> anyhow::Result<Option<AppTag>> {
+    match t {
+        "none" => Ok(None),
+        t => AppTag::parse(t).map(Some).ok_or_else(|| {
+            anyhow::anyhow!("unknown tag \"{t}\": sanctioned, unsanctioned, monitored or none")
+        }),
     }
 }
 

@@ -50,8 +50,18 @@ fn search_finds_apps_by_name_and_domain() {
     let dropbox = rows.iter().find(|r| r["id"] == "dropbox").unwrap();
     assert_eq!(
         keys(dropbox),
-        ["category", "domains", "id", "name", "score"]
+        [
+            "category",
+            "confidence",
+            "domains",
+            "id",
+            "name",
+            "score",
+            "tag"
+        ]
     );
+    assert_eq!(dropbox["confidence"], "high");
+    assert!(dropbox["tag"].is_null());
     assert_eq!(dropbox["name"], "Dropbox");
     assert_eq!(dropbox["category"], "Cloud storage");
     assert!(dropbox["domains"]

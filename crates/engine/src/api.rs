@@ -1,6 +1,7 @@
 //! The one facade over the engine: the desktop app's commands and the CLI call these
 //! functions and nothing else.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -190,11 +191,13 @@ impl Engine {
 
     /// Searches, filters, sorts and pages the catalog.
     pub async fn search_apps(&self, query: &AppQuery) -> Result<AppPage> {
-        Ok(self.catalog().await?.search(query))
+        let tags = self.tags().await?;
+        Ok(self.catalog().await?.search(query, &tags))
     }
 
     pub async fn app_detail(&self, id: &str) -> Result<AppDetail> {
-        self.catalog().await?.detail(id)
+        let tags = self.tags().await?;
+        self.catalog().await?.detail(id, &tags)
     }
 
     /// The app each host belongs to, in order.
@@ -246,16 +249,20 @@ impl Engine {
                 "say why you override the score (the note is required)".into(),
             ));
         }
-        self.catalog().await?.detail(app_id)?;
+        self.catalog().await?.detail(app_id, &HashMap::new())?;
         self.store
             .set_score_override(app_id, score, note.trim(), now_ms())
             .await?;
-        self.reload_catalog().await?.detail(app_id)
+        self.reload_catalog()
+            .await?
+            .detail(app_id, &self.tags().await?)
     }
 
     pub async fn clear_score_override(&self, app_id: &str) -> Result<AppDetail> {
         self.store.clear_score_override(app_id).await?;
-        self.reload_catalog().await?.detail(app_id)
+        self.reload_catalog()
+            .await?
+            .detail(app_id, &self.tags().await?)
     }
 
     /// Adds a custom app, or edits one (a built-in id edits that built-in app).
@@ -263,7 +270,7 @@ impl Engine {
         let current = self.catalog().await?;
         let id = match input.id.as_deref().map(str::trim).filter(|i| !i.is_empty()) {
             Some(id) => {
-                current.detail(id)?;
+                current.detail(id, &HashMap::new())?;
                 id.to_owned()
             }
             None => {
@@ -288,7 +295,10 @@ impl Engine {
         let app = catalog::app_from_input(input, id.clone(), &today())?;
         let json = serde_json::to_string(&app).map_err(|e| Error::Validation(e.to_string()))?;
         self.store.upsert_custom_app(&id, &json, now_ms()).await?;
-        let detail = self.reload_catalog().await?.detail(&id)?;
+        let detail = self
+            .reload_catalog()
+            .await?
+            .detail(&id, &self.tags().await?)?;
         self.rematch_discovery().await?;
         Ok(detail)
     }

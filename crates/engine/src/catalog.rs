@@ -202,7 +202,12 @@ impl Effective {
             .collect()
     }
 
-    pub fn search(&self, q: &AppQuery) -> AppPage {
+    /// The apps matching `q`, each with its tag from `tags`.
+    pub fn search(
+        &self,
+        q: &AppQuery,
+        tags: &HashMap<String, crate::domain::discovery::AppTag>,
+    ) -> AppPage {
         let text = q
             .text
             .as_deref()
@@ -229,6 +234,9 @@ impl Effective {
                     if !hit {
                         return false;
                     }
+                }
+                if q.tag.is_some() && tags.get(&app.id) != q.tag.as_ref() {
+                    return false;
                 }
                 if let Some(cat) = q.category.as_deref().filter(|c| !c.is_empty()) {
                     if !app.categories.iter().any(|c| c.id == cat) {
@@ -309,6 +317,7 @@ impl Effective {
                     score: self.score_of(i),
                     coverage: round2(self.scores[i].coverage),
                     confidence: self.confidence_of(i),
+                    tag: tags.get(&app.id).copied(),
                     domains: app
                         .domains
                         .iter()
@@ -324,7 +333,12 @@ impl Effective {
         AppPage { total, rows }
     }
 
-    pub fn detail(&self, id: &str) -> Result<AppDetail> {
+    /// The full record of app `id`, with its tag from `tags`.
+    pub fn detail(
+        &self,
+        id: &str,
+        tags: &HashMap<String, crate::domain::discovery::AppTag>,
+    ) -> Result<AppDetail> {
         let &i = self
             .by_id
             .get(id)
@@ -402,6 +416,7 @@ impl Effective {
             computed_score: computed.value.map(round1),
             coverage: round2(computed.coverage),
             confidence: self.confidence_of(i),
+            tag: tags.get(&app.id).copied(),
             score_override: self.overrides.get(&app.id).map(|o| ScoreOverride {
                 score: o.score,
                 note: o.note.clone(),

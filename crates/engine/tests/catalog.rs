@@ -428,3 +428,58 @@ async fn scores_say_how_much_is_known_and_confident_ones_rank_first() {
         .unwrap();
     assert_eq!(o.confidence, Confidence::High);
 }
+
+#[tokio::test]
+async fn apps_are_sanctioned_from_the_catalog_one_or_many_at_once() {
+    use cloudwarden_engine::domain::discovery::AppTag;
+    let (_d, engine) = fresh_engine().await;
+    let ids = vec!["dropbox".to_owned(), "box".to_owned()];
+    assert_eq!(
+        engine
+            .set_app_tags(&ids, Some(AppTag::Unsanctioned))
+            .await
+            .unwrap(),
+        2
+    );
+    engine
+        .set_app_tags(&["slack".to_owned()], Some(AppTag::Sanctioned))
+        .await
+        .unwrap();
+    let unsanctioned = engine
+        .search_apps(&AppQuery {
+            tag: Some(AppTag::Unsanctioned),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let mut found: Vec<&str> = unsanctioned.rows.iter().map(|r| r.id.as_str()).collect();
+    found.sort_unstable();
+    assert_eq!(found, ["box", "dropbox"]);
+    assert!(unsanctioned
+        .rows
+        .iter()
+        .all(|r| r.tag == Some(AppTag::Unsanctioned)));
+    assert_eq!(
+        engine.app_detail("slack").await.unwrap().tag,
+        Some(AppTag::Sanctioned)
+    );
+    // The same decision drives the block list.
+    let (list, _, apps) = engine
+        .block_list(cloudwarden_engine::domain::discovery::BlockListFormat::Plain)
+        .await
+        .unwrap();
+    assert_eq!(apps, 2);
+    assert!(list.contains("dropbox.com"));
+    // An unknown id refuses the whole request.
+    let err = engine
+        .set_app_tags(&["slack".to_owned(), "no-such-app".to_owned()], None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NotFound);
+    assert_eq!(
+        engine.app_detail("slack").await.unwrap().tag,
+        Some(AppTag::Sanctioned)
+    );
+    engine.set_app_tags(&ids, None).await.unwrap();
+    assert_eq!(engine.app_detail("dropbox").await.unwrap().tag, None);
+}

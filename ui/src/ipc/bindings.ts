@@ -31,6 +31,11 @@ export const commands = {
 	/**  Asks where to save, then writes the custom apps; how many, or `None` when cancelled. */
 	exportCustomApps: () => typedError<number | null, CommandError>(__TAURI_INVOKE("export_custom_apps")),
 	/**
+	 *  Tags apps sanctioned, unsanctioned or monitored (`None` clears), from the catalog list or
+	 *  an app's page; returns how many.
+	 */
+	setAppTags: (appIds: string[], tag: AppTag | null) => typedError<number, CommandError>(__TAURI_INVOKE("set_app_tags", { appIds, tag })),
+	/**
 	 *  Asks for a custom-apps file and reads it without saving: the apps it holds and the
 	 *  built-in apps it would replace (which need the analyst's confirmation). `None` when
 	 *  cancelled.
@@ -136,6 +141,8 @@ export type AppDetail = {
 	computed_score: number | null,
 	coverage: number | null,
 	confidence: Confidence,
+	/**  The analyst's decision: sanctioned, unsanctioned, monitored. */
+	tag: AppTag | null,
 	score_override: ScoreOverride | null,
 	groups: GroupView[],
 	links: LinkView[],
@@ -159,6 +166,8 @@ export type AppQuery = {
 	score_min?: number | null,
 	score_max?: number | null,
 	factors?: FactorFilter[],
+	/**  Only apps the analyst tagged so (the "Sanctioned apps" view). */
+	tag?: AppTag | null,
 	sort?: AppSort,
 	descending?: boolean,
 	offset?: number,
@@ -176,6 +185,8 @@ export type AppRow = {
 	/**  Share (0–1) of the weighted factors that are known. */
 	coverage: number | null,
 	confidence: Confidence,
+	/**  The analyst's decision: sanctioned, unsanctioned, monitored. */
+	tag: AppTag | null,
 	/**  The app's primary domains (at most five). */
 	domains: string[],
 	/**  Added or edited by an analyst. */

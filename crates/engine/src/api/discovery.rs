@@ -343,7 +343,7 @@ impl Engine {
             .collect())
     }
 
-    async fn tags(&self) -> Result<HashMap<String, AppTag>> {
+    pub(crate) async fn tags(&self) -> Result<HashMap<String, AppTag>> {
         Ok(self
             .store
             .app_tags()
@@ -527,6 +527,22 @@ impl Engine {
         self.store
             .set_app_tag(app_id, tag.map(AppTag::as_str), now_ms())
             .await
+    }
+
+    /// Tags several apps at once (from the catalog list); all or none: an unknown id refuses
+    /// the whole request.
+    pub async fn set_app_tags(&self, app_ids: &[String], tag: Option<AppTag>) -> Result<u32> {
+        let catalog = self.catalog().await?;
+        if let Some(missing) = app_ids.iter().find(|id| catalog.app(id).is_none()) {
+            return Err(Error::NotFound(format!("app {missing}")));
+        }
+        let now = now_ms();
+        for id in app_ids {
+            self.store
+                .set_app_tag(id, tag.map(AppTag::as_str), now)
+                .await?;
+        }
+        Ok(u32::try_from(app_ids.len()).unwrap_or(u32::MAX))
     }
 
     /// Writes a report as CSV to `path`.

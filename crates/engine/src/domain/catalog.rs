@@ -66,6 +66,8 @@ pub struct AppRow {
     /// Share (0–1) of the weighted factors that are known.
     pub coverage: f64,
     pub confidence: Confidence,
+    /// The analyst's decision: sanctioned, unsanctioned, monitored.
+    pub tag: Option<crate::domain::discovery::AppTag>,
     /// The app's primary domains (at most five).
     pub domains: Vec<String>,
     /// Added or edited by an analyst.
@@ -106,6 +108,9 @@ pub struct AppQuery {
     pub score_max: Option<f64>,
     #[serde(default)]
     pub factors: Vec<FactorFilter>,
+    /// Only apps the analyst tagged so (the "Sanctioned apps" view).
+    #[serde(default)]
+    pub tag: Option<crate::domain::discovery::AppTag>,
     #[serde(default)]
     pub sort: AppSort,
     #[serde(default)]
@@ -145,6 +150,8 @@ pub struct AppDetail {
     pub computed_score: Option<f64>,
     pub coverage: f64,
     pub confidence: Confidence,
+    /// The analyst's decision: sanctioned, unsanctioned, monitored.
+    pub tag: Option<crate::domain::discovery::AppTag>,
     pub score_override: Option<ScoreOverride>,
     pub groups: Vec<GroupView>,
     pub links: Vec<LinkView>,

@@ -10,6 +10,7 @@ import {
   Progress,
   SimpleGrid,
   Skeleton,
+  Select,
   Stack,
   Table,
   Text,
@@ -21,7 +22,17 @@ import { IconEdit, IconGavel, IconTrash } from "@tabler/icons-react";
 import { useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { QueryError } from "../../components/QueryError";
-import { useApp, useClearScoreOverride, useDeleteCustomApp, useSetScoreOverride, type AppDetail, type GroupView } from "./api";
+import { notifications } from "@mantine/notifications";
+import {
+  appTags,
+  useApp,
+  useClearScoreOverride,
+  useDeleteCustomApp,
+  useSetAppTags,
+  useSetScoreOverride,
+  type AppDetail,
+  type GroupView,
+} from "./api";
 import { CustomAppForm } from "./CustomAppForm";
 import { pct, ScoreBadge } from "./ScoreBadge";
 import { SourceLink } from "./SourceLink";
@@ -158,6 +169,7 @@ export function AppPage() {
   const [editing, setEditing] = useState(false);
   const [overriding, setOverriding] = useState(false);
   const clear = useClearScoreOverride();
+  const setTags = useSetAppTags();
   const del = useDeleteCustomApp();
 
   if (app.isPending) return <Skeleton h={400} />;
@@ -206,6 +218,22 @@ export function AppPage() {
               </Text>
               <ScoreBadge score={a.score} coverage={a.coverage} confidence={a.confidence} size="xl" scale />
             </Group>
+            <Select
+              size="xs"
+              w={220}
+              label="Decision"
+              data={[{ value: "none", label: "Not decided" }, ...appTags.map((t) => ({ value: t.value, label: t.label }))]}
+              value={a.tag ?? "none"}
+              allowDeselect={false}
+              onChange={(v) => {
+                setTags.mutate(
+                  { ids: [a.id], tag: v === null || v === "none" ? null : v },
+                  { onError: (e) => notifications.show({ color: "red", title: "Could not tag the app", message: e.message }) },
+                );
+              }}
+              disabled={setTags.isPending}
+              data-testid="app-tag"
+            />
             <Text size="xs" c="dimmed" data-testid="app-coverage">
               {a.score === null && a.score_override === null
                 ? `Not enough data — ${pct(a.coverage)} % of weighted factors known`

@@ -6,9 +6,9 @@ import type { AppDetail, AppQuery, AppRow } from "../../ipc";
 import { renderApp } from "../../test/render";
 
 const rows: AppRow[] = [
-  { id: "dropbox", name: "Dropbox", vendor: "Dropbox, Inc.", category: "Cloud storage", score: 8.9, coverage: 0.92, confidence: "high", domains: ["dropbox.com"], custom: false, overridden: false },
-  { id: "alibaba-cloud", name: "Alibaba Cloud", vendor: null, category: "Hosting services", score: 10, coverage: 0.32, confidence: "low", domains: ["alibabacloud.com"], custom: false, overridden: false },
-  { id: "box", name: "Box", vendor: null, category: "Cloud storage", score: null, coverage: 0.04, confidence: "not_enough_data", domains: ["box.com"], custom: true, overridden: false },
+  { id: "dropbox", name: "Dropbox", vendor: "Dropbox, Inc.", category: "Cloud storage", score: 8.9, coverage: 0.92, confidence: "high", tag: "sanctioned", domains: ["dropbox.com"], custom: false, overridden: false },
+  { id: "alibaba-cloud", name: "Alibaba Cloud", vendor: null, category: "Hosting services", score: 10, coverage: 0.32, confidence: "low", tag: null, domains: ["alibabacloud.com"], custom: false, overridden: false },
+  { id: "box", name: "Box", vendor: null, category: "Cloud storage", score: null, coverage: 0.04, confidence: "not_enough_data", tag: null, domains: ["box.com"], custom: true, overridden: false },
 ];
 
 const detail: AppDetail = {
@@ -22,6 +22,7 @@ const detail: AppDetail = {
   computed_score: 8.9,
   coverage: 0.92,
   confidence: "high",
+  tag: null,
   score_override: null,
   groups: [
     {
@@ -150,6 +151,16 @@ describe("Cloud App Catalog page", () => {
     expect(low).toHaveAttribute("data-confidence", "low");
     expect(screen.getByTestId("score-low-confidence")).toHaveTextContent("low confidence · 32 % known");
     expect(screen.getByText("/ 10, 10 = safest")).toBeInTheDocument();
+  });
+
+  it("tags an app from its page", async () => {
+    const calls: { cmd: string; args: unknown }[] = [];
+    backend(calls);
+    renderApp("/catalog/app/dropbox");
+    await pick("app-tag", "Unsanctioned");
+    await waitFor(() => {
+      expect(calls.find((c) => c.cmd === "set_app_tags")?.args).toEqual({ appIds: ["dropbox"], tag: "unsanctioned" });
+    });
   });
 
   it("sends a factor filter to the engine", async () => {

@@ -42,7 +42,10 @@ import {
   useExportCustomApps,
   useFactors,
   useImportCustomApps,
+  useSetAppTags,
+  appTags,
   type AppRow,
+  type AppTag,
   type AppSort,
   type FactorFilter,
   type ImportChoice,
@@ -142,6 +145,8 @@ export function CatalogPage() {
   const [text, setText] = useState("");
   const [debounced] = useDebouncedValue(text, 200);
   const [category, setCategory] = useState<string | null>(null);
+  const [tagFilter, setTagFilter] = useState<string | null>(null);
+  const setTags = useSetAppTags();
   const [scoreOn, setScoreOn] = useState(false);
   const [score, setScore] = useState<[number, number]>([0, 10]);
   const [factorFilters, setFactorFilters] = useState<FactorFilter[]>([]);
@@ -169,10 +174,11 @@ export function CatalogPage() {
       score_min: scoreOn ? score[0] : null,
       score_max: scoreOn ? score[1] : null,
       factors: factorFilters,
+      tag: (tagFilter as AppTag | null) ?? null,
       sort,
       descending,
     }),
-    [debounced, category, scoreOn, score, factorFilters, sort, descending],
+    [debounced, category, scoreOn, score, factorFilters, tagFilter, sort, descending],
   );
   const search = useAppSearch(query);
   const rows: AppRow[] = useMemo(() => search.data?.pages.flatMap((p) => p.rows) ?? [], [search.data]);
@@ -290,6 +296,16 @@ export function CatalogPage() {
               w={260}
               data-testid="catalog-category"
             />
+            <Select
+              label="Decision"
+              placeholder="All apps"
+              clearable
+              data={appTags.map((t) => ({ value: t.value, label: `${t.label} apps` }))}
+              value={tagFilter}
+              onChange={setTagFilter}
+              w={210}
+              data-testid="catalog-tag-filter"
+            />
             <Stack gap={4} w={220}>
               <Switch label="Score range" checked={scoreOn} onChange={(e) => { setScoreOn(e.currentTarget.checked); }} size="xs" />
               <RangeSlider min={0} max={10} step={0.5} minRange={0.5} value={score} onChange={setScore} disabled={!scoreOn} label={(v) => v.toFixed(1)} />
@@ -326,6 +342,25 @@ export function CatalogPage() {
               Clear selection
             </Button>
           )}
+          <Select
+            size="xs"
+            w={200}
+            placeholder={`Tag selected (${String(selected.length)})…`}
+            disabled={selected.length === 0 || setTags.isPending}
+            data={[...appTags.map((t) => ({ value: t.value, label: `Tag ${t.label.toLowerCase()}` })), { value: "none", label: "Clear the tag" }]}
+            value={null}
+            onChange={(v) => {
+              if (v === null) return;
+              setTags.mutate(
+                { ids: selected, tag: v === "none" ? null : (v) },
+                {
+                  onSuccess: (n) => notifications.show({ color: "teal", message: `Tagged ${String(n)} app(s).` }),
+                  onError: (e) => notifications.show({ color: "red", title: "Could not tag", message: e.message }),
+                },
+              );
+            }}
+            data-testid="catalog-bulk-tag"
+          />
           <Tooltip label="Select 2 to 4 apps in the table">
             <Button
               size="xs"
@@ -389,6 +424,11 @@ export function CatalogPage() {
                           {row.name}
                         </Text>
                         {row.custom && <Badge size="xs" variant="outline">custom</Badge>}
+                        {row.tag && (
+                          <Badge size="xs" variant="light" color={appTags.find((t) => t.value === row.tag)?.color} data-testid="catalog-row-tag">
+                            {row.tag}
+                          </Badge>
+                        )}
                       </Group>
                       {row.vendor && (
                         <Text size="xs" c="dimmed" truncate>
@@ -403,7 +443,7 @@ export function CatalogPage() {
                     </Table.Td>
                     <Table.Td>
                       <Group gap={4} wrap="nowrap">
-                        <ScoreBadge score={row.score} coverage={row.coverage} confidence={row.confidence} />
+                        <ScoreBadge score={row.score} coverage={row.coverage} confidence={row.confidence} compact />
                         {row.overridden && (
                           <Tooltip label="Score set by an analyst">
                             <Text size="xs" c="dimmed">✎</Text>

@@ -25,6 +25,7 @@ export function ScoreBadge({
   confidence,
   size = "md",
   scale = false,
+  compact = false,
 }: {
   score: number | null;
   coverage?: number | null;
@@ -32,6 +33,8 @@ export function ScoreBadge({
   size?: string;
   /** Show "/ 10, 10 = safest" beside the badge. */
   scale?: boolean;
+  /** In a table with a coverage column: the greyed badge and its tooltip say it all. */
+  compact?: boolean;
 }) {
   const low = score !== null && confidence === "low";
   const label = score === null ? "n/a" : score.toFixed(1);
@@ -56,7 +59,7 @@ export function ScoreBadge({
       </Badge>
     </Tooltip>
   );
-  if (!scale && !low) return badge;
+  if (!scale && (!low || compact)) return badge;
   return (
     <Group gap={6} wrap="nowrap">
       {badge}

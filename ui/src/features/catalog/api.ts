@@ -8,6 +8,7 @@ import {
   type AppQuery,
   type AppRow,
   type AppSort,
+  type AppTag,
   type CategoryInfo,
   type Confidence,
   type CustomAppInput,
@@ -27,6 +28,7 @@ export type {
   AppQuery,
   AppRow,
   AppSort,
+  AppTag,
   CategoryInfo,
   Confidence,
   CustomAppInput,
@@ -113,6 +115,27 @@ export function useSetScoreOverride() {
     mutationFn: ({ id, score, note }: { id: string; score: number; note: string }) =>
       call(commands.setScoreOverride(id, score, note)),
     onSuccess: invalidate,
+  });
+}
+
+/** The analyst's decisions, with the labels and colours every page shows them in. */
+export const appTags: { value: AppTag; label: string; color: string }[] = [
+  { value: "sanctioned", label: "Sanctioned", color: "teal" },
+  { value: "unsanctioned", label: "Unsanctioned", color: "red" },
+  { value: "monitored", label: "Monitored", color: "yellow" },
+];
+
+/** Tags one app or many (`null` clears the tag); catalog and reports refresh. */
+export function useSetAppTags() {
+  const client = useQueryClient();
+  const invalidate = useInvalidateCatalog();
+  return useMutation({
+    mutationFn: ({ ids, tag }: { ids: string[]; tag: AppTag | null }) => call(commands.setAppTags(ids, tag)),
+    onSuccess: () =>
+      Promise.all([
+        invalidate(),
+        ...["get_report", "get_block_list", "list_reports"].map((key) => client.invalidateQueries({ queryKey: [key] })),
+      ]),
   });
 }
 

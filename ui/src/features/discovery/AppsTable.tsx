@@ -159,7 +159,7 @@ export function AppsTable({ apps, onOpen }: { apps: DiscoveredApp[]; onOpen: (ap
       col.accessor((a) => a.score ?? -1, {
         id: "risk",
         header: (c) => <SortHeader header={c.header} label="Score (10 = safest)" />,
-        cell: (c) => <ScoreBadge score={c.row.original.score} confidence={c.row.original.confidence} size="sm" />,
+        cell: (c) => <ScoreBadge score={c.row.original.score} confidence={c.row.original.confidence} size="sm" compact />,
       }),
       col.accessor((a) => a.tag ?? "", {
         id: "tag",

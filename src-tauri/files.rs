@@ -60,12 +60,8 @@ impl FileGrants {
     }
 
     fn insert(&self, path: &Path) -> String {
-        let mut bytes = [0u8; 16];
-        rand_bytes(&mut bytes);
-        let handle = format!(
-            "file-{}",
-            bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
-        );
+        // Unguessable: a page that saw other handles cannot forge one.
+        let handle = format!("file-{:032x}", rand::random::<u128>());
         if let Ok(mut map) = self.0.lock() {
             map.insert(handle.clone(), path.to_path_buf());
         }
@@ -81,29 +77,6 @@ impl FileGrants {
             .ok_or_else(|| {
                 refused("this file was not chosen in Cloudwarden's file dialog or dropped on its window; choose it again")
             })
-    }
-}
-
-/// Random bytes from the OS (handles must not be guessable by a page that saw others).
-fn rand_bytes(out: &mut [u8]) {
-    use std::io::Read;
-    let filled = std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(out))
-        .is_ok();
-    if !filled {
-        // Not Unix: mix the clock and a counter through the std hasher.
-        use std::hash::{BuildHasher, Hasher};
-        for chunk in out.chunks_mut(8) {
-            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-            h.write_u128(
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_nanos())
-                    .unwrap_or(0),
-            );
-            let v = h.finish().to_le_bytes();
-            chunk.copy_from_slice(&v[..chunk.len()]);
-        }
     }
 }
 

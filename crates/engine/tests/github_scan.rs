@@ -601,3 +601,63 @@ async fn one_scan_per_instance_across_engines_with_pushed_progress_and_a_commit_
     // With the lease released, the other engine scans.
     assert_eq!(cli.scan_instance(&i.id).await.unwrap().status, "completed");
 }
+
+#[tokio::test]
+async fn a_scan_taking_over_a_dead_processs_lease_clears_what_it_left_half_done() {
+    use sqlx::Connection;
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine(&dir).await;
+    let fake = FakeGithub::start(tenant(59), TOKEN).await.unwrap();
+    let i = connect(&engine, &fake, "Acme").await;
+    // A process that died mid-scan after this engine opened: its job still "running" (a pid
+    // that no longer exists), its run open, the instance left scanning.
+    let mut gone = std::process::Command::new("true").spawn().unwrap();
+    let pid = i64::from(gone.id());
+    gone.wait().unwrap();
+    let mut db = sqlx::SqliteConnection::connect_with(
+        &sqlx::sqlite::SqliteConnectOptions::new().filename(dir.path().join("cloudwarden.sqlite3")),
+    )
+    .await
+    .unwrap();
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_else(|_| "localhost".into());
+    let far = 4_102_444_800_000i64; // a lease that has not expired: only the pid tells
+    sqlx::query(
+        "INSERT INTO jobs (job_id, kind, subject, params, state, owner, owner_pid, owner_host,
+         heartbeat_ms, lease_expires_ms, created_at_ms)
+         VALUES ('job_dead', 'scan', ?, '{\"kind\":\"scan\",\"phases\":null}', 'running', 'gone', ?, ?, 1, ?, 1)",
+    )
+    .bind(&i.id)
+    .bind(pid)
+    .bind(&host)
+    .bind(far)
+    .execute(&mut db)
+    .await
+    .unwrap();
+    sqlx::query("INSERT INTO scan_runs (run_id, instance_id, started_at_ms, status, phases) VALUES ('run_dead', ?, 1, 'running', '{}')")
+        .bind(&i.id)
+        .execute(&mut db)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE connector_instances SET status = 'scanning' WHERE instance_id = ?")
+        .bind(&i.id)
+        .execute(&mut db)
+        .await
+        .unwrap();
+
+    let report = engine.scan_instance(&i.id).await.unwrap();
+    assert_eq!(report.status, "completed", "{report:?}");
+    let (run_state, job_state): (String, String) = sqlx::query_as(
+        "SELECT (SELECT status FROM scan_runs WHERE run_id = 'run_dead'),
+                (SELECT state FROM jobs WHERE job_id = 'job_dead')",
+    )
+    .fetch_one(&mut db)
+    .await
+    .unwrap();
+    assert_eq!(
+        (run_state.as_str(), job_state.as_str()),
+        ("interrupted", "interrupted")
+    );
+    assert_eq!(engine.instance(&i.id).await.unwrap().status, "connected");
+}

@@ -341,8 +341,9 @@ impl Engine {
             if let Err(e) = &outcome {
                 tracing::warn!(job = %row.job_id, "resumed job failed: {e}");
             }
-            if let Some(newest) = self.store.recent_jobs(1).await?.into_iter().next() {
-                ran.push(info(newest));
+            // The job that ran it (or, when it could not start, the interrupted one).
+            if let Some(job) = self.store.latest_job(&row.kind, &row.subject).await? {
+                ran.push(info(job));
             }
         }
         Ok(ran)

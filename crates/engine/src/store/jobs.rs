@@ -63,15 +63,8 @@ impl Store {
                 if !dead(&row) {
                     return Ok(Err(row));
                 }
-                sqlx::query(
-                    "UPDATE jobs SET state = 'interrupted', finished_at_ms = ?,
-                     error = COALESCE(error, 'its process stopped before it finished')
-                     WHERE job_id = ? AND state = 'running'",
-                )
-                .bind(now_ms)
-                .bind(&row.job_id)
-                .execute(&mut *tx)
-                .await?;
+                // Taken over: what the dead job left half-done is cleared as on recovery.
+                interrupt(&mut tx, &row, now_ms).await?;
             }
             let inserted = sqlx::query(
                 "INSERT INTO jobs (job_id, kind, subject, params, state, owner, owner_pid, owner_host,
@@ -168,43 +161,25 @@ impl Store {
         .await?)
     }
 
-    /// Marks a running job of a dead owner `interrupted`, and what it left half-done with it:
-    /// the instance it was scanning and its open scan runs. `false` when it was not running.
+    /// Marks a running job of a dead owner `interrupted`, and what it left half-done with it
+    /// (see [`interrupt`]). `false` when it was not running.
     pub async fn interrupt_job(&self, row: &JobRow, now_ms: i64) -> Result<bool> {
         let mut tx = self.pool.begin().await?;
-        let done = sqlx::query(
-            "UPDATE jobs SET state = 'interrupted', finished_at_ms = ?,
-             error = 'its process stopped before it finished'
-             WHERE job_id = ? AND state = 'running'",
-        )
-        .bind(now_ms)
-        .bind(&row.job_id)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Ok(false);
-        }
-        if row.kind == "scan" {
-            sqlx::query(
-                "UPDATE scan_runs SET status = 'interrupted', finished_at_ms = ?,
-                 error = 'the scanning process stopped; the scan resumes from its cursors'
-                 WHERE instance_id = ? AND status = 'running'",
-            )
-            .bind(now_ms)
-            .bind(&row.subject)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "UPDATE connector_instances SET status = 'connected',
-                 status_detail = 'the last scan was interrupted; it resumes from where it stopped'
-                 WHERE instance_id = ? AND status = 'scanning'",
-            )
-            .bind(&row.subject)
-            .execute(&mut *tx)
-            .await?;
-        }
+        let done = interrupt(&mut tx, row, now_ms).await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(done)
+    }
+
+    /// The newest job of `kind` on `subject`.
+    pub async fn latest_job(&self, kind: &str, subject: &str) -> Result<Option<JobRow>> {
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM jobs WHERE kind = ? AND subject = ?
+             ORDER BY created_at_ms DESC, job_id DESC LIMIT 1"
+        )))
+        .bind(kind)
+        .bind(subject)
+        .fetch_optional(&self.pool)
+        .await?)
     }
 
     /// Marks an interrupted job as taken up again (by a new job).
@@ -217,4 +192,45 @@ impl Store {
         .await?;
         Ok(done.rows_affected() > 0)
     }
+}
+
+/// Marks `row` `interrupted` if it is still running, and for a scan closes its open runs and
+/// takes its instance out of `scanning`. `false` when it was not running.
+async fn interrupt(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    row: &JobRow,
+    now_ms: i64,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE jobs SET state = 'interrupted', finished_at_ms = ?,
+         error = 'its process stopped before it finished'
+         WHERE job_id = ? AND state = 'running'",
+    )
+    .bind(now_ms)
+    .bind(&row.job_id)
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    if row.kind == "scan" {
+        sqlx::query(
+            "UPDATE scan_runs SET status = 'interrupted', finished_at_ms = ?,
+             error = 'the scanning process stopped; the scan resumes from its cursors'
+             WHERE instance_id = ? AND status = 'running'",
+        )
+        .bind(now_ms)
+        .bind(&row.subject)
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query(
+            "UPDATE connector_instances SET status = 'connected',
+             status_detail = 'the last scan was interrupted; it resumes from where it stopped'
+             WHERE instance_id = ? AND status = 'scanning'",
+        )
+        .bind(&row.subject)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(true)
 }

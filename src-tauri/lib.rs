@@ -68,6 +68,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::discovery::delete_report,
             commands::discovery::set_app_tag,
             commands::discovery::export_report_csv,
+            commands::discovery::get_block_list_plan,
             commands::discovery::get_block_list,
             commands::discovery::export_block_list,
             commands::discovery::get_discovery_settings,

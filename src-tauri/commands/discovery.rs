@@ -2,9 +2,9 @@
 
 use cloudwarden_engine::api::Engine;
 use cloudwarden_engine::domain::discovery::{
-    AppTag, BlockList, BlockListFormat, CustomFormatDef, DiscoveryProgress, DiscoveryRequest,
-    DiscoveryResult, DiscoverySettings, ExportResult, FormatInfo, LogPreview, ReportInfo,
-    ReportView, RevealedUser, UsageDetail,
+    AppTag, BlockList, BlockListFormat, BlockListPlan, CustomFormatDef, DiscoveryProgress,
+    DiscoveryRequest, DiscoveryResult, DiscoverySettings, ExportResult, FormatInfo, LogPreview,
+    ReportInfo, ReportView, RevealedUser, UsageDetail,
 };
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
@@ -168,14 +168,24 @@ pub async fn export_report_csv(
     Ok(Some(engine.export_discovery_csv(&report_id, path).await?))
 }
 
-/// The block list of unsanctioned apps, to preview and copy.
+/// Every domain the block list of unsanctioned apps would carry, with why, and what is kept
+/// out of it (shared infrastructure).
+#[tauri::command]
+#[specta::specta]
+pub async fn get_block_list_plan(engine: State<'_, Engine>) -> CommandResult<BlockListPlan> {
+    Ok(engine.block_list_plan().await?)
+}
+
+/// The block list of unsanctioned apps without the domains the analyst unticked (`skip`), to
+/// preview and copy.
 #[tauri::command]
 #[specta::specta]
 pub async fn get_block_list(
     engine: State<'_, Engine>,
     format: BlockListFormat,
+    skip: Vec<String>,
 ) -> CommandResult<BlockList> {
-    let (text, entries, apps) = engine.block_list(format).await?;
+    let (text, entries, apps) = engine.block_list(format, &skip).await?;
     Ok(BlockList {
         format,
         text,
@@ -192,6 +202,7 @@ pub async fn export_block_list(
     app: AppHandle,
     engine: State<'_, Engine>,
     format: BlockListFormat,
+    skip: Vec<String>,
     file_name: String,
 ) -> CommandResult<Option<ExportResult>> {
     let ext = file_name
@@ -210,7 +221,7 @@ pub async fn export_block_list(
     let Some(path) = chosen.first() else {
         return Ok(None);
     };
-    Ok(Some(engine.export_block_list(format, path).await?))
+    Ok(Some(engine.export_block_list(format, &skip, path).await?))
 }
 
 #[tauri::command]

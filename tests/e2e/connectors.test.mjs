@@ -3,7 +3,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { after, before, describe, it } from "node:test";
-import { By, Key, byTestId, launch, root, screenshot, textOf, until } from "./driver.mjs";
+import { By, Key, byTestId, launch, press, root, screenshot, textOf } from "./driver.mjs";
 
 const cli = process.env.CLOUDWARDEN_CLI ?? join(root, "target/debug/cloudwarden");
 const fakeBin = join(root, "target/debug/fake-github");
@@ -47,11 +47,6 @@ async function text(driver, id) {
   return driver.executeScript(`return document.querySelector('[data-testid="${id}"]')?.textContent ?? ''`);
 }
 
-async function reveal(driver, el) {
-  await driver.executeScript("arguments[0].scrollIntoView({ block: 'center', inline: 'center' })", el);
-  await driver.wait(until.elementIsVisible(el), 5000);
-  return el;
-}
 
 describe("Connected apps in the real app", () => {
   let driver;
@@ -77,26 +72,26 @@ describe("Connected apps in the real app", () => {
   });
 
   it("starts with an empty state", async () => {
-    await (await byTestId(driver, "nav-connectors")).click();
+    await press(driver, "nav-connectors");
     assert.match(await textOf(driver, "connectors-empty"), /No app connected yet/);
     await screenshot(driver, "30-connectors-empty");
   });
 
   it("connects a GitHub organisation through the wizard with a token", async () => {
-    await (await byTestId(driver, "connect-app")).click();
-    await (await byTestId(driver, "wizard-app-github")).click();
+    await press(driver, "connect-app");
+    await press(driver, "wizard-app-github");
     assert.match(await textOf(driver, "wizard-instructions"), /read:audit_log/);
     assert.match(await textOf(driver, "wizard-instructions"), /Metadata: Read-only/);
     await screenshot(driver, "31-wizard-instructions");
-    await (await byTestId(driver, "wizard-next")).click();
+    await press(driver, "wizard-next");
     await (await byTestId(driver, "wizard-name")).sendKeys("Acme");
     await (await byTestId(driver, "wizard-org")).sendKeys("acme");
     await (await byTestId(driver, "wizard-api-url")).sendKeys(url);
     await (await byTestId(driver, "wizard-token")).sendKeys(TOKEN);
-    await (await byTestId(driver, "wizard-connect")).click();
+    await press(driver, "wizard-connect");
     assert.match(await textOf(driver, "wizard-result"), /Connected as/);
     await screenshot(driver, "32-wizard-connected");
-    await (await byTestId(driver, "wizard-done")).click();
+    await press(driver, "wizard-done");
   });
 
   it("shows the scan running, then connected with the counts", async () => {
@@ -112,7 +107,7 @@ describe("Connected apps in the real app", () => {
   });
 
   it("opens the instance with its permissions and the scan per phase", async () => {
-    await (await reveal(driver, await byTestId(driver, "instance-open-Acme"))).click();
+    await press(driver, "instance-open-Acme");
     assert.match(await textOf(driver, "instance-permissions"), /audit log/);
     assert.match(await textOf(driver, "instance-phases"), /Accounts/);
     await screenshot(driver, "35-instance-drawer");
@@ -122,10 +117,8 @@ describe("Connected apps in the real app", () => {
 
   it("disables and re-enables the instance", async () => {
     const toggle = async () => {
-      await (await reveal(driver, await byTestId(driver, "instance-menu-Acme"))).click();
-      const item = await byTestId(driver, "instance-toggle-Acme");
-      await driver.wait(until.elementIsVisible(item), 5000);
-      await item.click();
+      await press(driver, "instance-menu-Acme");
+      await press(driver, "instance-toggle-Acme");
     };
     await toggle();
     await driver.wait(async () => (await text(driver, "instance-status-Acme")) === "disabled", 10000);
@@ -135,16 +128,16 @@ describe("Connected apps in the real app", () => {
   });
 
   it("connects a second instance with the OAuth device flow", async () => {
-    await (await byTestId(driver, "connect-app")).click();
-    await (await byTestId(driver, "wizard-app-github")).click();
-    await (await byTestId(driver, "wizard-next")).click();
+    await press(driver, "connect-app");
+    await press(driver, "wizard-app-github");
+    await press(driver, "wizard-next");
     await (await byTestId(driver, "wizard-name")).sendKeys("Acme OAuth");
     await (await byTestId(driver, "wizard-org")).sendKeys("acme");
     await (await byTestId(driver, "wizard-api-url")).sendKeys(url);
     await (await driver.findElement(By.xpath("//label[normalize-space()='OAuth app (device code)']"))).click();
     await (await byTestId(driver, "wizard-client-id")).sendKeys("Iv1.cloudwardenE2E");
     await (await byTestId(driver, "wizard-oauth-url")).sendKeys(url);
-    await (await byTestId(driver, "wizard-connect")).click();
+    await press(driver, "wizard-connect");
     const code = await textOf(driver, "wizard-device-code").catch(async (e) => {
       await screenshot(driver, "failed-device-code");
       throw e;
@@ -152,8 +145,12 @@ describe("Connected apps in the real app", () => {
     assert.match(code, /^[A-Z0-9]{4}-[A-Z0-9]{4}$/);
     await screenshot(driver, "37-device-code");
     fake.child.stdin.write(`approve ${code}\n`); // the owner approves on "github.com"
-    assert.match(await textOf(driver, "wizard-result"), /Connected as/);
-    await (await byTestId(driver, "wizard-done")).click();
+    const result = await textOf(driver, "wizard-result").catch(async (e) => {
+      await screenshot(driver, "failed-device-result");
+      throw e;
+    });
+    assert.match(result, /Connected as/);
+    await press(driver, "wizard-done");
     await driver.wait(async () => (await text(driver, "instance-status-Acme OAuth")) === "connected" && Number((await text(driver, "instance-accounts-Acme OAuth")).replace(/\D/g, "")) > 20, 60000, "the OAuth instance did not scan");
     await screenshot(driver, "38-two-instances");
   });
@@ -162,11 +159,11 @@ describe("Connected apps in the real app", () => {
   async function m365Form(name) {
     // Toasts of earlier scans sit over the wizard's buttons until they close.
     await driver.wait(async () => (await driver.findElements(By.css(".mantine-Notification-root"))).length === 0, 20000, "a toast stayed open");
-    await (await byTestId(driver, "connect-app")).click();
-    await (await byTestId(driver, "wizard-app-m365")).click();
+    await press(driver, "connect-app");
+    await press(driver, "wizard-app-m365");
     assert.match(await textOf(driver, "wizard-instructions"), /AuditLog\.Read\.All/);
     await screenshot(driver, "39-m365-instructions");
-    await (await byTestId(driver, "wizard-next")).click();
+    await press(driver, "wizard-next");
     await (await byTestId(driver, "wizard-name")).sendKeys(name);
     await (await byTestId(driver, "wizard-tenant")).sendKeys(m365.tenant);
     await (await byTestId(driver, "wizard-api-url")).sendKeys(`${m365.url}/v1.0`);
@@ -179,17 +176,17 @@ describe("Connected apps in the real app", () => {
     // A wrong secret first: refused beside its field in plain words, the AADSTS code below.
     const secret = await byTestId(driver, "wizard-client-secret");
     await secret.sendKeys("not-the-secret");
-    await (await reveal(driver, await byTestId(driver, "wizard-connect"))).click();
+    await press(driver, "wizard-connect");
     assert.match(await textOf(driver, "wizard-client-secret-error"), /The client secret is wrong/);
     assert.match(await textOf(driver, "wizard-client-secret-error-detail"), /AADSTS7000215/);
     assert.equal((await driver.findElements(By.css("[data-testid=wizard-error]"))).length, 0);
     await screenshot(driver, "39b-m365-wrong-secret");
     // Corrected the way a person does: delete what was typed, type the right one.
     await secret.sendKeys(...Array.from("not-the-secret", () => Key.BACK_SPACE), M365_SECRET);
-    await (await reveal(driver, await byTestId(driver, "wizard-connect"))).click();
+    await press(driver, "wizard-connect");
     assert.match(await textOf(driver, "wizard-result"), /Connected as app registration/);
     await screenshot(driver, "40-m365-connected");
-    await (await reveal(driver, await byTestId(driver, "wizard-done"))).click();
+    await press(driver, "wizard-done");
     await driver.wait(async () => (await text(driver, "instance-status-Contoso")) === "connected" && Number((await text(driver, "instance-files-Contoso")).replace(/\D/g, "")) > 0, 90000, "the M365 scan did not end");
     const engine = JSON.parse(execFileSync(cli, ["instances", "--json"], { encoding: "utf8" })).find((i) => i.name === "Contoso");
     assert.equal(engine.status, "connected");
@@ -198,7 +195,7 @@ describe("Connected apps in the real app", () => {
     await driver.wait(async () => Number((await text(driver, "instance-accounts-Contoso")).replace(/\D/g, "")) === engine.counts.accounts, 10000);
     assert.equal(Number((await text(driver, "instance-files-Contoso")).replace(/\D/g, "")), engine.counts.files);
     await screenshot(driver, "41-m365-scanned");
-    await (await reveal(driver, await byTestId(driver, "instance-open-Contoso"))).click();
+    await press(driver, "instance-open-Contoso");
     assert.match(await textOf(driver, "instance-permissions"), /Sites\.Read\.All/);
     assert.match(await textOf(driver, "instance-checked"), /Last health check/);
     assert.match(await textOf(driver, "instance-phases"), /Activities/);
@@ -213,7 +210,7 @@ describe("Connected apps in the real app", () => {
     await (await driver.findElement(By.xpath("//label[normalize-space()='Sign in as an administrator']"))).click();
     await (await byTestId(driver, "wizard-client-id")).sendKeys(M365_CLIENT);
     await (await byTestId(driver, "wizard-oauth-url")).sendKeys(m365.url);
-    await (await reveal(driver, await byTestId(driver, "wizard-connect"))).click();
+    await press(driver, "wizard-connect");
     const authorize = (await textOf(driver, "wizard-authorize-url")).trim();
     assert.match(authorize, /code_challenge_method=S256/);
     await screenshot(driver, "43-m365-browser-wait");
@@ -222,7 +219,7 @@ describe("Connected apps in the real app", () => {
     assert.match(page, /Cloudwarden is connected/);
     assert.match(await textOf(driver, "wizard-result"), /Connected as/);
     await screenshot(driver, "44-m365-signed-in");
-    await (await reveal(driver, await byTestId(driver, "wizard-done"))).click();
+    await press(driver, "wizard-done");
     await driver.wait(async () => (await text(driver, "instance-status-Contoso admin")) === "connected" && Number((await text(driver, "instance-accounts-Contoso admin")).replace(/\D/g, "")) >= 200, 90000, "the signed-in instance did not scan");
     await screenshot(driver, "45-all-instances");
   });

@@ -36,6 +36,26 @@ export async function byTestId(driver, id, timeout = 15000) {
   return driver.wait(until.elementLocated(By.css(`[data-testid="${id}"]`)), timeout, `no [data-testid=${id}]`);
 }
 
+/**
+ * Clicks an element by `data-testid` as a person would: scrolled into view, and when something
+ * lies over it (a toast of a scan that just ended), waits for that to go and clicks again.
+ */
+export async function press(driver, id, timeout = 20000) {
+  const el = await byTestId(driver, id);
+  await driver.executeScript("arguments[0].scrollIntoView({ block: 'center', inline: 'center' })", el);
+  await driver.wait(until.elementIsVisible(el), 5000, `[data-testid=${id}] is not visible`);
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    try {
+      await el.click();
+      return el;
+    } catch (e) {
+      if (e?.name !== "ElementClickInterceptedError" || Date.now() > deadline) throw e;
+      await driver.sleep(250);
+    }
+  }
+}
+
 /** Waits until the element's text is non-empty and returns it. */
 export async function textOf(driver, id) {
   const el = await byTestId(driver, id);

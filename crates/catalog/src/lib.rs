@@ -16,7 +16,7 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 
 pub use matcher::{Hit, MatchedBy, Matcher};
-pub use model::{App, Source};
+pub use model::{App, SharedInfra, Source};
 
 /// The built catalog shipped with this build (`make catalog` regenerates it).
 const BUILTIN_JSON: &str = include_str!("../data/catalog.json");
@@ -40,6 +40,8 @@ pub fn default_sources_dir() -> PathBuf {
 struct Document {
     format: u32,
     sources: Vec<Source>,
+    #[serde(default)]
+    shared: Vec<SharedInfra>,
     apps: Vec<App>,
 }
 
@@ -47,6 +49,8 @@ struct Document {
 #[derive(Debug)]
 pub struct Catalog {
     pub sources: Vec<Source>,
+    /// Shared infrastructure: suffixes never attributed to one app nor blocked.
+    pub shared: Vec<SharedInfra>,
     pub apps: Vec<App>,
     by_id: HashMap<String, usize>,
 }
@@ -73,7 +77,9 @@ impl Catalog {
 
     pub fn from_json(text: &str) -> Result<Catalog, String> {
         let doc: Document = serde_json::from_str(text).map_err(|e| format!("catalog: {e}"))?;
-        Ok(Catalog::new(doc.sources, doc.apps))
+        let mut c = Catalog::new(doc.sources, doc.apps);
+        c.shared = doc.shared;
+        Ok(c)
     }
 
     pub fn new(sources: Vec<Source>, apps: Vec<App>) -> Catalog {
@@ -84,6 +90,7 @@ impl Catalog {
             .collect();
         Catalog {
             sources,
+            shared: Vec::new(),
             apps,
             by_id,
         }
@@ -110,7 +117,11 @@ impl Catalog {
         }
         Stats {
             apps: self.apps.len(),
-            domains: self.apps.iter().map(|a| a.domains.len()).sum(),
+            domains: self
+                .apps
+                .iter()
+                .map(|a| a.domains.iter().filter(|d| d.attributes()).count())
+                .sum(),
             with_category,
             categories,
             factors,
@@ -124,6 +135,6 @@ impl Catalog {
 
     /// A matcher over these apps (indices into `self.apps`).
     pub fn matcher(&self) -> Result<Matcher, String> {
-        Matcher::new(&self.apps, PUBLIC_SUFFIX_LIST)
+        Matcher::new(&self.apps, PUBLIC_SUFFIX_LIST, &self.shared)
     }
 }

@@ -3,11 +3,16 @@
 //! customer's site, not Heroku) unless a tenant rule says the platform's sub-domains are the
 //! app (`acme.slack.com`-style hosts under `s3.amazonaws.com`). Unmatched hosts are reported
 //! by registrable domain (eTLD+1 from the Public Suffix List).
+//!
+//! Only rules whose evidence holds attribute traffic (`Trust::Unverified` rules are related
+//! domains, shown but never matched), and hosts at or under a curated shared-infrastructure
+//! suffix (CDN edges, hosting, object storage, reverse zones) belong to no single app unless an
+//! analyst's rule names the tenant host itself.
 
 use publicsuffix::{List, Psl};
 use rustc_hash::FxHashMap;
 
-use crate::model::{App, DomainRole, MatchKind};
+use crate::model::{App, DomainRole, DomainRule, MatchKind, SharedInfra};
 
 /// Which rule decided a match.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +38,10 @@ struct Entry {
     private: bool,
     /// Every direct sub-domain of this name is a platform suffix (`*.name` in the PSL).
     private_children: bool,
+    /// This name is shared infrastructure (index into `Matcher::shared`).
+    shared: Option<u16>,
+    /// This name is a vendor's CDN that unrelated sites embed: attributed, never blocked.
+    embedded: Option<u16>,
 }
 
 /// Longest host the matcher looks at; longer input is treated as unmatched.
@@ -43,6 +52,9 @@ const MAX_LABELS: usize = 32;
 pub struct Matcher {
     table: FxHashMap<Box<str>, Entry>,
     psl: List,
+    shared: Vec<SharedInfra>,
+    /// Names with shared infrastructure or a multi-tenant platform below them → that suffix.
+    covers: FxHashMap<Box<str>, Box<str>>,
 }
 
 impl std::fmt::Debug for Matcher {
@@ -55,16 +67,30 @@ impl std::fmt::Debug for Matcher {
 
 impl Matcher {
     /// Builds the matcher. When two apps claim the same pattern the later one wins, so custom
-    /// apps appended after the built-in catalog override it.
+    /// apps appended after the built-in catalog override it. Rules that do not attribute
+    /// (related, unverified domains) are left out.
     pub fn new<'a>(
         apps: impl IntoIterator<Item = &'a App>,
         psl_text: &str,
+        shared: &[SharedInfra],
     ) -> Result<Matcher, String> {
         let psl: List = psl_text
             .parse()
             .map_err(|e| format!("public suffix list: {e}"))?;
         let mut table: FxHashMap<Box<str>, Entry> = FxHashMap::default();
+        let mut covers: FxHashMap<Box<str>, Box<str>> = FxHashMap::default();
+        let mut cover = |suffix: &str| {
+            let mut rest = suffix;
+            while let Some((_, parent)) = rest.split_once('.') {
+                if !parent.contains('.') {
+                    break;
+                }
+                covers.entry(parent.into()).or_insert_with(|| suffix.into());
+                rest = parent;
+            }
+        };
         for (name, children) in private_suffixes(psl_text) {
+            cover(name);
             let e = table.entry(name.into()).or_default();
             if children {
                 e.private_children = true;
@@ -72,9 +98,21 @@ impl Matcher {
                 e.private = true;
             }
         }
+        if shared.len() > usize::from(u16::MAX) {
+            return Err("too many shared-infrastructure suffixes".into());
+        }
+        for (i, s) in shared.iter().enumerate() {
+            cover(&s.suffix);
+            let e = table.entry(s.suffix.as_str().into()).or_default();
+            if s.owner.is_some() {
+                e.embedded = u16::try_from(i).ok();
+            } else {
+                e.shared = u16::try_from(i).ok();
+            }
+        }
         for (i, app) in apps.into_iter().enumerate() {
             let i = u32::try_from(i).map_err(|_| "too many apps".to_string())?;
-            for rule in &app.domains {
+            for rule in app.domains.iter().filter(|r| r.attributes()) {
                 let e = table.entry(rule.pattern.as_str().into()).or_default();
                 // A later app claiming the pattern takes it over entirely.
                 for slot in [&mut e.exact, &mut e.tenant, &mut e.suffix] {
@@ -90,7 +128,13 @@ impl Matcher {
             }
         }
         table.shrink_to_fit();
-        Ok(Matcher { table, psl })
+        covers.shrink_to_fit();
+        Ok(Matcher {
+            table,
+            psl,
+            shared: shared.to_vec(),
+            covers,
+        })
     }
 
     /// The app serving `host` (any case, optional trailing dot), or `None`.
@@ -133,6 +177,9 @@ impl Matcher {
                     by: MatchedBy::Exact,
                 });
             }
+            if e.shared.is_some() {
+                return None;
+            }
             if let Some(app) = e.tenant {
                 return Some(Hit {
                     app,
@@ -154,6 +201,10 @@ impl Matcher {
                 }
                 continue;
             };
+            if e.shared.is_some() {
+                // Shared infrastructure: only a rule naming the tenant host (above) attributes.
+                return None;
+            }
             if let Some(app) = e.tenant {
                 return Some(Hit {
                     app,
@@ -170,6 +221,75 @@ impl Matcher {
                     by: MatchedBy::Suffix,
                 });
             }
+        }
+        None
+    }
+
+    /// The shared-infrastructure suffix `host` is at or under, if any (`d1.cloudfront.net` →
+    /// Amazon CloudFront).
+    pub fn shared_infra(&self, host: &str) -> Option<&SharedInfra> {
+        self.walk(host, |e| e.shared)
+    }
+
+    /// The shared suffix, attributed to its owner or not, that keeps `host` out of block lists.
+    fn never_blocked(&self, host: &str) -> Option<&SharedInfra> {
+        self.walk(host, |e| e.shared.or(e.embedded))
+    }
+
+    fn walk(&self, host: &str, pick: impl Fn(&Entry) -> Option<u16>) -> Option<&SharedInfra> {
+        let host = host.strip_suffix('.').unwrap_or(host);
+        let mut rest = host;
+        loop {
+            if let Some(i) = self.table.get(rest).and_then(&pick) {
+                return self.shared.get(usize::from(i));
+            }
+            rest = rest.split_once('.')?.1;
+        }
+    }
+
+    /// Every shared-infrastructure suffix this matcher knows.
+    pub fn shared(&self) -> &[SharedInfra] {
+        &self.shared
+    }
+
+    /// Why `rule` must stay out of a block list, or `None` when blocking it harms no one else:
+    /// it is shared infrastructure or under it (unless an analyst named that tenant host), a
+    /// shared suffix or a multi-tenant platform lies under it (`amazonaws.com` covers
+    /// `s3.amazonaws.com`), or it is itself a multi-tenant platform suffix (PSL PRIVATE) that is
+    /// not the app's own tenant space.
+    pub fn block_exclusion(&self, rule: &DomainRule) -> Option<String> {
+        let pattern = rule.pattern.as_str();
+        if let Some(s) = self.never_blocked(pattern) {
+            let tenant_host = pattern != s.suffix
+                && s.owner.is_none()
+                && rule.trust == crate::model::Trust::Analyst;
+            if !tenant_host {
+                return Some(format!(
+                    "shared infrastructure: {} ({}) serves many unrelated sites",
+                    s.provider,
+                    s.kind.label()
+                ));
+            }
+        }
+        if let Some(under) = self.covers.get(pattern) {
+            let what = self
+                .never_blocked(under)
+                .map(|s| format!("{} ({})", s.provider, s.kind.label()))
+                .unwrap_or_else(|| "a multi-tenant hosting platform".to_owned());
+            return Some(format!(
+                "covers {under}, {what}: blocking it would block other customers' sites"
+            ));
+        }
+        let platform = self
+            .table
+            .get(pattern)
+            .is_some_and(|e| e.private || e.private_children);
+        if platform && rule.role != DomainRole::Tenant {
+            return Some(
+                "a multi-tenant hosting platform (Public Suffix List): its sub-domains are other \
+                 customers' sites"
+                    .to_owned(),
+            );
         }
         None
     }

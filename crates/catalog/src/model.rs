@@ -81,6 +81,100 @@ pub struct DomainRule {
     pub role: DomainRole,
     /// Source ids that list this domain for this app.
     pub sources: Vec<String>,
+    /// Why the rule may attribute traffic to the app — or, for `unverified`, why it may not.
+    #[serde(default)]
+    pub trust: Trust,
+}
+
+impl DomainRule {
+    /// Whether traffic to this pattern counts as the app's (and may enter a block list).
+    pub fn attributes(&self) -> bool {
+        self.trust != Trust::Unverified
+    }
+}
+
+/// The evidence a domain rule rests on.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Trust {
+    /// Our curated entry, which cites the vendor's own published list of its domains.
+    Vendor,
+    /// A source about the app itself (2fa.directory, FedRAMP, Wappalyzer, …) names this domain
+    /// as the app's address — a second source beside any routing list.
+    Listed,
+    /// The site a source's sign-in or app host belongs to (`opera.com` for `auth.opera.com`).
+    Site,
+    /// Only a routing list names it, and its registrable domain carries the app's, vendor's or
+    /// list's brand (`hpsmart.com` for HP).
+    Brand,
+    /// Only a routing list groups it with the app (v2fly lists group domains for routing, not
+    /// by owner): shown as related, never used to attribute traffic or build block lists.
+    Unverified,
+    /// Entered by an analyst (custom apps and edits).
+    #[default]
+    Analyst,
+}
+
+impl Trust {
+    /// One sentence on why the rule is (or is not) trusted, for the app page and block lists.
+    pub fn explain(self) -> &'static str {
+        match self {
+            Trust::Vendor => "the vendor's own published domain list (curated, cited)",
+            Trust::Listed => "listed for this app by a source about the app itself",
+            Trust::Site => "the site of a sign-in or app host a source lists for this app",
+            Trust::Brand => "the domain carries the app's brand; named by a routing list",
+            Trust::Unverified => {
+                "only a routing list groups it with this app: related, unverified, not attributed"
+            }
+            Trust::Analyst => "entered by an analyst",
+        }
+    }
+}
+
+/// What kind of shared infrastructure a suffix is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SharedKind {
+    /// Content delivery networks: edge hosts serve thousands of unrelated sites.
+    Cdn,
+    /// Cloud and web hosting platforms: each sub-domain is a different customer's site.
+    CloudHosting,
+    /// Object storage: each bucket or container is a different customer's.
+    ObjectStorage,
+    /// DNS reverse-lookup zones: not a site at all.
+    DnsReverse,
+    /// Tag managers, analytics and ad networks embedded in unrelated sites.
+    Tracking,
+}
+
+impl SharedKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            SharedKind::Cdn => "CDN",
+            SharedKind::CloudHosting => "cloud hosting",
+            SharedKind::ObjectStorage => "object storage",
+            SharedKind::DnsReverse => "DNS reverse zone",
+            SharedKind::Tracking => "tracking and ads",
+        }
+    }
+}
+
+/// A domain suffix that many unrelated sites share (curated, each entry cited): never
+/// attributed to one app, never put into a block list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedInfra {
+    pub suffix: String,
+    pub provider: String,
+    pub kind: SharedKind,
+    /// A page that shows the suffix is shared (the provider's documentation).
+    pub reference: String,
+    /// The app that owns it, when it is a vendor's own CDN that unrelated sites embed too
+    /// (Google Fonts on `gstatic.com`): its hosts are attributed to that app, but it never
+    /// enters a block list. `None`: attributed to no app.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 /// A category with the source value it was mapped from.

@@ -34,6 +34,36 @@ pub struct ScoreSettings {
     /// Below this share of the weighted factors known, an app shows "not enough data".
     #[serde(default = "default_min_coverage")]
     pub min_coverage: f64,
+    /// Groups no data source of the catalog assesses for any app (not a setting: set from the
+    /// catalog by [`not_assessed`]). They are left out of the weighting and the coverage, and
+    /// shown as "not assessed" instead of empty weights.
+    #[serde(skip)]
+    pub not_assessed: Vec<Group>,
+}
+
+/// The groups for which no app of `apps` has a single known factor.
+pub fn not_assessed<'a>(apps: impl IntoIterator<Item = &'a App>) -> Vec<Group> {
+    let mut seen = [false; 4];
+    for app in apps {
+        for id in app.factors.keys() {
+            if let Some(def) = factors::def(id) {
+                if def.scoring != Scoring::Info {
+                    if let Some(k) = Group::ALL.iter().position(|g| *g == def.group) {
+                        seen[k] = true;
+                    }
+                }
+            }
+        }
+        if seen.iter().all(|s| *s) {
+            break;
+        }
+    }
+    Group::ALL
+        .iter()
+        .zip(seen)
+        .filter(|(_, s)| !s)
+        .map(|(g, _)| *g)
+        .collect()
 }
 
 fn default_min_coverage() -> f64 {
@@ -47,6 +77,7 @@ impl Default for ScoreSettings {
             group_weights: BTreeMap::new(),
             unknown: UnknownPolicy::Ignore,
             min_coverage: default_min_coverage(),
+            not_assessed: Vec::new(),
         }
     }
 }
@@ -91,6 +122,8 @@ pub struct Score {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroupScore {
     pub group: Group,
+    /// `false` when no source assesses the group: it does not count at all.
+    pub assessed: bool,
     /// `None` when no factor of the group counted.
     pub value: Option<f64>,
     pub coverage: f64,
@@ -104,6 +137,17 @@ pub fn score(app: &App, settings: &ScoreSettings, today: &str) -> Score {
     let (mut total_num, mut total_den) = (0.0, 0.0);
     let (mut known_weight, mut all_weight) = (0.0, 0.0);
     for group in Group::ALL {
+        if settings.not_assessed.contains(&group) {
+            groups.push(GroupScore {
+                group,
+                assessed: false,
+                value: None,
+                coverage: 0.0,
+                known: 0,
+                total: 0,
+            });
+            continue;
+        }
         let gw = settings.group_weight(group).factor();
         let (mut num, mut den) = (0.0, 0.0);
         let (mut g_known_w, mut g_all_w) = (0.0, 0.0);
@@ -144,6 +188,7 @@ pub fn score(app: &App, settings: &ScoreSettings, today: &str) -> Score {
         all_weight += gw * g_all_w;
         groups.push(GroupScore {
             group,
+            assessed: true,
             value,
             coverage: ratio(g_known_w, g_all_w),
             known,

@@ -117,3 +117,67 @@ fn every_value_cites_a_known_source() {
         }
     }
 }
+
+/// Names as their owners write them: every app whose name could only come from a routing
+/// list's file name (all of its rules from v2fly) has a reviewed name, and no name keeps a
+/// list artefact (`!cn`, `@cn`) or is a single lower-case-after-capital acronym of a list file.
+#[test]
+fn every_routing_list_name_was_reviewed() {
+    let c = Catalog::builtin().unwrap();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("curated/names.json");
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let reviewed = doc["names"].as_object().unwrap();
+    let mut unreviewed = Vec::new();
+    for app in &c.apps {
+        let from_lists = app
+            .domains
+            .iter()
+            .all(|d| d.sources.iter().all(|s| s == "v2fly"));
+        if from_lists && !reviewed.contains_key(&app.id) {
+            unreviewed.push(format!("{} ({})", app.id, app.name));
+        }
+        assert!(
+            !app.name.contains("!cn") && !app.name.contains("@cn"),
+            "{}: {}",
+            app.id,
+            app.name
+        );
+        if let Some(name) = reviewed.get(&app.id).and_then(|v| v.as_str()) {
+            assert_eq!(app.name, name, "{}: the reviewed name is applied", app.id);
+        }
+    }
+    assert!(unreviewed.is_empty(), "names not reviewed: {unreviewed:?}");
+    for (id, want) in [
+        ("bbc", "BBC"),
+        ("alibabacloud", "Alibaba Cloud"),
+        ("nixos", "NixOS"),
+        ("zoominfo", "ZoomInfo"),
+        ("kkbox", "KKBOX"),
+    ] {
+        assert_eq!(c.get(id).map(|a| a.name.as_str()), Some(want), "{id}");
+    }
+}
+
+/// Well-known apps sit where an analyst looks for them.
+#[test]
+fn well_known_apps_have_the_category_an_analyst_expects() {
+    let c = Catalog::builtin().unwrap();
+    for (id, cat) in [
+        ("github", "code-hosting"),
+        ("gitlab", "code-hosting"),
+        ("bitbucket", "code-hosting"),
+        ("zoom", "online-meetings"),
+        ("bbc", "news-and-entertainment"),
+        ("akamai", "hosting-services"),
+        ("alibabacloud", "cloud-computing-platform"),
+    ] {
+        assert_eq!(c.get(id).and_then(|a| a.category()), Some(cat), "{id}");
+    }
+    let meetings = c
+        .apps
+        .iter()
+        .filter(|a| a.category() == Some("online-meetings"))
+        .count();
+    assert!(meetings >= 10, "{meetings} online-meeting apps");
+}

@@ -31,12 +31,11 @@ const CASES: &[(&str, Option<&str>)] = &[
     ("us02web.zoom.us", Some("zoom")),
     ("acme.webex.com", Some("webex")),
     ("wd5.myworkday.com", Some("workday")),
-    ("acme.s3.amazonaws.com", Some("amazon-s3")),
-    ("s3.amazonaws.com", Some("amazon-s3")),
-    (
-        "acmestorage.blob.core.windows.net",
-        Some("azure-blob-storage"),
-    ),
+    // Object storage is shared infrastructure: no single app (the S3 console is Amazon S3).
+    ("acme.s3.amazonaws.com", None),
+    ("s3.amazonaws.com", None),
+    ("acmestorage.blob.core.windows.net", None),
+    ("s3.console.aws.amazon.com", Some("amazon-s3")),
     // Umbrella domains are keyed by host.
     ("drive.google.com", Some("google-drive")),
     ("docs.google.com", Some("google-drive")),
@@ -47,7 +46,7 @@ const CASES: &[(&str, Option<&str>)] = &[
     ("meet.google.com", Some("google-meet")),
     ("chat.google.com", Some("google-chat")),
     ("console.cloud.google.com", Some("google-cloud-platform")),
-    ("storage.googleapis.com", Some("google-cloud-platform")),
+    ("storage.googleapis.com", None),
     ("gemini.google.com", Some("google-gemini")),
     ("admin.google.com", Some("google-admin")),
     ("www.google.com", Some("google")),
@@ -253,9 +252,24 @@ fn tenant_and_exact_rules_say_how_they_matched() {
     let catalog = Catalog::builtin().unwrap();
     let matcher = catalog.matcher().unwrap();
     assert_eq!(
-        matcher.lookup("acme.s3.amazonaws.com").unwrap().by,
+        matcher.lookup("acme.slack.com").unwrap().by,
         MatchedBy::Tenant
     );
+    // Shared infrastructure: object storage belongs to no single app, and says what it is.
+    assert_eq!(matcher.lookup("acme.s3.amazonaws.com"), None);
+    assert_eq!(
+        matcher
+            .shared_infra("acme.s3.amazonaws.com")
+            .map(|s| s.provider.as_str()),
+        Some("Amazon S3")
+    );
+    assert_eq!(
+        matcher
+            .shared_infra("d111111abcdef8.cloudfront.net")
+            .map(|s| s.suffix.as_str()),
+        Some("cloudfront.net")
+    );
+    assert_eq!(matcher.shared_infra("www.dropbox.com"), None);
     assert_eq!(
         matcher.lookup("www.dropbox.com").unwrap().by,
         MatchedBy::Suffix

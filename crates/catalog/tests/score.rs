@@ -21,6 +21,7 @@ fn app(factors: &[(&str, Value)]) -> App {
             kind: MatchKind::Suffix,
             role: DomainRole::Primary,
             sources: vec!["test".into()],
+            trust: Default::default(),
         }],
         categories: vec![],
         factors: factors

@@ -54,6 +54,12 @@ enum Command {
         /// Writes it to FILE instead of standard output.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// Leaves this domain out (repeat for more); shared infrastructure is always left out.
+        #[arg(long, value_name = "DOMAIN")]
+        skip: Vec<String>,
+        /// Lists every domain with why it is there, and what is kept out, instead of the list.
+        #[arg(long)]
+        explain: bool,
     },
     /// The reports with their uploads and line counts.
     Reports,
@@ -129,15 +135,40 @@ async fn subcommand(global: &Global, command: Command) -> anyhow::Result<()> {
                 Ok(())
             }
         }
-        Command::BlockList { syntax, out } => {
+        Command::BlockList {
+            syntax,
+            out,
+            skip,
+            explain,
+        } => {
             let format = BlockListFormat::parse(&syntax).ok_or_else(|| {
                 anyhow::anyhow!(
                     "unknown syntax \"{syntax}\": plain, squid, panos_edl, zscaler or fortigate"
                 )
             })?;
+            if explain {
+                let plan = engine.block_list_plan().await?;
+                if global.json {
+                    return output::json(&plan);
+                }
+                for d in &plan.domains {
+                    let state = match &d.excluded {
+                        Some(why) => format!("KEPT OUT — {why}"),
+                        None if skip.contains(&d.domain) => "skipped".to_owned(),
+                        None => "blocked".to_owned(),
+                    };
+                    let dot = if d.subdomains { "*." } else { "" };
+                    println!("{dot}{}\t{state}\t{}", d.domain, d.reason);
+                }
+                println!(
+                    "{} apps; {} related, unverified domains left out",
+                    plan.apps, plan.unverified_left_out
+                );
+                return Ok(());
+            }
             match out {
                 Some(path) => {
-                    let done = engine.export_block_list(format, &path).await?;
+                    let done = engine.export_block_list(format, &skip, &path).await?;
                     if global.json {
                         output::json(&done)
                     } else {
@@ -149,7 +180,7 @@ async fn subcommand(global: &Global, command: Command) -> anyhow::Result<()> {
                     }
                 }
                 None => {
-                    let (text, entries, apps) = engine.block_list(format).await?;
+                    let (text, entries, apps) = engine.block_list(format, &skip).await?;
                     if global.json {
                         output::json(&json!({"text": text, "entries": entries, "apps": apps}))
                     } else {

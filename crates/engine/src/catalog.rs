@@ -80,8 +80,14 @@ impl Effective {
         apps.extend(custom_apps);
         by_id.clear();
         by_id.extend(apps.iter().enumerate().map(|(i, a)| (a.id.clone(), i)));
-        let matcher = Matcher::new(&apps, cloudwarden_catalog::PUBLIC_SUFFIX_LIST)
-            .map_err(Error::Validation)?;
+        let matcher = Matcher::new(
+            &apps,
+            cloudwarden_catalog::PUBLIC_SUFFIX_LIST,
+            &builtin.shared,
+        )
+        .map_err(Error::Validation)?;
+        let mut settings = settings;
+        settings.not_assessed = score::not_assessed(&apps);
         let scores = apps
             .iter()
             .map(|a| score::score(a, &settings, today))
@@ -214,26 +220,16 @@ impl Effective {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .map(str::to_lowercase);
+        // What the search text matched, per app: (rank, what) — lower ranks first.
+        let mut matched: HashMap<usize, (u8, String)> = HashMap::new();
         let mut hits: Vec<usize> = (0..self.apps.len())
             .filter(|&i| {
                 let app = &self.apps[i];
                 if let Some(t) = &text {
-                    let hit = app.name.to_lowercase().contains(t.as_str())
-                        || app
-                            .aliases
-                            .iter()
-                            .any(|a| a.to_lowercase().contains(t.as_str()))
-                        || app
-                            .vendor
-                            .as_ref()
-                            .is_some_and(|v| v.value.to_lowercase().contains(t.as_str()))
-                        || app.domains.iter().any(|d| {
-                            d.pattern.contains(t.as_str())
-                                || t.ends_with(&format!(".{}", d.pattern))
-                        });
-                    if !hit {
+                    let Some(hit) = text_match(app, t) else {
                         return false;
-                    }
+                    };
+                    matched.insert(i, hit);
                 }
                 if q.tag.is_some() && tags.get(&app.id) != q.tag.as_ref() {
                     return false;
@@ -256,6 +252,11 @@ impl Effective {
             .collect();
         let name = |i: &usize| self.apps[*i].name.to_lowercase();
         match q.sort {
+            // With search text, the best match first: the name itself, then names that start
+            // with it, other names, aliases, vendors and domains.
+            AppSort::Name if text.is_some() && !q.descending => {
+                hits.sort_by_cached_key(|i| (matched.get(i).map_or(u8::MAX, |m| m.0), name(i)))
+            }
             AppSort::Name => hits.sort_by_cached_key(name),
             AppSort::Score => hits.sort_by(|a, b| {
                 // Confident scores first, then low-confidence ones; unscored apps always last.
@@ -321,12 +322,13 @@ impl Effective {
                     domains: app
                         .domains
                         .iter()
-                        .filter(|d| d.role != DomainRole::Service)
+                        .filter(|d| d.role != DomainRole::Service && d.attributes())
                         .take(5)
                         .map(|d| d.pattern.clone())
                         .collect(),
                     custom: self.custom.contains(&app.id),
                     overridden: self.overrides.contains_key(&app.id),
+                    matched: matched.get(&i).map(|m| m.1.clone()),
                 }
             })
             .collect();
@@ -356,6 +358,7 @@ impl Effective {
                     weight: weight_out(self.settings.group_weight(g)),
                     score: gs.and_then(|x| x.value).map(round2),
                     coverage: gs.map(|x| round2(x.coverage)).unwrap_or(0.0),
+                    assessed: gs.is_none_or(|x| x.assessed),
                     factors: FACTORS
                         .iter()
                         .filter(|f| f.group == g)
@@ -400,6 +403,13 @@ impl Effective {
                     },
                     role: role_name(d.role).into(),
                     sources: d.sources.clone(),
+                    trust: serde_json::to_value(d.trust)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
+                    attributes: d.attributes(),
+                    why: d.trust.explain().into(),
+                    kept_out_of_block_lists: self.matcher.block_exclusion(d),
                 })
                 .collect(),
             categories: app
@@ -653,6 +663,7 @@ pub fn app_from_input(input: &CustomAppInput, id: String, today: &str) -> Result
                     DomainRole::Additional
                 },
                 sources: vec![ANALYST_SOURCE.into()],
+                trust: model::Trust::Analyst,
             });
         }
     }
@@ -852,3 +863,33 @@ fn count(n: usize) -> u32 {
 
 /// Shared handle to the current effective catalog.
 pub type Shared = Arc<Effective>;
+
+/// What the search text `t` (lower case) matches in `app`: `(rank, what)`, lower ranks first.
+/// Related, unverified domains do not count: they are not the app's.
+fn text_match(app: &App, t: &str) -> Option<(u8, String)> {
+    let name = app.name.to_lowercase();
+    if name == t {
+        return Some((0, "name".into()));
+    }
+    if name.starts_with(t) {
+        return Some((1, "name".into()));
+    }
+    if name.contains(t) {
+        return Some((2, "name".into()));
+    }
+    if let Some(a) = app.aliases.iter().find(|a| a.to_lowercase().contains(t)) {
+        return Some((3, format!("alias: {a}")));
+    }
+    if let Some(v) = app
+        .vendor
+        .as_ref()
+        .filter(|v| v.value.to_lowercase().contains(t))
+    {
+        return Some((4, format!("vendor: {}", v.value)));
+    }
+    app.domains
+        .iter()
+        .filter(|d| d.attributes())
+        .find(|d| d.pattern.contains(t) || t.ends_with(&format!(".{}", d.pattern)))
+        .map(|d| (5, format!("domain: {}", d.pattern)))
+}

@@ -95,6 +95,9 @@ pub fn key_of(catalog: &Effective, host: &str) -> (&'static str, String) {
     if host.parse::<std::net::IpAddr>().is_ok() {
         return ("ip", host.to_owned());
     }
+    if let Some(shared) = catalog.matcher().shared_infra(host) {
+        return ("domain", shared.suffix.clone());
+    }
     (
         "domain",
         catalog
@@ -103,6 +106,17 @@ pub fn key_of(catalog: &Effective, host: &str) -> (&'static str, String) {
             .unwrap_or(host)
             .to_owned(),
     )
+}
+
+/// "Amazon CloudFront (CDN)" when a rolled-up domain is shared infrastructure.
+pub fn shared_label(catalog: &Effective, kind: &str, key: &str) -> Option<String> {
+    if kind != "domain" {
+        return None;
+    }
+    catalog
+        .matcher()
+        .shared_infra(key)
+        .map(|s| format!("{} ({})", s.provider, s.kind.label()))
 }
 
 fn usage(s: &Stats) -> UsageStats {
@@ -200,6 +214,7 @@ pub fn summarise(
             });
         } else {
             domains.push(UnmatchedDomain {
+                shared: shared_label(catalog, kind, key),
                 domain: key.clone(),
                 kind: (*kind).to_owned(),
                 transactions: t.stats.transactions,
@@ -373,6 +388,7 @@ pub fn report_usage(
             });
         } else {
             domains.push(UnmatchedDomain {
+                shared: shared_label(catalog, &kind, &key),
                 domain: key,
                 kind,
                 transactions: u(s.transactions),

@@ -78,10 +78,13 @@ pub fn report_csv(apps: &[DiscoveredApp], domains: &[UnmatchedDomain]) -> Result
     }
     for d in domains {
         w.write_record([
-            format!("unmatched_{}", d.kind),
+            match &d.shared {
+                Some(_) => "shared_infrastructure".to_owned(),
+                None => format!("unmatched_{}", d.kind),
+            },
             text_cell(&d.domain),
             String::new(),
-            String::new(),
+            text_cell(d.shared.as_deref().unwrap_or_default()),
             String::new(),
             String::new(),
             d.transactions.to_string(),
@@ -287,6 +290,7 @@ mod tests {
                     kind: *k,
                     role: DomainRole::Primary,
                     sources: vec![],
+                    trust: Default::default(),
                 })
                 .collect(),
             categories: vec![],
@@ -440,6 +444,7 @@ mod tests {
         ];
         let apps: Vec<DiscoveredApp> = hostile.iter().map(|n| app(n)).collect();
         let domains = [UnmatchedDomain {
+            shared: None,
             domain: "=cmd|' /C calc'!A0".into(),
             kind: "host".into(),
             transactions: 1,

@@ -465,7 +465,10 @@ async fn apps_are_sanctioned_from_the_catalog_one_or_many_at_once() {
     );
     // The same decision drives the block list.
     let (list, _, apps) = engine
-        .block_list(cloudwarden_engine::domain::discovery::BlockListFormat::Plain)
+        .block_list(
+            cloudwarden_engine::domain::discovery::BlockListFormat::Plain,
+            &[],
+        )
         .await
         .unwrap();
     assert_eq!(apps, 2);
@@ -482,4 +485,207 @@ async fn apps_are_sanctioned_from_the_catalog_one_or_many_at_once() {
     );
     engine.set_app_tags(&ids, None).await.unwrap();
     assert_eq!(engine.app_detail("dropbox").await.unwrap().tag, None);
+}
+
+/// Every domain-like token of a block list in any syntax (`.x`, `*.x`, `"x"`, bare `x`).
+fn listed_domains(text: &str) -> Vec<String> {
+    text.lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .flat_map(|l| l.split(|c: char| c.is_whitespace() || c == '"'))
+        .map(|t| t.trim_start_matches("*.").trim_start_matches('.'))
+        .filter(|t| {
+            t.contains('.')
+                && t.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+#[tokio::test]
+async fn no_block_list_carries_shared_infrastructure_even_for_the_fifty_largest_apps() {
+    use cloudwarden_engine::domain::discovery::{AppTag, BlockListFormat};
+    let (_d, engine) = fresh_engine().await;
+    let catalog = cloudwarden_catalog::Catalog::builtin().unwrap();
+    assert!(
+        catalog.shared.len() >= 40,
+        "the curated shared-infrastructure list is loaded"
+    );
+    // The 50 apps with the most domain rules.
+    let mut apps: Vec<_> = catalog.apps.iter().collect();
+    apps.sort_by_key(|a| std::cmp::Reverse(a.domains.len()));
+    let ids: Vec<String> = apps.iter().take(50).map(|a| a.id.clone()).collect();
+    engine
+        .set_app_tags(&ids, Some(AppTag::Unsanctioned))
+        .await
+        .unwrap();
+    // Hosts every firewall admin knows serve thousands of unrelated sites, beside the list.
+    let well_known = [
+        "cloudfront.net",
+        "akamaized.net",
+        "akamaihd.net",
+        "akamai.net",
+        "edgekey.net",
+        "edgesuite.net",
+        "llnwd.net",
+        "fastly.net",
+        "azureedge.net",
+        "s3.amazonaws.com",
+        "amazonaws.com",
+        "blob.core.windows.net",
+        "windows.net",
+        "storage.googleapis.com",
+        "googleusercontent.com",
+        "gstatic.com",
+        "herokuapp.com",
+        "github.io",
+        "in-addr.arpa",
+        "ip6.arpa",
+        "doubleclick.net",
+        "googletagmanager.com",
+        "google-analytics.com",
+    ];
+    let curated: Vec<&str> = catalog.shared.iter().map(|s| s.suffix.as_str()).collect();
+    // Nothing at, under or above a curated suffix (a bucket host that names its tenant, such
+    // as `ebay-assets.s3-us-west-1.amazonaws.com`, blocks only that tenant and may stay);
+    // nothing at or above a well-known one.
+    let touches = |d: &str| {
+        let above = |s: &str| d == s || s.ends_with(&format!(".{d}"));
+        curated
+            .iter()
+            .find(|s| above(s) || d.ends_with(&format!(".{s}")))
+            .or_else(|| well_known.iter().find(|s| above(s)))
+            .copied()
+    };
+    let plan = engine.block_list_plan().await.unwrap();
+    assert_eq!(plan.apps, 50);
+    let kept_out: Vec<_> = plan
+        .domains
+        .iter()
+        .filter(|d| d.excluded.is_some())
+        .collect();
+    // Every plan row says why it is there; whatever touches shared infrastructure is kept out.
+    for d in &plan.domains {
+        assert!(d.reason.contains(&d.app_name), "{d:?}");
+        if let Some(s) = touches(&d.domain) {
+            assert!(
+                d.excluded.is_some(),
+                "{} touches {s} but is not kept out",
+                d.domain
+            );
+        }
+    }
+    let mut total = 0;
+    for format in [
+        BlockListFormat::Plain,
+        BlockListFormat::Squid,
+        BlockListFormat::PanosEdl,
+        BlockListFormat::Zscaler,
+        BlockListFormat::Fortigate,
+    ] {
+        // Even when the analyst unticks nothing.
+        let (text, entries, n) = engine.block_list(format, &[]).await.unwrap();
+        assert_eq!(n, 50);
+        assert!(entries > 100, "{format:?}: {entries}");
+        let domains = listed_domains(&text);
+        assert!(!domains.is_empty());
+        for d in &domains {
+            assert!(
+                touches(d).is_none(),
+                "{format:?} carries {d}, shared infrastructure"
+            );
+            assert!(
+                !kept_out.iter().any(|k| k.domain == *d),
+                "{format:?} carries {d}, which the plan keeps out"
+            );
+        }
+        total += domains.len();
+    }
+    assert!(total > 500);
+    // An unticked domain leaves every syntax.
+    let first = plan.domains.iter().find(|d| d.excluded.is_none()).unwrap();
+    let (text, _, _) = engine
+        .block_list(BlockListFormat::Squid, std::slice::from_ref(&first.domain))
+        .await
+        .unwrap();
+    assert!(!listed_domains(&text).contains(&first.domain));
+}
+
+#[tokio::test]
+async fn routing_list_domains_without_evidence_do_not_attribute_traffic() {
+    let (_d, engine) = fresh_engine().await;
+    let m = |h: &'static str| {
+        let engine = &engine;
+        async move {
+            engine
+                .match_hosts(&[h.to_owned()])
+                .await
+                .unwrap()
+                .remove(0)
+                .app
+                .map(|a| a.id)
+        }
+    };
+    // Wrongly grouped by routing lists before: now unattributed, or with their own brand.
+    assert_eq!(m("gitlab.net").await.as_deref(), Some("gitlab"));
+    assert_eq!(m("netflix.ca").await.as_deref(), Some("netflix"));
+    assert_ne!(m("youku.com").await.as_deref(), Some("alibabacloud"));
+    assert_ne!(m("espn.co.uk").await.as_deref(), Some("adobe"));
+    // Shared infrastructure belongs to no app.
+    for h in [
+        "d1abcdef.cloudfront.net",
+        "a248.e.akamai.net",
+        "x.llnwd.net",
+        "1.0.0.10.in-addr.arpa",
+        "bucket.s3.amazonaws.com",
+    ] {
+        assert_eq!(m(h).await, None, "{h}");
+    }
+    // The app page still shows the related domain, marked unverified.
+    let adobe = engine.app_detail("adobe").await.unwrap();
+    let espn = adobe.domains.iter().find(|d| d.pattern == "espn.co.uk");
+    if let Some(espn) = espn {
+        assert!(!espn.attributes);
+        assert_eq!(espn.trust, "unverified");
+    }
+    assert!(adobe.domains.iter().all(|d| !d.why.is_empty()));
+}
+
+#[tokio::test]
+async fn search_says_what_matched_and_ranks_the_name_first() {
+    let (_d, engine) = fresh_engine().await;
+    let page = engine
+        .search_apps(&AppQuery {
+            text: Some("zoom".into()),
+            ..AppQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        page.rows[0].id,
+        "zoom",
+        "{:?}",
+        page.rows.iter().take(5).map(|r| &r.id).collect::<Vec<_>>()
+    );
+    assert_eq!(page.rows[0].matched.as_deref(), Some("name"));
+    let rank = |m: &str| match m.split(": ").next() {
+        Some("name") => 0,
+        Some("alias") => 1,
+        Some("vendor") => 2,
+        Some("domain") => 3,
+        _ => panic!("{m}"),
+    };
+    let ranks: Vec<i32> = page
+        .rows
+        .iter()
+        .map(|r| rank(r.matched.as_deref().unwrap()))
+        .collect();
+    assert!(
+        ranks.windows(2).all(|w| w[0] <= w[1]),
+        "name matches come first: {ranks:?}"
+    );
+    // An app found by one of its domains says which one (Nike by nikezoom.com).
+    if let Some(nike) = page.rows.iter().find(|r| r.id == "nike") {
+        assert_eq!(nike.matched.as_deref(), Some("domain: nikezoom.com"));
+    }
 }

@@ -114,7 +114,10 @@ async fn tags_drive_the_block_list_and_the_csv() {
         .report_id
         .unwrap();
 
-    let err = engine.block_list(BlockListFormat::Plain).await.unwrap_err();
+    let err = engine
+        .block_list(BlockListFormat::Plain, &[])
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Validation, "nothing to block yet");
     let err = engine
         .set_app_tag("no-such-app", Some(AppTag::Unsanctioned))
@@ -131,7 +134,10 @@ async fn tags_drive_the_block_list_and_the_csv() {
     assert_eq!(yahoo.tag, Some(AppTag::Unsanctioned));
     assert_eq!(view.summary.tags.unsanctioned, 1);
 
-    let (squid, entries, apps) = engine.block_list(BlockListFormat::Squid).await.unwrap();
+    let (squid, entries, apps) = engine
+        .block_list(BlockListFormat::Squid, &[])
+        .await
+        .unwrap();
     assert_eq!(apps, 1);
     assert!(entries >= 1);
     assert!(
@@ -141,7 +147,7 @@ async fn tags_drive_the_block_list_and_the_csv() {
     assert!(squid.contains("http_access deny cloudwarden_unsanctioned"));
     let out = dir.path().join("edl.txt");
     let written = engine
-        .export_block_list(BlockListFormat::PanosEdl, &out)
+        .export_block_list(BlockListFormat::PanosEdl, &[], &out)
         .await
         .unwrap();
     let edl = std::fs::read_to_string(&out).unwrap();
@@ -153,7 +159,10 @@ async fn tags_drive_the_block_list_and_the_csv() {
         .set_app_tag("yahoo", Some(AppTag::Sanctioned))
         .await
         .unwrap();
-    assert!(engine.block_list(BlockListFormat::Plain).await.is_err());
+    assert!(engine
+        .block_list(BlockListFormat::Plain, &[])
+        .await
+        .is_err());
     engine.set_app_tag("yahoo", None).await.unwrap();
     let view = engine.discovery_report_view(&id).await.unwrap();
     assert_eq!(view.summary.tags.untagged, view.summary.apps);

@@ -98,13 +98,21 @@ export const commands = {
 	 *  the analyst cancels.
 	 */
 	exportReportCsv: (reportId: string, fileName: string) => typedError<ExportResult | null, CommandError>(__TAURI_INVOKE("export_report_csv", { reportId, fileName })),
-	/**  The block list of unsanctioned apps, to preview and copy. */
-	getBlockList: (format: BlockListFormat) => typedError<BlockList, CommandError>(__TAURI_INVOKE("get_block_list", { format })),
+	/**
+	 *  Every domain the block list of unsanctioned apps would carry, with why, and what is kept
+	 *  out of it (shared infrastructure).
+	 */
+	getBlockListPlan: () => typedError<BlockListPlan, CommandError>(__TAURI_INVOKE("get_block_list_plan")),
+	/**
+	 *  The block list of unsanctioned apps without the domains the analyst unticked (`skip`), to
+	 *  preview and copy.
+	 */
+	getBlockList: (format: BlockListFormat, skip: string[]) => typedError<BlockList, CommandError>(__TAURI_INVOKE("get_block_list", { format, skip })),
 	/**
 	 *  Asks where to save (suggesting `file_name`), then writes the block list of unsanctioned
 	 *  apps; `None` when the analyst cancels.
 	 */
-	exportBlockList: (format: BlockListFormat, fileName: string) => typedError<ExportResult | null, CommandError>(__TAURI_INVOKE("export_block_list", { format, fileName })),
+	exportBlockList: (format: BlockListFormat, skip: string[], fileName: string) => typedError<ExportResult | null, CommandError>(__TAURI_INVOKE("export_block_list", { format, skip, fileName })),
 	getDiscoverySettings: () => typedError<DiscoverySettings, CommandError>(__TAURI_INVOKE("get_discovery_settings")),
 	setDiscoverySettings: (settings: DiscoverySettings) => typedError<DiscoverySettings, CommandError>(__TAURI_INVOKE("set_discovery_settings", { settings })),
 	/**  Shows the real name behind a pseudonym; the engine writes the reveal to the audit log. */
@@ -193,6 +201,8 @@ export type AppRow = {
 	custom: boolean,
 	/**  The score is an analyst's override. */
 	overridden: boolean,
+	/**  What the search text matched: `name`, `alias: …`, `vendor: …` or `domain: …`. */
+	matched: string | null,
 };
 
 export type AppSort = "name" | "score" | "category" | "coverage";
@@ -279,6 +289,20 @@ export type BlockList = {
 	apps: number,
 };
 
+/**  One domain a block list of the unsanctioned apps would carry, and why. */
+export type BlockListDomain = {
+	/**  The domain (`*.` not included). */
+	domain: string,
+	/**  Whether the entry covers the domain's sub-domains. */
+	subdomains: boolean,
+	app_id: string,
+	app_name: string,
+	/**  Why it is there: the rule's role for the app and the evidence it rests on. */
+	reason: string,
+	/**  Why it can never be exported (shared infrastructure); `None` when it can. */
+	excluded: string | null,
+};
+
 /**  Block-list syntaxes. */
 export type BlockListFormat = 
 /**  One domain per line. */
@@ -291,6 +315,17 @@ export type BlockListFormat =
 "zscaler" | 
 /**  FortiGate CLI: a web filter URL filter with wildcard block entries. */
 "fortigate";
+
+/**  What a block list of the unsanctioned apps is made of, before the analyst unticks any. */
+export type BlockListPlan = {
+	apps: number,
+	domains: BlockListDomain[],
+	/**
+	 *  Related, unverified domains of these apps, left out because nothing shows they are
+	 *  the app's.
+	 */
+	unverified_left_out: number,
+};
 
 /**  What a connector can read (the `cloudwarden connectors` shape). */
 export type CapabilitiesView = {
@@ -543,6 +578,14 @@ export type DomainView = {
 	/**  `primary`, `additional`, `service` or `tenant`. */
 	role: string,
 	sources: string[],
+	/**  The evidence the rule rests on: `vendor`, `listed`, `brand`, `unverified` or `analyst`. */
+	trust: string,
+	/**  Whether traffic to it counts as the app's; `false` for related, unverified domains. */
+	attributes: boolean,
+	/**  Why it is (or is not) trusted, in a sentence. */
+	why: string,
+	/**  Why it never enters a block list (shared infrastructure), if so. */
+	kept_out_of_block_lists: string | null,
 };
 
 /**  What a front end can act on. Add a code only when the UI does something different for it. */
@@ -624,6 +667,11 @@ export type GroupView = {
 	weight: Weight,
 	score: number | null,
 	coverage: number | null,
+	/**
+	 *  `false` when no data source of the catalog assesses this group for any app: it is left
+	 *  out of the score and its coverage.
+	 */
+	assessed: boolean,
 	factors: FactorView[],
 };
 
@@ -971,6 +1019,11 @@ export type UnmatchedDomain = {
 	domain: string,
 	/**  `domain` or `ip`. */
 	kind: string,
+	/**
+	 *  For shared infrastructure (CDN, hosting, object storage…), what it is: "Amazon
+	 *  CloudFront (CDN)". Its traffic belongs to no single app and it never enters a block list.
+	 */
+	shared: string | null,
 	transactions: number,
 	bytes_up: number,
 	bytes_down: number,

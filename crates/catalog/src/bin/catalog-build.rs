@@ -43,5 +43,12 @@ fn main() -> ExitCode {
         output.catalog_json.len(),
         out.display()
     );
+    let h = &output.honesty;
+    println!(
+        "evidence: {} rules on shared infrastructure dropped, {} routing-list rules kept as \
+         related (unverified), {} moved to the app whose brand they carry, {} apps with no \
+         attributable domain left out",
+        h.shared_rules_dropped, h.unverified_rules, h.rules_moved, h.apps_dropped
+    );
     ExitCode::SUCCESS
 }

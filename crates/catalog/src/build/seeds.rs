@@ -297,6 +297,24 @@ pub(super) fn wappalyzer(b: &mut Builder) -> Result<()> {
             let Some(i) = b.seed(name, &host, src) else {
                 continue;
             };
+            // The hosts its scripts load from (`scriptSrc`): a second source for service
+            // domains such as `code.tidio.co` or `static.intercomcdn.com`.
+            let patterns: Vec<&str> = match &t["scriptSrc"] {
+                Json::String(p) => vec![p.as_str()],
+                Json::Array(a) => a.iter().filter_map(Json::as_str).collect(),
+                _ => vec![],
+            };
+            let script_hosts: Vec<String> = patterns
+                .into_iter()
+                .filter_map(host_in_pattern)
+                .filter_map(|h| b.host(&h))
+                // Only the technology's own hosts: a plug-in's patterns name the platform it
+                // loads from too (`js.stripe.com` for a payment add-on).
+                .filter(|h| b.carries_name(name, h) || b.registrable(h) == b.registrable(&host))
+                .collect();
+            for script_host in script_hosts {
+                b.add_domain(i, &script_host, MatchKind::Suffix, DomainRole::Service, src);
+            }
             for id in t["cats"]
                 .as_array()
                 .into_iter()
@@ -313,6 +331,41 @@ pub(super) fn wappalyzer(b: &mut Builder) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The literal host a Wappalyzer `scriptSrc` pattern starts with (`code\\.tidio\\.co` →
+/// `code.tidio.co`), or `None` when the host part is itself a pattern (`(?:cdn|js)\\.x\\.com`).
+fn host_in_pattern(p: &str) -> Option<String> {
+    let p = p.split("\\;").next().unwrap_or(p);
+    let p = p.trim_start_matches('^');
+    let p = ["(?:https?:)?//", "https?://", "https://", "http://", "//"]
+        .iter()
+        .find_map(|pre| p.strip_prefix(pre))
+        .unwrap_or(p);
+    let mut host = String::new();
+    let mut chars = p.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        if c.is_ascii_alphanumeric() || c == '-' {
+            host.push(c.to_ascii_lowercase());
+            chars.next();
+        } else if c == '\\' {
+            chars.next();
+            if chars.peek() == Some(&'.') {
+                host.push('.');
+                chars.next();
+            } else {
+                return None;
+            }
+        } else {
+            break;
+        }
+    }
+    // What follows must end the host: a path, or the end of the pattern.
+    match chars.peek() {
+        None | Some('/') => {}
+        _ => return None,
+    }
+    (host.contains('.') && !host.starts_with('.') && !host.ends_with('.')).then_some(host)
 }
 
 /// sso.tax: the vendor offers SSO, but only on a premium tier.
@@ -414,23 +467,76 @@ pub(super) fn trustlists(b: &mut Builder) -> Result<()> {
 }
 
 /// Awesome Generative AI: product sites are generative-AI apps.
+/// Hosts of app stores and code hosts, where a list's link points to a listing page.
+const STORE_HOSTS: &[&str] = &[
+    "chromewebstore.google.com",
+    "chrome.google.com",
+    "play.google.com",
+    "apps.apple.com",
+    "addons.mozilla.org",
+    "microsoftedge.microsoft.com",
+    "marketplace.visualstudio.com",
+    "github.com",
+    "gitlab.com",
+    "huggingface.co",
+];
+
 pub(super) fn generative_ai(b: &mut Builder) -> Result<()> {
     let path = b.path("awesome-generative-ai/entries.tsv");
     let text = read(&path)?;
     let src = sources::GENAI;
     for line in text.lines().skip(1) {
         let cols: Vec<&str> = line.split('\t').collect();
-        let [_, section, _, name, _, host, kind] = cols[..] else {
+        let [_, section, _, name, url, host, kind] = cols[..] else {
             continue;
         };
         if kind != "product_site" || section == "Learning resources" || section == "More lists" {
             continue;
         }
         let Some(host) = b.host(host) else { continue };
+        // A listing page in a store or on a code host is not the product's own site, nor is
+        // a page deep in a site that does not carry the product's name (a blog post on
+        // `deepmind.google` about Gopher).
+        if STORE_HOSTS.contains(&host.as_str()) {
+            continue;
+        }
+        let path = url
+            .split_once("://")
+            .map_or(url, |(_, r)| r)
+            .split_once('/')
+            .map_or("", |(_, p)| p.trim_matches('/'));
+        if !path.is_empty() && !b.carries_name(name, &host) {
+            continue;
+        }
         let Some(i) = b.seed(name, &host, src) else {
             continue;
         };
         b.add_category(i, "generative-ai", src, section);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod script_tests {
+    use super::host_in_pattern;
+
+    #[test]
+    fn literal_hosts_are_read_from_script_patterns() {
+        assert_eq!(
+            host_in_pattern("code\\.tidio\\.co").as_deref(),
+            Some("code.tidio.co")
+        );
+        assert_eq!(
+            host_in_pattern("static\\.intercomcdn\\.com/intercom\\.v1").as_deref(),
+            Some("static.intercomcdn.com")
+        );
+        assert_eq!(
+            host_in_pattern("^https?://js\\.stripe\\.com/v3\\;version:3").as_deref(),
+            Some("js.stripe.com")
+        );
+        assert_eq!(host_in_pattern("(?:cdn|js)\\.example\\.com"), None);
+        assert_eq!(host_in_pattern("cdn\\.example\\.(?:com|net)/x"), None);
+        assert_eq!(host_in_pattern("/wp-content/plugins/x"), None);
+        assert_eq!(host_in_pattern("jquery.*\\.js"), None);
+    }
 }

@@ -127,6 +127,7 @@ pub(super) fn apply(b: &mut Builder) -> Result<()> {
         };
         let primary = primary.unwrap_or_default();
         list_app.insert(name.clone(), i);
+        b.drafts[i].lists.insert(name.clone());
         for r in rules {
             let (h, kind) = match r {
                 Rule::Suffix(h) => (h, MatchKind::Suffix),

@@ -7,10 +7,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use cloudwarden_catalog::model::{App, MatchKind};
 use cloudwarden_discovery::pipeline::Progress;
 
 use super::{new_id, now_ms, today, Engine};
 use crate::anonymize::{self, Anonymizer};
+use crate::catalog::Effective;
 use crate::discovery;
 use crate::discovery_export;
 use crate::domain::discovery::*;
@@ -558,22 +560,83 @@ impl Engine {
         })
     }
 
-    /// A block list of every app tagged unsanctioned: `(text, entries, apps)`.
-    pub async fn block_list(&self, format: BlockListFormat) -> Result<(String, u32, u32)> {
+    /// The apps tagged unsanctioned, by name.
+    async fn unsanctioned_apps(&self) -> Result<(Arc<Effective>, Vec<String>)> {
         let catalog = self.catalog().await?;
         let tags = self.tags().await?;
-        let mut apps: Vec<_> = tags
+        let mut ids: Vec<(String, String)> = tags
             .iter()
             .filter(|(_, t)| **t == AppTag::Unsanctioned)
-            .filter_map(|(id, _)| catalog.app(id))
+            .filter_map(|(id, _)| catalog.app(id).map(|a| (a.name.clone(), a.id.clone())))
             .collect();
-        apps.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
-        if apps.is_empty() {
+        ids.sort();
+        if ids.is_empty() {
             return Err(Error::Validation(
                 "no app is tagged unsanctioned: tag the apps to block first".into(),
             ));
         }
-        let (text, n) = discovery_export::block_list(format, &apps, &today())?;
+        Ok((catalog, ids.into_iter().map(|(_, id)| id).collect()))
+    }
+
+    /// Every domain a block list of the unsanctioned apps would carry, each with why it is
+    /// there, and the shared infrastructure that is kept out of it whatever the analyst ticks.
+    pub async fn block_list_plan(&self) -> Result<BlockListPlan> {
+        let (catalog, ids) = self.unsanctioned_apps().await?;
+        let mut domains = Vec::new();
+        let mut unverified = 0u32;
+        for app in ids.iter().filter_map(|id| catalog.app(id)) {
+            for rule in &app.domains {
+                if !rule.attributes() {
+                    unverified = unverified.saturating_add(1);
+                    continue;
+                }
+                let sources = rule.sources.join(", ");
+                domains.push(BlockListDomain {
+                    domain: rule.pattern.clone(),
+                    subdomains: rule.kind == MatchKind::Suffix,
+                    app_id: app.id.clone(),
+                    app_name: app.name.clone(),
+                    reason: format!(
+                        "{} domain of {}: {} ({sources})",
+                        role_name(rule.role),
+                        app.name,
+                        rule.trust.explain()
+                    ),
+                    excluded: catalog.matcher().block_exclusion(rule),
+                });
+            }
+        }
+        Ok(BlockListPlan {
+            apps: u32::try_from(ids.len()).unwrap_or(u32::MAX),
+            domains,
+            unverified_left_out: unverified,
+        })
+    }
+
+    /// A block list of every app tagged unsanctioned, without the domains in `skip` (the
+    /// analyst unticked them) and never with shared infrastructure: `(text, entries, apps)`.
+    pub async fn block_list(
+        &self,
+        format: BlockListFormat,
+        skip: &[String],
+    ) -> Result<(String, u32, u32)> {
+        let (catalog, ids) = self.unsanctioned_apps().await?;
+        let skip: std::collections::HashSet<&str> = skip.iter().map(String::as_str).collect();
+        let apps: Vec<App> = ids
+            .iter()
+            .filter_map(|id| catalog.app(id))
+            .map(|a| {
+                let mut a = a.clone();
+                a.domains.retain(|r| {
+                    r.attributes()
+                        && !skip.contains(r.pattern.as_str())
+                        && catalog.matcher().block_exclusion(r).is_none()
+                });
+                a
+            })
+            .collect();
+        let refs: Vec<&App> = apps.iter().collect();
+        let (text, n) = discovery_export::block_list(format, &refs, &today())?;
         let c = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
         Ok((text, c(n), c(apps.len())))
     }
@@ -582,9 +645,10 @@ impl Engine {
     pub async fn export_block_list(
         &self,
         format: BlockListFormat,
+        skip: &[String],
         path: &Path,
     ) -> Result<ExportResult> {
-        let (text, entries, apps) = self.block_list(format).await?;
+        let (text, entries, apps) = self.block_list(format, skip).await?;
         write(path, &text).await?;
         Ok(ExportResult {
             path: path.display().to_string(),
@@ -738,4 +802,14 @@ async fn write(path: &Path, text: &str) -> Result<()> {
             path: path.to_path_buf(),
             source,
         })
+}
+
+fn role_name(role: cloudwarden_catalog::model::DomainRole) -> &'static str {
+    use cloudwarden_catalog::model::DomainRole;
+    match role {
+        DomainRole::Primary => "primary",
+        DomainRole::Additional => "additional",
+        DomainRole::Service => "service",
+        DomainRole::Tenant => "tenant",
+    }
 }

@@ -74,6 +74,8 @@ pub struct AppRow {
     pub custom: bool,
     /// The score is an analyst's override.
     pub overridden: bool,
+    /// What the search text matched: `name`, `alias: …`, `vendor: …` or `domain: …`.
+    pub matched: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Type)]
@@ -174,6 +176,14 @@ pub struct DomainView {
     /// `primary`, `additional`, `service` or `tenant`.
     pub role: String,
     pub sources: Vec<String>,
+    /// The evidence the rule rests on: `vendor`, `listed`, `brand`, `unverified` or `analyst`.
+    pub trust: String,
+    /// Whether traffic to it counts as the app's; `false` for related, unverified domains.
+    pub attributes: bool,
+    /// Why it is (or is not) trusted, in a sentence.
+    pub why: String,
+    /// Why it never enters a block list (shared infrastructure), if so.
+    pub kept_out_of_block_lists: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Type)]
@@ -207,6 +217,9 @@ pub struct GroupView {
     pub weight: Weight,
     pub score: Option<f64>,
     pub coverage: f64,
+    /// `false` when no data source of the catalog assesses this group for any app: it is left
+    /// out of the score and its coverage.
+    pub assessed: bool,
     pub factors: Vec<FactorView>,
 }
 

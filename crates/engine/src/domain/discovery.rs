@@ -125,6 +125,9 @@ pub struct UnmatchedDomain {
     pub domain: String,
     /// `domain` or `ip`.
     pub kind: String,
+    /// For shared infrastructure (CDN, hosting, object storage…), what it is: "Amazon
+    /// CloudFront (CDN)". Its traffic belongs to no single app and it never enters a block list.
+    pub shared: Option<String>,
     #[specta(type = u32)]
     pub transactions: u64,
     #[specta(type = u32)]
@@ -335,6 +338,31 @@ impl BlockListFormat {
             _ => None,
         }
     }
+}
+
+/// One domain a block list of the unsanctioned apps would carry, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct BlockListDomain {
+    /// The domain (`*.` not included).
+    pub domain: String,
+    /// Whether the entry covers the domain's sub-domains.
+    pub subdomains: bool,
+    pub app_id: String,
+    pub app_name: String,
+    /// Why it is there: the rule's role for the app and the evidence it rests on.
+    pub reason: String,
+    /// Why it can never be exported (shared infrastructure); `None` when it can.
+    pub excluded: Option<String>,
+}
+
+/// What a block list of the unsanctioned apps is made of, before the analyst unticks any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct BlockListPlan {
+    pub apps: u32,
+    pub domains: Vec<BlockListDomain>,
+    /// Related, unverified domains of these apps, left out because nothing shows they are
+    /// the app's.
+    pub unverified_left_out: u32,
 }
 
 /// A block list to preview, copy or save.

@@ -31,6 +31,7 @@ import {
   useSetAppTags,
   useSetScoreOverride,
   type AppDetail,
+  type DomainView,
   type GroupView,
 } from "./api";
 import { CustomAppForm } from "./CustomAppForm";
@@ -75,6 +76,62 @@ function OverrideModal({ app, opened, onClose }: { app: AppDetail; opened: boole
   );
 }
 
+const trustLabel: Record<string, { label: string; color: string }> = {
+  vendor: { label: "vendor list", color: "teal" },
+  listed: { label: "listed", color: "blue" },
+  brand: { label: "brand", color: "indigo" },
+  unverified: { label: "unverified", color: "gray" },
+  analyst: { label: "analyst", color: "grape" },
+};
+
+function DomainTable({ domains, testId }: { domains: DomainView[]; testId: string }) {
+  return (
+    <Table data-testid={testId}>
+      <Table.Thead>
+        <Table.Tr>
+          <Table.Th>Domain</Table.Th>
+          <Table.Th>Match</Table.Th>
+          <Table.Th>Role</Table.Th>
+          <Table.Th>Evidence</Table.Th>
+          <Table.Th>Sources</Table.Th>
+        </Table.Tr>
+      </Table.Thead>
+      <Table.Tbody>
+        {domains.map((d) => (
+          <Table.Tr key={`${d.pattern}-${d.match_kind}`} data-testid={`domain-${d.pattern}`}>
+            <Table.Td>
+              <Text size="sm" ff="monospace">
+                {d.pattern}
+              </Text>
+              {d.kept_out_of_block_lists !== null && (
+                <Tooltip label={d.kept_out_of_block_lists} multiline maw={360}>
+                  <Badge size="xs" color="orange" variant="light">
+                    never blocked
+                  </Badge>
+                </Tooltip>
+              )}
+            </Table.Td>
+            <Table.Td>{d.match_kind === "exact" ? "this host only" : "host and sub-domains"}</Table.Td>
+            <Table.Td>{d.role}</Table.Td>
+            <Table.Td>
+              <Tooltip label={d.why} multiline maw={360}>
+                <Badge size="sm" variant="light" color={trustLabel[d.trust]?.color ?? "gray"}>
+                  {trustLabel[d.trust]?.label ?? d.trust}
+                </Badge>
+              </Tooltip>
+            </Table.Td>
+            <Table.Td>
+              <Text size="xs" c="dimmed">
+                {d.sources.join(", ")}
+              </Text>
+            </Table.Td>
+          </Table.Tr>
+        ))}
+      </Table.Tbody>
+    </Table>
+  );
+}
+
 function GroupCard({ group }: { group: GroupView }) {
   const known = group.factors.filter((f) => f.value !== null).length;
   return (
@@ -86,14 +143,27 @@ function GroupCard({ group }: { group: GroupView }) {
             weight {weightLabel[group.weight]}
           </Badge>
         </Group>
-        <Group gap="xs">
-          <Text size="sm" c="dimmed">
-            {known} of {group.factors.length} known
-          </Text>
-          <ScoreBadge score={group.score} coverage={group.coverage} />
-        </Group>
+        {group.assessed ? (
+          <Group gap="xs">
+            <Text size="sm" c="dimmed">
+              {known} of {group.factors.length} known
+            </Text>
+            <ScoreBadge score={group.score} coverage={group.coverage} />
+          </Group>
+        ) : (
+          <Badge variant="outline" color="gray" data-testid={`group-${group.group}-not-assessed`}>
+            not assessed
+          </Badge>
+        )}
       </Group>
-      <Progress value={pct(group.coverage)} size="xs" mb="sm" aria-label={`${group.name} coverage`} />
+      {group.assessed ? (
+        <Progress value={pct(group.coverage)} size="xs" mb="sm" aria-label={`${group.name} coverage`} />
+      ) : (
+        <Text size="sm" c="dimmed" mb="sm">
+          No openly licensed data source covers these factors for any app yet, so this group is left out of the score and of
+          its coverage. Enter a value with its citation as a custom factor to count it.
+        </Text>
+      )}
       <Table layout="fixed" verticalSpacing={6}>
         <Table.Thead>
           <Table.Tr>
@@ -294,34 +364,19 @@ export function AppPage() {
           Hosts in firewall and proxy logs are matched to this app by these rules: exact host, then the longest domain
           suffix. Tenant rules also claim customer sub-domains (acme.slack.com).
         </Text>
-        <Table data-testid="app-domains">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Domain</Table.Th>
-              <Table.Th>Match</Table.Th>
-              <Table.Th>Role</Table.Th>
-              <Table.Th>Sources</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {a.domains.map((d) => (
-              <Table.Tr key={`${d.pattern}-${d.match_kind}`}>
-                <Table.Td>
-                  <Text size="sm" ff="monospace">
-                    {d.pattern}
-                  </Text>
-                </Table.Td>
-                <Table.Td>{d.match_kind === "exact" ? "this host only" : "host and sub-domains"}</Table.Td>
-                <Table.Td>{d.role}</Table.Td>
-                <Table.Td>
-                  <Text size="xs" c="dimmed">
-                    {d.sources.join(", ")}
-                  </Text>
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
+        <DomainTable domains={a.domains.filter((d) => d.attributes)} testId="app-domains" />
+        {a.domains.some((d) => !d.attributes) && (
+          <>
+            <Title order={5} mt="md" mb={4}>
+              Related domains, unverified
+            </Title>
+            <Text size="xs" c="dimmed" mb="xs">
+              Only a routing list (v2fly) groups these with the app, and nothing else shows they are the app&apos;s: they are
+              never used to attribute traffic or to build block lists.
+            </Text>
+            <DomainTable domains={a.domains.filter((d) => !d.attributes)} testId="app-related-domains" />
+          </>
+        )}
       </Card>
 
       {a.links.length > 0 && (

@@ -6,9 +6,9 @@ import type { AppDetail, AppQuery, AppRow } from "../../ipc";
 import { renderApp } from "../../test/render";
 
 const rows: AppRow[] = [
-  { id: "dropbox", name: "Dropbox", vendor: "Dropbox, Inc.", category: "Cloud storage", score: 8.9, coverage: 0.92, confidence: "high", tag: "sanctioned", domains: ["dropbox.com"], custom: false, overridden: false },
-  { id: "alibaba-cloud", name: "Alibaba Cloud", vendor: null, category: "Hosting services", score: 10, coverage: 0.32, confidence: "low", tag: null, domains: ["alibabacloud.com"], custom: false, overridden: false },
-  { id: "box", name: "Box", vendor: null, category: "Cloud storage", score: null, coverage: 0.04, confidence: "not_enough_data", tag: null, domains: ["box.com"], custom: true, overridden: false },
+  { id: "dropbox", name: "Dropbox", vendor: "Dropbox, Inc.", category: "Cloud storage", score: 8.9, coverage: 0.92, confidence: "high", tag: "sanctioned", domains: ["dropbox.com"], custom: false, overridden: false, matched: null },
+  { id: "alibaba-cloud", name: "Alibaba Cloud", vendor: null, category: "Hosting services", score: 10, coverage: 0.32, confidence: "low", tag: null, domains: ["alibabacloud.com"], custom: false, overridden: false, matched: null },
+  { id: "box", name: "Box", vendor: null, category: "Cloud storage", score: null, coverage: 0.04, confidence: "not_enough_data", tag: null, domains: ["box.com"], custom: true, overridden: false, matched: null },
 ];
 
 const detail: AppDetail = {
@@ -16,7 +16,10 @@ const detail: AppDetail = {
   name: "Dropbox",
   aliases: [],
   vendor: { value: "Dropbox, Inc.", source: "cloudwarden-curated" },
-  domains: [{ pattern: "dropbox.com", match_kind: "suffix", role: "primary", sources: ["2fa-directory"] }],
+  domains: [
+    { pattern: "dropbox.com", match_kind: "suffix", role: "primary", sources: ["2fa-directory"], trust: "listed", attributes: true, why: "listed for this app by a source about the app itself", kept_out_of_block_lists: null },
+    { pattern: "db-routing.example", match_kind: "suffix", role: "service", sources: ["v2fly"], trust: "unverified", attributes: false, why: "only a routing list groups it with this app", kept_out_of_block_lists: null },
+  ],
   categories: [{ id: "cloud-storage", name: "Cloud storage", source: "2fa-directory", source_value: "backup" }],
   score: 8.9,
   computed_score: 8.9,
@@ -31,6 +34,7 @@ const detail: AppDetail = {
       weight: "very_high",
       score: 9.8,
       coverage: 1,
+      assessed: true,
       factors: [
         {
           id: "mfa_support",
@@ -60,6 +64,7 @@ const detail: AppDetail = {
         },
       ],
     },
+    { group: "legal", name: "Legal", weight: "high", score: null, coverage: 0, assessed: false, factors: [] },
   ],
   links: [],
   custom: false,
@@ -184,6 +189,20 @@ describe("Cloud App Catalog page", () => {
     expect(mfa).toHaveTextContent("2FA Directory (2fa.directory)");
     expect(mfa).toHaveTextContent("MIT · as of 2026-08-04 · curated-list");
     expect(screen.getByTestId("factor-sso_available")).toHaveTextContent("unknown");
+  });
+
+  it("keeps related, unverified domains apart and says which groups are not assessed", async () => {
+    backend();
+    renderApp("/catalog/app/dropbox");
+    const own = await screen.findByTestId("app-domains");
+    expect(own).toHaveTextContent("dropbox.com");
+    expect(own).toHaveTextContent("listed");
+    expect(own).not.toHaveTextContent("db-routing.example");
+    const related = screen.getByTestId("app-related-domains");
+    expect(related).toHaveTextContent("db-routing.example");
+    expect(related).toHaveTextContent("unverified");
+    expect(screen.getByTestId("group-legal-not-assessed")).toHaveTextContent("not assessed");
+    expect(screen.getByTestId("group-legal")).toHaveTextContent("left out of the score");
   });
 
   it("compares apps side by side", async () => {

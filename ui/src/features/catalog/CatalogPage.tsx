@@ -455,9 +455,15 @@ export function CatalogPage() {
                       <Text size="sm">{pct(row.coverage)} %</Text>
                     </Table.Td>
                     <Table.Td>
-                      <Text size="sm" c="dimmed" truncate>
-                        {row.domains.join(", ")}
-                      </Text>
+                      {row.matched !== null && row.matched !== "name" ? (
+                        <Text size="sm" c="dimmed" truncate data-testid={`catalog-matched-${row.id}`}>
+                          matched {row.matched}
+                        </Text>
+                      ) : (
+                        <Text size="sm" c="dimmed" truncate>
+                          {row.domains.join(", ")}
+                        </Text>
+                      )}
                     </Table.Td>
                   </Table.Tr>
                 );

@@ -59,6 +59,7 @@ const view: ReportView = {
     {
       domain: "example.org",
       kind: "domain",
+      shared: null,
       transactions: 10,
       bytes_up: 0,
       bytes_down: 0,
@@ -87,6 +88,21 @@ function backend(reports: unknown[] = []) {
         return [{ id: "cloud-storage", name: "Cloud storage", apps: 60 }];
       case "get_settings":
         return { theme: "light" };
+      case "get_block_list_plan":
+        return {
+          apps: 1,
+          unverified_left_out: 3,
+          domains: [
+            { domain: "wetransfer.com", subdomains: true, app_id: "wetransfer", app_name: "WeTransfer", reason: "primary domain of WeTransfer: listed", excluded: null },
+            { domain: "wetransfer.net", subdomains: true, app_id: "wetransfer", app_name: "WeTransfer", reason: "additional domain of WeTransfer: brand", excluded: null },
+            { domain: "amazonaws.com", subdomains: true, app_id: "wetransfer", app_name: "WeTransfer", reason: "service domain of WeTransfer", excluded: "covers s3.amazonaws.com, Amazon S3 (object storage)" },
+          ],
+        };
+      case "get_block_list": {
+        const skip = (args as { skip: string[] }).skip;
+        const hosts = ["wetransfer.com", "wetransfer.net"].filter((h) => !skip.includes(h));
+        return { format: "plain", text: hosts.join("\n"), entries: hosts.length, apps: 1 };
+      }
       default:
         return null;
     }
@@ -139,6 +155,29 @@ describe("Cloud Discovery page", () => {
 });
 
 describe("formatting", () => {
+  it("shows why each domain is in the block list, keeps shared infrastructure out and leaves unticked domains out", async () => {
+    const calls = backend();
+    renderApp("/discovery/report/rpt_1");
+    await userEvent.click(await screen.findByTestId("report-block-list"));
+    await userEvent.click(await screen.findByTestId("block-list-plain"));
+    const row = await screen.findByTestId("block-domain-wetransfer.net");
+    expect(row).toHaveTextContent("additional domain of WeTransfer");
+    const kept = screen.getByTestId("block-domain-amazonaws.com");
+    expect(kept).toHaveTextContent("Kept out");
+    expect(kept).toHaveTextContent("covers s3.amazonaws.com");
+    expect(screen.queryByTestId("block-tick-amazonaws.com")).toBeNull();
+    expect(screen.getByTestId("block-list-plan-summary")).toHaveTextContent("2 of 3 domains ticked");
+    await waitFor(() => {
+      expect(screen.getByTestId("block-list-text")).toHaveTextContent("wetransfer.net");
+    });
+    await userEvent.click(screen.getByTestId("block-tick-wetransfer.net"));
+    await waitFor(() => {
+      expect(screen.getByTestId("block-list-text")).not.toHaveTextContent("wetransfer.net");
+    });
+    expect(screen.getByTestId("block-list-plan-summary")).toHaveTextContent("1 of 3 domains ticked");
+    expect(calls.filter((c) => c.cmd === "get_block_list").at(-1)?.args).toEqual({ format: "plain", skip: ["wetransfer.net"] });
+  });
+
   it("formats sizes, durations and spans", () => {
     expect(formatBytes(0)).toBe("0 B");
     expect(formatBytes(1536)).toBe("1.5 KB");

@@ -1,4 +1,4 @@
-import { Badge, Button, Group, Stack, Table, Text, TextInput } from "@mantine/core";
+import { Badge, Button, Group, Stack, Table, Text, TextInput, Tooltip } from "@mantine/core";
 import { IconPlus, IconSearch } from "@tabler/icons-react";
 import { useMemo, useState } from "react";
 import type { UnmatchedDomain } from "./api";
@@ -71,6 +71,17 @@ export function DomainsTable({
                     IP
                   </Badge>
                 )}
+                {d.shared !== null && (
+                  <Tooltip
+                    label={`${d.shared}: shared by many unrelated sites, so its traffic belongs to no single app and it never enters a block list.`}
+                    multiline
+                    w={320}
+                  >
+                    <Badge ml="xs" size="xs" variant="light" color="orange" data-testid={`domain-shared-${d.domain}`}>
+                      Shared infrastructure · {d.shared}
+                    </Badge>
+                  </Tooltip>
+                )}
               </Table.Td>
               <Table.Td ta="right">{formatCount(d.transactions)}</Table.Td>
               <Table.Td ta="right">{formatBytes(d.bytes_up + d.bytes_down)}</Table.Td>
@@ -79,7 +90,7 @@ export function DomainsTable({
               <Table.Td ta="right">{formatCount(d.ips)}</Table.Td>
               <Table.Td>{formatTime(d.last_seen_ms)}</Table.Td>
               <Table.Td>
-                {d.kind === "domain" && (
+                {d.kind === "domain" && d.shared === null && (
                   <Button
                     size="compact-xs"
                     variant="light"

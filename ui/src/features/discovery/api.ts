@@ -8,7 +8,9 @@ import {
   call,
   commands,
   type AppTag,
+  type BlockListDomain,
   type BlockListFormat,
+  type BlockListPlan,
   type ChosenFile,
   type DiscoveredApp,
   type DiscoveryProgress,
@@ -33,7 +35,9 @@ export type {
   CustomFormatDef,
   LogPreview,
   AppTag,
+  BlockListDomain,
   BlockListFormat,
+  BlockListPlan,
   DiscoveredApp,
   DiscoveryProgress,
   DiscoveryRequest,
@@ -219,20 +223,27 @@ export const blockListFormats: { value: BlockListFormat; label: string; file: st
   { value: "fortigate", label: "FortiGate URL filter (CLI)", file: "unsanctioned-fortigate.conf", ext: "conf" },
 ];
 
-export function useBlockList(format: BlockListFormat) {
+/** Every domain the block list would carry, why, and what is kept out of it. */
+export function useBlockListPlan() {
+  return useQuery({ queryKey: ["get_block_list", "plan"], queryFn: () => call(commands.getBlockListPlan()), retry: false });
+}
+
+/** The block list in `format` without the domains the analyst unticked (`skip`). */
+export function useBlockList(format: BlockListFormat, skip: string[]) {
   return useQuery({
-    queryKey: ["get_block_list", format],
-    queryFn: () => call(commands.getBlockList(format)),
+    queryKey: ["get_block_list", format, skip],
+    queryFn: () => call(commands.getBlockList(format, skip)),
     retry: false,
+    placeholderData: (previous) => previous,
   });
 }
 
 /** Asks where to save, then writes the block list of unsanctioned apps. `null` when cancelled. */
 export function useExportBlockList() {
   return useMutation({
-    mutationFn: async (format: BlockListFormat): Promise<ExportResult | null> => {
+    mutationFn: async ({ format, skip }: { format: BlockListFormat; skip: string[] }): Promise<ExportResult | null> => {
       const f = blockListFormats.find((b) => b.value === format);
-      return call(commands.exportBlockList(format, f?.file ?? "unsanctioned.txt"));
+      return call(commands.exportBlockList(format, skip, f?.file ?? "unsanctioned.txt"));
     },
   });
 }

@@ -130,4 +130,33 @@ describe("Cloud App Catalog in the real app", () => {
     assert.deepEqual(tagged.map((a) => a.id), ["dropbox"]);
     execFileSync(cli, ["catalog", "tag", "dropbox", "--as", "none"]);
   });
+
+  it("shows the evidence of each domain, related domains apart, and what search matched", async () => {
+    await pick(driver, "catalog-tag-filter", "Unsanctioned apps"); // picking the chosen option again clears it
+    const search = await byTestId(driver, "catalog-search");
+    await search.sendKeys("zoom");
+    await driver.wait(async () => (await rowIds(driver))[0] === "zoom", 10000, "Zoom is not first for zoom");
+    // An app found by one of its domains says which.
+    await driver.wait(async () => (await textOf(driver, "catalog-matched-nike")).includes("nikezoom.com"), 10000);
+    await screenshot(driver, "16-catalog-search-matched");
+    await clearSearch(driver);
+    await search.sendKeys("bbc");
+    await driver.wait(async () => (await rowIds(driver)).includes("bbc"), 10000, "BBC not found");
+    await (await driver.findElement(By.css("[data-testid=catalog-row][data-app-id=bbc] td:nth-child(2)"))).click();
+    assert.equal(await textOf(driver, "app-name"), "BBC");
+    const own = await textOf(driver, "app-domains");
+    assert.match(own, /bbc\.co\.uk/);
+    assert.doesNotMatch(own, /limelight\.com|llnwd\.net/);
+    const related = await byTestId(driver, "app-related-domains");
+    await driver.executeScript("arguments[0].scrollIntoView({ block: 'center' })", related);
+    assert.match(await textOf(driver, "app-related-domains"), /limelight\.com/);
+    assert.match(await textOf(driver, "app-related-domains"), /unverified/);
+    await screenshot(driver, "17-app-related-domains");
+    const legal = await byTestId(driver, "group-legal");
+    await driver.executeScript("arguments[0].scrollIntoView({ block: 'center' })", legal);
+    assert.match(await textOf(driver, "group-legal"), /not assessed/);
+    await screenshot(driver, "18-group-not-assessed");
+    await (await byTestId(driver, "nav-catalog")).click();
+    await clearSearch(driver);
+  });
 });

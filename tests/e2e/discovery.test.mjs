@@ -146,7 +146,18 @@ describe("Cloud Discovery in the real app", () => {
     const fromCli = execFileSync(cli, ["discover", "block-list", "--syntax", "squid"], { encoding: "utf8" });
     assert.equal(list.trim(), fromCli.trim());
     assert.match(await textOf(driver, "block-list-summary"), /1 unsanctioned app\b/);
+    // Each domain says why it is there.
+    assert.match(await textOf(driver, "block-domain-yahoo.com"), /domain of Yahoo/);
     await screenshot(driver, "25-block-list");
+    // Untick one: it leaves the list, as `--skip` does in the CLI.
+    await (await reveal(driver, await byTestId(driver, "block-tick-yahoo.com"))).click();
+    await driver.wait(async () => !(await text(driver, "block-list-text")).includes("dstdomain .yahoo.com\n"), 10000, "the unticked domain stayed");
+    const skipped = execFileSync(cli, ["discover", "block-list", "--syntax", "squid", "--skip", "yahoo.com"], { encoding: "utf8" });
+    await driver.wait(async () => (await text(driver, "block-list-text")).trim() === skipped.trim(), 10000, "the app and the CLI differ after unticking");
+    assert.match(await textOf(driver, "block-list-plan-summary"), /domains ticked/);
+    await screenshot(driver, "25b-block-list-unticked");
+    await driver.actions().sendKeys("\uE00C").perform();
+    await driver.wait(async () => (await driver.findElements(By.css("[data-testid=block-list-text]"))).length === 0, 5000);
   });
 
   it("maps the columns of an unknown CSV log once and uploads it with that format", async () => {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use cloudwarden_engine::api::Engine;
 use cloudwarden_engine::domain::catalog::{
-    AppQuery, AppSort, CustomAppInput, CustomFactorInput, FactorFilter,
+    AppQuery, AppSort, Confidence, CustomAppInput, CustomFactorInput, FactorFilter,
 };
 use cloudwarden_engine::domain::discovery::AppTag;
 use serde_json::json;
@@ -199,19 +199,27 @@ async fn execute(engine: &Engine, global: &Global, command: Command) -> anyhow::
                 let rows: Vec<_> = page
                     .rows
                     .iter()
-                    .map(|r| json!({"id": r.id, "name": r.name, "category": r.category, "score": r.score, "confidence": r.confidence, "tag": r.tag, "domains": r.domains}))
+                    .map(|r| json!({"id": r.id, "name": r.name, "category": r.category, "score": r.score, "confidence": r.confidence, "tag": r.tag, "domains": r.domains, "matched": r.matched}))
                     .collect();
                 return output::json(&rows);
             }
             for r in &page.rows {
+                let why = match r.matched.as_deref() {
+                    Some(m) if m != "name" => format!("matched {m}"),
+                    _ => r.domains.join(", "),
+                };
+                let low = if r.confidence == Confidence::Low {
+                    "?"
+                } else {
+                    " "
+                };
                 println!(
-                    "{:<32} {:<28} {:>5}  {}",
+                    "{:<32} {:<28} {:>5}{low} {why}",
                     r.id,
                     r.category.as_deref().unwrap_or("—"),
                     r.score
                         .map(|s| format!("{s:.1}"))
                         .unwrap_or_else(|| "n/a".into()),
-                    r.domains.join(", ")
                 );
             }
             println!("{} of {} apps", page.rows.len(), page.total);
@@ -251,18 +259,39 @@ async fn execute(engine: &Engine, global: &Global, command: Command) -> anyhow::
                 .score
                 .map(|s| format!("{s:.1} / 10"))
                 .unwrap_or_else(|| "not enough data".into());
-            println!("score: {score} (coverage {:.0} %)", app.coverage * 100.0);
+            let confidence = match app.confidence {
+                Confidence::High => "",
+                Confidence::Low => ", low confidence",
+                Confidence::NotEnoughData => ", not enough data",
+            };
+            println!(
+                "score: {score} (0–10, 10 = safest; coverage {:.0} %{confidence})",
+                app.coverage * 100.0
+            );
             if let Some(o) = &app.score_override {
                 println!("  overridden by an analyst: {}", o.note);
             }
-            println!(
-                "domains: {}",
-                app.domains
-                    .iter()
-                    .map(|d| d.pattern.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
+            println!("domains (evidence):");
+            for d in app.domains.iter().filter(|d| d.attributes) {
+                let never = if d.kept_out_of_block_lists.is_some() {
+                    ", never blocked"
+                } else {
+                    ""
+                };
+                println!("  {:<40} {} [{}{never}]", d.pattern, d.role, d.trust);
+            }
+            let related: Vec<&str> = app
+                .domains
+                .iter()
+                .filter(|d| !d.attributes)
+                .map(|d| d.pattern.as_str())
+                .collect();
+            if !related.is_empty() {
+                println!(
+                    "related, unverified (never attributed nor blocked): {}",
+                    related.join(", ")
+                );
+            }
             println!(
                 "categories: {}",
                 app.categories
@@ -272,6 +301,10 @@ async fn execute(engine: &Engine, global: &Global, command: Command) -> anyhow::
                     .join(", ")
             );
             for g in &app.groups {
+                if !g.assessed {
+                    println!("{} (not assessed: no open data source covers it)", g.name);
+                    continue;
+                }
                 let s = g
                     .score
                     .map(|s| format!("{s:.1}"))

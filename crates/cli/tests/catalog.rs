@@ -55,6 +55,7 @@ fn search_finds_apps_by_name_and_domain() {
             "confidence",
             "domains",
             "id",
+            "matched",
             "name",
             "score",
             "tag"

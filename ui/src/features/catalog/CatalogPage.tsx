@@ -334,7 +334,7 @@ export function CatalogPage() {
 
       <Group justify="space-between">
         <Text size="sm" data-testid="catalog-total">
-          {search.isPending ? "Searching…" : `${total.toLocaleString()} apps`}
+          {search.isPending ? "Searching…" : `${total.toLocaleString()} app${total === 1 ? "" : "s"}`}
         </Text>
         <Group gap="xs">
           {selected.length > 0 && (

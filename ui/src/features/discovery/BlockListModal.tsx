@@ -88,7 +88,7 @@ export function BlockListModal({ initial, onClose }: { initial: BlockListFormat;
                   <Table.Tr>
                     <Table.Th w={36} />
                     <Table.Th>Domain</Table.Th>
-                    <Table.Th>App</Table.Th>
+                    <Table.Th w={130}>App</Table.Th>
                     <Table.Th>Why it is here</Table.Th>
                   </Table.Tr>
                 </Table.Thead>
@@ -117,7 +117,9 @@ export function BlockListModal({ initial, onClose }: { initial: BlockListFormat;
                           {d.domain}
                         </Text>
                       </Table.Td>
-                      <Table.Td>{d.app_name}</Table.Td>
+                      <Table.Td>
+                        <Text size="xs">{d.app_name}</Text>
+                      </Table.Td>
                       <Table.Td>
                         {d.excluded !== null ? (
                           <Group gap={4} wrap="nowrap">

@@ -137,9 +137,43 @@ fn show_gives_the_full_record_with_factor_sources() {
         .unwrap()["factors"][0]
         .clone();
     assert!(fedramp["value"].is_null() && fedramp["source"].is_null());
-    // How much the score rests on: coverage 0.64 is at least half of the weighted factors.
+    // How much the score rests on: at least half of the weighted factors.
     assert!(v["coverage"].as_f64().unwrap() >= 0.5);
     assert_eq!(v["confidence"], "high");
+    // A group no open source assesses is said to be, and left out.
+    let legal = v["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["group"] == "legal")
+        .unwrap();
+    assert_eq!(legal["assessed"], false);
+    // Each domain says why it is the app's.
+    let domains = v["domains"].as_array().unwrap();
+    assert!(domains
+        .iter()
+        .all(|d| d["why"].as_str().is_some_and(|w| !w.is_empty())));
+    assert!(domains
+        .iter()
+        .any(|d| d["pattern"] == "dropbox.com" && d["trust"] == "vendor"));
+}
+
+#[test]
+fn a_score_from_less_than_half_of_the_factors_is_low_confidence_in_json() {
+    let dir = tempfile::tempdir().unwrap();
+    // Alibaba Cloud: a perfect 10 from about a third of the weighted factors.
+    let v = catalog_json(dir.path(), &["show", "alibabacloud"]);
+    assert!(v["coverage"].as_f64().unwrap() < 0.5, "{}", v["coverage"]);
+    assert_eq!(v["confidence"], "low");
+    assert_eq!(v["name"], "Alibaba Cloud");
+    let rows = catalog_json(dir.path(), &["search", "alibaba cloud"]);
+    let row = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "alibabacloud")
+        .unwrap();
+    assert_eq!(row["confidence"], "low");
 }
 
 #[test]

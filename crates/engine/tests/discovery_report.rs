@@ -579,3 +579,87 @@ async fn an_upload_waits_for_a_locked_database_and_leaves_no_empty_report() {
         .collect();
     assert_eq!(names, vec!["Locked".to_owned()]);
 }
+
+#[tokio::test]
+async fn shared_infrastructure_is_reported_as_such_and_never_as_an_app() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::open(Some(dir.path())).await.unwrap();
+    let log = dir.path().join("access.log");
+    let hosts = [
+        "d111abc.cloudfront.net",
+        "d222def.cloudfront.net",
+        "vod-uk.akamaized.net",
+        "acme-backups.s3.amazonaws.com",
+        "1.0.168.192.in-addr.arpa",
+        "www.dropbox.com",
+    ];
+    let lines: String = hosts
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            format!(
+                "{}.000    120 10.0.0.{} TCP_MISS/200 4096 GET http://{h}/x user{i} HIER_DIRECT/203.0.113.7 text/html\n",
+                1_764_000_000 + i,
+                i + 1
+            )
+        })
+        .collect();
+    std::fs::write(&log, lines).unwrap();
+    let result = engine
+        .discover(
+            DiscoveryRequest {
+                files: vec![log.display().to_string()],
+                format: Some("squid".into()),
+                report: Some("Shared".into()),
+                dry_run: false,
+            },
+            Arc::new(Progress::default()),
+            Arc::new(AtomicBool::new(false)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(result.lines.parsed, hosts.len() as u64);
+    // Only Dropbox is an app; the shared hosts roll up under their provider's suffix.
+    let apps: Vec<&str> = result.apps.iter().map(|a| a.app_id.as_str()).collect();
+    assert_eq!(apps, ["dropbox"]);
+    let view = engine
+        .discovery_report_view(&result.report_id.unwrap())
+        .await
+        .unwrap();
+    let shared = |d: &str| {
+        view.unmatched_domains
+            .iter()
+            .find(|u| u.domain == d)
+            .unwrap_or_else(|| panic!("{d} not in {:?}", view.unmatched_domains))
+    };
+    let cf = shared("cloudfront.net");
+    assert_eq!(cf.transactions, 2, "both CloudFront hosts under one row");
+    assert_eq!(cf.shared.as_deref(), Some("Amazon CloudFront (CDN)"));
+    assert!(shared("akamaized.net")
+        .shared
+        .as_deref()
+        .unwrap()
+        .contains("Akamai"));
+    assert!(shared("s3.amazonaws.com")
+        .shared
+        .as_deref()
+        .unwrap()
+        .contains("object storage"));
+    assert!(shared("in-addr.arpa")
+        .shared
+        .as_deref()
+        .unwrap()
+        .contains("DNS reverse zone"));
+    // The CSV says so too.
+    let csv_path = dir.path().join("report.csv");
+    let report_id = view.info.report_id.clone();
+    engine
+        .export_discovery_csv(&report_id, &csv_path)
+        .await
+        .unwrap();
+    let csv = std::fs::read_to_string(&csv_path).unwrap();
+    assert!(
+        csv.contains("shared_infrastructure,cloudfront.net,,Amazon CloudFront (CDN)"),
+        "{csv}"
+    );
+}

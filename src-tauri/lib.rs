@@ -75,6 +75,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::discovery::set_discovery_settings,
             commands::discovery::reveal_user,
             commands::jobs::list_jobs,
+            commands::investigate::list_activities,
             commands::jobs::watch_jobs,
         ])
 }

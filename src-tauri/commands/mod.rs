@@ -4,6 +4,7 @@ pub mod about;
 pub mod catalog;
 pub mod connectors;
 pub mod discovery;
+pub mod investigate;
 pub mod jobs;
 pub mod settings;
 pub mod status;

@@ -3,6 +3,7 @@
 mod catalog;
 mod connectors;
 mod discover;
+mod investigate;
 mod jobs;
 mod output;
 mod status;
@@ -55,9 +56,9 @@ enum Command {
     /// Accounts read by connectors.
     #[command(subcommand)]
     Accounts(connectors::ListCommand),
-    /// Activities (audit events) read by connectors.
+    /// The activity log across connected instances: filtered, newest first, paged.
     #[command(subcommand)]
-    Activities(connectors::ListCommand),
+    Activities(investigate::ActivitiesCommand),
     /// Files (and repositories) with their sharing.
     #[command(subcommand)]
     Files(connectors::ListCommand),
@@ -108,7 +109,7 @@ fn main() -> ExitCode {
             Command::Jobs(c) => jobs::jobs(&global, c).await,
             Command::Scan { instance } => connectors::scan(&global, &instance).await,
             Command::Accounts(c) => connectors::list(&global, "accounts", c).await,
-            Command::Activities(c) => connectors::list(&global, "activities", c).await,
+            Command::Activities(c) => investigate::activities(&global, c).await,
             Command::Files(c) => connectors::list(&global, "files", c).await,
             Command::OauthGrants(c) => connectors::list(&global, "oauth-grants", c).await,
             Command::Privileges(c) => connectors::list(&global, "privileges", c).await,

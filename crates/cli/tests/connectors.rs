@@ -320,7 +320,73 @@ async fn connect_m365_with_client_credentials_or_interactively() {
             assert!(ok, "{err}");
             serde_json::from_str(&out).unwrap()
         };
-        let (activities, grants) = (list("activities"), list("oauth-grants"));
+        let grants = list("oauth-grants");
+        // The activity log, page by page: `{"items", "next_cursor"}`.
+        let mut all: Vec<Value> = Vec::new();
+        let mut next: Option<String> = None;
+        loop {
+            let mut args = vec![
+                "activities",
+                "list",
+                "--instance",
+                id.as_str(),
+                "--limit",
+                "1000",
+                "--json",
+            ];
+            if let Some(c) = &next {
+                args.extend(["--cursor", c.as_str()]);
+            }
+            let (ok, out, err) = run(&d, &args, &[]);
+            assert!(ok, "{err}");
+            let page: Value = serde_json::from_str(&out).unwrap();
+            assert!(page["items"].as_array().unwrap().len() <= 1000);
+            all.extend(page["items"].as_array().unwrap().iter().cloned());
+            match page["next_cursor"].as_str() {
+                Some(c) => next = Some(c.to_owned()),
+                None => break,
+            }
+        }
+        let activities = Value::Array(all);
+        // Paged with --cursor: the same rows, in the same order.
+        let mut paged: Vec<Value> = Vec::new();
+        let mut cursor: Option<String> = None;
+        for _ in 0..2 {
+            let mut args = vec!["activities", "list", "--limit", "5", "--json"];
+            if let Some(c) = &cursor {
+                args.extend(["--cursor", c.as_str()]);
+            }
+            let (ok, out, err) = run(&d, &args, &[]);
+            assert!(ok, "{err}");
+            let p: Value = serde_json::from_str(&out).unwrap();
+            paged.extend(p["items"].as_array().unwrap().iter().cloned());
+            cursor = p["next_cursor"].as_str().map(str::to_owned);
+        }
+        assert_eq!(paged, activities.as_array().unwrap()[..10]);
+        // Filters: failed sign-ins only.
+        let (ok, out, err) = run(
+            &d,
+            &[
+                "activities",
+                "list",
+                "--category",
+                "sign_in",
+                "--outcome",
+                "failure",
+                "--json",
+            ],
+            &[],
+        );
+        assert!(ok, "{err}");
+        let failed: Value = serde_json::from_str(&out).unwrap();
+        let failed = failed["items"].as_array().unwrap();
+        assert!(!failed.is_empty());
+        assert!(failed
+            .iter()
+            .all(|a| a["category"] == "sign_in" && a["outcome"] == "failure"));
+        // A bad filter is one clear line.
+        let (ok, _, err) = run(&d, &["activities", "list", "--category", "logins"], &[]);
+        assert!(!ok && err.contains("unknown category"), "{err}");
         (id, scan, files, activities, grants)
     })
     .await

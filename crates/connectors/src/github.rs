@@ -813,6 +813,77 @@ impl Connector for Github {
     }
 }
 
+/// The activity-log category of a GitHub audit log action (`repo.create`, `org.add_member`,
+/// `oauth_authorization.create`…; docs.github.com "Audit log events for your organization").
+pub fn categorize(action: &str) -> crate::normalize::Category {
+    use crate::normalize::Category::*;
+    crate::normalize::first_match(
+        action,
+        &[
+            (
+                SignIn,
+                &[
+                    "*login*",
+                    "org.sso_response",
+                    "*sso_response*",
+                    "user.failed_login",
+                ],
+            ),
+            (
+                Oauth,
+                &[
+                    "oauth_application.*",
+                    "oauth_authorization.*",
+                    "oauth_access.*",
+                    "integration_installation.*",
+                    "integration.*",
+                    "personal_access_token.*",
+                    "org_credential_authorization.*",
+                    "org.oauth_app_access_*",
+                ],
+            ),
+            (
+                Membership,
+                &[
+                    "org.add_member",
+                    "org.remove_member",
+                    "org.invite_member",
+                    "org.update_member",
+                    "org.add_outside_collaborator",
+                    "org.remove_outside_collaborator",
+                    "team.*",
+                    "repo.add_member",
+                    "repo.remove_member",
+                    "repo.update_member",
+                ],
+            ),
+            (
+                Repository,
+                &[
+                    "repo.*",
+                    "git.*",
+                    "protected_branch.*",
+                    "repository_*",
+                    "pull_request*",
+                    "public_key.*",
+                    "deploy_key.*",
+                    "environment.*",
+                ],
+            ),
+            (
+                Admin,
+                &[
+                    "org.*",
+                    "business.*",
+                    "hook.*",
+                    "members_can_*",
+                    "secret_scanning*",
+                ],
+            ),
+        ],
+    )
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]

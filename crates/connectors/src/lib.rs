@@ -12,6 +12,7 @@ pub mod github;
 pub mod http;
 pub mod m365;
 pub mod model;
+pub mod normalize;
 pub mod oauth;
 pub mod paging;
 

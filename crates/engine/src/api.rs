@@ -21,6 +21,7 @@ use crate::{Error, Result};
 
 mod connectors;
 mod discovery;
+mod investigate;
 mod jobs;
 
 pub use jobs::CommitHook;
@@ -105,6 +106,8 @@ impl Engine {
         };
         // Jobs of a process that died (killed, crashed, power cut) become `interrupted`.
         engine.recover_jobs().await?;
+        // Activities stored before the activity log had categories get theirs, once.
+        engine.store.normalize_activities(now_ms()).await?;
         Ok(engine)
     }
 

@@ -733,9 +733,14 @@ async fn file_and_mailbox_activity_comes_from_the_unified_audit_log() {
         assert_eq!(a["target"], r.object_id.as_str());
         assert_eq!(a["ip"], &*r.client_ip);
         assert_eq!(a["user_agent"], r.client);
+        // The vendor's word (Succeeded / Failed) normalised; the raw record keeps it.
         assert_eq!(
             a["outcome"],
-            if r.succeeded { "Succeeded" } else { "Failed" }
+            if r.succeeded { "success" } else { "failure" }
+        );
+        assert_eq!(
+            a["category"],
+            cloudwarden_connectors::normalize::categorize("m365", &r.operation).as_str()
         );
     }
     for op in [

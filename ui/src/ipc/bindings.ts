@@ -119,6 +119,8 @@ export const commands = {
 	revealUser: (pseudonym: string, reason: string) => typedError<RevealedUser, CommandError>(__TAURI_INVOKE("reveal_user", { pseudonym, reason })),
 	/**  The newest jobs, newest first. */
 	listJobs: (limit: number) => typedError<JobInfo[], CommandError>(__TAURI_INVOKE("list_jobs", { limit })),
+	/**  A page of the activity log, newest first; `cursor` is the `next_cursor` of the page before. */
+	listActivities: (filter: ActivityFilter, cursor: string | null, limit: number | null) => typedError<ActivityPage, CommandError>(__TAURI_INVOKE("list_activities", { filter, cursor, limit })),
 	/**  Sends every job event to `events` until the page goes away (the channel closes). */
 	watchJobs: (events: Channel<JobEvent>) => __TAURI_INVOKE<void>("watch_jobs", { events }),
 };
@@ -134,6 +136,48 @@ export type About = {
 	data_sources: Attribution[],
 	/**  Main third-party software components. */
 	components: Attribution[],
+};
+
+/**  What to show of the activity log. Every field narrows; `None` leaves it open. */
+export type ActivityFilter = {
+	instance_id?: string | null,
+	/**  Connector app (`github`, `m365`). */
+	app?: string | null,
+	/**  The actor as the vendor names it (user principal name, login). */
+	user?: string | null,
+	/**  An IP address, or a network in CIDR notation (`10.1.0.0/16`, `2001:db8::/32`). */
+	ip?: string | null,
+	category?: Category | null,
+	action?: string | null,
+	outcome?: Outcome | null,
+	/**  From this time on (ms since the epoch). */
+	since_ms?: number | null,
+	/**  Before this time (ms since the epoch). */
+	until_ms?: number | null,
+};
+
+/**  A page of the activity log, newest first, and the cursor of the next one. */
+export type ActivityPage = {
+	items: ActivityRow[],
+	/**  Pass back to read on; `None` when there is nothing more. */
+	next_cursor: string | null,
+};
+
+/**  One event of the activity log, normalised. */
+export type ActivityRow = {
+	instance_id: string,
+	instance_name: string,
+	app: string,
+	event_id: string,
+	occurred_at_ms: number,
+	actor: string | null,
+	category: Category,
+	action: string,
+	outcome: Outcome,
+	/**  What it acted on (a file, repository, user, app…), as the vendor names it. */
+	object: string | null,
+	ip: string | null,
+	user_agent: string | null,
 };
 
 /**  The full record of an app for its page. */
@@ -345,6 +389,9 @@ export type CatalogStats = {
 	categories: { [key in string]: number },
 	sources: SourceSummary[],
 };
+
+/**  What kind of thing an activity is. */
+export type Category = "sign_in" | "admin" | "file" | "sharing" | "mail" | "oauth" | "repository" | "membership" | "other";
 
 /**  A category of the taxonomy. */
 export type CategoryInfo = {
@@ -828,6 +875,9 @@ export type MalformedLine = {
 	reason: string,
 	text: string,
 };
+
+/**  Whether an activity succeeded. */
+export type Outcome = "success" | "failure" | "unknown";
 
 /**  A permission the connector checked. */
 export type PermissionView = {

@@ -572,6 +572,96 @@ impl Connector for M365 {
     }
 }
 
+/// The activity-log category of a Microsoft 365 activity: directory audit activity names
+/// ("Add member to group"), sign-ins and unified audit log operations ("FileDownloaded",
+/// "SharingSet", "MailItemsAccessed"; learn.microsoft.com "Audit log activities").
+pub fn categorize(action: &str) -> crate::normalize::Category {
+    use crate::normalize::Category::*;
+    crate::normalize::first_match(
+        action,
+        &[
+            (
+                SignIn,
+                &[
+                    "sign-in*",
+                    "userloggedin",
+                    "userloginfailed",
+                    "mailboxlogin",
+                    "*signin*",
+                ],
+            ),
+            (
+                Oauth,
+                &[
+                    "consent to application*",
+                    "*oauth2permissiongrant*",
+                    "add app role assignment*",
+                    "*delegated permission grant*",
+                    "add service principal*",
+                    "add application*",
+                ],
+            ),
+            (
+                Sharing,
+                &[
+                    "sharing*",
+                    "anonymouslink*",
+                    "companylink*",
+                    "securelink*",
+                    "addedtosecurelink",
+                    "sharinginvitation*",
+                    "accessinvitation*",
+                ],
+            ),
+            (File, &["file*", "folder*", "page*", "listitem*"]),
+            (
+                Mail,
+                &[
+                    "mailitems*",
+                    "send",
+                    "sendas",
+                    "sendonbehalf",
+                    "movetodeleteditems",
+                    "softdelete",
+                    "harddelete",
+                    "*inboxrule*",
+                    "*mailbox*",
+                ],
+            ),
+            (
+                Membership,
+                &[
+                    "add member to group",
+                    "remove member from group",
+                    "add owner to group",
+                    "remove owner from group",
+                ],
+            ),
+            (
+                Admin,
+                &[
+                    "add member to role*",
+                    "remove member from role*",
+                    "add user",
+                    "update user",
+                    "delete user",
+                    "disable account",
+                    "enable account",
+                    "reset user password",
+                    "reset password*",
+                    "change user password",
+                    "*policy*",
+                    "add group",
+                    "delete group",
+                    "update group",
+                    "*domain*",
+                    "*role*",
+                ],
+            ),
+        ],
+    )
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]

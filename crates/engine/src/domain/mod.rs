@@ -91,4 +91,5 @@ pub struct Attribution {
 pub mod catalog;
 pub mod connectors;
 pub mod discovery;
+pub mod investigate;
 pub mod jobs;

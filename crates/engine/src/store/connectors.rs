@@ -2,6 +2,7 @@
 //! the cursor after it are written in one transaction.
 
 use cloudwarden_connectors::model::Records;
+use cloudwarden_connectors::normalize::{self, Outcome};
 
 use sqlx::{QueryBuilder, Sqlite};
 
@@ -388,10 +389,21 @@ async fn insert_records(
             );
             q.build().execute(&mut **tx).await?;
         }
+        // Each event in the one vocabulary of the activity log: its category (from the
+        // connector's mapping of its action) and outcome; the vendor's words stay in `raw`.
+        let app: Option<String> = if records.activities.is_empty() {
+            None
+        } else {
+            sqlx::query_scalar("SELECT app FROM connector_instances WHERE instance_id = ?")
+                .bind(id)
+                .fetch_optional(&mut **tx)
+                .await?
+        };
+        let app = app.unwrap_or_default();
         for chunk in shaped(&records.activities) {
             // An event (time, id) is stored once: re-read overlaps are no-ops.
             let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO activities (instance_id, event_id, occurred_at_ms, actor, action, target, ip, user_agent, outcome, raw) ",
+                "INSERT INTO activities (instance_id, event_id, occurred_at_ms, actor, action, target, ip, user_agent, outcome, raw, category) ",
             );
             q.push_values(chunk, |mut b, e| {
                 b.push_bind(id)
@@ -402,8 +414,9 @@ async fn insert_records(
                     .push_bind(&e.target)
                     .push_bind(&e.ip)
                     .push_bind(&e.user_agent)
-                    .push_bind(&e.outcome)
-                    .push_bind(e.raw.as_str());
+                    .push_bind(Outcome::from_vendor(e.outcome.as_deref()).as_str())
+                    .push_bind(e.raw.as_str())
+                    .push_bind(normalize::categorize(&app, &e.action).as_str());
             });
             q.push(" ON CONFLICT (instance_id, occurred_at_ms, event_id) DO NOTHING");
             q.build().execute(&mut **tx).await?;
@@ -637,7 +650,7 @@ impl Store {
     ) -> Result<Vec<serde_json::Value>> {
         let (sql_table, columns, order) = match table {
             RecordTable::Accounts => ("accounts", "'instance_id', instance_id, 'external_id', external_id, 'login', login, 'display_name', display_name, 'email', email, 'kind', kind, 'status', status, 'is_admin', json(CASE WHEN is_admin = 1 THEN 'true' ELSE 'false' END), 'created_at_ms', created_at_ms, 'last_sign_in_ms', last_sign_in_ms, 'last_seen_ms', last_seen_ms", "login"),
-            RecordTable::Activities => ("activities", "'instance_id', instance_id, 'event_id', event_id, 'occurred_at_ms', occurred_at_ms, 'actor', actor, 'action', action, 'target', target, 'ip', ip, 'user_agent', user_agent, 'outcome', outcome", "occurred_at_ms DESC"),
+            RecordTable::Activities => ("activities", "'instance_id', instance_id, 'event_id', event_id, 'occurred_at_ms', occurred_at_ms, 'actor', actor, 'action', action, 'target', target, 'ip', ip, 'user_agent', user_agent, 'outcome', outcome, 'category', category", "occurred_at_ms DESC"),
             RecordTable::Files => ("files", "'instance_id', instance_id, 'external_id', external_id, 'name', name, 'url', url, 'owner', owner, 'sharing', sharing, 'modified_at_ms', modified_at_ms, 'collaborators', (SELECT json_group_array(json_object('account', c.account, 'permission', c.permission, 'external', json(CASE WHEN c.external = 1 THEN 'true' ELSE 'false' END))) FROM file_collaborators c WHERE c.instance_id = files.instance_id AND c.file_id = files.external_id)", "name"),
             RecordTable::Privileges => ("privileges", "'instance_id', instance_id, 'account_id', account_id, 'role', role, 'scope', scope, 'last_seen_ms', last_seen_ms", "role"),
             RecordTable::OauthGrants => ("oauth_grants", "'instance_id', instance_id, 'external_id', external_id, 'kind', kind, 'app_name', app_name, 'app_id', app_id, 'principal', principal, 'scopes', json(scopes), 'granted_at_ms', granted_at_ms, 'first_seen_ms', first_seen_ms, 'last_seen_ms', last_seen_ms", "app_name"),

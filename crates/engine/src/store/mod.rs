@@ -1,12 +1,14 @@
 //! The SQLite store. All SQL of the engine lives under this module, so another backend
 //! (PostgreSQL for team mode) can be added without touching callers.
 
+mod activities;
 mod catalog;
 mod connectors;
 mod discovery;
 mod jobs;
 mod settings;
 
+pub use activities::ActivityKey;
 pub use catalog::{CustomAppRow, OverrideRow};
 pub use connectors::{InstanceRow, RecordTable};
 pub use discovery::{Breakdown, BreakdownRow, ReportRow, UploadRows, UsageStats};

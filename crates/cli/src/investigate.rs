@@ -1,0 +1,132 @@
+//! `cloudwarden activities list`: the activity log across instances, filtered and paged in the
+//! engine. `--json` prints `{"items": [...], "next_cursor": "..." | null}`; `--cursor`
+//! continues where a page ended.
+
+use clap::{Args, Subcommand};
+use cloudwarden_engine::api::Engine;
+use cloudwarden_engine::discovery_export::iso_time;
+use cloudwarden_engine::domain::investigate::{ActivityCategory, ActivityFilter, ActivityOutcome};
+
+use crate::{output, Global};
+
+#[derive(Debug, Subcommand)]
+pub enum ActivitiesCommand {
+    /// One page of the activity log, newest first.
+    List(ActivityArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ActivityArgs {
+    /// Only this instance (`cloudwarden instances`).
+    #[arg(long)]
+    instance: Option<String>,
+    /// Only this connector app (`github`, `m365`).
+    #[arg(long)]
+    app: Option<String>,
+    /// Only this actor (user principal name or login).
+    #[arg(long)]
+    user: Option<String>,
+    /// Only this IP address, or a network in CIDR notation (10.1.0.0/16).
+    #[arg(long)]
+    ip: Option<String>,
+    /// sign_in, admin, file, sharing, mail, oauth, repository, membership or other.
+    #[arg(long)]
+    category: Option<String>,
+    /// Only this action, as the vendor names it (FileDownloaded, repo.create).
+    #[arg(long)]
+    action: Option<String>,
+    /// success, failure or unknown.
+    #[arg(long)]
+    outcome: Option<String>,
+    /// From this time on (RFC 3339, e.g. 2026-12-01T00:00:00Z).
+    #[arg(long)]
+    since: Option<String>,
+    /// Before this time (RFC 3339).
+    #[arg(long)]
+    until: Option<String>,
+    /// Continue after the page that printed this cursor.
+    #[arg(long)]
+    cursor: Option<String>,
+    /// Rows on the page (at most 1,000).
+    #[arg(long, default_value_t = 100)]
+    limit: u32,
+}
+
+fn time(flag: &str, v: Option<&str>) -> anyhow::Result<Option<i64>> {
+    v.map(|s| {
+        cloudwarden_connectors::dates::parse_rfc3339_ms(s).ok_or_else(|| {
+            anyhow::anyhow!("--{flag} \"{s}\" is not an RFC 3339 time (2026-12-01T00:00:00Z)")
+        })
+    })
+    .transpose()
+}
+
+impl ActivityArgs {
+    fn filter(&self) -> anyhow::Result<ActivityFilter> {
+        let category = self
+            .category
+            .as_deref()
+            .map(|c| {
+                ActivityCategory::parse(c).ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "unknown category \"{c}\": sign_in, admin, file, sharing, mail, oauth, \
+                         repository, membership or other"
+                    )
+                })
+            })
+            .transpose()?;
+        let outcome = self
+            .outcome
+            .as_deref()
+            .map(|o| {
+                ActivityOutcome::parse(o).ok_or_else(|| {
+                    anyhow::anyhow!("unknown outcome \"{o}\": success, failure or unknown")
+                })
+            })
+            .transpose()?;
+        Ok(ActivityFilter {
+            instance_id: self.instance.clone(),
+            app: self.app.clone(),
+            user: self.user.clone(),
+            ip: self.ip.clone(),
+            category,
+            action: self.action.clone(),
+            outcome,
+            since_ms: time("since", self.since.as_deref())?,
+            until_ms: time("until", self.until.as_deref())?,
+        })
+    }
+}
+
+pub async fn activities(global: &Global, command: ActivitiesCommand) -> anyhow::Result<()> {
+    let ActivitiesCommand::List(args) = command;
+    let filter = args.filter()?;
+    let engine = Engine::open(global.data_dir.as_deref()).await?;
+    let page = engine
+        .activities(&filter, args.cursor.as_deref(), Some(args.limit))
+        .await;
+    engine.close().await;
+    let page = page?;
+    if global.json {
+        return output::json(&page);
+    }
+    if page.items.is_empty() {
+        println!("no activity matches");
+    }
+    for r in &page.items {
+        println!(
+            "{}  {:<10} {:<10} {:<8} {:<32} {:<30} {}",
+            iso_time(r.occurred_at_ms),
+            r.instance_name,
+            r.category.as_str(),
+            r.outcome.as_str(),
+            r.action,
+            r.actor.as_deref().unwrap_or("—"),
+            r.object.as_deref().unwrap_or("")
+        );
+    }
+    if let Some(c) = &page.next_cursor {
+        println!("more: --cursor {c}");
+    }
+    Ok(())
+}

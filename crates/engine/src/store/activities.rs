@@ -1,0 +1,342 @@
+//! The activity log query (SQLite): typed filters bound as parameters, newest first, keyset
+//! pages on `(occurred_at_ms, instance_id, event_id)` so that rows arriving meanwhile never
+//! shift a page. Each filter has an index that serves both the filter and the order (see
+//! `migrations/0012_activities_normalized.sql` and the query-plan test).
+
+use std::net::IpAddr;
+
+use cloudwarden_connectors::normalize;
+use sqlx::{QueryBuilder, Sqlite};
+
+use super::Store;
+use crate::domain::investigate::{ActivityCategory, ActivityFilter, ActivityOutcome, ActivityRow};
+use crate::{Error, Result};
+
+/// Where a page starts: the key of the last row of the page before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivityKey {
+    pub occurred_at_ms: i64,
+    pub instance_id: String,
+    pub event_id: String,
+}
+
+impl ActivityKey {
+    /// The opaque cursor: the key as hex, so that it survives any transport unchanged.
+    pub fn encode(&self) -> String {
+        let plain = format!(
+            "a1\u{1f}{}\u{1f}{}\u{1f}{}",
+            self.occurred_at_ms, self.instance_id, self.event_id
+        );
+        plain.bytes().map(|b| format!("{b:02x}")).collect()
+    }
+
+    pub fn decode(cursor: &str) -> Result<ActivityKey> {
+        let bad = || Error::Validation("this cursor is not one the activity log gave".into());
+        if !cursor.len().is_multiple_of(2) || cursor.len() > 4096 {
+            return Err(bad());
+        }
+        let bytes = (0..cursor.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(cursor.get(i..i + 2).unwrap_or("zz"), 16))
+            .collect::<std::result::Result<Vec<u8>, _>>()
+            .map_err(|_| bad())?;
+        let plain = String::from_utf8(bytes).map_err(|_| bad())?;
+        let mut parts = plain.split('\u{1f}');
+        match (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) {
+            (Some("a1"), Some(ms), Some(instance), Some(event), None) => Ok(ActivityKey {
+                occurred_at_ms: ms.parse().map_err(|_| bad())?,
+                instance_id: instance.to_owned(),
+                event_id: event.to_owned(),
+            }),
+            _ => Err(bad()),
+        }
+    }
+}
+
+/// An IP network: an address and how many leading bits must match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Network {
+    addr: IpAddr,
+    bits: u8,
+}
+
+impl Network {
+    /// `10.1.0.0/16`, `2001:db8::/32`, or a single address.
+    pub fn parse(s: &str) -> Result<Network> {
+        let bad = || Error::Validation(format!("\"{s}\" is not an IP address or CIDR network"));
+        let (addr, bits) = match s.trim().split_once('/') {
+            Some((a, b)) => (a, Some(b)),
+            None => (s.trim(), None),
+        };
+        let addr: IpAddr = addr.parse().map_err(|_| bad())?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let bits = match bits {
+            Some(b) => b.parse::<u8>().ok().filter(|b| *b <= max).ok_or_else(bad)?,
+            None => max,
+        };
+        Ok(Network { addr, bits })
+    }
+
+    /// A single address (no prefix shorter than the address).
+    pub fn is_host(&self) -> bool {
+        self.bits == if self.addr.is_ipv4() { 32 } else { 128 }
+    }
+
+    pub fn contains(&self, ip: &str) -> bool {
+        let Ok(ip) = ip.parse::<IpAddr>() else {
+            return false;
+        };
+        let mask = |bits: u8, width: u32| -> u128 {
+            if bits == 0 {
+                0
+            } else {
+                (!0u128) << (width - u32::from(bits))
+            }
+        };
+        match (self.addr, ip) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => {
+                let m = mask(self.bits, 32);
+                (u128::from(u32::from(n)) & m) == (u128::from(u32::from(a)) & m)
+            }
+            (IpAddr::V6(n), IpAddr::V6(a)) => {
+                let m = mask(self.bits, 128);
+                (u128::from(n) & m) == (u128::from(a) & m)
+            }
+            _ => false,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    instance_id: String,
+    instance_name: String,
+    app: String,
+    event_id: String,
+    occurred_at_ms: i64,
+    actor: Option<String>,
+    category: String,
+    action: String,
+    outcome: Option<String>,
+    target: Option<String>,
+    ip: Option<String>,
+    user_agent: Option<String>,
+}
+
+/// Rows read per statement while a network filter sifts them (the SQL cannot).
+const SIFT_BATCH: i64 = 2_000;
+/// Rows a network filter looks at for one page before it returns what it has (with a cursor
+/// to go on), so that a page never takes long however rare the matches.
+const SIFT_BUDGET: usize = 200_000;
+
+/// Setting that records that stored activities were categorised.
+const NORMALIZED_KEY: &str = "activities.normalized";
+
+impl Store {
+    /// Gives activities stored before the activity log existed their category and a
+    /// normalised outcome, once: one update per distinct (app, action, outcome).
+    pub async fn normalize_activities(&self, now_ms: i64) -> Result<()> {
+        if self.setting::<u32>(NORMALIZED_KEY).await?.is_some() {
+            return Ok(());
+        }
+        let kinds: Vec<(String, String, Option<String>)> = sqlx::query_as(
+            "SELECT DISTINCT i.app, a.action, a.outcome FROM activities a \
+             JOIN connector_instances i ON i.instance_id = a.instance_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut tx = self.pool.begin().await?;
+        for (app, action, outcome) in &kinds {
+            sqlx::query(
+                "UPDATE activities SET category = ?, outcome = ? WHERE action = ? AND outcome IS ? \
+                 AND instance_id IN (SELECT instance_id FROM connector_instances WHERE app = ?)",
+            )
+            .bind(normalize::categorize(app, action).as_str())
+            .bind(ActivityOutcome::from_vendor(outcome.as_deref()).as_str())
+            .bind(action)
+            .bind(outcome)
+            .bind(app)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        self.set_setting(NORMALIZED_KEY, &1u32, now_ms).await
+    }
+
+    /// One page of the activity log after `after`, newest first: `(rows, key to go on)`.
+    /// The key is `None` when the log ends here.
+    pub async fn activities_page(
+        &self,
+        filter: &ActivityFilter,
+        after: Option<ActivityKey>,
+        limit: usize,
+    ) -> Result<(Vec<ActivityRow>, Option<ActivityKey>)> {
+        let network = filter.ip.as_deref().map(Network::parse).transpose()?;
+        // A single address is an indexed equality; a network is sifted in Rust.
+        let exact_ip = network.filter(Network::is_host).map(|_| filter.ip.clone());
+        let sift = network.filter(|n| !n.is_host());
+        let mut after = after;
+        let mut out = Vec::with_capacity(limit);
+        let mut looked = 0usize;
+        loop {
+            let want = if sift.is_some() {
+                SIFT_BATCH
+            } else {
+                i64::try_from(limit + 1).unwrap_or(i64::MAX)
+            };
+            let rows = self
+                .activity_rows(
+                    filter,
+                    exact_ip.clone().flatten().as_deref(),
+                    after.as_ref(),
+                    want,
+                )
+                .await?;
+            let n = rows.len();
+            for row in rows {
+                let key = ActivityKey {
+                    occurred_at_ms: row.occurred_at_ms,
+                    instance_id: row.instance_id.clone(),
+                    event_id: row.event_id.clone(),
+                };
+                looked += 1;
+                let keep =
+                    sift.is_none_or(|net| row.ip.as_deref().is_some_and(|ip| net.contains(ip)));
+                if keep {
+                    if out.len() == limit {
+                        // There is more: the next page starts after the last row kept.
+                        let last = out.last().map(|r: &ActivityRow| ActivityKey {
+                            occurred_at_ms: r.occurred_at_ms,
+                            instance_id: r.instance_id.clone(),
+                            event_id: r.event_id.clone(),
+                        });
+                        return Ok((out, last));
+                    }
+                    out.push(to_row(row));
+                }
+                after = Some(key);
+            }
+            if i64::try_from(n).unwrap_or(0) < want {
+                return Ok((out, None)); // the log ends here
+            }
+            if sift.is_some() && looked >= SIFT_BUDGET {
+                // Rare matches: hand back what there is and where the sifting stopped.
+                return Ok((out, after));
+            }
+        }
+    }
+
+    async fn activity_rows(
+        &self,
+        f: &ActivityFilter,
+        ip: Option<&str>,
+        after: Option<&ActivityKey>,
+        limit: i64,
+    ) -> Result<Vec<Row>> {
+        let mut q = activity_query(f, ip, after);
+        q.push(" LIMIT ").push_bind(limit);
+        Ok(q.build_query_as::<Row>().fetch_all(&self.pool).await?)
+    }
+
+    /// The query plan of the activity log query for `f` (for the index test).
+    pub async fn activities_plan(&self, f: &ActivityFilter, paged: bool) -> Result<Vec<String>> {
+        let after = paged.then(|| ActivityKey {
+            occurred_at_ms: 0,
+            instance_id: String::new(),
+            event_id: String::new(),
+        });
+        let ip = f.ip.as_deref();
+        let mut q = activity_query_prefixed(f, ip, after.as_ref(), "EXPLAIN QUERY PLAN ");
+        q.push(" LIMIT 50");
+        let rows: Vec<(i64, i64, i64, String)> = q.build_query_as().fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(|r| r.3).collect())
+    }
+}
+
+fn to_row(r: Row) -> ActivityRow {
+    ActivityRow {
+        instance_id: r.instance_id,
+        instance_name: r.instance_name,
+        app: r.app,
+        event_id: r.event_id,
+        occurred_at_ms: r.occurred_at_ms,
+        actor: r.actor,
+        category: ActivityCategory::parse(&r.category).unwrap_or(ActivityCategory::Other),
+        action: r.action,
+        outcome: r
+            .outcome
+            .as_deref()
+            .and_then(ActivityOutcome::parse)
+            .unwrap_or(ActivityOutcome::Unknown),
+        object: r.target,
+        ip: r.ip,
+        user_agent: r.user_agent,
+    }
+}
+
+fn activity_query(
+    f: &ActivityFilter,
+    ip: Option<&str>,
+    after: Option<&ActivityKey>,
+) -> QueryBuilder<Sqlite> {
+    activity_query_prefixed(f, ip, after, "")
+}
+
+fn activity_query_prefixed(
+    f: &ActivityFilter,
+    ip: Option<&str>,
+    after: Option<&ActivityKey>,
+    prefix: &str,
+) -> QueryBuilder<Sqlite> {
+    let mut q = QueryBuilder::<Sqlite>::new(prefix);
+    q.push(
+        "SELECT a.instance_id, i.name AS instance_name, i.app, a.event_id, a.occurred_at_ms, \
+         a.actor, a.category, a.action, a.outcome, a.target, a.ip, a.user_agent \
+         FROM activities a JOIN connector_instances i ON i.instance_id = a.instance_id WHERE 1 = 1",
+    );
+    if let Some(v) = &f.instance_id {
+        q.push(" AND a.instance_id = ").push_bind(v.clone());
+    }
+    if let Some(v) = &f.app {
+        q.push(" AND i.app = ").push_bind(v.clone());
+    }
+    if let Some(v) = &f.user {
+        q.push(" AND a.actor = ").push_bind(v.clone());
+    }
+    if let Some(v) = ip {
+        q.push(" AND a.ip = ").push_bind(v.to_owned());
+    }
+    if let Some(v) = f.category {
+        q.push(" AND a.category = ")
+            .push_bind(v.as_str().to_owned());
+    }
+    if let Some(v) = &f.action {
+        q.push(" AND a.action = ").push_bind(v.clone());
+    }
+    if let Some(v) = f.outcome {
+        q.push(" AND a.outcome = ").push_bind(v.as_str().to_owned());
+    }
+    if let Some(v) = f.since_ms {
+        q.push(" AND a.occurred_at_ms >= ").push_bind(v);
+    }
+    if let Some(v) = f.until_ms {
+        q.push(" AND a.occurred_at_ms < ").push_bind(v);
+    }
+    if let Some(k) = after {
+        q.push(" AND (a.occurred_at_ms, a.instance_id, a.event_id) < (")
+            .push_bind(k.occurred_at_ms)
+            .push(", ")
+            .push_bind(k.instance_id.clone())
+            .push(", ")
+            .push_bind(k.event_id.clone())
+            .push(")");
+    }
+    q.push(" ORDER BY a.occurred_at_ms DESC, a.instance_id DESC, a.event_id DESC");
+    q
+}

@@ -1,0 +1,440 @@
+//! The activity log across instances: every filter against the generated tenants, keyset pages
+//! that lose and repeat nothing while new events arrive, opaque cursors, and query plans that
+//! use an index for both the filter and the order (no sort of the whole log).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+mod support;
+
+use std::collections::HashSet;
+
+use cloudwarden_engine::api::Engine;
+use cloudwarden_engine::domain::connectors::{ConnectGithub, ConnectM365};
+use cloudwarden_engine::domain::investigate::{
+    ActivityCategory, ActivityFilter, ActivityOutcome, ActivityRow,
+};
+use cloudwarden_engine::ErrorCode;
+use cloudwarden_testkit::github::{AuditEvent, FakeGithub, GithubTenant, TenantSize};
+use support::engine;
+use support::m365::{fake, tenant, CLIENT_ID, SECRET};
+
+const TOKEN: &str = "ghp_cloudwardenTestToken";
+
+/// Every row of a filter, page by page (5 a page), checking order and uniqueness.
+async fn all(engine: &Engine, f: &ActivityFilter) -> Vec<ActivityRow> {
+    let mut out: Vec<ActivityRow> = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = engine
+            .activities(f, cursor.as_deref(), Some(5))
+            .await
+            .unwrap();
+        assert!(page.items.len() <= 5);
+        out.extend(page.items);
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    let keys: Vec<(i64, &str, &str)> = out
+        .iter()
+        .map(|r| {
+            (
+                r.occurred_at_ms,
+                r.instance_id.as_str(),
+                r.event_id.as_str(),
+            )
+        })
+        .collect();
+    assert!(
+        keys.windows(2).all(|w| w[0] > w[1]),
+        "newest first, no repeats"
+    );
+    out
+}
+
+struct Setup {
+    _dir: tempfile::TempDir,
+    engine: Engine,
+    github: FakeGithub,
+    gh: GithubTenant,
+    graph: cloudwarden_testkit::graph::GraphTenant,
+    gh_id: String,
+    m365_id: String,
+}
+
+async fn setup() -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine(&dir).await;
+    let gh = GithubTenant::generate(
+        "acme",
+        71,
+        &TenantSize {
+            audit_days: 5,
+            ..TenantSize::small()
+        },
+    );
+    let github = FakeGithub::start(gh.clone(), TOKEN).await.unwrap();
+    let gi = engine
+        .connect_github(ConnectGithub {
+            name: "Acme".into(),
+            org: "acme".into(),
+            api_url: Some(github.url.clone()),
+            token: TOKEN.into(),
+        })
+        .await
+        .unwrap();
+    engine.scan_instance(&gi.id).await.unwrap();
+    let graph = tenant(73);
+    let g = fake(&graph).await;
+    let mi = engine
+        .connect_m365(ConnectM365 {
+            name: "Contoso".into(),
+            tenant: g.tenant_id().into(),
+            client_id: CLIENT_ID.into(),
+            client_secret: SECRET.into(),
+            api_url: Some(format!("{}/v1.0", g.url)),
+            login_url: Some(g.url.clone()),
+        })
+        .await
+        .unwrap();
+    engine.scan_instance(&mi.id).await.unwrap();
+    std::mem::forget(g); // keep the fake serving for the test's life
+    Setup {
+        _dir: dir,
+        engine,
+        github,
+        gh,
+        graph,
+        gh_id: gi.id,
+        m365_id: mi.id,
+    }
+}
+
+#[tokio::test]
+async fn one_log_across_instances_filtered_in_the_engine() {
+    let s = setup().await;
+    let e = &s.engine;
+    let everything = all(e, &ActivityFilter::default()).await;
+    let gh_count = s.gh.audit_events.len();
+    let per_instance = |id: &str| everything.iter().filter(|r| r.instance_id == id).count();
+    assert_eq!(per_instance(&s.gh_id), gh_count);
+    assert!(per_instance(&s.m365_id) >= s.graph.sign_ins.len());
+    assert_eq!(
+        e.instance(&s.m365_id).await.unwrap().counts.activities as usize,
+        per_instance(&s.m365_id)
+    );
+
+    // Instance and app.
+    let only = |f: ActivityFilter| async move { all(e, &f).await };
+    let gh = only(ActivityFilter {
+        instance_id: Some(s.gh_id.clone()),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(gh.len(), gh_count);
+    assert!(gh
+        .iter()
+        .all(|r| r.app == "github" && r.instance_name == "Acme"));
+    let m365 = only(ActivityFilter {
+        app: Some("m365".into()),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(m365.len(), per_instance(&s.m365_id));
+
+    // Category: every sign-in of the tenant, and every GitHub team or membership event.
+    let sign_ins = only(ActivityFilter {
+        category: Some(ActivityCategory::SignIn),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(sign_ins.len(), s.graph.sign_ins.len());
+    let membership_events =
+        s.gh.audit_events
+            .iter()
+            .filter(|a| {
+                cloudwarden_connectors::normalize::categorize("github", &a.action)
+                    == ActivityCategory::Membership
+            })
+            .count();
+    assert!(membership_events > 0);
+    let membership = only(ActivityFilter {
+        instance_id: Some(s.gh_id.clone()),
+        category: Some(ActivityCategory::Membership),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(membership.len(), membership_events);
+
+    // Outcome: the failed sign-ins.
+    let failed = only(ActivityFilter {
+        category: Some(ActivityCategory::SignIn),
+        outcome: Some(ActivityOutcome::Failure),
+        ..Default::default()
+    })
+    .await;
+    let want_failed = s
+        .graph
+        .sign_ins
+        .iter()
+        .filter(|x| x.error_code != 0)
+        .count();
+    assert!(want_failed > 0);
+    assert_eq!(failed.len(), want_failed);
+    assert!(failed.iter().all(|r| r.action == "Sign-in failed"));
+
+    // User: one actor's events.
+    let actor = s.gh.audit_events[0].actor.clone();
+    let by_actor = only(ActivityFilter {
+        user: Some(actor.clone()),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(
+        by_actor.len(),
+        s.gh.audit_events
+            .iter()
+            .filter(|a| a.actor == actor)
+            .count()
+    );
+
+    // Action.
+    let action = s.gh.audit_events[0].action.clone();
+    let by_action = only(ActivityFilter {
+        action: Some(action.clone()),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(
+        by_action.len(),
+        s.gh.audit_events
+            .iter()
+            .filter(|a| a.action == action)
+            .count()
+    );
+
+    // IP: one address, then its /16 network.
+    let ip = s.graph.sign_ins[0].ip_address.to_string();
+    let by_ip = only(ActivityFilter {
+        ip: Some(ip.clone()),
+        ..Default::default()
+    })
+    .await;
+    assert!(!by_ip.is_empty());
+    assert!(by_ip.iter().all(|r| r.ip.as_deref() == Some(ip.as_str())));
+    let net = cidr16(&ip);
+    let by_net = only(ActivityFilter {
+        ip: Some(net.clone()),
+        ..Default::default()
+    })
+    .await;
+    let want_net = everything
+        .iter()
+        .filter(|r| r.ip.as_deref().is_some_and(|x| cidr16(x) == net))
+        .count();
+    assert_eq!(by_net.len(), want_net);
+    assert!(by_net.len() >= by_ip.len());
+
+    // Time range: [since, until).
+    let times: Vec<i64> = everything.iter().map(|r| r.occurred_at_ms).collect();
+    let (since, until) = (times[times.len() * 3 / 4], times[times.len() / 4]);
+    let ranged = only(ActivityFilter {
+        since_ms: Some(since),
+        until_ms: Some(until),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(
+        ranged.len(),
+        times.iter().filter(|t| **t >= since && **t < until).count()
+    );
+
+    // Filters combine.
+    let combined = only(ActivityFilter {
+        app: Some("m365".into()),
+        category: Some(ActivityCategory::SignIn),
+        outcome: Some(ActivityOutcome::Success),
+        since_ms: Some(since),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(
+        combined.len(),
+        sign_ins
+            .iter()
+            .filter(|r| r.outcome == ActivityOutcome::Success && r.occurred_at_ms >= since)
+            .count()
+    );
+    drop(s.github);
+}
+
+/// `a.b.c.d` → `a.b.0.0/16` (IPv4), the address itself otherwise.
+fn cidr16(ip: &str) -> String {
+    let parts: Vec<&str> = ip.split('.').collect();
+    if parts.len() == 4 {
+        format!("{}.{}.0.0/16", parts[0], parts[1])
+    } else {
+        ip.to_owned()
+    }
+}
+
+#[tokio::test]
+async fn pages_lose_and_repeat_nothing_while_new_events_arrive() {
+    let s = setup().await;
+    let e = &s.engine;
+    let f = ActivityFilter::default();
+    let before: Vec<ActivityRow> = all(e, &f).await;
+    let first = e.activities(&f, None, Some(7)).await.unwrap();
+    assert_eq!(first.items, before[..7]);
+
+    // A new event arrives between two pages, newer than anything on them.
+    let mut fresh: AuditEvent = s.gh.audit_events[0].clone();
+    fresh.document_id = "fresh-event".into();
+    fresh.timestamp_ms = before[0].occurred_at_ms + 60_000;
+    fresh.created_at_ms = fresh.timestamp_ms;
+    s.github.add_audit_event(fresh);
+    e.scan_instance(&s.gh_id).await.unwrap();
+
+    let mut rest = Vec::new();
+    let mut cursor = first.next_cursor.clone();
+    while let Some(c) = cursor {
+        let page = e.activities(&f, Some(&c), Some(7)).await.unwrap();
+        rest.extend(page.items);
+        cursor = page.next_cursor;
+    }
+    // The pages after the first continue exactly where it ended: nothing lost, nothing twice,
+    // the new event not slipped into the middle (an offset page would have shifted by one).
+    assert_eq!(rest, before[7..]);
+    let now = all(e, &f).await;
+    assert_eq!(now.len(), before.len() + 1);
+    assert_eq!(now[0].event_id, "fresh-event");
+    let ids: HashSet<(&str, &str)> = now
+        .iter()
+        .map(|r| (r.instance_id.as_str(), r.event_id.as_str()))
+        .collect();
+    assert_eq!(ids.len(), now.len());
+
+    // A cursor is opaque and checked.
+    let err = e
+        .activities(&f, Some("not-a-cursor"), None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Validation);
+    let err = e
+        .activities(
+            &ActivityFilter {
+                ip: Some("10.0.0.0/99".into()),
+                ..Default::default()
+            },
+            None,
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Validation);
+}
+
+#[tokio::test]
+async fn every_filter_reads_an_index_in_the_log_s_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = engine(&dir).await;
+    let cases: Vec<(&str, ActivityFilter, &str)> = vec![
+        ("everything", ActivityFilter::default(), "activities_newest"),
+        (
+            "instance",
+            ActivityFilter {
+                instance_id: Some("i".into()),
+                ..Default::default()
+            },
+            "activities_time",
+        ),
+        (
+            "category",
+            ActivityFilter {
+                category: Some(ActivityCategory::Sharing),
+                ..Default::default()
+            },
+            "activities_by_category",
+        ),
+        (
+            "user",
+            ActivityFilter {
+                user: Some("alice@contoso.com".into()),
+                ..Default::default()
+            },
+            "activities_by_actor",
+        ),
+        (
+            "ip",
+            ActivityFilter {
+                ip: Some("203.0.113.7".into()),
+                ..Default::default()
+            },
+            "activities_by_ip",
+        ),
+        (
+            "time range",
+            ActivityFilter {
+                since_ms: Some(1),
+                until_ms: Some(2),
+                ..Default::default()
+            },
+            "activities_newest",
+        ),
+    ];
+    for (name, f, index) in cases {
+        for paged in [false, true] {
+            let plan = e.activities_query_plan(&f, paged).await.unwrap().join("\n");
+            assert!(
+                plan.contains(index),
+                "{name} (paged {paged}) should use {index}:\n{plan}"
+            );
+            assert!(
+                !plan.contains("TEMP B-TREE"),
+                "{name} (paged {paged}) sorts the log instead of reading an index in order:\n{plan}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn activities_stored_before_the_log_existed_get_their_category_once() {
+    use sqlx::Connection;
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine(&dir).await;
+    engine.close().await;
+    // A store as an older version left it: rows without a category, vendor outcome words.
+    let mut conn = sqlx::SqliteConnection::connect_with(
+        &sqlx::sqlite::SqliteConnectOptions::new().filename(dir.path().join("cloudwarden.sqlite3")),
+    )
+    .await
+    .unwrap();
+    for sql in [
+        "INSERT INTO connector_instances (instance_id, app, name, config, status, created_at_ms) \
+         VALUES ('m1', 'm365', 'Old', '{}', 'connected', 0)",
+        "INSERT INTO activities (instance_id, event_id, occurred_at_ms, actor, action, outcome, raw) \
+         VALUES ('m1', 'e1', 10, 'a@contoso.com', 'FileDownloaded', 'Succeeded', '{}'), \
+                ('m1', 'e2', 20, 'b@contoso.com', 'Sign-in failed', 'failure', '{}'), \
+                ('m1', 'e3', 30, 'c@contoso.com', 'Something new', NULL, '{}')",
+        "DELETE FROM settings WHERE key = 'activities.normalized'",
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await.unwrap();
+    }
+    conn.close().await.unwrap();
+
+    let engine = support::engine(&dir).await;
+    let rows = all(&engine, &ActivityFilter::default()).await;
+    let got: Vec<(&str, ActivityCategory, ActivityOutcome)> = rows
+        .iter()
+        .map(|r| (r.event_id.as_str(), r.category, r.outcome))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("e3", ActivityCategory::Other, ActivityOutcome::Unknown),
+            ("e2", ActivityCategory::SignIn, ActivityOutcome::Failure),
+            ("e1", ActivityCategory::File, ActivityOutcome::Success),
+        ]
+    );
+}

@@ -740,7 +740,7 @@ async fn file_and_mailbox_activity_comes_from_the_unified_audit_log() {
         );
         assert_eq!(
             a["category"],
-            cloudwarden_connectors::normalize::categorize("m365", &r.operation).as_str()
+            cloudwarden_connectors::normalize::categorize("m365", r.operation).as_str()
         );
     }
     for op in [

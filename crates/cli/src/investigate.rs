@@ -44,6 +44,9 @@ pub struct ActivityArgs {
     /// Before this time (RFC 3339).
     #[arg(long)]
     until: Option<String>,
+    /// Words that must all start a word of the actor, action or object.
+    #[arg(long)]
+    text: Option<String>,
     /// Continue after the page that printed this cursor.
     #[arg(long)]
     cursor: Option<String>,
@@ -94,6 +97,7 @@ impl ActivityArgs {
             outcome,
             since_ms: time("since", self.since.as_deref())?,
             until_ms: time("until", self.until.as_deref())?,
+            text: self.text.clone(),
         })
     }
 }

@@ -250,6 +250,40 @@ async fn one_log_across_instances_filtered_in_the_engine() {
         times.iter().filter(|t| **t >= since && **t < until).count()
     );
 
+    // Free text: every word must start a word of the actor, action or object.
+    let word = s.gh.audit_events[0].actor.clone();
+    let texted = only(ActivityFilter {
+        text: Some(word.to_uppercase()),
+        ..Default::default()
+    })
+    .await;
+    let has = |v: &Option<String>, w: &str| {
+        v.as_deref().is_some_and(|v| {
+            v.to_lowercase()
+                .split(|c: char| !(c.is_alphanumeric() || "@._-".contains(c)))
+                .any(|t| t.starts_with(w))
+        })
+    };
+    let want_text = everything
+        .iter()
+        .filter(|r| {
+            has(&r.actor, &word) || has(&Some(r.action.clone()), &word) || has(&r.object, &word)
+        })
+        .count();
+    assert!(want_text > 0);
+    assert_eq!(texted.len(), want_text);
+    let two_words = only(ActivityFilter {
+        text: Some("sign-in failed".into()),
+        ..Default::default()
+    })
+    .await;
+    assert!(!two_words.is_empty());
+    assert!(two_words
+        .iter()
+        .all(|r| r.action.to_lowercase().contains("sign-in failed")
+            || has(&r.actor, "failed")
+            || has(&r.object, "failed")));
+
     // Filters combine.
     let combined = only(ActivityFilter {
         app: Some("m365".into()),
@@ -374,6 +408,14 @@ async fn every_filter_reads_an_index_in_the_log_s_order() {
             "activities_by_ip",
         ),
         (
+            "text",
+            ActivityFilter {
+                text: Some("alice download".into()),
+                ..Default::default()
+            },
+            "activities_fts",
+        ),
+        (
             "time range",
             ActivityFilter {
                 since_ms: Some(1),
@@ -390,6 +432,12 @@ async fn every_filter_reads_an_index_in_the_log_s_order() {
                 plan.contains(index),
                 "{name} (paged {paged}) should use {index}:\n{plan}"
             );
+            if name == "text" {
+                // Driven by the word index: only the matching rows are fetched (by rowid) and
+                // ordered, never the whole log.
+                assert!(plan.contains("INTEGER PRIMARY KEY (rowid=?)"), "{plan}");
+                continue;
+            }
             assert!(
                 !plan.contains("TEMP B-TREE"),
                 "{name} (paged {paged}) sorts the log instead of reading an index in order:\n{plan}"

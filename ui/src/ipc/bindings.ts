@@ -154,6 +154,8 @@ export type ActivityFilter = {
 	since_ms?: number | null,
 	/**  Before this time (ms since the epoch). */
 	until_ms?: number | null,
+	/**  Words that must all appear (as word prefixes) in the actor, action or object. */
+	text?: string | null,
 };
 
 /**  A page of the activity log, newest first, and the cursor of the next one. */

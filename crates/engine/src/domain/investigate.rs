@@ -28,6 +28,8 @@ pub struct ActivityFilter {
     /// Before this time (ms since the epoch).
     #[specta(type = Option<u32>)]
     pub until_ms: Option<i64>,
+    /// Words that must all appear (as word prefixes) in the actor, action or object.
+    pub text: Option<String>,
 }
 
 /// One event of the activity log, normalised.

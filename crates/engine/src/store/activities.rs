@@ -328,6 +328,11 @@ fn activity_query_prefixed(
     if let Some(v) = f.until_ms {
         q.push(" AND a.occurred_at_ms < ").push_bind(v);
     }
+    if let Some(m) = f.text.as_deref().and_then(fts_query) {
+        q.push(" AND a.rowid IN (SELECT rowid FROM activities_fts WHERE activities_fts MATCH ")
+            .push_bind(m)
+            .push(")");
+    }
     if let Some(k) = after {
         q.push(" AND (a.occurred_at_ms, a.instance_id, a.event_id) < (")
             .push_bind(k.occurred_at_ms)
@@ -339,4 +344,45 @@ fn activity_query_prefixed(
     }
     q.push(" ORDER BY a.occurred_at_ms DESC, a.instance_id DESC, a.event_id DESC");
     q
+}
+
+/// The analyst's words as an FTS5 query: every word must appear as the start of a word in the
+/// actor, action or object. Each word is quoted (quotes doubled), so no word can be read as
+/// FTS5 syntax; `None` when there are no words.
+pub fn fts_query(text: &str) -> Option<String> {
+    let words: Vec<String> = text
+        .split_whitespace()
+        .take(16)
+        .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_become_quoted_prefix_terms() {
+        assert_eq!(
+            fts_query("  alice  download "),
+            Some("\"alice\"* \"download\"*".into())
+        );
+        assert_eq!(
+            fts_query("a\"b OR c*"),
+            Some("\"a\"\"b\"* \"OR\"* \"c*\"*".into())
+        );
+        assert_eq!(fts_query("   "), None);
+    }
+
+    #[test]
+    fn networks_hold_their_addresses() {
+        let n = Network::parse("10.1.0.0/16").unwrap();
+        assert!(n.contains("10.1.255.3") && !n.contains("10.2.0.1") && !n.contains("::1"));
+        let n = Network::parse("2001:db8::/32").unwrap();
+        assert!(n.contains("2001:db8:1::5") && !n.contains("2001:db9::1"));
+        assert!(Network::parse("0.0.0.0/0").unwrap().contains("8.8.8.8"));
+        assert!(Network::parse("10.0.0.1").unwrap().is_host());
+        assert!(Network::parse("10.0.0.0/33").is_err() && Network::parse("x/8").is_err());
+    }
 }

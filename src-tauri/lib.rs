@@ -76,6 +76,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::discovery::reveal_user,
             commands::jobs::list_jobs,
             commands::investigate::list_activities,
+            commands::investigate::get_activity,
             commands::jobs::watch_jobs,
         ])
 }

@@ -284,6 +284,17 @@ async fn one_log_across_instances_filtered_in_the_engine() {
             || has(&r.actor, "failed")
             || has(&r.object, "failed")));
 
+    // One event with its raw vendor record; an unknown one is "not found".
+    let one = &everything[0];
+    let detail = e.activity(&one.instance_id, &one.event_id).await.unwrap();
+    assert_eq!(&detail.row, one);
+    assert!(serde_json::from_str::<serde_json::Value>(&detail.raw).is_ok());
+    let err = e
+        .activity(&one.instance_id, "no-such-event")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NotFound);
+
     // Filters combine.
     let combined = only(ActivityFilter {
         app: Some("m365".into()),

@@ -121,6 +121,8 @@ export const commands = {
 	listJobs: (limit: number) => typedError<JobInfo[], CommandError>(__TAURI_INVOKE("list_jobs", { limit })),
 	/**  A page of the activity log, newest first; `cursor` is the `next_cursor` of the page before. */
 	listActivities: (filter: ActivityFilter, cursor: string | null, limit: number | null) => typedError<ActivityPage, CommandError>(__TAURI_INVOKE("list_activities", { filter, cursor, limit })),
+	/**  One event with the vendor's raw record, for the detail drawer. */
+	getActivity: (instanceId: string, eventId: string) => typedError<ActivityDetail, CommandError>(__TAURI_INVOKE("get_activity", { instanceId, eventId })),
 	/**  Sends every job event to `events` until the page goes away (the channel closes). */
 	watchJobs: (events: Channel<JobEvent>) => __TAURI_INVOKE<void>("watch_jobs", { events }),
 };
@@ -136,6 +138,13 @@ export type About = {
 	data_sources: Attribution[],
 	/**  Main third-party software components. */
 	components: Attribution[],
+};
+
+/**  One event with the vendor's own record, for the detail drawer. */
+export type ActivityDetail = {
+	row: ActivityRow,
+	/**  The vendor's event as it was read (JSON). */
+	raw: string,
 };
 
 /**  What to show of the activity log. Every field narrows; `None` leaves it open. */

@@ -1,9 +1,9 @@
 //! Investigation: the activity log (filters, keyset pages).
 
 use super::Engine;
-use crate::domain::investigate::{ActivityFilter, ActivityPage};
+use crate::domain::investigate::{ActivityDetail, ActivityFilter, ActivityPage};
 use crate::store::ActivityKey;
-use crate::Result;
+use crate::{Error, Result};
 
 /// Rows per page when the caller does not say; the most a page holds.
 pub const DEFAULT_PAGE: u32 = 100;
@@ -29,6 +29,16 @@ impl Engine {
             items,
             next_cursor: next.map(|k| k.encode()),
         })
+    }
+
+    /// One event of the activity log with the vendor's raw record.
+    pub async fn activity(&self, instance_id: &str, event_id: &str) -> Result<ActivityDetail> {
+        let (row, raw) = self
+            .store
+            .activity(instance_id, event_id)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("activity {event_id} of {instance_id}")))?;
+        Ok(ActivityDetail { row, raw })
     }
 
     /// The query plan SQLite chooses for a filter (first page, or a page after a cursor), one

@@ -58,3 +58,11 @@ pub struct ActivityPage {
     /// Pass back to read on; `None` when there is nothing more.
     pub next_cursor: Option<String>,
 }
+
+/// One event with the vendor's own record, for the detail drawer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct ActivityDetail {
+    pub row: ActivityRow,
+    /// The vendor's event as it was read (JSON).
+    pub raw: String,
+}

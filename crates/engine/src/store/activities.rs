@@ -232,6 +232,31 @@ impl Store {
         }
     }
 
+    /// One event and its raw vendor record.
+    pub async fn activity(
+        &self,
+        instance_id: &str,
+        event_id: &str,
+    ) -> Result<Option<(ActivityRow, String)>> {
+        #[derive(sqlx::FromRow)]
+        struct WithRaw {
+            #[sqlx(flatten)]
+            row: Row,
+            raw: String,
+        }
+        let found: Option<WithRaw> = sqlx::query_as(
+            "SELECT a.instance_id, i.name AS instance_name, i.app, a.event_id, a.occurred_at_ms, \
+             a.actor, a.category, a.action, a.outcome, a.target, a.ip, a.user_agent, a.raw \
+             FROM activities a JOIN connector_instances i ON i.instance_id = a.instance_id \
+             WHERE a.instance_id = ? AND a.event_id = ? LIMIT 1",
+        )
+        .bind(instance_id)
+        .bind(event_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(found.map(|f| (to_row(f.row), f.raw)))
+    }
+
     async fn activity_rows(
         &self,
         f: &ActivityFilter,

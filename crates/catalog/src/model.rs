@@ -117,7 +117,30 @@ pub enum Trust {
     Analyst,
 }
 
+impl DomainRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DomainRole::Primary => "primary",
+            DomainRole::Additional => "additional",
+            DomainRole::Service => "service",
+            DomainRole::Tenant => "tenant",
+        }
+    }
+}
+
 impl Trust {
+    /// The name it has in `catalog.json` and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Trust::Vendor => "vendor",
+            Trust::Listed => "listed",
+            Trust::Site => "site",
+            Trust::Brand => "brand",
+            Trust::Unverified => "unverified",
+            Trust::Analyst => "analyst",
+        }
+    }
+
     /// One sentence on why the rule is (or is not) trusted, for the app page and block lists.
     pub fn explain(self) -> &'static str {
         match self {

@@ -401,12 +401,9 @@ impl Effective {
                         MatchKind::Exact => "exact".into(),
                         MatchKind::Suffix => "suffix".into(),
                     },
-                    role: role_name(d.role).into(),
+                    role: d.role.as_str().into(),
                     sources: d.sources.clone(),
-                    trust: serde_json::to_value(d.trust)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default(),
+                    trust: d.trust.as_str().into(),
                     attributes: d.attributes(),
                     why: d.trust.explain().into(),
                     kept_out_of_block_lists: self.matcher.block_exclusion(d),
@@ -808,15 +805,6 @@ fn method_name(m: Method) -> &'static str {
         Method::VendorAsserted => "vendor-asserted",
         Method::Measured => "measured",
         Method::Analyst => "analyst",
-    }
-}
-
-fn role_name(r: DomainRole) -> &'static str {
-    match r {
-        DomainRole::Primary => "primary",
-        DomainRole::Additional => "additional",
-        DomainRole::Service => "service",
-        DomainRole::Tenant => "tenant",
     }
 }
 

@@ -24,7 +24,7 @@ fn role_of(s: &str) -> DomainRole {
 
 /// `crates/catalog/curated/apps.json`: our own reviewed entries.
 pub(super) fn curated(b: &mut Builder) -> Result<()> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("curated/apps.json");
+    let path = super::curated_path("apps.json");
     let doc = read_json(&path)?;
     let src = sources::CURATED;
     for app in doc["apps"].as_array().into_iter().flatten() {

@@ -598,7 +598,7 @@ impl Engine {
                     app_name: app.name.clone(),
                     reason: format!(
                         "{} domain of {}: {} ({sources})",
-                        role_name(rule.role),
+                        rule.role.as_str(),
                         app.name,
                         rule.trust.explain()
                     ),
@@ -802,14 +802,4 @@ async fn write(path: &Path, text: &str) -> Result<()> {
             path: path.to_path_buf(),
             source,
         })
-}
-
-fn role_name(role: cloudwarden_catalog::model::DomainRole) -> &'static str {
-    use cloudwarden_catalog::model::DomainRole;
-    match role {
-        DomainRole::Primary => "primary",
-        DomainRole::Additional => "additional",
-        DomainRole::Service => "service",
-        DomainRole::Tenant => "tenant",
-    }
 }

@@ -113,6 +113,12 @@ impl Network {
     }
 }
 
+/// The columns of a [`Row`], and where they come from.
+const SELECT_ROW: &str = "SELECT a.instance_id, i.name AS instance_name, i.app, a.event_id, \
+     a.occurred_at_ms, a.actor, a.category, a.action, a.outcome, a.target, a.ip, a.user_agent";
+const FROM_LOG: &str =
+    "FROM activities a JOIN connector_instances i ON i.instance_id = a.instance_id";
+
 #[derive(sqlx::FromRow)]
 struct Row {
     instance_id: String,
@@ -179,7 +185,9 @@ impl Store {
     ) -> Result<(Vec<ActivityRow>, Option<ActivityKey>)> {
         let network = filter.ip.as_deref().map(Network::parse).transpose()?;
         // A single address is an indexed equality; a network is sifted in Rust.
-        let exact_ip = network.filter(Network::is_host).map(|_| filter.ip.clone());
+        let exact_ip = network
+            .filter(Network::is_host)
+            .and(filter.ip.as_deref().map(str::trim));
         let sift = network.filter(|n| !n.is_host());
         let mut after = after;
         let mut out = Vec::with_capacity(limit);
@@ -191,12 +199,7 @@ impl Store {
                 i64::try_from(limit + 1).unwrap_or(i64::MAX)
             };
             let rows = self
-                .activity_rows(
-                    filter,
-                    exact_ip.clone().flatten().as_deref(),
-                    after.as_ref(),
-                    want,
-                )
+                .activity_rows(filter, exact_ip, after.as_ref(), want)
                 .await?;
             let n = rows.len();
             for row in rows {
@@ -244,12 +247,9 @@ impl Store {
             row: Row,
             raw: String,
         }
-        let found: Option<WithRaw> = sqlx::query_as(
-            "SELECT a.instance_id, i.name AS instance_name, i.app, a.event_id, a.occurred_at_ms, \
-             a.actor, a.category, a.action, a.outcome, a.target, a.ip, a.user_agent, a.raw \
-             FROM activities a JOIN connector_instances i ON i.instance_id = a.instance_id \
-             WHERE a.instance_id = ? AND a.event_id = ? LIMIT 1",
-        )
+        let found: Option<WithRaw> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{SELECT_ROW}, a.raw {FROM_LOG} WHERE a.instance_id = ? AND a.event_id = ? LIMIT 1"
+        )))
         .bind(instance_id)
         .bind(event_id)
         .fetch_optional(&self.pool)
@@ -264,7 +264,7 @@ impl Store {
         after: Option<&ActivityKey>,
         limit: i64,
     ) -> Result<Vec<Row>> {
-        let mut q = activity_query(f, ip, after);
+        let mut q = activity_query(f, ip, after, "");
         q.push(" LIMIT ").push_bind(limit);
         Ok(q.build_query_as::<Row>().fetch_all(&self.pool).await?)
     }
@@ -277,7 +277,7 @@ impl Store {
             event_id: String::new(),
         });
         let ip = f.ip.as_deref();
-        let mut q = activity_query_prefixed(f, ip, after.as_ref(), "EXPLAIN QUERY PLAN ");
+        let mut q = activity_query(f, ip, after.as_ref(), "EXPLAIN QUERY PLAN ");
         q.push(" LIMIT 50");
         let rows: Vec<(i64, i64, i64, String)> = q.build_query_as().fetch_all(&self.pool).await?;
         Ok(rows.into_iter().map(|r| r.3).collect())
@@ -305,26 +305,19 @@ fn to_row(r: Row) -> ActivityRow {
     }
 }
 
+/// The activity log query for `f` after `after`, newest first, behind `prefix` (empty, or
+/// `EXPLAIN QUERY PLAN `).
 fn activity_query(
-    f: &ActivityFilter,
-    ip: Option<&str>,
-    after: Option<&ActivityKey>,
-) -> QueryBuilder<Sqlite> {
-    activity_query_prefixed(f, ip, after, "")
-}
-
-fn activity_query_prefixed(
     f: &ActivityFilter,
     ip: Option<&str>,
     after: Option<&ActivityKey>,
     prefix: &str,
 ) -> QueryBuilder<Sqlite> {
     let mut q = QueryBuilder::<Sqlite>::new(prefix);
-    q.push(
-        "SELECT a.instance_id, i.name AS instance_name, i.app, a.event_id, a.occurred_at_ms, \
-         a.actor, a.category, a.action, a.outcome, a.target, a.ip, a.user_agent \
-         FROM activities a JOIN connector_instances i ON i.instance_id = a.instance_id WHERE 1 = 1",
-    );
+    q.push(SELECT_ROW)
+        .push(" ")
+        .push(FROM_LOG)
+        .push(" WHERE 1 = 1");
     if let Some(v) = &f.instance_id {
         q.push(" AND a.instance_id = ").push_bind(v.clone());
     }

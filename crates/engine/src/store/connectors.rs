@@ -269,8 +269,18 @@ impl Store {
             return Err(crate::Error::Task("no bulk-write connection".into()));
         };
         let mut tx = sqlx::Connection::begin(conn).await?;
+        // The connector app, whose mapping categorises the activities of these pages.
+        let app: Option<String> = if pages.iter().any(|(r, _)| !r.activities.is_empty()) {
+            sqlx::query_scalar("SELECT app FROM connector_instances WHERE instance_id = ?")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?
+        } else {
+            None
+        };
+        let app = app.unwrap_or_default();
         for (records, _) in pages {
-            insert_records(&mut tx, id, records, now_ms).await?;
+            insert_records(&mut tx, id, &app, records, now_ms).await?;
         }
         if let Some((_, cursor)) = pages.last() {
             set_cursor(&mut tx, id, resource, *cursor, now_ms).await?;
@@ -297,6 +307,7 @@ impl Store {
 async fn insert_records(
     tx: &mut sqlx::Transaction<'_, Sqlite>,
     id: &str,
+    app: &str,
     records: &Records,
     now_ms: i64,
 ) -> Result<()> {
@@ -391,15 +402,6 @@ async fn insert_records(
         }
         // Each event in the one vocabulary of the activity log: its category (from the
         // connector's mapping of its action) and outcome; the vendor's words stay in `raw`.
-        let app: Option<String> = if records.activities.is_empty() {
-            None
-        } else {
-            sqlx::query_scalar("SELECT app FROM connector_instances WHERE instance_id = ?")
-                .bind(id)
-                .fetch_optional(&mut **tx)
-                .await?
-        };
-        let app = app.unwrap_or_default();
         for chunk in shaped(&records.activities) {
             // An event (time, id) is stored once: re-read overlaps are no-ops.
             let mut q = QueryBuilder::<Sqlite>::new(
@@ -416,7 +418,7 @@ async fn insert_records(
                     .push_bind(&e.user_agent)
                     .push_bind(Outcome::from_vendor(e.outcome.as_deref()).as_str())
                     .push_bind(e.raw.as_str())
-                    .push_bind(normalize::categorize(&app, &e.action).as_str());
+                    .push_bind(normalize::categorize(app, &e.action).as_str());
             });
             q.push(" ON CONFLICT (instance_id, occurred_at_ms, event_id) DO NOTHING");
             q.build().execute(&mut **tx).await?;

@@ -6,6 +6,7 @@ import { CatalogPage } from "./features/catalog/CatalogPage";
 import { ComparePage } from "./features/catalog/ComparePage";
 import { ConnectedAppsPage } from "./features/connectors/ConnectedAppsPage";
 import { DiscoveryPage } from "./features/discovery/DiscoveryPage";
+import { ActivityLogPage } from "./features/investigate/ActivityLogPage";
 import { ReportPage } from "./features/discovery/ReportPage";
 import { SettingsPage } from "./features/settings/SettingsPage";
 
@@ -22,6 +23,7 @@ export const routes: RouteObject[] = [
       { path: "discovery", element: <DiscoveryPage /> },
       { path: "discovery/report/:id", element: <ReportPage /> },
       { path: "connectors", element: <ConnectedAppsPage /> },
+      { path: "activities", element: <ActivityLogPage /> },
       { path: "settings", element: <SettingsPage /> },
       { path: "about", element: <AboutPage /> },
       { path: "*", element: <Navigate to="/catalog" replace /> },

@@ -1,5 +1,5 @@
 import { ActionIcon, AppShell, Group, Image, NavLink, Text, Title, Tooltip, useComputedColorScheme } from "@mantine/core";
-import { IconApps, IconCloudSearch, IconInfoCircle, IconPlugConnected, IconMoon, IconSettings, IconSun } from "@tabler/icons-react";
+import { IconActivity, IconApps, IconCloudSearch, IconInfoCircle, IconPlugConnected, IconMoon, IconSettings, IconSun } from "@tabler/icons-react";
 import { NavLink as RouterLink, Outlet } from "react-router";
 import { useSetTheme } from "../features/settings/api";
 
@@ -7,6 +7,7 @@ const pages = [
   { to: "/catalog", label: "Cloud App Catalog", icon: IconApps, testId: "nav-catalog" },
   { to: "/discovery", label: "Cloud Discovery", icon: IconCloudSearch, testId: "nav-discovery" },
   { to: "/connectors", label: "Connected apps", icon: IconPlugConnected, testId: "nav-connectors" },
+  { to: "/activities", label: "Activity log", icon: IconActivity, testId: "nav-activities" },
   { to: "/settings", label: "Settings", icon: IconSettings, testId: "nav-settings" },
   { to: "/about", label: "About", icon: IconInfoCircle, testId: "nav-about" },
 ];

@@ -1,0 +1,44 @@
+import { keepPreviousData, useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { call, commands, type ActivityDetail, type ActivityFilter, type ActivityPage, type ActivityRow, type Category, type Outcome } from "../../ipc";
+
+export type { ActivityDetail, ActivityFilter, ActivityPage, ActivityRow, Category, Outcome };
+
+const PAGE_SIZE = 200;
+
+/** The activity log for a filter, page after page (keyset cursors from the engine). */
+export function useActivities(filter: ActivityFilter) {
+  return useInfiniteQuery({
+    queryKey: ["list_activities", filter],
+    queryFn: ({ pageParam }) => call(commands.listActivities(filter, pageParam, PAGE_SIZE)),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last: ActivityPage) => last.next_cursor,
+    placeholderData: keepPreviousData,
+  });
+}
+
+/** One event with the vendor's raw record. */
+export function useActivity(key: { instance: string; event: string } | null) {
+  return useQuery({
+    queryKey: ["get_activity", key?.instance, key?.event],
+    queryFn: () => call(commands.getActivity(key?.instance ?? "", key?.event ?? "")),
+    enabled: key !== null,
+  });
+}
+
+export const categories: { value: Category; label: string }[] = [
+  { value: "sign_in", label: "Sign-in" },
+  { value: "admin", label: "Admin" },
+  { value: "file", label: "File" },
+  { value: "sharing", label: "Sharing" },
+  { value: "mail", label: "Mail" },
+  { value: "oauth", label: "OAuth" },
+  { value: "repository", label: "Repository" },
+  { value: "membership", label: "Membership" },
+  { value: "other", label: "Other" },
+];
+
+export const outcomes: { value: Outcome; label: string }[] = [
+  { value: "success", label: "Success" },
+  { value: "failure", label: "Failure" },
+  { value: "unknown", label: "Unknown" },
+];

@@ -77,6 +77,10 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::jobs::list_jobs,
             commands::investigate::list_activities,
             commands::investigate::get_activity,
+            commands::investigate::export_activities,
+            commands::investigate::list_activity_queries,
+            commands::investigate::save_activity_query,
+            commands::investigate::delete_activity_query,
             commands::jobs::watch_jobs,
         ])
 }

@@ -1,10 +1,13 @@
 //! Investigation: the activity log, filtered and paged in the engine.
 
 use cloudwarden_engine::api::Engine;
-use cloudwarden_engine::domain::investigate::{ActivityDetail, ActivityFilter, ActivityPage};
-use tauri::State;
+use cloudwarden_engine::domain::investigate::{
+    ActivityDetail, ActivityExport, ActivityFilter, ActivityPage, ExportFormat, SavedActivityQuery,
+};
+use tauri::{AppHandle, State};
 
 use crate::error::CommandResult;
+use crate::files::{choose, Dialog};
 
 /// A page of the activity log, newest first; `cursor` is the `next_cursor` of the page before.
 #[tauri::command]
@@ -27,4 +30,61 @@ pub async fn get_activity(
     event_id: String,
 ) -> CommandResult<ActivityDetail> {
     Ok(engine.activity(&instance_id, &event_id).await?)
+}
+
+/// Asks where to save (suggesting `file_name`), then writes every event the filter selects
+/// as CSV or JSON; `None` when the analyst cancels.
+#[tauri::command]
+#[specta::specta]
+pub async fn export_activities(
+    app: AppHandle,
+    engine: State<'_, Engine>,
+    filter: ActivityFilter,
+    format: ExportFormat,
+    file_name: String,
+) -> CommandResult<Option<ActivityExport>> {
+    let (label, ext) = match format {
+        ExportFormat::Csv => ("CSV", "csv"),
+        ExportFormat::Json => ("JSON", "json"),
+    };
+    let chosen = choose(
+        &app,
+        Dialog::Save {
+            name: &file_name,
+            filter: label,
+            extensions: &[ext],
+        },
+    )
+    .await;
+    let Some(path) = chosen.first() else {
+        return Ok(None);
+    };
+    Ok(Some(engine.export_activities(&filter, format, path).await?))
+}
+
+/// The activity-log queries the analyst saved, by name.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_activity_queries(
+    engine: State<'_, Engine>,
+) -> CommandResult<Vec<SavedActivityQuery>> {
+    Ok(engine.activity_queries().await?)
+}
+
+/// Saves a filter under a name (replacing a query of that name).
+#[tauri::command]
+#[specta::specta]
+pub async fn save_activity_query(
+    engine: State<'_, Engine>,
+    name: String,
+    filter: ActivityFilter,
+) -> CommandResult<SavedActivityQuery> {
+    Ok(engine.save_activity_query(&name, &filter).await?)
+}
+
+/// Deletes a saved query.
+#[tauri::command]
+#[specta::specta]
+pub async fn delete_activity_query(engine: State<'_, Engine>, id: u32) -> CommandResult<()> {
+    Ok(engine.delete_activity_query(i64::from(id)).await?)
 }

@@ -2,20 +2,9 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { By, byTestId, launch, root, screenshot, textOf, until } from "./driver.mjs";
+import { By, byTestId, launch, pick, root, screenshot, textOf } from "./driver.mjs";
 
 const cli = process.env.CLOUDWARDEN_CLI ?? join(root, "target/debug/cloudwarden");
-
-/** Picks `option` in the Mantine Select whose input has `data-testid=testId`. */
-async function pick(driver, testId, option) {
-  const input = await byTestId(driver, testId);
-  await input.click();
-  const listboxId = await input.getAttribute("aria-controls");
-  const listbox = await driver.wait(until.elementLocated(By.id(listboxId)), 5000);
-  const choice = await listbox.findElement(By.xpath(`.//*[@role='option'][normalize-space()='${option}']`));
-  await driver.wait(until.elementIsVisible(choice), 5000);
-  await choice.click();
-}
 
 /** The "N apps" count above the table (read directly: no nested waits inside a wait). */
 async function total(driver) {

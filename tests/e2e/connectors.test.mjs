@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { after, before, describe, it } from "node:test";
-import { By, Key, byTestId, launch, press, root, screenshot, textOf } from "./driver.mjs";
+import { By, Key, answerDialog, byTestId, launch, pick, press, root, screenshot, textOf } from "./driver.mjs";
 
 const cli = process.env.CLOUDWARDEN_CLI ?? join(root, "target/debug/cloudwarden");
 const fakeBin = join(root, "target/debug/fake-github");
@@ -222,5 +224,48 @@ describe("Connected apps in the real app", () => {
     await press(driver, "wizard-done");
     await driver.wait(async () => (await text(driver, "instance-status-Contoso admin")) === "connected" && Number((await text(driver, "instance-accounts-Contoso admin")).replace(/\D/g, "")) >= 200, 90000, "the signed-in instance did not scan");
     await screenshot(driver, "45-all-instances");
+  });
+
+  it("filters the activity log across instances and opens an event with the vendor's record", async () => {
+    await press(driver, "nav-activities");
+    const rows = async () => driver.executeScript("return document.querySelectorAll('[data-testid=activity-row]').length");
+    await driver.wait(async () => (await rows()) > 0, 15000, "the activity log stays empty");
+    await screenshot(driver, "50-activity-log");
+    // Failed sign-ins only: every row shown is one, and the engine agrees with the CLI.
+    await pick(driver, "activity-category", "Sign-in");
+    await pick(driver, "activity-outcome", "Failure");
+    const cells = async () =>
+      driver.executeScript(
+        "return [...document.querySelectorAll('[data-testid=activity-row]')].map(r => r.textContent)",
+      );
+    await driver.wait(async () => {
+      const shown = await cells();
+      return shown.length > 0 && shown.every((t) => t.includes("Sign-in") && t.includes("failure"));
+    }, 15000, "the filter did not narrow the log to failed sign-ins");
+    const cliPage = JSON.parse(
+      execFileSync(cli, ["activities", "list", "--category", "sign_in", "--outcome", "failure", "--limit", "1", "--json"], { encoding: "utf8" }),
+    );
+    const first = await driver.findElement(By.css("[data-testid=activity-row]"));
+    assert.equal(await first.getAttribute("data-event-id"), cliPage.items[0].event_id);
+    await screenshot(driver, "51-activity-failed-sign-ins");
+    await (await first.findElement(By.css("td"))).click();
+    assert.match(await textOf(driver, "activity-fields"), /Sign-in/);
+    assert.match(await textOf(driver, "activity-raw"), /errorCode/);
+    await driver.sleep(500); // the drawer's slide-in
+    await screenshot(driver, "52-activity-event");
+    await driver.actions().sendKeys(Key.ESCAPE).perform();
+    await driver.wait(async () => (await driver.findElements(By.css("[data-testid=activity-raw]"))).length === 0, 5000);
+    // Export what the filters select: the file has the CLI's count of failed sign-ins.
+    const out = join(mkdtempSync(join(tmpdir(), "cw-e2e-")), "failed-sign-ins.csv");
+    answerDialog([out]);
+    await press(driver, "activity-export");
+    await press(driver, "activity-export-csv");
+    await driver.wait(async () => existsSync(out), 30000, "the export was not written");
+    const lines = readFileSync(out, "utf8").trim().split("\n");
+    assert.match(lines[0], /^time,instance,/);
+    const cliAll = JSON.parse(
+      execFileSync(cli, ["activities", "list", "--category", "sign_in", "--outcome", "failure", "--limit", "1000", "--json"], { encoding: "utf8" }),
+    );
+    assert.equal(lines.length - 1, cliAll.items.length);
   });
 });

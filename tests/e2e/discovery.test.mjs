@@ -4,7 +4,7 @@ import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { By, answerDialog, byTestId, launch, root, screenshot, textOf, until } from "./driver.mjs";
+import { By, answerDialog, byTestId, launch, pick, root, screenshot, textOf, until } from "./driver.mjs";
 
 const samples = join(root, "../shared/testdata/discovery");
 const cli = process.env.CLOUDWARDEN_CLI ?? join(root, "target/debug/cloudwarden");
@@ -41,17 +41,6 @@ async function addPath(driver, path) {
     await screenshot(driver, "failed-add-path");
     throw e;
   });
-}
-
-/** Picks `option` (its label starts with it) in the Mantine Select with `data-testid=testId`. */
-async function pick(driver, testId, option) {
-  const input = await byTestId(driver, testId);
-  await input.click();
-  const listboxId = await input.getAttribute("aria-controls");
-  const listbox = await driver.wait(until.elementLocated(By.id(listboxId)), 5000);
-  const choice = await listbox.findElement(By.xpath(`.//*[@role='option'][starts-with(normalize-space(), '${option}')]`));
-  await driver.wait(until.elementIsVisible(choice), 5000);
-  await choice.click();
 }
 
 /** Scrolls an element into the middle of the view (wide tables scroll sideways) and clicks it. */
@@ -179,14 +168,14 @@ describe("Cloud Discovery in the real app", () => {
     await (await byTestId(driver, "upload-define-format")).click();
     assert.match(await textOf(driver, "custom-format-preview"), /www\.dropbox\.com/);
     await (await byTestId(driver, "custom-format-name")).sendKeys("Edge export");
-    await pick(driver, "custom-format-timestamp", "1: time");
-    await pick(driver, "custom-format-layout", "Date and time");
-    await pick(driver, "custom-format-src_ip", "2: client");
-    await pick(driver, "custom-format-user", "3: account");
-    await pick(driver, "custom-format-host", "4: destination");
-    await pick(driver, "custom-format-bytes_up", "5: sent");
-    await pick(driver, "custom-format-bytes_down", "6: received");
-    await pick(driver, "custom-format-action", "7: verdict");
+    await pick(driver, "custom-format-timestamp", "1: time", { prefix: true });
+    await pick(driver, "custom-format-layout", "Date and time", { prefix: true });
+    await pick(driver, "custom-format-src_ip", "2: client", { prefix: true });
+    await pick(driver, "custom-format-user", "3: account", { prefix: true });
+    await pick(driver, "custom-format-host", "4: destination", { prefix: true });
+    await pick(driver, "custom-format-bytes_up", "5: sent", { prefix: true });
+    await pick(driver, "custom-format-bytes_down", "6: received", { prefix: true });
+    await pick(driver, "custom-format-action", "7: verdict", { prefix: true });
     await screenshot(driver, "26-custom-format");
     await (await reveal(driver, await byTestId(driver, "custom-format-save"))).click();
     await driver.wait(

@@ -56,6 +56,21 @@ export async function press(driver, id, timeout = 20000) {
   }
 }
 
+/**
+ * Picks an option of the Mantine Select whose input has `data-testid=testId`: the one whose
+ * label is `option`, or (with `{ prefix: true }`) starts with it.
+ */
+export async function pick(driver, testId, option, { prefix = false } = {}) {
+  const input = await byTestId(driver, testId);
+  await input.click();
+  const listboxId = await input.getAttribute("aria-controls");
+  const listbox = await driver.wait(until.elementLocated(By.id(listboxId)), 5000);
+  const test = prefix ? `starts-with(normalize-space(), '${option}')` : `normalize-space()='${option}'`;
+  const choice = await listbox.findElement(By.xpath(`.//*[@role='option'][${test}]`));
+  await driver.wait(until.elementIsVisible(choice), 5000);
+  await choice.click();
+}
+
 /** Waits until the element's text is non-empty and returns it. */
 export async function textOf(driver, id) {
   const el = await byTestId(driver, id);

@@ -1,11 +1,13 @@
-//! `cloudwarden activities list`: the activity log across instances, filtered and paged in the
+//! `cloudwarden activities list` and `export`: the activity log across instances, filtered and paged in the
 //! engine. `--json` prints `{"items": [...], "next_cursor": "..." | null}`; `--cursor`
 //! continues where a page ended.
 
 use clap::{Args, Subcommand};
 use cloudwarden_engine::api::Engine;
 use cloudwarden_engine::discovery_export::iso_time;
-use cloudwarden_engine::domain::investigate::{ActivityCategory, ActivityFilter, ActivityOutcome};
+use cloudwarden_engine::domain::investigate::{
+    ActivityCategory, ActivityFilter, ActivityOutcome, ExportFormat,
+};
 
 use crate::{output, Global};
 
@@ -13,10 +15,39 @@ use crate::{output, Global};
 pub enum ActivitiesCommand {
     /// One page of the activity log, newest first.
     List(ActivityArgs),
+    /// Every event the filters select, to a CSV or JSON file (streamed).
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// csv (normalised fields) or json (normalised fields and the vendor's record).
+    #[arg(long, default_value = "csv")]
+    format: String,
+    /// The file to write (replaced only once the export is complete).
+    #[arg(long)]
+    out: std::path::PathBuf,
+    #[command(flatten)]
+    filter: FilterArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct ActivityArgs {
+    #[command(flatten)]
+    filter: FilterArgs,
+    /// Continue after the page that printed this cursor.
+    #[arg(long)]
+    cursor: Option<String>,
+    /// Rows on the page (at most 1,000).
+    #[arg(long, default_value_t = 100)]
+    limit: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct FilterArgs {
+    /// Start from a query saved in the app (by name); the flags below narrow it further.
+    #[arg(long)]
+    saved: Option<String>,
     /// Only this instance (`cloudwarden instances`).
     #[arg(long)]
     instance: Option<String>,
@@ -47,12 +78,6 @@ pub struct ActivityArgs {
     /// Words that must all start a word of the actor, action or object.
     #[arg(long)]
     text: Option<String>,
-    /// Continue after the page that printed this cursor.
-    #[arg(long)]
-    cursor: Option<String>,
-    /// Rows on the page (at most 1,000).
-    #[arg(long, default_value_t = 100)]
-    limit: u32,
 }
 
 fn time(flag: &str, v: Option<&str>) -> anyhow::Result<Option<i64>> {
@@ -64,7 +89,33 @@ fn time(flag: &str, v: Option<&str>) -> anyhow::Result<Option<i64>> {
     .transpose()
 }
 
-impl ActivityArgs {
+impl FilterArgs {
+    /// The filter: the saved query named by `--saved` (if any), each flag given replacing
+    /// its field.
+    async fn resolve(&self, engine: &Engine) -> anyhow::Result<ActivityFilter> {
+        let mut f = self.filter()?;
+        if let Some(name) = &self.saved {
+            let saved = engine.activity_queries().await?;
+            let Some(q) = saved.into_iter().find(|q| q.name == *name) else {
+                anyhow::bail!("no saved query is named \"{name}\"");
+            };
+            let s = q.filter;
+            f = ActivityFilter {
+                instance_id: f.instance_id.or(s.instance_id),
+                app: f.app.or(s.app),
+                user: f.user.or(s.user),
+                ip: f.ip.or(s.ip),
+                category: f.category.or(s.category),
+                action: f.action.or(s.action),
+                outcome: f.outcome.or(s.outcome),
+                since_ms: f.since_ms.or(s.since_ms),
+                until_ms: f.until_ms.or(s.until_ms),
+                text: f.text.or(s.text),
+            };
+        }
+        Ok(f)
+    }
+
     fn filter(&self) -> anyhow::Result<ActivityFilter> {
         let category = self
             .category
@@ -103,12 +154,19 @@ impl ActivityArgs {
 }
 
 pub async fn activities(global: &Global, command: ActivitiesCommand) -> anyhow::Result<()> {
-    let ActivitiesCommand::List(args) = command;
-    let filter = args.filter()?;
+    let args = match command {
+        ActivitiesCommand::List(args) => args,
+        ActivitiesCommand::Export(args) => return export(global, args).await,
+    };
+    args.filter.filter()?; // bad flags fail before the store opens
     let engine = Engine::open(global.data_dir.as_deref()).await?;
-    let page = engine
-        .activities(&filter, args.cursor.as_deref(), Some(args.limit))
-        .await;
+    let page = match args.filter.resolve(&engine).await {
+        Ok(filter) => engine
+            .activities(&filter, args.cursor.as_deref(), Some(args.limit))
+            .await
+            .map_err(anyhow::Error::from),
+        Err(e) => Err(e),
+    };
     engine.close().await;
     let page = page?;
     if global.json {
@@ -132,5 +190,29 @@ pub async fn activities(global: &Global, command: ActivitiesCommand) -> anyhow::
     if let Some(c) = &page.next_cursor {
         println!("more: --cursor {c}");
     }
+    Ok(())
+}
+
+async fn export(global: &Global, args: ExportArgs) -> anyhow::Result<()> {
+    let format = ExportFormat::parse(&args.format)
+        .ok_or_else(|| anyhow::anyhow!("unknown format \"{}\": csv or json", args.format))?;
+    args.filter.filter()?;
+    let engine = Engine::open(global.data_dir.as_deref()).await?;
+    let done = match args.filter.resolve(&engine).await {
+        Ok(filter) => engine
+            .export_activities(&filter, format, &args.out)
+            .await
+            .map_err(anyhow::Error::from),
+        Err(e) => Err(e),
+    };
+    engine.close().await;
+    let done = done?;
+    if global.json {
+        return output::json(&done);
+    }
+    println!(
+        "wrote {} events ({} bytes) to {}",
+        done.rows, done.bytes, done.path
+    );
     Ok(())
 }

@@ -11,6 +11,7 @@ pub mod discovery;
 pub mod discovery_export;
 pub mod domain;
 pub mod error;
+pub mod investigate_export;
 pub mod scan;
 pub mod secrets;
 mod store;

@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use cloudwarden_engine::api::Engine;
 use cloudwarden_engine::domain::connectors::{ConnectGithub, ConnectM365};
 use cloudwarden_engine::domain::investigate::{
-    ActivityCategory, ActivityFilter, ActivityOutcome, ActivityRow,
+    ActivityCategory, ActivityFilter, ActivityOutcome, ActivityRow, ExportFormat,
 };
 use cloudwarden_engine::ErrorCode;
 use cloudwarden_testkit::github::{AuditEvent, FakeGithub, GithubTenant, TenantSize};
@@ -495,5 +495,139 @@ async fn activities_stored_before_the_log_existed_get_their_category_once() {
             ("e2", ActivityCategory::SignIn, ActivityOutcome::Failure),
             ("e1", ActivityCategory::File, ActivityOutcome::Success),
         ]
+    );
+}
+
+#[tokio::test]
+async fn exports_hold_exactly_the_filtered_log_in_csv_and_json() {
+    let s = setup().await;
+    let e = &s.engine;
+    let out = tempfile::tempdir().unwrap();
+    let failures = ActivityFilter {
+        outcome: Some(ActivityOutcome::Failure),
+        ..ActivityFilter::default()
+    };
+    let expected = all(e, &failures).await;
+    assert!(!expected.is_empty());
+
+    // CSV: a header, then the same rows in the same order.
+    let csv_path = out.path().join("failures.csv");
+    let done = e
+        .export_activities(&failures, ExportFormat::Csv, &csv_path)
+        .await
+        .unwrap();
+    assert_eq!(done.rows as usize, expected.len());
+    let mut reader = csv::Reader::from_path(&csv_path).unwrap();
+    let header = reader.headers().unwrap().clone();
+    let ev = header.iter().position(|h| h == "event_id").unwrap();
+    let outcome = header.iter().position(|h| h == "outcome").unwrap();
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(records.len(), expected.len());
+    for (rec, row) in records.iter().zip(&expected) {
+        assert_eq!(&rec[ev], row.event_id);
+        assert_eq!(&rec[outcome], "failure");
+    }
+    assert!(!out.path().join("failures.csv.part").exists());
+
+    // JSON: every event of the whole log with the vendor's record as JSON.
+    let json_path = out.path().join("all.json");
+    let done = e
+        .export_activities(&ActivityFilter::default(), ExportFormat::Json, &json_path)
+        .await
+        .unwrap();
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
+    let items = doc.as_array().unwrap();
+    assert_eq!(items.len() as u64, done.rows);
+    assert_eq!(items.len(), all(e, &ActivityFilter::default()).await.len());
+    let first = &items[0];
+    assert!(first["raw"].is_object(), "the vendor's record, as JSON");
+    let detail = e
+        .activity(
+            first["instance_id"].as_str().unwrap(),
+            first["event_id"].as_str().unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        first["raw"],
+        serde_json::from_str::<serde_json::Value>(&detail.raw).unwrap()
+    );
+
+    // Nothing matches: a valid, empty document. A path that cannot be written: a clear error
+    // and no file left behind.
+    let none = ActivityFilter {
+        user: Some("nobody@nowhere.example".into()),
+        ..ActivityFilter::default()
+    };
+    let empty = out.path().join("empty.json");
+    e.export_activities(&none, ExportFormat::Json, &empty)
+        .await
+        .unwrap();
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&std::fs::read(&empty).unwrap()).unwrap(),
+        serde_json::json!([])
+    );
+    let bad = out.path().join("missing-dir").join("x.csv");
+    let err = e
+        .export_activities(&none, ExportFormat::Csv, &bad)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("missing-dir"), "{err}");
+}
+
+#[tokio::test]
+async fn queries_are_saved_by_name_replaced_and_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = engine(&dir).await;
+    assert!(e.activity_queries().await.unwrap().is_empty());
+    let failed_sign_ins = ActivityFilter {
+        category: Some(ActivityCategory::SignIn),
+        outcome: Some(ActivityOutcome::Failure),
+        ip: Some("10.1.0.0/16".into()),
+        ..ActivityFilter::default()
+    };
+    let q = e
+        .save_activity_query("  Failed sign-ins from HQ ", &failed_sign_ins)
+        .await
+        .unwrap();
+    assert_eq!(q.name, "Failed sign-ins from HQ");
+    e.save_activity_query(
+        "Admin changes",
+        &ActivityFilter {
+            category: Some(ActivityCategory::Admin),
+            ..ActivityFilter::default()
+        },
+    )
+    .await
+    .unwrap();
+    // The same name replaces the query (same id); names are listed in order.
+    let narrower = ActivityFilter {
+        user: Some("alice@contoso.com".into()),
+        ..failed_sign_ins.clone()
+    };
+    let again = e
+        .save_activity_query("Failed sign-ins from HQ", &narrower)
+        .await
+        .unwrap();
+    assert_eq!(again.id, q.id);
+    let saved = e.activity_queries().await.unwrap();
+    let names: Vec<&str> = saved.iter().map(|q| q.name.as_str()).collect();
+    assert_eq!(names, ["Admin changes", "Failed sign-ins from HQ"]);
+    assert_eq!(saved[1].filter, narrower);
+    // Refused: no name, a filter that cannot run.
+    let err = e.save_activity_query(" ", &narrower).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Validation);
+    let bad_ip = ActivityFilter {
+        ip: Some("10.1.0.0/40".into()),
+        ..ActivityFilter::default()
+    };
+    let err = e.save_activity_query("bad", &bad_ip).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Validation);
+    e.delete_activity_query(q.id).await.unwrap();
+    assert_eq!(e.activity_queries().await.unwrap().len(), 1);
+    assert_eq!(
+        e.delete_activity_query(q.id).await.unwrap_err().code(),
+        ErrorCode::NotFound
     );
 }

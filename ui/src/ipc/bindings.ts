@@ -123,6 +123,17 @@ export const commands = {
 	listActivities: (filter: ActivityFilter, cursor: string | null, limit: number | null) => typedError<ActivityPage, CommandError>(__TAURI_INVOKE("list_activities", { filter, cursor, limit })),
 	/**  One event with the vendor's raw record, for the detail drawer. */
 	getActivity: (instanceId: string, eventId: string) => typedError<ActivityDetail, CommandError>(__TAURI_INVOKE("get_activity", { instanceId, eventId })),
+	/**
+	 *  Asks where to save (suggesting `file_name`), then writes every event the filter selects
+	 *  as CSV or JSON; `None` when the analyst cancels.
+	 */
+	exportActivities: (filter: ActivityFilter, format: ExportFormat, fileName: string) => typedError<ActivityExport | null, CommandError>(__TAURI_INVOKE("export_activities", { filter, format, fileName })),
+	/**  The activity-log queries the analyst saved, by name. */
+	listActivityQueries: () => typedError<SavedActivityQuery[], CommandError>(__TAURI_INVOKE("list_activity_queries")),
+	/**  Saves a filter under a name (replacing a query of that name). */
+	saveActivityQuery: (name: string, filter: ActivityFilter) => typedError<SavedActivityQuery, CommandError>(__TAURI_INVOKE("save_activity_query", { name, filter })),
+	/**  Deletes a saved query. */
+	deleteActivityQuery: (id: number) => typedError<null, CommandError>(__TAURI_INVOKE("delete_activity_query", { id })),
 	/**  Sends every job event to `events` until the page goes away (the channel closes). */
 	watchJobs: (events: Channel<JobEvent>) => __TAURI_INVOKE<void>("watch_jobs", { events }),
 };
@@ -145,6 +156,13 @@ export type ActivityDetail = {
 	row: ActivityRow,
 	/**  The vendor's event as it was read (JSON). */
 	raw: string,
+};
+
+/**  A written export of the activity log. */
+export type ActivityExport = {
+	path: string,
+	rows: number,
+	bytes: number,
 };
 
 /**  What to show of the activity log. Every field narrows; `None` leaves it open. */
@@ -657,6 +675,13 @@ export type ErrorCode =
 /**  Anything else: a bug or an environment problem; the message says what happened. */
 "internal";
 
+/**  What an export of the activity log is written as. */
+export type ExportFormat = 
+/**  One header row, then one row per event (normalised fields). */
+"csv" | 
+/**  A JSON array: one object per event, the normalised fields and the vendor's record. */
+"json";
+
 /**  A written export. */
 export type ExportResult = {
 	path: string,
@@ -975,6 +1000,14 @@ export type RunView = {
 	retries: number,
 	throttles: number,
 	error: string | null,
+};
+
+/**  A filter of the activity log the analyst saved under a name. */
+export type SavedActivityQuery = {
+	id: number,
+	name: string,
+	filter: ActivityFilter,
+	updated_at_ms: number,
 };
 
 /**  What a scan did. */

@@ -1,13 +1,22 @@
 //! Investigation: the activity log (filters, keyset pages).
 
-use super::Engine;
-use crate::domain::investigate::{ActivityDetail, ActivityFilter, ActivityPage};
+use std::path::{Path, PathBuf};
+
+use super::{now_ms, Engine};
+use crate::domain::investigate::{
+    ActivityDetail, ActivityExport, ActivityFilter, ActivityPage, ExportFormat, SavedActivityQuery,
+};
+use crate::investigate_export::ExportSink;
 use crate::store::ActivityKey;
 use crate::{Error, Result};
 
 /// Rows per page when the caller does not say; the most a page holds.
 pub const DEFAULT_PAGE: u32 = 100;
 pub const MAX_PAGE: u32 = 1_000;
+/// The page saved activity-log queries belong to.
+const ACTIVITY_QUERIES: &str = "activities";
+/// Rows an export reads per statement.
+const EXPORT_PAGE: usize = 2_000;
 
 impl Engine {
     /// A page of the activity log across instances, newest first. `cursor` is the
@@ -49,5 +58,137 @@ impl Engine {
         paged: bool,
     ) -> Result<Vec<String>> {
         self.store.activities_plan(filter, paged).await
+    }
+
+    /// Writes every event `filter` selects to `path`, newest first, as CSV or JSON. Streams
+    /// page by page (memory does not grow with the log) into `path` + `.part`, renamed over
+    /// `path` only when complete: a failed export never leaves half a file under the name the
+    /// analyst chose.
+    pub async fn export_activities(
+        &self,
+        filter: &ActivityFilter,
+        format: ExportFormat,
+        path: &Path,
+    ) -> Result<ActivityExport> {
+        let part = {
+            let mut p = path.as_os_str().to_owned();
+            p.push(".part");
+            PathBuf::from(p)
+        };
+        let rows = match self.write_export(filter, format, &part).await {
+            Ok(rows) => rows,
+            Err(e) => {
+                let _ = std::fs::remove_file(&part);
+                return Err(e);
+            }
+        };
+        std::fs::rename(&part, path).map_err(|source| Error::File {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        Ok(ActivityExport {
+            path: path.display().to_string(),
+            rows,
+            bytes,
+        })
+    }
+
+    async fn write_export(
+        &self,
+        filter: &ActivityFilter,
+        format: ExportFormat,
+        part: &Path,
+    ) -> Result<u64> {
+        let mut sink = ExportSink::create(part, format)?;
+        let mut after = None;
+        loop {
+            let next = match format {
+                ExportFormat::Csv => {
+                    let (page, next) = self
+                        .store
+                        .activities_page(filter, after, EXPORT_PAGE)
+                        .await?;
+                    for row in &page {
+                        sink.row(row, "")?;
+                    }
+                    next
+                }
+                ExportFormat::Json => {
+                    let (page, next) = self
+                        .store
+                        .activities_page_raw(filter, after, EXPORT_PAGE)
+                        .await?;
+                    for (row, raw) in &page {
+                        sink.row(row, raw)?;
+                    }
+                    next
+                }
+            };
+            match next {
+                Some(k) => after = Some(k),
+                None => break,
+            }
+        }
+        sink.finish()
+    }
+
+    /// The activity-log queries the analyst saved, by name. A query whose filter this build
+    /// cannot read is left out (and logged), never applied half-read.
+    pub async fn activity_queries(&self) -> Result<Vec<SavedActivityQuery>> {
+        let rows = self.store.saved_queries(ACTIVITY_QUERIES).await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| match serde_json::from_str(&r.filter) {
+                Ok(filter) => Some(SavedActivityQuery {
+                    id: r.id,
+                    name: r.name,
+                    filter,
+                    updated_at_ms: r.updated_at_ms,
+                }),
+                Err(e) => {
+                    tracing::warn!(query = %r.name, error = %e, "saved query unreadable");
+                    None
+                }
+            })
+            .collect())
+    }
+
+    /// Saves `filter` under `name`, replacing a query of that name.
+    pub async fn save_activity_query(
+        &self,
+        name: &str,
+        filter: &ActivityFilter,
+    ) -> Result<SavedActivityQuery> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 120 {
+            return Err(Error::Validation(
+                "a saved query needs a name of 1 to 120 characters".into(),
+            ));
+        }
+        // Check the filter as a page would: a bad network or cursor fails here, not later.
+        self.store.activities_page(filter, None, 1).await?;
+        let json = serde_json::to_string(filter)
+            .map_err(|e| Error::Validation(format!("saved query: {e}")))?;
+        let now = now_ms();
+        let id = self
+            .store
+            .save_query(ACTIVITY_QUERIES, name, &json, now)
+            .await?;
+        Ok(SavedActivityQuery {
+            id,
+            name: name.to_owned(),
+            filter: filter.clone(),
+            updated_at_ms: now,
+        })
+    }
+
+    /// Deletes a saved query.
+    pub async fn delete_activity_query(&self, id: i64) -> Result<()> {
+        if self.store.delete_query(ACTIVITY_QUERIES, id).await? {
+            Ok(())
+        } else {
+            Err(Error::NotFound(format!("saved query {id}")))
+        }
     }
 }

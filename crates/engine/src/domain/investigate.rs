@@ -66,3 +66,51 @@ pub struct ActivityDetail {
     /// The vendor's event as it was read (JSON).
     pub raw: String,
 }
+
+/// What an export of the activity log is written as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    /// One header row, then one row per event (normalised fields).
+    Csv,
+    /// A JSON array: one object per event, the normalised fields and the vendor's record.
+    Json,
+}
+
+impl ExportFormat {
+    pub fn parse(s: &str) -> Option<ExportFormat> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "csv" => Some(ExportFormat::Csv),
+            "json" => Some(ExportFormat::Json),
+            _ => None,
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "csv",
+            ExportFormat::Json => "json",
+        }
+    }
+}
+
+/// A written export of the activity log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct ActivityExport {
+    pub path: String,
+    #[specta(type = u32)]
+    pub rows: u64,
+    #[specta(type = u32)]
+    pub bytes: u64,
+}
+
+/// A filter of the activity log the analyst saved under a name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct SavedActivityQuery {
+    #[specta(type = u32)]
+    pub id: i64,
+    pub name: String,
+    pub filter: ActivityFilter,
+    #[specta(type = u32)]
+    pub updated_at_ms: i64,
+}

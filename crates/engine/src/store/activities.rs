@@ -133,6 +133,8 @@ struct Row {
     target: Option<String>,
     ip: Option<String>,
     user_agent: Option<String>,
+    /// The vendor's record, only when asked for (exports); NULL otherwise.
+    raw: Option<String>,
 }
 
 /// Rows read per statement while a network filter sifts them (the SQL cannot).
@@ -183,6 +185,33 @@ impl Store {
         after: Option<ActivityKey>,
         limit: usize,
     ) -> Result<(Vec<ActivityRow>, Option<ActivityKey>)> {
+        let (rows, next) = self.page(filter, after, limit, false).await?;
+        Ok((rows.into_iter().map(|(r, _)| r).collect(), next))
+    }
+
+    /// As [`Store::activities_page`], each row with the vendor's raw record (for exports).
+    pub async fn activities_page_raw(
+        &self,
+        filter: &ActivityFilter,
+        after: Option<ActivityKey>,
+        limit: usize,
+    ) -> Result<(Vec<(ActivityRow, String)>, Option<ActivityKey>)> {
+        let (rows, next) = self.page(filter, after, limit, true).await?;
+        Ok((
+            rows.into_iter()
+                .map(|(r, raw)| (r, raw.unwrap_or_default()))
+                .collect(),
+            next,
+        ))
+    }
+
+    async fn page(
+        &self,
+        filter: &ActivityFilter,
+        after: Option<ActivityKey>,
+        limit: usize,
+        raw: bool,
+    ) -> Result<(Vec<(ActivityRow, Option<String>)>, Option<ActivityKey>)> {
         let network = filter.ip.as_deref().map(Network::parse).transpose()?;
         // A single address is an indexed equality; a network is sifted in Rust.
         let exact_ip = network
@@ -190,7 +219,7 @@ impl Store {
             .and(filter.ip.as_deref().map(str::trim));
         let sift = network.filter(|n| !n.is_host());
         let mut after = after;
-        let mut out = Vec::with_capacity(limit);
+        let mut out: Vec<(ActivityRow, Option<String>)> = Vec::with_capacity(limit);
         let mut looked = 0usize;
         loop {
             let want = if sift.is_some() {
@@ -198,9 +227,9 @@ impl Store {
             } else {
                 i64::try_from(limit + 1).unwrap_or(i64::MAX)
             };
-            let rows = self
-                .activity_rows(filter, exact_ip, after.as_ref(), want)
-                .await?;
+            let mut q = activity_query(filter, exact_ip, after.as_ref(), "", raw);
+            q.push(" LIMIT ").push_bind(want);
+            let rows = q.build_query_as::<Row>().fetch_all(&self.pool).await?;
             let n = rows.len();
             for row in rows {
                 let key = ActivityKey {
@@ -214,7 +243,7 @@ impl Store {
                 if keep {
                     if out.len() == limit {
                         // There is more: the next page starts after the last row kept.
-                        let last = out.last().map(|r: &ActivityRow| ActivityKey {
+                        let last = out.last().map(|(r, _)| ActivityKey {
                             occurred_at_ms: r.occurred_at_ms,
                             instance_id: r.instance_id.clone(),
                             event_id: r.event_id.clone(),
@@ -241,32 +270,17 @@ impl Store {
         instance_id: &str,
         event_id: &str,
     ) -> Result<Option<(ActivityRow, String)>> {
-        #[derive(sqlx::FromRow)]
-        struct WithRaw {
-            #[sqlx(flatten)]
-            row: Row,
-            raw: String,
-        }
-        let found: Option<WithRaw> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        let found: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "{SELECT_ROW}, a.raw {FROM_LOG} WHERE a.instance_id = ? AND a.event_id = ? LIMIT 1"
         )))
         .bind(instance_id)
         .bind(event_id)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(found.map(|f| (to_row(f.row), f.raw)))
-    }
-
-    async fn activity_rows(
-        &self,
-        f: &ActivityFilter,
-        ip: Option<&str>,
-        after: Option<&ActivityKey>,
-        limit: i64,
-    ) -> Result<Vec<Row>> {
-        let mut q = activity_query(f, ip, after, "");
-        q.push(" LIMIT ").push_bind(limit);
-        Ok(q.build_query_as::<Row>().fetch_all(&self.pool).await?)
+        Ok(found.map(|f| {
+            let (row, raw) = to_row(f);
+            (row, raw.unwrap_or_default())
+        }))
     }
 
     /// The query plan of the activity log query for `f` (for the index test).
@@ -277,15 +291,15 @@ impl Store {
             event_id: String::new(),
         });
         let ip = f.ip.as_deref();
-        let mut q = activity_query(f, ip, after.as_ref(), "EXPLAIN QUERY PLAN ");
+        let mut q = activity_query(f, ip, after.as_ref(), "EXPLAIN QUERY PLAN ", false);
         q.push(" LIMIT 50");
         let rows: Vec<(i64, i64, i64, String)> = q.build_query_as().fetch_all(&self.pool).await?;
         Ok(rows.into_iter().map(|r| r.3).collect())
     }
 }
 
-fn to_row(r: Row) -> ActivityRow {
-    ActivityRow {
+fn to_row(r: Row) -> (ActivityRow, Option<String>) {
+    let row = ActivityRow {
         instance_id: r.instance_id,
         instance_name: r.instance_name,
         app: r.app,
@@ -302,20 +316,22 @@ fn to_row(r: Row) -> ActivityRow {
         object: r.target,
         ip: r.ip,
         user_agent: r.user_agent,
-    }
+    };
+    (row, r.raw)
 }
 
 /// The activity log query for `f` after `after`, newest first, behind `prefix` (empty, or
-/// `EXPLAIN QUERY PLAN `).
+/// `EXPLAIN QUERY PLAN `), with the raw record when `raw`.
 fn activity_query(
     f: &ActivityFilter,
     ip: Option<&str>,
     after: Option<&ActivityKey>,
     prefix: &str,
+    raw: bool,
 ) -> QueryBuilder<Sqlite> {
     let mut q = QueryBuilder::<Sqlite>::new(prefix);
     q.push(SELECT_ROW)
-        .push(" ")
+        .push(if raw { ", a.raw " } else { ", NULL AS raw " })
         .push(FROM_LOG)
         .push(" WHERE 1 = 1");
     if let Some(v) = &f.instance_id {

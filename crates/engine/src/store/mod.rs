@@ -6,6 +6,7 @@ mod catalog;
 mod connectors;
 mod discovery;
 mod jobs;
+mod queries;
 mod settings;
 
 pub use activities::ActivityKey;

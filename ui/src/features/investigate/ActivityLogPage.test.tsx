@@ -24,10 +24,24 @@ function row(n: number, category: ActivityRow["category"], outcome: ActivityRow[
 
 const log: ActivityRow[] = [row(1, "sign_in", "failure"), row(2, "file", "success"), row(3, "sign_in", "success")];
 
-function backend() {
+function backend(calls: { cmd: string; args: unknown }[] = []) {
   const filters: ActivityFilter[] = [];
+  const saved: { id: number; name: string; filter: ActivityFilter; updated_at_ms: number }[] = [];
   mockIPC((cmd, args) => {
+    calls.push({ cmd, args });
     switch (cmd) {
+      case "list_instances":
+        return [];
+      case "list_activity_queries":
+        return saved;
+      case "save_activity_query": {
+        const a = args as { name: string; filter: ActivityFilter };
+        const q = { id: saved.length + 1, name: a.name, filter: a.filter, updated_at_ms: 0 };
+        saved.push(q);
+        return q;
+      }
+      case "export_activities":
+        return { path: "/home/analyst/activity-log.csv", rows: 2, bytes: 512 };
       case "list_activities": {
         const f = (args as { filter: ActivityFilter }).filter;
         filters.push(f);
@@ -83,8 +97,61 @@ describe("Activity log page", () => {
     expect(await screen.findByTestId("activity-raw")).toHaveTextContent("50126");
   });
 
+  it("saves the filters under a name, applies them again, and exports what they select", async () => {
+    const calls: { cmd: string; args: unknown }[] = [];
+    const filters = backend(calls);
+    renderApp("/activities?outcome=failure&user=user1%40contoso.com");
+    await waitFor(() => {
+      expect(filters.at(-1)).toMatchObject({ outcome: "failure", user: "user1@contoso.com" });
+    });
+    await userEvent.click(screen.getByTestId("activity-save"));
+    await userEvent.type(await screen.findByTestId("activity-save-name"), "Failed sign-ins");
+    await userEvent.click(screen.getByTestId("activity-save-confirm"));
+    await waitFor(() => {
+      expect(calls.some((c) => c.cmd === "save_activity_query")).toBe(true);
+    });
+    const save = calls.find((c) => c.cmd === "save_activity_query")?.args as { name: string; filter: ActivityFilter };
+    expect(save.name).toBe("Failed sign-ins");
+    expect(save.filter).toMatchObject({ outcome: "failure", user: "user1@contoso.com", category: null });
+
+    // Clear, then pick the saved query: the same filter runs again.
+    await userEvent.click(screen.getByTestId("activity-clear"));
+    await waitFor(() => {
+      expect(filters.at(-1)).toMatchObject({ outcome: null, user: null });
+    });
+    const input = screen.getByTestId("activity-saved");
+    await userEvent.click(input);
+    const listbox = await waitFor(() => {
+      const el = document.getElementById(input.getAttribute("aria-controls") ?? "");
+      expect(el).not.toBeNull();
+      return el as HTMLElement;
+    });
+    await userEvent.click(within(listbox).getByRole("option", { name: "Failed sign-ins", hidden: true }));
+    await waitFor(() => {
+      expect(filters.at(-1)).toMatchObject({ outcome: "failure", user: "user1@contoso.com" });
+    });
+
+    await userEvent.click(screen.getByTestId("activity-export"));
+    await userEvent.click(await screen.findByTestId("activity-export-csv"));
+    await waitFor(() => {
+      expect(calls.some((c) => c.cmd === "export_activities")).toBe(true);
+    });
+    const exp = calls.find((c) => c.cmd === "export_activities")?.args as { filter: ActivityFilter; format: string };
+    expect(exp.format).toBe("csv");
+    expect(exp.filter).toMatchObject({ outcome: "failure", user: "user1@contoso.com" });
+    expect(await screen.findByText(/2 events written to/)).toBeInTheDocument();
+  });
+
   it("says what to do when no instance has activity", async () => {
-    mockIPC((cmd) => (cmd === "list_activities" ? { items: [], next_cursor: null } : cmd === "get_settings" ? { theme: "light" } : null));
+    mockIPC((cmd) =>
+      cmd === "list_activities"
+        ? { items: [], next_cursor: null }
+        : cmd === "get_settings"
+          ? { theme: "light" }
+          : cmd === "list_instances" || cmd === "list_activity_queries"
+            ? []
+            : null,
+    );
     renderApp("/activities");
     expect(await screen.findByTestId("activity-empty")).toHaveTextContent("connect an app");
   });

@@ -1,7 +1,19 @@
-import { keepPreviousData, useInfiniteQuery, useQuery } from "@tanstack/react-query";
-import { call, commands, type ActivityDetail, type ActivityFilter, type ActivityPage, type ActivityRow, type Category, type Outcome } from "../../ipc";
+import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import {
+  call,
+  commands,
+  type ActivityDetail,
+  type ActivityExport,
+  type ActivityFilter,
+  type ActivityPage,
+  type ActivityRow,
+  type Category,
+  type ExportFormat,
+  type Outcome,
+  type SavedActivityQuery,
+} from "../../ipc";
 
-export type { ActivityDetail, ActivityFilter, ActivityPage, ActivityRow, Category, Outcome };
+export type { ActivityDetail, ActivityExport, ActivityFilter, ActivityPage, ActivityRow, Category, ExportFormat, Outcome, SavedActivityQuery };
 
 const PAGE_SIZE = 200;
 
@@ -22,6 +34,34 @@ export function useActivity(key: { instance: string; event: string } | null) {
     queryKey: ["get_activity", key?.instance, key?.event],
     queryFn: () => call(commands.getActivity(key?.instance ?? "", key?.event ?? "")),
     enabled: key !== null,
+  });
+}
+
+/** Asks where to save, then writes the filtered log; `null` when the analyst cancels. */
+export function useExportActivities() {
+  return useMutation({
+    mutationFn: ({ filter, format }: { filter: ActivityFilter; format: ExportFormat }): Promise<ActivityExport | null> =>
+      call(commands.exportActivities(filter, format, `activity-log.${format}`)),
+  });
+}
+
+export function useActivityQueries() {
+  return useQuery({ queryKey: ["list_activity_queries"], queryFn: () => call(commands.listActivityQueries()) });
+}
+
+export function useSaveActivityQuery() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ name, filter }: { name: string; filter: ActivityFilter }) => call(commands.saveActivityQuery(name, filter)),
+    onSuccess: () => client.invalidateQueries({ queryKey: ["list_activity_queries"] }),
+  });
+}
+
+export function useDeleteActivityQuery() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (id: number) => call(commands.deleteActivityQuery(id)),
+    onSuccess: () => client.invalidateQueries({ queryKey: ["list_activity_queries"] }),
   });
 }
 

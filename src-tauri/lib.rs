@@ -81,6 +81,8 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::investigate::list_activity_queries,
             commands::investigate::save_activity_query,
             commands::investigate::delete_activity_query,
+            commands::investigate::list_people,
+            commands::investigate::link_account,
             commands::jobs::watch_jobs,
         ])
 }

@@ -2,7 +2,8 @@
 
 use cloudwarden_engine::api::Engine;
 use cloudwarden_engine::domain::investigate::{
-    ActivityDetail, ActivityExport, ActivityFilter, ActivityPage, ExportFormat, SavedActivityQuery,
+    ActivityDetail, ActivityExport, ActivityFilter, ActivityPage, ExportFormat, PeoplePage,
+    PersonFilter, SavedActivityQuery,
 };
 use tauri::{AppHandle, State};
 
@@ -87,4 +88,30 @@ pub async fn save_activity_query(
 #[specta::specta]
 pub async fn delete_activity_query(engine: State<'_, Engine>, id: u32) -> CommandResult<()> {
     Ok(engine.delete_activity_query(i64::from(id)).await?)
+}
+
+/// A page of people (accounts correlated across instances), in key order.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_people(
+    engine: State<'_, Engine>,
+    filter: PersonFilter,
+    cursor: Option<String>,
+    limit: Option<u32>,
+) -> CommandResult<PeoplePage> {
+    Ok(engine.people(&filter, cursor.as_deref(), limit).await?)
+}
+
+/// Counts an account as part of the person `person` (`None`: back to the e-mail rule).
+#[tauri::command]
+#[specta::specta]
+pub async fn link_account(
+    engine: State<'_, Engine>,
+    instance_id: String,
+    external_id: String,
+    person: Option<String>,
+) -> CommandResult<()> {
+    Ok(engine
+        .link_account(&instance_id, &external_id, person.as_deref())
+        .await?)
 }

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { after, before, describe, it } from "node:test";
-import { By, Key, answerDialog, byTestId, launch, pick, press, root, screenshot, textOf } from "./driver.mjs";
+import { By, Key, answerDialog, byTestId, launch, pick, press, root, screenshot, textOf, until } from "./driver.mjs";
 
 const cli = process.env.CLOUDWARDEN_CLI ?? join(root, "target/debug/cloudwarden");
 const fakeBin = join(root, "target/debug/fake-github");
@@ -267,5 +267,40 @@ describe("Connected apps in the real app", () => {
       execFileSync(cli, ["activities", "list", "--category", "sign_in", "--outcome", "failure", "--limit", "1000", "--json"], { encoding: "utf8" }),
     );
     assert.equal(lines.length - 1, cliAll.items.length);
+  });
+
+  it("finds an administrator across two apps on the Accounts page, after linking their GitHub account", async () => {
+    const cliJson = (args) => JSON.parse(execFileSync(cli, [...args, "--json"], { encoding: "utf8" }));
+    const m365Admin = cliJson(["accounts", "list", "--admins", "--app", "m365", "--limit", "1000"]).items.find((p) => p.key.includes("@"));
+    const ghOwner = cliJson(["accounts", "list", "--admins", "--app", "github", "--limit", "1"]).items[0];
+    const login = ghOwner.accounts[0].login;
+    await press(driver, "nav-accounts");
+    await byTestId(driver, "people-table");
+    await screenshot(driver, "53-accounts");
+    const chip = async (label) => (await driver.findElement(By.xpath(`//label[normalize-space()='${label}']`))).click();
+    // The GitHub owner, alone (GitHub lists no e-mail addresses): link it to the M365 admin.
+    await (await byTestId(driver, "people-search")).sendKeys(login);
+    const row = async (key) => driver.wait(until.elementLocated(By.css(`[data-testid=person-row][data-person="${key}"]`)), 15000, `no person ${key}`);
+    await (await (await row(ghOwner.key)).findElement(By.css("td:nth-child(2)"))).click();
+    await press(driver, `link-${login}`);
+    await (await byTestId(driver, "link-person")).sendKeys(m365Admin.key);
+    await press(driver, "link-confirm");
+    // Administrators across apps: the person now has both.
+    const search = await byTestId(driver, "people-search");
+    await search.sendKeys(Key.chord(Key.CONTROL, "a"), Key.BACK_SPACE, m365Admin.key);
+    await chip("Administrators");
+    const shown = async () =>
+      driver.executeScript(`return [...document.querySelectorAll('[data-testid=person-row]')].map(r => r.dataset.person + ' ' + r.textContent)`);
+    await driver.wait(async () => {
+      const rows = await shown();
+      return rows.length === 1 && rows[0].startsWith(m365Admin.key) && /GitHub/.test(rows[0]) && /Microsoft 365/.test(rows[0]);
+    }, 15000, "the administrator does not show both apps");
+    await (await (await row(m365Admin.key)).findElement(By.css("td:nth-child(2)"))).click();
+    const accounts = await textOf(driver, "person-accounts");
+    assert.match(accounts, /Linked by an analyst/);
+    assert.match(accounts, /Same e-mail address/);
+    await screenshot(driver, "54-admin-across-apps");
+    const linked = cliJson(["accounts", "list", "--admins", "--text", m365Admin.key]).items[0];
+    assert.deepEqual(linked.apps, ["github", "m365"]);
   });
 });

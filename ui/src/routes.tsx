@@ -6,6 +6,7 @@ import { CatalogPage } from "./features/catalog/CatalogPage";
 import { ComparePage } from "./features/catalog/ComparePage";
 import { ConnectedAppsPage } from "./features/connectors/ConnectedAppsPage";
 import { DiscoveryPage } from "./features/discovery/DiscoveryPage";
+import { AccountsPage } from "./features/investigate/AccountsPage";
 import { ActivityLogPage } from "./features/investigate/ActivityLogPage";
 import { ReportPage } from "./features/discovery/ReportPage";
 import { SettingsPage } from "./features/settings/SettingsPage";
@@ -24,6 +25,7 @@ export const routes: RouteObject[] = [
       { path: "discovery/report/:id", element: <ReportPage /> },
       { path: "connectors", element: <ConnectedAppsPage /> },
       { path: "activities", element: <ActivityLogPage /> },
+      { path: "accounts", element: <AccountsPage /> },
       { path: "settings", element: <SettingsPage /> },
       { path: "about", element: <AboutPage /> },
       { path: "*", element: <Navigate to="/catalog" replace /> },

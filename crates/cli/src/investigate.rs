@@ -6,7 +6,7 @@ use clap::{Args, Subcommand};
 use cloudwarden_engine::api::Engine;
 use cloudwarden_engine::discovery_export::iso_time;
 use cloudwarden_engine::domain::investigate::{
-    ActivityCategory, ActivityFilter, ActivityOutcome, ExportFormat,
+    ActivityCategory, ActivityFilter, ActivityOutcome, ExportFormat, PersonFilter,
 };
 
 use crate::{output, Global};
@@ -214,5 +214,145 @@ async fn export(global: &Global, args: ExportArgs) -> anyhow::Result<()> {
         "wrote {} events ({} bytes) to {}",
         done.rows, done.bytes, done.path
     );
+    Ok(())
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountsCommand {
+    /// People (accounts correlated across instances by e-mail address), in key order.
+    List(PeopleArgs),
+    /// Count an account as part of another person (overrides the e-mail rule).
+    Link {
+        /// The instance of the account (`cloudwarden instances`).
+        #[arg(long)]
+        instance: String,
+        /// The account's id in the instance (`external_id` in `accounts list --json`).
+        #[arg(long)]
+        account: String,
+        /// The person's key (their e-mail address, as `accounts list` shows it).
+        #[arg(long)]
+        person: String,
+    },
+    /// Undo a link: the account goes back to the person the rule gives it.
+    Unlink {
+        #[arg(long)]
+        instance: String,
+        #[arg(long)]
+        account: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct PeopleArgs {
+    /// Only people with an administrator account.
+    #[arg(long)]
+    admins: bool,
+    /// Only people with an external account (guest, outside collaborator).
+    #[arg(long)]
+    external: bool,
+    /// Only people none of whose accounts signed in or acted for N days.
+    #[arg(long, value_name = "N")]
+    inactive_days: Option<u32>,
+    /// Only people with an account in this connector app (`github`, `m365`).
+    #[arg(long)]
+    app: Option<String>,
+    /// Only people with an account in this instance.
+    #[arg(long)]
+    instance: Option<String>,
+    /// Words in a login, display name or e-mail address.
+    #[arg(long)]
+    text: Option<String>,
+    /// Continue after the page that printed this cursor.
+    #[arg(long)]
+    cursor: Option<String>,
+    /// People on the page (at most 1,000).
+    #[arg(long, default_value_t = 100)]
+    limit: u32,
+}
+
+pub async fn accounts(global: &Global, command: AccountsCommand) -> anyhow::Result<()> {
+    let engine = Engine::open(global.data_dir.as_deref()).await?;
+    let result = accounts_with(global, &engine, command).await;
+    engine.close().await;
+    result
+}
+
+async fn accounts_with(
+    global: &Global,
+    engine: &Engine,
+    command: AccountsCommand,
+) -> anyhow::Result<()> {
+    let args = match command {
+        AccountsCommand::List(args) => args,
+        AccountsCommand::Link {
+            instance,
+            account,
+            person,
+        } => {
+            engine
+                .link_account(&instance, &account, Some(&person))
+                .await?;
+            println!("{account} of {instance} now counts as {person}");
+            return Ok(());
+        }
+        AccountsCommand::Unlink { instance, account } => {
+            engine.link_account(&instance, &account, None).await?;
+            println!("{account} of {instance} is back with the person the rule gives it");
+            return Ok(());
+        }
+    };
+    let filter = PersonFilter {
+        instance_id: args.instance,
+        app: args.app,
+        admins: args.admins,
+        external: args.external,
+        inactive_days: args.inactive_days,
+        text: args.text,
+    };
+    let page = engine
+        .people(&filter, args.cursor.as_deref(), Some(args.limit))
+        .await?;
+    if global.json {
+        return output::json(&page);
+    }
+    if page.items.is_empty() {
+        println!("no one matches");
+    }
+    for p in &page.items {
+        let marks = [(p.admin, "admin"), (p.external, "external")]
+            .iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, m)| *m)
+            .collect::<Vec<_>>()
+            .join(", ");
+        println!(
+            "{}  {}  {}{}",
+            p.key,
+            p.display_name.as_deref().unwrap_or(""),
+            p.apps.join("+"),
+            if marks.is_empty() {
+                String::new()
+            } else {
+                format!("  [{marks}]")
+            }
+        );
+        for a in &p.accounts {
+            println!(
+                "    {:<10} {:<36} {:<6} {:<8} {}{}",
+                a.instance_name,
+                a.login,
+                a.kind.as_str(),
+                if a.is_admin { "admin" } else { "" },
+                a.roles.join(", "),
+                a.last_activity_ms
+                    .or(a.last_sign_in_ms)
+                    .map(|t| format!("  last active {}", iso_time(t)))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    if let Some(c) = &page.next_cursor {
+        println!("more: --cursor {c}");
+    }
     Ok(())
 }

@@ -53,9 +53,9 @@ enum Command {
         /// The instance id (`cloudwarden instances`).
         instance: String,
     },
-    /// Accounts read by connectors.
+    /// People: accounts read by connectors, correlated across instances by e-mail address.
     #[command(subcommand)]
-    Accounts(connectors::ListCommand),
+    Accounts(investigate::AccountsCommand),
     /// The activity log across connected instances: filtered, newest first, paged.
     #[command(subcommand)]
     Activities(investigate::ActivitiesCommand),
@@ -108,7 +108,7 @@ fn main() -> ExitCode {
             Command::Audit(c) => jobs::audit(&global, c).await,
             Command::Jobs(c) => jobs::jobs(&global, c).await,
             Command::Scan { instance } => connectors::scan(&global, &instance).await,
-            Command::Accounts(c) => connectors::list(&global, "accounts", c).await,
+            Command::Accounts(c) => investigate::accounts(&global, c).await,
             Command::Activities(c) => investigate::activities(&global, c).await,
             Command::Files(c) => connectors::list(&global, "files", c).await,
             Command::OauthGrants(c) => connectors::list(&global, "oauth-grants", c).await,

@@ -149,11 +149,27 @@ async fn connect_scan_and_list_a_github_organisation() {
         assert_eq!(i["status"], "connected");
         let (ok, out, _) = run(
             &data,
-            &["accounts", "list", "--instance", &id, "--json"],
+            &[
+                "accounts",
+                "list",
+                "--instance",
+                &id,
+                "--limit",
+                "1000",
+                "--json",
+            ],
             &[],
         );
         assert!(ok);
-        let accounts: Value = serde_json::from_str(&out).unwrap();
+        // People, each with their accounts; every account of the instance is in one of them.
+        let people: Value = serde_json::from_str(&out).unwrap();
+        assert!(people["next_cursor"].is_null());
+        let accounts: Vec<Value> = people["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|p| p["accounts"].as_array().unwrap().clone())
+            .collect();
 
         // What the app's instance menu does, from a shell.
         let json = |args: &[&str]| -> Value {
@@ -200,7 +216,7 @@ async fn connect_scan_and_list_a_github_organisation() {
             &[],
         );
         assert!(!ok && err.contains("not found"), "{err}");
-        let result = (i.clone(), accounts.as_array().unwrap().len());
+        let result = (i.clone(), accounts.len());
         assert_eq!(
             json(&["instances", "remove", &id, "--purge"])["removed"],
             true

@@ -108,6 +108,8 @@ impl Engine {
         engine.recover_jobs().await?;
         // Activities stored before the activity log had categories get theirs, once.
         engine.store.normalize_activities(now_ms()).await?;
+        // Accounts stored before people existed get their person keys, once.
+        engine.store.backfill_people(now_ms()).await?;
         Ok(engine)
     }
 

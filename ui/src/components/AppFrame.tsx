@@ -1,5 +1,5 @@
 import { ActionIcon, AppShell, Group, Image, NavLink, Text, Title, Tooltip, useComputedColorScheme } from "@mantine/core";
-import { IconActivity, IconApps, IconCloudSearch, IconInfoCircle, IconPlugConnected, IconMoon, IconSettings, IconSun } from "@tabler/icons-react";
+import { IconActivity, IconApps, IconUsers, IconCloudSearch, IconInfoCircle, IconPlugConnected, IconMoon, IconSettings, IconSun } from "@tabler/icons-react";
 import { NavLink as RouterLink, Outlet } from "react-router";
 import { useSetTheme } from "../features/settings/api";
 
@@ -8,6 +8,7 @@ const pages = [
   { to: "/discovery", label: "Cloud Discovery", icon: IconCloudSearch, testId: "nav-discovery" },
   { to: "/connectors", label: "Connected apps", icon: IconPlugConnected, testId: "nav-connectors" },
   { to: "/activities", label: "Activity log", icon: IconActivity, testId: "nav-activities" },
+  { to: "/accounts", label: "Accounts", icon: IconUsers, testId: "nav-accounts" },
   { to: "/settings", label: "Settings", icon: IconSettings, testId: "nav-settings" },
   { to: "/about", label: "About", icon: IconInfoCircle, testId: "nav-about" },
 ];

@@ -134,6 +134,10 @@ export const commands = {
 	saveActivityQuery: (name: string, filter: ActivityFilter) => typedError<SavedActivityQuery, CommandError>(__TAURI_INVOKE("save_activity_query", { name, filter })),
 	/**  Deletes a saved query. */
 	deleteActivityQuery: (id: number) => typedError<null, CommandError>(__TAURI_INVOKE("delete_activity_query", { id })),
+	/**  A page of people (accounts correlated across instances), in key order. */
+	listPeople: (filter: PersonFilter, cursor: string | null, limit: number | null) => typedError<PeoplePage, CommandError>(__TAURI_INVOKE("list_people", { filter, cursor, limit })),
+	/**  Counts an account as part of the person `person` (`None`: back to the e-mail rule). */
+	linkAccount: (instanceId: string, externalId: string, person: string | null) => typedError<null, CommandError>(__TAURI_INVOKE("link_account", { instanceId, externalId, person })),
 	/**  Sends every job event to `events` until the page goes away (the channel closes). */
 	watchJobs: (events: Channel<JobEvent>) => __TAURI_INVOKE<void>("watch_jobs", { events }),
 };
@@ -150,6 +154,18 @@ export type About = {
 	/**  Main third-party software components. */
 	components: Attribution[],
 };
+
+/**  What kind of account it is. */
+export type AccountKind = 
+/**  A member of the organisation. */
+"user" | 
+/**  Someone from outside: a Microsoft Entra guest, a GitHub outside collaborator. */
+"guest" | 
+/**  A machine account (GitHub bots). */
+"bot";
+
+/**  Whether the account can sign in. */
+export type AccountStatus = "active" | "disabled";
 
 /**  One event with the vendor's own record, for the detail drawer. */
 export type ActivityDetail = {
@@ -513,6 +529,17 @@ export type ConnectorView = {
 	auth: string[],
 	capabilities: CapabilitiesView,
 };
+
+/**  Why an account belongs to its person. */
+export type Correlation = 
+/**  The vendor reports its e-mail address; accounts with the same address are one person. */
+"email" | 
+/**  No e-mail address, but its sign-in name is one (a user principal name). */
+"sign_in_name" | 
+/**  The analyst linked it to this person (or kept it apart). */
+"linked" | 
+/**  Nothing to correlate it by: a person of its own until the analyst links it. */
+"alone";
 
 /**  A custom app as the analyst enters it. */
 export type CustomAppInput = {
@@ -915,12 +942,74 @@ export type MalformedLine = {
 /**  Whether an activity succeeded. */
 export type Outcome = "success" | "failure" | "unknown";
 
+/**  A page of people in key order, and the cursor of the next one. */
+export type PeoplePage = {
+	items: Person[],
+	next_cursor: string | null,
+};
+
 /**  A permission the connector checked. */
 export type PermissionView = {
 	name: string,
 	granted: boolean,
 	phases: string[],
 	fix: string | null,
+};
+
+/**  A person: their accounts across instances, correlated by e-mail address or sign-in name. */
+export type Person = {
+	/**  The person's key: an e-mail address, or `app:login` for an account alone. */
+	key: string,
+	display_name: string | null,
+	admin: boolean,
+	external: boolean,
+	/**  The connector apps they have accounts in. */
+	apps: string[],
+	/**  The newest sign-in or activity of any of their accounts. */
+	last_active_ms: number | null,
+	accounts: PersonAccount[],
+};
+
+/**  One account of a person, in one instance. */
+export type PersonAccount = {
+	instance_id: string,
+	instance_name: string,
+	app: string,
+	external_id: string,
+	login: string,
+	display_name: string | null,
+	email: string | null,
+	kind: AccountKind,
+	status: AccountStatus,
+	is_admin: boolean,
+	/**  Directory and organisation roles (Global Administrator, owner…). */
+	roles: string[],
+	groups: string[],
+	/**  Whether the account has a second factor; `None` where the vendor does not say. */
+	mfa: boolean | null,
+	created_at_ms: number | null,
+	last_sign_in_ms: number | null,
+	/**  The newest activity this account performed. */
+	last_activity_ms: number | null,
+	correlation: Correlation,
+	/**  The key the rule alone would give it (what unlinking returns it to). */
+	rule_person: string,
+};
+
+/**  Which people to list. Every field narrows. */
+export type PersonFilter = {
+	/**  People with an account in this instance. */
+	instance_id?: string | null,
+	/**  People with an account in this connector app (`github`, `m365`). */
+	app?: string | null,
+	/**  People with an administrator account. */
+	admins?: boolean,
+	/**  People with an external account (guest, outside collaborator). */
+	external?: boolean,
+	/**  People none of whose accounts signed in or acted for this many days. */
+	inactive_days?: number | null,
+	/**  Words in a login, display name or e-mail address. */
+	text?: string | null,
 };
 
 /**  The result of one phase of a scan. */

@@ -4,10 +4,11 @@ use std::path::{Path, PathBuf};
 
 use super::{now_ms, Engine};
 use crate::domain::investigate::{
-    ActivityDetail, ActivityExport, ActivityFilter, ActivityPage, ExportFormat, SavedActivityQuery,
+    ActivityDetail, ActivityExport, ActivityFilter, ActivityPage, ExportFormat, PeoplePage,
+    PersonFilter, SavedActivityQuery,
 };
 use crate::investigate_export::ExportSink;
-use crate::store::ActivityKey;
+use crate::store::{hex_decode, hex_encode, ActivityKey};
 use crate::{Error, Result};
 
 /// Rows per page when the caller does not say; the most a page holds.
@@ -191,4 +192,95 @@ impl Engine {
             Err(Error::NotFound(format!("saved query {id}")))
         }
     }
+
+    /// A page of people (accounts correlated across instances), in key order.
+    pub async fn people(
+        &self,
+        filter: &PersonFilter,
+        cursor: Option<&str>,
+        limit: Option<u32>,
+    ) -> Result<PeoplePage> {
+        let after = cursor
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(decode_person_cursor)
+            .transpose()?;
+        let limit = limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE) as usize;
+        let (items, next) = self
+            .store
+            .people_page(filter, after.as_deref(), limit, now_ms())
+            .await?;
+        Ok(PeoplePage {
+            items,
+            next_cursor: next.map(|k| encode_person_cursor(&k)),
+        })
+    }
+
+    /// Links an account to a person (by the person's key), overriding the rule; `None` undoes
+    /// the link. Both go to the audit log.
+    pub async fn link_account(
+        &self,
+        instance_id: &str,
+        external_id: &str,
+        person: Option<&str>,
+    ) -> Result<()> {
+        let person = person.map(str::trim);
+        if let Some(p) = person {
+            if p.is_empty() || p.chars().count() > 320 {
+                return Err(Error::Validation(
+                    "a person is named by a key of 1 to 320 characters (an e-mail address)".into(),
+                ));
+            }
+        }
+        let person = person.map(str::to_lowercase);
+        let now = now_ms();
+        if !self
+            .store
+            .link_account(instance_id, external_id, person.as_deref(), now)
+            .await?
+        {
+            return Err(Error::NotFound(format!(
+                "account {external_id} of instance {instance_id}"
+            )));
+        }
+        let subject = format!("{instance_id}/{external_id}");
+        match &person {
+            Some(p) => {
+                self.store
+                    .audit("person.link", &subject, &format!("linked to {p}"), now)
+                    .await?
+            }
+            None => {
+                self.store
+                    .audit(
+                        "person.unlink",
+                        &subject,
+                        "back to the correlation rule",
+                        now,
+                    )
+                    .await?
+            }
+        }
+        Ok(())
+    }
+
+    /// The query plan of the people query (for the index test).
+    pub async fn people_query_plan(
+        &self,
+        filter: &PersonFilter,
+        paged: bool,
+    ) -> Result<Vec<String>> {
+        self.store.people_plan(filter, paged).await
+    }
+}
+
+/// A people cursor: the last key of the page before, opaque.
+fn encode_person_cursor(key: &str) -> String {
+    hex_encode(&format!("p1\u{1f}{key}"))
+}
+
+fn decode_person_cursor(cursor: &str) -> Result<String> {
+    hex_decode(cursor)
+        .and_then(|p| p.strip_prefix("p1\u{1f}").map(str::to_owned))
+        .ok_or_else(|| Error::Validation("this cursor is not one the people list gave".into()))
 }

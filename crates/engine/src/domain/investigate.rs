@@ -114,3 +114,137 @@ pub struct SavedActivityQuery {
     #[specta(type = u32)]
     pub updated_at_ms: i64,
 }
+
+/// What kind of account it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountKind {
+    /// A member of the organisation.
+    User,
+    /// Someone from outside: a Microsoft Entra guest, a GitHub outside collaborator.
+    Guest,
+    /// A machine account (GitHub bots).
+    Bot,
+}
+
+impl AccountKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountKind::User => "user",
+            AccountKind::Guest => "guest",
+            AccountKind::Bot => "bot",
+        }
+    }
+
+    /// The stored word; anything else is a member.
+    pub fn parse(s: &str) -> AccountKind {
+        match s {
+            "guest" => AccountKind::Guest,
+            "bot" => AccountKind::Bot,
+            _ => AccountKind::User,
+        }
+    }
+}
+
+/// Whether the account can sign in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountStatus {
+    Active,
+    Disabled,
+}
+
+impl AccountStatus {
+    pub fn parse(s: &str) -> AccountStatus {
+        if s == "disabled" {
+            AccountStatus::Disabled
+        } else {
+            AccountStatus::Active
+        }
+    }
+}
+
+/// Why an account belongs to its person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum Correlation {
+    /// The vendor reports its e-mail address; accounts with the same address are one person.
+    Email,
+    /// No e-mail address, but its sign-in name is one (a user principal name).
+    SignInName,
+    /// The analyst linked it to this person (or kept it apart).
+    Linked,
+    /// Nothing to correlate it by: a person of its own until the analyst links it.
+    Alone,
+}
+
+/// Which people to list. Every field narrows.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(default)]
+pub struct PersonFilter {
+    /// People with an account in this instance.
+    pub instance_id: Option<String>,
+    /// People with an account in this connector app (`github`, `m365`).
+    pub app: Option<String>,
+    /// People with an administrator account.
+    pub admins: bool,
+    /// People with an external account (guest, outside collaborator).
+    pub external: bool,
+    /// People none of whose accounts signed in or acted for this many days.
+    pub inactive_days: Option<u32>,
+    /// Words in a login, display name or e-mail address.
+    pub text: Option<String>,
+}
+
+/// One account of a person, in one instance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct PersonAccount {
+    pub instance_id: String,
+    pub instance_name: String,
+    pub app: String,
+    pub external_id: String,
+    pub login: String,
+    pub display_name: Option<String>,
+    pub email: Option<String>,
+    pub kind: AccountKind,
+    pub status: AccountStatus,
+    pub is_admin: bool,
+    /// Directory and organisation roles (Global Administrator, owner…).
+    pub roles: Vec<String>,
+    pub groups: Vec<String>,
+    /// Whether the account has a second factor; `None` where the vendor does not say.
+    pub mfa: Option<bool>,
+    #[specta(type = Option<u32>)]
+    pub created_at_ms: Option<i64>,
+    #[specta(type = Option<u32>)]
+    pub last_sign_in_ms: Option<i64>,
+    /// The newest activity this account performed.
+    #[specta(type = Option<u32>)]
+    pub last_activity_ms: Option<i64>,
+    pub correlation: Correlation,
+    /// The key the rule alone would give it (what unlinking returns it to).
+    pub rule_person: String,
+}
+
+/// A person: their accounts across instances, correlated by e-mail address or sign-in name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct Person {
+    /// The person's key: an e-mail address, or `app:login` for an account alone.
+    pub key: String,
+    pub display_name: Option<String>,
+    pub admin: bool,
+    pub external: bool,
+    /// The connector apps they have accounts in.
+    pub apps: Vec<String>,
+    /// The newest sign-in or activity of any of their accounts.
+    #[specta(type = Option<u32>)]
+    pub last_active_ms: Option<i64>,
+    pub accounts: Vec<PersonAccount>,
+}
+
+/// A page of people in key order, and the cursor of the next one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct PeoplePage {
+    pub items: Vec<Person>,
+    pub next_cursor: Option<String>,
+}

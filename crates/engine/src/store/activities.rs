@@ -27,20 +27,12 @@ impl ActivityKey {
             "a1\u{1f}{}\u{1f}{}\u{1f}{}",
             self.occurred_at_ms, self.instance_id, self.event_id
         );
-        plain.bytes().map(|b| format!("{b:02x}")).collect()
+        super::hex_encode(&plain)
     }
 
     pub fn decode(cursor: &str) -> Result<ActivityKey> {
         let bad = || Error::Validation("this cursor is not one the activity log gave".into());
-        if !cursor.len().is_multiple_of(2) || cursor.len() > 4096 {
-            return Err(bad());
-        }
-        let bytes = (0..cursor.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(cursor.get(i..i + 2).unwrap_or("zz"), 16))
-            .collect::<std::result::Result<Vec<u8>, _>>()
-            .map_err(|_| bad())?;
-        let plain = String::from_utf8(bytes).map_err(|_| bad())?;
+        let plain = super::hex_decode(cursor).ok_or_else(bad)?;
         let mut parts = plain.split('\u{1f}');
         match (
             parts.next(),

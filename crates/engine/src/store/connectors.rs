@@ -1,11 +1,14 @@
 //! Connector instances, cursors, scan runs and the normalized records. A page of records and
 //! the cursor after it are written in one transaction.
 
+use std::collections::HashMap;
+
 use cloudwarden_connectors::model::Records;
 use cloudwarden_connectors::normalize::{self, Outcome};
 
 use sqlx::{QueryBuilder, Sqlite};
 
+use super::people::person_key;
 use super::Store;
 use crate::Result;
 
@@ -269,8 +272,11 @@ impl Store {
             return Err(crate::Error::Task("no bulk-write connection".into()));
         };
         let mut tx = sqlx::Connection::begin(conn).await?;
-        // The connector app, whose mapping categorises the activities of these pages.
-        let app: Option<String> = if pages.iter().any(|(r, _)| !r.activities.is_empty()) {
+        // The connector app: its mapping categorises the activities, it names accounts alone.
+        let app: Option<String> = if pages
+            .iter()
+            .any(|(r, _)| !r.activities.is_empty() || !r.accounts.is_empty())
+        {
             sqlx::query_scalar("SELECT app FROM connector_instances WHERE instance_id = ?")
                 .bind(id)
                 .fetch_optional(&mut *tx)
@@ -315,9 +321,11 @@ async fn insert_records(
         for chunk in shaped(&last_per_key(&records.accounts, |a| a.external_id.clone())) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO accounts (instance_id, external_id, login, display_name, email, kind, status, is_admin,
-                   created_at_ms, last_sign_in_ms, raw, first_seen_ms, last_seen_ms) ",
+                   created_at_ms, last_sign_in_ms, raw, first_seen_ms, last_seen_ms, person_auto, person) ",
             );
             q.push_values(chunk, |mut b, a| {
+                // The person by the rule; an analyst's link (below) overrides it.
+                let (person, _) = person_key(app, &a.login, a.email.as_deref());
                 b.push_bind(id)
                     .push_bind(&a.external_id)
                     .push_bind(&a.login)
@@ -330,14 +338,18 @@ async fn insert_records(
                     .push_bind(a.last_sign_in_ms)
                     .push_bind(a.raw.as_str())
                     .push_bind(now_ms)
-                    .push_bind(now_ms);
+                    .push_bind(now_ms)
+                    .push_bind(person.clone())
+                    .push_bind(person);
             });
             q.push(
                 " ON CONFLICT (instance_id, external_id) DO UPDATE SET login = excluded.login,
                    display_name = excluded.display_name, email = excluded.email, kind = excluded.kind,
                    status = excluded.status, is_admin = excluded.is_admin, created_at_ms = excluded.created_at_ms,
                    last_sign_in_ms = COALESCE(excluded.last_sign_in_ms, last_sign_in_ms), raw = excluded.raw,
-                   last_seen_ms = excluded.last_seen_ms",
+                   last_seen_ms = excluded.last_seen_ms, person_auto = excluded.person_auto,
+                   person = COALESCE((SELECT l.person FROM person_links l WHERE l.instance_id = accounts.instance_id
+                     AND l.external_id = accounts.external_id), excluded.person_auto)",
             );
             q.build().execute(&mut **tx).await?;
         }
@@ -422,6 +434,29 @@ async fn insert_records(
             });
             q.push(" ON CONFLICT (instance_id, occurred_at_ms, event_id) DO NOTHING");
             q.build().execute(&mut **tx).await?;
+        }
+        // Each actor's newest event dates its account's last activity (one statement a write).
+        if !records.activities.is_empty() {
+            let mut newest: HashMap<String, i64> = HashMap::new();
+            for e in &records.activities {
+                if let Some(actor) = e.actor.as_deref().filter(|a| !a.is_empty()) {
+                    let t = newest
+                        .entry(actor.to_lowercase())
+                        .or_insert(e.occurred_at_ms);
+                    *t = (*t).max(e.occurred_at_ms);
+                }
+            }
+            let list = serde_json::to_string(&newest.into_iter().collect::<Vec<_>>())
+                .unwrap_or_else(|_| "[]".into());
+            sqlx::query(
+                "UPDATE accounts SET last_activity_ms = max(COALESCE(last_activity_ms, 0), j.value ->> 1)
+                 FROM json_each(?1) j
+                 WHERE accounts.instance_id = ?2 AND accounts.login = (j.value ->> 0) COLLATE NOCASE",
+            )
+            .bind(list)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
         }
         // A file seen twice (merged pages, delta repeats) counts as its last version, with
         // that version's collaborators.

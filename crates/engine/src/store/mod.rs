@@ -6,6 +6,7 @@ mod catalog;
 mod connectors;
 mod discovery;
 mod jobs;
+mod people;
 mod queries;
 mod settings;
 
@@ -268,4 +269,21 @@ impl Store {
         // The checkpointer sees the pool closed and ends.
         self.checkpoint.notify_one();
     }
+}
+
+/// Text as lower-case hex: an opaque cursor that survives any transport unchanged.
+pub fn hex_encode(plain: &str) -> String {
+    plain.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The text of [`hex_encode`]; `None` for anything it did not make (or longer than 2 KiB).
+pub fn hex_decode(hex: &str) -> Option<String> {
+    if !hex.len().is_multiple_of(2) || hex.len() > 4096 {
+        return None;
+    }
+    let bytes = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+        .collect::<Option<Vec<u8>>>()?;
+    String::from_utf8(bytes).ok()
 }

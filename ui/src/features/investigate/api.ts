@@ -10,10 +10,15 @@ import {
   type Category,
   type ExportFormat,
   type Outcome,
+  type PeoplePage,
+  type Person,
+  type PersonAccount,
+  type PersonFilter,
   type SavedActivityQuery,
 } from "../../ipc";
 
 export type { ActivityDetail, ActivityExport, ActivityFilter, ActivityPage, ActivityRow, Category, ExportFormat, Outcome, SavedActivityQuery };
+export type { PeoplePage, Person, PersonAccount, PersonFilter };
 
 const PAGE_SIZE = 200;
 
@@ -62,6 +67,27 @@ export function useDeleteActivityQuery() {
   return useMutation({
     mutationFn: (id: number) => call(commands.deleteActivityQuery(id)),
     onSuccess: () => client.invalidateQueries({ queryKey: ["list_activity_queries"] }),
+  });
+}
+
+/** People (accounts correlated across instances), page after page in key order. */
+export function usePeople(filter: PersonFilter) {
+  return useInfiniteQuery({
+    queryKey: ["list_people", filter],
+    queryFn: ({ pageParam }) => call(commands.listPeople(filter, pageParam, 100)),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last: PeoplePage) => last.next_cursor,
+    placeholderData: keepPreviousData,
+  });
+}
+
+/** Links an account to a person (`null`: back to the e-mail rule). */
+export function useLinkAccount() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ account, person }: { account: PersonAccount; person: string | null }) =>
+      call(commands.linkAccount(account.instance_id, account.external_id, person)),
+    onSuccess: () => client.invalidateQueries({ queryKey: ["list_people"] }),
   });
 }
 

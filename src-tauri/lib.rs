@@ -83,6 +83,8 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::investigate::delete_activity_query,
             commands::investigate::list_people,
             commands::investigate::link_account,
+            commands::investigate::list_files,
+            commands::investigate::get_file,
             commands::jobs::watch_jobs,
         ])
 }

@@ -2,8 +2,8 @@
 
 use cloudwarden_engine::api::Engine;
 use cloudwarden_engine::domain::investigate::{
-    ActivityDetail, ActivityExport, ActivityFilter, ActivityPage, ExportFormat, PeoplePage,
-    PersonFilter, SavedActivityQuery,
+    ActivityDetail, ActivityExport, ActivityFilter, ActivityPage, ExportFormat, FileDetail,
+    FileFilter, FilePage, PeoplePage, PersonFilter, SavedActivityQuery,
 };
 use tauri::{AppHandle, State};
 
@@ -114,4 +114,27 @@ pub async fn link_account(
     Ok(engine
         .link_account(&instance_id, &external_id, person.as_deref())
         .await?)
+}
+
+/// A page of files (and repositories), newest modified first.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_files(
+    engine: State<'_, Engine>,
+    filter: FileFilter,
+    cursor: Option<String>,
+    limit: Option<u32>,
+) -> CommandResult<FilePage> {
+    Ok(engine.files(&filter, cursor.as_deref(), limit).await?)
+}
+
+/// One file with its collaborators and the vendor's record, for the detail drawer.
+#[tauri::command]
+#[specta::specta]
+pub async fn get_file(
+    engine: State<'_, Engine>,
+    instance_id: String,
+    external_id: String,
+) -> CommandResult<FileDetail> {
+    Ok(engine.file(&instance_id, &external_id).await?)
 }

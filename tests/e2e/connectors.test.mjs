@@ -287,14 +287,19 @@ describe("Connected apps in the real app", () => {
     await press(driver, "link-confirm");
     // Administrators across apps: the person now has both.
     const search = await byTestId(driver, "people-search");
-    await search.sendKeys(Key.chord(Key.CONTROL, "a"), Key.BACK_SPACE, m365Admin.key);
+    await search.sendKeys(...Array(login.length).fill(Key.BACK_SPACE), m365Admin.key);
     await chip("Administrators");
     const shown = async () =>
       driver.executeScript(`return [...document.querySelectorAll('[data-testid=person-row]')].map(r => r.dataset.person + ' ' + r.textContent)`);
-    await driver.wait(async () => {
-      const rows = await shown();
-      return rows.length === 1 && rows[0].startsWith(m365Admin.key) && /GitHub/.test(rows[0]) && /Microsoft 365/.test(rows[0]);
-    }, 15000, "the administrator does not show both apps");
+    await driver
+      .wait(async () => {
+        const rows = await shown();
+        return rows.length === 1 && rows[0].startsWith(m365Admin.key) && /GitHub/.test(rows[0]) && /Microsoft 365/.test(rows[0]);
+      }, 15000, "the administrator does not show both apps")
+      .catch(async (e) => {
+        await screenshot(driver, "failed-admin-across-apps");
+        throw new Error(`${e.message}: ${JSON.stringify(await shown())}`);
+      });
     await (await (await row(m365Admin.key)).findElement(By.css("td:nth-child(2)"))).click();
     const accounts = await textOf(driver, "person-accounts");
     assert.match(accounts, /Linked by an analyst/);
@@ -302,5 +307,25 @@ describe("Connected apps in the real app", () => {
     await screenshot(driver, "54-admin-across-apps");
     const linked = cliJson(["accounts", "list", "--admins", "--text", m365Admin.key]).items[0];
     assert.deepEqual(linked.apps, ["github", "m365"]);
+  });
+
+  it("filters files shared publicly and opens one with who can reach it", async () => {
+    await press(driver, "nav-files");
+    await byTestId(driver, "files-table");
+    await pick(driver, "files-sharing", "Public (anyone with the link)");
+    const cliPage = JSON.parse(execFileSync(cli, ["files", "list", "--sharing", "public", "--json"], { encoding: "utf8" }));
+    assert.ok(cliPage.items.length > 0, "the tenant has public files");
+    const sharing = async () =>
+      driver.executeScript("return [...document.querySelectorAll('[data-testid=file-row]')].map(r => r.dataset.sharing)");
+    await driver.wait(async () => {
+      const shown = await sharing();
+      return shown.length === cliPage.items.length && shown.every((s) => s === "public");
+    }, 15000, "the page does not show the engine's public files");
+    await screenshot(driver, "55-files-public");
+    await (await driver.findElement(By.css("[data-testid=file-row] td"))).click();
+    assert.match(await textOf(driver, "file-raw"), /webUrl/);
+    await driver.sleep(500); // the drawer's slide-in
+    await screenshot(driver, "56-file-drawer");
+    await driver.actions().sendKeys(Key.ESCAPE).perform();
   });
 });

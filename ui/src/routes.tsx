@@ -8,6 +8,7 @@ import { ConnectedAppsPage } from "./features/connectors/ConnectedAppsPage";
 import { DiscoveryPage } from "./features/discovery/DiscoveryPage";
 import { AccountsPage } from "./features/investigate/AccountsPage";
 import { ActivityLogPage } from "./features/investigate/ActivityLogPage";
+import { FilesPage } from "./features/investigate/FilesPage";
 import { ReportPage } from "./features/discovery/ReportPage";
 import { SettingsPage } from "./features/settings/SettingsPage";
 
@@ -26,6 +27,7 @@ export const routes: RouteObject[] = [
       { path: "connectors", element: <ConnectedAppsPage /> },
       { path: "activities", element: <ActivityLogPage /> },
       { path: "accounts", element: <AccountsPage /> },
+      { path: "files", element: <FilesPage /> },
       { path: "settings", element: <SettingsPage /> },
       { path: "about", element: <AboutPage /> },
       { path: "*", element: <Navigate to="/catalog" replace /> },

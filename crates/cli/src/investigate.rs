@@ -6,7 +6,8 @@ use clap::{Args, Subcommand};
 use cloudwarden_engine::api::Engine;
 use cloudwarden_engine::discovery_export::iso_time;
 use cloudwarden_engine::domain::investigate::{
-    ActivityCategory, ActivityFilter, ActivityOutcome, ExportFormat, PersonFilter,
+    ActivityCategory, ActivityFilter, ActivityOutcome, ExportFormat, FileFilter, PersonFilter,
+    SharingLevel,
 };
 
 use crate::{output, Global};
@@ -78,6 +79,9 @@ pub struct FilterArgs {
     /// Words that must all start a word of the actor, action or object.
     #[arg(long)]
     text: Option<String>,
+    /// Exactly this object (a file's URL, a repository's name).
+    #[arg(long)]
+    object: Option<String>,
 }
 
 fn time(flag: &str, v: Option<&str>) -> anyhow::Result<Option<i64>> {
@@ -111,6 +115,7 @@ impl FilterArgs {
                 since_ms: f.since_ms.or(s.since_ms),
                 until_ms: f.until_ms.or(s.until_ms),
                 text: f.text.or(s.text),
+                object: f.object.or(s.object),
             };
         }
         Ok(f)
@@ -149,6 +154,7 @@ impl FilterArgs {
             since_ms: time("since", self.since.as_deref())?,
             until_ms: time("until", self.until.as_deref())?,
             text: self.text.clone(),
+            object: self.object.clone(),
         })
     }
 }
@@ -350,6 +356,102 @@ async fn accounts_with(
                     .unwrap_or_default()
             );
         }
+    }
+    if let Some(c) = &page.next_cursor {
+        println!("more: --cursor {c}");
+    }
+    Ok(())
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FilesCommand {
+    /// Files (and repositories) with who can reach them, newest modified first.
+    List(FileArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FileArgs {
+    /// public, external, internal or private.
+    #[arg(long)]
+    sharing: Option<String>,
+    /// Shared with someone whose e-mail address is in this domain.
+    #[arg(long, value_name = "DOMAIN")]
+    shared_with_domain: Option<String>,
+    /// Owned by this account.
+    #[arg(long)]
+    owner: Option<String>,
+    /// Only files owned by an external user (a guest).
+    #[arg(long)]
+    external_owner: bool,
+    /// Only files not modified for N days (with --sharing public: stale public files).
+    #[arg(long, value_name = "N")]
+    stale_days: Option<u32>,
+    /// Only this connector app (`github`, `m365`).
+    #[arg(long)]
+    app: Option<String>,
+    /// Only this instance.
+    #[arg(long)]
+    instance: Option<String>,
+    /// Words that must all start a word of the name or owner.
+    #[arg(long)]
+    text: Option<String>,
+    /// Continue after the page that printed this cursor.
+    #[arg(long)]
+    cursor: Option<String>,
+    /// Files on the page (at most 1,000).
+    #[arg(long, default_value_t = 100)]
+    limit: u32,
+}
+
+pub async fn files(global: &Global, command: FilesCommand) -> anyhow::Result<()> {
+    let FilesCommand::List(args) = command;
+    let sharing = args
+        .sharing
+        .as_deref()
+        .map(|s| {
+            SharingLevel::parse(s).ok_or_else(|| {
+                anyhow::anyhow!("unknown sharing \"{s}\": public, external, internal or private")
+            })
+        })
+        .transpose()?;
+    let filter = FileFilter {
+        instance_id: args.instance,
+        app: args.app,
+        sharing,
+        shared_with_domain: args.shared_with_domain,
+        owner: args.owner,
+        external_owner: args.external_owner,
+        stale_days: args.stale_days,
+        text: args.text,
+    };
+    let engine = Engine::open(global.data_dir.as_deref()).await?;
+    let page = engine
+        .files(&filter, args.cursor.as_deref(), Some(args.limit))
+        .await;
+    engine.close().await;
+    let page = page?;
+    if global.json {
+        return output::json(&page);
+    }
+    if page.items.is_empty() {
+        println!("no file matches");
+    }
+    for f in &page.items {
+        println!(
+            "{}  {:<10} {:<8} {:<30} {}{}",
+            f.modified_at_ms
+                .map(iso_time)
+                .unwrap_or_else(|| "—".repeat(20)),
+            f.instance_name,
+            f.sharing.as_str(),
+            f.owner.as_deref().unwrap_or("—"),
+            f.name,
+            if f.domains.is_empty() {
+                String::new()
+            } else {
+                format!("  shared with {}", f.domains.join(", "))
+            }
+        );
     }
     if let Some(c) = &page.next_cursor {
         println!("more: --cursor {c}");

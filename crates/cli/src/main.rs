@@ -59,9 +59,9 @@ enum Command {
     /// The activity log across connected instances: filtered, newest first, paged.
     #[command(subcommand)]
     Activities(investigate::ActivitiesCommand),
-    /// Files (and repositories) with their sharing.
+    /// Files (and repositories) with their sharing, filtered and paged in the engine.
     #[command(subcommand)]
-    Files(connectors::ListCommand),
+    Files(investigate::FilesCommand),
     /// Third-party OAuth apps and credentials with access.
     #[command(subcommand, name = "oauth-grants")]
     OauthGrants(connectors::ListCommand),
@@ -110,7 +110,7 @@ fn main() -> ExitCode {
             Command::Scan { instance } => connectors::scan(&global, &instance).await,
             Command::Accounts(c) => investigate::accounts(&global, c).await,
             Command::Activities(c) => investigate::activities(&global, c).await,
-            Command::Files(c) => connectors::list(&global, "files", c).await,
+            Command::Files(c) => investigate::files(&global, c).await,
             Command::OauthGrants(c) => connectors::list(&global, "oauth-grants", c).await,
             Command::Privileges(c) => connectors::list(&global, "privileges", c).await,
         }

@@ -138,6 +138,10 @@ export const commands = {
 	listPeople: (filter: PersonFilter, cursor: string | null, limit: number | null) => typedError<PeoplePage, CommandError>(__TAURI_INVOKE("list_people", { filter, cursor, limit })),
 	/**  Counts an account as part of the person `person` (`None`: back to the e-mail rule). */
 	linkAccount: (instanceId: string, externalId: string, person: string | null) => typedError<null, CommandError>(__TAURI_INVOKE("link_account", { instanceId, externalId, person })),
+	/**  A page of files (and repositories), newest modified first. */
+	listFiles: (filter: FileFilter, cursor: string | null, limit: number | null) => typedError<FilePage, CommandError>(__TAURI_INVOKE("list_files", { filter, cursor, limit })),
+	/**  One file with its collaborators and the vendor's record, for the detail drawer. */
+	getFile: (instanceId: string, externalId: string) => typedError<FileDetail, CommandError>(__TAURI_INVOKE("get_file", { instanceId, externalId })),
 	/**  Sends every job event to `events` until the page goes away (the channel closes). */
 	watchJobs: (events: Channel<JobEvent>) => __TAURI_INVOKE<void>("watch_jobs", { events }),
 };
@@ -199,6 +203,8 @@ export type ActivityFilter = {
 	until_ms?: number | null,
 	/**  Words that must all appear (as word prefixes) in the actor, action or object. */
 	text?: string | null,
+	/**  Exactly this object (a file's URL, a repository), as the vendor names it. */
+	object?: string | null,
 };
 
 /**  A page of the activity log, newest first, and the cursor of the next one. */
@@ -762,6 +768,64 @@ export type FactorWeight = {
 	known_apps: number,
 };
 
+/**  Someone a file is shared with. */
+export type FileCollaborator = {
+	account: string,
+	/**  `read` or `write`. */
+	permission: string,
+	external: boolean,
+	domain: string | null,
+};
+
+/**  One file with its collaborators and the vendor's record. */
+export type FileDetail = {
+	row: FileRow,
+	collaborators: FileCollaborator[],
+	raw: string,
+};
+
+/**  Which files to list. Every field narrows. */
+export type FileFilter = {
+	instance_id?: string | null,
+	/**  Connector app (`github`, `m365`). */
+	app?: string | null,
+	sharing?: SharingLevel | null,
+	/**  Shared with someone whose e-mail address is in this domain (`fabrikam.com`). */
+	shared_with_domain?: string | null,
+	/**  Owned by this account (as the vendor names it). */
+	owner?: string | null,
+	/**  Owned by an external user (a guest of the instance). */
+	external_owner?: boolean,
+	/**  Not modified for this many days (with `sharing: public`: stale public files). */
+	stale_days?: number | null,
+	/**  Words that must all start a word of the name (path) or owner. */
+	text?: string | null,
+};
+
+/**  A page of files, newest modified first, and the cursor of the next one. */
+export type FilePage = {
+	items: FileRow[],
+	next_cursor: string | null,
+};
+
+/**  One file (or folder, or repository) with who can reach it. */
+export type FileRow = {
+	instance_id: string,
+	instance_name: string,
+	app: string,
+	external_id: string,
+	/**  The path within its drive or the repository's full name. */
+	name: string,
+	url: string | null,
+	owner: string | null,
+	sharing: SharingLevel,
+	modified_at_ms: number | null,
+	collaborators: number,
+	external_collaborators: number,
+	/**  The e-mail domains of the people it is shared with. */
+	domains: string[],
+};
+
 /**  A log format the analyst can choose. */
 export type FormatInfo = {
 	id: string,
@@ -1137,6 +1201,17 @@ export type ScoreOverride = {
 export type Settings = {
 	theme: Theme,
 };
+
+/**  Who can reach a file. */
+export type SharingLevel = 
+/**  Anyone with the link, signed in or not. */
+"public" | 
+/**  Named people outside the organisation. */
+"external" | 
+/**  The whole organisation. */
+"internal" | 
+/**  Only the owner and named colleagues. */
+"private";
 
 /**  A data source with the attribution its licence requires. */
 export type SourceInfo = {

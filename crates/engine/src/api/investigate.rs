@@ -4,11 +4,11 @@ use std::path::{Path, PathBuf};
 
 use super::{now_ms, Engine};
 use crate::domain::investigate::{
-    ActivityDetail, ActivityExport, ActivityFilter, ActivityPage, ExportFormat, PeoplePage,
-    PersonFilter, SavedActivityQuery,
+    ActivityDetail, ActivityExport, ActivityFilter, ActivityPage, ExportFormat, FileDetail,
+    FileFilter, FilePage, PeoplePage, PersonFilter, SavedActivityQuery,
 };
 use crate::investigate_export::ExportSink;
-use crate::store::{hex_decode, hex_encode, ActivityKey};
+use crate::store::{hex_decode, hex_encode, ActivityKey, FileKey};
 use crate::{Error, Result};
 
 /// Rows per page when the caller does not say; the most a page holds.
@@ -271,6 +271,52 @@ impl Engine {
         paged: bool,
     ) -> Result<Vec<String>> {
         self.store.people_plan(filter, paged).await
+    }
+
+    /// A page of files (and repositories) across instances, newest modified first.
+    pub async fn files(
+        &self,
+        filter: &FileFilter,
+        cursor: Option<&str>,
+        limit: Option<u32>,
+    ) -> Result<FilePage> {
+        let after = cursor
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(|c| {
+                FileKey::decode(c).ok_or_else(|| {
+                    Error::Validation("this cursor is not one the files list gave".into())
+                })
+            })
+            .transpose()?;
+        let limit = limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE) as usize;
+        let (items, next) = self
+            .store
+            .files_page(filter, after.as_ref(), limit, now_ms())
+            .await?;
+        Ok(FilePage {
+            items,
+            next_cursor: next.map(|k| k.encode()),
+        })
+    }
+
+    /// One file with its collaborators and the vendor's record.
+    pub async fn file(&self, instance_id: &str, external_id: &str) -> Result<FileDetail> {
+        let (row, collaborators, raw) = self
+            .store
+            .file(instance_id, external_id)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("file {external_id} of {instance_id}")))?;
+        Ok(FileDetail {
+            row,
+            collaborators,
+            raw,
+        })
+    }
+
+    /// The query plan of the files query (for the index test).
+    pub async fn files_query_plan(&self, filter: &FileFilter, paged: bool) -> Result<Vec<String>> {
+        self.store.files_plan(filter, paged).await
     }
 }
 

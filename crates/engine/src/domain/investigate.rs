@@ -30,6 +30,8 @@ pub struct ActivityFilter {
     pub until_ms: Option<i64>,
     /// Words that must all appear (as word prefixes) in the actor, action or object.
     pub text: Option<String>,
+    /// Exactly this object (a file's URL, a repository), as the vendor names it.
+    pub object: Option<String>,
 }
 
 /// One event of the activity log, normalised.
@@ -247,4 +249,105 @@ pub struct Person {
 pub struct PeoplePage {
     pub items: Vec<Person>,
     pub next_cursor: Option<String>,
+}
+
+/// Who can reach a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum SharingLevel {
+    /// Anyone with the link, signed in or not.
+    Public,
+    /// Named people outside the organisation.
+    External,
+    /// The whole organisation.
+    Internal,
+    /// Only the owner and named colleagues.
+    Private,
+}
+
+impl SharingLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SharingLevel::Public => "public",
+            SharingLevel::External => "external",
+            SharingLevel::Internal => "internal",
+            SharingLevel::Private => "private",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<SharingLevel> {
+        [
+            SharingLevel::Public,
+            SharingLevel::External,
+            SharingLevel::Internal,
+            SharingLevel::Private,
+        ]
+        .into_iter()
+        .find(|l| l.as_str() == s)
+    }
+}
+
+/// Which files to list. Every field narrows.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(default)]
+pub struct FileFilter {
+    pub instance_id: Option<String>,
+    /// Connector app (`github`, `m365`).
+    pub app: Option<String>,
+    pub sharing: Option<SharingLevel>,
+    /// Shared with someone whose e-mail address is in this domain (`fabrikam.com`).
+    pub shared_with_domain: Option<String>,
+    /// Owned by this account (as the vendor names it).
+    pub owner: Option<String>,
+    /// Owned by an external user (a guest of the instance).
+    pub external_owner: bool,
+    /// Not modified for this many days (with `sharing: public`: stale public files).
+    pub stale_days: Option<u32>,
+    /// Words that must all start a word of the name (path) or owner.
+    pub text: Option<String>,
+}
+
+/// One file (or folder, or repository) with who can reach it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct FileRow {
+    pub instance_id: String,
+    pub instance_name: String,
+    pub app: String,
+    pub external_id: String,
+    /// The path within its drive or the repository's full name.
+    pub name: String,
+    pub url: Option<String>,
+    pub owner: Option<String>,
+    pub sharing: SharingLevel,
+    #[specta(type = Option<u32>)]
+    pub modified_at_ms: Option<i64>,
+    pub collaborators: u32,
+    pub external_collaborators: u32,
+    /// The e-mail domains of the people it is shared with.
+    pub domains: Vec<String>,
+}
+
+/// A page of files, newest modified first, and the cursor of the next one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct FilePage {
+    pub items: Vec<FileRow>,
+    pub next_cursor: Option<String>,
+}
+
+/// Someone a file is shared with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct FileCollaborator {
+    pub account: String,
+    /// `read` or `write`.
+    pub permission: String,
+    pub external: bool,
+    pub domain: Option<String>,
+}
+
+/// One file with its collaborators and the vendor's record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct FileDetail {
+    pub row: FileRow,
+    pub collaborators: Vec<FileCollaborator>,
+    pub raw: String,
 }

@@ -359,6 +359,13 @@ fn activity_query(
             .push_bind(m)
             .push(")");
     }
+    if let Some(o) = f.object.as_deref().filter(|o| !o.is_empty()) {
+        // The words of the object narrow through the text index; equality confirms.
+        q.push(" AND a.rowid IN (SELECT rowid FROM activities_fts WHERE activities_fts MATCH ")
+            .push_bind(format!("target : \"{}\"", o.replace('"', "\"\"")))
+            .push(") AND a.target = ")
+            .push_bind(o.to_owned());
+    }
     if let Some(k) = after {
         q.push(" AND (a.occurred_at_ms, a.instance_id, a.event_id) < (")
             .push_bind(k.occurred_at_ms)

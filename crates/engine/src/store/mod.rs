@@ -5,6 +5,7 @@ mod activities;
 mod catalog;
 mod connectors;
 mod discovery;
+mod files;
 mod jobs;
 mod people;
 mod queries;
@@ -14,6 +15,7 @@ pub use activities::ActivityKey;
 pub use catalog::{CustomAppRow, OverrideRow};
 pub use connectors::{InstanceRow, RecordTable};
 pub use discovery::{Breakdown, BreakdownRow, ReportRow, UploadRows, UsageStats};
+pub use files::FileKey;
 pub use jobs::{JobRow, NewJob};
 
 use std::path::{Path, PathBuf};

@@ -99,7 +99,7 @@ const ranges: { value: string; label: string; ms: number }[] = [
 ];
 
 /** The filter fields the page keeps in its address (so that other pages can link to a view). */
-const keys = ["instance", "category", "outcome", "user", "ip", "action", "text", "range", "since", "until"] as const;
+const keys = ["instance", "category", "outcome", "user", "ip", "action", "object", "text", "range", "since", "until"] as const;
 type Key = (typeof keys)[number];
 
 function isCategory(v: string | null): v is Category {
@@ -131,6 +131,7 @@ function toFilter(get: (k: Key) => string | null, now: number): ActivityFilter {
     since_ms: range ? now - range.ms : num(get("since")),
     until_ms: range ? null : num(get("until")),
     text: text("text"),
+    object: text("object"),
   };
 }
 
@@ -144,6 +145,7 @@ function fromFilter(f: ActivityFilter): Partial<Record<Key, string>> {
   if (f.ip) out.ip = f.ip;
   if (f.action) out.action = f.action;
   if (f.text) out.text = f.text;
+  if (f.object) out.object = f.object;
   if (f.since_ms !== null) out.since = String(f.since_ms);
   if (f.until_ms !== null) out.until = String(f.until_ms);
   return out;
@@ -468,6 +470,11 @@ export function ActivityLogPage() {
           </Button>
         )}
       </Group>
+      {get("object") && (
+        <Alert color="blue" variant="light" withCloseButton onClose={() => { set("object", null); }} data-testid="activity-object">
+          Only events on {get("object")}
+        </Alert>
+      )}
       {(since !== null || until !== null) && get("range") === null && (
         <Text size="xs" c="dimmed" data-testid="activity-dates">
           From {since !== null ? when(since) : "the start"} to {until !== null ? when(until) : "now"} (UTC)

@@ -10,6 +10,11 @@ import {
   type Category,
   type ExportFormat,
   type Outcome,
+  type FileDetail,
+  type FileFilter,
+  type FilePage,
+  type FileRow,
+  type SharingLevel,
   type PeoplePage,
   type Person,
   type PersonAccount,
@@ -19,6 +24,7 @@ import {
 
 export type { ActivityDetail, ActivityExport, ActivityFilter, ActivityPage, ActivityRow, Category, ExportFormat, Outcome, SavedActivityQuery };
 export type { PeoplePage, Person, PersonAccount, PersonFilter };
+export type { FileDetail, FileFilter, FilePage, FileRow, SharingLevel };
 
 const PAGE_SIZE = 200;
 
@@ -90,6 +96,33 @@ export function useLinkAccount() {
     onSuccess: () => client.invalidateQueries({ queryKey: ["list_people"] }),
   });
 }
+
+/** Files across instances, newest modified first, page after page. */
+export function useFiles(filter: FileFilter) {
+  return useInfiniteQuery({
+    queryKey: ["list_files", filter],
+    queryFn: ({ pageParam }) => call(commands.listFiles(filter, pageParam, 100)),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last: FilePage) => last.next_cursor,
+    placeholderData: keepPreviousData,
+  });
+}
+
+/** One file with its collaborators and the vendor's record. */
+export function useFile(key: { instance: string; file: string } | null) {
+  return useQuery({
+    queryKey: ["get_file", key?.instance, key?.file],
+    queryFn: () => call(commands.getFile(key?.instance ?? "", key?.file ?? "")),
+    enabled: key !== null,
+  });
+}
+
+export const sharingLevels: { value: SharingLevel; label: string; color: string }[] = [
+  { value: "public", label: "Public (anyone with the link)", color: "red" },
+  { value: "external", label: "External people", color: "orange" },
+  { value: "internal", label: "Whole organisation", color: "yellow" },
+  { value: "private", label: "Private", color: "gray" },
+];
 
 export const categories: { value: Category; label: string }[] = [
   { value: "sign_in", label: "Sign-in" },

@@ -1,0 +1,262 @@
+//! The Files page query (SQLite): typed filters bound as parameters, newest modified first,
+//! keyset pages on `(modified, instance, file)`. Each filter starts from an index that serves
+//! it (`migrations/0016_files_investigate.sql`, and the query-plan test).
+
+use std::collections::HashMap;
+
+use sqlx::{QueryBuilder, Sqlite};
+
+use super::activities::fts_query;
+use super::Store;
+use crate::domain::investigate::{FileCollaborator, FileFilter, FileRow, SharingLevel};
+use crate::Result;
+
+/// Where a page of files starts: the key of the last file of the page before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileKey {
+    pub modified: i64,
+    pub instance_id: String,
+    pub external_id: String,
+}
+
+impl FileKey {
+    pub fn encode(&self) -> String {
+        super::hex_encode(&format!(
+            "f1\u{1f}{}\u{1f}{}\u{1f}{}",
+            self.modified, self.instance_id, self.external_id
+        ))
+    }
+
+    pub fn decode(cursor: &str) -> Option<FileKey> {
+        let plain = super::hex_decode(cursor)?;
+        let mut parts = plain.split('\u{1f}');
+        match (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) {
+            (Some("f1"), Some(m), Some(i), Some(e), None) => Some(FileKey {
+                modified: m.parse().ok()?,
+                instance_id: i.to_owned(),
+                external_id: e.to_owned(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    instance_id: String,
+    instance_name: String,
+    app: String,
+    external_id: String,
+    name: String,
+    url: Option<String>,
+    owner: Option<String>,
+    sharing: String,
+    modified_at_ms: Option<i64>,
+}
+
+const SELECT_FILE: &str = "SELECT f.instance_id, i.name AS instance_name, i.app, f.external_id, \
+     f.name, f.url, f.owner, f.sharing, f.modified_at_ms \
+     FROM files f JOIN connector_instances i ON i.instance_id = f.instance_id";
+
+impl Store {
+    /// One page of files after `after`, newest modified first: `(files, key to go on)`.
+    pub async fn files_page(
+        &self,
+        f: &FileFilter,
+        after: Option<&FileKey>,
+        limit: usize,
+        now_ms: i64,
+    ) -> Result<(Vec<FileRow>, Option<FileKey>)> {
+        let mut q = files_query(f, after, now_ms, "");
+        q.push(" LIMIT ")
+            .push_bind(i64::try_from(limit + 1).unwrap_or(i64::MAX));
+        let mut rows: Vec<Row> = q.build_query_as().fetch_all(&self.pool).await?;
+        let next = if rows.len() > limit {
+            rows.truncate(limit);
+            rows.last().map(|r| FileKey {
+                modified: r.modified_at_ms.unwrap_or(0),
+                instance_id: r.instance_id.clone(),
+                external_id: r.external_id.clone(),
+            })
+        } else {
+            None
+        };
+        let rows = self.with_collaborators(rows).await?;
+        Ok((rows.into_iter().map(|(r, _)| r).collect(), next))
+    }
+
+    /// One file, its collaborators and its raw record.
+    pub async fn file(
+        &self,
+        instance_id: &str,
+        external_id: &str,
+    ) -> Result<Option<(FileRow, Vec<FileCollaborator>, String)>> {
+        let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{SELECT_FILE} WHERE f.instance_id = ? AND f.external_id = ?"
+        )))
+        .bind(instance_id)
+        .bind(external_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let raw: String =
+            sqlx::query_scalar("SELECT raw FROM files WHERE instance_id = ? AND external_id = ?")
+                .bind(instance_id)
+                .bind(external_id)
+                .fetch_one(&self.pool)
+                .await?;
+        let mut rows = self.with_collaborators(vec![row]).await?;
+        Ok(rows.pop().map(|(r, c)| (r, c, raw)))
+    }
+
+    /// The rows with their collaborators (one query for the page).
+    async fn with_collaborators(
+        &self,
+        rows: Vec<Row>,
+    ) -> Result<Vec<(FileRow, Vec<FileCollaborator>)>> {
+        let keys: Vec<(&str, &str)> = rows
+            .iter()
+            .map(|r| (r.instance_id.as_str(), r.external_id.as_str()))
+            .collect();
+        let list = serde_json::to_string(&keys).unwrap_or_else(|_| "[]".into());
+        let found: Vec<(String, String, String, String, bool, Option<String>)> = sqlx::query_as(
+            "SELECT c.instance_id, c.file_id, c.account, c.permission, c.external, c.domain \
+             FROM json_each(?1) k JOIN file_collaborators c \
+             ON c.instance_id = k.value ->> 0 AND c.file_id = k.value ->> 1 \
+             ORDER BY c.external DESC, c.account",
+        )
+        .bind(list)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut by_file: HashMap<(String, String), Vec<FileCollaborator>> = HashMap::new();
+        for (instance, file, account, permission, external, domain) in found {
+            by_file
+                .entry((instance, file))
+                .or_default()
+                .push(FileCollaborator {
+                    account,
+                    permission,
+                    external,
+                    domain,
+                });
+        }
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let collaborators = by_file
+                    .remove(&(r.instance_id.clone(), r.external_id.clone()))
+                    .unwrap_or_default();
+                let mut domains: Vec<String> = collaborators
+                    .iter()
+                    .filter_map(|c| c.domain.clone())
+                    .collect();
+                domains.sort();
+                domains.dedup();
+                let row = FileRow {
+                    collaborators: u32::try_from(collaborators.len()).unwrap_or(u32::MAX),
+                    external_collaborators: u32::try_from(
+                        collaborators.iter().filter(|c| c.external).count(),
+                    )
+                    .unwrap_or(u32::MAX),
+                    domains,
+                    instance_id: r.instance_id,
+                    instance_name: r.instance_name,
+                    app: r.app,
+                    external_id: r.external_id,
+                    name: r.name,
+                    url: r.url,
+                    owner: r.owner,
+                    sharing: SharingLevel::parse(&r.sharing).unwrap_or(SharingLevel::Private),
+                    modified_at_ms: r.modified_at_ms,
+                };
+                (row, collaborators)
+            })
+            .collect())
+    }
+
+    /// The query plan of the files query for `f` (for the index test).
+    pub async fn files_plan(&self, f: &FileFilter, paged: bool) -> Result<Vec<String>> {
+        let after = paged.then(|| FileKey {
+            modified: 0,
+            instance_id: String::new(),
+            external_id: String::new(),
+        });
+        let mut q = files_query(f, after.as_ref(), 0, "EXPLAIN QUERY PLAN ");
+        q.push(" LIMIT 50");
+        let rows: Vec<(i64, i64, i64, String)> = q.build_query_as().fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(|r| r.3).collect())
+    }
+}
+
+/// The files query for `f` after `after`, newest modified first.
+fn files_query(
+    f: &FileFilter,
+    after: Option<&FileKey>,
+    now_ms: i64,
+    prefix: &str,
+) -> QueryBuilder<Sqlite> {
+    let mut q = QueryBuilder::<Sqlite>::new(prefix);
+    q.push(SELECT_FILE).push(" WHERE 1 = 1");
+    if let Some(v) = &f.instance_id {
+        q.push(" AND f.instance_id = ").push_bind(v.clone());
+    }
+    if let Some(v) = &f.app {
+        q.push(" AND i.app = ").push_bind(v.clone());
+    }
+    if let Some(v) = f.sharing {
+        q.push(" AND f.sharing = ").push_bind(v.as_str().to_owned());
+    }
+    if let Some(d) = f
+        .shared_with_domain
+        .as_deref()
+        .map(|d| d.trim().trim_start_matches('@').to_lowercase())
+        .filter(|d| !d.is_empty())
+    {
+        q.push(
+            " AND (f.instance_id, f.external_id) IN \
+             (SELECT instance_id, file_id FROM file_collaborators WHERE domain = ",
+        )
+        .push_bind(d)
+        .push(")");
+    }
+    if let Some(v) = &f.owner {
+        q.push(" AND f.owner = ").push_bind(v.clone());
+    }
+    if f.external_owner {
+        // Owned by a guest of the instance (by sign-in name or e-mail address).
+        q.push(
+            " AND (f.instance_id, f.owner) IN (SELECT instance_id, login FROM accounts \
+             WHERE kind = 'guest' UNION SELECT instance_id, email FROM accounts \
+             WHERE kind = 'guest' AND email IS NOT NULL)",
+        );
+    }
+    if let Some(days) = f.stale_days {
+        let cutoff = now_ms.saturating_sub(i64::from(days) * 86_400_000);
+        q.push(" AND COALESCE(f.modified_at_ms, 0) < ")
+            .push_bind(cutoff);
+    }
+    if let Some(m) = f.text.as_deref().and_then(fts_query) {
+        q.push(" AND f.rowid IN (SELECT rowid FROM files_fts WHERE files_fts MATCH ")
+            .push_bind(m)
+            .push(")");
+    }
+    if let Some(k) = after {
+        q.push(" AND (COALESCE(f.modified_at_ms, 0), f.instance_id, f.external_id) < (")
+            .push_bind(k.modified)
+            .push(", ")
+            .push_bind(k.instance_id.clone())
+            .push(", ")
+            .push_bind(k.external_id.clone())
+            .push(")");
+    }
+    q.push(" ORDER BY COALESCE(f.modified_at_ms, 0) DESC, f.instance_id DESC, f.external_id DESC");
+    q
+}

@@ -85,6 +85,9 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::investigate::link_account,
             commands::investigate::list_files,
             commands::investigate::get_file,
+            commands::investigate::list_oauth_apps,
+            commands::investigate::set_oauth_app_status,
+            commands::investigate::ban_oauth_app,
             commands::jobs::watch_jobs,
         ])
 }

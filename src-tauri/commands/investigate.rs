@@ -2,8 +2,9 @@
 
 use cloudwarden_engine::api::Engine;
 use cloudwarden_engine::domain::investigate::{
-    ActivityDetail, ActivityExport, ActivityFilter, ActivityPage, ExportFormat, FileDetail,
-    FileFilter, FilePage, PeoplePage, PersonFilter, SavedActivityQuery,
+    ActivityDetail, ActivityExport, ActivityFilter, ActivityPage, BanReport, ExportFormat,
+    FileDetail, FileFilter, FilePage, OauthAppFilter, OauthAppPage, OauthAppRow, OauthAppStatus,
+    PeoplePage, PersonFilter, SavedActivityQuery,
 };
 use tauri::{AppHandle, State};
 
@@ -137,4 +138,39 @@ pub async fn get_file(
     external_id: String,
 ) -> CommandResult<FileDetail> {
     Ok(engine.file(&instance_id, &external_id).await?)
+}
+
+/// A page of third-party OAuth apps, highest permission level first.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_oauth_apps(
+    engine: State<'_, Engine>,
+    filter: OauthAppFilter,
+    cursor: Option<String>,
+    limit: Option<u32>,
+) -> CommandResult<OauthAppPage> {
+    Ok(engine.oauth_apps(&filter, cursor.as_deref(), limit).await?)
+}
+
+/// Marks an OAuth app approved (or undecided).
+#[tauri::command]
+#[specta::specta]
+pub async fn set_oauth_app_status(
+    engine: State<'_, Engine>,
+    key: String,
+    status: OauthAppStatus,
+) -> CommandResult<OauthAppRow> {
+    Ok(engine.set_oauth_app_status(&key, status).await?)
+}
+
+/// Bans an OAuth app: with `dry_run`, the grants and requests it would revoke; otherwise
+/// revokes them through the vendor's API.
+#[tauri::command]
+#[specta::specta]
+pub async fn ban_oauth_app(
+    engine: State<'_, Engine>,
+    key: String,
+    dry_run: bool,
+) -> CommandResult<BanReport> {
+    Ok(engine.ban_oauth_app(&key, dry_run).await?)
 }

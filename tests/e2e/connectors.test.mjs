@@ -282,8 +282,12 @@ describe("Connected apps in the real app", () => {
     await (await byTestId(driver, "people-search")).sendKeys(login);
     const row = async (key) => driver.wait(until.elementLocated(By.css(`[data-testid=person-row][data-person="${key}"]`)), 15000, `no person ${key}`);
     await (await (await row(ghOwner.key)).findElement(By.css("td:nth-child(2)"))).click();
-    await press(driver, `link-${login}`);
-    await (await byTestId(driver, "link-person")).sendKeys(m365Admin.key);
+    await press(driver, `link-${ghOwner.accounts[0].instance_id}-${login}`);
+    const input = await byTestId(driver, "link-person", 5000).catch(async (e) => {
+      await screenshot(driver, "failed-link-popover");
+      throw e;
+    });
+    await input.sendKeys(m365Admin.key);
     await press(driver, "link-confirm");
     // Administrators across apps: the person now has both.
     const search = await byTestId(driver, "people-search");
@@ -327,5 +331,35 @@ describe("Connected apps in the real app", () => {
     await driver.sleep(500); // the drawer's slide-in
     await screenshot(driver, "56-file-drawer");
     await driver.actions().sendKeys(Key.ESCAPE).perform();
+  });
+
+  it("bans an OAuth app after a dry run and a confirmation, revoking its grants in Microsoft 365", async () => {
+    await press(driver, "nav-oauth-apps");
+    await byTestId(driver, "oauth-table");
+    await pick(driver, "oauth-level", "High");
+    const rows = async () =>
+      driver.executeScript("return [...document.querySelectorAll('[data-testid=oauth-row]')].map(r => r.dataset.key)");
+    await driver.wait(async () => (await rows()).length > 0, 15000, "no high-level app");
+    await screenshot(driver, "57-oauth-apps");
+    const key = (await rows())[0];
+    await (await driver.findElement(By.css(`[data-testid=oauth-row][data-key="${key}"] td`))).click();
+    assert.match(await textOf(driver, "oauth-permissions"), /high/);
+    await press(driver, "oauth-ban");
+    // The dry run lists every grant and request before anything changes.
+    await byTestId(driver, "ban-steps");
+    const outcomes = async () =>
+      driver.executeScript("return [...document.querySelectorAll('[data-testid=ban-step]')].map(r => r.dataset.outcome)");
+    const planned = await outcomes();
+    assert.ok(planned.length > 0 && planned.every((o) => o === "planned"), JSON.stringify(planned));
+    await screenshot(driver, "58-ban-dry-run");
+    await press(driver, "ban-confirm");
+    await byTestId(driver, "ban-done", 30000);
+    const done = await outcomes();
+    assert.ok(done.every((o) => o === "revoked" || o === "already_gone"), JSON.stringify(done));
+    assert.ok(done.includes("revoked"));
+    await screenshot(driver, "59-ban-done");
+    await press(driver, "ban-close");
+    const banned = JSON.parse(execFileSync(cli, ["oauth-apps", "list", "--status", "banned", "--json"], { encoding: "utf8" }));
+    assert.ok(banned.items.some((a) => a.key === key && a.grants === 0));
   });
 });

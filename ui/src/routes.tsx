@@ -9,6 +9,7 @@ import { DiscoveryPage } from "./features/discovery/DiscoveryPage";
 import { AccountsPage } from "./features/investigate/AccountsPage";
 import { ActivityLogPage } from "./features/investigate/ActivityLogPage";
 import { FilesPage } from "./features/investigate/FilesPage";
+import { OauthAppsPage } from "./features/investigate/OauthAppsPage";
 import { ReportPage } from "./features/discovery/ReportPage";
 import { SettingsPage } from "./features/settings/SettingsPage";
 
@@ -28,6 +29,7 @@ export const routes: RouteObject[] = [
       { path: "activities", element: <ActivityLogPage /> },
       { path: "accounts", element: <AccountsPage /> },
       { path: "files", element: <FilesPage /> },
+      { path: "oauth-apps", element: <OauthAppsPage /> },
       { path: "settings", element: <SettingsPage /> },
       { path: "about", element: <AboutPage /> },
       { path: "*", element: <Navigate to="/catalog" replace /> },

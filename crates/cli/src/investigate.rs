@@ -6,8 +6,8 @@ use clap::{Args, Subcommand};
 use cloudwarden_engine::api::Engine;
 use cloudwarden_engine::discovery_export::iso_time;
 use cloudwarden_engine::domain::investigate::{
-    ActivityCategory, ActivityFilter, ActivityOutcome, ExportFormat, FileFilter, PersonFilter,
-    SharingLevel,
+    ActivityCategory, ActivityFilter, ActivityOutcome, BanReport, ExportFormat, FileFilter,
+    OauthAppFilter, OauthAppStatus, PermissionLevel, PersonFilter, SharingLevel,
 };
 
 use crate::{output, Global};
@@ -457,4 +457,185 @@ pub async fn files(global: &Global, command: FilesCommand) -> anyhow::Result<()>
         println!("more: --cursor {c}");
     }
     Ok(())
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OauthAppsCommand {
+    /// Third-party OAuth apps across instances, highest permission level first.
+    List {
+        /// high, medium or low.
+        #[arg(long)]
+        level: Option<String>,
+        /// approved, banned or unset.
+        #[arg(long)]
+        status: Option<String>,
+        /// Only this connector app (`github`, `m365`).
+        #[arg(long)]
+        app: Option<String>,
+        /// Words in the app's name or publisher.
+        #[arg(long)]
+        text: Option<String>,
+        #[arg(long)]
+        cursor: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
+    /// Revokes every grant of the app through the vendor's API and marks it banned.
+    Ban {
+        /// The app's key (`oauth-apps list` shows it).
+        key: String,
+        /// Show exactly which grants and requests, change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Do it without asking.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Marks the app approved.
+    Approve { key: String },
+    /// Clears the decision on the app.
+    Unset { key: String },
+}
+
+pub async fn oauth_apps(global: &Global, command: OauthAppsCommand) -> anyhow::Result<()> {
+    let engine = Engine::open(global.data_dir.as_deref()).await?;
+    let result = oauth_apps_with(global, &engine, command).await;
+    engine.close().await;
+    result
+}
+
+fn print_ban(report: &BanReport) {
+    for s in &report.steps {
+        println!(
+            "{:<12} {:<14} {}{}",
+            format!("{:?}", s.outcome).to_lowercase(),
+            s.instance_name,
+            s.request.as_deref().unwrap_or(&s.what),
+            s.detail
+                .as_deref()
+                .map(|d| format!("\n             {d}"))
+                .unwrap_or_default()
+        );
+    }
+}
+
+async fn oauth_apps_with(
+    global: &Global,
+    engine: &Engine,
+    command: OauthAppsCommand,
+) -> anyhow::Result<()> {
+    match command {
+        OauthAppsCommand::List {
+            level,
+            status,
+            app,
+            text,
+            cursor,
+            limit,
+        } => {
+            let level = level
+                .as_deref()
+                .map(|l| {
+                    PermissionLevel::parse(l).ok_or_else(|| {
+                        anyhow::anyhow!("unknown level \"{l}\": high, medium or low")
+                    })
+                })
+                .transpose()?;
+            let status = status
+                .as_deref()
+                .map(|s| {
+                    OauthAppStatus::parse(s).ok_or_else(|| {
+                        anyhow::anyhow!("unknown status \"{s}\": approved, banned or unset")
+                    })
+                })
+                .transpose()?;
+            let filter = OauthAppFilter {
+                level,
+                status,
+                app,
+                text,
+            };
+            let page = engine
+                .oauth_apps(&filter, cursor.as_deref(), Some(limit))
+                .await?;
+            if global.json {
+                return output::json(&page);
+            }
+            if page.items.is_empty() {
+                println!("no OAuth app matches");
+            }
+            for a in &page.items {
+                println!(
+                    "{:<7} {:<9} {:<40} users {:<5} {}  [{}]",
+                    a.level.as_str(),
+                    a.status.as_str(),
+                    a.name,
+                    a.users,
+                    a.publisher.as_deref().unwrap_or("publisher unknown"),
+                    a.key
+                );
+                for p in a.permissions.iter().filter(|p| p.level == a.level) {
+                    println!("        {} ({}): {}", p.name, p.kind, p.reason);
+                }
+            }
+            if let Some(c) = &page.next_cursor {
+                println!("more: --cursor {c}");
+            }
+            Ok(())
+        }
+        OauthAppsCommand::Ban { key, dry_run, yes } => {
+            if !dry_run && !yes {
+                // Show the plan, then ask.
+                let plan = engine.ban_oauth_app(&key, true).await?;
+                println!(
+                    "Banning {} revokes these grants ({} steps):",
+                    plan.app.name,
+                    plan.steps.len()
+                );
+                print_ban(&plan);
+                if !confirm("Revoke them now?")? {
+                    println!("nothing changed");
+                    return Ok(());
+                }
+            }
+            let report = engine.ban_oauth_app(&key, dry_run).await?;
+            if global.json {
+                return output::json(&report);
+            }
+            if dry_run {
+                println!("dry run: nothing was sent or changed");
+            }
+            print_ban(&report);
+            Ok(())
+        }
+        OauthAppsCommand::Approve { key } => {
+            let app = engine
+                .set_oauth_app_status(&key, OauthAppStatus::Approved)
+                .await?;
+            println!("{} is approved", app.name);
+            Ok(())
+        }
+        OauthAppsCommand::Unset { key } => {
+            let app = engine
+                .set_oauth_app_status(&key, OauthAppStatus::Unset)
+                .await?;
+            println!("{} is undecided", app.name);
+            Ok(())
+        }
+    }
+}
+
+/// Asks on the terminal; anything but y/yes is no (and so is no terminal).
+fn confirm(question: &str) -> anyhow::Result<bool> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        anyhow::bail!(
+            "not a terminal: pass --yes to ban without asking, or --dry-run to see the plan"
+        );
+    }
+    print!("{question} [y/N] ");
+    std::io::stdout().flush()?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(matches!(line.trim().to_lowercase().as_str(), "y" | "yes"))
 }

@@ -65,6 +65,9 @@ enum Command {
     /// Third-party OAuth apps and credentials with access.
     #[command(subcommand, name = "oauth-grants")]
     OauthGrants(connectors::ListCommand),
+    /// Third-party OAuth apps across instances: permission levels with reasons, approve, ban.
+    #[command(subcommand)]
+    OauthApps(investigate::OauthAppsCommand),
     /// Directory roles held by accounts of connected apps (active, through groups, eligible).
     #[command(subcommand)]
     Privileges(connectors::ListCommand),
@@ -112,6 +115,7 @@ fn main() -> ExitCode {
             Command::Activities(c) => investigate::activities(&global, c).await,
             Command::Files(c) => investigate::files(&global, c).await,
             Command::OauthGrants(c) => connectors::list(&global, "oauth-grants", c).await,
+            Command::OauthApps(c) => investigate::oauth_apps(&global, c).await,
             Command::Privileges(c) => connectors::list(&global, "privileges", c).await,
         }
     });

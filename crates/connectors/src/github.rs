@@ -710,6 +710,36 @@ impl Connector for Github {
         &self.api_url
     }
 
+    /// A SAML SSO credential authorization is removed through the API (ghec.json `DELETE
+    /// /orgs/{org}/credential-authorizations/{credential_id}`, "Remove a SAML SSO
+    /// authorization for an organization", docs.github.com/enterprise-cloud@latest/rest/orgs/
+    /// orgs, organization owners only); the credential stops working for the organisation.
+    /// A GitHub App installation can be removed only by the app itself (`DELETE
+    /// /app/installations/{id}` needs the app's JWT): an owner uninstalls it by hand.
+    fn revoke_plan(&self, grant: &Revocation<'_>) -> Result<RevokePlan> {
+        if let Some(id) = grant.external_id.strip_prefix("credential:") {
+            let id = id.trim_matches('"');
+            return Ok(RevokePlan::Api(vec![RevokeStep {
+                method: "DELETE",
+                url: self.url(
+                    &self.org_path(&format!("credential-authorizations/{id}")),
+                    &[],
+                )?,
+                what: format!("SAML SSO authorization of credential {id}"),
+            }]));
+        }
+        let installation = grant
+            .external_id
+            .strip_prefix("installation:")
+            .unwrap_or(grant.external_id);
+        Ok(RevokePlan::Manual(format!(
+            "GitHub lets only the app itself remove an installation: an organisation owner \
+             uninstalls it at https://github.com/organizations/{}/settings/installations/{installation} \
+             (Settings → GitHub Apps → Configure → Uninstall)",
+            self.org
+        )))
+    }
+
     async fn permissions(&self, ctx: &Ctx) -> Result<Permissions> {
         let ctx = &versioned(ctx)?;
         let me = ctx.http.get(&self.url("user", &[])?, &ctx.auth).await?;

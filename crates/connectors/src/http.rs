@@ -327,6 +327,12 @@ impl Http {
         self.request(Method::GET, url, auth, None).await
     }
 
+    /// DELETEs `url` with retries (a DELETE is idempotent: a retried one that finds the
+    /// thing gone answers 404, which the caller reads as done).
+    pub async fn delete(&self, url: &Url, auth: &Auth) -> Result<Response> {
+        self.request(Method::DELETE, url, auth, None).await
+    }
+
     /// GETs `url` with retries; the body is left undecoded.
     pub async fn get_raw(&self, url: &Url, auth: &Auth) -> Result<RawResponse> {
         self.send(Method::GET, url, auth, None).await

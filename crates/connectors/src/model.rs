@@ -437,6 +437,33 @@ pub struct Ctx {
     pub auth: Auth,
 }
 
+/// A stored grant an analyst wants revoked.
+#[derive(Debug, Clone, Copy)]
+pub struct Revocation<'a> {
+    pub kind: GrantKind,
+    pub external_id: &'a str,
+    /// The grant's stored vendor record (what the connector read).
+    pub raw: &'a str,
+}
+
+/// One request that revokes (part of) a grant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevokeStep {
+    /// `DELETE`.
+    pub method: &'static str,
+    pub url: url::Url,
+    /// What it removes, for the analyst (`delegated permission grant 5f3…`).
+    pub what: String,
+}
+
+/// How a grant is revoked: the vendor's API requests, or what to do by hand where the API
+/// cannot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RevokePlan {
+    Api(Vec<RevokeStep>),
+    Manual(String),
+}
+
 /// A vendor connector.
 #[async_trait]
 pub trait Connector: Send + Sync {
@@ -456,4 +483,13 @@ pub trait Connector: Send + Sync {
         start: PhaseStart,
         sink: &mut dyn Sink,
     ) -> Result<()>;
+
+    /// How to revoke a grant this connector read (no request is sent here).
+    fn revoke_plan(&self, grant: &Revocation<'_>) -> Result<RevokePlan> {
+        let _ = grant;
+        Ok(RevokePlan::Manual(
+            "this connector cannot revoke access: remove the app in the vendor's admin console"
+                .into(),
+        ))
+    }
 }

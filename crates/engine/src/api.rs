@@ -23,6 +23,7 @@ mod connectors;
 mod discovery;
 mod investigate;
 mod jobs;
+mod oauth;
 
 pub use jobs::CommitHook;
 

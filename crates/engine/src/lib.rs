@@ -12,6 +12,7 @@ pub mod discovery_export;
 pub mod domain;
 pub mod error;
 pub mod investigate_export;
+pub mod permissions;
 pub mod scan;
 pub mod secrets;
 mod store;

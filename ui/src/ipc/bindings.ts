@@ -142,6 +142,15 @@ export const commands = {
 	listFiles: (filter: FileFilter, cursor: string | null, limit: number | null) => typedError<FilePage, CommandError>(__TAURI_INVOKE("list_files", { filter, cursor, limit })),
 	/**  One file with its collaborators and the vendor's record, for the detail drawer. */
 	getFile: (instanceId: string, externalId: string) => typedError<FileDetail, CommandError>(__TAURI_INVOKE("get_file", { instanceId, externalId })),
+	/**  A page of third-party OAuth apps, highest permission level first. */
+	listOauthApps: (filter: OauthAppFilter, cursor: string | null, limit: number | null) => typedError<OauthAppPage, CommandError>(__TAURI_INVOKE("list_oauth_apps", { filter, cursor, limit })),
+	/**  Marks an OAuth app approved (or undecided). */
+	setOauthAppStatus: (key: string, status: OauthAppStatus) => typedError<OauthAppRow, CommandError>(__TAURI_INVOKE("set_oauth_app_status", { key, status })),
+	/**
+	 *  Bans an OAuth app: with `dry_run`, the grants and requests it would revoke; otherwise
+	 *  revokes them through the vendor's API.
+	 */
+	banOauthApp: (key: string, dryRun: boolean) => typedError<BanReport, CommandError>(__TAURI_INVOKE("ban_oauth_app", { key, dryRun })),
 	/**  Sends every job event to `events` until the page goes away (the channel closes). */
 	watchJobs: (events: Channel<JobEvent>) => __TAURI_INVOKE<void>("watch_jobs", { events }),
 };
@@ -372,6 +381,13 @@ export type AuthorizeStart = {
 	login_url?: string | null,
 	/**  Re-authorize this existing instance instead of creating one. */
 	instance_id?: string | null,
+};
+
+/**  A ban: every grant of the app and what happened to each. */
+export type BanReport = {
+	app: OauthAppRow,
+	dry_run: boolean,
+	steps: RevokeStepView[],
 };
 
 /**  A block list to preview, copy or save. */
@@ -1003,6 +1019,65 @@ export type MalformedLine = {
 	text: string,
 };
 
+/**  Which OAuth apps to list. */
+export type OauthAppFilter = {
+	level?: PermissionLevel | null,
+	status?: OauthAppStatus | null,
+	/**  Connector app (`github`, `m365`). */
+	app?: string | null,
+	/**  Words in the app's name or publisher. */
+	text?: string | null,
+};
+
+/**  A page of OAuth apps (highest level, then most users, first). */
+export type OauthAppPage = {
+	items: OauthAppRow[],
+	next_cursor: string | null,
+};
+
+/**  A third-party OAuth app across instances. */
+export type OauthAppRow = {
+	/**  `<connector app>:<app id or name>`: what ban and approve take. */
+	key: string,
+	/**  The connector app (`m365`, `github`). */
+	app: string,
+	name: string,
+	app_id: string | null,
+	/**  The publisher as the vendor reports it. */
+	publisher: string | null,
+	/**  The vendor verified the publisher (Microsoft publisher verification). */
+	publisher_verified: boolean,
+	/**  The highest level of its permissions. */
+	level: PermissionLevel,
+	permissions: OauthPermission[],
+	/**  People who granted it (delegated grants). */
+	users: number,
+	/**  An administrator granted it for everyone, or it holds application permissions. */
+	org_wide: boolean,
+	instances: string[],
+	grants: number,
+	first_seen_ms: number | null,
+	last_seen_ms: number | null,
+	status: OauthAppStatus,
+};
+
+/**  The analyst's decision on an OAuth app. */
+export type OauthAppStatus = "approved" | "banned" | 
+/**  Not decided yet. */
+"unset";
+
+/**  One permission an app holds, classified. */
+export type OauthPermission = {
+	name: string,
+	/**  `delegated` (for users who consented) or `application` (the app's own). */
+	kind: string,
+	level: PermissionLevel,
+	/**  What it lets the app do. */
+	reason: string,
+	/**  The page the classification follows. */
+	source: string | null,
+};
+
 /**  Whether an activity succeeded. */
 export type Outcome = "success" | "failure" | "unknown";
 
@@ -1011,6 +1086,9 @@ export type PeoplePage = {
 	items: Person[],
 	next_cursor: string | null,
 };
+
+/**  How much a permission lets an app do (the classification in `data/oauth-permissions.json`). */
+export type PermissionLevel = "low" | "medium" | "high";
 
 /**  A permission the connector checked. */
 export type PermissionView = {
@@ -1132,6 +1210,30 @@ export type ReportView = {
 export type RevealedUser = {
 	pseudonym: string,
 	name: string,
+};
+
+/**  What happened (or, in a dry run, will happen) to one grant of a banned app. */
+export type RevokeOutcome = 
+/**  Dry run: this request would be sent. */
+"planned" | "revoked" | 
+/**  The vendor no longer had it. */
+"already_gone" | "failed" | 
+/**  The vendor's API cannot revoke it: `detail` says what to do by hand. */
+"manual";
+
+/**  One step of a ban: a grant and the request that revokes it. */
+export type RevokeStepView = {
+	instance_id: string,
+	instance_name: string,
+	grant_id: string,
+	/**  Who granted it (`None`: an administrator for everyone, or the app itself). */
+	principal: string | null,
+	/**  What the request removes. */
+	what: string,
+	/**  `DELETE https://graph.microsoft.com/v1.0/...`; `None` for a manual step. */
+	request: string | null,
+	outcome: RevokeOutcome,
+	detail: string | null,
 };
 
 /**  Apps per risk level (score ≥ 7 low, 4–7 medium, < 4 high; no score = unscored). */

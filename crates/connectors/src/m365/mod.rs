@@ -406,6 +406,61 @@ impl Connector for M365 {
         &self.graph_url
     }
 
+    /// A delegated grant is one `oAuth2PermissionGrant` (oauth2permissiongrant-delete.md:
+    /// `DELETE /oauth2PermissionGrants/{id}`, DelegatedPermissionGrant.ReadWrite.All); an
+    /// application's permissions are its app role assignments on the API's service principal
+    /// (serviceprincipal-delete-approleassignedto.md: `DELETE
+    /// /servicePrincipals/{resource-SP-id}/appRoleAssignedTo/{id}`,
+    /// AppRoleAssignment.ReadWrite.All).
+    fn revoke_plan(&self, grant: &Revocation<'_>) -> Result<RevokePlan> {
+        let seg =
+            |s: &str| -> String { url::form_urlencoded::byte_serialize(s.as_bytes()).collect() };
+        match grant.kind {
+            GrantKind::Delegated => Ok(RevokePlan::Api(vec![RevokeStep {
+                method: "DELETE",
+                url: self.url(
+                    &format!("oauth2PermissionGrants/{}", seg(grant.external_id)),
+                    &[],
+                )?,
+                what: format!("delegated permission grant {}", grant.external_id),
+            }])),
+            GrantKind::Application => {
+                let raw: Value = serde_json::from_str(grant.raw).unwrap_or(Value::Null);
+                let resource = text(&raw, "resourceId").unwrap_or_default();
+                let api = text(&raw, "resourceDisplayName").unwrap_or_else(|| resource.clone());
+                let mut steps = Vec::new();
+                for a in raw
+                    .get("appRoleAssignments")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    let (Some(id), false) = (text(a, "id"), resource.is_empty()) else {
+                        continue;
+                    };
+                    steps.push(RevokeStep {
+                        method: "DELETE",
+                        url: self.url(
+                            &format!(
+                                "servicePrincipals/{}/appRoleAssignedTo/{}",
+                                seg(&resource),
+                                seg(&id)
+                            ),
+                            &[],
+                        )?,
+                        what: format!("application permission on {api} (assignment {id})"),
+                    });
+                }
+                if steps.is_empty() {
+                    return Err(Error::Config(
+                        "this grant's stored record names no app role assignment: scan the instance again".into(),
+                    ));
+                }
+                Ok(RevokePlan::Api(steps))
+            }
+        }
+    }
+
     async fn permissions(&self, ctx: &Ctx) -> Result<Permissions> {
         let org = match ctx
             .http

@@ -72,7 +72,7 @@ const MAX_RENEWALS: u32 = 5;
 /// How long the browser sign-in of an authorization-code flow may take.
 const AUTHORIZE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 
-fn http() -> Result<Http> {
+pub(crate) fn http() -> Result<Http> {
     Http::new(CancellationToken::new()).map_err(|e| Error::Validation(e.to_string()))
 }
 
@@ -885,7 +885,10 @@ impl Engine {
 
     /// An instance, its connector and its credential; a credential missing from the keychain
     /// turns the instance into `error` with the fix.
-    async fn load(&self, id: &str) -> Result<(InstanceRow, Box<dyn Connector>, Option<Auth>)> {
+    pub(crate) async fn load(
+        &self,
+        id: &str,
+    ) -> Result<(InstanceRow, Box<dyn Connector>, Option<Auth>)> {
         let row = self
             .store
             .instance(id)

@@ -351,3 +351,161 @@ pub struct FileDetail {
     pub collaborators: Vec<FileCollaborator>,
     pub raw: String,
 }
+
+/// How much a permission lets an app do (the classification in `data/oauth-permissions.json`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Type,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum PermissionLevel {
+    Low,
+    Medium,
+    High,
+}
+
+impl PermissionLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PermissionLevel::Low => "low",
+            PermissionLevel::Medium => "medium",
+            PermissionLevel::High => "high",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PermissionLevel> {
+        match s {
+            "low" => Some(PermissionLevel::Low),
+            "medium" => Some(PermissionLevel::Medium),
+            "high" => Some(PermissionLevel::High),
+            _ => None,
+        }
+    }
+}
+
+/// The analyst's decision on an OAuth app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum OauthAppStatus {
+    Approved,
+    Banned,
+    /// Not decided yet.
+    Unset,
+}
+
+impl OauthAppStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OauthAppStatus::Approved => "approved",
+            OauthAppStatus::Banned => "banned",
+            OauthAppStatus::Unset => "unset",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<OauthAppStatus> {
+        match s {
+            "approved" => Some(OauthAppStatus::Approved),
+            "banned" => Some(OauthAppStatus::Banned),
+            "unset" => Some(OauthAppStatus::Unset),
+            _ => None,
+        }
+    }
+}
+
+/// One permission an app holds, classified.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct OauthPermission {
+    pub name: String,
+    /// `delegated` (for users who consented) or `application` (the app's own).
+    pub kind: String,
+    pub level: PermissionLevel,
+    /// What it lets the app do.
+    pub reason: String,
+    /// The page the classification follows.
+    pub source: Option<String>,
+}
+
+/// A third-party OAuth app across instances.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct OauthAppRow {
+    /// `<connector app>:<app id or name>`: what ban and approve take.
+    pub key: String,
+    /// The connector app (`m365`, `github`).
+    pub app: String,
+    pub name: String,
+    pub app_id: Option<String>,
+    /// The publisher as the vendor reports it.
+    pub publisher: Option<String>,
+    /// The vendor verified the publisher (Microsoft publisher verification).
+    pub publisher_verified: bool,
+    /// The highest level of its permissions.
+    pub level: PermissionLevel,
+    pub permissions: Vec<OauthPermission>,
+    /// People who granted it (delegated grants).
+    pub users: u32,
+    /// An administrator granted it for everyone, or it holds application permissions.
+    pub org_wide: bool,
+    pub instances: Vec<String>,
+    pub grants: u32,
+    #[specta(type = Option<u32>)]
+    pub first_seen_ms: Option<i64>,
+    #[specta(type = Option<u32>)]
+    pub last_seen_ms: Option<i64>,
+    pub status: OauthAppStatus,
+}
+
+/// Which OAuth apps to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(default)]
+pub struct OauthAppFilter {
+    pub level: Option<PermissionLevel>,
+    pub status: Option<OauthAppStatus>,
+    /// Connector app (`github`, `m365`).
+    pub app: Option<String>,
+    /// Words in the app's name or publisher.
+    pub text: Option<String>,
+}
+
+/// A page of OAuth apps (highest level, then most users, first).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct OauthAppPage {
+    pub items: Vec<OauthAppRow>,
+    pub next_cursor: Option<String>,
+}
+
+/// What happened (or, in a dry run, will happen) to one grant of a banned app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum RevokeOutcome {
+    /// Dry run: this request would be sent.
+    Planned,
+    Revoked,
+    /// The vendor no longer had it.
+    AlreadyGone,
+    Failed,
+    /// The vendor's API cannot revoke it: `detail` says what to do by hand.
+    Manual,
+}
+
+/// One step of a ban: a grant and the request that revokes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct RevokeStepView {
+    pub instance_id: String,
+    pub instance_name: String,
+    pub grant_id: String,
+    /// Who granted it (`None`: an administrator for everyone, or the app itself).
+    pub principal: Option<String>,
+    /// What the request removes.
+    pub what: String,
+    /// `DELETE https://graph.microsoft.com/v1.0/...`; `None` for a manual step.
+    pub request: Option<String>,
+    pub outcome: RevokeOutcome,
+    pub detail: Option<String>,
+}
+
+/// A ban: every grant of the app and what happened to each.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct BanReport {
+    pub app: OauthAppRow,
+    pub dry_run: bool,
+    pub steps: Vec<RevokeStepView>,
+}

@@ -7,6 +7,7 @@ mod connectors;
 mod discovery;
 mod files;
 mod jobs;
+mod oauth;
 mod people;
 mod queries;
 mod settings;
@@ -17,6 +18,7 @@ pub use connectors::{InstanceRow, RecordTable};
 pub use discovery::{Breakdown, BreakdownRow, ReportRow, UploadRows, UsageStats};
 pub use files::FileKey;
 pub use jobs::{JobRow, NewJob};
+pub use oauth::{app_key, AppGrants};
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -51,6 +51,14 @@ pub(crate) const GRANTS: &[&str] = &[
     "DelegatedPermissionGrant.ReadWrite.All",
     "Directory.ReadWrite.All",
 ];
+/// oauth2permissiongrant-delete.md.
+pub(crate) const GRANTS_WRITE: &[&str] = &[
+    "DelegatedPermissionGrant.ReadWrite.All",
+    "Directory.ReadWrite.All",
+];
+/// serviceprincipal-delete-approleassignedto.md.
+pub(crate) const ASSIGNMENTS_WRITE: &[&str] =
+    &["AppRoleAssignment.ReadWrite.All", "Directory.ReadWrite.All"];
 pub(crate) const SITES: &[&str] = &[
     "Sites.Read.All",
     "Sites.ReadWrite.All",
@@ -506,6 +514,7 @@ pub(crate) async fn app_role_assigned_to(
         .app_role_assignments
         .iter()
         .filter(|a| a.resource_id == id)
+        .filter(|a| !s.revoked().contains(&a.id))
         .collect();
     page(
         &s.base,
@@ -533,11 +542,13 @@ pub(crate) async fn grants(
         Ok(f) => f,
         Err(r) => return r.response(),
     };
+    let revoked = s.revoked().clone();
     let rows: Vec<_> = s
         .index
         .tenant
         .grants
         .iter()
+        .filter(|g| !revoked.contains(&g.id))
         .filter(|g| {
             filters.iter().all(|c| {
                 let v = string_literal(&c.value).unwrap_or_default();
@@ -560,4 +571,48 @@ pub(crate) async fn grants(
         &rows,
         |o, g| render::grant(o, g),
     )
+}
+
+/// `DELETE /v1.0/oauth2PermissionGrants/{id}` (oauth2permissiongrant-delete.md): 204, or 404
+/// for a grant that is not (or no longer) there.
+pub(crate) async fn delete_grant(
+    State(s): State<Arc<Shared>>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Response {
+    if !caller.has_any(GRANTS_WRITE) {
+        return forbidden();
+    }
+    let exists = s.index.tenant.grants.iter().any(|g| g.id == id);
+    if !exists || !s.revoked().insert(id.clone()) {
+        return directory_not_found(&id);
+    }
+    no_content()
+}
+
+/// `DELETE /v1.0/servicePrincipals/{id}/appRoleAssignedTo/{assignment}`
+/// (serviceprincipal-delete-approleassignedto.md): 204, or 404.
+pub(crate) async fn delete_app_role_assigned_to(
+    State(s): State<Arc<Shared>>,
+    Extension(caller): Extension<Caller>,
+    Path((id, assignment)): Path<(String, String)>,
+) -> Response {
+    if !caller.has_any(ASSIGNMENTS_WRITE) {
+        return forbidden();
+    }
+    let exists = s
+        .index
+        .tenant
+        .app_role_assignments
+        .iter()
+        .any(|a| a.resource_id == id && a.id == assignment);
+    if !exists || !s.revoked().insert(assignment.clone()) {
+        return directory_not_found(&assignment);
+    }
+    no_content()
+}
+
+fn no_content() -> Response {
+    use axum::response::IntoResponse;
+    StatusCode::NO_CONTENT.into_response()
 }

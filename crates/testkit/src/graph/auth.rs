@@ -27,6 +27,10 @@ pub(crate) const DEFAULT_PERMISSIONS: &[&str] = &[
     "Sites.FullControl.All",
     // The unified audit log (security-auditcoreroot-post-auditlogqueries.md).
     "AuditLogsQuery.Read.All",
+    // Revoking OAuth apps (oauth2permissiongrant-delete.md,
+    // serviceprincipal-delete-approleassignedto.md).
+    "DelegatedPermissionGrant.ReadWrite.All",
+    "AppRoleAssignment.ReadWrite.All",
 ];
 
 /// Lifetime of access tokens (seconds), as the identity platform reports it.

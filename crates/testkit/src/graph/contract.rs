@@ -278,6 +278,24 @@ pub const OPERATIONS: &[Limits] = &[
             "security-auditcoreroot-post-auditlogqueries.md",
         )
     },
+    // oauth2permissiongrant-delete.md: no query options, no body.
+    Limits {
+        method: "DELETE",
+        select: false,
+        ..get(
+            "/oauth2PermissionGrants/{id}",
+            "oauth2permissiongrant-delete.md",
+        )
+    },
+    // serviceprincipal-delete-approleassignedto.md: no query options, no body.
+    Limits {
+        method: "DELETE",
+        select: false,
+        ..get(
+            "/servicePrincipals/{id}/appRoleAssignedTo/{id}",
+            "serviceprincipal-delete-approleassignedto.md",
+        )
+    },
     // security-auditcoreroot-list-auditlogqueries.md.
     get(
         "/security/auditLog/queries",
@@ -767,6 +785,28 @@ mod tests {
 
     fn problems(target: &str) -> Vec<String> {
         check(schema::v1(), &req(target))
+    }
+
+    #[test]
+    fn revoking_deletes_are_documented_operations() {
+        let del = |target: &str| {
+            check(
+                schema::v1(),
+                &Request {
+                    method: "DELETE".into(),
+                    ..req(target)
+                },
+            )
+        };
+        assert!(del("/v1.0/oauth2PermissionGrants/abc-123").is_empty());
+        assert!(
+            del("/v1.0/servicePrincipals/sp-1/appRoleAssignedTo/assignment-1").is_empty(),
+            "{:?}",
+            del("/v1.0/servicePrincipals/sp-1/appRoleAssignedTo/assignment-1")
+        );
+        // Not documented: deleting a whole collection, or a user.
+        assert!(!del("/v1.0/oauth2PermissionGrants").is_empty());
+        assert!(!del("/v1.0/users/u1").is_empty());
     }
 
     #[test]

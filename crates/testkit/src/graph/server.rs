@@ -41,6 +41,8 @@ pub(crate) struct Shared {
     /// Every Graph request served, as sent (for the contract test).
     requests: Mutex<Vec<contract::Request>>,
     queries: Mutex<unified::Queries>,
+    /// Ids of delegated grants and app role assignments deleted through the API.
+    revoked: Mutex<std::collections::HashSet<String>>,
     seq: AtomicU64,
     salt: u64,
 }
@@ -56,6 +58,11 @@ impl Shared {
 
     pub(crate) fn queries(&self) -> MutexGuard<'_, unified::Queries> {
         self.queries.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Ids of grants and assignments deleted through the API.
+    pub(crate) fn revoked(&self) -> MutexGuard<'_, std::collections::HashSet<String>> {
+        self.revoked.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn requests(&self) -> MutexGuard<'_, Vec<contract::Request>> {
@@ -311,6 +318,10 @@ fn router(shared: Arc<Shared>) -> Router {
         )
         .route("/v1.0/oauth2PermissionGrants", get(api::grants))
         .route(
+            "/v1.0/oauth2PermissionGrants/{id}",
+            axum::routing::delete(api::delete_grant),
+        )
+        .route(
             "/v1.0/security/auditLog/queries",
             get(unified::list).post(unified::create),
         )
@@ -323,6 +334,10 @@ fn router(shared: Arc<Shared>) -> Router {
         .route(
             "/v1.0/servicePrincipals/{id}/appRoleAssignedTo",
             get(api::app_role_assigned_to),
+        )
+        .route(
+            "/v1.0/servicePrincipals/{id}/appRoleAssignedTo/{assignment}",
+            axum::routing::delete(api::delete_app_role_assigned_to),
         )
         .fallback(api::not_found)
         .layer(middleware::from_fn_with_state(Arc::clone(&shared), gate))
@@ -392,6 +407,7 @@ impl FakeGraph {
             premium: AtomicBool::new(true),
             requests: Mutex::new(Vec::new()),
             queries: Mutex::new(unified::Queries::default()),
+            revoked: Mutex::new(std::collections::HashSet::new()),
             seq: AtomicU64::new(1),
             salt,
         });
@@ -463,6 +479,13 @@ impl FakeGraph {
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .len()
+    }
+
+    /// Ids of the delegated grants and app role assignments deleted through the API so far.
+    pub fn revoked(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self.shared.revoked().iter().cloned().collect();
+        ids.sort();
+        ids
     }
 
     /// The application permissions (`roles`) of client-credentials tokens issued from now on.

@@ -86,7 +86,7 @@ describe("Accounts page", () => {
     expect(accounts).toHaveTextContent("Same e-mail address (adele@contoso.com)");
     expect(accounts).toHaveTextContent("Global Administrator");
     // Undo the analyst's link.
-    await userEvent.click(within(accounts).getByTestId("unlink-adele-v"));
+    await userEvent.click(within(accounts).getByTestId("unlink-github_1-adele-v"));
     await waitFor(() => {
       expect(calls.some((c) => c.cmd === "link_account")).toBe(true);
     });
@@ -102,7 +102,7 @@ describe("Accounts page", () => {
     });
     const row = screen.getAllByTestId("person-row").find((r) => r.dataset.person === "github:bob") as HTMLElement;
     await userEvent.click(within(row).getAllByText("github:bob")[0] as HTMLElement);
-    await userEvent.click(await screen.findByTestId("link-bob"));
+    await userEvent.click(await screen.findByTestId("link-github_1-bob"));
     await userEvent.type(await screen.findByTestId("link-person"), "Bob@Contoso.com");
     await userEvent.click(screen.getByTestId("link-confirm"));
     await waitFor(() => {

@@ -45,7 +45,7 @@ function LinkButton({ account }: { account: PersonAccount }) {
               { onError: (e) => notifications.show({ color: "red", title: "Cannot unlink", message: e.message }) },
             );
           }}
-          data-testid={`unlink-${account.login}`}
+          data-testid={`unlink-${account.instance_id}-${account.login}`}
         >
           <IconLinkOff size={16} />
         </ActionIcon>
@@ -54,18 +54,17 @@ function LinkButton({ account }: { account: PersonAccount }) {
   return (
     <Popover opened={open} onChange={setOpen} position="bottom-end" withArrow trapFocus>
       <Popover.Target>
-        <Tooltip label="Link this account to another person">
-          <ActionIcon
-            variant="subtle"
-            aria-label="Link to a person"
-            onClick={() => {
-              setOpen((o) => !o);
-            }}
-            data-testid={`link-${account.login}`}
-          >
-            <IconLink size={16} />
-          </ActionIcon>
-        </Tooltip>
+        <ActionIcon
+          variant="subtle"
+          aria-label="Link to a person"
+          title="Link this account to another person"
+          onClick={() => {
+            setOpen((o) => !o);
+          }}
+          data-testid={`link-${account.instance_id}-${account.login}`}
+        >
+          <IconLink size={16} />
+        </ActionIcon>
       </Popover.Target>
       <Popover.Dropdown>
         <form

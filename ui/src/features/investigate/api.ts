@@ -15,6 +15,12 @@ import {
   type FilePage,
   type FileRow,
   type SharingLevel,
+  type BanReport,
+  type OauthAppFilter,
+  type OauthAppPage,
+  type OauthAppRow,
+  type OauthAppStatus,
+  type PermissionLevel,
   type PeoplePage,
   type Person,
   type PersonAccount,
@@ -25,6 +31,7 @@ import {
 export type { ActivityDetail, ActivityExport, ActivityFilter, ActivityPage, ActivityRow, Category, ExportFormat, Outcome, SavedActivityQuery };
 export type { PeoplePage, Person, PersonAccount, PersonFilter };
 export type { FileDetail, FileFilter, FilePage, FileRow, SharingLevel };
+export type { BanReport, OauthAppFilter, OauthAppPage, OauthAppRow, OauthAppStatus, PermissionLevel };
 
 const PAGE_SIZE = 200;
 
@@ -122,6 +129,42 @@ export const sharingLevels: { value: SharingLevel; label: string; color: string 
   { value: "external", label: "External people", color: "orange" },
   { value: "internal", label: "Whole organisation", color: "yellow" },
   { value: "private", label: "Private", color: "gray" },
+];
+
+/** Third-party OAuth apps, highest permission level first. */
+export function useOauthApps(filter: OauthAppFilter) {
+  return useInfiniteQuery({
+    queryKey: ["list_oauth_apps", filter],
+    queryFn: ({ pageParam }) => call(commands.listOauthApps(filter, pageParam, 100)),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last: OauthAppPage) => last.next_cursor,
+    placeholderData: keepPreviousData,
+  });
+}
+
+export function useSetOauthAppStatus() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ key, status }: { key: string; status: OauthAppStatus }) => call(commands.setOauthAppStatus(key, status)),
+    onSuccess: () => client.invalidateQueries({ queryKey: ["list_oauth_apps"] }),
+  });
+}
+
+/** Ban: a dry run (what it would revoke) or the real thing. */
+export function useBanOauthApp() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ key, dryRun }: { key: string; dryRun: boolean }) => call(commands.banOauthApp(key, dryRun)),
+    onSuccess: (_r, v) => {
+      if (!v.dryRun) void client.invalidateQueries({ queryKey: ["list_oauth_apps"] });
+    },
+  });
+}
+
+export const permissionLevels: { value: PermissionLevel; label: string; color: string }[] = [
+  { value: "high", label: "High", color: "red" },
+  { value: "medium", label: "Medium", color: "yellow" },
+  { value: "low", label: "Low", color: "teal" },
 ];
 
 export const categories: { value: Category; label: string }[] = [

@@ -88,6 +88,8 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::investigate::list_oauth_apps,
             commands::investigate::set_oauth_app_status,
             commands::investigate::ban_oauth_app,
+            commands::investigate::list_snapshots,
+            commands::investigate::get_changes,
             commands::jobs::watch_jobs,
         ])
 }

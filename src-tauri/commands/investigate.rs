@@ -2,9 +2,9 @@
 
 use cloudwarden_engine::api::Engine;
 use cloudwarden_engine::domain::investigate::{
-    ActivityDetail, ActivityExport, ActivityFilter, ActivityPage, BanReport, ExportFormat,
-    FileDetail, FileFilter, FilePage, OauthAppFilter, OauthAppPage, OauthAppRow, OauthAppStatus,
-    PeoplePage, PersonFilter, SavedActivityQuery,
+    ActivityDetail, ActivityExport, ActivityFilter, ActivityPage, BanReport, ChangeReport,
+    ExportFormat, FileDetail, FileFilter, FilePage, OauthAppFilter, OauthAppPage, OauthAppRow,
+    OauthAppStatus, PeoplePage, PersonFilter, SavedActivityQuery, SnapshotInfo,
 };
 use tauri::{AppHandle, State};
 
@@ -173,4 +173,28 @@ pub async fn ban_oauth_app(
     dry_run: bool,
 ) -> CommandResult<BanReport> {
     Ok(engine.ban_oauth_app(&key, dry_run).await?)
+}
+
+/// The snapshots of completed full scans that can be compared, newest first.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_snapshots(
+    engine: State<'_, Engine>,
+    instance_id: Option<String>,
+) -> CommandResult<Vec<SnapshotInfo>> {
+    Ok(engine.snapshots(instance_id.as_deref()).await?)
+}
+
+/// What changed between two scans (the last two of each instance by default).
+#[tauri::command]
+#[specta::specta]
+pub async fn get_changes(
+    engine: State<'_, Engine>,
+    instance_id: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+) -> CommandResult<ChangeReport> {
+    Ok(engine
+        .changes(instance_id.as_deref(), from.as_deref(), to.as_deref())
+        .await?)
 }

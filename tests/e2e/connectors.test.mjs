@@ -358,8 +358,26 @@ describe("Connected apps in the real app", () => {
     assert.ok(done.every((o) => o === "revoked" || o === "already_gone"), JSON.stringify(done));
     assert.ok(done.includes("revoked"));
     await screenshot(driver, "59-ban-done");
-    await press(driver, "ban-close");
+    await driver.actions().sendKeys(Key.ESCAPE).perform(); // the toast may lie over Close
+    await driver.wait(async () => (await driver.findElements(By.css("[data-testid=ban-done]"))).length === 0, 5000);
     const banned = JSON.parse(execFileSync(cli, ["oauth-apps", "list", "--status", "banned", "--json"], { encoding: "utf8" }));
     assert.ok(banned.items.some((a) => a.key === key && a.grants === 0));
+  });
+
+  it("shows what changed after a second scan: the banned app's grants are gone", async () => {
+    const instance = JSON.parse(execFileSync(cli, ["instances", "--json"], { encoding: "utf8" })).find((i) => i.name === "Contoso");
+    const snapshots = () =>
+      JSON.parse(execFileSync(cli, ["changes", "--list", "--instance", instance.id, "--json"], { encoding: "utf8" })).length;
+    const before = snapshots();
+    assert.ok(before >= 1, "the first scan left a snapshot");
+    await press(driver, "nav-connectors");
+    await press(driver, "instance-scan-Contoso");
+    await driver.wait(async () => snapshots() > before, 90000, "the second scan did not finish");
+    await press(driver, "nav-changes");
+    const card = await driver.wait(until.elementLocated(By.css('[data-testid=changes-instance][data-instance="Contoso"]')), 15000);
+    const removed = await card.findElement(By.css("[data-testid=changes-count-removed_grants]"));
+    assert.ok(Number((await removed.getAttribute("textContent")).replace(/\D/g, "")) > 0);
+    await driver.executeScript("arguments[0].scrollIntoView({ block: 'start' })", card);
+    await screenshot(driver, "60-what-changed");
   });
 });

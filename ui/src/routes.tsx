@@ -8,6 +8,7 @@ import { ConnectedAppsPage } from "./features/connectors/ConnectedAppsPage";
 import { DiscoveryPage } from "./features/discovery/DiscoveryPage";
 import { AccountsPage } from "./features/investigate/AccountsPage";
 import { ActivityLogPage } from "./features/investigate/ActivityLogPage";
+import { ChangesPage } from "./features/investigate/ChangesPage";
 import { FilesPage } from "./features/investigate/FilesPage";
 import { OauthAppsPage } from "./features/investigate/OauthAppsPage";
 import { ReportPage } from "./features/discovery/ReportPage";
@@ -30,6 +31,7 @@ export const routes: RouteObject[] = [
       { path: "accounts", element: <AccountsPage /> },
       { path: "files", element: <FilesPage /> },
       { path: "oauth-apps", element: <OauthAppsPage /> },
+      { path: "changes", element: <ChangesPage /> },
       { path: "settings", element: <SettingsPage /> },
       { path: "about", element: <AboutPage /> },
       { path: "*", element: <Navigate to="/catalog" replace /> },

@@ -639,3 +639,132 @@ fn confirm(question: &str) -> anyhow::Result<bool> {
     std::io::stdin().lock().read_line(&mut line)?;
     Ok(matches!(line.trim().to_lowercase().as_str(), "y" | "yes"))
 }
+
+#[derive(Debug, Args)]
+pub struct ChangesArgs {
+    /// Only this instance (every instance without it).
+    #[arg(long)]
+    instance: Option<String>,
+    /// The earlier scan (run id, as `--list` shows); with --to.
+    #[arg(long)]
+    from: Option<String>,
+    /// The later scan; with --from.
+    #[arg(long)]
+    to: Option<String>,
+    /// List the scans that can be compared instead.
+    #[arg(long)]
+    list: bool,
+}
+
+pub async fn changes(global: &Global, args: ChangesArgs) -> anyhow::Result<()> {
+    let engine = Engine::open(global.data_dir.as_deref()).await?;
+    let result = changes_with(global, &engine, args).await;
+    engine.close().await;
+    result
+}
+
+async fn changes_with(global: &Global, engine: &Engine, args: ChangesArgs) -> anyhow::Result<()> {
+    if args.list {
+        let snaps = engine.snapshots(args.instance.as_deref()).await?;
+        if global.json {
+            return output::json(&snaps);
+        }
+        for s in &snaps {
+            println!(
+                "{}  {:<16} {}",
+                iso_time(s.taken_at_ms),
+                s.instance_name,
+                s.run_id
+            );
+        }
+        return Ok(());
+    }
+    let report = engine
+        .changes(
+            args.instance.as_deref(),
+            args.from.as_deref(),
+            args.to.as_deref(),
+        )
+        .await?;
+    if global.json {
+        return output::json(&report);
+    }
+    for c in &report.instances {
+        println!(
+            "{} ({}): {} → {}",
+            c.instance_name,
+            c.app,
+            iso_time(c.from.taken_at_ms),
+            iso_time(c.to.taken_at_ms)
+        );
+        let list = |title: &str, items: Vec<String>| {
+            if !items.is_empty() {
+                println!("  {title} ({}):", items.len());
+                for i in items {
+                    println!("    {i}");
+                }
+            }
+        };
+        list(
+            "new accounts",
+            c.new_accounts.iter().map(|a| a.login.clone()).collect(),
+        );
+        list(
+            "removed accounts",
+            c.removed_accounts.iter().map(|a| a.login.clone()).collect(),
+        );
+        list(
+            "new administrators",
+            c.new_admins.iter().map(|a| a.login.clone()).collect(),
+        );
+        list(
+            "role changes",
+            c.role_changes
+                .iter()
+                .map(|a| format!("{}: +{:?} -{:?}", a.login, a.roles_added, a.roles_removed))
+                .collect(),
+        );
+        list(
+            "newly public files",
+            c.newly_public_files
+                .iter()
+                .map(|f| f.name.clone())
+                .collect(),
+        );
+        list(
+            "newly shared outside",
+            c.newly_external_files
+                .iter()
+                .map(|f| format!("{} with {}", f.name, f.new_external.join(", ")))
+                .collect(),
+        );
+        list(
+            "new OAuth grants",
+            c.new_grants
+                .iter()
+                .map(|g| format!("{} ({})", g.app_name, g.level.as_str()))
+                .collect(),
+        );
+        list(
+            "removed OAuth grants",
+            c.removed_grants
+                .iter()
+                .map(|g| g.app_name.clone())
+                .collect(),
+        );
+        list(
+            "apps newly holding high-level permissions",
+            c.new_high_apps.clone(),
+        );
+        if !c.not_compared.is_empty() {
+            println!(
+                "  not compared (a scan did not read them in full): {}",
+                c.not_compared.join(", ")
+            );
+        }
+    }
+    for w in &report.waiting {
+        println!("{w}: one scan so far — scan it again to see what changes");
+    }
+    Ok(())
+}

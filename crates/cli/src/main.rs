@@ -65,6 +65,8 @@ enum Command {
     /// Third-party OAuth apps and credentials with access.
     #[command(subcommand, name = "oauth-grants")]
     OauthGrants(connectors::ListCommand),
+    /// What changed between the last two scans of each instance (or two chosen scans).
+    Changes(investigate::ChangesArgs),
     /// Third-party OAuth apps across instances: permission levels with reasons, approve, ban.
     #[command(subcommand)]
     OauthApps(investigate::OauthAppsCommand),
@@ -116,6 +118,7 @@ fn main() -> ExitCode {
             Command::Files(c) => investigate::files(&global, c).await,
             Command::OauthGrants(c) => connectors::list(&global, "oauth-grants", c).await,
             Command::OauthApps(c) => investigate::oauth_apps(&global, c).await,
+            Command::Changes(a) => investigate::changes(&global, a).await,
             Command::Privileges(c) => connectors::list(&global, "privileges", c).await,
         }
     });

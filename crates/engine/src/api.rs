@@ -19,6 +19,7 @@ use crate::secrets::SecretStore;
 use crate::store::{Store, DATABASE_FILE};
 use crate::{Error, Result};
 
+mod changes;
 mod connectors;
 mod discovery;
 mod investigate;

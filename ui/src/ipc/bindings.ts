@@ -151,6 +151,10 @@ export const commands = {
 	 *  revokes them through the vendor's API.
 	 */
 	banOauthApp: (key: string, dryRun: boolean) => typedError<BanReport, CommandError>(__TAURI_INVOKE("ban_oauth_app", { key, dryRun })),
+	/**  The snapshots of completed full scans that can be compared, newest first. */
+	listSnapshots: (instanceId: string | null) => typedError<SnapshotInfo[], CommandError>(__TAURI_INVOKE("list_snapshots", { instanceId })),
+	/**  What changed between two scans (the last two of each instance by default). */
+	getChanges: (instanceId: string | null, from: string | null, to: string | null) => typedError<ChangeReport, CommandError>(__TAURI_INVOKE("get_changes", { instanceId, from, to })),
 	/**  Sends every job event to `events` until the page goes away (the channel closes). */
 	watchJobs: (events: Channel<JobEvent>) => __TAURI_INVOKE<void>("watch_jobs", { events }),
 };
@@ -166,6 +170,16 @@ export type About = {
 	data_sources: Attribution[],
 	/**  Main third-party software components. */
 	components: Attribution[],
+};
+
+/**  An account that appeared, went away, or whose rights changed. */
+export type AccountChange = {
+	external_id: string,
+	login: string,
+	admin: boolean,
+	/**  Roles it gained (for new accounts: all of them). */
+	roles_added: string[],
+	roles_removed: string[],
 };
 
 /**  What kind of account it is. */
@@ -472,6 +486,13 @@ export type CategoryView = {
 	name: string,
 	source: string,
 	source_value: string,
+};
+
+/**  What changed, per instance. */
+export type ChangeReport = {
+	instances: InstanceChanges[],
+	/**  Instances with fewer than two snapshots (scan them again to compare). */
+	waiting: string[],
 };
 
 /**  A file the analyst chose, as the page sees it. */
@@ -784,6 +805,19 @@ export type FactorWeight = {
 	known_apps: number,
 };
 
+/**  A file that became public or shared outside. */
+export type FileChange = {
+	external_id: string,
+	name: string,
+	url: string | null,
+	owner: string | null,
+	/**  Its sharing before (`None`: private, internal or not there). */
+	before: SharingLevel | null,
+	after: SharingLevel,
+	/**  External people it is newly shared with. */
+	new_external: string[],
+};
+
 /**  Someone a file is shared with. */
 export type FileCollaborator = {
 	account: string,
@@ -849,6 +883,17 @@ export type FormatInfo = {
 	vendor: string,
 };
 
+/**  An OAuth grant that appeared or went away. */
+export type GrantChange = {
+	external_id: string,
+	/**  The app's key (as on the OAuth apps page). */
+	app_key: string,
+	app_name: string,
+	principal: string | null,
+	scopes: string[],
+	level: PermissionLevel,
+};
+
 /**  A factor group of an app with its sub-score. */
 export type GroupView = {
 	/**  `general`, `security`, `compliance`, `legal`. */
@@ -893,6 +938,29 @@ export type ImportPreview = {
 	 *  confirmation (`--replace-builtin` in the CLI).
 	 */
 	replaces_builtin: string[],
+};
+
+/**  What changed in one instance between two snapshots. */
+export type InstanceChanges = {
+	instance_id: string,
+	instance_name: string,
+	app: string,
+	from: SnapshotInfo,
+	to: SnapshotInfo,
+	new_accounts: AccountChange[],
+	removed_accounts: AccountChange[],
+	/**  Accounts that became administrators. */
+	new_admins: AccountChange[],
+	/**  Accounts whose roles changed (gained or lost), administrators or not. */
+	role_changes: AccountChange[],
+	newly_public_files: FileChange[],
+	newly_external_files: FileChange[],
+	new_grants: GrantChange[],
+	removed_grants: GrantChange[],
+	/**  Apps holding high-level permissions that did not before. */
+	new_high_apps: string[],
+	/**  Kinds the two snapshots do not both cover (a phase did not complete): not compared. */
+	not_compared: string[],
 };
 
 /**  What an instance connects to. */
@@ -1314,6 +1382,14 @@ export type SharingLevel =
 "internal" | 
 /**  Only the owner and named colleagues. */
 "private";
+
+/**  A snapshot of what a completed full scan saw. */
+export type SnapshotInfo = {
+	run_id: string,
+	instance_id: string,
+	instance_name: string,
+	taken_at_ms: number,
+};
 
 /**  A data source with the attribution its licence requires. */
 export type SourceInfo = {

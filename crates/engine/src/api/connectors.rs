@@ -1081,6 +1081,30 @@ impl Engine {
                 now_ms(),
             )
             .await?;
+        // A full scan records what it saw of each kind it read completely, for "what changed".
+        if only.is_none() {
+            let status = |p: &str| {
+                report
+                    .phases
+                    .iter()
+                    .find(|x| x.phase == p)
+                    .map(|x| x.status.as_str())
+            };
+            let done = |p: &str| status(p) == Some("completed");
+            let mut kinds = Vec::new();
+            if done("accounts") && matches!(status("privileges"), Some("completed" | "skipped")) {
+                kinds.push("account");
+            }
+            if done("files") {
+                kinds.push("file");
+            }
+            if done("oauth_grants") {
+                kinds.push("grant");
+            }
+            self.store
+                .take_snapshot(id, &run_id, &kinds, now_ms())
+                .await?;
+        }
         // Disabled (or removed) while it ran: it stays so.
         let disabled = self
             .store

@@ -177,6 +177,16 @@ impl Engine {
                 } else {
                     GrantKind::Delegated
                 };
+                // Who granted it, by sign-in name where the account is known.
+                let principal = match &g.principal {
+                    Some(p) => Some(
+                        self.store
+                            .account_login(&g.instance_id, p)
+                            .await?
+                            .unwrap_or_else(|| p.clone()),
+                    ),
+                    None => None,
+                };
                 let view = |what: String,
                             request: Option<String>,
                             outcome,
@@ -184,7 +194,7 @@ impl Engine {
                     instance_id: g.instance_id.clone(),
                     instance_name: g.instance_name.clone(),
                     grant_id: g.external_id.clone(),
-                    principal: g.principal.clone(),
+                    principal: principal.clone(),
                     what,
                     request,
                     outcome,

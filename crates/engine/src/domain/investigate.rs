@@ -509,3 +509,82 @@ pub struct BanReport {
     pub dry_run: bool,
     pub steps: Vec<RevokeStepView>,
 }
+
+/// A snapshot of what a completed full scan saw.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct SnapshotInfo {
+    pub run_id: String,
+    pub instance_id: String,
+    pub instance_name: String,
+    #[specta(type = u32)]
+    pub taken_at_ms: i64,
+}
+
+/// An account that appeared, went away, or whose rights changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct AccountChange {
+    pub external_id: String,
+    pub login: String,
+    pub admin: bool,
+    /// Roles it gained (for new accounts: all of them).
+    pub roles_added: Vec<String>,
+    pub roles_removed: Vec<String>,
+}
+
+/// A file that became public or shared outside.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct FileChange {
+    pub external_id: String,
+    pub name: String,
+    pub url: Option<String>,
+    pub owner: Option<String>,
+    /// Its sharing before (`None`: private, internal or not there).
+    pub before: Option<SharingLevel>,
+    pub after: SharingLevel,
+    /// External people it is newly shared with.
+    pub new_external: Vec<String>,
+}
+
+/// An OAuth grant that appeared or went away.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct GrantChange {
+    pub external_id: String,
+    /// The app's key (as on the OAuth apps page).
+    pub app_key: String,
+    pub app_name: String,
+    pub principal: Option<String>,
+    pub scopes: Vec<String>,
+    pub level: PermissionLevel,
+}
+
+/// What changed in one instance between two snapshots.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct InstanceChanges {
+    pub instance_id: String,
+    pub instance_name: String,
+    pub app: String,
+    pub from: SnapshotInfo,
+    pub to: SnapshotInfo,
+    pub new_accounts: Vec<AccountChange>,
+    pub removed_accounts: Vec<AccountChange>,
+    /// Accounts that became administrators.
+    pub new_admins: Vec<AccountChange>,
+    /// Accounts whose roles changed (gained or lost), administrators or not.
+    pub role_changes: Vec<AccountChange>,
+    pub newly_public_files: Vec<FileChange>,
+    pub newly_external_files: Vec<FileChange>,
+    pub new_grants: Vec<GrantChange>,
+    pub removed_grants: Vec<GrantChange>,
+    /// Apps holding high-level permissions that did not before.
+    pub new_high_apps: Vec<String>,
+    /// Kinds the two snapshots do not both cover (a phase did not complete): not compared.
+    pub not_compared: Vec<String>,
+}
+
+/// What changed, per instance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct ChangeReport {
+    pub instances: Vec<InstanceChanges>,
+    /// Instances with fewer than two snapshots (scan them again to compare).
+    pub waiting: Vec<String>,
+}

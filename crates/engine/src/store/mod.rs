@@ -11,6 +11,7 @@ mod oauth;
 mod people;
 mod queries;
 mod settings;
+mod snapshots;
 
 pub use activities::ActivityKey;
 pub use catalog::{CustomAppRow, OverrideRow};
@@ -19,6 +20,7 @@ pub use discovery::{Breakdown, BreakdownRow, ReportRow, UploadRows, UsageStats};
 pub use files::FileKey;
 pub use jobs::{JobRow, NewJob};
 pub use oauth::{app_key, AppGrants};
+pub use snapshots::SnapshotRow;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -266,6 +266,21 @@ impl Store {
         Ok(true)
     }
 
+    /// The sign-in name of an account, by its id in the instance.
+    pub async fn account_login(
+        &self,
+        instance_id: &str,
+        external_id: &str,
+    ) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT login FROM accounts WHERE instance_id = ? AND external_id = ?",
+        )
+        .bind(instance_id)
+        .bind(external_id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
     /// The query plan of the people query for `f` (for the index test).
     pub async fn people_plan(&self, f: &PersonFilter, paged: bool) -> Result<Vec<String>> {
         let mut q = people_query(f, paged.then_some(""), 0, "EXPLAIN QUERY PLAN ");

@@ -400,8 +400,29 @@ impl std::fmt::Debug for FakeGithub {
 impl FakeGithub {
     /// Binds `127.0.0.1:0` and serves `tenant`, accepting `token` (as `Bearer` or `token`)
     /// with the scopes `admin:org, read:audit_log, repo, read:user`.
-    pub async fn start(mut tenant: GithubTenant, token: &str) -> std::io::Result<FakeGithub> {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    pub async fn start(tenant: GithubTenant, token: &str) -> std::io::Result<FakeGithub> {
+        FakeGithub::start_at(tenant, token, "127.0.0.1:0").await
+    }
+
+    /// As [`FakeGithub::start`], on `addr` (the address of a fake just dropped: the same
+    /// organisation, changed between two scans).
+    pub async fn start_at(
+        mut tenant: GithubTenant,
+        token: &str,
+        addr: &str,
+    ) -> std::io::Result<FakeGithub> {
+        // A fake just dropped lets go of its port when its aborted task ends: wait for it.
+        let mut tries = 0;
+        let listener = loop {
+            match tokio::net::TcpListener::bind(addr).await {
+                Ok(l) => break l,
+                Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && tries < 200 => {
+                    tries += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                }
+                Err(e) => return Err(e),
+            }
+        };
         let url = format!("http://{}", listener.local_addr()?);
         let events = std::mem::take(&mut tenant.audit_events);
         let seed = tenant.id ^ now_ms() as u64;

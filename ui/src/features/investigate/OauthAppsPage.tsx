@@ -10,6 +10,7 @@ import { permissionLevels, useBanOauthApp, useOauthApps, useSetOauthAppStatus, t
 const appNames: Record<string, string> = { github: "GitHub", m365: "Microsoft 365" };
 const statusColor: Record<OauthAppStatus, string> = { approved: "teal", banned: "red", unset: "gray" };
 const outcomeColor: Record<string, string> = { planned: "blue", revoked: "teal", already_gone: "gray", failed: "red", manual: "orange" };
+const outcomeLabel: Record<string, string> = { planned: "to revoke", revoked: "revoked", already_gone: "gone", failed: "failed", manual: "by hand" };
 
 function day(ms: number | null): string {
   return ms === null ? "—" : new Date(ms).toISOString().slice(0, 10);
@@ -38,7 +39,7 @@ function Steps({ report }: { report: BanReport }) {
           <Table.Th>Instance</Table.Th>
           <Table.Th>Granted by</Table.Th>
           <Table.Th>What</Table.Th>
-          <Table.Th>Result</Table.Th>
+          <Table.Th w={100}>Result</Table.Th>
         </Table.Tr>
       </Table.Thead>
       <Table.Tbody>
@@ -61,7 +62,7 @@ function Steps({ report }: { report: BanReport }) {
             </Table.Td>
             <Table.Td>
               <Badge size="xs" color={outcomeColor[s.outcome] ?? "gray"}>
-                {s.outcome.replace("_", " ")}
+                {outcomeLabel[s.outcome] ?? s.outcome}
               </Badge>
             </Table.Td>
           </Table.Tr>

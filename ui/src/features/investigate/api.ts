@@ -16,6 +16,9 @@ import {
   type FileRow,
   type SharingLevel,
   type BanReport,
+  type ChangeReport,
+  type InstanceChanges,
+  type SnapshotInfo,
   type OauthAppFilter,
   type OauthAppPage,
   type OauthAppRow,
@@ -31,6 +34,7 @@ import {
 export type { ActivityDetail, ActivityExport, ActivityFilter, ActivityPage, ActivityRow, Category, ExportFormat, Outcome, SavedActivityQuery };
 export type { PeoplePage, Person, PersonAccount, PersonFilter };
 export type { FileDetail, FileFilter, FilePage, FileRow, SharingLevel };
+export type { ChangeReport, InstanceChanges, SnapshotInfo };
 export type { BanReport, OauthAppFilter, OauthAppPage, OauthAppRow, OauthAppStatus, PermissionLevel };
 
 const PAGE_SIZE = 200;
@@ -166,6 +170,19 @@ export const permissionLevels: { value: PermissionLevel; label: string; color: s
   { value: "medium", label: "Medium", color: "yellow" },
   { value: "low", label: "Low", color: "teal" },
 ];
+
+export function useSnapshots(instance: string | null) {
+  return useQuery({ queryKey: ["list_snapshots", instance], queryFn: () => call(commands.listSnapshots(instance)) });
+}
+
+/** What changed between two scans (the last two of each instance by default). */
+export function useChanges(instance: string | null, from: string | null, to: string | null) {
+  return useQuery({
+    queryKey: ["get_changes", instance, from, to],
+    queryFn: () => call(commands.getChanges(instance, from, to)),
+    placeholderData: keepPreviousData,
+  });
+}
 
 export const categories: { value: Category; label: string }[] = [
   { value: "sign_in", label: "Sign-in" },

@@ -351,6 +351,7 @@ describe("Connected apps in the real app", () => {
       driver.executeScript("return [...document.querySelectorAll('[data-testid=ban-step]')].map(r => r.dataset.outcome)");
     const planned = await outcomes();
     assert.ok(planned.length > 0 && planned.every((o) => o === "planned"), JSON.stringify(planned));
+    await driver.sleep(500); // the dialog's fade-in
     await screenshot(driver, "58-ban-dry-run");
     await press(driver, "ban-confirm");
     await byTestId(driver, "ban-done", 30000);

@@ -318,6 +318,25 @@ impl Engine {
     pub async fn files_query_plan(&self, filter: &FileFilter, paged: bool) -> Result<Vec<String>> {
         self.store.files_plan(filter, paged).await
     }
+
+    /// Stores pages of records for an instance exactly as a scan does (the one writer every
+    /// scan goes through: categories, person keys, last activity, text index). For imports of
+    /// records read elsewhere and for the investigation benchmark.
+    pub async fn write_records(
+        &self,
+        instance_id: &str,
+        resource: &str,
+        pages: &[&cloudwarden_connectors::model::Records],
+    ) -> Result<()> {
+        if self.store.instance(instance_id).await?.is_none() {
+            return Err(Error::NotFound(format!("instance {instance_id}")));
+        }
+        let pages: Vec<(&cloudwarden_connectors::model::Records, Option<&str>)> =
+            pages.iter().map(|r| (*r, None)).collect();
+        self.store
+            .store_pages(instance_id, &pages, resource, None, None, now_ms())
+            .await
+    }
 }
 
 /// A people cursor: the last key of the page before, opaque.

@@ -343,6 +343,9 @@ impl Engine {
     }
 }
 
+/// Microsoft's tenant: the owner of first-party applications.
+const MICROSOFT_TENANT: &str = "f8cdef31-a31e-4b4a-93e4-5f571e91255a";
+
 fn row(a: AppGrants, key: String, permissions: Vec<OauthPermission>) -> OauthAppRow {
     let level = permissions
         .iter()
@@ -358,9 +361,16 @@ fn row(a: AppGrants, key: String, permissions: Vec<OauthPermission>) -> OauthApp
         .collect();
     instances.sort();
     instances.dedup();
+    // Microsoft's own apps are registered in Microsoft's tenant (the `appOwnerOrganizationId`
+    // of first-party service principals).
+    let microsoft = a.owner_tenant.as_deref() == Some(MICROSOFT_TENANT);
     OauthAppRow {
-        publisher_verified: a.verified_publisher.is_some(),
-        publisher: a.verified_publisher.or(a.publisher),
+        publisher_verified: a.verified_publisher.is_some() || microsoft,
+        publisher: if microsoft {
+            Some("Microsoft (first-party)".to_owned())
+        } else {
+            a.verified_publisher.or(a.publisher)
+        },
         key,
         app: a.app,
         name: a.name,

@@ -20,6 +20,8 @@ pub struct AppGrants {
     pub last_seen_ms: Option<i64>,
     pub publisher: Option<String>,
     pub verified_publisher: Option<String>,
+    /// The tenant that owns the app registration (Microsoft's own for first-party apps).
+    pub owner_tenant: Option<String>,
     pub status: Option<String>,
 }
 
@@ -53,12 +55,13 @@ impl Store {
              max(g.last_seen_ms) AS last_seen_ms, \
              max(json_extract(g.raw, '$.client.publisherName')) AS publisher, \
              max(json_extract(g.raw, '$.client.verifiedPublisher.displayName')) AS verified_publisher, \
+             max(json_extract(g.raw, '$.client.appOwnerOrganizationId')) AS owner_tenant, \
              (SELECT status FROM oauth_app_decisions d WHERE d.app_key = i.app || ':' || {APP_REF}) AS status \
              FROM oauth_grants g JOIN connector_instances i ON i.instance_id = g.instance_id \
              GROUP BY i.app, app_ref \
              UNION ALL \
              SELECT d.app, substr(d.app_key, length(d.app) + 2), d.name, NULL, 0, 0, '', 0, NULL, \
-             d.updated_at_ms, NULL, NULL, d.status FROM oauth_app_decisions d \
+             d.updated_at_ms, NULL, NULL, NULL, d.status FROM oauth_app_decisions d \
              WHERE NOT EXISTS (SELECT 1 FROM oauth_grants g JOIN connector_instances i \
              ON i.instance_id = g.instance_id WHERE i.app || ':' || {APP_REF} = d.app_key)"
         )))

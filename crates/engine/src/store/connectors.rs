@@ -285,8 +285,27 @@ impl Store {
             None
         };
         let app = app.unwrap_or_default();
+        // Rows this write adds to the activity log get rowids above the current largest: the
+        // text index takes them in one statement afterwards (0019_activities_text_bulk.sql).
+        let activities = pages.iter().any(|(r, _)| !r.activities.is_empty());
+        let indexed: i64 = if activities {
+            sqlx::query_scalar("SELECT COALESCE(max(rowid), 0) FROM activities")
+                .fetch_one(&mut *tx)
+                .await?
+        } else {
+            0
+        };
         for (records, _) in pages {
             insert_records(&mut tx, id, &app, records, now_ms).await?;
+        }
+        if activities {
+            sqlx::query(
+                "INSERT INTO activities_fts (rowid, actor, action, target) \
+                 SELECT rowid, actor, action, target FROM activities WHERE rowid > ?",
+            )
+            .bind(indexed)
+            .execute(&mut *tx)
+            .await?;
         }
         if let Some((_, cursor)) = pages.last() {
             set_cursor(&mut tx, id, resource, *cursor, now_ms).await?;
@@ -435,28 +454,28 @@ async fn insert_records(
             q.push(" ON CONFLICT (instance_id, occurred_at_ms, event_id) DO NOTHING");
             q.build().execute(&mut **tx).await?;
         }
-        // Each actor's newest event dates its account's last activity (one statement a write).
+        // Each actor's newest event dates its account's last activity: one indexed update per
+        // actor of the write (accounts_login), never a join the planner could turn into a scan
+        // of every account.
         if !records.activities.is_empty() {
-            let mut newest: HashMap<String, i64> = HashMap::new();
+            let mut newest: HashMap<&str, i64> = HashMap::new();
             for e in &records.activities {
                 if let Some(actor) = e.actor.as_deref().filter(|a| !a.is_empty()) {
-                    let t = newest
-                        .entry(actor.to_lowercase())
-                        .or_insert(e.occurred_at_ms);
+                    let t = newest.entry(actor).or_insert(e.occurred_at_ms);
                     *t = (*t).max(e.occurred_at_ms);
                 }
             }
-            let list = serde_json::to_string(&newest.into_iter().collect::<Vec<_>>())
-                .unwrap_or_else(|_| "[]".into());
-            sqlx::query(
-                "UPDATE accounts SET last_activity_ms = max(COALESCE(last_activity_ms, 0), j.value ->> 1)
-                 FROM json_each(?1) j
-                 WHERE accounts.instance_id = ?2 AND accounts.login = (j.value ->> 0) COLLATE NOCASE",
-            )
-            .bind(list)
-            .bind(id)
-            .execute(&mut **tx)
-            .await?;
+            for (actor, at) in newest {
+                sqlx::query(
+                    "UPDATE accounts SET last_activity_ms = ?3 WHERE instance_id = ?1 \
+                     AND login = ?2 COLLATE NOCASE AND COALESCE(last_activity_ms, 0) < ?3",
+                )
+                .bind(id)
+                .bind(actor)
+                .bind(at)
+                .execute(&mut **tx)
+                .await?;
+            }
         }
         // A file seen twice (merged pages, delta repeats) counts as its last version, with
         // that version's collaborators.

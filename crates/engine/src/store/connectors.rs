@@ -454,28 +454,46 @@ async fn insert_records(
             q.push(" ON CONFLICT (instance_id, occurred_at_ms, event_id) DO NOTHING");
             q.build().execute(&mut **tx).await?;
         }
-        // Each actor's newest event dates its account's last activity: one indexed update per
-        // actor of the write (accounts_login), never a join the planner could turn into a scan
-        // of every account.
+        // Each actor's newest event dates its account's last activity, in two statements a
+        // write: the actors go into a keyed temporary table, and the accounts they name are
+        // found through it by index (accounts_login), never by a scan of every account.
         if !records.activities.is_empty() {
-            let mut newest: HashMap<&str, i64> = HashMap::new();
+            let mut newest: HashMap<String, i64> = HashMap::new();
             for e in &records.activities {
                 if let Some(actor) = e.actor.as_deref().filter(|a| !a.is_empty()) {
-                    let t = newest.entry(actor).or_insert(e.occurred_at_ms);
+                    // ASCII case only, as SQLite's lower() and NOCASE fold it.
+                    let t = newest
+                        .entry(actor.to_ascii_lowercase())
+                        .or_insert(e.occurred_at_ms);
                     *t = (*t).max(e.occurred_at_ms);
                 }
             }
-            for (actor, at) in newest {
-                sqlx::query(
-                    "UPDATE accounts SET last_activity_ms = ?3 WHERE instance_id = ?1 \
-                     AND login = ?2 COLLATE NOCASE AND COALESCE(last_activity_ms, 0) < ?3",
-                )
-                .bind(id)
-                .bind(actor)
-                .bind(at)
+            let list = serde_json::to_string(&newest).unwrap_or_else(|_| "{}".into());
+            sqlx::query(
+                "CREATE TEMP TABLE IF NOT EXISTS actor_times (actor TEXT PRIMARY KEY, at INTEGER NOT NULL)",
+            )
+            .execute(&mut **tx)
+            .await?;
+            sqlx::query("DELETE FROM temp.actor_times")
                 .execute(&mut **tx)
                 .await?;
-            }
+            sqlx::query(
+                "INSERT INTO temp.actor_times (actor, at) SELECT key, value FROM json_each(?)",
+            )
+            .bind(list)
+            .execute(&mut **tx)
+            .await?;
+            sqlx::query(
+                "UPDATE accounts SET last_activity_ms = COALESCE( \
+                   (SELECT t.at FROM temp.actor_times t WHERE t.actor = lower(accounts.login)), \
+                   last_activity_ms) \
+                 WHERE rowid IN (SELECT a.rowid FROM temp.actor_times t CROSS JOIN accounts a \
+                   ON a.instance_id = ?1 AND a.login = t.actor COLLATE NOCASE \
+                   WHERE COALESCE(a.last_activity_ms, 0) < t.at)",
+            )
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
         }
         // A file seen twice (merged pages, delta repeats) counts as its last version, with
         // that version's collaborators.

@@ -112,6 +112,8 @@ impl Engine {
         engine.store.normalize_activities(now_ms()).await?;
         // Accounts stored before people existed get their person keys, once.
         engine.store.backfill_people(now_ms()).await?;
+        // Collaborators stored before their domains were computed by the writer get theirs.
+        engine.store.backfill_collaborator_domains(now_ms()).await?;
         Ok(engine)
     }
 

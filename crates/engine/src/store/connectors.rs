@@ -551,7 +551,7 @@ async fn insert_records(
             (*f, c.account.clone())
         })) {
             let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO file_collaborators (instance_id, file_id, account, permission, external, last_seen_ms) ",
+                "INSERT INTO file_collaborators (instance_id, file_id, account, permission, external, last_seen_ms, domain) ",
             );
             q.push_values(chunk, |mut b, (file, c)| {
                 b.push_bind(id)
@@ -559,11 +559,12 @@ async fn insert_records(
                     .push_bind(&c.account)
                     .push_bind(&c.permission)
                     .push_bind(c.external)
-                    .push_bind(now_ms);
+                    .push_bind(now_ms)
+                    .push_bind(super::files::email_domain(&c.account));
             });
             q.push(
                 " ON CONFLICT (instance_id, file_id, account) DO UPDATE SET permission = excluded.permission,
-                   external = excluded.external, last_seen_ms = excluded.last_seen_ms",
+                   external = excluded.external, last_seen_ms = excluded.last_seen_ms, domain = excluded.domain",
             );
             q.build().execute(&mut **tx).await?;
         }

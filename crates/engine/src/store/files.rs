@@ -11,6 +11,28 @@ use super::Store;
 use crate::domain::investigate::{FileCollaborator, FileFilter, FileRow, SharingLevel};
 use crate::Result;
 
+/// The e-mail domain of a collaborator (lower case): the part after `@`, except for a
+/// Microsoft Entra guest's sign-in name (`alice_fabrikam.com#EXT#@contoso.onmicrosoft.com`),
+/// whose own address is encoded before `#EXT#` with `_` for `@` — the domain is after its
+/// last `_`. `None` when the account is not an address.
+pub fn email_domain(account: &str) -> Option<String> {
+    let lower = account.trim().to_lowercase();
+    if let Some(i) = lower.find("#ext#@") {
+        let own = &lower[..i];
+        return own
+            .rfind('_')
+            .map(|j| own[j + 1..].to_owned())
+            .filter(|d| d.contains('.'));
+    }
+    lower
+        .rsplit_once('@')
+        .map(|(_, d)| d.to_owned())
+        .filter(|d| !d.is_empty())
+}
+
+/// Setting that records that stored collaborators got their domains.
+const DOMAINS_KEY: &str = "collaborators.domains";
+
 /// Where a page of files starts: the key of the last file of the page before.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileKey {
@@ -65,6 +87,31 @@ const SELECT_FILE: &str = "SELECT f.instance_id, i.name AS instance_name, i.app,
      FROM files f JOIN connector_instances i ON i.instance_id = f.instance_id";
 
 impl Store {
+    /// Gives collaborators stored before their domains were computed by the writer theirs,
+    /// once.
+    pub async fn backfill_collaborator_domains(&self, now_ms: i64) -> Result<()> {
+        if self.setting::<u32>(DOMAINS_KEY).await?.is_some() {
+            return Ok(());
+        }
+        let accounts: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT account FROM file_collaborators WHERE domain IS NULL",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut tx = self.pool.begin().await?;
+        for a in &accounts {
+            if let Some(d) = email_domain(a) {
+                sqlx::query("UPDATE file_collaborators SET domain = ? WHERE account = ?")
+                    .bind(d)
+                    .bind(a)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        self.set_setting(DOMAINS_KEY, &1u32, now_ms).await
+    }
+
     /// One page of files after `after`, newest modified first: `(files, key to go on)`.
     pub async fn files_page(
         &self,
@@ -259,4 +306,27 @@ fn files_query(
     }
     q.push(" ORDER BY COALESCE(f.modified_at_ms, 0) DESC, f.instance_id DESC, f.external_id DESC");
     q
+}
+
+#[cfg(test)]
+mod tests {
+    use super::email_domain;
+
+    #[test]
+    fn domains_of_addresses_and_guest_sign_in_names() {
+        assert_eq!(
+            email_domain("Bob@Fabrikam.COM").as_deref(),
+            Some("fabrikam.com")
+        );
+        assert_eq!(
+            email_domain("diego.bowen1_northwindtraders.com#EXT#@contoso.onmicrosoft.com")
+                .as_deref(),
+            Some("northwindtraders.com")
+        );
+        assert_eq!(
+            email_domain("john_doe_fabrikam.co.uk#ext#@contoso.onmicrosoft.com").as_deref(),
+            Some("fabrikam.co.uk")
+        );
+        assert_eq!(email_domain("octocat"), None);
+    }
 }

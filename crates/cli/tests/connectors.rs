@@ -304,21 +304,32 @@ async fn connect_m365_with_client_credentials_or_interactively() {
         let (ok, out, err) = run(&d, &["scan", &id, "--json"], &[]);
         assert!(ok, "{err}");
         let scan: Value = serde_json::from_str(&out).unwrap();
-        let (ok, out, _) = run(
-            &d,
-            &[
+        // Files, page by page: `{"items", "next_cursor"}`.
+        let mut files: Vec<Value> = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut args = vec![
                 "files",
                 "list",
                 "--instance",
                 &id,
                 "--limit",
-                "100000",
+                "1000",
                 "--json",
-            ],
-            &[],
-        );
-        assert!(ok);
-        let files: Value = serde_json::from_str(&out).unwrap();
+            ];
+            if let Some(c) = cursor.as_deref() {
+                args.extend(["--cursor", c]);
+            }
+            let (ok, out, err) = run(&d, &args, &[]);
+            assert!(ok, "{err}");
+            let page: Value = serde_json::from_str(&out).unwrap();
+            files.extend(page["items"].as_array().unwrap().iter().cloned());
+            match page["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => break,
+            }
+        }
+        let files = Value::Array(files);
         let list = |kind: &str| -> Value {
             let (ok, out, err) = run(
                 &d,

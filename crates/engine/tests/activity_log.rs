@@ -9,14 +9,14 @@ mod support;
 use std::collections::HashSet;
 
 use cloudwarden_engine::api::Engine;
-use cloudwarden_engine::domain::connectors::{ConnectGithub, ConnectM365};
+use cloudwarden_engine::domain::connectors::ConnectGithub;
 use cloudwarden_engine::domain::investigate::{
     ActivityCategory, ActivityFilter, ActivityOutcome, ActivityRow, ExportFormat,
 };
 use cloudwarden_engine::ErrorCode;
 use cloudwarden_testkit::github::{AuditEvent, FakeGithub, GithubTenant, TenantSize};
 use support::engine;
-use support::m365::{fake, tenant, CLIENT_ID, SECRET};
+use support::m365::{fake, tenant};
 
 const TOKEN: &str = "ghp_cloudwardenTestToken";
 
@@ -87,17 +87,7 @@ async fn setup() -> Setup {
     engine.scan_instance(&gi.id).await.unwrap();
     let graph = tenant(73);
     let g = fake(&graph).await;
-    let mi = engine
-        .connect_m365(ConnectM365 {
-            name: "Contoso".into(),
-            tenant: g.tenant_id().into(),
-            client_id: CLIENT_ID.into(),
-            client_secret: SECRET.into(),
-            api_url: Some(format!("{}/v1.0", g.url)),
-            login_url: Some(g.url.clone()),
-        })
-        .await
-        .unwrap();
+    let mi = support::m365::connect(&engine, &g, "Contoso").await;
     engine.scan_instance(&mi.id).await.unwrap();
     std::mem::forget(g); // keep the fake serving for the test's life
     Setup {

@@ -7,13 +7,12 @@
 mod support;
 
 use cloudwarden_engine::api::Engine;
-use cloudwarden_engine::domain::connectors::ConnectM365;
 use cloudwarden_engine::domain::investigate::{
     ActivityFilter, ActivityRow, FileFilter, FileRow, SharingLevel,
 };
 use cloudwarden_testkit::graph::UserType;
 use support::engine;
-use support::m365::{fake, tenant, CLIENT_ID, SECRET};
+use support::m365::{fake, tenant};
 
 /// Every file of a filter, 9 a page, checking order and uniqueness.
 async fn all(engine: &Engine, f: &FileFilter) -> Vec<FileRow> {
@@ -91,17 +90,7 @@ async fn files_filtered_in_the_engine() {
         item.created_by = guest.id.clone();
     }
     let g = fake(&graph).await;
-    let mi = e
-        .connect_m365(ConnectM365 {
-            name: "Contoso".into(),
-            tenant: g.tenant_id().into(),
-            client_id: CLIENT_ID.into(),
-            client_secret: SECRET.into(),
-            api_url: Some(format!("{}/v1.0", g.url)),
-            login_url: Some(g.url.clone()),
-        })
-        .await
-        .unwrap();
+    let mi = support::m365::connect(&e, &g, "Contoso").await;
     e.scan_instance(&mi.id).await.unwrap();
 
     let everything = all(&e, &FileFilter::default()).await;

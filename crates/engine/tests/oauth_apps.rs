@@ -9,13 +9,12 @@ mod support;
 
 use std::collections::BTreeSet;
 
-use cloudwarden_engine::domain::connectors::ConnectM365;
 use cloudwarden_engine::domain::investigate::{
     OauthAppFilter, OauthAppStatus, PermissionLevel, RevokeOutcome,
 };
 use cloudwarden_testkit::graph::{contract, schema};
 use support::engine;
-use support::m365::{fake, tenant, CLIENT_ID, SECRET};
+use support::m365::{fake, tenant};
 
 #[tokio::test]
 async fn oauth_apps_classified_approved_and_banned_through_graph() {
@@ -23,17 +22,7 @@ async fn oauth_apps_classified_approved_and_banned_through_graph() {
     let e = engine(&dir).await;
     let graph = tenant(31);
     let g = fake(&graph).await;
-    let mi = e
-        .connect_m365(ConnectM365 {
-            name: "Contoso".into(),
-            tenant: g.tenant_id().into(),
-            client_id: CLIENT_ID.into(),
-            client_secret: SECRET.into(),
-            api_url: Some(format!("{}/v1.0", g.url)),
-            login_url: Some(g.url.clone()),
-        })
-        .await
-        .unwrap();
+    let mi = support::m365::connect(&e, &g, "Contoso").await;
     e.scan_instance(&mi.id).await.unwrap();
 
     let all = e
@@ -196,17 +185,7 @@ async fn a_credential_without_the_right_to_revoke_fails_with_the_fix() {
         "Application.Read.All",
         "AuditLogsQuery.Read.All",
     ]);
-    let mi = e
-        .connect_m365(ConnectM365 {
-            name: "Contoso".into(),
-            tenant: g.tenant_id().into(),
-            client_id: CLIENT_ID.into(),
-            client_secret: SECRET.into(),
-            api_url: Some(format!("{}/v1.0", g.url)),
-            login_url: Some(g.url.clone()),
-        })
-        .await
-        .unwrap();
+    let mi = support::m365::connect(&e, &g, "Contoso").await;
     e.scan_instance(&mi.id).await.unwrap();
     let e2 = &e;
     let apps = e2

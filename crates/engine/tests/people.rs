@@ -10,14 +10,14 @@ mod support;
 use std::collections::HashSet;
 
 use cloudwarden_engine::api::Engine;
-use cloudwarden_engine::domain::connectors::{ConnectGithub, ConnectM365};
+use cloudwarden_engine::domain::connectors::ConnectGithub;
 use cloudwarden_engine::domain::investigate::{
     AccountKind, ActivityFilter, Correlation, Person, PersonFilter,
 };
 use cloudwarden_engine::ErrorCode;
 use cloudwarden_testkit::github::{FakeGithub, GithubTenant, OrgRole, TenantSize};
 use support::engine;
-use support::m365::{fake, tenant, CLIENT_ID, SECRET};
+use support::m365::{fake, tenant};
 
 const TOKEN: &str = "ghp_cloudwardenTestToken";
 
@@ -62,17 +62,7 @@ async fn accounts_become_people_across_apps() {
     // Microsoft 365 first: its administrators are known by e-mail address.
     let graph = tenant(91);
     let g = fake(&graph).await;
-    let mi = e
-        .connect_m365(ConnectM365 {
-            name: "Contoso".into(),
-            tenant: g.tenant_id().into(),
-            client_id: CLIENT_ID.into(),
-            client_secret: SECRET.into(),
-            api_url: Some(format!("{}/v1.0", g.url)),
-            login_url: Some(g.url.clone()),
-        })
-        .await
-        .unwrap();
+    let mi = support::m365::connect(&e, &g, "Contoso").await;
     e.scan_instance(&mi.id).await.unwrap();
     let m365_admins = all(
         &e,
@@ -98,17 +88,7 @@ async fn accounts_become_people_across_apps() {
 
     // The same tenant connected a second time (as an analyst may, with another app
     // registration): every user is one person with two accounts, by e-mail address.
-    let mi2 = e
-        .connect_m365(ConnectM365 {
-            name: "Contoso (audit)".into(),
-            tenant: g.tenant_id().into(),
-            client_id: CLIENT_ID.into(),
-            client_secret: SECRET.into(),
-            api_url: Some(format!("{}/v1.0", g.url)),
-            login_url: Some(g.url.clone()),
-        })
-        .await
-        .unwrap();
+    let mi2 = support::m365::connect(&e, &g, "Contoso (audit)").await;
     e.scan_instance(&mi2.id).await.unwrap();
 
     // GitHub lists members without e-mail addresses: each login is a person of its own until

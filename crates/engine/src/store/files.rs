@@ -93,17 +93,17 @@ impl Store {
         if self.setting::<u32>(DOMAINS_KEY).await?.is_some() {
             return Ok(());
         }
-        let accounts: Vec<String> = sqlx::query_scalar(
-            "SELECT DISTINCT account FROM file_collaborators WHERE domain IS NULL",
-        )
-        .fetch_all(&self.pool)
-        .await?;
+        // One pass over the rows, each updated by its rowid (no index on the account alone).
+        let rows: Vec<(i64, String)> =
+            sqlx::query_as("SELECT rowid, account FROM file_collaborators WHERE domain IS NULL")
+                .fetch_all(&self.pool)
+                .await?;
         let mut tx = self.pool.begin().await?;
-        for a in &accounts {
-            if let Some(d) = email_domain(a) {
-                sqlx::query("UPDATE file_collaborators SET domain = ? WHERE account = ?")
+        for (rowid, account) in &rows {
+            if let Some(d) = email_domain(account) {
+                sqlx::query("UPDATE file_collaborators SET domain = ? WHERE rowid = ?")
                     .bind(d)
-                    .bind(a)
+                    .bind(rowid)
                     .execute(&mut *tx)
                     .await?;
             }

@@ -83,4 +83,22 @@ pub mod m365 {
         .await
         .unwrap()
     }
+
+    /// Connects an instance named `name` to the fake `g` with the app's client credentials.
+    pub async fn connect(
+        e: &cloudwarden_engine::api::Engine,
+        g: &FakeGraph,
+        name: &str,
+    ) -> cloudwarden_engine::domain::connectors::InstanceView {
+        e.connect_m365(cloudwarden_engine::domain::connectors::ConnectM365 {
+            name: name.into(),
+            tenant: g.tenant_id().into(),
+            client_id: CLIENT_ID.into(),
+            client_secret: SECRET.into(),
+            api_url: Some(format!("{}/v1.0", g.url)),
+            login_url: Some(g.url.clone()),
+        })
+        .await
+        .unwrap()
+    }
 }

@@ -1,4 +1,4 @@
-import { ActionIcon, Alert, Badge, Button, Code, Drawer, Group, Loader, Menu, Popover, Select, Stack, Table, Text, TextInput, Title, Tooltip } from "@mantine/core";
+import { ActionIcon, Alert, Badge, Button, Drawer, Group, Loader, Menu, Popover, Select, Stack, Table, Text, TextInput, Title, Tooltip } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
 import { IconDeviceFloppy, IconDownload, IconSearch, IconTrash } from "@tabler/icons-react";
@@ -6,6 +6,7 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import { QueryError } from "../../components/QueryError";
+import { RawRecord } from "./RawRecord";
 import { useInstances } from "../connectors/api";
 import {
   categories,
@@ -33,14 +34,6 @@ const outcomeColor: Record<Outcome, string> = { success: "teal", failure: "red",
 
 function Detail({ row, onClose }: { row: ActivityRow | null; onClose: () => void }) {
   const detail = useActivity(row ? { instance: row.instance_id, event: row.event_id } : null);
-  const raw = useMemo(() => {
-    if (!detail.data) return "";
-    try {
-      return JSON.stringify(JSON.parse(detail.data.raw), null, 2);
-    } catch {
-      return detail.data.raw;
-    }
-  }, [detail.data]);
   const fields: [string, string | null][] = row
     ? [
         ["Time (UTC)", when(row.occurred_at_ms)],
@@ -79,11 +72,7 @@ function Detail({ row, onClose }: { row: ActivityRow | null; onClose: () => void
         <Title order={5}>The vendor&apos;s event</Title>
         {detail.isPending && <Loader size="sm" />}
         {detail.isError && <QueryError title="Cannot read this event" error={detail.error} onRetry={() => void detail.refetch()} />}
-        {detail.data && (
-          <Code block data-testid="activity-raw">
-            {raw}
-          </Code>
-        )}
+        {detail.data && <RawRecord raw={detail.data.raw} testId="activity-raw" />}
       </Stack>
     </Drawer>
   );

@@ -1,9 +1,10 @@
-import { Alert, Anchor, Badge, Button, Chip, Code, Drawer, Group, Loader, Select, Stack, Table, Text, TextInput, Title, Tooltip } from "@mantine/core";
+import { Alert, Anchor, Badge, Button, Chip, Drawer, Group, Loader, Select, Stack, Table, Text, TextInput, Title, Tooltip } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import { IconSearch } from "@tabler/icons-react";
 import { useMemo, useState } from "react";
 import { Link } from "react-router";
 import { QueryError } from "../../components/QueryError";
+import { RawRecord } from "./RawRecord";
 import { sharingLevels, useFile, useFiles, type FileFilter, type FileRow, type SharingLevel } from "./api";
 
 const appNames: Record<string, string> = { github: "GitHub", m365: "Microsoft 365" };
@@ -23,14 +24,6 @@ function SharingBadge({ level }: { level: SharingLevel }) {
 
 function Detail({ row, onClose }: { row: FileRow | null; onClose: () => void }) {
   const detail = useFile(row ? { instance: row.instance_id, file: row.external_id } : null);
-  const raw = useMemo(() => {
-    if (!detail.data) return "";
-    try {
-      return JSON.stringify(JSON.parse(detail.data.raw), null, 2);
-    } catch {
-      return detail.data.raw;
-    }
-  }, [detail.data]);
   return (
     <Drawer opened={row !== null} onClose={onClose} position="right" size="xl" title={row?.name ?? "File"} data-testid="file-drawer">
       {row && (
@@ -88,11 +81,7 @@ function Detail({ row, onClose }: { row: FileRow | null; onClose: () => void }) 
               </Table>
             ))}
           <Title order={5}>The vendor&apos;s record</Title>
-          {detail.data && (
-            <Code block data-testid="file-raw">
-              {raw}
-            </Code>
-          )}
+          {detail.data && <RawRecord raw={detail.data.raw} testId="file-raw" />}
         </Stack>
       )}
     </Drawer>

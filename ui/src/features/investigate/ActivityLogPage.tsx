@@ -250,20 +250,20 @@ export function ActivityLogPage() {
   const [params, setParams] = useSearchParams();
   const instances = useInstances();
   const exporter = useExportActivities();
+  // The newest address, also between renders: two filters set in a row (before the router
+  // re-renders the page) must both stay — a functional update would see the same old one.
+  const latest = useRef(params);
+  latest.current = params;
   const set = (k: Key, v: string | null) => {
-    setParams(
-      (p) => {
-        const next = new URLSearchParams(p);
-        if (v === null || v === "") next.delete(k);
-        else next.set(k, v);
-        if (k === "range") {
-          next.delete("since");
-          next.delete("until");
-        }
-        return next;
-      },
-      { replace: true },
-    );
+    const next = new URLSearchParams(latest.current);
+    if (v === null || v === "") next.delete(k);
+    else next.set(k, v);
+    if (k === "range") {
+      next.delete("since");
+      next.delete("until");
+    }
+    latest.current = next;
+    setParams(next, { replace: true });
   };
   const get = (k: Key) => params.get(k);
   const [debounced] = useDebouncedValue(params.toString(), 300);

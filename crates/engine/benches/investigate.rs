@@ -857,13 +857,6 @@ async fn main() {
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| fail(e));
     let fresh = !dir.join("cloudwarden.sqlite3").exists();
     let e = Engine::open(Some(&dir)).await.unwrap_or_else(|e| fail(e));
-    if args.iter().any(|a| a == "--generate-only") {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
-            .unwrap_or(0);
-        let _ = now;
-    }
     if export_only {
         export(&e, &dir, scaled(1_000_000, scale)).await;
         e.close().await;

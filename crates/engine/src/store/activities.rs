@@ -151,7 +151,7 @@ impl Store {
         )
         .fetch_all(&self.pool)
         .await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         for (app, action, outcome) in &kinds {
             sqlx::query(
                 "UPDATE activities SET category = ?, outcome = ? WHERE action = ? AND outcome IS ? \

@@ -271,7 +271,7 @@ impl Store {
         let Some(conn) = bulk.as_mut() else {
             return Err(crate::Error::Task("no bulk-write connection".into()));
         };
-        let mut tx = sqlx::Connection::begin(conn).await?;
+        let mut tx = sqlx::Connection::begin_with(conn, super::IMMEDIATE).await?;
         // The connector app: its mapping categorises the activities, it names accounts alone.
         let app: Option<String> = if pages
             .iter()
@@ -788,7 +788,7 @@ async fn set_cursor(
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
-    use cloudwarden_connectors::model::{FileItem, Records, Sharing};
+    use cloudwarden_connectors::model::{Activity, FileItem, Raw, Records, Sharing};
 
     use super::super::Store;
 
@@ -1023,5 +1023,55 @@ mod tests {
             store.bulk.lock().await.is_none(),
             "no connection opened again"
         );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn bulk_writes_wait_for_a_concurrent_writer_instead_of_failing() {
+        // A bulk write reads (the largest activity rowid) before it inserts. In a deferred
+        // transaction a commit by another connection between the two made the insert fail at
+        // once with SQLITE_BUSY_SNAPSHOT ("database is locked", seen in CI); the write
+        // transaction now takes the lock first and the other writer waits.
+        let dir = tempfile::tempdir().unwrap();
+        let store = with_instance(&dir.path().join("db.sqlite3")).await;
+        let others: Vec<_> = (0..3)
+            .map(|_| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    for n in 0..300 {
+                        store
+                            .set_scan_progress("i1", &format!("step {n}"))
+                            .await
+                            .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for batch in 0..40 {
+            let page = Records {
+                activities: (0..50)
+                    .map(|n| Activity {
+                        event_id: format!("e{batch}-{n}"),
+                        occurred_at_ms: batch * 1000 + n,
+                        actor: Some("ann@contoso.com".into()),
+                        action: "FileAccessed".into(),
+                        target: None,
+                        ip: None,
+                        user_agent: None,
+                        outcome: None,
+                        raw: Raw::of(&serde_json::json!({})),
+                    })
+                    .collect(),
+                ..Records::default()
+            };
+            store
+                .store_page("i1", &page, ("activities", None), batch)
+                .await
+                .unwrap();
+        }
+        for other in others {
+            other.await.unwrap();
+        }
+        assert_eq!(store.record_counts("i1").await.unwrap().activities, 2000);
+        store.close().await;
     }
 }

@@ -67,7 +67,7 @@ impl Store {
         usage: &UploadRows,
         now_ms: i64,
     ) -> Result<String> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query(
             "INSERT INTO discovery_reports (report_id, name, created_at_ms, updated_at_ms) VALUES (?, ?, ?, ?)
              ON CONFLICT (name) DO NOTHING",
@@ -380,7 +380,7 @@ impl Store {
     /// Moves the usage of an unmatched key to an app in every report (merging with usage the
     /// app already has), all or nothing. Distinct users and IPs stay exact.
     pub async fn rekey_usage(&self, kind: &str, key: &str, app_id: &str) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         for (table, column) in [
             ("discovery_usage", None),
             ("discovery_usage_users", Some("user")),
@@ -485,7 +485,7 @@ impl Store {
         identities: &[(String, Vec<u8>)],
         now_ms: i64,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         for (pseudonym, sealed) in identities {
             sqlx::query(
                 "INSERT INTO discovery_identities (pseudonym, sealed, created_at_ms) VALUES (?, ?, ?)

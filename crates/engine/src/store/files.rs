@@ -98,7 +98,7 @@ impl Store {
             sqlx::query_as("SELECT rowid, account FROM file_collaborators WHERE domain IS NULL")
                 .fetch_all(&self.pool)
                 .await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         for (rowid, account) in &rows {
             if let Some(d) = email_domain(account) {
                 sqlx::query("UPDATE file_collaborators SET domain = ? WHERE rowid = ?")

@@ -51,7 +51,7 @@ impl Store {
         dead: impl Fn(&JobRow) -> bool,
     ) -> Result<std::result::Result<(), JobRow>> {
         for _ in 0..3 {
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.write_tx().await?;
             let running: Option<JobRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT {COLUMNS} FROM jobs WHERE kind = ? AND subject = ? AND state = 'running'"
             )))
@@ -164,7 +164,7 @@ impl Store {
     /// Marks a running job of a dead owner `interrupted`, and what it left half-done with it
     /// (see [`interrupt`]). `false` when it was not running.
     pub async fn interrupt_job(&self, row: &JobRow, now_ms: i64) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let done = interrupt(&mut tx, row, now_ms).await?;
         tx.commit().await?;
         Ok(done)

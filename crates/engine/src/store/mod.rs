@@ -111,6 +111,9 @@ pub struct Store {
     options: SqliteConnectOptions,
 }
 
+/// The statement that opens every write transaction: see [`Store::write_tx`].
+pub(crate) const IMMEDIATE: &str = "BEGIN IMMEDIATE";
+
 impl Store {
     /// Opens (creating if needed) the database at `path` in WAL mode with foreign keys on,
     /// and applies every pending migration.
@@ -189,6 +192,15 @@ impl Store {
         drop(lock); // closing the file releases the lock
         store.spawn_checkpointer();
         Ok(store)
+    }
+
+    /// Begins a write transaction that takes SQLite's write lock at once (`BEGIN IMMEDIATE`).
+    /// A deferred `BEGIN` that reads before it writes holds a snapshot; if another
+    /// connection commits meanwhile, its first write fails at once with
+    /// `SQLITE_BUSY_SNAPSHOT` (517), which the busy timeout does not wait out. Taking the
+    /// lock first makes a concurrent writer wait its turn instead.
+    pub(crate) async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        Ok(self.pool.begin_with(IMMEDIATE).await?)
     }
 
     /// Copies the WAL back into the database (a passive checkpoint: it never blocks the

@@ -71,7 +71,7 @@ impl Store {
         )
         .fetch_all(&self.pool)
         .await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         for (instance, external, app, login, email) in &rows {
             let (key, _) = person_key(app, login, email.as_deref());
             sqlx::query(
@@ -226,7 +226,7 @@ impl Store {
         person: Option<&str>,
         now_ms: i64,
     ) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         match person {
             Some(p) => {
                 sqlx::query(

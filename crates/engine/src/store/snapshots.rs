@@ -33,7 +33,7 @@ impl Store {
         if kinds.is_empty() {
             return Ok(());
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let started_ms: i64 = sqlx::query_scalar(
             "SELECT COALESCE(max(taken_at_ms), 0) FROM snapshots WHERE instance_id = ?",
         )

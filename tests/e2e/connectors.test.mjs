@@ -318,6 +318,29 @@ describe("Connected apps in the real app", () => {
     assert.deepEqual(linked.apps, ["github", "m365"]);
   });
 
+  it("lists the people an app reports without a second factor", async () => {
+    const cliJson = (args) => JSON.parse(execFileSync(cli, [...args, "--json"], { encoding: "utf8" }));
+    const without = cliJson(["accounts", "list", "--no-mfa", "--limit", "1000"]).items.map((p) => p.key);
+    assert.ok(without.length > 0, "the tenants have accounts without MFA");
+    const chip = async (label) => (await driver.findElement(By.xpath(`//label[normalize-space()='${label}']`))).click();
+    const search = await byTestId(driver, "people-search");
+    await search.sendKeys(Key.chord(Key.CONTROL, "a"), Key.BACK_SPACE);
+    await chip("Administrators"); // off again
+    await chip("Without MFA");
+    const shown = async () => driver.executeScript("return [...document.querySelectorAll('[data-testid=person-row]')].map(r => r.dataset.person)");
+    await driver
+      .wait(async () => {
+        const rows = await shown();
+        return rows.length === without.length && rows.every((k) => without.includes(k));
+      }, 15000, "the page does not show the engine's people without MFA")
+      .catch(async (e) => {
+        await screenshot(driver, "failed-no-mfa");
+        throw new Error(`${e.message}: ${JSON.stringify(await shown())} vs ${JSON.stringify(without)}`);
+      });
+    await screenshot(driver, "54b-people-without-mfa");
+    await chip("Without MFA");
+  });
+
   it("filters files shared publicly and opens one with who can reach it", async () => {
     await press(driver, "nav-files");
     await byTestId(driver, "files-table");

@@ -122,27 +122,18 @@ impl FilterArgs {
     }
 
     fn filter(&self) -> anyhow::Result<ActivityFilter> {
-        let category = self
-            .category
-            .as_deref()
-            .map(|c| {
-                ActivityCategory::parse(c).ok_or_else(|| {
-                    anyhow::anyhow!(
-                        "unknown category \"{c}\": sign_in, admin, file, sharing, mail, oauth, \
-                         repository, membership or other"
-                    )
-                })
-            })
-            .transpose()?;
-        let outcome = self
-            .outcome
-            .as_deref()
-            .map(|o| {
-                ActivityOutcome::parse(o).ok_or_else(|| {
-                    anyhow::anyhow!("unknown outcome \"{o}\": success, failure or unknown")
-                })
-            })
-            .transpose()?;
+        let category = choice(
+            "category",
+            self.category.as_deref(),
+            ActivityCategory::parse,
+            "sign_in, admin, file, sharing, mail, oauth, repository, membership or other",
+        )?;
+        let outcome = choice(
+            "outcome",
+            self.outcome.as_deref(),
+            ActivityOutcome::parse,
+            "success, failure or unknown",
+        )?;
         Ok(ActivityFilter {
             instance_id: self.instance.clone(),
             app: self.app.clone(),
@@ -200,8 +191,13 @@ pub async fn activities(global: &Global, command: ActivitiesCommand) -> anyhow::
 }
 
 async fn export(global: &Global, args: ExportArgs) -> anyhow::Result<()> {
-    let format = ExportFormat::parse(&args.format)
-        .ok_or_else(|| anyhow::anyhow!("unknown format \"{}\": csv or json", args.format))?;
+    let format = choice(
+        "format",
+        Some(&args.format),
+        ExportFormat::parse,
+        "csv or json",
+    )?
+    .unwrap_or(ExportFormat::Csv);
     args.filter.filter()?;
     let engine = Engine::open(global.data_dir.as_deref()).await?;
     let done = match args.filter.resolve(&engine).await {
@@ -256,6 +252,9 @@ pub struct PeopleArgs {
     /// Only people with an external account (guest, outside collaborator).
     #[arg(long)]
     external: bool,
+    /// Only people with an account the vendor reports without a second factor (MFA).
+    #[arg(long)]
+    no_mfa: bool,
     /// Only people none of whose accounts signed in or acted for N days.
     #[arg(long, value_name = "N")]
     inactive_days: Option<u32>,
@@ -312,6 +311,7 @@ async fn accounts_with(
         app: args.app,
         admins: args.admins,
         external: args.external,
+        without_mfa: args.no_mfa,
         inactive_days: args.inactive_days,
         text: args.text,
     };
@@ -344,11 +344,16 @@ async fn accounts_with(
         );
         for a in &p.accounts {
             println!(
-                "    {:<10} {:<36} {:<6} {:<8} {}{}",
+                "    {:<10} {:<36} {:<6} {:<8} {:<9} {}{}",
                 a.instance_name,
                 a.login,
                 a.kind.as_str(),
                 if a.is_admin { "admin" } else { "" },
+                match a.mfa {
+                    Some(true) => "mfa",
+                    Some(false) => "no mfa",
+                    None => "mfa n/a",
+                },
                 a.roles.join(", "),
                 a.last_activity_ms
                     .or(a.last_sign_in_ms)
@@ -405,15 +410,12 @@ pub struct FileArgs {
 
 pub async fn files(global: &Global, command: FilesCommand) -> anyhow::Result<()> {
     let FilesCommand::List(args) = command;
-    let sharing = args
-        .sharing
-        .as_deref()
-        .map(|s| {
-            SharingLevel::parse(s).ok_or_else(|| {
-                anyhow::anyhow!("unknown sharing \"{s}\": public, external, internal or private")
-            })
-        })
-        .transpose()?;
+    let sharing = choice(
+        "sharing",
+        args.sharing.as_deref(),
+        SharingLevel::parse,
+        "public, external, internal or private",
+    )?;
     let filter = FileFilter {
         instance_id: args.instance,
         app: args.app,
@@ -533,22 +535,18 @@ async fn oauth_apps_with(
             cursor,
             limit,
         } => {
-            let level = level
-                .as_deref()
-                .map(|l| {
-                    PermissionLevel::parse(l).ok_or_else(|| {
-                        anyhow::anyhow!("unknown level \"{l}\": high, medium or low")
-                    })
-                })
-                .transpose()?;
-            let status = status
-                .as_deref()
-                .map(|s| {
-                    OauthAppStatus::parse(s).ok_or_else(|| {
-                        anyhow::anyhow!("unknown status \"{s}\": approved, banned or unset")
-                    })
-                })
-                .transpose()?;
+            let level = choice(
+                "level",
+                level.as_deref(),
+                PermissionLevel::parse,
+                "high, medium or low",
+            )?;
+            let status = choice(
+                "status",
+                status.as_deref(),
+                OauthAppStatus::parse,
+                "approved, banned or unset",
+            )?;
             let filter = OauthAppFilter {
                 level,
                 status,
@@ -767,4 +765,15 @@ async fn changes_with(global: &Global, engine: &Engine, args: ChangesArgs) -> an
         println!("{w}: one scan so far — scan it again to see what changes");
     }
     Ok(())
+}
+
+/// A flag's word as the value it names; an error listing `choices` for any other word.
+fn choice<T>(
+    flag: &str,
+    word: Option<&str>,
+    parse: impl Fn(&str) -> Option<T>,
+    choices: &str,
+) -> anyhow::Result<Option<T>> {
+    word.map(|w| parse(w).ok_or_else(|| anyhow::anyhow!("unknown {flag} \"{w}\": {choices}")))
+        .transpose()
 }

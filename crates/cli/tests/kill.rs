@@ -15,6 +15,8 @@ use std::time::{Duration, Instant};
 
 use cloudwarden_engine::api::Engine;
 use cloudwarden_engine::domain::connectors::InstanceCounts;
+use cloudwarden_engine::domain::connectors::InstanceStatus;
+use cloudwarden_engine::domain::jobs::JobState;
 use cloudwarden_engine::secrets::SecretStore;
 
 fn cloudwarden(data: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
@@ -82,23 +84,26 @@ async fn recover_and_resume(data: &Path, kind: &str) -> Engine {
     let engine = Engine::open(Some(data)).await.unwrap();
     let jobs = engine.jobs(10).await.unwrap();
     assert_eq!(jobs[0].kind, kind);
-    assert_eq!(jobs[0].state, "interrupted", "{jobs:?}");
+    assert_eq!(jobs[0].state, JobState::Interrupted, "{jobs:?}");
     assert!(jobs[0].owner.contains("cloudwarden pid"), "{:?}", jobs[0]);
     for i in engine.instances().await.unwrap() {
-        assert_ne!(i.status, "scanning", "left scanning: {i:?}");
+        assert_ne!(i.status, InstanceStatus::Scanning, "left scanning: {i:?}");
     }
     let resumed = engine.resume_interrupted_jobs().await.unwrap();
     assert_eq!(resumed.len(), 1, "{resumed:?}");
-    assert_eq!(resumed[0].state, "completed", "{resumed:?}");
+    assert_eq!(resumed[0].state, JobState::Completed, "{resumed:?}");
     let jobs = engine.jobs(10).await.unwrap();
-    assert!(jobs.iter().all(|j| j.state != "running"), "{jobs:?}");
-    assert_eq!(jobs[1].state, "resumed", "{jobs:?}");
+    assert!(
+        jobs.iter().all(|j| j.state != JobState::Running),
+        "{jobs:?}"
+    );
+    assert_eq!(jobs[1].state, JobState::Resumed, "{jobs:?}");
     engine
 }
 
 async fn counts(engine: &Engine, id: &str) -> InstanceCounts {
     let i = engine.instance(id).await.unwrap();
-    assert_eq!(i.status, "connected", "{:?}", i.status_detail);
+    assert_eq!(i.status, InstanceStatus::Connected, "{:?}", i.status_detail);
     i.counts
 }
 
@@ -111,7 +116,7 @@ fn stored_something(
             engine
                 .instance(&id)
                 .await
-                .is_ok_and(|i| i.status == "scanning" && i.counts.accounts > 0)
+                .is_ok_and(|i| i.status == InstanceStatus::Scanning && i.counts.accounts > 0)
         })
     }
 }
@@ -303,7 +308,7 @@ async fn a_killed_upload_resumes_and_equals_a_clean_run() {
                 engine
                     .jobs(1)
                     .await
-                    .is_ok_and(|j| j.first().is_some_and(|j| j.state == "running"))
+                    .is_ok_and(|j| j.first().is_some_and(|j| j.state == JobState::Running))
             })
         },
     )
@@ -355,9 +360,9 @@ async fn recover_and_resume_upload(data: &Path) -> Engine {
         .await
         .unwrap();
     let jobs = engine.jobs(10).await.unwrap();
-    assert_eq!(jobs[0].state, "interrupted", "{jobs:?}");
+    assert_eq!(jobs[0].state, JobState::Interrupted, "{jobs:?}");
     let resumed = engine.resume_interrupted_jobs().await.unwrap();
     assert_eq!(resumed.len(), 1, "{resumed:?}");
-    assert_eq!(resumed[0].state, "completed", "{resumed:?}");
+    assert_eq!(resumed[0].state, JobState::Completed, "{resumed:?}");
     engine
 }

@@ -169,6 +169,25 @@ impl Github {
             .collect())
     }
 
+    /// Logins of a list (`members`, `outside_collaborators`) without a second factor, or
+    /// `None` when GitHub will not say: only organisation owners may filter by two-factor
+    /// authentication ("These options are only available for organization owners",
+    /// https://docs.github.com/rest/orgs/members#list-organization-members and
+    /// https://docs.github.com/rest/orgs/outside-collaborators).
+    async fn without_two_factor(&self, ctx: &Ctx, list: &str) -> Result<Option<HashSet<String>>> {
+        let url = self.url(
+            &self.org_path(list),
+            &[("filter", "2fa_disabled"), ("per_page", "100")],
+        )?;
+        match self.all(ctx, url).await {
+            Ok(people) => Ok(Some(
+                people.iter().filter_map(|m| text(m, "login")).collect(),
+            )),
+            Err(Error::Forbidden(_) | Error::Status { status: 422, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     fn account(&self, m: &Value, kind: &str, admin: bool) -> Account {
         Account {
             external_id: id_of(m),
@@ -184,6 +203,7 @@ impl Github {
             is_admin: admin,
             created_at_ms: ms(m.get("created_at")),
             last_sign_in_ms: None,
+            mfa: None,
             raw: Raw::of(m),
         }
     }
@@ -249,6 +269,7 @@ impl Github {
         sink: &mut dyn Sink,
     ) -> Result<()> {
         let admins = self.member_logins(ctx, "admin").await?;
+        let member_2fa_off = self.without_two_factor(ctx, "members").await?;
         let done_members = pos
             .as_ref()
             .is_some_and(|p| p.stage == "members:done" || p.stage == "outside");
@@ -267,12 +288,20 @@ impl Github {
                 pos.as_ref(),
                 sink,
                 &mut |m, r| {
-                    let admin = text(m, "login").is_some_and(|l| admins.contains(&l));
-                    r.accounts.push(self.account(m, "user", admin));
+                    let login = text(m, "login");
+                    let admin = login.as_ref().is_some_and(|l| admins.contains(l));
+                    let mut account = self.account(m, "user", admin);
+                    account.mfa = member_2fa_off
+                        .as_ref()
+                        .map(|off| login.as_ref().is_none_or(|l| !off.contains(l)));
+                    r.accounts.push(account);
                 },
             )
             .await?;
         }
+        let outside_2fa_off = self
+            .without_two_factor(ctx, "outside_collaborators")
+            .await?;
         let url = self.url(
             &self.org_path("outside_collaborators"),
             &[("per_page", "100")],
@@ -288,7 +317,11 @@ impl Github {
                 pos.as_ref(),
                 sink,
                 &mut |m, r| {
-                    r.accounts.push(self.account(m, "guest", false));
+                    let mut account = self.account(m, "guest", false);
+                    account.mfa = outside_2fa_off
+                        .as_ref()
+                        .map(|off| text(m, "login").is_none_or(|l| !off.contains(&l)));
+                    r.accounts.push(account);
                 },
             )
             .await

@@ -160,6 +160,11 @@ pub struct Account {
     pub is_admin: bool,
     pub created_at_ms: Option<i64>,
     pub last_sign_in_ms: Option<i64>,
+    /// Whether a second factor is registered, when the vendor reports it (GitHub to
+    /// organisation owners, Microsoft 365 with the authentication-methods report); `None` when
+    /// it does not.
+    #[serde(default)]
+    pub mfa: Option<bool>,
     pub raw: Raw,
 }
 

@@ -238,6 +238,7 @@ async fn generate(e: &Engine, instance: &str, scale: f64, now: i64) {
                 is_admin: admin,
                 created_at_ms: Some(now - 400 * DAY),
                 last_sign_in_ms: (i % 9 != 0).then(|| now - (i % 120) as i64 * DAY),
+                mfa: Some(i % 11 != 0),
                 raw: Raw::of(&serde_json::json!({"id": id, "userPrincipalName": upn, "accountEnabled": true,
                     "department": DEPARTMENTS[i % DEPARTMENTS.len()], "jobTitle": "Analyst", "officeLocation": "HQ"})),
             });

@@ -110,6 +110,7 @@ impl Engine {
         engine.recover_jobs().await?;
         // Activities stored before the activity log had categories get theirs, once.
         engine.store.normalize_activities(now_ms()).await?;
+        engine.store.backfill_activity_keys(now_ms()).await?;
         // Accounts stored before people existed get their person keys, once.
         engine.store.backfill_people(now_ms()).await?;
         // Collaborators stored before their domains were computed by the writer get theirs.

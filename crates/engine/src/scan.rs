@@ -13,7 +13,7 @@ use cloudwarden_connectors::model::{Connector, Ctx, Phase, PhaseStart, Records, 
 use cloudwarden_connectors::Error as CError;
 use tokio_util::sync::CancellationToken;
 
-use crate::domain::connectors::{PhaseReport, ScanReport};
+use crate::domain::connectors::{PhaseReport, PhaseStatus as P, RunStatus, ScanReport};
 use crate::store::Store;
 use crate::Result;
 
@@ -277,26 +277,26 @@ pub async fn run(
             Phase::OauthGrants => caps.oauth_apps,
         };
         let phase_start = Instant::now();
-        let report = |status: &str, records: u64, detail: Option<String>| PhaseReport {
+        let report = |status: P, records: u64, detail: Option<String>| PhaseReport {
             phase: phase.as_str().into(),
-            status: status.into(),
+            status,
             records,
             detail,
             duration_ms: u64::try_from(phase_start.elapsed().as_millis()).unwrap_or(u64::MAX),
         };
         if stop.is_some() || only.is_some_and(|o| !o.contains(&phase)) {
-            phases.push(report("not_run", 0, None));
+            phases.push(report(P::NotRun, 0, None));
             continue;
         }
         if !readable {
-            phases.push(report("skipped", 0, None));
+            phases.push(report(P::Skipped, 0, None));
             continue;
         }
         if let Some(missing) = permissions.as_ref().and_then(|p| p.missing_for(phase)) {
             let status = if missing.licence {
-                "unavailable"
+                P::Unavailable
             } else {
-                "missing_permission"
+                P::MissingPermission
             };
             phases.push(report(
                 status,
@@ -350,33 +350,28 @@ pub async fn run(
                 store
                     .set_cursor(instance, &resource, None, super::api::now_ms())
                     .await?;
-                report("completed", n, notes)
+                report(P::Completed, n, notes)
             }
             Err(CError::Unauthorized(m)) => {
                 stop = Some(Stop::Unauthorized(m.clone()));
-                report("failed", n, Some(m))
+                report(P::Failed, n, Some(m))
             }
             Err(CError::Cancelled) => {
                 stop = Some(Stop::Cancelled);
-                report("cancelled", n, None)
+                report(P::Cancelled, n, None)
             }
-            Err(CError::Forbidden(m)) => report("missing_permission", n, Some(m)),
-            Err(CError::Unavailable(m)) => report("unavailable", n, Some(m)),
-            Err(e) => report("failed", n, Some(e.to_string())),
+            Err(CError::Forbidden(m)) => report(P::MissingPermission, n, Some(m)),
+            Err(CError::Unavailable(m)) => report(P::Unavailable, n, Some(m)),
+            Err(e) => report(P::Failed, n, Some(e.to_string())),
         });
     }
     let c = http.counters().snapshot();
     let status = match &stop {
-        Some(Stop::Cancelled) => "cancelled",
-        Some(Stop::Unauthorized(_)) => "failed",
+        Some(Stop::Cancelled) => RunStatus::Cancelled,
+        Some(Stop::Unauthorized(_)) => RunStatus::Failed,
         // Phases left out on purpose (`only`) are `not_run` and do not make a scan partial.
-        None if phases
-            .iter()
-            .all(|p| matches!(p.status.as_str(), "completed" | "skipped" | "not_run")) =>
-        {
-            "completed"
-        }
-        None => "partial",
+        None if phases.iter().all(|p| p.status.is_fine()) => RunStatus::Completed,
+        None => RunStatus::Partial,
     };
     let error = match stop {
         Some(Stop::Unauthorized(m)) => Some(
@@ -393,7 +388,7 @@ pub async fn run(
         ScanReport {
             instance_id: instance.to_owned(),
             run_id: run_id.to_owned(),
-            status: status.into(),
+            status,
             phases,
             requests: c.requests,
             retries: c.retries,
@@ -425,15 +420,10 @@ pub fn merge(first: ScanReport, second: ScanReport, rerun: &[Phase]) -> ScanRepo
             }
         })
         .collect();
-    let status = match second.status.as_str() {
-        "cancelled" | "failed" => second.status.clone(),
-        _ if phases
-            .iter()
-            .all(|p| matches!(p.status.as_str(), "completed" | "skipped" | "not_run")) =>
-        {
-            "completed".into()
-        }
-        _ => "partial".into(),
+    let status = match second.status {
+        RunStatus::Cancelled | RunStatus::Failed => second.status,
+        _ if phases.iter().all(|p| p.status.is_fine()) => RunStatus::Completed,
+        _ => RunStatus::Partial,
     };
     ScanReport {
         instance_id: second.instance_id,

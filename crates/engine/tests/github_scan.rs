@@ -10,6 +10,8 @@ use std::time::Duration;
 
 use cloudwarden_engine::api::Engine;
 use cloudwarden_engine::domain::connectors::{ConnectGithub, InstanceView};
+use cloudwarden_engine::domain::connectors::{InstanceStatus, PhaseStatus, RunStatus};
+use cloudwarden_engine::domain::jobs::JobState;
 use cloudwarden_testkit::github::{AuditEvent, FakeGithub, GithubTenant, TenantSize};
 use support::{engine, phase, sign_in_through_browser};
 
@@ -86,7 +88,7 @@ async fn connect_and_scan_store_the_whole_organisation() {
     let fake = FakeGithub::start(t.clone(), TOKEN).await.unwrap();
 
     let i = connect(&engine, &fake, "Acme").await;
-    assert_eq!(i.status, "connected", "{:?}", i.status_detail);
+    assert_eq!(i.status, InstanceStatus::Connected, "{:?}", i.status_detail);
     assert_eq!(i.principal.as_deref(), Some(t.members[0].login.as_str()));
     assert!(
         i.permissions
@@ -97,10 +99,10 @@ async fn connect_and_scan_store_the_whole_organisation() {
     );
 
     let report = engine.scan_instance(&i.id).await.unwrap();
-    assert_eq!(report.status, "completed", "{report:?}");
+    assert_eq!(report.status, RunStatus::Completed, "{report:?}");
     assert!(report.requests > 0);
     let i = engine.instance(&i.id).await.unwrap();
-    assert_eq!(i.status, "connected");
+    assert_eq!(i.status, InstanceStatus::Connected);
     assert!(i.last_scan_at.is_some());
     assert_counts_equal(&i, &t);
 
@@ -137,7 +139,7 @@ async fn connect_and_scan_store_the_whole_organisation() {
 
     // A second scan adds nothing new and duplicates nothing.
     let again = engine.scan_instance(&i.id).await.unwrap();
-    assert_eq!(again.status, "completed");
+    assert_eq!(again.status, RunStatus::Completed);
     assert_counts_equal(&engine.instance(&i.id).await.unwrap(), &t);
 
     // Every REST request named the media type and API version GitHub documents.
@@ -154,7 +156,7 @@ async fn a_rate_limit_storm_and_server_errors_lose_nothing() {
     fake.faults().rate_limit_next(40, 0);
     fake.faults().server_error_next(3);
     let report = engine.scan_instance(&i.id).await.unwrap();
-    assert_eq!(report.status, "completed", "{report:?}");
+    assert_eq!(report.status, RunStatus::Completed, "{report:?}");
     assert!(report.throttles >= 40, "{report:?}");
     assert!(report.retries >= 3, "{report:?}");
     assert_counts_equal(&engine.instance(&i.id).await.unwrap(), &t);
@@ -180,13 +182,13 @@ async fn a_killed_scan_resumes_without_duplicates_or_gaps() {
     }
     assert!(engine.cancel_scan(&i.id));
     let report = scan.await.unwrap().unwrap();
-    assert_eq!(report.status, "cancelled", "{report:?}");
+    assert_eq!(report.status, RunStatus::Cancelled, "{report:?}");
     let partial = engine.instance(&i.id).await.unwrap();
     assert!(partial.counts.accounts > 0);
     fake.faults().delay_ms(0);
 
     let report = engine.scan_instance(&i.id).await.unwrap();
-    assert_eq!(report.status, "completed", "{report:?}");
+    assert_eq!(report.status, RunStatus::Completed, "{report:?}");
     assert_counts_equal(&engine.instance(&i.id).await.unwrap(), &t);
 }
 
@@ -209,7 +211,7 @@ async fn late_audit_events_inside_the_lag_window_are_picked_up() {
     fake.add_audit_event(late);
 
     let report = engine.scan_instance(&i.id).await.unwrap();
-    assert_eq!(phase(&report, "activities").status, "completed");
+    assert_eq!(phase(&report, "activities").status, PhaseStatus::Completed);
     let after = engine.instance(&i.id).await.unwrap().counts.activities;
     assert_eq!(
         after,
@@ -226,9 +228,9 @@ async fn a_revoked_token_turns_the_instance_into_error_with_the_fix() {
     let i = connect(&engine, &fake, "Acme").await;
     fake.set_token("ghp_someOtherToken");
     let report = engine.scan_instance(&i.id).await.unwrap();
-    assert_eq!(report.status, "failed");
+    assert_eq!(report.status, RunStatus::Failed);
     let i = engine.instance(&i.id).await.unwrap();
-    assert_eq!(i.status, "error");
+    assert_eq!(i.status, InstanceStatus::Error);
     assert!(
         i.status_detail
             .as_deref()
@@ -238,7 +240,10 @@ async fn a_revoked_token_turns_the_instance_into_error_with_the_fix() {
         i.status_detail
     );
     // Test connection says the same.
-    assert_eq!(engine.test_connection(&i.id).await.unwrap().status, "error");
+    assert_eq!(
+        engine.test_connection(&i.id).await.unwrap().status,
+        InstanceStatus::Error
+    );
 }
 
 #[tokio::test]
@@ -249,7 +254,7 @@ async fn a_missing_audit_log_is_a_named_status_and_the_other_phases_complete() {
     t.plan = cloudwarden_testkit::github::Plan::Team;
     let fake = FakeGithub::start(t.clone(), TOKEN).await.unwrap();
     let i = connect(&engine, &fake, "Acme").await;
-    assert_eq!(i.status, "connected");
+    assert_eq!(i.status, InstanceStatus::Connected);
     assert!(
         i.status_detail
             .as_deref()
@@ -259,10 +264,17 @@ async fn a_missing_audit_log_is_a_named_status_and_the_other_phases_complete() {
         i.status_detail
     );
     let report = engine.scan_instance(&i.id).await.unwrap();
-    assert_eq!(report.status, "partial");
-    assert_eq!(phase(&report, "activities").status, "unavailable");
+    assert_eq!(report.status, RunStatus::Partial);
+    assert_eq!(
+        phase(&report, "activities").status,
+        PhaseStatus::Unavailable
+    );
     for p in ["accounts", "groups", "privileges", "files", "oauth_grants"] {
-        assert_eq!(phase(&report, p).status, "completed", "{p}: {report:?}");
+        assert_eq!(
+            phase(&report, p).status,
+            PhaseStatus::Completed,
+            "{p}: {report:?}"
+        );
     }
     let i = engine.instance(&i.id).await.unwrap();
     assert_eq!(i.counts.activities, 0);
@@ -282,7 +294,7 @@ async fn instances_can_be_disabled_enabled_and_removed() {
         "several instances per app"
     );
     let d = engine.set_instance_enabled(&i.id, false).await.unwrap();
-    assert_eq!(d.status, "disabled");
+    assert_eq!(d.status, InstanceStatus::Disabled);
     assert!(engine.scan_instance(&i.id).await.is_err());
     assert_eq!(
         engine
@@ -290,7 +302,7 @@ async fn instances_can_be_disabled_enabled_and_removed() {
             .await
             .unwrap()
             .status,
-        "connected"
+        InstanceStatus::Connected
     );
     engine.scan_instance(&second.id).await.unwrap();
     engine.remove_instance(&second.id, true).await.unwrap();
@@ -327,7 +339,10 @@ async fn the_scheduler_reads_activities_between_full_scans() {
     let first = engine.run_due_scans(now()).await.unwrap();
     assert_eq!(first.len(), 1, "never scanned: a full scan");
     assert!(
-        first[0].phases.iter().all(|p| p.status == "completed"),
+        first[0]
+            .phases
+            .iter()
+            .all(|p| p.status == PhaseStatus::Completed),
         "{:?}",
         first[0]
     );
@@ -348,14 +363,15 @@ async fn the_scheduler_reads_activities_between_full_scans() {
     let activities = engine.run_due_scans(marks_at + 61_000).await.unwrap();
     assert_eq!(activities.len(), 1);
     let r = &activities[0];
-    assert_eq!(phase(r, "activities").status, "completed");
+    assert_eq!(phase(r, "activities").status, PhaseStatus::Completed);
     assert_eq!(
         phase(r, "accounts").status,
-        "not_run",
+        PhaseStatus::NotRun,
         "activities only between full scans"
     );
     assert_eq!(
-        r.status, "completed",
+        r.status,
+        RunStatus::Completed,
         "phases left out on purpose are not a partial scan"
     );
     let view = engine.instance(&i.id).await.unwrap();
@@ -363,13 +379,13 @@ async fn the_scheduler_reads_activities_between_full_scans() {
     assert_eq!(view.counts.activities as usize, t.audit_events.len() + 1);
     // The drawer's last run is the stored one, and the next scan is scheduled.
     let last = view.last_run.unwrap();
-    assert_eq!(last.status, "completed");
+    assert_eq!(last.status, RunStatus::Completed);
     assert_eq!(last.phases.len(), 6);
     assert!(view.next_scan_at.is_some());
     let full = engine.run_due_scans(marks_at + 601_000).await.unwrap();
     assert_eq!(
         phase(&full[0], "accounts").status,
-        "completed",
+        PhaseStatus::Completed,
         "the full interval passed"
     );
 
@@ -411,15 +427,15 @@ async fn device_flow_then_401_refresh_and_continue() {
     let t = tenant(37);
     let fake = FakeGithub::start(t.clone(), TOKEN).await.unwrap();
     let i = connect_device(&engine, &fake).await;
-    assert_eq!(i.status, "connected", "{:?}", i.status_detail);
+    assert_eq!(i.status, InstanceStatus::Connected, "{:?}", i.status_detail);
     assert_eq!(i.principal.as_deref(), Some(t.members[0].login.as_str()));
 
     // The access token stops working mid-scan: the engine renews it and carries on.
     fake.faults().expire_token_after(15);
     let report = engine.scan_instance(&i.id).await.unwrap();
-    assert_eq!(report.status, "completed", "{report:?}");
+    assert_eq!(report.status, RunStatus::Completed, "{report:?}");
     let i = engine.instance(&i.id).await.unwrap();
-    assert_eq!(i.status, "connected");
+    assert_eq!(i.status, InstanceStatus::Connected);
     assert_eq!(i.status_detail, None);
     assert_oauth_counts_equal(&i, &t);
     // Only the interrupted phase and those after it ran again: no phase was read twice.
@@ -443,9 +459,9 @@ async fn a_revoked_refresh_token_turns_the_instance_into_error_with_reconnect() 
     fake.revoke_refresh_tokens();
     fake.faults().expire_token_after(5);
     let report = engine.scan_instance(&i.id).await.unwrap();
-    assert_eq!(report.status, "failed", "{report:?}");
+    assert_eq!(report.status, RunStatus::Failed, "{report:?}");
     let i = engine.instance(&i.id).await.unwrap();
-    assert_eq!(i.status, "error");
+    assert_eq!(i.status, InstanceStatus::Error);
     let detail = i.status_detail.unwrap_or_default();
     assert!(detail.contains("reconnect"), "{detail}");
     assert!(detail.contains("refresh token"), "{detail}");
@@ -491,11 +507,11 @@ async fn an_oauth_app_signs_in_through_the_browser_with_pkce() {
     );
     assert!(page.contains("Cloudwarden is connected"), "{page}");
     let i = result.unwrap();
-    assert_eq!(i.status, "connected", "{:?}", i.status_detail);
+    assert_eq!(i.status, InstanceStatus::Connected, "{:?}", i.status_detail);
     assert_eq!(i.config.auth.as_deref(), Some("authorization_code"));
     assert_eq!(i.principal.as_deref(), Some(t.members[0].login.as_str()));
     let report = engine.scan_instance(&i.id).await.unwrap();
-    assert_eq!(report.status, "completed", "{report:?}");
+    assert_eq!(report.status, RunStatus::Completed, "{report:?}");
     assert_oauth_counts_equal(&engine.instance(&i.id).await.unwrap(), &t);
 }
 
@@ -571,7 +587,7 @@ async fn one_scan_per_instance_across_engines_with_pushed_progress_and_a_commit_
     // Wait until the app's scan holds the lease, then scan from the "CLI".
     loop {
         let jobs = cli.jobs(1).await.unwrap();
-        if jobs.first().is_some_and(|j| j.state == "running") {
+        if jobs.first().is_some_and(|j| j.state == JobState::Running) {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -581,7 +597,7 @@ async fn one_scan_per_instance_across_engines_with_pushed_progress_and_a_commit_
     assert!(refused.contains(" pid "), "{refused}");
     fake.faults().delay_ms(0);
     let report = scan.await.unwrap().unwrap();
-    assert_eq!(report.status, "completed", "{report:?}");
+    assert_eq!(report.status, RunStatus::Completed, "{report:?}");
 
     // Progress came as events, then the end; the hook ran once, after the data was stored.
     let mut seen = Vec::new();
@@ -589,17 +605,23 @@ async fn one_scan_per_instance_across_engines_with_pushed_progress_and_a_commit_
         seen.push(e);
     }
     assert!(
-        seen.iter().any(|e| e.state == "running"
+        seen.iter().any(|e| e.state == JobState::Running
             && e.progress.as_deref().is_some_and(|p| p.contains("records"))),
         "{seen:?}"
     );
-    assert_eq!(seen.last().unwrap().state, "completed", "{seen:?}");
+    assert_eq!(seen.last().unwrap().state, JobState::Completed, "{seen:?}");
     let hooked = committed.lock().unwrap().clone();
     assert_eq!(hooked.len(), 1, "{hooked:?}");
     assert_eq!(hooked[0].subject, i.id);
-    assert_eq!(app.instance(&i.id).await.unwrap().status, "connected");
+    assert_eq!(
+        app.instance(&i.id).await.unwrap().status,
+        InstanceStatus::Connected
+    );
     // With the lease released, the other engine scans.
-    assert_eq!(cli.scan_instance(&i.id).await.unwrap().status, "completed");
+    assert_eq!(
+        cli.scan_instance(&i.id).await.unwrap().status,
+        RunStatus::Completed
+    );
 }
 
 #[tokio::test]
@@ -647,7 +669,7 @@ async fn a_scan_taking_over_a_dead_processs_lease_clears_what_it_left_half_done(
         .unwrap();
 
     let report = engine.scan_instance(&i.id).await.unwrap();
-    assert_eq!(report.status, "completed", "{report:?}");
+    assert_eq!(report.status, RunStatus::Completed, "{report:?}");
     let (run_state, job_state): (String, String) = sqlx::query_as(
         "SELECT (SELECT status FROM scan_runs WHERE run_id = 'run_dead'),
                 (SELECT state FROM jobs WHERE job_id = 'job_dead')",
@@ -659,5 +681,95 @@ async fn a_scan_taking_over_a_dead_processs_lease_clears_what_it_left_half_done(
         (run_state.as_str(), job_state.as_str()),
         ("interrupted", "interrupted")
     );
-    assert_eq!(engine.instance(&i.id).await.unwrap().status, "connected");
+    assert_eq!(
+        engine.instance(&i.id).await.unwrap().status,
+        InstanceStatus::Connected
+    );
+}
+
+/// Every account of every person a filter gives, page by page.
+async fn accounts_of(
+    engine: &Engine,
+    f: &cloudwarden_engine::domain::investigate::PersonFilter,
+) -> Vec<cloudwarden_engine::domain::investigate::PersonAccount> {
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = engine
+            .people(f, cursor.as_deref(), Some(500))
+            .await
+            .unwrap();
+        out.extend(page.items.into_iter().flat_map(|p| p.accounts));
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => return out,
+        }
+    }
+}
+
+#[tokio::test]
+async fn two_factor_state_is_read_with_an_owner_s_token_and_not_guessed_without() {
+    use cloudwarden_engine::domain::investigate::PersonFilter;
+    use cloudwarden_testkit::github::TwoFactor;
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine(&dir).await;
+    // Enough people that some have no second factor (4 % in the generated tenants).
+    let t = GithubTenant::generate(
+        "acme",
+        23,
+        &TenantSize {
+            members: 200,
+            outside_collaborators: 30,
+            audit_days: 5,
+            ..TenantSize::small()
+        },
+    );
+    let fake = FakeGithub::start(t.clone(), TOKEN).await.unwrap();
+    let i = connect(&engine, &fake, "Acme").await;
+    engine.scan_instance(&i.id).await.unwrap();
+    let off = |people: &[cloudwarden_testkit::github::Member]| {
+        people
+            .iter()
+            .filter(|m| m.two_factor == TwoFactor::Disabled)
+            .map(|m| m.login.clone())
+            .collect::<Vec<_>>()
+    };
+    let mut want = off(&t.members);
+    want.extend(off(&t.outside_collaborators));
+    want.sort();
+    assert!(!want.is_empty(), "the tenant has members without 2FA");
+    let everyone = accounts_of(&engine, &PersonFilter::default()).await;
+    assert!(
+        everyone.iter().all(|a| a.mfa.is_some()),
+        "an owner's token reads every state"
+    );
+    let mut without: Vec<String> = accounts_of(
+        &engine,
+        &PersonFilter {
+            without_mfa: true,
+            ..PersonFilter::default()
+        },
+    )
+    .await
+    .into_iter()
+    .map(|a| a.login)
+    .collect();
+    without.sort();
+    assert_eq!(without, want);
+
+    // A plain member's token: GitHub refuses the filter; the scan completes and says nothing
+    // of two-factor authentication instead of guessing.
+    let dir2 = tempfile::tempdir().unwrap();
+    let other = support::engine(&dir2).await;
+    fake.faults().member_only(true);
+    let j = connect(&other, &fake, "Acme").await;
+    let report = other.scan_instance(&j.id).await.unwrap();
+    assert_eq!(
+        phase(&report, "accounts").status,
+        PhaseStatus::Completed,
+        "{report:?}"
+    );
+    let everyone = accounts_of(&other, &PersonFilter::default()).await;
+    assert!(!everyone.is_empty());
+    assert!(everyone.iter().all(|a| a.mfa.is_none()));
 }

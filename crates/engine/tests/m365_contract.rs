@@ -10,6 +10,7 @@
 
 mod support;
 
+use cloudwarden_engine::domain::connectors::RunStatus;
 use cloudwarden_engine::domain::connectors::{AuthorizeStart, ConnectM365};
 use cloudwarden_testkit::graph::{contract, schema, FakeGraph};
 use support::m365::{tenant, CLIENT_ID, SECRET};
@@ -93,7 +94,7 @@ async fn a_client_credentials_scan_sends_only_valid_v1_requests() {
         .await
         .unwrap();
     let report = engine.scan_instance(&i.id).await.unwrap();
-    assert_eq!(report.status, "completed", "{report:?}");
+    assert_eq!(report.status, RunStatus::Completed, "{report:?}");
     assert_valid(&fake);
     assert!(fake.requests().iter().all(|r| !r.delegated));
 }
@@ -121,7 +122,7 @@ async fn a_signed_in_administrators_scan_sends_only_valid_v1_requests() {
     .await;
     let i = result.unwrap();
     let report = engine.scan_instance(&i.id).await.unwrap();
-    assert_eq!(report.status, "completed", "{report:?}");
+    assert_eq!(report.status, RunStatus::Completed, "{report:?}");
     assert_valid(&fake);
     assert!(fake.requests().iter().all(|r| r.delegated));
 }

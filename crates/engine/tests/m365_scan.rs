@@ -18,6 +18,7 @@ use cloudwarden_engine::domain::connectors::{
 use cloudwarden_testkit::graph::{FakeGraph, GraphSize, GraphTenant, LinkScope};
 use support::{await_sign_in, engine, phase, sign_in_through_browser};
 
+use cloudwarden_engine::domain::connectors::{InstanceStatus, PhaseStatus, RunStatus};
 use support::m365::{fake, tenant, CLIENT_ID, SECRET};
 
 fn input(fake: &FakeGraph, name: &str, secret: &str) -> ConnectM365 {
@@ -146,7 +147,7 @@ async fn client_credentials_connect_and_scan_store_the_whole_tenant() {
     let fake = fake(&t).await;
 
     let i = connect(&engine, &fake).await;
-    assert_eq!(i.status, "connected", "{:?}", i.status_detail);
+    assert_eq!(i.status, InstanceStatus::Connected, "{:?}", i.status_detail);
     assert_eq!(i.config.auth.as_deref(), Some("client_credentials"));
     assert_eq!(i.config.client_id.as_deref(), Some(CLIENT_ID));
     assert!(i.checked_at.is_some(), "the health check time is kept");
@@ -166,9 +167,9 @@ async fn client_credentials_connect_and_scan_store_the_whole_tenant() {
     assert!(!db.contains(SECRET));
 
     let report = engine.scan_instance(&i.id).await.unwrap();
-    assert_eq!(report.status, "completed", "{report:?}");
+    assert_eq!(report.status, RunStatus::Completed, "{report:?}");
     let i = engine.instance(&i.id).await.unwrap();
-    assert_eq!(i.status, "connected");
+    assert_eq!(i.status, InstanceStatus::Connected);
     assert_eq!(i.status_detail, None);
     assert_counts_equal(&i, &t, 0);
 
@@ -186,6 +187,24 @@ async fn client_credentials_connect_and_scan_store_the_whole_tenant() {
         .map(|a| a["external_id"].as_str().unwrap())
         .collect();
     assert_eq!(flagged, admins);
+    // MFA registration from the authentication-methods report: every enabled account's, and
+    // nothing said of disabled ones (the report leaves them out).
+    for u in &t.users {
+        let a = accounts
+            .iter()
+            .find(|a| a["external_id"] == u.id.as_str())
+            .unwrap();
+        let want = if u.account_enabled {
+            serde_json::Value::Bool(u.mfa_registered)
+        } else {
+            serde_json::Value::Null
+        };
+        assert_eq!(a["mfa"], want, "{}", u.user_principal_name);
+    }
+    assert!(t
+        .users
+        .iter()
+        .any(|u| u.account_enabled && !u.mfa_registered));
     let via_group: HashSet<&str> = t
         .groups
         .iter()
@@ -315,7 +334,7 @@ async fn client_credentials_connect_and_scan_store_the_whole_tenant() {
     // A second scan duplicates nothing.
     tokio::time::sleep(Duration::from_millis(5)).await;
     let again = engine.scan_instance(&i.id).await.unwrap();
-    assert_eq!(again.status, "completed");
+    assert_eq!(again.status, RunStatus::Completed);
     assert_counts_equal(&engine.instance(&i.id).await.unwrap(), &t, 0);
     // … and keeps when each grant was first seen.
     let later = engine
@@ -393,7 +412,7 @@ async fn a_wrong_secret_is_refused_and_nothing_is_created() {
         )
         .await
         .unwrap();
-    assert_eq!(ok.status, "connected");
+    assert_eq!(ok.status, InstanceStatus::Connected);
 }
 
 #[tokio::test]
@@ -406,7 +425,7 @@ async fn a_rate_limit_storm_and_server_errors_lose_nothing() {
     fake.faults().rate_limit_next(40, 0);
     fake.faults().server_error_next(3);
     let report = engine.scan_instance(&i.id).await.unwrap();
-    assert_eq!(report.status, "completed", "{report:?}");
+    assert_eq!(report.status, RunStatus::Completed, "{report:?}");
     assert!(report.throttles >= 40, "{report:?}");
     assert!(report.retries >= 3, "{report:?}");
     assert_counts_equal(&engine.instance(&i.id).await.unwrap(), &t, 0);
@@ -438,12 +457,12 @@ async fn a_killed_scan_resumes_without_duplicates_or_gaps() {
             matches!(report.status.as_str(), "cancelled" | "completed"),
             "{report:?}"
         );
-        cancelled += usize::from(report.status == "cancelled");
+        cancelled += usize::from(report.status == RunStatus::Cancelled);
     }
     assert!(cancelled >= 2, "the scans were not killed midway");
     fake.faults().delay_ms(0);
     let report = engine.scan_instance(&i.id).await.unwrap();
-    assert_eq!(report.status, "completed", "{report:?}");
+    assert_eq!(report.status, RunStatus::Completed, "{report:?}");
     assert_counts_equal(&engine.instance(&i.id).await.unwrap(), &t, 0);
 }
 
@@ -475,7 +494,7 @@ async fn late_audit_events_inside_the_lag_window_are_picked_up() {
     fake.add_sign_in(late_sign_in);
 
     let report = engine.scan_instance(&i.id).await.unwrap();
-    assert_eq!(phase(&report, "activities").status, "completed");
+    assert_eq!(phase(&report, "activities").status, PhaseStatus::Completed);
     let after = engine.instance(&i.id).await.unwrap().counts.activities;
     assert_eq!(
         after,
@@ -493,9 +512,9 @@ async fn client_credentials_401_renews_the_token_and_continues() {
     let i = connect(&engine, &fake).await;
     fake.faults().expire_token_after(30);
     let report = engine.scan_instance(&i.id).await.unwrap();
-    assert_eq!(report.status, "completed", "{report:?}");
+    assert_eq!(report.status, RunStatus::Completed, "{report:?}");
     let i = engine.instance(&i.id).await.unwrap();
-    assert_eq!(i.status, "connected");
+    assert_eq!(i.status, InstanceStatus::Connected);
     assert_counts_equal(&i, &t, 0);
     assert!(fake.stats().count("/{tenant}/oauth2/v2.0/token") >= 2);
 }
@@ -531,7 +550,7 @@ async fn browser_sign_in_then_401_refresh_and_continue() {
     let t = tenant(23);
     let fake = fake(&t).await;
     let i = connect_interactive(&engine, &fake).await;
-    assert_eq!(i.status, "connected", "{:?}", i.status_detail);
+    assert_eq!(i.status, InstanceStatus::Connected, "{:?}", i.status_detail);
     assert_eq!(i.config.auth.as_deref(), Some("authorization_code"));
     assert!(
         i.principal
@@ -544,9 +563,9 @@ async fn browser_sign_in_then_401_refresh_and_continue() {
 
     fake.faults().expire_token_after(25);
     let report = engine.scan_instance(&i.id).await.unwrap();
-    assert_eq!(report.status, "completed", "{report:?}");
+    assert_eq!(report.status, RunStatus::Completed, "{report:?}");
     let i = engine.instance(&i.id).await.unwrap();
-    assert_eq!(i.status, "connected");
+    assert_eq!(i.status, InstanceStatus::Connected);
     // Signed in as a user: SharePoint sites only, and the phase says why.
     assert_counts(&i, &t, 0, false);
     let files = engine
@@ -564,7 +583,7 @@ async fn browser_sign_in_then_401_refresh_and_continue() {
     let (_, _, again) = sign_in_through_browser(&engine, sign_in(&fake, Some(&i.id))).await;
     let again = again.unwrap();
     assert_eq!(again.id, i.id);
-    assert_eq!(again.status, "connected");
+    assert_eq!(again.status, InstanceStatus::Connected);
     assert_eq!(engine.instances().await.unwrap().len(), 1);
 }
 
@@ -609,9 +628,9 @@ async fn a_revoked_refresh_token_turns_the_instance_into_error_with_reconnect() 
     fake.revoke_refresh_tokens();
     fake.faults().expire_token_after(5);
     let report = engine.scan_instance(&i.id).await.unwrap();
-    assert_eq!(report.status, "failed", "{report:?}");
+    assert_eq!(report.status, RunStatus::Failed, "{report:?}");
     let i = engine.instance(&i.id).await.unwrap();
-    assert_eq!(i.status, "error");
+    assert_eq!(i.status, InstanceStatus::Error);
     let detail = i.status_detail.unwrap_or_default();
     assert!(detail.contains("reconnect"), "{detail}");
     assert!(detail.contains("refresh token"), "{detail}");
@@ -632,7 +651,7 @@ async fn a_missing_permission_is_named_and_the_other_phases_complete() {
         "Application.Read.All",
     ]);
     let i = connect(&engine, &fake).await;
-    assert_eq!(i.status, "connected");
+    assert_eq!(i.status, InstanceStatus::Connected);
     let audit = i
         .permissions
         .iter()
@@ -650,13 +669,20 @@ async fn a_missing_permission_is_named_and_the_other_phases_complete() {
     );
 
     let report = engine.scan_instance(&i.id).await.unwrap();
-    assert_eq!(report.status, "partial", "{report:?}");
-    assert_eq!(phase(&report, "activities").status, "missing_permission");
+    assert_eq!(report.status, RunStatus::Partial, "{report:?}");
+    assert_eq!(
+        phase(&report, "activities").status,
+        PhaseStatus::MissingPermission
+    );
     for p in ["accounts", "groups", "privileges", "files", "oauth_grants"] {
-        assert_eq!(phase(&report, p).status, "completed", "{p}: {report:?}");
+        assert_eq!(
+            phase(&report, p).status,
+            PhaseStatus::Completed,
+            "{p}: {report:?}"
+        );
     }
     let i = engine.instance(&i.id).await.unwrap();
-    assert_eq!(i.status, "connected");
+    assert_eq!(i.status, InstanceStatus::Connected);
     assert_eq!(i.counts.activities, 0, "no false findings");
     assert_eq!(i.counts.accounts as usize, t.users.len());
     // Without AuditLog.Read.All the last sign-in is not readable: said, not a failure.
@@ -675,7 +701,7 @@ async fn without_entra_id_p1_sign_ins_are_unavailable_and_audits_are_read() {
     let fake = fake(&t).await;
     fake.set_premium(false);
     let i = connect(&engine, &fake).await;
-    assert_eq!(i.status, "connected");
+    assert_eq!(i.status, InstanceStatus::Connected);
     let licence = i
         .permissions
         .iter()
@@ -684,7 +710,7 @@ async fn without_entra_id_p1_sign_ins_are_unavailable_and_audits_are_read() {
     assert!(!licence.granted);
 
     let report = engine.scan_instance(&i.id).await.unwrap();
-    assert_eq!(report.status, "completed", "{report:?}");
+    assert_eq!(report.status, RunStatus::Completed, "{report:?}");
     let activities = phase(&report, "activities");
     assert!(
         activities
@@ -700,6 +726,21 @@ async fn without_entra_id_p1_sign_ins_are_unavailable_and_audits_are_read() {
         t.directory_audits.len() + t.unified_audit.len()
     );
     assert_eq!(i.counts.accounts as usize, t.users.len());
+    // The MFA registration report needs the licence too: not reported, and said so.
+    let accounts = phase(&report, "accounts");
+    assert!(
+        accounts
+            .detail
+            .as_deref()
+            .unwrap_or_default()
+            .contains("MFA registration needs Microsoft Entra ID P1 or P2"),
+        "{accounts:?}"
+    );
+    let stored = engine
+        .list_records("accounts", Some(&i.id), 100_000)
+        .await
+        .unwrap();
+    assert!(stored.iter().all(|a| a["mfa"].is_null()));
 }
 
 #[tokio::test]
@@ -716,7 +757,7 @@ async fn file_and_mailbox_activity_comes_from_the_unified_audit_log() {
         .iter()
         .any(|p| p.name.contains("AuditLogsQuery.Read.All") && p.granted));
     let report = engine.scan_instance(&i.id).await.unwrap();
-    assert_eq!(report.status, "completed", "{report:?}");
+    assert_eq!(report.status, RunStatus::Completed, "{report:?}");
     assert_counts_equal(&engine.instance(&i.id).await.unwrap(), &t, 0);
     let activities = engine
         .list_records("activities", Some(&i.id), 100_000)
@@ -770,7 +811,7 @@ async fn without_the_audit_log_permission_or_licence_file_activity_is_named_miss
     fake.set_unified_audit(false);
     let i = connect(&engine, &fake).await;
     let report = engine.scan_instance(&i.id).await.unwrap();
-    assert_eq!(report.status, "completed", "{report:?}");
+    assert_eq!(report.status, RunStatus::Completed, "{report:?}");
     let detail = phase(&report, "activities")
         .detail
         .clone()
@@ -804,7 +845,7 @@ async fn without_the_audit_log_permission_or_licence_file_activity_is_named_miss
         .unwrap();
     assert!(!check.granted);
     let report = engine.scan_instance(&i.id).await.unwrap();
-    assert_eq!(report.status, "completed", "{report:?}");
+    assert_eq!(report.status, RunStatus::Completed, "{report:?}");
     let detail = phase(&report, "activities")
         .detail
         .clone()
@@ -826,7 +867,7 @@ async fn files_are_read_incrementally_through_delta_links() {
 
     // Nothing changed: one delta request per drive, nothing re-read.
     let report = engine.scan_instance(&i.id).await.unwrap();
-    assert_eq!(report.status, "completed", "{report:?}");
+    assert_eq!(report.status, RunStatus::Completed, "{report:?}");
     assert_eq!(phase(&report, "files").records, 0, "{report:?}");
     assert_eq!(fake.stats().count(delta) - full, t.drives.len() as u64);
     assert_counts_equal(&engine.instance(&i.id).await.unwrap(), &t, 0);
@@ -896,7 +937,7 @@ async fn files_are_read_incrementally_through_delta_links() {
     assert!(fake.remove_item(&gone.id));
     fake.invalidate_delta_tokens_with("resyncChangesUploadDifferences");
     let report = engine.scan_instance(&i.id).await.unwrap();
-    assert_eq!(report.status, "completed", "{report:?}");
+    assert_eq!(report.status, RunStatus::Completed, "{report:?}");
     let files = phase(&report, "files");
     assert_eq!(files.records as usize, items(&t, true) - 1, "{report:?}");
     assert!(files
@@ -915,7 +956,7 @@ async fn files_are_read_incrementally_through_delta_links() {
     // "Apply differences" the same; the rest stays, once.
     fake.invalidate_delta_tokens_with("resyncChangesApplyDifferences");
     let report = engine.scan_instance(&i.id).await.unwrap();
-    assert_eq!(report.status, "completed", "{report:?}");
+    assert_eq!(report.status, RunStatus::Completed, "{report:?}");
     assert!(phase(&report, "files")
         .detail
         .as_deref()
@@ -1003,13 +1044,13 @@ async fn a_scan_outliving_several_access_tokens_renews_each_time() {
     fake.faults().delay_ms(80);
     let before = fake.stats().count("/{tenant}/oauth2/v2.0/token");
     let report = engine.scan_instance(&i.id).await.unwrap();
-    assert_eq!(report.status, "completed", "{report:?}");
+    assert_eq!(report.status, RunStatus::Completed, "{report:?}");
     assert!(
         fake.stats().count("/{tenant}/oauth2/v2.0/token") - before >= 2,
         "renewed more than once"
     );
     let i = engine.instance(&i.id).await.unwrap();
-    assert_eq!(i.status, "connected");
+    assert_eq!(i.status, InstanceStatus::Connected);
     assert_counts_equal(&i, &t, 0);
 }
 
@@ -1039,7 +1080,7 @@ async fn a_scan_shows_what_it_has_stored_so_far() {
         let view = engine.instance(&i.id).await.unwrap();
         seen = view
             .status_detail
-            .filter(|d| view.status == "scanning" && d.ends_with(" records"))
+            .filter(|d| view.status == InstanceStatus::Scanning && d.ends_with(" records"))
             .filter(|d| {
                 d.trim_end_matches(" records")
                     .rsplit(' ')

@@ -354,6 +354,13 @@ async fn people_filters_read_the_person_indexes() {
             },
             "accounts_guest_person",
         ),
+        (
+            PersonFilter {
+                without_mfa: true,
+                ..PersonFilter::default()
+            },
+            "accounts_no_mfa_person",
+        ),
     ] {
         for paged in [false, true] {
             let plan = e.people_query_plan(&f, paged).await.unwrap().join("\n");

@@ -988,13 +988,21 @@ export type InstanceCounts = {
 	oauth_grants: number,
 };
 
+/**  Where a connected instance stands (stored as its snake-case name). */
+export type InstanceStatus = 
+/**  Its credential is being checked. */
+"connecting" | "scanning" | "connected" | 
+/**  It cannot be read: `status_detail` says why and what fixes it. */
+"error" | 
+/**  The analyst turned it off (or removed its credential); its data is kept. */
+"disabled";
+
 /**  A connected instance (the `cloudwarden instances` shape, plus details for the drawer). */
 export type InstanceView = {
 	id: string,
 	app: string,
 	name: string,
-	/**  `connecting`, `scanning`, `connected`, `error`, `disabled`. */
-	status: string,
+	status: InstanceStatus,
 	/**  Why, and the fix, for `error` (and missing permissions on `connected`). */
 	status_detail: string | null,
 	last_scan_at: number | null,
@@ -1024,7 +1032,7 @@ export type JobEvent = {
 	kind: string,
 	subject: string,
 	/**  `running` while it runs; its final state once. */
-	state: string,
+	state: JobState,
 	progress: string | null,
 	error: string | null,
 };
@@ -1036,11 +1044,7 @@ export type JobInfo = {
 	kind: string,
 	/**  The instance scanned, or the upload's report. */
 	subject: string,
-	/**
-	 *  `running`, `completed`, `failed`, `cancelled`, `interrupted` (its process stopped;
-	 *  resumed at the next start or by `cloudwarden jobs resume`) or `resumed`.
-	 */
-	state: string,
+	state: JobState,
 	/**  The process that runs or ran it: `<program> pid <pid> on <host>`. */
 	owner: string,
 	/**  The last progress it reported. */
@@ -1049,6 +1053,13 @@ export type JobInfo = {
 	created_at_ms: number,
 	finished_at_ms: number | null,
 };
+
+/**  Where a job stands (stored in `jobs.state`). */
+export type JobState = "running" | "completed" | "failed" | "cancelled" | 
+/**  Its process stopped; resumed at the next start or by `cloudwarden jobs resume`. */
+"interrupted" | 
+/**  An interrupted job another job took over. */
+"resumed";
 
 /**  Whether secrets (OAuth tokens, API keys) can be stored, and why not when they can't. */
 export type KeychainStatus = {
@@ -1216,6 +1227,8 @@ export type PersonFilter = {
 	admins?: boolean,
 	/**  People with an external account (guest, outside collaborator). */
 	external?: boolean,
+	/**  People with an account the vendor reports without a second factor. */
+	without_mfa?: boolean,
 	/**  People none of whose accounts signed in or acted for this many days. */
 	inactive_days?: number | null,
 	/**  Words in a login, display name or e-mail address. */
@@ -1225,15 +1238,18 @@ export type PersonFilter = {
 /**  The result of one phase of a scan. */
 export type PhaseReport = {
 	phase: string,
-	/**
-	 *  `completed`, `skipped` (the connector cannot read it), `missing_permission`,
-	 *  `unavailable` (plan or licence), `failed`, `cancelled`, `not_run`.
-	 */
-	status: string,
+	status: PhaseStatus,
 	records: number,
 	detail: string | null,
 	duration_ms: number,
 };
+
+/**  How one phase of a scan ended. */
+export type PhaseStatus = "completed" | 
+/**  The connector cannot read it. */
+"skipped" | "missing_permission" | 
+/**  The tenant's plan or licence does not offer it. */
+"unavailable" | "failed" | "cancelled" | "not_run";
 
 /**  A stored report, as listed. */
 export type ReportInfo = {
@@ -1312,10 +1328,16 @@ export type RiskDistribution = {
 	unscored: number,
 };
 
+/**  How a scan ended (stored in `scan_runs.status`; `running` while it runs). */
+export type RunStatus = "running" | 
+/**  Every phase it could run completed. */
+"completed" | 
+/**  Some phases could not run (permissions, plan) or failed. */
+"partial" | "failed" | "cancelled";
+
 /**  A finished scan, as stored. */
 export type RunView = {
-	/**  `completed`, `partial`, `failed`, `cancelled`. */
-	status: string,
+	status: RunStatus,
 	started_at: number,
 	finished_at: number | null,
 	phases: PhaseReport[],
@@ -1337,8 +1359,7 @@ export type SavedActivityQuery = {
 export type ScanReport = {
 	instance_id: string,
 	run_id: string,
-	/**  `completed`, `partial` (some phases could not run), `failed`, `cancelled`. */
-	status: string,
+	status: RunStatus,
 	phases: PhaseReport[],
 	requests: number,
 	retries: number,

@@ -541,7 +541,7 @@ impl Connector for M365 {
             .await?;
         let audit_ok = audits.is_ok();
         check(
-            "AuditLog.Read.All (directory audits, sign-ins)",
+            "AuditLog.Read.All (directory audits, sign-ins, MFA registration)",
             audits,
             vec![Phase::Activities],
             "grant AuditLog.Read.All and give admin consent",

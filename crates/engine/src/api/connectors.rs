@@ -15,6 +15,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{new_id, now_ms, Engine};
 use crate::domain::connectors::*;
+use crate::domain::jobs::JobState;
 use crate::scan;
 use crate::secrets::Secret;
 use crate::store::{InstanceRow, RecordTable};
@@ -243,36 +244,32 @@ impl Engine {
     }
 
     async fn instance_view(&self, row: InstanceRow) -> Result<InstanceView> {
-        let (
+        let InstanceRow {
             id,
             app,
             name,
             config,
             status,
-            detail,
+            status_detail: detail,
             permissions,
-            activities_every,
-            full_every,
-            _,
-            last_scan,
-        ) = row;
+            activities_every_s: activities_every,
+            full_every_s: full_every,
+            last_scan_at_ms: last_scan,
+            ..
+        } = row;
         let counts = self.store.record_counts(&id).await?;
         let perms: Option<Permissions> = permissions.and_then(|p| serde_json::from_str(&p).ok());
-        let last_run = self.store.last_run(&id).await?.map(
-            |(status, started_at, finished_at, phases, requests, retries, throttles, error)| {
-                RunView {
-                    status,
-                    started_at,
-                    finished_at,
-                    phases: serde_json::from_str(&phases).unwrap_or_default(),
-                    requests,
-                    retries,
-                    throttles,
-                    error,
-                }
-            },
-        );
-        let next_scan_at = if matches!(status.as_str(), "disabled" | "error") {
+        let last_run = self.store.last_run(&id).await?.map(|r| RunView {
+            status: r.status,
+            started_at: r.started_at_ms,
+            finished_at: r.finished_at_ms,
+            phases: serde_json::from_str(&r.phases).unwrap_or_default(),
+            requests: r.requests,
+            retries: r.retries,
+            throttles: r.throttles,
+            error: r.error,
+        });
+        let next_scan_at = if status.is_idle() {
             None
         } else {
             let mark = |r: Option<String>| r.and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
@@ -389,7 +386,7 @@ impl Engine {
                     .set(&secret_key(id), &Secret::new(secret))
                     .await?;
             }
-            let mut config: Value = serde_json::from_str(&row.3).unwrap_or_else(|_| json!({}));
+            let mut config: Value = serde_json::from_str(&row.config).unwrap_or_else(|_| json!({}));
             if let (Some(obj), Some(new_obj)) = (config.as_object_mut(), new.config.as_object()) {
                 for (k, v) in new_obj {
                     obj.insert(k.clone(), v.clone());
@@ -398,9 +395,9 @@ impl Engine {
             self.store
                 .set_instance_config(id, &config.to_string())
                 .await?;
-            if row.4 != "disabled" {
+            if row.status != InstanceStatus::Disabled {
                 self.store
-                    .set_instance_status(id, "connecting", None)
+                    .set_instance_status(id, InstanceStatus::Connecting, None)
                     .await?;
             }
             return self.test_connection(id).await;
@@ -411,7 +408,7 @@ impl Engine {
             .instances()
             .await?
             .iter()
-            .any(|r| r.1 == new.app && r.2 == name)
+            .any(|r| r.app == new.app && r.name == name)
         {
             return Err(Error::Validation(format!(
                 "a {} instance named \"{name}\" exists already",
@@ -504,7 +501,7 @@ impl Engine {
         };
         let name = existing
             .as_ref()
-            .map_or_else(|| input.name.trim().to_owned(), |r| r.2.clone());
+            .map_or_else(|| input.name.trim().to_owned(), |r| r.name.clone());
         if name.is_empty() {
             return Err(Error::Validation("name the instance".into()));
         }
@@ -636,7 +633,7 @@ impl Engine {
             .instance(id)
             .await?
             .ok_or_else(|| Error::NotFound(format!("instance {id}")))?;
-        let config: Value = serde_json::from_str(&row.3).unwrap_or(Value::Null);
+        let config: Value = serde_json::from_str(&row.config).unwrap_or(Value::Null);
         let auth = config
             .get("auth")
             .and_then(Value::as_str)
@@ -684,9 +681,9 @@ impl Engine {
                 ));
             }
         }
-        if row.4 != "disabled" {
+        if row.status != InstanceStatus::Disabled {
             self.store
-                .set_instance_status(id, "connecting", None)
+                .set_instance_status(id, InstanceStatus::Connecting, None)
                 .await?;
         }
         self.test_connection(id).await
@@ -754,7 +751,7 @@ impl Engine {
             .instance(id)
             .await?
             .ok_or_else(|| Error::NotFound(format!("instance {id}")))?;
-        let config: Value = serde_json::from_str(&row.3).unwrap_or(Value::Null);
+        let config: Value = serde_json::from_str(&row.config).unwrap_or(Value::Null);
         let mut endpoints: Endpoints = serde_json::from_value(
             config.get("oauth").cloned().unwrap_or(Value::Null),
         )
@@ -793,7 +790,7 @@ impl Engine {
                         "{e}; edit the instance's credentials with a valid client secret (secrets expire; create a new one under Certificates & secrets of the app registration)"
                     );
                     self.store
-                        .set_instance_status(id, "error", Some(&detail))
+                        .set_instance_status(id, InstanceStatus::Error, Some(&detail))
                         .await?;
                     Err(Error::Validation(detail))
                 }
@@ -807,7 +804,7 @@ impl Engine {
         let Some(refresh) = stored.and_then(|t| t.refresh_token) else {
             let detail = "the access token expired and cannot be renewed; reconnect the instance";
             self.store
-                .set_instance_status(id, "error", Some(detail))
+                .set_instance_status(id, InstanceStatus::Error, Some(detail))
                 .await?;
             return Err(Error::Validation(detail.into()));
         };
@@ -820,7 +817,7 @@ impl Engine {
             Err(e) => {
                 let detail = format!("{e}; reconnect the instance to authorize it again");
                 self.store
-                    .set_instance_status(id, "error", Some(&detail))
+                    .set_instance_status(id, InstanceStatus::Error, Some(&detail))
                     .await?;
                 Err(Error::Validation(detail))
             }
@@ -894,14 +891,14 @@ impl Engine {
             .instance(id)
             .await?
             .ok_or_else(|| Error::NotFound(format!("instance {id}")))?;
-        let config: Value = serde_json::from_str(&row.3).unwrap_or(Value::Null);
-        let connector = connector_of(&row.1, &config)?;
+        let config: Value = serde_json::from_str(&row.config).unwrap_or(Value::Null);
+        let connector = connector_of(&row.app, &config)?;
         let auth = self.auth_of(id).await?;
         if auth.is_none() {
             self.store
                 .set_instance_status(
                     id,
-                    "error",
+                    InstanceStatus::Error,
                     Some("the token is no longer in the keychain; reconnect the instance"),
                 )
                 .await?;
@@ -927,9 +924,13 @@ impl Engine {
                 self.store
                     .set_instance_permissions(id, &serde_json::to_string(&p).unwrap_or_default())
                     .await?;
-                if row.4 != "disabled" {
+                if row.status != InstanceStatus::Disabled {
                     self.store
-                        .set_instance_status(id, "connected", missing_summary(&p).as_deref())
+                        .set_instance_status(
+                            id,
+                            InstanceStatus::Connected,
+                            missing_summary(&p).as_deref(),
+                        )
                         .await?;
                 }
             }
@@ -944,7 +945,7 @@ impl Engine {
                     other => other.to_string(),
                 };
                 self.store
-                    .set_instance_status(id, "error", Some(&detail))
+                    .set_instance_status(id, InstanceStatus::Error, Some(&detail))
                     .await?;
             }
         }
@@ -964,7 +965,7 @@ impl Engine {
         only: Option<&[Phase]>,
     ) -> Result<ScanReport> {
         let (row, connector, auth) = self.load(id).await?;
-        if row.4 == "disabled" {
+        if row.status == InstanceStatus::Disabled {
             return Err(Error::Validation(
                 "the instance is disabled; enable it first".into(),
             ));
@@ -988,7 +989,9 @@ impl Engine {
         let run_id = new_id("run", now);
         let result: Result<(ScanReport, Option<String>)> = async {
             self.store.start_run(&run_id, id, now).await?;
-            self.store.set_instance_status(id, "scanning", None).await?;
+            self.store
+                .set_instance_status(id, InstanceStatus::Scanning, None)
+                .await?;
             let mut used = match &auth {
                 Auth::Bearer(t) => Some(t.clone()),
                 _ => None,
@@ -1009,7 +1012,8 @@ impl Engine {
             // scan may outlive several access tokens.
             let mut report = first;
             let mut renewals = 0;
-            while report.1.is_some() && row.3.contains("\"oauth\"") && renewals < MAX_RENEWALS {
+            while report.1.is_some() && row.config.contains("\"oauth\"") && renewals < MAX_RENEWALS
+            {
                 renewals += 1;
                 let renewed = match self.refresh_tokens(id, used.as_deref()).await {
                     Ok(a) => a,
@@ -1024,7 +1028,7 @@ impl Engine {
                     .filter(|p| {
                         report.0.phases.iter().any(|r| {
                             r.phase == p.as_str()
-                                && matches!(r.status.as_str(), "failed" | "not_run")
+                                && matches!(r.status, PhaseStatus::Failed | PhaseStatus::NotRun)
                         })
                     })
                     .collect();
@@ -1051,12 +1055,12 @@ impl Engine {
             Ok(r) => r,
             Err(e) => {
                 self.store
-                    .set_instance_status(id, "error", Some(&e.to_string()))
+                    .set_instance_status(id, InstanceStatus::Error, Some(&e.to_string()))
                     .await?;
                 self.store
                     .finish_run(
                         &run_id,
-                        "failed",
+                        RunStatus::Failed,
                         "[]",
                         (0, 0, 0),
                         Some(&e.to_string()),
@@ -1064,7 +1068,7 @@ impl Engine {
                     )
                     .await?;
                 lease
-                    .finish("failed", None, Some(e.to_string()), false)
+                    .finish(JobState::Failed, None, Some(e.to_string()), false)
                     .await?;
                 return Err(e);
             }
@@ -1074,7 +1078,7 @@ impl Engine {
         self.store
             .finish_run(
                 &run_id,
-                &report.status,
+                report.status,
                 &phases,
                 (n(report.requests), n(report.retries), n(report.throttles)),
                 error.as_deref(),
@@ -1088,11 +1092,16 @@ impl Engine {
                     .phases
                     .iter()
                     .find(|x| x.phase == p)
-                    .map(|x| x.status.as_str())
+                    .map(|x| x.status)
             };
-            let done = |p: &str| status(p) == Some("completed");
+            let done = |p: &str| status(p) == Some(PhaseStatus::Completed);
             let mut kinds = Vec::new();
-            if done("accounts") && matches!(status("privileges"), Some("completed" | "skipped")) {
+            if done("accounts")
+                && matches!(
+                    status("privileges"),
+                    Some(PhaseStatus::Completed | PhaseStatus::Skipped)
+                )
+            {
                 kinds.push("account");
             }
             if done("files") {
@@ -1110,28 +1119,34 @@ impl Engine {
             .store
             .instance(id)
             .await?
-            .is_none_or(|r| r.4 == "disabled");
+            .is_none_or(|r| r.status == InstanceStatus::Disabled);
         match (&error, disabled) {
             (_, true) => {}
-            (Some(e), false) => self.store.set_instance_status(id, "error", Some(e)).await?,
+            (Some(e), false) => {
+                self.store
+                    .set_instance_status(id, InstanceStatus::Error, Some(e))
+                    .await?
+            }
             (None, false) => {
                 let detail: Vec<String> = report
                     .phases
                     .iter()
-                    .filter(|p| !matches!(p.status.as_str(), "completed" | "skipped" | "not_run"))
+                    .filter(|p| !p.status.is_fine())
                     .map(|p| {
                         format!(
                             "{}: {}",
                             p.phase,
-                            p.detail.clone().unwrap_or_else(|| p.status.clone())
+                            p.detail
+                                .clone()
+                                .unwrap_or_else(|| p.status.as_str().to_owned())
                         )
                     })
                     .collect();
                 let detail = (!detail.is_empty()).then(|| detail.join("; "));
                 self.store
-                    .set_instance_status(id, "connected", detail.as_deref())
+                    .set_instance_status(id, InstanceStatus::Connected, detail.as_deref())
                     .await?;
-                if report.status != "cancelled" {
+                if report.status != RunStatus::Cancelled {
                     let now = now_ms();
                     self.store.set_last_scan(id, now).await?;
                     let mark = if only.is_some() {
@@ -1151,14 +1166,14 @@ impl Engine {
             }
         }
         let records: u64 = report.phases.iter().map(|p| p.records).sum();
-        let summary = format!("{}: {records} records", report.status);
-        let state = match (report.status.as_str(), &error) {
-            ("cancelled", _) => "cancelled",
-            (_, Some(_)) | ("failed", _) => "failed",
-            _ => "completed",
+        let summary = format!("{}: {records} records", report.status.as_str());
+        let state = match (report.status, &error) {
+            (RunStatus::Cancelled, _) => JobState::Cancelled,
+            (_, Some(_)) | (RunStatus::Failed, _) => JobState::Failed,
+            _ => JobState::Completed,
         };
         lease
-            .finish(state, Some(summary), error, state == "completed")
+            .finish(state, Some(summary), error, state == JobState::Completed)
             .await?;
         Ok(report)
     }
@@ -1197,8 +1212,9 @@ impl Engine {
         }
         let mut reports = Vec::new();
         for row in self.store.instances().await? {
-            let (id, status, activities_every, full_every) = (&row.0, row.4.as_str(), row.7, row.8);
-            if matches!(status, "disabled" | "error" | "scanning") {
+            let (id, activities_every, full_every) =
+                (&row.id, row.activities_every_s, row.full_every_s);
+            if row.status.is_idle() || row.status == InstanceStatus::Scanning {
                 continue;
             }
             let mark = |r: Option<String>| r.and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
@@ -1249,12 +1265,14 @@ impl Engine {
         }
         if enabled {
             self.store
-                .set_instance_status(id, "connected", None)
+                .set_instance_status(id, InstanceStatus::Connected, None)
                 .await?;
             self.test_connection(id).await
         } else {
             self.cancel_scan(id);
-            self.store.set_instance_status(id, "disabled", None).await?;
+            self.store
+                .set_instance_status(id, InstanceStatus::Disabled, None)
+                .await?;
             self.instance(id).await
         }
     }
@@ -1272,7 +1290,7 @@ impl Engine {
             self.store.delete_instance(id).await?;
         } else {
             self.store
-                .set_instance_status(id, "disabled", Some("removed: its credential is deleted and its data kept; remove it with purge to delete the data"))
+                .set_instance_status(id, InstanceStatus::Disabled, Some("removed: its credential is deleted and its data kept; remove it with purge to delete the data"))
                 .await?;
         }
         Ok(())

@@ -16,6 +16,7 @@ use crate::catalog::Effective;
 use crate::discovery;
 use crate::discovery_export;
 use crate::domain::discovery::*;
+use crate::domain::jobs::JobState;
 use crate::domain::AuditEntry;
 use crate::store::{retry_busy, Breakdown, ReportRow, UploadRows};
 use crate::{Error, Result};
@@ -244,12 +245,14 @@ impl Engine {
                     r.apps.len(),
                     r.unmatched_domains.len()
                 );
-                lease.finish("completed", Some(summary), None, true).await?;
+                lease
+                    .finish(JobState::Completed, Some(summary), None, true)
+                    .await?;
             }
-            Err(Error::Cancelled) => lease.finish("cancelled", None, None, false).await?,
+            Err(Error::Cancelled) => lease.finish(JobState::Cancelled, None, None, false).await?,
             Err(e) => {
                 lease
-                    .finish("failed", None, Some(e.to_string()), false)
+                    .finish(JobState::Failed, None, Some(e.to_string()), false)
                     .await?;
             }
         }

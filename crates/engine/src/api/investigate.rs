@@ -8,7 +8,7 @@ use crate::domain::investigate::{
     FileFilter, FilePage, PeoplePage, PersonFilter, SavedActivityQuery,
 };
 use crate::investigate_export::ExportSink;
-use crate::store::{hex_decode, hex_encode, ActivityKey, FileKey};
+use crate::store::{decode_cursor, encode_cursor, ActivityKey, FileKey};
 use crate::{Error, Result};
 
 /// Rows per page when the caller does not say; the most a page holds.
@@ -341,11 +341,11 @@ impl Engine {
 
 /// A people cursor: the last key of the page before, opaque.
 fn encode_person_cursor(key: &str) -> String {
-    hex_encode(&format!("p1\u{1f}{key}"))
+    encode_cursor("p1", &[key])
 }
 
 fn decode_person_cursor(cursor: &str) -> Result<String> {
-    hex_decode(cursor)
-        .and_then(|p| p.strip_prefix("p1\u{1f}").map(str::to_owned))
+    decode_cursor(cursor, "p1", 1)
+        .and_then(|p| p.into_iter().next())
         .ok_or_else(|| Error::Validation("this cursor is not one the people list gave".into()))
 }

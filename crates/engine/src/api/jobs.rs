@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{new_id, now_ms, Engine};
 use crate::domain::discovery::DiscoveryRequest;
-use crate::domain::jobs::{JobEvent, JobInfo};
+use crate::domain::jobs::{JobEvent, JobInfo, JobState};
 use crate::store::{retry_busy, JobRow, NewJob, Store};
 use crate::{Error, Result};
 
@@ -132,12 +132,12 @@ pub(crate) struct Lease {
 }
 
 impl Lease {
-    fn event(&self, state: &str, progress: Option<String>, error: Option<String>) -> JobEvent {
+    fn event(&self, state: JobState, progress: Option<String>, error: Option<String>) -> JobEvent {
         JobEvent {
             job_id: self.job_id.clone(),
             kind: self.kind.clone(),
             subject: self.subject.clone(),
-            state: state.to_owned(),
+            state,
             progress,
             error,
         }
@@ -145,7 +145,7 @@ impl Lease {
 
     /// A function reporting progress, for work on other tasks.
     pub fn reporter(&self) -> Arc<dyn Fn(&str) + Send + Sync> {
-        let (bus, event) = (self.bus.clone(), self.event("running", None, None));
+        let (bus, event) = (self.bus.clone(), self.event(JobState::Running, None, None));
         Arc::new(move |text: &str| {
             bus.emit(JobEvent {
                 progress: Some(text.to_owned()),
@@ -158,7 +158,7 @@ impl Lease {
     /// read is stored — the commit hooks run.
     pub async fn finish(
         self,
-        state: &str,
+        state: JobState,
         summary: Option<String>,
         error: Option<String>,
         committed: bool,
@@ -272,7 +272,8 @@ impl Engine {
             subject: subject.to_owned(),
             beat,
         };
-        self.job_bus.emit(lease.event("running", None, None));
+        self.job_bus
+            .emit(lease.event(JobState::Running, None, None));
         Ok(lease)
     }
 
@@ -282,7 +283,7 @@ impl Engine {
     pub async fn recover_jobs(&self) -> Result<u32> {
         let now = now_ms();
         let mut n = 0;
-        for row in self.store.jobs_in_state("running").await? {
+        for row in self.store.jobs_in_state(JobState::Running).await? {
             if owner_dead(&row, now) && self.store.interrupt_job(&row, now).await? {
                 tracing::info!(job = %row.job_id, kind = %row.kind, subject = %row.subject, "interrupted job found");
                 n += 1;
@@ -297,7 +298,7 @@ impl Engine {
     pub async fn resume_interrupted_jobs(&self) -> Result<Vec<JobInfo>> {
         self.recover_jobs().await?;
         let mut ran = Vec::new();
-        for row in self.store.jobs_in_state("interrupted").await? {
+        for row in self.store.jobs_in_state(JobState::Interrupted).await? {
             // Another process may resume it at the same moment: one of them marks it.
             if !self.store.mark_job_resumed(&row.job_id).await? {
                 continue;

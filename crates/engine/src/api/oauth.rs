@@ -15,7 +15,7 @@ use crate::domain::investigate::{
     PermissionLevel, RevokeOutcome, RevokeStepView,
 };
 use crate::permissions::classify;
-use crate::store::{app_key, hex_decode, hex_encode, AppGrants};
+use crate::store::{app_key, decode_cursor, encode_cursor, AppGrants};
 use crate::{Error, Result};
 
 impl Engine {
@@ -58,8 +58,8 @@ impl Engine {
             .map(str::trim)
             .filter(|c| !c.is_empty())
             .map(|c| {
-                hex_decode(c)
-                    .and_then(|p| p.strip_prefix("o1\u{1f}").map(str::to_owned))
+                decode_cursor(c, "o1", 1)
+                    .and_then(|p| p.into_iter().next())
                     .ok_or_else(|| {
                         Error::Validation("this cursor is not one the OAuth apps list gave".into())
                     })
@@ -77,9 +77,7 @@ impl Engine {
         let (items, next) = if items.len() > limit {
             let mut items = items;
             items.truncate(limit);
-            let next = items
-                .last()
-                .map(|r| hex_encode(&format!("o1\u{1f}{}", r.key)));
+            let next = items.last().map(|r| encode_cursor("o1", &[&r.key]));
             (items, next)
         } else {
             (items, None)

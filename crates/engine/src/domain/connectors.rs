@@ -3,6 +3,119 @@
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
+/// Where a connected instance stands (stored as its snake-case name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Type, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(rename_all = "snake_case")]
+pub enum InstanceStatus {
+    /// Its credential is being checked.
+    Connecting,
+    Scanning,
+    Connected,
+    /// It cannot be read: `status_detail` says why and what fixes it.
+    Error,
+    /// The analyst turned it off (or removed its credential); its data is kept.
+    Disabled,
+}
+
+impl InstanceStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InstanceStatus::Connecting => "connecting",
+            InstanceStatus::Scanning => "scanning",
+            InstanceStatus::Connected => "connected",
+            InstanceStatus::Error => "error",
+            InstanceStatus::Disabled => "disabled",
+        }
+    }
+
+    /// Whether the scheduler leaves it alone.
+    pub fn is_idle(self) -> bool {
+        matches!(self, InstanceStatus::Disabled | InstanceStatus::Error)
+    }
+}
+
+impl std::fmt::Display for InstanceStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How a scan ended (stored in `scan_runs.status`; `running` while it runs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Type, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(rename_all = "snake_case")]
+pub enum RunStatus {
+    Running,
+    /// Every phase it could run completed.
+    Completed,
+    /// Some phases could not run (permissions, plan) or failed.
+    Partial,
+    Failed,
+    Cancelled,
+}
+
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Completed => "completed",
+            RunStatus::Partial => "partial",
+            RunStatus::Failed => "failed",
+            RunStatus::Cancelled => "cancelled",
+        }
+    }
+}
+
+impl std::fmt::Display for RunStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How one phase of a scan ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum PhaseStatus {
+    Completed,
+    /// The connector cannot read it.
+    Skipped,
+    MissingPermission,
+    /// The tenant's plan or licence does not offer it.
+    Unavailable,
+    Failed,
+    Cancelled,
+    NotRun,
+}
+
+impl PhaseStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PhaseStatus::Completed => "completed",
+            PhaseStatus::Skipped => "skipped",
+            PhaseStatus::MissingPermission => "missing_permission",
+            PhaseStatus::Unavailable => "unavailable",
+            PhaseStatus::Failed => "failed",
+            PhaseStatus::Cancelled => "cancelled",
+            PhaseStatus::NotRun => "not_run",
+        }
+    }
+
+    /// Whether the phase leaves nothing to fix (done, not readable by design, or not asked).
+    pub fn is_fine(self) -> bool {
+        matches!(
+            self,
+            PhaseStatus::Completed | PhaseStatus::Skipped | PhaseStatus::NotRun
+        )
+    }
+}
+
+impl std::fmt::Display for PhaseStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// What a connector can read (the `cloudwarden connectors` shape).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
 pub struct CapabilitiesView {
@@ -52,8 +165,7 @@ pub struct InstanceView {
     pub id: String,
     pub app: String,
     pub name: String,
-    /// `connecting`, `scanning`, `connected`, `error`, `disabled`.
-    pub status: String,
+    pub status: InstanceStatus,
     /// Why, and the fix, for `error` (and missing permissions on `connected`).
     pub status_detail: Option<String>,
     #[specta(type = Option<u32>)]
@@ -124,8 +236,7 @@ impl std::fmt::Debug for ConnectGithub {
 /// A finished scan, as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
 pub struct RunView {
-    /// `completed`, `partial`, `failed`, `cancelled`.
-    pub status: String,
+    pub status: RunStatus,
     #[specta(type = u32)]
     pub started_at: i64,
     #[specta(type = Option<u32>)]
@@ -144,9 +255,7 @@ pub struct RunView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
 pub struct PhaseReport {
     pub phase: String,
-    /// `completed`, `skipped` (the connector cannot read it), `missing_permission`,
-    /// `unavailable` (plan or licence), `failed`, `cancelled`, `not_run`.
-    pub status: String,
+    pub status: PhaseStatus,
     #[specta(type = u32)]
     pub records: u64,
     pub detail: Option<String>,
@@ -159,8 +268,7 @@ pub struct PhaseReport {
 pub struct ScanReport {
     pub instance_id: String,
     pub run_id: String,
-    /// `completed`, `partial` (some phases could not run), `failed`, `cancelled`.
-    pub status: String,
+    pub status: RunStatus,
     pub phases: Vec<PhaseReport>,
     #[specta(type = u32)]
     pub requests: u64,

@@ -192,6 +192,8 @@ pub struct PersonFilter {
     pub admins: bool,
     /// People with an external account (guest, outside collaborator).
     pub external: bool,
+    /// People with an account the vendor reports without a second factor.
+    pub without_mfa: bool,
     /// People none of whose accounts signed in or acted for this many days.
     pub inactive_days: Option<u32>,
     /// Words in a login, display name or e-mail address.

@@ -3,6 +3,40 @@
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
+/// Where a job stands (stored in `jobs.state`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Type, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(rename_all = "snake_case")]
+pub enum JobState {
+    Running,
+    Completed,
+    Failed,
+    Cancelled,
+    /// Its process stopped; resumed at the next start or by `cloudwarden jobs resume`.
+    Interrupted,
+    /// An interrupted job another job took over.
+    Resumed,
+}
+
+impl JobState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Running => "running",
+            JobState::Completed => "completed",
+            JobState::Failed => "failed",
+            JobState::Cancelled => "cancelled",
+            JobState::Interrupted => "interrupted",
+            JobState::Resumed => "resumed",
+        }
+    }
+}
+
+impl std::fmt::Display for JobState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A scan or upload, running or done.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
 pub struct JobInfo {
@@ -11,9 +45,7 @@ pub struct JobInfo {
     pub kind: String,
     /// The instance scanned, or the upload's report.
     pub subject: String,
-    /// `running`, `completed`, `failed`, `cancelled`, `interrupted` (its process stopped;
-    /// resumed at the next start or by `cloudwarden jobs resume`) or `resumed`.
-    pub state: String,
+    pub state: JobState,
     /// The process that runs or ran it: `<program> pid <pid> on <host>`.
     pub owner: String,
     /// The last progress it reported.
@@ -33,7 +65,7 @@ pub struct JobEvent {
     pub kind: String,
     pub subject: String,
     /// `running` while it runs; its final state once.
-    pub state: String,
+    pub state: JobState,
     pub progress: Option<String>,
     pub error: Option<String>,
 }

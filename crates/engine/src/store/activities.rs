@@ -12,42 +12,32 @@ use super::Store;
 use crate::domain::investigate::{ActivityCategory, ActivityFilter, ActivityOutcome, ActivityRow};
 use crate::{Error, Result};
 
-/// Where a page starts: the key of the last row of the page before.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where a page starts: the key of the last row of the page before — its time and rowid
+/// (every index of the log ends in the rowid, so the key costs no index a column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ActivityKey {
     pub occurred_at_ms: i64,
-    pub instance_id: String,
-    pub event_id: String,
+    pub rowid: i64,
 }
 
 impl ActivityKey {
-    /// The opaque cursor: the key as hex, so that it survives any transport unchanged.
+    /// The opaque cursor.
     pub fn encode(&self) -> String {
-        let plain = format!(
-            "a1\u{1f}{}\u{1f}{}\u{1f}{}",
-            self.occurred_at_ms, self.instance_id, self.event_id
-        );
-        super::hex_encode(&plain)
+        super::encode_cursor(
+            "a2",
+            &[&self.occurred_at_ms.to_string(), &self.rowid.to_string()],
+        )
     }
 
     pub fn decode(cursor: &str) -> Result<ActivityKey> {
-        let bad = || Error::Validation("this cursor is not one the activity log gave".into());
-        let plain = super::hex_decode(cursor).ok_or_else(bad)?;
-        let mut parts = plain.split('\u{1f}');
-        match (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        ) {
-            (Some("a1"), Some(ms), Some(instance), Some(event), None) => Ok(ActivityKey {
-                occurred_at_ms: ms.parse().map_err(|_| bad())?,
-                instance_id: instance.to_owned(),
-                event_id: event.to_owned(),
-            }),
-            _ => Err(bad()),
-        }
+        super::decode_cursor(cursor, "a2", 2)
+            .and_then(|p| {
+                Some(ActivityKey {
+                    occurred_at_ms: p[0].parse().ok()?,
+                    rowid: p[1].parse().ok()?,
+                })
+            })
+            .ok_or_else(|| Error::Validation("this cursor is not one the activity log gave".into()))
     }
 }
 
@@ -80,6 +70,29 @@ impl Network {
         self.bits == if self.addr.is_ipv4() { 32 } else { 128 }
     }
 
+    /// The lowest and highest [`ip_key`] in the network: its rows are one index range.
+    pub fn key_range(&self) -> (Vec<u8>, Vec<u8>) {
+        let (lo, hi) = match self.addr {
+            IpAddr::V4(a) => {
+                let host = u32::MAX.checked_shr(u32::from(self.bits)).unwrap_or(0);
+                let lo = u32::from(a) & !host;
+                (
+                    IpAddr::from(lo.to_be_bytes()),
+                    IpAddr::from((lo | host).to_be_bytes()),
+                )
+            }
+            IpAddr::V6(a) => {
+                let host = u128::MAX.checked_shr(u32::from(self.bits)).unwrap_or(0);
+                let lo = u128::from(a) & !host;
+                (
+                    IpAddr::from(lo.to_be_bytes()),
+                    IpAddr::from((lo | host).to_be_bytes()),
+                )
+            }
+        };
+        (addr_key(lo), addr_key(hi))
+    }
+
     pub fn contains(&self, ip: &str) -> bool {
         let Ok(ip) = ip.parse::<IpAddr>() else {
             return false;
@@ -105,14 +118,39 @@ impl Network {
     }
 }
 
+/// An address as bytes that sort as addresses do: `4` and its 4 bytes, or `6` and its 16
+/// (an IPv4-mapped IPv6 address counts as IPv4). `None` for text that is not an address.
+pub fn ip_key(ip: &str) -> Option<Vec<u8>> {
+    ip.trim().parse::<IpAddr>().ok().map(addr_key)
+}
+
+fn addr_key(addr: IpAddr) -> Vec<u8> {
+    match addr.to_canonical() {
+        IpAddr::V4(a) => [&[4u8][..], &a.octets()].concat(),
+        IpAddr::V6(a) => [&[6u8][..], &a.octets()].concat(),
+    }
+}
+
+/// The number an object (an activity's `target`) is looked up by: the first 8 bytes of its
+/// SHA-256 (a collision only costs a row the equality on `target` then drops).
+pub fn object_key(target: &str) -> i64 {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(target.as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(first)
+}
+
 /// The columns of a [`Row`], and where they come from.
-const SELECT_ROW: &str = "SELECT a.instance_id, i.name AS instance_name, i.app, a.event_id, \
+const SELECT_ROW: &str =
+    "SELECT a.rowid AS rowid, a.instance_id, i.name AS instance_name, i.app, a.event_id, \
      a.occurred_at_ms, a.actor, a.category, a.action, a.outcome, a.target, a.ip, a.user_agent";
 const FROM_LOG: &str =
     "FROM activities a JOIN connector_instances i ON i.instance_id = a.instance_id";
 
 #[derive(sqlx::FromRow)]
 struct Row {
+    rowid: i64,
     instance_id: String,
     instance_name: String,
     app: String,
@@ -127,13 +165,42 @@ struct Row {
     user_agent: Option<String>,
     /// The vendor's record, only when asked for (exports); NULL otherwise.
     raw: Option<String>,
+    /// Whether the row holds the searched words, when the page sifts by text; NULL otherwise.
+    text_hit: Option<bool>,
 }
 
-/// Rows read per statement while a network filter sifts them (the SQL cannot).
+/// Rows read per statement while a page sifts them (for a busy network or common words, which
+/// no index can give in time order).
 const SIFT_BATCH: i64 = 2_000;
-/// Rows a network filter looks at for one page before it returns what it has (with a cursor
-/// to go on), so that a page never takes long however rare the matches.
+/// Rows a sifting page looks at before it returns what it has (with a cursor to go on), so
+/// that a page never takes long however rare the matches.
 const SIFT_BUDGET: usize = 200_000;
+/// At most this many matching rows, and a network's rows (or the words' rows) are read
+/// through their own index and sorted by time; more, and the page walks the log in time order
+/// and sifts (they are common enough to fill a page soon). Measured at 10 M activities
+/// (docs/benchmarks.md, investigation).
+const FEW_MATCHES: i64 = 20_000;
+
+/// How a page finds a network's rows.
+enum IpPlan {
+    /// One address: an index lookup.
+    Exact(Vec<u8>),
+    /// A network with few rows: an index range.
+    Range(Vec<u8>, Vec<u8>),
+    /// A busy network: the log in time order, sifted.
+    Sift(Network),
+}
+
+/// How a page finds rows holding the analyst's words.
+enum TextPlan {
+    /// Rare words: the rows the text index names.
+    Set(String),
+    /// Common words: the log in time order, each row asked of the text index.
+    Sift(String),
+}
+
+/// Setting that records that stored activities have their address and object keys.
+const KEYS_KEY: &str = "activities.keys";
 
 /// Setting that records that stored activities were categorised.
 const NORMALIZED_KEY: &str = "activities.normalized";
@@ -167,6 +234,40 @@ impl Store {
         }
         tx.commit().await?;
         self.set_setting(NORMALIZED_KEY, &1u32, now_ms).await
+    }
+
+    /// Gives activities stored before the writer computed their address and object keys
+    /// (migration 0021) theirs, once, a batch of rows at a time in rowid order.
+    pub async fn backfill_activity_keys(&self, now_ms: i64) -> Result<()> {
+        if self.setting::<u32>(KEYS_KEY).await?.is_some() {
+            return Ok(());
+        }
+        let mut from = 0i64;
+        loop {
+            let rows: Vec<(i64, Option<String>, Option<String>)> = sqlx::query_as(
+                "SELECT rowid, ip, target FROM activities WHERE rowid > ? \
+                 AND ((ip IS NOT NULL AND ip_key IS NULL) OR (target IS NOT NULL AND object_key IS NULL)) \
+                 ORDER BY rowid LIMIT 5000",
+            )
+            .bind(from)
+            .fetch_all(&self.pool)
+            .await?;
+            let Some(last) = rows.last().map(|r| r.0) else {
+                break;
+            };
+            let mut tx = self.write_tx().await?;
+            for (rowid, ip, target) in &rows {
+                sqlx::query("UPDATE activities SET ip_key = ?, object_key = ? WHERE rowid = ?")
+                    .bind(ip.as_deref().and_then(ip_key))
+                    .bind(target.as_deref().map(object_key))
+                    .bind(rowid)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            from = last;
+        }
+        self.set_setting(KEYS_KEY, &1u32, now_ms).await
     }
 
     /// One page of the activity log after `after`, newest first: `(rows, key to go on)`.
@@ -204,44 +305,92 @@ impl Store {
         limit: usize,
         raw: bool,
     ) -> Result<(Vec<(ActivityRow, Option<String>)>, Option<ActivityKey>)> {
-        let network = filter.ip.as_deref().map(Network::parse).transpose()?;
-        // A single address is an indexed equality; a network is sifted in Rust.
-        let exact_ip = network
-            .filter(Network::is_host)
-            .and(filter.ip.as_deref().map(str::trim));
-        let sift = network.filter(|n| !n.is_host());
+        let ip = match filter.ip.as_deref().map(Network::parse).transpose()? {
+            None => None,
+            Some(net) if net.is_host() => Some(IpPlan::Exact(net.key_range().0)),
+            Some(net) => {
+                let (lo, hi) = net.key_range();
+                let few: i64 = sqlx::query_scalar(
+                    "SELECT count(*) FROM (SELECT 1 FROM activities \
+                     WHERE ip_key BETWEEN ? AND ? LIMIT ?)",
+                )
+                .bind(&lo)
+                .bind(&hi)
+                .bind(FEW_MATCHES + 1)
+                .fetch_one(&self.pool)
+                .await?;
+                Some(if few <= FEW_MATCHES {
+                    IpPlan::Range(lo, hi)
+                } else {
+                    IpPlan::Sift(net)
+                })
+            }
+        };
+        let text = match filter.text.as_deref().and_then(fts_query) {
+            None => None,
+            Some(m) => {
+                let found: i64 = sqlx::query_scalar(
+                    "SELECT count(*) FROM (SELECT 1 FROM activities_fts \
+                     WHERE activities_fts MATCH ? LIMIT ?)",
+                )
+                .bind(&m)
+                .bind(FEW_MATCHES + 1)
+                .fetch_one(&self.pool)
+                .await?;
+                Some(if found <= FEW_MATCHES {
+                    TextPlan::Set(m)
+                } else {
+                    TextPlan::Sift(m)
+                })
+            }
+        };
+        self.page_with(filter, ip.as_ref(), text.as_ref(), after, limit, raw)
+            .await
+    }
+
+    async fn page_with(
+        &self,
+        filter: &ActivityFilter,
+        ip: Option<&IpPlan>,
+        text: Option<&TextPlan>,
+        after: Option<ActivityKey>,
+        limit: usize,
+        raw: bool,
+    ) -> Result<(Vec<(ActivityRow, Option<String>)>, Option<ActivityKey>)> {
+        let sift_net = match ip {
+            Some(IpPlan::Sift(net)) => Some(*net),
+            _ => None,
+        };
+        let sifting = sift_net.is_some() || matches!(text, Some(TextPlan::Sift(_)));
         let mut after = after;
         let mut out: Vec<(ActivityRow, Option<String>)> = Vec::with_capacity(limit);
         let mut looked = 0usize;
+        let mut after_last: Option<ActivityKey> = None;
         loop {
-            let want = if sift.is_some() {
+            let want = if sifting {
                 SIFT_BATCH
             } else {
                 i64::try_from(limit + 1).unwrap_or(i64::MAX)
             };
-            let mut q = activity_query(filter, exact_ip, after.as_ref(), "", raw);
+            let mut q = activity_query(filter, ip, text, after.as_ref(), "", raw);
             q.push(" LIMIT ").push_bind(want);
             let rows = q.build_query_as::<Row>().fetch_all(&self.pool).await?;
             let n = rows.len();
             for row in rows {
                 let key = ActivityKey {
                     occurred_at_ms: row.occurred_at_ms,
-                    instance_id: row.instance_id.clone(),
-                    event_id: row.event_id.clone(),
+                    rowid: row.rowid,
                 };
                 looked += 1;
-                let keep =
-                    sift.is_none_or(|net| row.ip.as_deref().is_some_and(|ip| net.contains(ip)));
+                let keep = sift_net
+                    .is_none_or(|net| row.ip.as_deref().is_some_and(|ip| net.contains(ip)))
+                    && row.text_hit.unwrap_or(true);
                 if keep {
                     if out.len() == limit {
                         // There is more: the next page starts after the last row kept.
-                        let last = out.last().map(|(r, _)| ActivityKey {
-                            occurred_at_ms: r.occurred_at_ms,
-                            instance_id: r.instance_id.clone(),
-                            event_id: r.event_id.clone(),
-                        });
-                        return Ok((out, last));
+                        return Ok((out, after_last));
                     }
+                    after_last = Some(key);
                     out.push(to_row(row));
                 }
                 after = Some(key);
@@ -249,7 +398,7 @@ impl Store {
             if i64::try_from(n).unwrap_or(0) < want {
                 return Ok((out, None)); // the log ends here
             }
-            if sift.is_some() && looked >= SIFT_BUDGET {
+            if sifting && looked >= SIFT_BUDGET {
                 // Rare matches: hand back what there is and where the sifting stopped.
                 return Ok((out, after));
             }
@@ -263,7 +412,8 @@ impl Store {
         event_id: &str,
     ) -> Result<Option<(ActivityRow, String)>> {
         let found: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "{SELECT_ROW}, a.raw {FROM_LOG} WHERE a.instance_id = ? AND a.event_id = ? LIMIT 1"
+            "{SELECT_ROW}, a.raw, NULL AS text_hit {FROM_LOG} \
+             WHERE a.instance_id = ? AND a.event_id = ? LIMIT 1"
         )))
         .bind(instance_id)
         .bind(event_id)
@@ -275,18 +425,31 @@ impl Store {
         }))
     }
 
-    /// The query plan of the activity log query for `f` (for the index test).
+    /// The query plan of the activity log query for `f` (for the index test), each network and
+    /// text filter planned as the page would plan it on this store.
     pub async fn activities_plan(&self, f: &ActivityFilter, paged: bool) -> Result<Vec<String>> {
-        let after = paged.then(|| ActivityKey {
+        let after = paged.then_some(ActivityKey {
             occurred_at_ms: 0,
-            instance_id: String::new(),
-            event_id: String::new(),
+            rowid: 0,
         });
-        let ip = f.ip.as_deref();
-        let mut q = activity_query(f, ip, after.as_ref(), "EXPLAIN QUERY PLAN ", false);
-        q.push(" LIMIT 50");
-        let rows: Vec<(i64, i64, i64, String)> = q.build_query_as().fetch_all(&self.pool).await?;
-        Ok(rows.into_iter().map(|r| r.3).collect())
+        let ip = match f.ip.as_deref().map(Network::parse).transpose()? {
+            None => None,
+            Some(net) if net.is_host() => Some(IpPlan::Exact(net.key_range().0)),
+            Some(net) => {
+                let (lo, hi) = net.key_range();
+                Some(IpPlan::Range(lo, hi))
+            }
+        };
+        let text = f.text.as_deref().and_then(fts_query).map(TextPlan::Set);
+        let q = activity_query(
+            f,
+            ip.as_ref(),
+            text.as_ref(),
+            after.as_ref(),
+            "EXPLAIN QUERY PLAN ",
+            false,
+        );
+        self.plan_lines(q).await
     }
 }
 
@@ -313,19 +476,30 @@ fn to_row(r: Row) -> (ActivityRow, Option<String>) {
 }
 
 /// The activity log query for `f` after `after`, newest first, behind `prefix` (empty, or
-/// `EXPLAIN QUERY PLAN `), with the raw record when `raw`.
+/// `EXPLAIN QUERY PLAN `), with the raw record when `raw`. A sifted network is left out (the
+/// caller sifts); sifted words become the `text_hit` column.
 fn activity_query(
     f: &ActivityFilter,
-    ip: Option<&str>,
+    ip: Option<&IpPlan>,
+    text: Option<&TextPlan>,
     after: Option<&ActivityKey>,
     prefix: &str,
     raw: bool,
 ) -> QueryBuilder<Sqlite> {
     let mut q = QueryBuilder::<Sqlite>::new(prefix);
     q.push(SELECT_ROW)
-        .push(if raw { ", a.raw " } else { ", NULL AS raw " })
-        .push(FROM_LOG)
-        .push(" WHERE 1 = 1");
+        .push(if raw { ", a.raw" } else { ", NULL AS raw" });
+    match text {
+        Some(TextPlan::Sift(m)) => {
+            q.push(", EXISTS (SELECT 1 FROM activities_fts WHERE activities_fts MATCH ")
+                .push_bind(m.clone())
+                .push(" AND activities_fts.rowid = a.rowid) AS text_hit ");
+        }
+        _ => {
+            q.push(", NULL AS text_hit ");
+        }
+    }
+    q.push(FROM_LOG).push(" WHERE 1 = 1");
     if let Some(v) = &f.instance_id {
         q.push(" AND a.instance_id = ").push_bind(v.clone());
     }
@@ -335,8 +509,17 @@ fn activity_query(
     if let Some(v) = &f.user {
         q.push(" AND a.actor = ").push_bind(v.clone());
     }
-    if let Some(v) = ip {
-        q.push(" AND a.ip = ").push_bind(v.to_owned());
+    match ip {
+        Some(IpPlan::Exact(k)) => {
+            q.push(" AND a.ip_key = ").push_bind(k.clone());
+        }
+        Some(IpPlan::Range(lo, hi)) => {
+            q.push(" AND a.ip_key BETWEEN ")
+                .push_bind(lo.clone())
+                .push(" AND ")
+                .push_bind(hi.clone());
+        }
+        Some(IpPlan::Sift(_)) | None => {}
     }
     if let Some(v) = f.category {
         q.push(" AND a.category = ")
@@ -354,28 +537,26 @@ fn activity_query(
     if let Some(v) = f.until_ms {
         q.push(" AND a.occurred_at_ms < ").push_bind(v);
     }
-    if let Some(m) = f.text.as_deref().and_then(fts_query) {
+    if let Some(TextPlan::Set(m)) = text {
         q.push(" AND a.rowid IN (SELECT rowid FROM activities_fts WHERE activities_fts MATCH ")
-            .push_bind(m)
+            .push_bind(m.clone())
             .push(")");
     }
     if let Some(o) = f.object.as_deref().filter(|o| !o.is_empty()) {
-        // The words of the object narrow through the text index; equality confirms.
-        q.push(" AND a.rowid IN (SELECT rowid FROM activities_fts WHERE activities_fts MATCH ")
-            .push_bind(format!("target : \"{}\"", o.replace('"', "\"\"")))
-            .push(") AND a.target = ")
+        // By the object's number (indexed); equality on the text drops a hash collision.
+        q.push(" AND a.object_key = ")
+            .push_bind(object_key(o))
+            .push(" AND a.target = ")
             .push_bind(o.to_owned());
     }
     if let Some(k) = after {
-        q.push(" AND (a.occurred_at_ms, a.instance_id, a.event_id) < (")
+        q.push(" AND (a.occurred_at_ms, a.rowid) < (")
             .push_bind(k.occurred_at_ms)
             .push(", ")
-            .push_bind(k.instance_id.clone())
-            .push(", ")
-            .push_bind(k.event_id.clone())
+            .push_bind(k.rowid)
             .push(")");
     }
-    q.push(" ORDER BY a.occurred_at_ms DESC, a.instance_id DESC, a.event_id DESC");
+    q.push(" ORDER BY a.occurred_at_ms DESC, a.rowid DESC");
     q
 }
 

@@ -10,35 +10,41 @@ use sqlx::{QueryBuilder, Sqlite};
 
 use super::people::person_key;
 use super::Store;
+use crate::domain::connectors::{InstanceStatus, RunStatus};
 use crate::Result;
 
-/// An instance row: id, app, name, config, status, detail, permissions, activities every,
-/// full every, created, last scan.
-pub type InstanceRow = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    i64,
-    i64,
-    i64,
-    Option<i64>,
-);
+/// A connected instance as stored.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct InstanceRow {
+    #[sqlx(rename = "instance_id")]
+    pub id: String,
+    pub app: String,
+    pub name: String,
+    /// JSON of its settings (never secrets).
+    pub config: String,
+    pub status: InstanceStatus,
+    pub status_detail: Option<String>,
+    /// JSON of the last permissions scan.
+    pub permissions: Option<String>,
+    pub activities_every_s: i64,
+    pub full_every_s: i64,
+    pub created_at_ms: i64,
+    pub last_scan_at_ms: Option<i64>,
+}
 
-/// A scan run row (see [`Store::last_run`]).
-pub type RunRow = (
-    String,
-    i64,
-    Option<i64>,
-    String,
-    i64,
-    i64,
-    i64,
-    Option<String>,
-);
+/// The newest finished scan of an instance (see [`Store::last_run`]).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct RunRow {
+    pub status: RunStatus,
+    pub started_at_ms: i64,
+    pub finished_at_ms: Option<i64>,
+    /// JSON: the result of each phase.
+    pub phases: String,
+    pub requests: i64,
+    pub retries: i64,
+    pub throttles: i64,
+    pub error: Option<String>,
+}
 
 const INSTANCE_COLUMNS: &str = "instance_id, app, name, config, status, status_detail, permissions, activities_every_s, full_every_s, created_at_ms, last_scan_at_ms";
 
@@ -132,7 +138,7 @@ impl Store {
     pub async fn set_instance_status(
         &self,
         id: &str,
-        status: &str,
+        status: InstanceStatus,
         detail: Option<&str>,
     ) -> Result<()> {
         sqlx::query(
@@ -340,7 +346,7 @@ async fn insert_records(
         for chunk in shaped(&last_per_key(&records.accounts, |a| a.external_id.clone())) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO accounts (instance_id, external_id, login, display_name, email, kind, status, is_admin,
-                   created_at_ms, last_sign_in_ms, raw, first_seen_ms, last_seen_ms, person_auto, person) ",
+                   created_at_ms, last_sign_in_ms, raw, first_seen_ms, last_seen_ms, person_auto, person, mfa) ",
             );
             q.push_values(chunk, |mut b, a| {
                 // The person by the rule; an analyst's link (below) overrides it.
@@ -359,7 +365,8 @@ async fn insert_records(
                     .push_bind(now_ms)
                     .push_bind(now_ms)
                     .push_bind(person.clone())
-                    .push_bind(person);
+                    .push_bind(person)
+                    .push_bind(a.mfa);
             });
             q.push(
                 " ON CONFLICT (instance_id, external_id) DO UPDATE SET login = excluded.login,
@@ -367,6 +374,7 @@ async fn insert_records(
                    status = excluded.status, is_admin = excluded.is_admin, created_at_ms = excluded.created_at_ms,
                    last_sign_in_ms = COALESCE(excluded.last_sign_in_ms, last_sign_in_ms), raw = excluded.raw,
                    last_seen_ms = excluded.last_seen_ms, person_auto = excluded.person_auto,
+                   mfa = COALESCE(excluded.mfa, mfa),
                    person = COALESCE((SELECT l.person FROM person_links l WHERE l.instance_id = accounts.instance_id
                      AND l.external_id = accounts.external_id), excluded.person_auto)",
             );
@@ -433,10 +441,12 @@ async fn insert_records(
         }
         // Each event in the one vocabulary of the activity log: its category (from the
         // connector's mapping of its action) and outcome; the vendor's words stay in `raw`.
+        // Rows the insert added (re-read overlaps add none): the instance's count grows by them.
+        let mut added = 0u64;
         for chunk in shaped(&records.activities) {
             // An event (time, id) is stored once: re-read overlaps are no-ops.
             let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO activities (instance_id, event_id, occurred_at_ms, actor, action, target, ip, user_agent, outcome, raw, category) ",
+                "INSERT INTO activities (instance_id, event_id, occurred_at_ms, actor, action, target, ip, user_agent, outcome, raw, category, ip_key, object_key) ",
             );
             q.push_values(chunk, |mut b, e| {
                 b.push_bind(id)
@@ -449,10 +459,21 @@ async fn insert_records(
                     .push_bind(&e.user_agent)
                     .push_bind(Outcome::from_vendor(e.outcome.as_deref()).as_str())
                     .push_bind(e.raw.as_str())
-                    .push_bind(normalize::categorize(app, &e.action).as_str());
+                    .push_bind(normalize::categorize(app, &e.action).as_str())
+                    .push_bind(e.ip.as_deref().and_then(super::activities::ip_key))
+                    .push_bind(e.target.as_deref().map(super::activities::object_key));
             });
             q.push(" ON CONFLICT (instance_id, occurred_at_ms, event_id) DO NOTHING");
-            q.build().execute(&mut **tx).await?;
+            added += q.build().execute(&mut **tx).await?.rows_affected();
+        }
+        if added > 0 {
+            sqlx::query(
+                "UPDATE record_counts SET activities = activities + ? WHERE instance_id = ?",
+            )
+            .bind(i64::try_from(added).unwrap_or(i64::MAX))
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
         }
         // Each actor's newest event dates its account's last activity, in two statements a
         // write: the actors go into a keyed temporary table, and the accounts they name are
@@ -623,6 +644,7 @@ async fn insert_records(
 
 impl Store {
     pub async fn record_counts(&self, id: &str) -> Result<RecordCounts> {
+        // Kept at write time (0022_record_counts.sql): one row, never a count of the tables.
         let (accounts, groups, memberships, privileges, activities, files, oauth_grants): (
             i64,
             i64,
@@ -632,17 +654,13 @@ impl Store {
             i64,
             i64,
         ) = sqlx::query_as(
-            "SELECT (SELECT COUNT(*) FROM accounts WHERE instance_id = ?1),
-                        (SELECT COUNT(*) FROM account_groups WHERE instance_id = ?1),
-                        (SELECT COUNT(*) FROM group_memberships WHERE instance_id = ?1),
-                        (SELECT COUNT(*) FROM privileges WHERE instance_id = ?1),
-                        (SELECT COUNT(*) FROM activities WHERE instance_id = ?1),
-                        (SELECT COUNT(*) FROM files WHERE instance_id = ?1),
-                        (SELECT COUNT(*) FROM oauth_grants WHERE instance_id = ?1)",
+            "SELECT accounts, groups, memberships, privileges, activities, files, oauth_grants \
+             FROM record_counts WHERE instance_id = ?",
         )
         .bind(id)
-        .fetch_one(&self.pool)
-        .await?;
+        .fetch_optional(&self.pool)
+        .await?
+        .unwrap_or_default();
         Ok(RecordCounts {
             accounts,
             groups,
@@ -692,7 +710,7 @@ impl Store {
     pub async fn finish_run(
         &self,
         run_id: &str,
-        status: &str,
+        status: RunStatus,
         phases: &str,
         counters: (i64, i64, i64),
         error: Option<&str>,
@@ -724,7 +742,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<serde_json::Value>> {
         let (sql_table, columns, order) = match table {
-            RecordTable::Accounts => ("accounts", "'instance_id', instance_id, 'external_id', external_id, 'login', login, 'display_name', display_name, 'email', email, 'kind', kind, 'status', status, 'is_admin', json(CASE WHEN is_admin = 1 THEN 'true' ELSE 'false' END), 'created_at_ms', created_at_ms, 'last_sign_in_ms', last_sign_in_ms, 'last_seen_ms', last_seen_ms", "login"),
+            RecordTable::Accounts => ("accounts", "'instance_id', instance_id, 'external_id', external_id, 'login', login, 'display_name', display_name, 'email', email, 'kind', kind, 'status', status, 'is_admin', json(CASE WHEN is_admin = 1 THEN 'true' ELSE 'false' END), 'created_at_ms', created_at_ms, 'last_sign_in_ms', last_sign_in_ms, 'last_seen_ms', last_seen_ms, 'mfa', json(CASE mfa WHEN 1 THEN 'true' WHEN 0 THEN 'false' ELSE 'null' END)", "login"),
             RecordTable::Activities => ("activities", "'instance_id', instance_id, 'event_id', event_id, 'occurred_at_ms', occurred_at_ms, 'actor', actor, 'action', action, 'target', target, 'ip', ip, 'user_agent', user_agent, 'outcome', outcome, 'category', category", "occurred_at_ms DESC"),
             RecordTable::Files => ("files", "'instance_id', instance_id, 'external_id', external_id, 'name', name, 'url', url, 'owner', owner, 'sharing', sharing, 'modified_at_ms', modified_at_ms, 'collaborators', (SELECT json_group_array(json_object('account', c.account, 'permission', c.permission, 'external', json(CASE WHEN c.external = 1 THEN 'true' ELSE 'false' END))) FROM file_collaborators c WHERE c.instance_id = files.instance_id AND c.file_id = files.external_id)", "name"),
             RecordTable::Privileges => ("privileges", "'instance_id', instance_id, 'account_id', account_id, 'role', role, 'scope', scope, 'last_seen_ms', last_seen_ms", "role"),

@@ -43,29 +43,23 @@ pub struct FileKey {
 
 impl FileKey {
     pub fn encode(&self) -> String {
-        super::hex_encode(&format!(
-            "f1\u{1f}{}\u{1f}{}\u{1f}{}",
-            self.modified, self.instance_id, self.external_id
-        ))
+        super::encode_cursor(
+            "f1",
+            &[
+                &self.modified.to_string(),
+                &self.instance_id,
+                &self.external_id,
+            ],
+        )
     }
 
     pub fn decode(cursor: &str) -> Option<FileKey> {
-        let plain = super::hex_decode(cursor)?;
-        let mut parts = plain.split('\u{1f}');
-        match (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        ) {
-            (Some("f1"), Some(m), Some(i), Some(e), None) => Some(FileKey {
-                modified: m.parse().ok()?,
-                instance_id: i.to_owned(),
-                external_id: e.to_owned(),
-            }),
-            _ => None,
-        }
+        let mut p = super::decode_cursor(cursor, "f1", 3)?.into_iter();
+        Some(FileKey {
+            modified: p.next()?.parse().ok()?,
+            instance_id: p.next()?,
+            external_id: p.next()?,
+        })
     }
 }
 
@@ -236,10 +230,8 @@ impl Store {
             instance_id: String::new(),
             external_id: String::new(),
         });
-        let mut q = files_query(f, after.as_ref(), 0, "EXPLAIN QUERY PLAN ");
-        q.push(" LIMIT 50");
-        let rows: Vec<(i64, i64, i64, String)> = q.build_query_as().fetch_all(&self.pool).await?;
-        Ok(rows.into_iter().map(|r| r.3).collect())
+        let q = files_query(f, after.as_ref(), 0, "EXPLAIN QUERY PLAN ");
+        self.plan_lines(q).await
     }
 }
 

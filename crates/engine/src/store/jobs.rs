@@ -1,6 +1,7 @@
 //! Persisted jobs with leases (see `migrations/0011_jobs.sql`).
 
 use super::Store;
+use crate::domain::jobs::JobState;
 use crate::Result;
 
 /// A stored job.
@@ -10,7 +11,7 @@ pub struct JobRow {
     pub kind: String,
     pub subject: String,
     pub params: String,
-    pub state: String,
+    pub state: JobState,
     pub owner: String,
     pub owner_pid: i64,
     pub owner_host: String,
@@ -125,7 +126,7 @@ impl Store {
     pub async fn finish_job(
         &self,
         job_id: &str,
-        state: &str,
+        state: JobState,
         error: Option<&str>,
         now_ms: i64,
     ) -> Result<()> {
@@ -142,7 +143,7 @@ impl Store {
     }
 
     /// Jobs in `state`, oldest first.
-    pub async fn jobs_in_state(&self, state: &str) -> Result<Vec<JobRow>> {
+    pub async fn jobs_in_state(&self, state: JobState) -> Result<Vec<JobRow>> {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM jobs WHERE state = ? ORDER BY created_at_ms, job_id"
         )))

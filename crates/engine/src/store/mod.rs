@@ -194,6 +194,17 @@ impl Store {
         Ok(store)
     }
 
+    /// The steps of an `EXPLAIN QUERY PLAN` query (first page of 50), one line each: how the
+    /// indexes serve a list (the index tests read them).
+    pub(crate) async fn plan_lines(
+        &self,
+        mut q: sqlx::QueryBuilder<sqlx::Sqlite>,
+    ) -> Result<Vec<String>> {
+        q.push(" LIMIT 50");
+        let rows: Vec<(i64, i64, i64, String)> = q.build_query_as().fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(|r| r.3).collect())
+    }
+
     /// Begins a write transaction that takes SQLite's write lock at once (`BEGIN IMMEDIATE`).
     /// A deferred `BEGIN` that reads before it writes holds a snapshot; if another
     /// connection commits meanwhile, its first write fails at once with
@@ -289,13 +300,21 @@ impl Store {
     }
 }
 
-/// Text as lower-case hex: an opaque cursor that survives any transport unchanged.
-pub fn hex_encode(plain: &str) -> String {
+/// An opaque cursor: a list's tag (`a2`, `f1`, `p1`, `o1`: which list, which key shape) and
+/// the key's parts, as lower-case hex so that it survives any transport unchanged.
+pub fn encode_cursor(tag: &str, parts: &[&str]) -> String {
+    let mut plain = tag.to_owned();
+    for p in parts {
+        plain.push('\u{1f}');
+        plain.push_str(p);
+    }
     plain.bytes().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The text of [`hex_encode`]; `None` for anything it did not make (or longer than 2 KiB).
-pub fn hex_decode(hex: &str) -> Option<String> {
+/// The `n` parts of a cursor [`encode_cursor`] made with `tag`; `None` for anything else (a
+/// cursor of another list, a damaged one, or one longer than 2 KiB).
+pub fn decode_cursor(cursor: &str, tag: &str, n: usize) -> Option<Vec<String>> {
+    let hex = cursor.trim();
     if !hex.len().is_multiple_of(2) || hex.len() > 4096 {
         return None;
     }
@@ -303,5 +322,11 @@ pub fn hex_decode(hex: &str) -> Option<String> {
         .step_by(2)
         .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
         .collect::<Option<Vec<u8>>>()?;
-    String::from_utf8(bytes).ok()
+    let plain = String::from_utf8(bytes).ok()?;
+    let mut parts = plain.split('\u{1f}');
+    if parts.next() != Some(tag) {
+        return None;
+    }
+    let parts: Vec<String> = parts.map(str::to_owned).collect();
+    (parts.len() == n).then_some(parts)
 }

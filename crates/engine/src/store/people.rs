@@ -57,6 +57,7 @@ struct AccountRow {
     created_at_ms: Option<i64>,
     last_sign_in_ms: Option<i64>,
     last_activity_ms: Option<i64>,
+    mfa: Option<bool>,
 }
 
 impl Store {
@@ -125,7 +126,7 @@ impl Store {
         let rows: Vec<AccountRow> = sqlx::query_as(
             "SELECT a.person, a.person_auto, l.person IS NOT NULL AS linked, a.instance_id, \
              i.name AS instance_name, i.app, a.external_id, a.login, a.display_name, a.email, \
-             a.kind, a.status, a.is_admin, a.created_at_ms, a.last_sign_in_ms, a.last_activity_ms \
+             a.kind, a.status, a.is_admin, a.created_at_ms, a.last_sign_in_ms, a.last_activity_ms, a.mfa \
              FROM json_each(?1) k JOIN accounts a ON a.person = k.value \
              JOIN connector_instances i ON i.instance_id = a.instance_id \
              LEFT JOIN person_links l ON l.instance_id = a.instance_id AND l.external_id = a.external_id \
@@ -182,7 +183,7 @@ impl Store {
                 is_admin: r.is_admin,
                 roles,
                 groups,
-                mfa: None,
+                mfa: r.mfa,
                 created_at_ms: r.created_at_ms,
                 last_sign_in_ms: r.last_sign_in_ms,
                 last_activity_ms: r.last_activity_ms,
@@ -283,10 +284,8 @@ impl Store {
 
     /// The query plan of the people query for `f` (for the index test).
     pub async fn people_plan(&self, f: &PersonFilter, paged: bool) -> Result<Vec<String>> {
-        let mut q = people_query(f, paged.then_some(""), 0, "EXPLAIN QUERY PLAN ");
-        q.push(" LIMIT 50");
-        let rows: Vec<(i64, i64, i64, String)> = q.build_query_as().fetch_all(&self.pool).await?;
-        Ok(rows.into_iter().map(|r| r.3).collect())
+        let q = people_query(f, paged.then_some(""), 0, "EXPLAIN QUERY PLAN ");
+        self.plan_lines(q).await
     }
 }
 
@@ -309,6 +308,9 @@ fn people_query(
     }
     if f.external {
         q.push(" AND a.person IN (SELECT person FROM accounts WHERE kind = 'guest')");
+    }
+    if f.without_mfa {
+        q.push(" AND a.person IN (SELECT person FROM accounts WHERE mfa = 0)");
     }
     if let Some(v) = &f.instance_id {
         q.push(" AND a.instance_id = ").push_bind(v.clone());

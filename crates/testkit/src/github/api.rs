@@ -123,6 +123,13 @@ pub(crate) async fn members(
     let Ok(filter) = choice(&p, "filter", &["all", "2fa_disabled", "2fa_insecure"]) else {
         return invalid("filter", "Member", T);
     };
+    if filter != 0 && s.faults.is_member_only() {
+        return error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Only owners can use this filter.",
+            documentation_url(T),
+        );
+    }
     let rows = &s.index.members_by[role][filter];
     let pg = page(&p);
     let members = &s.index.tenant.members;
@@ -147,6 +154,13 @@ pub(crate) async fn outside_collaborators(
     let Ok(filter) = choice(&p, "filter", &["all", "2fa_disabled", "2fa_insecure"]) else {
         return invalid("filter", "User", T);
     };
+    if filter != 0 && s.faults.is_member_only() {
+        return error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Only owners can use this filter.",
+            documentation_url(T),
+        );
+    }
     let rows = &s.index.outside_by[filter];
     let pg = page(&p);
     let people = &s.index.tenant.outside_collaborators;

@@ -36,6 +36,8 @@ pub struct Faults {
 #[derive(Debug)]
 struct FaultState {
     schedule: Schedule,
+    /// The token is a plain member's, not an organisation owner's.
+    member_only: bool,
     rate_limit_form: Option<RateLimitForm>,
     quota_limit: u32,
     quota_window_secs: u64,
@@ -58,6 +60,7 @@ impl Default for Faults {
         Faults {
             state: Mutex::new(FaultState {
                 schedule: Schedule::default(),
+                member_only: false,
                 rate_limit_form: None,
                 quota_limit: 5000,
                 quota_window_secs: 3600,
@@ -116,6 +119,18 @@ impl Faults {
             .schedule
             .paths
             .insert(template.to_owned(), status);
+    }
+
+    /// Answer as GitHub answers a token of a plain member instead of an organisation owner:
+    /// the two-factor filters of the member and outside-collaborator lists are refused with
+    /// 422 "Only owners can use this filter." ("These options are only available for
+    /// organization owners", https://docs.github.com/rest/orgs/members).
+    pub fn member_only(&self, on: bool) {
+        self.lock().member_only = on;
+    }
+
+    pub(crate) fn is_member_only(&self) -> bool {
+        self.lock().member_only
     }
 
     /// Stop failing `template`.

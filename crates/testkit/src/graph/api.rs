@@ -224,6 +224,39 @@ pub(crate) async fn users(
     })
 }
 
+/// `GET /v1.0/reports/authenticationMethods/userRegistrationDetails`: AuditLog.Read.All, a
+/// tenant with Microsoft Entra ID P1/P2; enabled accounts only ("This method doesn't work
+/// for disabled users", authenticationmethodsroot-list-userregistrationdetails.md).
+pub(crate) async fn user_registration_details(
+    State(s): State<Arc<Shared>>,
+    Extension(caller): Extension<Caller>,
+    uri: Uri,
+    RawQuery(q): RawQuery,
+) -> Response {
+    if !caller.has_any(AUDIT) {
+        return forbidden();
+    }
+    if !s.premium() {
+        return not_premium();
+    }
+    let q = query_or_return!(q.as_deref(), 999);
+    let rows: Vec<&User> = s
+        .index
+        .tenant
+        .users
+        .iter()
+        .filter(|u| u.account_enabled)
+        .collect();
+    page(
+        &s.base,
+        uri.path(),
+        &q,
+        "reports/authenticationMethods/userRegistrationDetails",
+        &rows,
+        |o, u| render::registration(o, u, false, u.created_at_ms),
+    )
+}
+
 /// `GET /v1.0/groups`.
 pub(crate) async fn groups(
     State(s): State<Arc<Shared>>,

@@ -115,6 +115,17 @@ pub const OPERATIONS: &[Limits] = &[
         ],
         ..get("/users", "user-list.md")
     },
+    // authenticationmethodsroot-list-userregistrationdetails.md: "This method supports only
+    // the $filter and $orderBy OData query parameters" (no $select, no $top: the service
+    // pages by @odata.nextLink). The page names no property `$filter` or `$orderBy` may
+    // use, and Cloudwarden uses neither: both are refused here.
+    Limits {
+        select: false,
+        ..get(
+            "/reports/authenticationMethods/userRegistrationDetails",
+            "authenticationmethodsroot-list-userregistrationdetails.md",
+        )
+    },
     // group-list.md: "The default and maximum page sizes are 100 and 999".
     Limits {
         max_top: DIRECTORY_PAGE,

@@ -1279,6 +1279,9 @@ fn users(
             last_sign_in_ms: None,
             last_non_interactive_sign_in_ms: None,
             last_successful_sign_in_ms: None,
+            // Most members registered a second factor; every fifth did not (no random draw,
+            // so the rest of the tenant stays what each seed always gave).
+            mfa_registered: i % 5 != 3,
         });
     }
     for i in 0..size.guests {
@@ -1306,6 +1309,7 @@ fn users(
             last_sign_in_ms: None,
             last_non_interactive_sign_in_ms: None,
             last_successful_sign_in_ms: None,
+            mfa_registered: i % 3 == 0,
         });
     }
     users

@@ -51,6 +51,7 @@
 //! | `/v1.0/organization` | any valid token | |
 //! | `/v1.0/me` | delegated tokens only | `$select` |
 //! | `/v1.0/users` | User.Read.All, Directory.Read.All | `$select` (`signInActivity`: also AuditLog.Read.All and a premium licence), `$filter` (`eq` on `userType`, `accountEnabled`, `userPrincipalName`, `mail`), `$top`, `$skiptoken` |
+//! | `/v1.0/reports/authenticationMethods/userRegistrationDetails` | AuditLog.Read.All and a premium licence | `$skiptoken` (enabled accounts only) |
 //! | `/v1.0/groups` | Group.Read.All, GroupMember.Read.All, Directory.Read.All | `$select`, `$top`, `$skiptoken` |
 //! | `/v1.0/groups/{id}/members` | as groups | `$select`, `$top`, `$skiptoken` |
 //! | `/v1.0/groups/{id}/owners` | as groups | `$select`, `$top`, `$skiptoken` |

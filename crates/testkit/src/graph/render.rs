@@ -76,6 +76,45 @@ fn selects(select: Select<'_>, field: &str) -> bool {
 
 /// A `user`. Without `$select` Graph v1.0 returns its default set only (no `userType`,
 /// `accountEnabled` or `createdDateTime`); `signInActivity` only when `$select` names it.
+/// A `userRegistrationDetails` of the authentication-methods report.
+pub(crate) fn registration(o: &mut Obj<'_>, u: &User, admin: bool, updated_ms: i64) {
+    let m = u.mfa_registered;
+    o.str("id", &u.id)
+        .bool("isAdmin", admin)
+        .bool("isMfaCapable", m)
+        .bool("isMfaRegistered", m)
+        .bool("isPasswordlessCapable", false)
+        .bool("isSsprCapable", false)
+        .bool("isSsprEnabled", false)
+        .bool("isSsprRegistered", m)
+        .bool("isSystemPreferredAuthenticationMethodEnabled", true)
+        .ts("lastUpdatedDateTime", updated_ms)
+        .array("methodsRegistered", |w| {
+            if m {
+                w.str("microsoftAuthenticatorPush");
+                w.str("softwareOneTimePasscode");
+            }
+        })
+        .array("systemPreferredAuthenticationMethods", |w| {
+            if m {
+                w.str("push");
+            }
+        })
+        .str("userDisplayName", &u.display_name)
+        .str(
+            "userPreferredMethodForSecondaryAuthentication",
+            if m { "push" } else { "none" },
+        )
+        .str("userPrincipalName", &u.user_principal_name)
+        .str(
+            "userType",
+            match u.user_type {
+                UserType::Member => "member",
+                UserType::Guest => "guest",
+            },
+        );
+}
+
 pub(crate) fn user(o: &mut Obj<'_>, u: &User, select: Select<'_>) {
     let all = select.is_some();
     if all {

@@ -283,6 +283,10 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/v1.0/organization", get(api::organization))
         .route("/v1.0/me", get(api::me))
         .route("/v1.0/users", get(api::users))
+        .route(
+            "/v1.0/reports/authenticationMethods/userRegistrationDetails",
+            get(api::user_registration_details),
+        )
         .route("/v1.0/groups", get(api::groups))
         .route("/v1.0/groups/{id}/members", get(api::group_members))
         .route("/v1.0/groups/{id}/owners", get(api::group_owners))

@@ -120,6 +120,9 @@ pub struct User {
     pub last_non_interactive_sign_in_ms: Option<i64>,
     /// `signInActivity.lastSuccessfulSignInDateTime`.
     pub last_successful_sign_in_ms: Option<i64>,
+    /// `isMfaRegistered` in the authentication-methods registration report (which leaves
+    /// out disabled accounts).
+    pub mfa_registered: bool,
 }
 
 /// `visibility` of a Microsoft 365 group.

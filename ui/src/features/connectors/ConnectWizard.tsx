@@ -108,7 +108,7 @@ const m365Permissions: [string, string][] = [
     "RoleManagement.Read.Directory",
     "admin roles: active, through role-assignable groups, and eligible (PIM, needs Entra ID P2)",
   ],
-  ["AuditLog.Read.All", "directory audits, sign-ins and last sign-in (sign-ins need Entra ID P1/P2)"],
+  ["AuditLog.Read.All", "directory audits, sign-ins, last sign-in and MFA registration (sign-ins and MFA need Entra ID P1/P2)"],
   ["AuditLogsQuery.Read.All", "file, sharing and mailbox activity from the unified audit log"],
   ["Sites.Read.All", "OneDrive and SharePoint files with their sharing"],
   ["Directory.Read.All", "delegated OAuth grants"],

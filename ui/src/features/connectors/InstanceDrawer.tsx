@@ -3,6 +3,7 @@ import { IconCheck, IconX } from "@tabler/icons-react";
 import { formatDuration, formatTime } from "../discovery/format";
 import { useLastScan, type InstanceView } from "./api";
 import { phaseLabel, phaseRecords, phaseStatusColor, statusColor } from "./status";
+import { appName } from "./appNames";
 
 /** 900 → "15 min", 43200 → "12 h". */
 function every(seconds: number): string {
@@ -22,7 +23,7 @@ export function InstanceDrawer({ instance, onClose }: { instance: InstanceView; 
         <Group gap="xs">
           <Badge color={statusColor[instance.status] ?? "gray"}>{instance.status}</Badge>
           <Text size="sm" c="dimmed">
-            {instance.app === "m365" ? "Microsoft 365" : instance.app === "github" ? "GitHub" : instance.app} · last scan {formatTime(instance.last_scan_at)}
+            {appName(instance.app)} · last scan {formatTime(instance.last_scan_at)}
           </Text>
         </Group>
         {instance.status_detail && (

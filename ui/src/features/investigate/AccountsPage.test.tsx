@@ -53,7 +53,10 @@ function backend(calls: { cmd: string; args: unknown }[]) {
     switch (cmd) {
       case "list_people": {
         const f = (args as { filter: PersonFilter }).filter;
-        return { items: [adele, bob].filter((p) => (f.admins ? p.admin : true)), next_cursor: null };
+        return {
+          items: [adele, bob].filter((p) => (f.admins ? p.admin : true)).filter((p) => (f.without_mfa ? p.accounts.some((a) => a.mfa === false) : true)),
+          next_cursor: null,
+        };
       }
       case "list_instances":
         return [{ id: "github_1", app: "github", name: "Acme" }];
@@ -91,6 +94,20 @@ describe("Accounts page", () => {
       expect(calls.some((c) => c.cmd === "link_account")).toBe(true);
     });
     expect(calls.find((c) => c.cmd === "link_account")?.args).toMatchObject({ instanceId: "github_1", externalId: "github-adele-v", person: null });
+  });
+
+  it("asks the engine for people without a second factor", async () => {
+    const calls: { cmd: string; args: unknown }[] = [];
+    backend(calls);
+    renderApp("/accounts");
+    await waitFor(() => {
+      expect(screen.getAllByTestId("person-row")).toHaveLength(2);
+    });
+    await userEvent.click(screen.getByText("Without MFA"));
+    await waitFor(() => {
+      const last = calls.filter((c) => c.cmd === "list_people").at(-1)?.args as { filter: PersonFilter };
+      expect(last.filter.without_mfa).toBe(true);
+    });
   });
 
   it("links an account with no e-mail to its person", async () => {

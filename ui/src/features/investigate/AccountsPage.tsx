@@ -7,8 +7,8 @@ import { Link } from "react-router";
 import { QueryError } from "../../components/QueryError";
 import { useInstances } from "../connectors/api";
 import { useLinkAccount, usePeople, type Person, type PersonAccount, type PersonFilter } from "./api";
+import { appName } from "../connectors/appNames";
 
-const appNames: Record<string, string> = { github: "GitHub", m365: "Microsoft 365" };
 
 function when(ms: number | null): string {
   return ms === null ? "—" : new Date(ms).toISOString().slice(0, 10);
@@ -24,7 +24,7 @@ function why(a: PersonAccount): string {
     case "linked":
       return `Linked by an analyst (the rule gives ${a.rule_person})`;
     case "alone":
-      return `${appNames[a.app] ?? a.app} reports no e-mail address: link it to its person by hand`;
+      return `${appName(a.app)} reports no e-mail address: link it to its person by hand`;
   }
 }
 
@@ -126,7 +126,7 @@ function Accounts({ person }: { person: Person }) {
             <Table.Td>
               {a.instance_name}
               <Text size="xs" c="dimmed">
-                {appNames[a.app] ?? a.app}
+                {appName(a.app)}
               </Text>
             </Table.Td>
             <Table.Td>
@@ -214,6 +214,7 @@ export function AccountsPage() {
     app,
     admins: flags.includes("admins"),
     external: flags.includes("external"),
+    without_mfa: flags.includes("no-mfa"),
     inactive_days: inactive === null ? null : Number(inactive),
     text: q.trim() || null,
   };
@@ -255,7 +256,7 @@ export function AccountsPage() {
           label="App"
           placeholder="All apps"
           clearable
-          data={apps.map((a) => ({ value: a, label: appNames[a] ?? a }))}
+          data={apps.map((a) => ({ value: a, label: appName(a) }))}
           value={app}
           onChange={setApp}
           w={170}
@@ -279,6 +280,11 @@ export function AccountsPage() {
             <Chip value="external" data-testid="people-external">
               External
             </Chip>
+            <Tooltip label="An account the app reports without a second factor (GitHub to organisation owners; Microsoft 365 with AuditLog.Read.All and Entra ID P1/P2)" multiline w={300}>
+              <Chip value="no-mfa" data-testid="people-no-mfa">
+                Without MFA
+              </Chip>
+            </Tooltip>
           </Group>
         </Chip.Group>
       </Group>
@@ -331,7 +337,7 @@ export function AccountsPage() {
                     <Group gap={4}>
                       {p.apps.map((a) => (
                         <Badge key={a} variant="outline" size="sm">
-                          {appNames[a] ?? a}
+                          {appName(a)}
                         </Badge>
                       ))}
                     </Group>

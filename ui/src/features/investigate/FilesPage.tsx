@@ -6,8 +6,8 @@ import { Link } from "react-router";
 import { QueryError } from "../../components/QueryError";
 import { RawRecord } from "./RawRecord";
 import { sharingLevels, useFile, useFiles, type FileFilter, type FileRow, type SharingLevel } from "./api";
+import { appName } from "../connectors/appNames";
 
-const appNames: Record<string, string> = { github: "GitHub", m365: "Microsoft 365" };
 
 function day(ms: number | null): string {
   return ms === null ? "—" : new Date(ms).toISOString().slice(0, 10);
@@ -31,7 +31,7 @@ function Detail({ row, onClose }: { row: FileRow | null; onClose: () => void }) 
           <Group gap="xs">
             <SharingBadge level={row.sharing} />
             <Text size="sm">
-              {row.instance_name} ({appNames[row.app] ?? row.app}) · owner {row.owner ?? "unknown"} · modified {day(row.modified_at_ms)}
+              {row.instance_name} ({appName(row.app)}) · owner {row.owner ?? "unknown"} · modified {day(row.modified_at_ms)}
             </Text>
           </Group>
           {row.url && (

@@ -6,8 +6,8 @@ import { useEffect, useMemo, useState } from "react";
 import { Link } from "react-router";
 import { QueryError } from "../../components/QueryError";
 import { permissionLevels, useBanOauthApp, useOauthApps, useSetOauthAppStatus, type BanReport, type OauthAppFilter, type OauthAppRow, type OauthAppStatus, type PermissionLevel } from "./api";
+import { appName } from "../connectors/appNames";
 
-const appNames: Record<string, string> = { github: "GitHub", m365: "Microsoft 365" };
 const statusColor: Record<OauthAppStatus, string> = { approved: "teal", banned: "red", unset: "gray" };
 const outcomeColor: Record<string, string> = { planned: "blue", revoked: "teal", already_gone: "gray", failed: "red", manual: "orange" };
 const outcomeLabel: Record<string, string> = { planned: "to revoke", revoked: "revoked", already_gone: "gone", failed: "failed", manual: "by hand" };
@@ -172,7 +172,7 @@ function Detail({ app, onClose, onBan }: { app: OauthAppRow | null; onClose: () 
               {app.status}
             </Badge>
             <Text size="sm">
-              {appNames[app.app] ?? app.app} · {app.publisher ?? "publisher not reported"}
+              {appName(app.app)} · {app.publisher ?? "publisher not reported"}
               {app.publisher_verified ? " (verified)" : ""}
             </Text>
           </Group>
@@ -356,7 +356,7 @@ export function OauthAppsPage() {
                     )}
                   </Group>
                   <Text size="xs" c="dimmed">
-                    {appNames[a.app] ?? a.app} · {a.publisher ?? "publisher not reported"}
+                    {appName(a.app)} · {a.publisher ?? "publisher not reported"}
                   </Text>
                 </Table.Td>
                 <Table.Td>

@@ -1333,7 +1333,9 @@ export type RunStatus = "running" |
 /**  Every phase it could run completed. */
 "completed" | 
 /**  Some phases could not run (permissions, plan) or failed. */
-"partial" | "failed" | "cancelled";
+"partial" | "failed" | "cancelled" | 
+/**  Its process stopped (killed, crashed); the scan resumes from its cursors. */
+"interrupted";
 
 /**  A finished scan, as stored. */
 export type RunView = {

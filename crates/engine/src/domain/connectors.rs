@@ -53,6 +53,8 @@ pub enum RunStatus {
     Partial,
     Failed,
     Cancelled,
+    /// Its process stopped (killed, crashed); the scan resumes from its cursors.
+    Interrupted,
 }
 
 impl RunStatus {
@@ -63,6 +65,7 @@ impl RunStatus {
             RunStatus::Partial => "partial",
             RunStatus::Failed => "failed",
             RunStatus::Cancelled => "cancelled",
+            RunStatus::Interrupted => "interrupted",
         }
     }
 }

@@ -405,6 +405,14 @@ async fn every_filter_reads_an_index_in_the_log_s_order() {
             "activities_by_ip",
         ),
         (
+            "failures",
+            ActivityFilter {
+                outcome: Some(ActivityOutcome::Failure),
+                ..Default::default()
+            },
+            "activities_failed",
+        ),
+        (
             "network",
             ActivityFilter {
                 ip: Some("203.0.113.0/24".into()),
@@ -768,5 +776,15 @@ async fn busy_networks_and_common_words_are_sifted_in_the_log_s_order() {
     let want = expect(&|r| r.action == "rarechange.org");
     assert_eq!(ids(&quiet), want);
     assert_eq!(want.len(), total / 10);
+    // The quiet network alone: its pages chosen from the address index by keys only.
+    let network = all(
+        &e,
+        &ActivityFilter {
+            ip: Some("198.51.100.0/24".into()),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(ids(&network), want);
     drop(github);
 }

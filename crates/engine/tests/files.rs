@@ -298,3 +298,93 @@ async fn files_filters_read_an_index_in_the_list_s_order() {
         }
     }
 }
+
+#[tokio::test]
+async fn big_sets_are_walked_newest_first_with_the_same_answer() {
+    use cloudwarden_connectors::model::{Collaborator, FileItem, Raw, Records, Sharing};
+    let dir = tempfile::tempdir().unwrap();
+    let e = engine(&dir).await;
+    let t = tenant(3);
+    let g = fake(&t).await;
+    let i = support::m365::connect(&e, &g, "Contoso").await;
+    // More files than a set is read and sorted for (5,000): half named "roadmap", half shared
+    // with fabrikam.com, modified in an order unrelated to the order they are written in.
+    let file = |n: usize| FileItem {
+        external_id: format!("big-{n}"),
+        name: format!(
+            "/Docs/{} {n}.docx",
+            if n.is_multiple_of(2) {
+                "Roadmap"
+            } else {
+                "Budget"
+            }
+        ),
+        url: None,
+        owner: Some("adele@contoso.com".into()),
+        sharing: if n % 2 == 1 {
+            Sharing::External
+        } else {
+            Sharing::Private
+        },
+        collaborators: if n % 2 == 1 {
+            vec![Collaborator {
+                account: format!("guest{n}@fabrikam.com"),
+                permission: "read".into(),
+                external: true,
+            }]
+        } else {
+            Vec::new()
+        },
+        collaborators_complete: true,
+        container: None,
+        modified_at_ms: Some(1_700_000_000_000 + ((n * 7_919) % 12_000) as i64 * 1_000),
+        raw: Raw::of(&serde_json::json!({ "n": n })),
+    };
+    for chunk in (0..12_000).collect::<Vec<_>>().chunks(3_000) {
+        let r = Records {
+            files: chunk.iter().map(|n| file(*n)).collect(),
+            ..Records::default()
+        };
+        e.write_records(&i.id, "files", &[&r]).await.unwrap();
+    }
+    let everything = all(&e, &FileFilter::default()).await;
+    for (f, keep) in [
+        (
+            FileFilter {
+                text: Some("roadmap".into()),
+                ..FileFilter::default()
+            },
+            (|r: &FileRow| r.external_id.starts_with("big-") && r.name.contains("Roadmap"))
+                as fn(&FileRow) -> bool,
+        ),
+        (
+            FileFilter {
+                shared_with_domain: Some("fabrikam.com".into()),
+                ..FileFilter::default()
+            },
+            |r: &FileRow| {
+                r.external_id.starts_with("big-")
+                    && r.external_id[4..].parse::<usize>().unwrap() % 2 == 1
+            },
+        ),
+    ] {
+        // The plan walks the files newest first (no sort of the set)…
+        let plan = e.files_query_plan(&f, false).await.unwrap().join("\n");
+        assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+        // …and the first pages are exactly the newest matching files.
+        let mut got = Vec::new();
+        let mut cursor: Option<String> = None;
+        for _ in 0..3 {
+            let page = e.files(&f, cursor.as_deref(), Some(100)).await.unwrap();
+            got.extend(page.items.into_iter().map(|r| r.external_id));
+            cursor = page.next_cursor;
+        }
+        let want: Vec<String> = everything
+            .iter()
+            .filter(|r| keep(r))
+            .take(300)
+            .map(|r| r.external_id.clone())
+            .collect();
+        assert_eq!(got, want);
+    }
+}

@@ -3,6 +3,7 @@
 //! shift a page. Each filter has an index that serves both the filter and the order (see
 //! `migrations/0012_activities_normalized.sql` and the query-plan test).
 
+use std::collections::HashSet;
 use std::net::IpAddr;
 
 use cloudwarden_connectors::normalize;
@@ -165,13 +166,14 @@ struct Row {
     user_agent: Option<String>,
     /// The vendor's record, only when asked for (exports); NULL otherwise.
     raw: Option<String>,
-    /// Whether the row holds the searched words, when the page sifts by text; NULL otherwise.
-    text_hit: Option<bool>,
 }
 
 /// Rows read per statement while a page sifts them (for a busy network or common words, which
 /// no index can give in time order).
 const SIFT_BATCH: i64 = 2_000;
+/// Rows per statement when a page sifts by common words: each batch costs one query of the
+/// text index (10–15 ms for a prefix word on 10 M activities), so batches are larger.
+const TEXT_SIFT_BATCH: i64 = 6_000;
 /// Rows a sifting page looks at before it returns what it has (with a cursor to go on), so
 /// that a page never takes long however rare the matches.
 const SIFT_BUDGET: usize = 200_000;
@@ -344,8 +346,108 @@ impl Store {
                 })
             }
         };
+        if let (Some(TextPlan::Sift(m)), None) = (&text, &ip) {
+            if only_time(&ActivityFilter {
+                text: None,
+                ..filter.clone()
+            }) {
+                return self.text_walk(filter, m, after, limit, raw).await;
+            }
+        }
         self.page_with(filter, ip.as_ref(), text.as_ref(), after, limit, raw)
             .await
+    }
+
+    /// Common words alone (a time range at most): the log's keys newest first from the time
+    /// index alone, the text index asked once per batch which of them hold the words, and
+    /// only the rows of the page read.
+    async fn text_walk(
+        &self,
+        filter: &ActivityFilter,
+        words: &str,
+        after: Option<ActivityKey>,
+        limit: usize,
+        raw: bool,
+    ) -> Result<(Vec<(ActivityRow, Option<String>)>, Option<ActivityKey>)> {
+        let mut after = after;
+        let mut kept: Vec<ActivityKey> = Vec::with_capacity(limit + 1);
+        let mut looked = 0usize;
+        let partial = loop {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "SELECT a.occurred_at_ms, a.rowid FROM activities a WHERE 1 = 1",
+            );
+            if let Some(v) = filter.since_ms {
+                q.push(" AND a.occurred_at_ms >= ").push_bind(v);
+            }
+            if let Some(v) = filter.until_ms {
+                q.push(" AND a.occurred_at_ms < ").push_bind(v);
+            }
+            if let Some(k) = after {
+                q.push(" AND (a.occurred_at_ms, a.rowid) < (")
+                    .push_bind(k.occurred_at_ms)
+                    .push(", ")
+                    .push_bind(k.rowid)
+                    .push(")");
+            }
+            q.push(" ORDER BY a.occurred_at_ms DESC, a.rowid DESC LIMIT ")
+                .push_bind(TEXT_SIFT_BATCH);
+            let keys: Vec<(i64, i64)> = q.build_query_as().fetch_all(&self.pool).await?;
+            let Some(lo) = keys.iter().map(|k| k.1).min() else {
+                break false;
+            };
+            let hi = keys.iter().map(|k| k.1).max().unwrap_or(lo);
+            let hits: HashSet<i64> = sqlx::query_scalar(
+                "SELECT rowid FROM activities_fts WHERE activities_fts MATCH ? \
+                 AND rowid BETWEEN ? AND ?",
+            )
+            .bind(words)
+            .bind(lo)
+            .bind(hi)
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .collect();
+            for &(occurred_at_ms, rowid) in &keys {
+                let key = ActivityKey {
+                    occurred_at_ms,
+                    rowid,
+                };
+                after = Some(key);
+                if hits.contains(&rowid) {
+                    kept.push(key);
+                    if kept.len() > limit {
+                        break;
+                    }
+                }
+            }
+            looked += keys.len();
+            if kept.len() > limit || i64::try_from(keys.len()).unwrap_or(0) < TEXT_SIFT_BATCH {
+                break false;
+            }
+            if looked >= SIFT_BUDGET {
+                break true;
+            }
+        };
+        let more = kept.len() > limit;
+        kept.truncate(limit);
+        let ids = serde_json::to_string(&kept.iter().map(|k| k.rowid).collect::<Vec<_>>())
+            .unwrap_or_else(|_| "[]".into());
+        let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{SELECT_ROW}{} {FROM_LOG} WHERE a.rowid IN (SELECT value FROM json_each(?)) \
+             ORDER BY a.occurred_at_ms DESC, a.rowid DESC",
+            if raw { ", a.raw" } else { ", NULL AS raw" }
+        )))
+        .bind(ids)
+        .fetch_all(&self.pool)
+        .await?;
+        let next = if more {
+            kept.last().copied()
+        } else if partial {
+            after // rare matches: where the walk stopped
+        } else {
+            None
+        };
+        Ok((rows.into_iter().map(to_row).collect(), next))
     }
 
     async fn page_with(
@@ -367,15 +469,37 @@ impl Store {
         let mut looked = 0usize;
         let mut after_last: Option<ActivityKey> = None;
         loop {
-            let want = if sifting {
+            let want = if matches!(text, Some(TextPlan::Sift(_))) {
+                TEXT_SIFT_BATCH
+            } else if sifting {
                 SIFT_BATCH
             } else {
                 i64::try_from(limit + 1).unwrap_or(i64::MAX)
             };
-            let mut q = activity_query(filter, ip, text, after.as_ref(), "", raw);
-            q.push(" LIMIT ").push_bind(want);
-            let rows = q.build_query_as::<Row>().fetch_all(&self.pool).await?;
+            let rows = self
+                .batch(filter, ip, text, after.as_ref(), want, raw)
+                .await?;
             let n = rows.len();
+            // Common words: the text index names the batch's matching rows in one range
+            // query over the batch's rowids (rows read in time order arrived close together,
+            // so the range is narrow; FTS5 seeks into each word's rowid list).
+            let hits: Option<HashSet<i64>> = match text {
+                Some(TextPlan::Sift(m)) if n > 0 => {
+                    let lo = rows.iter().map(|r| r.rowid).min().unwrap_or(0);
+                    let hi = rows.iter().map(|r| r.rowid).max().unwrap_or(0);
+                    let found: Vec<i64> = sqlx::query_scalar(
+                        "SELECT rowid FROM activities_fts WHERE activities_fts MATCH ? \
+                         AND rowid BETWEEN ? AND ?",
+                    )
+                    .bind(m)
+                    .bind(lo)
+                    .bind(hi)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    Some(found.into_iter().collect())
+                }
+                _ => None,
+            };
             for row in rows {
                 let key = ActivityKey {
                     occurred_at_ms: row.occurred_at_ms,
@@ -384,7 +508,7 @@ impl Store {
                 looked += 1;
                 let keep = sift_net
                     .is_none_or(|net| row.ip.as_deref().is_some_and(|ip| net.contains(ip)))
-                    && row.text_hit.unwrap_or(true);
+                    && hits.as_ref().is_none_or(|h| h.contains(&row.rowid));
                 if keep {
                     if out.len() == limit {
                         // There is more: the next page starts after the last row kept.
@@ -405,6 +529,47 @@ impl Store {
         }
     }
 
+    /// The next `want` rows of the log after `after` for the filter, newest first. An app's
+    /// log is its instances' logs merged: each instance's rows come in order from its own
+    /// index (a join on the app would have SQLite sort the whole log of the app).
+    async fn batch(
+        &self,
+        filter: &ActivityFilter,
+        ip: Option<&IpPlan>,
+        text: Option<&TextPlan>,
+        after: Option<&ActivityKey>,
+        want: i64,
+        raw: bool,
+    ) -> Result<Vec<Row>> {
+        let fetch = |f: ActivityFilter| {
+            let mut q = activity_query(&f, ip, text, after, "", raw, want);
+            async move { q.build_query_as::<Row>().fetch_all(&self.pool).await }
+        };
+        let (Some(app), None) = (&filter.app, &filter.instance_id) else {
+            return Ok(fetch(filter.clone()).await?);
+        };
+        let instances: Vec<String> = sqlx::query_scalar(
+            "SELECT instance_id FROM connector_instances WHERE app = ? ORDER BY instance_id",
+        )
+        .bind(app)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut rows = Vec::new();
+        for id in instances {
+            rows.extend(
+                fetch(ActivityFilter {
+                    instance_id: Some(id),
+                    app: None,
+                    ..filter.clone()
+                })
+                .await?,
+            );
+        }
+        rows.sort_by_key(|r| std::cmp::Reverse((r.occurred_at_ms, r.rowid)));
+        rows.truncate(usize::try_from(want).unwrap_or(usize::MAX));
+        Ok(rows)
+    }
+
     /// One event and its raw vendor record.
     pub async fn activity(
         &self,
@@ -412,7 +577,7 @@ impl Store {
         event_id: &str,
     ) -> Result<Option<(ActivityRow, String)>> {
         let found: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "{SELECT_ROW}, a.raw, NULL AS text_hit {FROM_LOG} \
+            "{SELECT_ROW}, a.raw {FROM_LOG} \
              WHERE a.instance_id = ? AND a.event_id = ? LIMIT 1"
         )))
         .bind(instance_id)
@@ -448,8 +613,9 @@ impl Store {
             after.as_ref(),
             "EXPLAIN QUERY PLAN ",
             false,
+            50,
         );
-        self.plan_lines(q).await
+        self.plan_lines(q, true).await
     }
 }
 
@@ -477,7 +643,7 @@ fn to_row(r: Row) -> (ActivityRow, Option<String>) {
 
 /// The activity log query for `f` after `after`, newest first, behind `prefix` (empty, or
 /// `EXPLAIN QUERY PLAN `), with the raw record when `raw`. A sifted network is left out (the
-/// caller sifts); sifted words become the `text_hit` column.
+/// caller sifts), as are sifted words.
 fn activity_query(
     f: &ActivityFilter,
     ip: Option<&IpPlan>,
@@ -485,20 +651,12 @@ fn activity_query(
     after: Option<&ActivityKey>,
     prefix: &str,
     raw: bool,
+    limit: i64,
 ) -> QueryBuilder<Sqlite> {
     let mut q = QueryBuilder::<Sqlite>::new(prefix);
     q.push(SELECT_ROW)
         .push(if raw { ", a.raw" } else { ", NULL AS raw" });
-    match text {
-        Some(TextPlan::Sift(m)) => {
-            q.push(", EXISTS (SELECT 1 FROM activities_fts WHERE activities_fts MATCH ")
-                .push_bind(m.clone())
-                .push(" AND activities_fts.rowid = a.rowid) AS text_hit ");
-        }
-        _ => {
-            q.push(", NULL AS text_hit ");
-        }
-    }
+    q.push(" ");
     q.push(FROM_LOG).push(" WHERE 1 = 1");
     if let Some(v) = &f.instance_id {
         q.push(" AND a.instance_id = ").push_bind(v.clone());
@@ -512,6 +670,30 @@ fn activity_query(
     match ip {
         Some(IpPlan::Exact(k)) => {
             q.push(" AND a.ip_key = ").push_bind(k.clone());
+        }
+        Some(IpPlan::Range(lo, hi)) if only_time(f) && text.is_none() => {
+            // The network alone: its page is chosen from the address index by keys only
+            // (time, rowid), and only those rows are read — not every row of the network.
+            q.push(" AND a.rowid IN (SELECT s.rowid FROM activities s WHERE s.ip_key BETWEEN ")
+                .push_bind(lo.clone())
+                .push(" AND ")
+                .push_bind(hi.clone());
+            if let Some(v) = f.since_ms {
+                q.push(" AND s.occurred_at_ms >= ").push_bind(v);
+            }
+            if let Some(v) = f.until_ms {
+                q.push(" AND s.occurred_at_ms < ").push_bind(v);
+            }
+            if let Some(k) = after {
+                q.push(" AND (s.occurred_at_ms, s.rowid) < (")
+                    .push_bind(k.occurred_at_ms)
+                    .push(", ")
+                    .push_bind(k.rowid)
+                    .push(")");
+            }
+            q.push(" ORDER BY s.occurred_at_ms DESC, s.rowid DESC LIMIT ")
+                .push_bind(limit)
+                .push(")");
         }
         Some(IpPlan::Range(lo, hi)) => {
             q.push(" AND a.ip_key BETWEEN ")
@@ -529,7 +711,9 @@ fn activity_query(
         q.push(" AND a.action = ").push_bind(v.clone());
     }
     if let Some(v) = f.outcome {
-        q.push(" AND a.outcome = ").push_bind(v.as_str().to_owned());
+        // Written out, not bound: a failure filter can then use the index of failures
+        // (activities_failed, a partial index SQLite matches on the literal).
+        q.push(format!(" AND a.outcome = '{}'", v.as_str()));
     }
     if let Some(v) = f.since_ms {
         q.push(" AND a.occurred_at_ms >= ").push_bind(v);
@@ -556,8 +740,21 @@ fn activity_query(
             .push_bind(k.rowid)
             .push(")");
     }
-    q.push(" ORDER BY a.occurred_at_ms DESC, a.rowid DESC");
+    q.push(" ORDER BY a.occurred_at_ms DESC, a.rowid DESC LIMIT ")
+        .push_bind(limit);
     q
+}
+
+/// Whether a filter narrows by nothing but time (and the network the caller handles).
+fn only_time(f: &ActivityFilter) -> bool {
+    f.instance_id.is_none()
+        && f.app.is_none()
+        && f.user.is_none()
+        && f.category.is_none()
+        && f.action.is_none()
+        && f.outcome.is_none()
+        && f.text.is_none()
+        && f.object.is_none()
 }
 
 /// The analyst's words as an FTS5 query: every word must appear as the start of a word in the

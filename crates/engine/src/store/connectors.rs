@@ -271,7 +271,13 @@ impl Store {
         }
         if bulk.is_none() {
             *bulk = Some(
-                <sqlx::SqliteConnection as sqlx::Connection>::connect_with(&self.options).await?,
+                <sqlx::SqliteConnection as sqlx::Connection>::connect_with(
+                    // A 64 MB page cache for the one bulk writer: each write inserts into the
+                    // log's indexes at random places, and pages it must read back from the
+                    // file cost most of a write (measured, docs/benchmarks.md).
+                    &self.options.clone().pragma("cache_size", "-65536"),
+                )
+                .await?,
             );
         }
         let Some(conn) = bulk.as_mut() else {

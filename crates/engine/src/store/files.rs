@@ -106,6 +106,47 @@ impl Store {
         self.set_setting(DOMAINS_KEY, &1u32, now_ms).await
     }
 
+    /// For each set-shaped filter (words, a collaborator domain, guest owners), whether it
+    /// holds so many files that the page should walk the files newest first and test each
+    /// against the set (a page fills soon), rather than read the set's files and sort them
+    /// (few files: a short sort). Each is asked with a count that stops at the limit.
+    async fn files_walk(&self, f: &FileFilter) -> Result<FilesWalk> {
+        let many = |n: i64| n > FEW_FILES;
+        let mut walk = FilesWalk::default();
+        if let Some(m) = f.text.as_deref().and_then(fts_query) {
+            let n: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM (SELECT 1 FROM files_fts WHERE files_fts MATCH ? LIMIT ?)",
+            )
+            .bind(m)
+            .bind(FEW_FILES + 1)
+            .fetch_one(&self.pool)
+            .await?;
+            walk.text = many(n);
+        }
+        if let Some(d) = domain_of(f) {
+            let n: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM (SELECT 1 FROM file_collaborators WHERE domain = ? LIMIT ?)",
+            )
+            .bind(d)
+            .bind(FEW_FILES + 1)
+            .fetch_one(&self.pool)
+            .await?;
+            walk.domain = many(n);
+        }
+        if f.external_owner {
+            // Each guest name looks its files up by owner (files_by_owner), up to the limit.
+            let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT count(*) FROM (SELECT 1 FROM ({GUEST_NAMES}) g \
+                 JOIN files f ON f.instance_id = g.instance_id AND f.owner = g.login LIMIT ?)"
+            )))
+            .bind(FEW_FILES + 1)
+            .fetch_one(&self.pool)
+            .await?;
+            walk.guests = many(n);
+        }
+        Ok(walk)
+    }
+
     /// One page of files after `after`, newest modified first: `(files, key to go on)`.
     pub async fn files_page(
         &self,
@@ -114,7 +155,8 @@ impl Store {
         limit: usize,
         now_ms: i64,
     ) -> Result<(Vec<FileRow>, Option<FileKey>)> {
-        let mut q = files_query(f, after, now_ms, "");
+        let walk = self.files_walk(f).await?;
+        let mut q = files_query(f, after, now_ms, walk, "");
         q.push(" LIMIT ")
             .push_bind(i64::try_from(limit + 1).unwrap_or(i64::MAX));
         let mut rows: Vec<Row> = q.build_query_as().fetch_all(&self.pool).await?;
@@ -230,18 +272,46 @@ impl Store {
             instance_id: String::new(),
             external_id: String::new(),
         });
-        let q = files_query(f, after.as_ref(), 0, "EXPLAIN QUERY PLAN ");
-        self.plan_lines(q).await
+        let walk = self.files_walk(f).await?;
+        let q = files_query(f, after.as_ref(), 0, walk, "EXPLAIN QUERY PLAN ");
+        self.plan_lines(q, false).await
     }
 }
 
 /// The files query for `f` after `after`, newest modified first.
+/// At most this many files in a set-shaped filter, and its files are read and sorted; more,
+/// and the page walks the files newest first (docs/benchmarks.md, investigation).
+const FEW_FILES: i64 = 5_000;
+
+/// The sign-in names and e-mail addresses of each instance's guests, `(instance, name)`.
+const GUEST_NAMES: &str = "SELECT instance_id, login FROM accounts WHERE kind = 'guest' \
+     UNION SELECT instance_id, email FROM accounts WHERE kind = 'guest' AND email IS NOT NULL";
+
+/// Which set-shaped filters a files page walks (see [`Store::files_walk`]).
+#[derive(Debug, Clone, Copy, Default)]
+struct FilesWalk {
+    text: bool,
+    domain: bool,
+    guests: bool,
+}
+
+/// The collaborator domain a filter asks for, as stored (lower case, no `@`).
+fn domain_of(f: &FileFilter) -> Option<String> {
+    f.shared_with_domain
+        .as_deref()
+        .map(|d| d.trim().trim_start_matches('@').to_lowercase())
+        .filter(|d| !d.is_empty())
+}
+
 fn files_query(
     f: &FileFilter,
     after: Option<&FileKey>,
     now_ms: i64,
+    walk: FilesWalk,
     prefix: &str,
 ) -> QueryBuilder<Sqlite> {
+    // `+` keeps SQLite from starting at the set (then sorting) when the page should walk.
+    let plus = |on: bool| if on { "+" } else { "" };
     let mut q = QueryBuilder::<Sqlite>::new(prefix);
     q.push(SELECT_FILE).push(" WHERE 1 = 1");
     if let Some(v) = &f.instance_id {
@@ -253,16 +323,12 @@ fn files_query(
     if let Some(v) = f.sharing {
         q.push(" AND f.sharing = ").push_bind(v.as_str().to_owned());
     }
-    if let Some(d) = f
-        .shared_with_domain
-        .as_deref()
-        .map(|d| d.trim().trim_start_matches('@').to_lowercase())
-        .filter(|d| !d.is_empty())
-    {
-        q.push(
-            " AND (f.instance_id, f.external_id) IN \
-             (SELECT instance_id, file_id FROM file_collaborators WHERE domain = ",
-        )
+    if let Some(d) = domain_of(f) {
+        let p = plus(walk.domain);
+        q.push(format!(
+            " AND ({p}f.instance_id, {p}f.external_id) IN \
+             (SELECT instance_id, file_id FROM file_collaborators WHERE domain = "
+        ))
         .push_bind(d)
         .push(")");
     }
@@ -271,11 +337,10 @@ fn files_query(
     }
     if f.external_owner {
         // Owned by a guest of the instance (by sign-in name or e-mail address).
-        q.push(
-            " AND (f.instance_id, f.owner) IN (SELECT instance_id, login FROM accounts \
-             WHERE kind = 'guest' UNION SELECT instance_id, email FROM accounts \
-             WHERE kind = 'guest' AND email IS NOT NULL)",
-        );
+        let p = plus(walk.guests);
+        q.push(format!(
+            " AND ({p}f.instance_id, {p}f.owner) IN ({GUEST_NAMES})"
+        ));
     }
     if let Some(days) = f.stale_days {
         let cutoff = now_ms.saturating_sub(i64::from(days) * 86_400_000);
@@ -283,9 +348,12 @@ fn files_query(
             .push_bind(cutoff);
     }
     if let Some(m) = f.text.as_deref().and_then(fts_query) {
-        q.push(" AND f.rowid IN (SELECT rowid FROM files_fts WHERE files_fts MATCH ")
-            .push_bind(m)
-            .push(")");
+        q.push(format!(
+            " AND {}f.rowid IN (SELECT rowid FROM files_fts WHERE files_fts MATCH ",
+            plus(walk.text)
+        ))
+        .push_bind(m)
+        .push(")");
     }
     if let Some(k) = after {
         q.push(" AND (COALESCE(f.modified_at_ms, 0), f.instance_id, f.external_id) < (")

@@ -194,13 +194,16 @@ impl Store {
         Ok(store)
     }
 
-    /// The steps of an `EXPLAIN QUERY PLAN` query (first page of 50), one line each: how the
-    /// indexes serve a list (the index tests read them).
+    /// The steps of an `EXPLAIN QUERY PLAN` query (its first page of 50 when it has no limit
+    /// yet), one line each: how the indexes serve a list (the index tests read them).
     pub(crate) async fn plan_lines(
         &self,
         mut q: sqlx::QueryBuilder<sqlx::Sqlite>,
+        limited: bool,
     ) -> Result<Vec<String>> {
-        q.push(" LIMIT 50");
+        if !limited {
+            q.push(" LIMIT 50");
+        }
         let rows: Vec<(i64, i64, i64, String)> = q.build_query_as().fetch_all(&self.pool).await?;
         Ok(rows.into_iter().map(|r| r.3).collect())
     }

@@ -376,19 +376,7 @@ impl Store {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "SELECT a.occurred_at_ms, a.rowid FROM activities a WHERE 1 = 1",
             );
-            if let Some(v) = filter.since_ms {
-                q.push(" AND a.occurred_at_ms >= ").push_bind(v);
-            }
-            if let Some(v) = filter.until_ms {
-                q.push(" AND a.occurred_at_ms < ").push_bind(v);
-            }
-            if let Some(k) = after {
-                q.push(" AND (a.occurred_at_ms, a.rowid) < (")
-                    .push_bind(k.occurred_at_ms)
-                    .push(", ")
-                    .push_bind(k.rowid)
-                    .push(")");
-            }
+            push_time_and_after(&mut q, "a", filter, after.as_ref());
             q.push(" ORDER BY a.occurred_at_ms DESC, a.rowid DESC LIMIT ")
                 .push_bind(TEXT_SIFT_BATCH);
             let keys: Vec<(i64, i64)> = q.build_query_as().fetch_all(&self.pool).await?;
@@ -678,19 +666,7 @@ fn activity_query(
                 .push_bind(lo.clone())
                 .push(" AND ")
                 .push_bind(hi.clone());
-            if let Some(v) = f.since_ms {
-                q.push(" AND s.occurred_at_ms >= ").push_bind(v);
-            }
-            if let Some(v) = f.until_ms {
-                q.push(" AND s.occurred_at_ms < ").push_bind(v);
-            }
-            if let Some(k) = after {
-                q.push(" AND (s.occurred_at_ms, s.rowid) < (")
-                    .push_bind(k.occurred_at_ms)
-                    .push(", ")
-                    .push_bind(k.rowid)
-                    .push(")");
-            }
+            push_time_and_after(&mut q, "s", f, after);
             q.push(" ORDER BY s.occurred_at_ms DESC, s.rowid DESC LIMIT ")
                 .push_bind(limit)
                 .push(")");
@@ -715,12 +691,6 @@ fn activity_query(
         // (activities_failed, a partial index SQLite matches on the literal).
         q.push(format!(" AND a.outcome = '{}'", v.as_str()));
     }
-    if let Some(v) = f.since_ms {
-        q.push(" AND a.occurred_at_ms >= ").push_bind(v);
-    }
-    if let Some(v) = f.until_ms {
-        q.push(" AND a.occurred_at_ms < ").push_bind(v);
-    }
     if let Some(TextPlan::Set(m)) = text {
         q.push(" AND a.rowid IN (SELECT rowid FROM activities_fts WHERE activities_fts MATCH ")
             .push_bind(m.clone())
@@ -733,16 +703,32 @@ fn activity_query(
             .push(" AND a.target = ")
             .push_bind(o.to_owned());
     }
+    push_time_and_after(&mut q, "a", f, after);
+    q.push(" ORDER BY a.occurred_at_ms DESC, a.rowid DESC LIMIT ")
+        .push_bind(limit);
+    q
+}
+
+/// The time range of `f` and the keyset position after `after`, on the table alias `t`.
+fn push_time_and_after(
+    q: &mut QueryBuilder<Sqlite>,
+    t: &str,
+    f: &ActivityFilter,
+    after: Option<&ActivityKey>,
+) {
+    if let Some(v) = f.since_ms {
+        q.push(format!(" AND {t}.occurred_at_ms >= ")).push_bind(v);
+    }
+    if let Some(v) = f.until_ms {
+        q.push(format!(" AND {t}.occurred_at_ms < ")).push_bind(v);
+    }
     if let Some(k) = after {
-        q.push(" AND (a.occurred_at_ms, a.rowid) < (")
+        q.push(format!(" AND ({t}.occurred_at_ms, {t}.rowid) < ("))
             .push_bind(k.occurred_at_ms)
             .push(", ")
             .push_bind(k.rowid)
             .push(")");
     }
-    q.push(" ORDER BY a.occurred_at_ms DESC, a.rowid DESC LIMIT ")
-        .push_bind(limit);
-    q
 }
 
 /// Whether a filter narrows by nothing but time (and the network the caller handles).

@@ -64,6 +64,8 @@ describe("OAuth apps page", () => {
     const perms = await screen.findByTestId("oauth-permissions");
     expect(perms).toHaveTextContent("Mail.ReadWrite");
     expect(perms).toHaveTextContent("Reads, changes and deletes mail");
+    // No data source for community use on a local-first desktop: said, not left blank.
+    expect(screen.getByTestId("oauth-community")).toHaveTextContent("keeps your data on this machine");
     await userEvent.click(screen.getByTestId("oauth-ban"));
     // The dry run: exactly what will be revoked, nothing changed yet.
     const steps = await screen.findByTestId("ban-steps");

@@ -180,6 +180,9 @@ function Detail({ app, onClose, onBan }: { app: OauthAppRow | null; onClose: () 
             Granted by {app.org_wide ? "an administrator for everyone" : `${String(app.users)} ${app.users === 1 ? "person" : "people"}`} in{" "}
             {app.instances.join(", ") || "—"}; first seen {day(app.first_seen_ms)}, last seen {day(app.last_seen_ms)}.
           </Text>
+          <Text size="xs" c="dimmed" data-testid="oauth-community">
+            Community use (how common this app is in other organisations) is not shown: it needs data pooled from many tenants, and Cloudwarden keeps your data on this machine.
+          </Text>
           <Group gap="xs">
             <Button
               variant="default"

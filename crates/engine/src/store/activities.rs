@@ -384,17 +384,7 @@ impl Store {
                 break false;
             };
             let hi = keys.iter().map(|k| k.1).max().unwrap_or(lo);
-            let hits: HashSet<i64> = sqlx::query_scalar(
-                "SELECT rowid FROM activities_fts WHERE activities_fts MATCH ? \
-                 AND rowid BETWEEN ? AND ?",
-            )
-            .bind(words)
-            .bind(lo)
-            .bind(hi)
-            .fetch_all(&self.pool)
-            .await?
-            .into_iter()
-            .collect();
+            let hits = self.text_hits(words, lo, hi).await?;
             for &(occurred_at_ms, rowid) in &keys {
                 let key = ActivityKey {
                     occurred_at_ms,
@@ -468,23 +458,12 @@ impl Store {
                 .batch(filter, ip, text, after.as_ref(), want, raw)
                 .await?;
             let n = rows.len();
-            // Common words: the text index names the batch's matching rows in one range
-            // query over the batch's rowids (rows read in time order arrived close together,
-            // so the range is narrow; FTS5 seeks into each word's rowid list).
+            // Common words: the text index names the batch's matching rows.
             let hits: Option<HashSet<i64>> = match text {
                 Some(TextPlan::Sift(m)) if n > 0 => {
                     let lo = rows.iter().map(|r| r.rowid).min().unwrap_or(0);
                     let hi = rows.iter().map(|r| r.rowid).max().unwrap_or(0);
-                    let found: Vec<i64> = sqlx::query_scalar(
-                        "SELECT rowid FROM activities_fts WHERE activities_fts MATCH ? \
-                         AND rowid BETWEEN ? AND ?",
-                    )
-                    .bind(m)
-                    .bind(lo)
-                    .bind(hi)
-                    .fetch_all(&self.pool)
-                    .await?;
-                    Some(found.into_iter().collect())
+                    Some(self.text_hits(m, lo, hi).await?)
                 }
                 _ => None,
             };
@@ -515,6 +494,22 @@ impl Store {
                 return Ok((out, after));
             }
         }
+    }
+
+    /// The rowids between `lo` and `hi` holding `words`: one query of the text index over a
+    /// batch's rowid range (rows read in time order arrived close together, so the range is
+    /// narrow; FTS5 seeks into each word's rowid list).
+    async fn text_hits(&self, words: &str, lo: i64, hi: i64) -> Result<HashSet<i64>> {
+        let found: Vec<i64> = sqlx::query_scalar(
+            "SELECT rowid FROM activities_fts WHERE activities_fts MATCH ? \
+             AND rowid BETWEEN ? AND ?",
+        )
+        .bind(words)
+        .bind(lo)
+        .bind(hi)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(found.into_iter().collect())
     }
 
     /// The next `want` rows of the log after `after` for the filter, newest first. An app's

@@ -751,6 +751,34 @@ async fn busy_networks_and_common_words_are_sifted_in_the_log_s_order() {
     let want = expect(&|r| r.action.starts_with("report"));
     assert!(want.len() > 20_000);
     assert_eq!(ids(&common), want[..300]);
+    // Words spelled out into the index words they start (`repo1` → repo1, repo10, repo11,
+    // repo12), beside a word that starts too many to spell out (`user`, 97) and a word the
+    // tokenizer splits (`acme/repo1`): the same rows in the same order as FTS5's prefixes.
+    let in_repo1 = |r: &ActivityRow| {
+        r.object.as_deref().is_some_and(|o| {
+            o.strip_prefix("acme/")
+                .is_some_and(|o| o.starts_with("repo1"))
+        })
+    };
+    for words in ["repo1", "USER repo1", "acme/repo1"] {
+        let got = first_pages(ActivityFilter {
+            text: Some(words.into()),
+            ..Default::default()
+        })
+        .await;
+        let want = expect(&in_repo1);
+        assert!(want.len() > 300);
+        assert_eq!(ids(&got), want[..300], "{words}");
+    }
+    let none = all(
+        &e,
+        &ActivityFilter {
+            text: Some("repo1x".into()),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert!(none.is_empty());
     let rare = all(
         &e,
         &ActivityFilter {

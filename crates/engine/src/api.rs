@@ -9,6 +9,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use cloudwarden_catalog::score::ScoreSettings;
 use tokio::sync::RwLock;
 
+use crate::backend::SharedBackend;
+use crate::backend::TypedSettings as _;
 use crate::catalog::{self, Effective};
 use crate::domain::catalog::{
     AppDetail, AppPage, AppQuery, CatalogStats, CategoryInfo, CustomAppInput, FactorInfo,
@@ -57,7 +59,7 @@ pub fn resolve_data_dir(explicit: Option<&Path>) -> Result<PathBuf> {
 #[derive(Debug, Clone)]
 pub struct Engine {
     data_dir: PathBuf,
-    store: Store,
+    store: SharedBackend,
     secrets: SecretStore,
     /// The effective catalog, built on first use and rebuilt after every catalog change.
     catalog: Arc<RwLock<Option<Arc<Effective>>>>,
@@ -96,7 +98,7 @@ impl Engine {
             path: data_dir.clone(),
             source,
         })?;
-        let store = Store::open(&data_dir.join(DATABASE_FILE)).await?;
+        let store: SharedBackend = Arc::new(Store::open(&data_dir.join(DATABASE_FILE)).await?);
         let engine = Engine {
             data_dir,
             store,

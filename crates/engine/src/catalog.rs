@@ -11,8 +11,8 @@ use cloudwarden_catalog::model::{
 use cloudwarden_catalog::score::{self, Score, ScoreSettings, UnknownPolicy};
 use cloudwarden_catalog::{categories, Catalog, Matcher, Source};
 
+use crate::backend::{CustomAppRow, OverrideRow};
 use crate::domain::catalog::*;
-use crate::store::{CustomAppRow, OverrideRow};
 use crate::{Error, Result};
 
 /// Source id of analyst-entered values.

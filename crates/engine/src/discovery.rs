@@ -10,10 +10,10 @@ use cloudwarden_discovery::aggregate::Stats;
 use cloudwarden_discovery::pipeline::{self, Options, Outcome, PipelineError, Progress};
 use cloudwarden_discovery::{all_formats, format_by_id, CustomFormat, Format};
 
+use crate::backend::{UploadRows, UsageStats};
 use crate::catalog::Effective;
 use crate::domain::catalog::Confidence;
 use crate::domain::discovery::*;
-use crate::store::{UploadRows, UsageStats};
 use crate::{Error, Result};
 
 /// A saved custom format as the discovery crate runs it (the two types share one JSON shape).

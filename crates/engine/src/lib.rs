@@ -6,6 +6,7 @@
 
 pub mod anonymize;
 pub mod api;
+mod backend;
 pub mod catalog;
 pub mod discovery;
 pub mod discovery_export;

@@ -13,8 +13,8 @@ use cloudwarden_connectors::model::{Connector, Ctx, Phase, PhaseStart, Records, 
 use cloudwarden_connectors::Error as CError;
 use tokio_util::sync::CancellationToken;
 
+use crate::backend::SharedBackend;
 use crate::domain::connectors::{PhaseReport, PhaseStatus as P, RunStatus, ScanReport};
-use crate::store::Store;
 use crate::Result;
 
 /// How far back the first activities scan reads.
@@ -74,7 +74,7 @@ struct StoreSink {
 
 impl StoreSink {
     fn new(
-        store: &Store,
+        store: &SharedBackend,
         instance: &str,
         phase: Phase,
         resource: &str,
@@ -139,7 +139,7 @@ impl StoreSink {
                 // Another process holding the write lock is waited for: the pages read are
                 // not thrown away.
                 let now = super::api::now_ms();
-                crate::store::retry_busy(|| {
+                crate::backend::retry_busy(|| {
                     store.store_pages(
                         &instance,
                         &refs,
@@ -230,7 +230,7 @@ enum Stop {
 /// Runs every phase the connector can read. Returns the report; the caller sets the status.
 #[allow(clippy::too_many_arguments)]
 pub async fn run(
-    store: &Store,
+    store: &SharedBackend,
     instance: &str,
     connector: &dyn Connector,
     auth: Auth,

@@ -8,12 +8,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Deserialize;
 
 use super::Engine;
+use crate::backend::SnapshotRow;
 use crate::domain::investigate::{
     AccountChange, ChangeReport, FileChange, GrantChange, InstanceChanges, PermissionLevel,
     SharingLevel, SnapshotInfo,
 };
 use crate::permissions::classify;
-use crate::store::SnapshotRow;
 use crate::{Error, Result};
 
 #[derive(Deserialize, Default)]

@@ -14,11 +14,11 @@ use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 
 use super::{new_id, now_ms, Engine};
+use crate::backend::{InstanceRow, RecordTable};
 use crate::domain::connectors::*;
 use crate::domain::jobs::JobState;
 use crate::scan;
 use crate::secrets::Secret;
-use crate::store::{InstanceRow, RecordTable};
 use crate::{Error, Result};
 
 /// An OAuth flow waiting for the analyst (approval of a device code, or the browser's

@@ -12,13 +12,14 @@ use cloudwarden_discovery::pipeline::Progress;
 
 use super::{new_id, now_ms, today, Engine};
 use crate::anonymize::{self, Anonymizer};
+use crate::backend::TypedSettings as _;
+use crate::backend::{retry_busy, Breakdown, ReportRow, UploadRows};
 use crate::catalog::Effective;
 use crate::discovery;
 use crate::discovery_export;
 use crate::domain::discovery::*;
 use crate::domain::jobs::JobState;
 use crate::domain::AuditEntry;
-use crate::store::{retry_busy, Breakdown, ReportRow, UploadRows};
 use crate::{Error, Result};
 
 const SETTINGS_KEY: &str = "discovery.settings";

@@ -3,12 +3,12 @@
 use std::path::{Path, PathBuf};
 
 use super::{now_ms, Engine};
+use crate::backend::{decode_cursor, encode_cursor, ActivityKey, FileKey};
 use crate::domain::investigate::{
     ActivityDetail, ActivityExport, ActivityFilter, ActivityPage, ExportFormat, FileDetail,
     FileFilter, FilePage, PeoplePage, PersonFilter, SavedActivityQuery,
 };
 use crate::investigate_export::ExportSink;
-use crate::store::{decode_cursor, encode_cursor, ActivityKey, FileKey};
 use crate::{Error, Result};
 
 /// Rows per page when the caller does not say; the most a page holds.

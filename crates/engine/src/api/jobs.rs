@@ -14,9 +14,9 @@ use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
 use super::{new_id, now_ms, Engine};
+use crate::backend::{retry_busy, JobRow, NewJob, SharedBackend};
 use crate::domain::discovery::DiscoveryRequest;
 use crate::domain::jobs::{JobEvent, JobInfo, JobState};
-use crate::store::{retry_busy, JobRow, NewJob, Store};
 use crate::{Error, Result};
 
 /// How long a lease lasts without a heartbeat.
@@ -123,7 +123,7 @@ fn info(row: JobRow) -> JobInfo {
 
 /// A running job's lease; renewed until [`Lease::finish`] (or drop).
 pub(crate) struct Lease {
-    store: Store,
+    store: SharedBackend,
     bus: Arc<JobBus>,
     job_id: String,
     kind: String,
@@ -227,11 +227,8 @@ impl Engine {
             owner_host: host,
             lease_ms: LEASE_MS,
         };
-        let taken = retry_busy(|| {
-            self.store
-                .take_job(&new_job, now, |row| owner_dead(row, now))
-        })
-        .await?;
+        let dead = |row: &JobRow| owner_dead(row, now);
+        let taken = retry_busy(|| self.store.take_job(&new_job, now, &dead)).await?;
         if let Err(running) = taken {
             let what = if kind == "scan" {
                 "already scanning"

@@ -10,12 +10,12 @@ use cloudwarden_connectors::Error as CError;
 
 use super::connectors::http;
 use super::{now_ms, Engine};
+use crate::backend::{app_key, decode_cursor, encode_cursor, AppGrants};
 use crate::domain::investigate::{
     BanReport, OauthAppFilter, OauthAppPage, OauthAppRow, OauthAppStatus, OauthPermission,
     PermissionLevel, RevokeOutcome, RevokeStepView,
 };
 use crate::permissions::classify;
-use crate::store::{app_key, decode_cursor, encode_cursor, AppGrants};
 use crate::{Error, Result};
 
 impl Engine {

@@ -3,6 +3,8 @@
 //! shift a page. Each filter has an index that serves both the filter and the order (see
 //! `migrations/0012_activities_normalized.sql` and the query-plan test).
 
+use crate::backend::{ActivityStore, TypedSettings};
+use async_trait::async_trait;
 use std::collections::HashSet;
 use std::net::IpAddr;
 
@@ -174,6 +176,8 @@ const SIFT_BATCH: i64 = 2_000;
 /// Rows per statement when a page sifts by common words: each batch costs one query of the
 /// text index (10–15 ms for a prefix word on 10 M activities), so batches are larger.
 const TEXT_SIFT_BATCH: i64 = 6_000;
+/// Keys a page walking common words reads at most per statement (only keys: no row is read).
+const TEXT_WALK_MAX: i64 = 24_000;
 /// Rows a sifting page looks at before it returns what it has (with a cursor to go on), so
 /// that a page never takes long however rare the matches.
 const SIFT_BUDGET: usize = 200_000;
@@ -208,98 +212,6 @@ const KEYS_KEY: &str = "activities.keys";
 const NORMALIZED_KEY: &str = "activities.normalized";
 
 impl Store {
-    /// Gives activities stored before the activity log existed their category and a
-    /// normalised outcome, once: one update per distinct (app, action, outcome).
-    pub async fn normalize_activities(&self, now_ms: i64) -> Result<()> {
-        if self.setting::<u32>(NORMALIZED_KEY).await?.is_some() {
-            return Ok(());
-        }
-        let kinds: Vec<(String, String, Option<String>)> = sqlx::query_as(
-            "SELECT DISTINCT i.app, a.action, a.outcome FROM activities a \
-             JOIN connector_instances i ON i.instance_id = a.instance_id",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        let mut tx = self.write_tx().await?;
-        for (app, action, outcome) in &kinds {
-            sqlx::query(
-                "UPDATE activities SET category = ?, outcome = ? WHERE action = ? AND outcome IS ? \
-                 AND instance_id IN (SELECT instance_id FROM connector_instances WHERE app = ?)",
-            )
-            .bind(normalize::categorize(app, action).as_str())
-            .bind(ActivityOutcome::from_vendor(outcome.as_deref()).as_str())
-            .bind(action)
-            .bind(outcome)
-            .bind(app)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        self.set_setting(NORMALIZED_KEY, &1u32, now_ms).await
-    }
-
-    /// Gives activities stored before the writer computed their address and object keys
-    /// (migration 0021) theirs, once, a batch of rows at a time in rowid order.
-    pub async fn backfill_activity_keys(&self, now_ms: i64) -> Result<()> {
-        if self.setting::<u32>(KEYS_KEY).await?.is_some() {
-            return Ok(());
-        }
-        let mut from = 0i64;
-        loop {
-            let rows: Vec<(i64, Option<String>, Option<String>)> = sqlx::query_as(
-                "SELECT rowid, ip, target FROM activities WHERE rowid > ? \
-                 AND ((ip IS NOT NULL AND ip_key IS NULL) OR (target IS NOT NULL AND object_key IS NULL)) \
-                 ORDER BY rowid LIMIT 5000",
-            )
-            .bind(from)
-            .fetch_all(&self.pool)
-            .await?;
-            let Some(last) = rows.last().map(|r| r.0) else {
-                break;
-            };
-            let mut tx = self.write_tx().await?;
-            for (rowid, ip, target) in &rows {
-                sqlx::query("UPDATE activities SET ip_key = ?, object_key = ? WHERE rowid = ?")
-                    .bind(ip.as_deref().and_then(ip_key))
-                    .bind(target.as_deref().map(object_key))
-                    .bind(rowid)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            tx.commit().await?;
-            from = last;
-        }
-        self.set_setting(KEYS_KEY, &1u32, now_ms).await
-    }
-
-    /// One page of the activity log after `after`, newest first: `(rows, key to go on)`.
-    /// The key is `None` when the log ends here.
-    pub async fn activities_page(
-        &self,
-        filter: &ActivityFilter,
-        after: Option<ActivityKey>,
-        limit: usize,
-    ) -> Result<(Vec<ActivityRow>, Option<ActivityKey>)> {
-        let (rows, next) = self.page(filter, after, limit, false).await?;
-        Ok((rows.into_iter().map(|(r, _)| r).collect(), next))
-    }
-
-    /// As [`Store::activities_page`], each row with the vendor's raw record (for exports).
-    pub async fn activities_page_raw(
-        &self,
-        filter: &ActivityFilter,
-        after: Option<ActivityKey>,
-        limit: usize,
-    ) -> Result<(Vec<(ActivityRow, String)>, Option<ActivityKey>)> {
-        let (rows, next) = self.page(filter, after, limit, true).await?;
-        Ok((
-            rows.into_iter()
-                .map(|(r, raw)| (r, raw.unwrap_or_default()))
-                .collect(),
-            next,
-        ))
-    }
-
     async fn page(
         &self,
         filter: &ActivityFilter,
@@ -379,9 +291,14 @@ impl Store {
             text: None,
             ..filter.clone()
         };
+        // The first batch holds a page if one key in eight matches; each further batch is four
+        // times larger (matches are rarer than that), up to [`TEXT_WALK_MAX`].
+        let mut want = i64::try_from((limit + 1) * 8)
+            .unwrap_or(TEXT_WALK_MAX)
+            .min(TEXT_WALK_MAX);
         let partial = loop {
             let keys: Vec<(i64, i64)> = self
-                .batch(&rest, ip, None, after.as_ref(), TEXT_SIFT_BATCH, Cols::Keys)
+                .batch(&rest, ip, None, after.as_ref(), want, Cols::Keys)
                 .await?;
             let Some(lo) = keys.iter().map(|k| k.1).min() else {
                 break false;
@@ -402,12 +319,13 @@ impl Store {
                 }
             }
             looked += keys.len();
-            if kept.len() > limit || i64::try_from(keys.len()).unwrap_or(0) < TEXT_SIFT_BATCH {
+            if kept.len() > limit || i64::try_from(keys.len()).unwrap_or(0) < want {
                 break false;
             }
             if looked >= SIFT_BUDGET {
                 break true;
             }
+            want = want.saturating_mul(4).min(TEXT_WALK_MAX);
         };
         let more = kept.len() > limit;
         kept.truncate(limit);
@@ -559,26 +477,6 @@ impl Store {
         Ok(rows)
     }
 
-    /// One event and its raw vendor record.
-    pub async fn activity(
-        &self,
-        instance_id: &str,
-        event_id: &str,
-    ) -> Result<Option<(ActivityRow, String)>> {
-        let found: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "{SELECT_ROW}, a.raw {FROM_LOG} \
-             WHERE a.instance_id = ? AND a.event_id = ? LIMIT 1"
-        )))
-        .bind(instance_id)
-        .bind(event_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(found.map(|f| {
-            let (row, raw) = to_row(f);
-            (row, raw.unwrap_or_default())
-        }))
-    }
-
     /// The analyst's words as a query of the activity log's text index (see [`fts_query`]),
     /// each word spelled out into the index words it starts, read from `activities_vocab`
     /// (0027): `("report" OR "reports")` instead of `"report"*`. FTS5 answers a prefix by
@@ -637,10 +535,115 @@ impl Store {
             .collect();
         Ok(format!("({})", alternatives.join(" OR ")))
     }
+}
 
-    /// The query plan of the activity log query for `f` (for the index test), each network and
-    /// text filter planned as the page would plan it on this store.
-    pub async fn activities_plan(&self, f: &ActivityFilter, paged: bool) -> Result<Vec<String>> {
+#[async_trait]
+impl ActivityStore for Store {
+    async fn normalize_activities(&self, now_ms: i64) -> Result<()> {
+        if self.setting::<u32>(NORMALIZED_KEY).await?.is_some() {
+            return Ok(());
+        }
+        let kinds: Vec<(String, String, Option<String>)> = sqlx::query_as(
+            "SELECT DISTINCT i.app, a.action, a.outcome FROM activities a \
+             JOIN connector_instances i ON i.instance_id = a.instance_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut tx = self.write_tx().await?;
+        for (app, action, outcome) in &kinds {
+            sqlx::query(
+                "UPDATE activities SET category = ?, outcome = ? WHERE action = ? AND outcome IS ? \
+                 AND instance_id IN (SELECT instance_id FROM connector_instances WHERE app = ?)",
+            )
+            .bind(normalize::categorize(app, action).as_str())
+            .bind(ActivityOutcome::from_vendor(outcome.as_deref()).as_str())
+            .bind(action)
+            .bind(outcome)
+            .bind(app)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        self.set_setting(NORMALIZED_KEY, &1u32, now_ms).await
+    }
+
+    async fn backfill_activity_keys(&self, now_ms: i64) -> Result<()> {
+        if self.setting::<u32>(KEYS_KEY).await?.is_some() {
+            return Ok(());
+        }
+        let mut from = 0i64;
+        loop {
+            let rows: Vec<(i64, Option<String>, Option<String>)> = sqlx::query_as(
+                "SELECT rowid, ip, target FROM activities WHERE rowid > ? \
+                 AND ((ip IS NOT NULL AND ip_key IS NULL) OR (target IS NOT NULL AND object_key IS NULL)) \
+                 ORDER BY rowid LIMIT 5000",
+            )
+            .bind(from)
+            .fetch_all(&self.pool)
+            .await?;
+            let Some(last) = rows.last().map(|r| r.0) else {
+                break;
+            };
+            let mut tx = self.write_tx().await?;
+            for (rowid, ip, target) in &rows {
+                sqlx::query("UPDATE activities SET ip_key = ?, object_key = ? WHERE rowid = ?")
+                    .bind(ip.as_deref().and_then(ip_key))
+                    .bind(target.as_deref().map(object_key))
+                    .bind(rowid)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            from = last;
+        }
+        self.set_setting(KEYS_KEY, &1u32, now_ms).await
+    }
+
+    async fn activities_page(
+        &self,
+        filter: &ActivityFilter,
+        after: Option<ActivityKey>,
+        limit: usize,
+    ) -> Result<(Vec<ActivityRow>, Option<ActivityKey>)> {
+        let (rows, next) = self.page(filter, after, limit, false).await?;
+        Ok((rows.into_iter().map(|(r, _)| r).collect(), next))
+    }
+
+    async fn activities_page_raw(
+        &self,
+        filter: &ActivityFilter,
+        after: Option<ActivityKey>,
+        limit: usize,
+    ) -> Result<(Vec<(ActivityRow, String)>, Option<ActivityKey>)> {
+        let (rows, next) = self.page(filter, after, limit, true).await?;
+        Ok((
+            rows.into_iter()
+                .map(|(r, raw)| (r, raw.unwrap_or_default()))
+                .collect(),
+            next,
+        ))
+    }
+
+    async fn activity(
+        &self,
+        instance_id: &str,
+        event_id: &str,
+    ) -> Result<Option<(ActivityRow, String)>> {
+        let found: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{SELECT_ROW}, a.raw {FROM_LOG} \
+             WHERE a.instance_id = ? AND a.event_id = ? LIMIT 1"
+        )))
+        .bind(instance_id)
+        .bind(event_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(found.map(|f| {
+            let (row, raw) = to_row(f);
+            (row, raw.unwrap_or_default())
+        }))
+    }
+
+    async fn activities_plan(&self, f: &ActivityFilter, paged: bool) -> Result<Vec<String>> {
         let after = paged.then_some(ActivityKey {
             occurred_at_ms: 0,
             rowid: 0,
@@ -867,6 +870,7 @@ fn quoted_prefix(word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backend::DatabaseStore;
 
     #[test]
     fn words_become_quoted_prefix_terms() {

@@ -1,7 +1,9 @@
 //! `custom_apps` and `score_overrides`.
 
 use super::Store;
+use crate::backend::CatalogStore;
 use crate::Result;
+use async_trait::async_trait;
 
 /// A stored custom or edited app: its id and catalog record JSON.
 #[derive(Debug, Clone)]
@@ -19,8 +21,9 @@ pub struct OverrideRow {
     pub created_at_ms: i64,
 }
 
-impl Store {
-    pub async fn custom_apps(&self) -> Result<Vec<CustomAppRow>> {
+#[async_trait]
+impl CatalogStore for Store {
+    async fn custom_apps(&self) -> Result<Vec<CustomAppRow>> {
         let rows: Vec<(String, String, i64)> =
             sqlx::query_as("SELECT app_id, app, updated_at_ms FROM custom_apps ORDER BY app_id")
                 .fetch_all(&self.pool)
@@ -35,7 +38,7 @@ impl Store {
             .collect())
     }
 
-    pub async fn upsert_custom_app(&self, app_id: &str, app_json: &str, now_ms: i64) -> Result<()> {
+    async fn upsert_custom_app(&self, app_id: &str, app_json: &str, now_ms: i64) -> Result<()> {
         sqlx::query(
             "INSERT INTO custom_apps (app_id, app, created_at_ms, updated_at_ms) VALUES (?, ?, ?, ?)
              ON CONFLICT (app_id) DO UPDATE SET app = excluded.app, updated_at_ms = excluded.updated_at_ms",
@@ -49,8 +52,7 @@ impl Store {
         Ok(())
     }
 
-    /// Deletes a custom app; `false` when there was none.
-    pub async fn delete_custom_app(&self, app_id: &str) -> Result<bool> {
+    async fn delete_custom_app(&self, app_id: &str) -> Result<bool> {
         let done = sqlx::query("DELETE FROM custom_apps WHERE app_id = ?")
             .bind(app_id)
             .execute(&self.pool)
@@ -58,7 +60,7 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
-    pub async fn score_overrides(&self) -> Result<Vec<OverrideRow>> {
+    async fn score_overrides(&self) -> Result<Vec<OverrideRow>> {
         let rows: Vec<(String, f64, String, i64)> = sqlx::query_as(
             "SELECT app_id, score, note, created_at_ms FROM score_overrides ORDER BY app_id",
         )
@@ -75,7 +77,7 @@ impl Store {
             .collect())
     }
 
-    pub async fn set_score_override(
+    async fn set_score_override(
         &self,
         app_id: &str,
         score: f64,
@@ -96,7 +98,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn clear_score_override(&self, app_id: &str) -> Result<bool> {
+    async fn clear_score_override(&self, app_id: &str) -> Result<bool> {
         let done = sqlx::query("DELETE FROM score_overrides WHERE app_id = ?")
             .bind(app_id)
             .execute(&self.pool)

@@ -1,6 +1,8 @@
 //! Connector instances, cursors, scan runs and the normalized records. A page of records and
 //! the cursor after it are written in one transaction.
 
+use crate::backend::ConnectorStore;
+use async_trait::async_trait;
 use std::collections::HashMap;
 
 use cloudwarden_connectors::model::Records;
@@ -87,8 +89,9 @@ fn last_per_key<T, K: std::hash::Hash + Eq>(items: &[T], key: impl Fn(&T) -> K) 
     out
 }
 
-impl Store {
-    pub async fn insert_instance(
+#[async_trait]
+impl ConnectorStore for Store {
+    async fn insert_instance(
         &self,
         id: &str,
         app: &str,
@@ -110,7 +113,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn instances(&self) -> Result<Vec<InstanceRow>> {
+    async fn instances(&self) -> Result<Vec<InstanceRow>> {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {INSTANCE_COLUMNS} FROM connector_instances ORDER BY app, name"
         )))
@@ -118,7 +121,7 @@ impl Store {
         .await?)
     }
 
-    pub async fn instance(&self, id: &str) -> Result<Option<InstanceRow>> {
+    async fn instance(&self, id: &str) -> Result<Option<InstanceRow>> {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {INSTANCE_COLUMNS} FROM connector_instances WHERE instance_id = ?"
         )))
@@ -127,7 +130,7 @@ impl Store {
         .await?)
     }
 
-    pub async fn delete_instance(&self, id: &str) -> Result<bool> {
+    async fn delete_instance(&self, id: &str) -> Result<bool> {
         let done = sqlx::query("DELETE FROM connector_instances WHERE instance_id = ?")
             .bind(id)
             .execute(&self.pool)
@@ -135,7 +138,7 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
-    pub async fn set_instance_status(
+    async fn set_instance_status(
         &self,
         id: &str,
         status: InstanceStatus,
@@ -152,8 +155,7 @@ impl Store {
         Ok(())
     }
 
-    /// Sets the scan intervals; `false` when the instance does not exist.
-    pub async fn set_schedule(
+    async fn set_schedule(
         &self,
         id: &str,
         activities_every_s: i64,
@@ -170,7 +172,7 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
-    pub async fn set_instance_permissions(&self, id: &str, permissions: &str) -> Result<()> {
+    async fn set_instance_permissions(&self, id: &str, permissions: &str) -> Result<()> {
         sqlx::query("UPDATE connector_instances SET permissions = ? WHERE instance_id = ?")
             .bind(permissions)
             .bind(id)
@@ -179,9 +181,7 @@ impl Store {
         Ok(())
     }
 
-    /// The progress of a running scan, shown as the status detail while the instance is
-    /// `scanning` (an instance disabled meanwhile keeps its status).
-    pub async fn set_scan_progress(&self, id: &str, detail: &str) -> Result<()> {
+    async fn set_scan_progress(&self, id: &str, detail: &str) -> Result<()> {
         sqlx::query(
             "UPDATE connector_instances SET status_detail = ? WHERE instance_id = ? AND status = 'scanning'",
         )
@@ -192,8 +192,7 @@ impl Store {
         Ok(())
     }
 
-    /// Replaces an instance's settings (never secrets) after a re-authorization.
-    pub async fn set_instance_config(&self, id: &str, config: &str) -> Result<()> {
+    async fn set_instance_config(&self, id: &str, config: &str) -> Result<()> {
         sqlx::query("UPDATE connector_instances SET config = ? WHERE instance_id = ?")
             .bind(config)
             .bind(id)
@@ -202,7 +201,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn set_last_scan(&self, id: &str, at_ms: i64) -> Result<()> {
+    async fn set_last_scan(&self, id: &str, at_ms: i64) -> Result<()> {
         sqlx::query("UPDATE connector_instances SET last_scan_at_ms = ? WHERE instance_id = ?")
             .bind(at_ms)
             .bind(id)
@@ -211,7 +210,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn cursor(&self, id: &str, resource: &str) -> Result<Option<String>> {
+    async fn cursor(&self, id: &str, resource: &str) -> Result<Option<String>> {
         Ok(sqlx::query_scalar(
             "SELECT value FROM connector_cursors WHERE instance_id = ? AND resource = ?",
         )
@@ -221,7 +220,7 @@ impl Store {
         .await?)
     }
 
-    pub async fn set_cursor(
+    async fn set_cursor(
         &self,
         id: &str,
         resource: &str,
@@ -238,9 +237,7 @@ impl Store {
         .await
     }
 
-    /// Stores one page of records and the cursor after it, all or nothing. Rows are written
-    /// with multi-row statements (one per table and chunk), not one statement per record.
-    pub async fn store_page(
+    async fn store_page(
         &self,
         id: &str,
         records: &Records,
@@ -251,11 +248,7 @@ impl Store {
             .await
     }
 
-    /// Stores several pages of one resource in order, with the cursor after the last one,
-    /// optionally a kept state (`(key, value)`, e.g. delta links valid once these pages are
-    /// stored) and the instance's progress detail, in one transaction on the bulk-write
-    /// connection (a writer that fell behind catches up with fewer commits).
-    pub async fn store_pages(
+    async fn store_pages(
         &self,
         id: &str,
         pages: &[(&Records, Option<&str>)],
@@ -337,6 +330,119 @@ impl Store {
         tx.commit().await?;
         self.wal_written();
         Ok(())
+    }
+
+    async fn record_counts(&self, id: &str) -> Result<RecordCounts> {
+        // Kept at write time (0022_record_counts.sql): one row, never a count of the tables.
+        let (accounts, groups, memberships, privileges, activities, files, oauth_grants): (
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+        ) = sqlx::query_as(
+            "SELECT accounts, groups, memberships, privileges, activities, files, oauth_grants \
+             FROM record_counts WHERE instance_id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .unwrap_or_default();
+        Ok(RecordCounts {
+            accounts,
+            groups,
+            memberships,
+            privileges,
+            activities,
+            files,
+            oauth_grants,
+        })
+    }
+
+    async fn newest_activity_ms(&self, id: &str) -> Result<Option<i64>> {
+        Ok(
+            sqlx::query_scalar("SELECT MAX(occurred_at_ms) FROM activities WHERE instance_id = ?")
+                .bind(id)
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn last_run(&self, id: &str) -> Result<Option<RunRow>> {
+        Ok(sqlx::query_as(
+            "SELECT status, started_at_ms, finished_at_ms, phases, requests, retries, throttles, error
+             FROM scan_runs WHERE instance_id = ? AND status <> 'running'
+             ORDER BY started_at_ms DESC LIMIT 1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    async fn start_run(&self, run_id: &str, id: &str, now_ms: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO scan_runs (run_id, instance_id, started_at_ms, status, phases) VALUES (?, ?, ?, 'running', '{}')",
+        )
+        .bind(run_id)
+        .bind(id)
+        .bind(now_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn finish_run(
+        &self,
+        run_id: &str,
+        status: RunStatus,
+        phases: &str,
+        counters: (i64, i64, i64),
+        error: Option<&str>,
+        now_ms: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE scan_runs SET finished_at_ms = ?, status = ?, phases = ?, requests = ?, retries = ?, throttles = ?, error = ?
+             WHERE run_id = ?",
+        )
+        .bind(now_ms)
+        .bind(status)
+        .bind(phases)
+        .bind(counters.0)
+        .bind(counters.1)
+        .bind(counters.2)
+        .bind(error)
+        .bind(run_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn list_records(
+        &self,
+        table: RecordTable,
+        instance: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<serde_json::Value>> {
+        let (sql_table, columns, order) = match table {
+            RecordTable::Accounts => ("accounts", "'instance_id', instance_id, 'external_id', external_id, 'login', login, 'display_name', display_name, 'email', email, 'kind', kind, 'status', status, 'is_admin', json(CASE WHEN is_admin = 1 THEN 'true' ELSE 'false' END), 'created_at_ms', created_at_ms, 'last_sign_in_ms', last_sign_in_ms, 'last_seen_ms', last_seen_ms, 'mfa', json(CASE mfa WHEN 1 THEN 'true' WHEN 0 THEN 'false' ELSE 'null' END)", "login"),
+            RecordTable::Activities => ("activities", "'instance_id', instance_id, 'event_id', event_id, 'occurred_at_ms', occurred_at_ms, 'actor', actor, 'action', action, 'target', target, 'ip', ip, 'user_agent', user_agent, 'outcome', outcome, 'category', category", "occurred_at_ms DESC"),
+            RecordTable::Files => ("files", "'instance_id', instance_id, 'external_id', external_id, 'name', name, 'url', url, 'owner', owner, 'sharing', sharing, 'modified_at_ms', modified_at_ms, 'collaborators', (SELECT json_group_array(json_object('account', c.account, 'permission', c.permission, 'external', json(CASE WHEN c.external = 1 THEN 'true' ELSE 'false' END))) FROM file_collaborators c WHERE c.instance_id = files.instance_id AND c.file_id = files.external_id)", "name"),
+            RecordTable::Privileges => ("privileges", "'instance_id', instance_id, 'account_id', account_id, 'role', role, 'scope', scope, 'last_seen_ms', last_seen_ms", "role"),
+            RecordTable::OauthGrants => ("oauth_grants", "'instance_id', instance_id, 'external_id', external_id, 'kind', kind, 'app_name', app_name, 'app_id', app_id, 'principal', principal, 'scopes', json(scopes), 'granted_at_ms', granted_at_ms, 'first_seen_ms', first_seen_ms, 'last_seen_ms', last_seen_ms", "app_name"),
+        };
+        let rows: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT json_object({columns}) FROM {sql_table} WHERE (?1 IS NULL OR instance_id = ?1) ORDER BY {order} LIMIT ?2"
+        )))
+        .bind(instance)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| serde_json::from_str(r).ok())
+            .collect())
     }
 }
 
@@ -648,126 +754,6 @@ async fn insert_records(
     Ok(())
 }
 
-impl Store {
-    pub async fn record_counts(&self, id: &str) -> Result<RecordCounts> {
-        // Kept at write time (0022_record_counts.sql): one row, never a count of the tables.
-        let (accounts, groups, memberships, privileges, activities, files, oauth_grants): (
-            i64,
-            i64,
-            i64,
-            i64,
-            i64,
-            i64,
-            i64,
-        ) = sqlx::query_as(
-            "SELECT accounts, groups, memberships, privileges, activities, files, oauth_grants \
-             FROM record_counts WHERE instance_id = ?",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?
-        .unwrap_or_default();
-        Ok(RecordCounts {
-            accounts,
-            groups,
-            memberships,
-            privileges,
-            activities,
-            files,
-            oauth_grants,
-        })
-    }
-
-    /// The time of the newest stored activity of an instance.
-    pub async fn newest_activity_ms(&self, id: &str) -> Result<Option<i64>> {
-        Ok(
-            sqlx::query_scalar("SELECT MAX(occurred_at_ms) FROM activities WHERE instance_id = ?")
-                .bind(id)
-                .fetch_one(&self.pool)
-                .await?,
-        )
-    }
-
-    /// The newest finished scan of an instance: status, started, finished, phases JSON,
-    /// requests, retries, throttles, error.
-    pub async fn last_run(&self, id: &str) -> Result<Option<RunRow>> {
-        Ok(sqlx::query_as(
-            "SELECT status, started_at_ms, finished_at_ms, phases, requests, retries, throttles, error
-             FROM scan_runs WHERE instance_id = ? AND status <> 'running'
-             ORDER BY started_at_ms DESC LIMIT 1",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?)
-    }
-
-    pub async fn start_run(&self, run_id: &str, id: &str, now_ms: i64) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO scan_runs (run_id, instance_id, started_at_ms, status, phases) VALUES (?, ?, ?, 'running', '{}')",
-        )
-        .bind(run_id)
-        .bind(id)
-        .bind(now_ms)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    pub async fn finish_run(
-        &self,
-        run_id: &str,
-        status: RunStatus,
-        phases: &str,
-        counters: (i64, i64, i64),
-        error: Option<&str>,
-        now_ms: i64,
-    ) -> Result<()> {
-        sqlx::query(
-            "UPDATE scan_runs SET finished_at_ms = ?, status = ?, phases = ?, requests = ?, retries = ?, throttles = ?, error = ?
-             WHERE run_id = ?",
-        )
-        .bind(now_ms)
-        .bind(status)
-        .bind(phases)
-        .bind(counters.0)
-        .bind(counters.1)
-        .bind(counters.2)
-        .bind(error)
-        .bind(run_id)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// Rows of a record table for listing: `(instance, JSON of the row)`, newest first where
-    /// that means something.
-    pub async fn list_records(
-        &self,
-        table: RecordTable,
-        instance: Option<&str>,
-        limit: i64,
-    ) -> Result<Vec<serde_json::Value>> {
-        let (sql_table, columns, order) = match table {
-            RecordTable::Accounts => ("accounts", "'instance_id', instance_id, 'external_id', external_id, 'login', login, 'display_name', display_name, 'email', email, 'kind', kind, 'status', status, 'is_admin', json(CASE WHEN is_admin = 1 THEN 'true' ELSE 'false' END), 'created_at_ms', created_at_ms, 'last_sign_in_ms', last_sign_in_ms, 'last_seen_ms', last_seen_ms, 'mfa', json(CASE mfa WHEN 1 THEN 'true' WHEN 0 THEN 'false' ELSE 'null' END)", "login"),
-            RecordTable::Activities => ("activities", "'instance_id', instance_id, 'event_id', event_id, 'occurred_at_ms', occurred_at_ms, 'actor', actor, 'action', action, 'target', target, 'ip', ip, 'user_agent', user_agent, 'outcome', outcome, 'category', category", "occurred_at_ms DESC"),
-            RecordTable::Files => ("files", "'instance_id', instance_id, 'external_id', external_id, 'name', name, 'url', url, 'owner', owner, 'sharing', sharing, 'modified_at_ms', modified_at_ms, 'collaborators', (SELECT json_group_array(json_object('account', c.account, 'permission', c.permission, 'external', json(CASE WHEN c.external = 1 THEN 'true' ELSE 'false' END))) FROM file_collaborators c WHERE c.instance_id = files.instance_id AND c.file_id = files.external_id)", "name"),
-            RecordTable::Privileges => ("privileges", "'instance_id', instance_id, 'account_id', account_id, 'role', role, 'scope', scope, 'last_seen_ms', last_seen_ms", "role"),
-            RecordTable::OauthGrants => ("oauth_grants", "'instance_id', instance_id, 'external_id', external_id, 'kind', kind, 'app_name', app_name, 'app_id', app_id, 'principal', principal, 'scopes', json(scopes), 'granted_at_ms', granted_at_ms, 'first_seen_ms', first_seen_ms, 'last_seen_ms', last_seen_ms", "app_name"),
-        };
-        let rows: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "SELECT json_object({columns}) FROM {sql_table} WHERE (?1 IS NULL OR instance_id = ?1) ORDER BY {order} LIMIT ?2"
-        )))
-        .bind(instance)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .iter()
-            .filter_map(|r| serde_json::from_str(r).ok())
-            .collect())
-    }
-}
-
 /// Which records to list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RecordTable {
@@ -815,6 +801,7 @@ mod tests {
     use cloudwarden_connectors::model::{Activity, FileItem, Raw, Records, Sharing};
 
     use super::super::Store;
+    use crate::backend::{ConnectorStore, DatabaseStore};
 
     fn file(id: &str) -> FileItem {
         FileItem {

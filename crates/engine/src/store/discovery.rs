@@ -1,7 +1,9 @@
 //! Discovery reports, uploads and usage tables. One upload is written in one transaction.
 
 use super::Store;
+use crate::backend::{AuditStore, DiscoveryStore};
 use crate::Result;
+use async_trait::async_trait;
 
 /// Counters of one usage row.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -55,11 +57,9 @@ const ADD: &str =
      first_seen_ms = MIN(first_seen_ms, excluded.first_seen_ms),
      last_seen_ms = MAX(last_seen_ms, excluded.last_seen_ms)";
 
-impl Store {
-    /// Writes the uploads of one run and adds their usage to the report named `report`
-    /// (created, as `new_id`, when missing), all or nothing: a failed upload leaves no empty
-    /// report behind. Returns the report's id.
-    pub async fn add_discovery_uploads(
+#[async_trait]
+impl DiscoveryStore for Store {
+    async fn add_discovery_uploads(
         &self,
         report: &str,
         new_id: &str,
@@ -156,8 +156,7 @@ impl Store {
         Ok(report_id)
     }
 
-    /// Usage rows of a report: `(kind, key, stats, distinct users, distinct IPs)`.
-    pub async fn discovery_usage(
+    async fn discovery_usage(
         &self,
         report_id: &str,
     ) -> Result<Vec<(String, String, UsageStats, i64, i64)>> {
@@ -203,55 +202,8 @@ impl Store {
             )
             .collect())
     }
-}
 
-/// A stored report row: id, name, created, updated, uploads, lines total, lines skipped, apps,
-/// first seen, last seen.
-pub type ReportRow = (
-    String,
-    String,
-    i64,
-    i64,
-    i64,
-    i64,
-    i64,
-    i64,
-    Option<i64>,
-    Option<i64>,
-);
-
-/// A stored upload row.
-pub(crate) type StoredUpload = (
-    String,
-    String,
-    String,
-    f64,
-    i64,
-    i64,
-    i64,
-    i64,
-    String,
-    String,
-    i64,
-    i64,
-    Option<String>,
-);
-
-/// `(label, stats)` of a breakdown.
-pub type BreakdownRow = (String, UsageStats);
-
-const REPORT_SELECT: &str = "SELECT r.report_id, r.name, r.created_at_ms, r.updated_at_ms,
-       (SELECT COUNT(*) FROM discovery_uploads x WHERE x.report_id = r.report_id),
-       (SELECT COALESCE(SUM(lines_total), 0) FROM discovery_uploads x WHERE x.report_id = r.report_id),
-       (SELECT COALESCE(SUM(lines_skipped), 0) FROM discovery_uploads x WHERE x.report_id = r.report_id),
-       (SELECT COUNT(*) FROM discovery_usage x WHERE x.report_id = r.report_id AND x.key_kind = 'app'),
-       (SELECT MIN(first_seen_ms) FROM discovery_usage x WHERE x.report_id = r.report_id),
-       (SELECT MAX(last_seen_ms) FROM discovery_usage x WHERE x.report_id = r.report_id)
-     FROM discovery_reports r";
-
-impl Store {
-    /// Every report, newest first.
-    pub async fn discovery_reports(&self) -> Result<Vec<ReportRow>> {
+    async fn discovery_reports(&self) -> Result<Vec<ReportRow>> {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "{REPORT_SELECT} ORDER BY r.updated_at_ms DESC, r.name"
         )))
@@ -259,7 +211,7 @@ impl Store {
         .await?)
     }
 
-    pub async fn discovery_report_row(&self, report_id: &str) -> Result<Option<ReportRow>> {
+    async fn discovery_report_row(&self, report_id: &str) -> Result<Option<ReportRow>> {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "{REPORT_SELECT} WHERE r.report_id = ?"
         )))
@@ -268,8 +220,7 @@ impl Store {
         .await?)
     }
 
-    /// Renames a report; `false` when it does not exist.
-    pub async fn rename_discovery_report(
+    async fn rename_discovery_report(
         &self,
         report_id: &str,
         name: &str,
@@ -286,8 +237,7 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
-    /// Deletes a report with its uploads and usage; `false` when it does not exist.
-    pub async fn delete_discovery_report(&self, report_id: &str) -> Result<bool> {
+    async fn delete_discovery_report(&self, report_id: &str) -> Result<bool> {
         let done = sqlx::query("DELETE FROM discovery_reports WHERE report_id = ?")
             .bind(report_id)
             .execute(&self.pool)
@@ -295,8 +245,7 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
-    /// The uploads of a report, oldest first.
-    pub async fn discovery_uploads(&self, report_id: &str) -> Result<Vec<StoredUpload>> {
+    async fn discovery_uploads(&self, report_id: &str) -> Result<Vec<StoredUpload>> {
         Ok(sqlx::query_as(
             "SELECT upload_id, file_name, format, confidence, bytes, lines_total, lines_parsed, lines_skipped,
                     skipped_by_reason, samples, duration_ms, created_at_ms, error
@@ -307,8 +256,7 @@ impl Store {
         .await?)
     }
 
-    /// Distinct users and distinct source IPs across a report.
-    pub async fn discovery_distinct_clients(&self, report_id: &str) -> Result<(i64, i64)> {
+    async fn discovery_distinct_clients(&self, report_id: &str) -> Result<(i64, i64)> {
         Ok(sqlx::query_as(
             "SELECT (SELECT COUNT(DISTINCT user) FROM discovery_usage_users WHERE report_id = ?1),
                     (SELECT COUNT(DISTINCT ip) FROM discovery_usage_ips WHERE report_id = ?1)",
@@ -318,8 +266,7 @@ impl Store {
         .await?)
     }
 
-    /// Usage of one key by user, IP or day (`table` is one of the three breakdown tables).
-    pub async fn discovery_breakdown(
+    async fn discovery_breakdown(
         &self,
         report_id: &str,
         kind: &str,
@@ -368,8 +315,7 @@ impl Store {
             .collect())
     }
 
-    /// Distinct keys of unmatched usage: `(kind, key)` over every report.
-    pub async fn unmatched_keys(&self) -> Result<Vec<(String, String)>> {
+    async fn unmatched_keys(&self) -> Result<Vec<(String, String)>> {
         Ok(sqlx::query_as(
             "SELECT DISTINCT key_kind, key FROM discovery_usage WHERE key_kind <> 'app' ORDER BY key",
         )
@@ -377,9 +323,7 @@ impl Store {
         .await?)
     }
 
-    /// Moves the usage of an unmatched key to an app in every report (merging with usage the
-    /// app already has), all or nothing. Distinct users and IPs stay exact.
-    pub async fn rekey_usage(&self, kind: &str, key: &str, app_id: &str) -> Result<()> {
+    async fn rekey_usage(&self, kind: &str, key: &str, app_id: &str) -> Result<()> {
         let mut tx = self.write_tx().await?;
         for (table, column) in [
             ("discovery_usage", None),
@@ -416,8 +360,7 @@ impl Store {
         Ok(())
     }
 
-    /// Saved custom formats: `(name, JSON definition)`, by name.
-    pub async fn custom_formats(&self) -> Result<Vec<(String, String)>> {
+    async fn custom_formats(&self) -> Result<Vec<(String, String)>> {
         Ok(
             sqlx::query_as("SELECT name, definition FROM discovery_formats ORDER BY name")
                 .fetch_all(&self.pool)
@@ -425,7 +368,7 @@ impl Store {
         )
     }
 
-    pub async fn save_custom_format(&self, name: &str, json: &str, now_ms: i64) -> Result<()> {
+    async fn save_custom_format(&self, name: &str, json: &str, now_ms: i64) -> Result<()> {
         sqlx::query(
             "INSERT INTO discovery_formats (name, definition, updated_at_ms) VALUES (?, ?, ?)
              ON CONFLICT (name) DO UPDATE SET definition = excluded.definition, updated_at_ms = excluded.updated_at_ms",
@@ -438,7 +381,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn delete_custom_format(&self, name: &str) -> Result<bool> {
+    async fn delete_custom_format(&self, name: &str) -> Result<bool> {
         let done = sqlx::query("DELETE FROM discovery_formats WHERE name = ?")
             .bind(name)
             .execute(&self.pool)
@@ -446,8 +389,7 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
-    /// Every tagged app: `(app id, tag)`.
-    pub async fn app_tags(&self) -> Result<Vec<(String, String)>> {
+    async fn app_tags(&self) -> Result<Vec<(String, String)>> {
         Ok(
             sqlx::query_as("SELECT app_id, tag FROM app_tags ORDER BY app_id")
                 .fetch_all(&self.pool)
@@ -455,8 +397,7 @@ impl Store {
         )
     }
 
-    /// Sets (or with `None` clears) an app's tag.
-    pub async fn set_app_tag(&self, app_id: &str, tag: Option<&str>, now_ms: i64) -> Result<()> {
+    async fn set_app_tag(&self, app_id: &str, tag: Option<&str>, now_ms: i64) -> Result<()> {
         match tag {
             Some(tag) => {
                 sqlx::query(
@@ -479,12 +420,7 @@ impl Store {
         Ok(())
     }
 
-    /// Stores sealed real names of pseudonyms (a pseudonym already stored is kept).
-    pub async fn add_identities(
-        &self,
-        identities: &[(String, Vec<u8>)],
-        now_ms: i64,
-    ) -> Result<()> {
+    async fn add_identities(&self, identities: &[(String, Vec<u8>)], now_ms: i64) -> Result<()> {
         let mut tx = self.write_tx().await?;
         for (pseudonym, sealed) in identities {
             sqlx::query(
@@ -501,8 +437,7 @@ impl Store {
         Ok(())
     }
 
-    /// The sealed real name of a pseudonym.
-    pub async fn identity(&self, pseudonym: &str) -> Result<Option<Vec<u8>>> {
+    async fn identity(&self, pseudonym: &str) -> Result<Option<Vec<u8>>> {
         Ok(
             sqlx::query_scalar("SELECT sealed FROM discovery_identities WHERE pseudonym = ?")
                 .bind(pseudonym)
@@ -510,15 +445,55 @@ impl Store {
                 .await?,
         )
     }
+}
 
-    /// Appends to the audit log.
-    pub async fn audit(
-        &self,
-        action: &str,
-        subject: &str,
-        detail: &str,
-        now_ms: i64,
-    ) -> Result<()> {
+/// A stored report row: id, name, created, updated, uploads, lines total, lines skipped, apps,
+/// first seen, last seen.
+pub type ReportRow = (
+    String,
+    String,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    Option<i64>,
+    Option<i64>,
+);
+
+/// A stored upload row.
+pub type StoredUpload = (
+    String,
+    String,
+    String,
+    f64,
+    i64,
+    i64,
+    i64,
+    i64,
+    String,
+    String,
+    i64,
+    i64,
+    Option<String>,
+);
+
+/// `(label, stats)` of a breakdown.
+pub type BreakdownRow = (String, UsageStats);
+
+const REPORT_SELECT: &str = "SELECT r.report_id, r.name, r.created_at_ms, r.updated_at_ms,
+       (SELECT COUNT(*) FROM discovery_uploads x WHERE x.report_id = r.report_id),
+       (SELECT COALESCE(SUM(lines_total), 0) FROM discovery_uploads x WHERE x.report_id = r.report_id),
+       (SELECT COALESCE(SUM(lines_skipped), 0) FROM discovery_uploads x WHERE x.report_id = r.report_id),
+       (SELECT COUNT(*) FROM discovery_usage x WHERE x.report_id = r.report_id AND x.key_kind = 'app'),
+       (SELECT MIN(first_seen_ms) FROM discovery_usage x WHERE x.report_id = r.report_id),
+       (SELECT MAX(last_seen_ms) FROM discovery_usage x WHERE x.report_id = r.report_id)
+     FROM discovery_reports r";
+
+#[async_trait]
+impl AuditStore for Store {
+    async fn audit(&self, action: &str, subject: &str, detail: &str, now_ms: i64) -> Result<()> {
         sqlx::query("INSERT INTO audit_log (at_ms, action, subject, detail) VALUES (?, ?, ?, ?)")
             .bind(now_ms)
             .bind(action)
@@ -529,8 +504,7 @@ impl Store {
         Ok(())
     }
 
-    /// The audit log, newest first: `(at, action, subject, detail)`.
-    pub async fn audit_log(&self, limit: i64) -> Result<Vec<(i64, String, String, String)>> {
+    async fn audit_log(&self, limit: i64) -> Result<Vec<(i64, String, String, String)>> {
         Ok(sqlx::query_as(
             "SELECT at_ms, action, subject, detail FROM audit_log ORDER BY id DESC LIMIT ?",
         )

@@ -2,6 +2,8 @@
 //! keyset pages on `(modified, instance, file)`. Each filter starts from an index that serves
 //! it (`migrations/0016_files_investigate.sql`, and the query-plan test).
 
+use crate::backend::{FileStore, TypedSettings};
+use async_trait::async_trait;
 use std::collections::HashMap;
 
 use sqlx::{QueryBuilder, Sqlite};
@@ -81,31 +83,6 @@ const SELECT_FILE: &str = "SELECT f.instance_id, i.name AS instance_name, i.app,
      FROM files f JOIN connector_instances i ON i.instance_id = f.instance_id";
 
 impl Store {
-    /// Gives collaborators stored before their domains were computed by the writer theirs,
-    /// once.
-    pub async fn backfill_collaborator_domains(&self, now_ms: i64) -> Result<()> {
-        if self.setting::<u32>(DOMAINS_KEY).await?.is_some() {
-            return Ok(());
-        }
-        // One pass over the rows, each updated by its rowid (no index on the account alone).
-        let rows: Vec<(i64, String)> =
-            sqlx::query_as("SELECT rowid, account FROM file_collaborators WHERE domain IS NULL")
-                .fetch_all(&self.pool)
-                .await?;
-        let mut tx = self.write_tx().await?;
-        for (rowid, account) in &rows {
-            if let Some(d) = email_domain(account) {
-                sqlx::query("UPDATE file_collaborators SET domain = ? WHERE rowid = ?")
-                    .bind(d)
-                    .bind(rowid)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-        }
-        tx.commit().await?;
-        self.set_setting(DOMAINS_KEY, &1u32, now_ms).await
-    }
-
     /// For each set-shaped filter (words, a collaborator domain, guest owners), whether it
     /// holds so many files that the page should walk the files newest first and test each
     /// against the set (a page fills soon), rather than read the set's files and sort them
@@ -145,59 +122,6 @@ impl Store {
             walk.guests = many(n);
         }
         Ok(walk)
-    }
-
-    /// One page of files after `after`, newest modified first: `(files, key to go on)`.
-    pub async fn files_page(
-        &self,
-        f: &FileFilter,
-        after: Option<&FileKey>,
-        limit: usize,
-        now_ms: i64,
-    ) -> Result<(Vec<FileRow>, Option<FileKey>)> {
-        let walk = self.files_walk(f).await?;
-        let mut q = files_query(f, after, now_ms, walk, "");
-        q.push(" LIMIT ")
-            .push_bind(i64::try_from(limit + 1).unwrap_or(i64::MAX));
-        let mut rows: Vec<Row> = q.build_query_as().fetch_all(&self.pool).await?;
-        let next = if rows.len() > limit {
-            rows.truncate(limit);
-            rows.last().map(|r| FileKey {
-                modified: r.modified_at_ms.unwrap_or(0),
-                instance_id: r.instance_id.clone(),
-                external_id: r.external_id.clone(),
-            })
-        } else {
-            None
-        };
-        let rows = self.with_collaborators(rows).await?;
-        Ok((rows.into_iter().map(|(r, _)| r).collect(), next))
-    }
-
-    /// One file, its collaborators and its raw record.
-    pub async fn file(
-        &self,
-        instance_id: &str,
-        external_id: &str,
-    ) -> Result<Option<(FileRow, Vec<FileCollaborator>, String)>> {
-        let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "{SELECT_FILE} WHERE f.instance_id = ? AND f.external_id = ?"
-        )))
-        .bind(instance_id)
-        .bind(external_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        let raw: String =
-            sqlx::query_scalar("SELECT raw FROM files WHERE instance_id = ? AND external_id = ?")
-                .bind(instance_id)
-                .bind(external_id)
-                .fetch_one(&self.pool)
-                .await?;
-        let mut rows = self.with_collaborators(vec![row]).await?;
-        Ok(rows.pop().map(|(r, c)| (r, c, raw)))
     }
 
     /// The rows with their collaborators (one query for the page).
@@ -264,9 +188,85 @@ impl Store {
             })
             .collect())
     }
+}
 
-    /// The query plan of the files query for `f` (for the index test).
-    pub async fn files_plan(&self, f: &FileFilter, paged: bool) -> Result<Vec<String>> {
+#[async_trait]
+impl FileStore for Store {
+    async fn backfill_collaborator_domains(&self, now_ms: i64) -> Result<()> {
+        if self.setting::<u32>(DOMAINS_KEY).await?.is_some() {
+            return Ok(());
+        }
+        // One pass over the rows, each updated by its rowid (no index on the account alone).
+        let rows: Vec<(i64, String)> =
+            sqlx::query_as("SELECT rowid, account FROM file_collaborators WHERE domain IS NULL")
+                .fetch_all(&self.pool)
+                .await?;
+        let mut tx = self.write_tx().await?;
+        for (rowid, account) in &rows {
+            if let Some(d) = email_domain(account) {
+                sqlx::query("UPDATE file_collaborators SET domain = ? WHERE rowid = ?")
+                    .bind(d)
+                    .bind(rowid)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        self.set_setting(DOMAINS_KEY, &1u32, now_ms).await
+    }
+
+    async fn files_page(
+        &self,
+        f: &FileFilter,
+        after: Option<&FileKey>,
+        limit: usize,
+        now_ms: i64,
+    ) -> Result<(Vec<FileRow>, Option<FileKey>)> {
+        let walk = self.files_walk(f).await?;
+        let mut q = files_query(f, after, now_ms, walk, "");
+        q.push(" LIMIT ")
+            .push_bind(i64::try_from(limit + 1).unwrap_or(i64::MAX));
+        let mut rows: Vec<Row> = q.build_query_as().fetch_all(&self.pool).await?;
+        let next = if rows.len() > limit {
+            rows.truncate(limit);
+            rows.last().map(|r| FileKey {
+                modified: r.modified_at_ms.unwrap_or(0),
+                instance_id: r.instance_id.clone(),
+                external_id: r.external_id.clone(),
+            })
+        } else {
+            None
+        };
+        let rows = self.with_collaborators(rows).await?;
+        Ok((rows.into_iter().map(|(r, _)| r).collect(), next))
+    }
+
+    async fn file(
+        &self,
+        instance_id: &str,
+        external_id: &str,
+    ) -> Result<Option<(FileRow, Vec<FileCollaborator>, String)>> {
+        let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{SELECT_FILE} WHERE f.instance_id = ? AND f.external_id = ?"
+        )))
+        .bind(instance_id)
+        .bind(external_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let raw: String =
+            sqlx::query_scalar("SELECT raw FROM files WHERE instance_id = ? AND external_id = ?")
+                .bind(instance_id)
+                .bind(external_id)
+                .fetch_one(&self.pool)
+                .await?;
+        let mut rows = self.with_collaborators(vec![row]).await?;
+        Ok(rows.pop().map(|(r, c)| (r, c, raw)))
+    }
+
+    async fn files_plan(&self, f: &FileFilter, paged: bool) -> Result<Vec<String>> {
         let after = paged.then(|| FileKey {
             modified: 0,
             instance_id: String::new(),

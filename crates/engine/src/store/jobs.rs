@@ -1,8 +1,10 @@
 //! Persisted jobs with leases (see `migrations/0011_jobs.sql`).
 
 use super::Store;
+use crate::backend::JobStore;
 use crate::domain::jobs::JobState;
 use crate::Result;
+use async_trait::async_trait;
 
 /// A stored job.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -40,16 +42,13 @@ const COLUMNS: &str =
     "job_id, kind, subject, params, state, owner, owner_pid, owner_host, heartbeat_ms,
      lease_expires_ms, progress, error, created_at_ms, finished_at_ms";
 
-impl Store {
-    /// Starts `job` holding the lease of its subject. When another job of the subject is
-    /// running, `dead(row)` says whether its owner is gone (lease expired, process missing):
-    /// then that job becomes `interrupted` and this one starts; otherwise the running job is
-    /// returned and nothing changes.
-    pub async fn take_job(
+#[async_trait]
+impl JobStore for Store {
+    async fn take_job(
         &self,
         job: &NewJob<'_>,
         now_ms: i64,
-        dead: impl Fn(&JobRow) -> bool,
+        dead: &(dyn for<'r> Fn(&'r JobRow) -> bool + Send + Sync),
     ) -> Result<std::result::Result<(), JobRow>> {
         for _ in 0..3 {
             let mut tx = self.write_tx().await?;
@@ -98,9 +97,7 @@ impl Store {
         ))
     }
 
-    /// Renews a running job's lease; `false` when the job is no longer running here (another
-    /// process declared it dead and took over).
-    pub async fn renew_job(&self, job_id: &str, now_ms: i64, lease_ms: i64) -> Result<bool> {
+    async fn renew_job(&self, job_id: &str, now_ms: i64, lease_ms: i64) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE jobs SET heartbeat_ms = ?, lease_expires_ms = ? WHERE job_id = ? AND state = 'running'",
         )
@@ -112,8 +109,7 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
-    /// Records a job's latest progress (JSON).
-    pub async fn set_job_progress(&self, job_id: &str, progress: &str) -> Result<()> {
+    async fn set_job_progress(&self, job_id: &str, progress: &str) -> Result<()> {
         sqlx::query("UPDATE jobs SET progress = ? WHERE job_id = ?")
             .bind(progress)
             .bind(job_id)
@@ -122,8 +118,7 @@ impl Store {
         Ok(())
     }
 
-    /// Ends a job in `state`.
-    pub async fn finish_job(
+    async fn finish_job(
         &self,
         job_id: &str,
         state: JobState,
@@ -142,8 +137,7 @@ impl Store {
         Ok(())
     }
 
-    /// Jobs in `state`, oldest first.
-    pub async fn jobs_in_state(&self, state: JobState) -> Result<Vec<JobRow>> {
+    async fn jobs_in_state(&self, state: JobState) -> Result<Vec<JobRow>> {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM jobs WHERE state = ? ORDER BY created_at_ms, job_id"
         )))
@@ -152,8 +146,7 @@ impl Store {
         .await?)
     }
 
-    /// The newest `limit` jobs, newest first.
-    pub async fn recent_jobs(&self, limit: i64) -> Result<Vec<JobRow>> {
+    async fn recent_jobs(&self, limit: i64) -> Result<Vec<JobRow>> {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM jobs ORDER BY created_at_ms DESC, job_id DESC LIMIT ?"
         )))
@@ -162,17 +155,14 @@ impl Store {
         .await?)
     }
 
-    /// Marks a running job of a dead owner `interrupted`, and what it left half-done with it
-    /// (see [`interrupt`]). `false` when it was not running.
-    pub async fn interrupt_job(&self, row: &JobRow, now_ms: i64) -> Result<bool> {
+    async fn interrupt_job(&self, row: &JobRow, now_ms: i64) -> Result<bool> {
         let mut tx = self.write_tx().await?;
         let done = interrupt(&mut tx, row, now_ms).await?;
         tx.commit().await?;
         Ok(done)
     }
 
-    /// The newest job of `kind` on `subject`.
-    pub async fn latest_job(&self, kind: &str, subject: &str) -> Result<Option<JobRow>> {
+    async fn latest_job(&self, kind: &str, subject: &str) -> Result<Option<JobRow>> {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM jobs WHERE kind = ? AND subject = ?
              ORDER BY created_at_ms DESC, job_id DESC LIMIT 1"
@@ -183,8 +173,7 @@ impl Store {
         .await?)
     }
 
-    /// Marks an interrupted job as taken up again (by a new job).
-    pub async fn mark_job_resumed(&self, job_id: &str) -> Result<bool> {
+    async fn mark_job_resumed(&self, job_id: &str) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE jobs SET state = 'resumed' WHERE job_id = ? AND state = 'interrupted'",
         )

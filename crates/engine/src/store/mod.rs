@@ -1,5 +1,7 @@
-//! The SQLite store. All SQL of the engine lives under this module, so another backend
-//! (PostgreSQL for team mode) can be added without touching callers.
+//! The SQLite backend: [`Store`] implements every trait of [`crate::backend`], and all SQL of
+//! the engine lives under this module, so another backend (PostgreSQL for team mode) can be
+//! added by implementing those traits, without touching callers (they hold a
+//! [`crate::backend::SharedBackend`]).
 
 mod activities;
 mod catalog;
@@ -15,13 +17,16 @@ mod snapshots;
 
 pub use activities::ActivityKey;
 pub use catalog::{CustomAppRow, OverrideRow};
-pub use connectors::{InstanceRow, RecordTable};
-pub use discovery::{Breakdown, BreakdownRow, ReportRow, UploadRows, UsageStats};
+pub use connectors::{InstanceRow, RecordCounts, RecordTable, RunRow};
+pub use discovery::{Breakdown, BreakdownRow, ReportRow, StoredUpload, UploadRows, UsageStats};
 pub use files::FileKey;
 pub use jobs::{JobRow, NewJob};
-pub use oauth::{app_key, AppGrants};
+pub use oauth::{app_key, AppGrants, GrantRow};
+pub use queries::SavedQueryRow;
 pub use snapshots::SnapshotRow;
 
+use crate::backend::DatabaseStore;
+use async_trait::async_trait;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -242,35 +247,6 @@ impl Store {
         self.checkpoint.notify_one();
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// Version of the newest migration applied to this database (0 when none).
-    pub async fn schema_version(&self) -> Result<u32> {
-        let version: Option<i64> =
-            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = 1")
-                .fetch_one(&self.pool)
-                .await?;
-        u32::try_from(version.unwrap_or(0))
-            .map_err(|_| Error::Validation("schema version out of range".into()))
-    }
-
-    /// The journal mode SQLite actually uses (`wal` expected).
-    pub async fn journal_mode(&self) -> Result<String> {
-        Ok(sqlx::query_scalar("PRAGMA journal_mode")
-            .fetch_one(&self.pool)
-            .await?)
-    }
-
-    /// Whether foreign-key enforcement is on for pooled connections.
-    pub async fn foreign_keys(&self) -> Result<bool> {
-        let on: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(on == 1)
-    }
-
     /// Refuses to open a database that a newer build migrated: forward-only migrations
     /// mean an older build cannot know what the newer tables mean.
     async fn check_not_newer(&self) -> Result<()> {
@@ -291,8 +267,37 @@ impl Store {
             _ => Ok(()),
         }
     }
+}
 
-    pub async fn close(&self) {
+#[async_trait]
+impl DatabaseStore for Store {
+    fn path(&self) -> &Path {
+        &self.path
+    }
+
+    async fn schema_version(&self) -> Result<u32> {
+        let version: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = 1")
+                .fetch_one(&self.pool)
+                .await?;
+        u32::try_from(version.unwrap_or(0))
+            .map_err(|_| Error::Validation("schema version out of range".into()))
+    }
+
+    async fn journal_mode(&self) -> Result<String> {
+        Ok(sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    async fn foreign_keys(&self) -> Result<bool> {
+        let on: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(on == 1)
+    }
+
+    async fn close(&self) {
         // The pool first: a bulk write after this finds the store closed.
         self.pool.close().await;
         if let Some(bulk) = self.bulk.lock().await.take() {

@@ -3,7 +3,9 @@
 //! id>`.
 
 use super::Store;
+use crate::backend::OAuthStore;
 use crate::Result;
+use async_trait::async_trait;
 
 /// An app's grants summed up (one row per app key).
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -43,9 +45,9 @@ pub fn app_key(app: &str, app_ref: &str) -> String {
 
 const APP_REF: &str = "COALESCE(g.app_id, g.app_name)";
 
-impl Store {
-    /// Every app holding grants, summed up across instances.
-    pub async fn oauth_apps(&self) -> Result<Vec<AppGrants>> {
+#[async_trait]
+impl OAuthStore for Store {
+    async fn oauth_apps(&self) -> Result<Vec<AppGrants>> {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT i.app, {APP_REF} AS app_ref, max(g.app_name) AS name, max(g.app_id) AS app_id, \
              count(DISTINCT g.principal) AS users, \
@@ -69,8 +71,7 @@ impl Store {
         .await?)
     }
 
-    /// Every (app key, kind, permission) held, once.
-    pub async fn oauth_app_permissions(&self) -> Result<Vec<(String, String, String)>> {
+    async fn oauth_app_permissions(&self) -> Result<Vec<(String, String, String)>> {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT DISTINCT i.app || ':' || {APP_REF}, g.kind, j.value \
              FROM oauth_grants g JOIN connector_instances i ON i.instance_id = g.instance_id, \
@@ -80,8 +81,7 @@ impl Store {
         .await?)
     }
 
-    /// The grants of one app (by key), with their raw records.
-    pub async fn oauth_app_grants(&self, key: &str) -> Result<Vec<GrantRow>> {
+    async fn oauth_app_grants(&self, key: &str) -> Result<Vec<GrantRow>> {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT g.instance_id, i.name AS instance_name, g.external_id, g.kind, g.principal, g.raw \
              FROM oauth_grants g JOIN connector_instances i ON i.instance_id = g.instance_id \
@@ -92,8 +92,7 @@ impl Store {
         .await?)
     }
 
-    /// Records the analyst's decision (`None`: undecided).
-    pub async fn set_oauth_app_status(
+    async fn set_oauth_app_status(
         &self,
         (key, app, name): (&str, &str, &str),
         status: Option<&str>,
@@ -124,8 +123,7 @@ impl Store {
         Ok(())
     }
 
-    /// Forgets a grant the vendor revoked (the next scan would not see it either).
-    pub async fn remove_grant(&self, instance_id: &str, external_id: &str) -> Result<()> {
+    async fn remove_grant(&self, instance_id: &str, external_id: &str) -> Result<()> {
         sqlx::query("DELETE FROM oauth_grants WHERE instance_id = ? AND external_id = ?")
             .bind(instance_id)
             .bind(external_id)

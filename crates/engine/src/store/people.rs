@@ -7,6 +7,8 @@
 //! else (a GitHub login with no public e-mail) is a person of its own, `app:login`, until the
 //! analyst links it.
 
+use crate::backend::{PeopleStore, TypedSettings};
+use async_trait::async_trait;
 use std::collections::HashMap;
 
 use sqlx::{QueryBuilder, Sqlite};
@@ -61,8 +63,31 @@ struct AccountRow {
 }
 
 impl Store {
-    /// Gives accounts stored before people existed their person keys and last activity, once.
-    pub async fn backfill_people(&self, now_ms: i64) -> Result<()> {
+    /// Whether an instance or app filter should walk the people in key order (it holds a
+    /// good share of the accounts: a page fills soon) rather than read its accounts by
+    /// instance and sort their people (few accounts: a short sort). Decided from the counts
+    /// kept at write time, never a count of the table.
+    async fn walk_people_in_order(&self, f: &PersonFilter) -> Result<bool> {
+        if f.instance_id.is_none() && f.app.is_none() {
+            return Ok(true);
+        }
+        let (matched, total): (i64, i64) = sqlx::query_as(
+            "SELECT COALESCE(SUM(CASE WHEN (?1 IS NULL OR c.instance_id = ?1) \
+                 AND (?2 IS NULL OR i.app = ?2) THEN c.accounts END), 0), \
+             COALESCE(SUM(c.accounts), 0) \
+             FROM record_counts c JOIN connector_instances i ON i.instance_id = c.instance_id",
+        )
+        .bind(f.instance_id.as_deref())
+        .bind(f.app.as_deref())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(matched.saturating_mul(20) >= total)
+    }
+}
+
+#[async_trait]
+impl PeopleStore for Store {
+    async fn backfill_people(&self, now_ms: i64) -> Result<()> {
         if self.setting::<u32>(PEOPLE_KEY).await?.is_some() {
             return Ok(());
         }
@@ -96,9 +121,7 @@ impl Store {
         self.set_setting(PEOPLE_KEY, &1u32, now_ms).await
     }
 
-    /// One page of people after `after` (a person key), in key order: `(people, key to go
-    /// on)`. `now_ms` dates the inactivity filter.
-    pub async fn people_page(
+    async fn people_page(
         &self,
         f: &PersonFilter,
         after: Option<&str>,
@@ -118,29 +141,7 @@ impl Store {
         Ok((people, next))
     }
 
-    /// Whether an instance or app filter should walk the people in key order (it holds a
-    /// good share of the accounts: a page fills soon) rather than read its accounts by
-    /// instance and sort their people (few accounts: a short sort). Decided from the counts
-    /// kept at write time, never a count of the table.
-    async fn walk_people_in_order(&self, f: &PersonFilter) -> Result<bool> {
-        if f.instance_id.is_none() && f.app.is_none() {
-            return Ok(true);
-        }
-        let (matched, total): (i64, i64) = sqlx::query_as(
-            "SELECT COALESCE(SUM(CASE WHEN (?1 IS NULL OR c.instance_id = ?1) \
-                 AND (?2 IS NULL OR i.app = ?2) THEN c.accounts END), 0), \
-             COALESCE(SUM(c.accounts), 0) \
-             FROM record_counts c JOIN connector_instances i ON i.instance_id = c.instance_id",
-        )
-        .bind(f.instance_id.as_deref())
-        .bind(f.app.as_deref())
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(matched.saturating_mul(20) >= total)
-    }
-
-    /// The people with these keys, in the keys' order, with every account.
-    pub async fn people(&self, keys: &[String]) -> Result<Vec<Person>> {
+    async fn people(&self, keys: &[String]) -> Result<Vec<Person>> {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
@@ -240,9 +241,7 @@ impl Store {
         Ok(keys.iter().filter_map(|k| people.remove(k)).collect())
     }
 
-    /// Links an account to `person` (`None`: back to the rule's person); whether the account
-    /// exists.
-    pub async fn link_account(
+    async fn link_account(
         &self,
         instance_id: &str,
         external_id: &str,
@@ -289,12 +288,7 @@ impl Store {
         Ok(true)
     }
 
-    /// The sign-in name of an account, by its id in the instance.
-    pub async fn account_login(
-        &self,
-        instance_id: &str,
-        external_id: &str,
-    ) -> Result<Option<String>> {
+    async fn account_login(&self, instance_id: &str, external_id: &str) -> Result<Option<String>> {
         Ok(sqlx::query_scalar(
             "SELECT login FROM accounts WHERE instance_id = ? AND external_id = ?",
         )
@@ -304,8 +298,7 @@ impl Store {
         .await?)
     }
 
-    /// The query plan of the people query for `f` (for the index test).
-    pub async fn people_plan(&self, f: &PersonFilter, paged: bool) -> Result<Vec<String>> {
+    async fn people_plan(&self, f: &PersonFilter, paged: bool) -> Result<Vec<String>> {
         let walk = self.walk_people_in_order(f).await?;
         let q = people_query(f, paged.then_some(""), 0, walk, "EXPLAIN QUERY PLAN ");
         self.plan_lines(q, false).await

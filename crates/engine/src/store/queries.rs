@@ -1,7 +1,9 @@
 //! Saved investigation queries: a name, the page they belong to and its filter as JSON.
 
 use super::Store;
+use crate::backend::QueryStore;
 use crate::Result;
+use async_trait::async_trait;
 
 /// A saved query as stored.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -12,9 +14,9 @@ pub struct SavedQueryRow {
     pub updated_at_ms: i64,
 }
 
-impl Store {
-    /// The saved queries of a page, by name.
-    pub async fn saved_queries(&self, kind: &str) -> Result<Vec<SavedQueryRow>> {
+#[async_trait]
+impl QueryStore for Store {
+    async fn saved_queries(&self, kind: &str) -> Result<Vec<SavedQueryRow>> {
         Ok(sqlx::query_as(
             "SELECT id, name, filter, updated_at_ms FROM saved_queries WHERE kind = ? \
              ORDER BY name COLLATE NOCASE",
@@ -24,14 +26,7 @@ impl Store {
         .await?)
     }
 
-    /// Saves `filter` under `name` (replacing a query of that name); its id.
-    pub async fn save_query(
-        &self,
-        kind: &str,
-        name: &str,
-        filter: &str,
-        now_ms: i64,
-    ) -> Result<i64> {
+    async fn save_query(&self, kind: &str, name: &str, filter: &str, now_ms: i64) -> Result<i64> {
         Ok(sqlx::query_scalar(
             "INSERT INTO saved_queries (kind, name, filter, created_at_ms, updated_at_ms) \
              VALUES (?, ?, ?, ?, ?) \
@@ -47,8 +42,7 @@ impl Store {
         .await?)
     }
 
-    /// Deletes a saved query; whether there was one.
-    pub async fn delete_query(&self, kind: &str, id: i64) -> Result<bool> {
+    async fn delete_query(&self, kind: &str, id: i64) -> Result<bool> {
         let done = sqlx::query("DELETE FROM saved_queries WHERE kind = ? AND id = ?")
             .bind(kind)
             .bind(id)

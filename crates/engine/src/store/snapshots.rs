@@ -1,6 +1,8 @@
 //! Snapshots of what each completed full scan saw (accounts, shared files, OAuth grants), and
 //! the comparison of two of them.
 
+use crate::backend::SnapshotStore;
+use async_trait::async_trait;
 use std::collections::BTreeMap;
 
 use super::Store;
@@ -18,12 +20,9 @@ pub struct SnapshotRow {
     pub kinds: String,
 }
 
-impl Store {
-    /// Records what the run `run_id` saw of `kinds` (`account`, `file`, `grant`), and forgets
-    /// all but the newest snapshots of the instance. Accounts and grants not read again since
-    /// the snapshot before are gone from the vendor (a scan that resumed after an interruption
-    /// read some of them in its first attempt, after that snapshot too).
-    pub async fn take_snapshot(
+#[async_trait]
+impl SnapshotStore for Store {
+    async fn take_snapshot(
         &self,
         instance_id: &str,
         run_id: &str,
@@ -117,8 +116,7 @@ impl Store {
         Ok(())
     }
 
-    /// The snapshots of an instance (all instances with `None`), newest first.
-    pub async fn snapshots(&self, instance_id: Option<&str>) -> Result<Vec<SnapshotRow>> {
+    async fn snapshots(&self, instance_id: Option<&str>) -> Result<Vec<SnapshotRow>> {
         Ok(sqlx::query_as(
             "SELECT run_id, instance_id, taken_at_ms, kinds FROM snapshots \
              WHERE (?1 IS NULL OR instance_id = ?1) ORDER BY taken_at_ms DESC, run_id DESC",
@@ -128,12 +126,7 @@ impl Store {
         .await?)
     }
 
-    /// The items of a snapshot of one kind: item → state JSON.
-    pub async fn snapshot_items(
-        &self,
-        run_id: &str,
-        kind: &str,
-    ) -> Result<BTreeMap<String, String>> {
+    async fn snapshot_items(&self, run_id: &str, kind: &str) -> Result<BTreeMap<String, String>> {
         let rows: Vec<(String, String)> =
             sqlx::query_as("SELECT item, state FROM snapshot_items WHERE run_id = ? AND kind = ?")
                 .bind(run_id)

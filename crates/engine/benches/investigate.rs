@@ -611,6 +611,27 @@ async fn queries(e: &Engine, instance: &str, scale: f64) {
         })
     })
     .await;
+    // A start of more index words than are spelled out (every user's address starts so):
+    // the rows read are asked, not the text index.
+    measure("text, a start of 100 k words (\"user\")", runs, |_| {
+        page(ActivityFilter {
+            text: Some("user".into()),
+            ..Default::default()
+        })
+    })
+    .await;
+    // Worst case of that: a start of 100 words (the least active users) few events hold.
+    measure(
+        "text, a start few events hold (\"user0999\", worst case)",
+        runs / 5,
+        |_| {
+            page(ActivityFilter {
+                text: Some("user0999".into()),
+                ..Default::default()
+            })
+        },
+    )
+    .await;
     measure("object (one file's URL)", runs, |i| {
         page(ActivityFilter {
             object: Some(file_url(i)),

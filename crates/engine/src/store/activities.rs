@@ -181,6 +181,8 @@ const TEXT_WALK_MAX: i64 = 24_000;
 /// Rows a sifting page looks at before it returns what it has (with a cursor to go on), so
 /// that a page never takes long however rare the matches.
 const SIFT_BUDGET: usize = 200_000;
+/// Rows a page reads and asks for broad starts before it leaves them to the text index.
+const BROAD_TRIAL: usize = SIFT_BATCH as usize;
 /// At most this many matching rows, and a network's rows (or the words' rows) are read
 /// through their own index and sorted by time; more, and the page walks the log in time order
 /// and sifts (they are common enough to fill a page soon). Measured at 10 M activities
@@ -240,30 +242,38 @@ impl Store {
                 })
             }
         };
-        let words = match filter.text.as_deref() {
+        let mut words = match filter.text.as_deref() {
             Some(text) => self.activity_words(text).await?,
             None => Words::default(),
         };
-        let text = match words.index {
-            None => None,
-            Some(m) => {
-                let found: i64 = sqlx::query_scalar(
-                    "SELECT count(*) FROM (SELECT 1 FROM activities_fts \
-                     WHERE activities_fts MATCH ? LIMIT ?)",
+        if !words.broad.is_empty() {
+            // Broad starts: the rows newest first, each asked — while they are common among
+            // the rows (a page's worth in the first batch).
+            let text = self.text_plan(words.index.clone(), words.few).await?;
+            let (rows, next) = self
+                .page_with(
+                    filter,
+                    ip.as_ref(),
+                    text.as_ref(),
+                    &words.broad,
+                    after,
+                    limit,
+                    raw,
+                    BROAD_TRIAL,
                 )
-                .bind(&m)
-                .bind(FEW_MATCHES + 1)
-                .fetch_one(&self.pool)
                 .await?;
-                Some(if found <= FEW_MATCHES {
-                    TextPlan::Set(m)
-                } else {
-                    TextPlan::Sift(m)
-                })
+            if rows.len() == limit || next.is_none() {
+                return Ok((rows, next));
             }
-        };
+            // Rarer than that: they hold few enough rows for the text index to merge their
+            // words quickly (`user099`: 28 k events, 350 → 60 ms).
+            let prefixes = words.broad.drain(..).map(|w| quoted_prefix(&w));
+            let parts: Vec<String> = words.index.take().into_iter().chain(prefixes).collect();
+            words.index = Some(parts.join(" AND "));
+        }
+        let text = self.text_plan(words.index, words.few).await?;
         if let Some(TextPlan::Sift(m)) = &text {
-            if !matches!(ip, Some(IpPlan::Sift(_))) && words.broad.is_empty() {
+            if !matches!(ip, Some(IpPlan::Sift(_))) {
                 return self
                     .text_walk(filter, ip.as_ref(), m, after, limit, raw)
                     .await;
@@ -273,12 +283,37 @@ impl Store {
             filter,
             ip.as_ref(),
             text.as_ref(),
-            &words.broad,
+            &[],
             after,
             limit,
             raw,
+            SIFT_BUDGET,
         )
         .await
+    }
+
+    /// How a page finds the rows of the text index's query `m`: a count that stops past
+    /// [`FEW_MATCHES`] decides (none needed when `few` is known).
+    async fn text_plan(&self, m: Option<String>, few: bool) -> Result<Option<TextPlan>> {
+        let Some(m) = m else {
+            return Ok(None);
+        };
+        if few {
+            return Ok(Some(TextPlan::Set(m)));
+        }
+        let found: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM (SELECT 1 FROM activities_fts \
+             WHERE activities_fts MATCH ? LIMIT ?)",
+        )
+        .bind(&m)
+        .bind(FEW_MATCHES + 1)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(Some(if found <= FEW_MATCHES {
+            TextPlan::Set(m)
+        } else {
+            TextPlan::Sift(m)
+        }))
     }
 
     /// Common words (with any filter but a busy network): the filter's keys newest first
@@ -358,6 +393,7 @@ impl Store {
         Ok((rows.into_iter().map(to_row).collect(), next))
     }
 
+    #[allow(clippy::too_many_arguments)] // the page's plan, part by part
     async fn page_with(
         &self,
         filter: &ActivityFilter,
@@ -367,6 +403,7 @@ impl Store {
         after: Option<ActivityKey>,
         limit: usize,
         raw: bool,
+        budget: usize,
     ) -> Result<(Vec<(ActivityRow, Option<String>)>, Option<ActivityKey>)> {
         let sift_net = match ip {
             Some(IpPlan::Sift(net)) => Some(*net),
@@ -422,7 +459,7 @@ impl Store {
             if i64::try_from(n).unwrap_or(0) < want {
                 return Ok((out, None)); // the log ends here
             }
-            if sifting && looked >= SIFT_BUDGET {
+            if sifting && looked >= budget {
                 // Rare matches: hand back what there is and where the sifting stopped.
                 return Ok((out, after));
             }
@@ -502,14 +539,19 @@ impl Store {
     async fn activity_words(&self, text: &str) -> Result<Words> {
         let mut parts = Vec::new();
         let mut broad = Vec::new();
+        let mut few = false;
         for word in text.split_whitespace().take(MAX_WORDS) {
             match self.spelled(word).await? {
-                Spelled::Index(m) => parts.push(m),
+                Spelled::Index(m, rare) => {
+                    parts.push(m);
+                    few |= rare;
+                }
                 Spelled::Broad(w) => broad.push(w),
             }
         }
         Ok(Words {
             index: (!parts.is_empty()).then(|| parts.join(" AND ")),
+            few,
             broad,
         })
     }
@@ -520,7 +562,7 @@ impl Store {
     /// on the rows (`user`, every actor's address: 3.7 s for FTS5 to merge, while nearly
     /// every row holds it). The occurrences are counted from `activities_vocab`, stopping
     /// past the bound (7 ms).
-    async fn broad_or_prefix(&self, token: String, prefix: Spelled) -> Result<Spelled> {
+    async fn broad_or_prefix(&self, token: String) -> Result<Spelled> {
         // Every index word starting with `token` sorts before `token` with its last byte
         // raised (an ASCII letter, digit or `@._-`: still ASCII).
         let mut upper = token.clone().into_bytes();
@@ -538,7 +580,7 @@ impl Store {
         .fetch_one(&self.pool)
         .await?;
         Ok(if occurrences <= FEW_MATCHES {
-            prefix
+            Spelled::Index(quoted_prefix(&token), true)
         } else {
             Spelled::Broad(token)
         })
@@ -546,7 +588,7 @@ impl Store {
 
     /// One word of the analyst's as index words (see [`Store::activity_words`]).
     async fn spelled(&self, word: &str) -> Result<Spelled> {
-        let prefix = Spelled::Index(quoted_prefix(word));
+        let prefix = Spelled::Index(quoted_prefix(word), false);
         // The tokenizer (0013: unicode61, tokenchars `@._-`) keeps such a word whole and
         // only lowers its case.
         let token = word.to_ascii_lowercase();
@@ -567,7 +609,7 @@ impl Store {
             match next {
                 Some(term) if term.starts_with(&token) => {
                     if terms.len() == MAX_SPELLED {
-                        return self.broad_or_prefix(token, prefix).await;
+                        return self.broad_or_prefix(token).await;
                     }
                     // The next seek starts just past this word (index words hold no NUL).
                     from = format!("{term}\u{1}");
@@ -578,13 +620,16 @@ impl Store {
         }
         if terms.is_empty() {
             // No index word starts so: the word itself, exactly, which matches nothing.
-            return Ok(Spelled::Index(format!("\"{token}\"")));
+            return Ok(Spelled::Index(format!("\"{token}\""), true));
         }
         let alternatives: Vec<String> = terms
             .iter()
             .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
             .collect();
-        Ok(Spelled::Index(format!("({})", alternatives.join(" OR "))))
+        Ok(Spelled::Index(
+            format!("({})", alternatives.join(" OR ")),
+            false,
+        ))
     }
 }
 
@@ -918,6 +963,8 @@ const MAX_SPELLED: usize = 16;
 struct Words {
     /// What the text index answers: the words spelled out, and prefixes it cannot spell.
     index: Option<String>,
+    /// Whether one of those words is known to match few rows (so all of them do).
+    few: bool,
     /// Words that start more index words than are spelled out (so common a start that rows
     /// holding them come soon): each row read is asked whether one of its words starts so.
     broad: Vec<String>,
@@ -925,8 +972,9 @@ struct Words {
 
 /// One word of the analyst's, planned.
 enum Spelled {
-    /// A query of the text index (one word's part of it).
-    Index(String),
+    /// A query of the text index (one word's part of it), and whether it is known to match
+    /// at most [`FEW_MATCHES`] rows.
+    Index(String, bool),
     /// A broad start (lower-case ASCII), checked on the rows.
     Broad(String),
 }
@@ -1046,7 +1094,7 @@ mod tests {
         }
         // … and few rows hold them: FTS5's prefix.
         let many = words("Many many1").await.unwrap();
-        assert!(many.starts_with("\"Many\"* AND (\"many1\" OR"), "{many}");
+        assert!(many.starts_with("\"many\"* AND (\"many1\" OR"), "{many}");
         // Many rows hold them: checked on the rows.
         let mut tx = store.pool.begin().await.unwrap();
         for n in 0..=FEW_MATCHES {

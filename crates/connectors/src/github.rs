@@ -31,13 +31,17 @@ const CONCURRENCY: usize = 16;
 /// `application/vnd.github+json`" and "use [`X-GitHub-Api-Version`] to specify a version").
 fn versioned(ctx: &Ctx) -> Result<Ctx> {
     Ok(Ctx {
-        http: ctx.http.with_headers(&[
-            ("accept", "application/vnd.github+json"),
-            ("x-github-api-version", "2022-11-28"),
-        ])?,
+        http: ctx.http.with_headers(VERSION_HEADERS)?,
         auth: ctx.auth.clone(),
     })
 }
+
+/// The media type and REST API version every request names (docs.github.com/rest/about-the-
+/// rest-api/api-versions).
+const VERSION_HEADERS: &[(&str, &str)] = &[
+    ("accept", "application/vnd.github+json"),
+    ("x-github-api-version", "2022-11-28"),
+];
 
 /// The public API of github.com.
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
@@ -758,6 +762,7 @@ impl Connector for Github {
                     &self.org_path(&format!("credential-authorizations/{id}")),
                     &[],
                 )?,
+                headers: VERSION_HEADERS.to_vec(),
                 what: format!("SAML SSO authorization of credential {id}"),
             }]));
         }

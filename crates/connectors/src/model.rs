@@ -457,6 +457,9 @@ pub struct RevokeStep {
     /// `DELETE`.
     pub method: &'static str,
     pub url: url::Url,
+    /// Headers the vendor's API expects on the request (GitHub: its media type and REST API
+    /// version), beside the credential.
+    pub headers: Vec<(&'static str, &'static str)>,
     /// What it removes, for the analyst (`delegated permission grant 5f3…`).
     pub what: String,
 }

@@ -17,7 +17,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use cloudwarden_connectors::github::Github;
 use cloudwarden_connectors::http::{Auth, Http};
-use cloudwarden_connectors::model::{Connector, Ctx, Phase, PhaseStart, Records, Sink};
+use cloudwarden_connectors::model::{
+    Connector, Ctx, Phase, PhaseStart, Records, Revocation, RevokePlan, Sink,
+};
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 
@@ -91,26 +93,31 @@ fn accept_github_media_type(v: &mut Value) {
 
 /// The description cut to the GET operations of `PATHS` and the components they reference
 /// (the whole file takes Prism a minute to load, and references files that are not shipped).
+/// The DELETE operations the connector sends when the analyst bans an app (revoke plans).
+const DELETES: &[&str] = &["/orgs/{org}/credential-authorizations/{credential_id}"];
+
 fn subset(spec: &Value) -> Value {
     let mut paths = serde_json::Map::new();
-    for p in PATHS {
-        let mut get = spec["paths"][*p]["get"].clone();
-        assert!(get.is_object(), "{p} is not in the description");
+    for (p, method) in PATHS
+        .iter()
+        .map(|p| (p, "get"))
+        .chain(DELETES.iter().map(|p| (p, "delete")))
+    {
+        let mut op = spec["paths"][*p][method].clone();
+        assert!(op.is_object(), "{method} {p} is not in the description");
         // api-versions.md: name the REST API version with `X-GitHub-Api-Version`. Required
         // here, so Prism refuses (422) a request that does not.
-        if let Some(params) = get.get_mut("parameters").and_then(Value::as_array_mut) {
-            params.push(json!({
-                "name": "X-GitHub-Api-Version", "in": "header", "required": true,
-                "schema": {"type": "string", "enum": ["2022-11-28"]},
-            }));
+        let version = json!({
+            "name": "X-GitHub-Api-Version", "in": "header", "required": true,
+            "schema": {"type": "string", "enum": ["2022-11-28"]},
+        });
+        if let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) {
+            params.push(version);
         } else {
-            get["parameters"] = json!([{
-                "name": "X-GitHub-Api-Version", "in": "header", "required": true,
-                "schema": {"type": "string", "enum": ["2022-11-28"]},
-            }]);
+            op["parameters"] = json!([version]);
         }
         let mut item = serde_json::Map::new();
-        item.insert("get".into(), get);
+        item.insert(method.into(), op);
         if let Some(params) = spec["paths"][*p].get("parameters") {
             item.insert("parameters".into(), params.clone());
         }
@@ -285,4 +292,33 @@ async fn every_github_call_conforms_to_the_official_description() {
         .iter()
         .any(|g| g.external_id.starts_with("credential:")));
     assert!(ctx.http.counters().snapshot().requests >= PATHS.len() as u64);
+
+    // A ban revokes the credential authorization the scan read, sent as the engine sends it
+    // (the step's own headers), and Prism accepts it; without the headers, it refuses.
+    let credential = r
+        .oauth_grants
+        .iter()
+        .find(|g| g.external_id.starts_with("credential:"))
+        .unwrap();
+    let plan = github
+        .revoke_plan(&Revocation {
+            kind: credential.kind,
+            external_id: &credential.external_id,
+            raw: credential.raw.as_str(),
+        })
+        .unwrap();
+    let RevokePlan::Api(steps) = plan else {
+        panic!("a credential authorization is revoked through the API: {plan:?}");
+    };
+    assert_eq!(steps.len(), 1);
+    let step = &steps[0];
+    assert_eq!(step.method, "DELETE");
+    ctx.http
+        .with_headers(&step.headers)
+        .unwrap()
+        .delete(&step.url, &ctx.auth)
+        .await
+        .unwrap_or_else(|e| panic!("{} {}: {e}", step.method, step.url));
+    let bare = ctx.http.delete(&step.url, &ctx.auth).await;
+    assert!(bare.is_err(), "Prism requires the API version header");
 }

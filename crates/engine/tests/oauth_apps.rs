@@ -1,7 +1,8 @@
 //! OAuth apps across instances: permissions classified with their reasons, filters, approve,
 //! and ban on the Microsoft 365 fake — the dry run lists exactly the grants and requests and
 //! changes nothing; the ban deletes exactly those (every request valid by Graph's schema and
-//! the pages' limits); both are in the audit trail.
+//! the pages' limits); both are in the audit trail. Ban on the GitHub fake: exactly the app's
+//! SAML SSO credential authorizations are removed.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
@@ -214,4 +215,95 @@ async fn a_credential_without_the_right_to_revoke_fails_with_the_fix() {
         target.grants
     );
     std::mem::forget(g);
+}
+
+/// Ban on the GitHub fake: an app held through SAML SSO credential authorizations loses
+/// exactly those (each `DELETE /orgs/{org}/credential-authorizations/{id}` with GitHub's
+/// media type and API version); the dry run removes nothing; both are audited.
+#[tokio::test]
+async fn a_github_ban_removes_exactly_the_app_s_saml_authorizations() {
+    use cloudwarden_engine::domain::connectors::ConnectGithub;
+    use cloudwarden_testkit::github::{FakeGithub, GithubTenant, TenantSize};
+    const TOKEN: &str = "ghp_cloudwardenBanToken";
+    let dir = tempfile::tempdir().unwrap();
+    let e = engine(&dir).await;
+    let gh = GithubTenant::generate("acme", 41, &TenantSize::small());
+    assert!(!gh.credential_authorizations.is_empty());
+    let github = FakeGithub::start(gh.clone(), TOKEN).await.unwrap();
+    let i = e
+        .connect_github(ConnectGithub {
+            name: "Acme".into(),
+            org: "acme".into(),
+            api_url: Some(github.url.clone()),
+            token: TOKEN.into(),
+        })
+        .await
+        .unwrap();
+    e.scan_instance(&i.id).await.unwrap();
+    let unversioned = github.requests_without_version_headers();
+
+    // The app with the most credential authorizations, found by its dry run.
+    let apps = e
+        .oauth_apps(&OauthAppFilter::default(), None, Some(1000))
+        .await
+        .unwrap()
+        .items;
+    let mut target = None;
+    for a in &apps {
+        let plan = e.ban_oauth_app(&a.key, true).await.unwrap();
+        let ids: BTreeSet<u64> = plan
+            .steps
+            .iter()
+            .filter_map(|s| s.request.as_deref())
+            .filter_map(|r| r.split("/credential-authorizations/").nth(1))
+            .map(|id| id.parse().unwrap())
+            .collect();
+        if ids.len()
+            > target
+                .as_ref()
+                .map_or(0, |(_, ids): &(_, BTreeSet<u64>)| ids.len())
+        {
+            assert!(plan
+                .steps
+                .iter()
+                .all(|s| s.outcome == RevokeOutcome::Planned));
+            target = Some((a.clone(), ids));
+        }
+    }
+    let (app, planned) = target.expect("an app held through credential authorizations");
+    assert!(
+        github.removed_credential_authorizations().is_empty(),
+        "dry runs remove nothing"
+    );
+
+    let done = e.ban_oauth_app(&app.key, false).await.unwrap();
+    assert!(
+        done.steps
+            .iter()
+            .filter(|s| s.request.is_some())
+            .all(|s| s.outcome == RevokeOutcome::Revoked),
+        "{:?}",
+        done.steps
+    );
+    let removed: BTreeSet<u64> = github
+        .removed_credential_authorizations()
+        .into_iter()
+        .collect();
+    assert_eq!(removed, planned);
+    assert_eq!(
+        github.requests_without_version_headers(),
+        unversioned,
+        "every DELETE names GitHub's media type and API version"
+    );
+    // A second scan no longer finds them.
+    e.scan_instance(&i.id).await.unwrap();
+    assert_eq!(
+        e.oauth_app(&app.key).await.unwrap().status,
+        OauthAppStatus::Banned
+    );
+    let audit = e.audit_log(500).await.unwrap();
+    let count = |action: &str| audit.iter().filter(|a| a.action == action).count();
+    assert_eq!(count("oauth.ban.dry_run"), apps.len());
+    assert_eq!(count("oauth.ban"), 1);
+    assert_eq!(count("oauth.revoke"), planned.len());
 }

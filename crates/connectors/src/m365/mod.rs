@@ -422,6 +422,7 @@ impl Connector for M365 {
                     &format!("oauth2PermissionGrants/{}", seg(grant.external_id)),
                     &[],
                 )?,
+                headers: Vec::new(),
                 what: format!("delegated permission grant {}", grant.external_id),
             }])),
             GrantKind::Application => {
@@ -448,6 +449,7 @@ impl Connector for M365 {
                             ),
                             &[],
                         )?,
+                        headers: Vec::new(),
                         what: format!("application permission on {api} (assignment {id})"),
                     });
                 }

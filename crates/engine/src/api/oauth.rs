@@ -241,7 +241,11 @@ impl Engine {
                                 steps.push(view(r.what, Some(request), outcome, detail));
                                 continue;
                             };
-                            let (outcome, detail) = match ctx.http.delete(&r.url, &ctx.auth).await {
+                            let sent = match ctx.http.with_headers(&r.headers) {
+                                Ok(http) => http.delete(&r.url, &ctx.auth).await,
+                                Err(e) => Err(e),
+                            };
+                            let (outcome, detail) = match sent {
                                 Ok(_) => (RevokeOutcome::Revoked, None),
                                 Err(CError::Status { status: 404, .. }) => (
                                     RevokeOutcome::AlreadyGone,

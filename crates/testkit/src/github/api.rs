@@ -455,10 +455,12 @@ pub(crate) async fn credential_authorizations(
     }
     let p = params(q.as_deref());
     let login = param(&p, "login");
+    let removed = s.removed_credentials().clone();
     let rows: Vec<_> = t
         .credential_authorizations
         .iter()
         .filter(|c| login.is_none_or(|l| c.login.eq_ignore_ascii_case(l)))
+        .filter(|c| !removed.contains(&c.credential_id))
         .collect();
     let pg = page(&p);
     let items = rows[pg.range(rows.len())]
@@ -578,4 +580,34 @@ fn invalid_phrase(message: &str) -> Response {
         message,
         documentation_url("/orgs/{org}/audit-log"),
     )
+}
+
+/// `DELETE /orgs/{org}/credential-authorizations/{credential_id}` ("Remove a SAML SSO
+/// authorization for an organization", organisation owners): 204, or 404 when the
+/// organisation holds no such authorization (any more).
+pub(crate) async fn remove_credential_authorization(
+    State(s): State<Arc<Shared>>,
+    Path(path): Path<PathParams>,
+) -> Response {
+    const T: &str = "/orgs/{org}/credential-authorizations/{credential_id}";
+    let t = &s.index.tenant;
+    if !org_ok(&s, &path) || t.plan != Plan::EnterpriseCloud || !t.saml_enforced {
+        return not_found_at(T);
+    }
+    let id = path
+        .get("credential_id")
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|id| {
+            t.credential_authorizations
+                .iter()
+                .any(|c| c.credential_id == *id)
+        });
+    match id {
+        Some(id) if s.removed_credentials().insert(id) => {
+            let mut r = Response::new(axum::body::Body::empty());
+            *r.status_mut() = StatusCode::NO_CONTENT;
+            r
+        }
+        _ => not_found_at(T),
+    }
 }

@@ -10,7 +10,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::Router;
 use serde_json::json;
 
@@ -36,6 +36,8 @@ pub(crate) struct Shared {
     pub seq: AtomicU64,
     /// REST requests without the documented media type and API version headers.
     pub unversioned: AtomicU64,
+    /// Credential authorizations removed through the API (`credential_id`s).
+    pub removed_credentials: Mutex<std::collections::BTreeSet<u64>>,
 }
 
 impl Shared {
@@ -49,6 +51,12 @@ impl Shared {
 
     fn audit_mut(&self) -> RwLockWriteGuard<'_, AuditLog> {
         self.audit.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn removed_credentials(&self) -> MutexGuard<'_, std::collections::BTreeSet<u64>> {
+        self.removed_credentials
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     fn stats(&self) -> MutexGuard<'_, Stats> {
@@ -99,6 +107,9 @@ pub(crate) fn documentation_url(template: &str) -> &'static str {
         "/orgs/{org}/audit-log" => {
             "https://docs.github.com/enterprise-cloud@latest/rest/orgs/orgs#get-the-audit-log-for-an-organization"
         }
+        "/orgs/{org}/credential-authorizations/{credential_id}" => {
+            "https://docs.github.com/enterprise-cloud@latest/rest/orgs/orgs#remove-a-saml-sso-authorization-for-an-organization"
+        }
         _ => "https://docs.github.com/rest",
     }
 }
@@ -115,6 +126,7 @@ fn accepted_scopes(template: &str) -> &'static str {
         "/repos/{owner}/{repo}/collaborators" => "read:org, repo",
         "/orgs/{org}/installations" => "admin:org, read:org",
         "/orgs/{org}/audit-log" => "read:audit_log",
+        "/orgs/{org}/credential-authorizations/{credential_id}" => "admin:org",
         _ => "",
     }
 }
@@ -360,6 +372,10 @@ fn router(shared: Arc<Shared>) -> Router {
             "/organizations/{org_id}/credential-authorizations",
             get(api::credential_authorizations),
         )
+        .route(
+            "/orgs/{org}/credential-authorizations/{credential_id}",
+            delete(api::remove_credential_authorization),
+        )
         .route("/orgs/{org}/audit-log", get(api::audit_log))
         .route("/organizations/{org_id}/audit-log", get(api::audit_log))
         .route("/login/device/code", post(oauth::device_code))
@@ -435,6 +451,7 @@ impl FakeGithub {
             auth: Mutex::new(AuthState::new(token, seed)),
             seq: AtomicU64::new(1),
             unversioned: AtomicU64::new(0),
+            removed_credentials: Mutex::default(),
         });
         let app = router(Arc::clone(&shared));
         let task = tokio::spawn(async move {
@@ -472,6 +489,11 @@ impl FakeGithub {
         self.shared
             .unversioned
             .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The `credential_id`s of the SAML SSO credential authorizations removed through the API.
+    pub fn removed_credential_authorizations(&self) -> Vec<u64> {
+        self.shared.removed_credentials().iter().copied().collect()
     }
 
     /// Accept `token` from now on (the previous one gets 401). After

@@ -9,7 +9,6 @@ mod support;
 use std::collections::HashSet;
 
 use cloudwarden_engine::api::Engine;
-use cloudwarden_engine::domain::connectors::ConnectGithub;
 use cloudwarden_engine::domain::investigate::{
     ActivityCategory, ActivityFilter, ActivityOutcome, ActivityRow, ExportFormat,
 };
@@ -71,15 +70,7 @@ async fn setup() -> Setup {
         },
     );
     let github = FakeGithub::start(gh.clone(), TOKEN).await.unwrap();
-    let gi = engine
-        .connect_github(ConnectGithub {
-            name: "Acme".into(),
-            org: "acme".into(),
-            api_url: Some(github.url.clone()),
-            token: TOKEN.into(),
-        })
-        .await
-        .unwrap();
+    let gi = support::github::connect(&engine, &github, "Acme", TOKEN).await;
     engine.scan_instance(&gi.id).await.unwrap();
     let graph = tenant(73);
     let g = fake(&graph).await;
@@ -659,15 +650,7 @@ async fn busy_networks_and_common_words_are_sifted_in_the_log_s_order() {
     let e = engine(&dir).await;
     let gh = GithubTenant::generate("acme", 5, &TenantSize::small());
     let github = FakeGithub::start(gh, TOKEN).await.unwrap();
-    let i = e
-        .connect_github(ConnectGithub {
-            name: "Acme".into(),
-            org: "acme".into(),
-            api_url: Some(github.url.clone()),
-            token: TOKEN.into(),
-        })
-        .await
-        .unwrap();
+    let i = support::github::connect(&e, &github, "Acme", TOKEN).await;
     // More rows than a filter reads through its own index (20 000): a busy /16 and a common
     // word, written newest first in each page (so rowids run against time), a few of them
     // failures; and a quiet /24 with a rare word.

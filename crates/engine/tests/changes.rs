@@ -7,7 +7,6 @@
 
 mod support;
 
-use cloudwarden_engine::domain::connectors::ConnectGithub;
 use cloudwarden_engine::domain::investigate::{PermissionLevel, SharingLevel};
 use cloudwarden_engine::ErrorCode;
 use cloudwarden_testkit::github::{FakeGithub, GithubTenant, OrgRole, TenantSize, Visibility};
@@ -22,15 +21,7 @@ async fn the_diff_of_two_scans_lists_exactly_what_changed() {
     let before = GithubTenant::generate("acme", 23, &TenantSize::small());
     let fake = FakeGithub::start(before.clone(), TOKEN).await.unwrap();
     let addr = fake.url.trim_start_matches("http://").to_owned();
-    let gi = e
-        .connect_github(ConnectGithub {
-            name: "Acme".into(),
-            org: "acme".into(),
-            api_url: Some(fake.url.clone()),
-            token: TOKEN.into(),
-        })
-        .await
-        .unwrap();
+    let gi = support::github::connect(&e, &fake, "Acme", TOKEN).await;
     e.scan_instance(&gi.id).await.unwrap();
     // One snapshot: nothing to compare yet.
     let first = e.changes(Some(&gi.id), None, None).await.unwrap();

@@ -27,15 +27,7 @@ fn tenant(seed: u64) -> GithubTenant {
 }
 
 async fn connect(engine: &Engine, fake: &FakeGithub, name: &str) -> InstanceView {
-    engine
-        .connect_github(ConnectGithub {
-            name: name.into(),
-            org: "acme".into(),
-            api_url: Some(fake.url.clone()),
-            token: TOKEN.into(),
-        })
-        .await
-        .unwrap()
+    support::github::connect(engine, fake, name, TOKEN).await
 }
 
 fn assert_counts_equal(i: &InstanceView, t: &GithubTenant) {

@@ -222,7 +222,6 @@ async fn a_credential_without_the_right_to_revoke_fails_with_the_fix() {
 /// media type and API version); the dry run removes nothing; both are audited.
 #[tokio::test]
 async fn a_github_ban_removes_exactly_the_app_s_saml_authorizations() {
-    use cloudwarden_engine::domain::connectors::ConnectGithub;
     use cloudwarden_testkit::github::{FakeGithub, GithubTenant, TenantSize};
     const TOKEN: &str = "ghp_cloudwardenBanToken";
     let dir = tempfile::tempdir().unwrap();
@@ -230,15 +229,7 @@ async fn a_github_ban_removes_exactly_the_app_s_saml_authorizations() {
     let gh = GithubTenant::generate("acme", 41, &TenantSize::small());
     assert!(!gh.credential_authorizations.is_empty());
     let github = FakeGithub::start(gh.clone(), TOKEN).await.unwrap();
-    let i = e
-        .connect_github(ConnectGithub {
-            name: "Acme".into(),
-            org: "acme".into(),
-            api_url: Some(github.url.clone()),
-            token: TOKEN.into(),
-        })
-        .await
-        .unwrap();
+    let i = support::github::connect(&e, &github, "Acme", TOKEN).await;
     e.scan_instance(&i.id).await.unwrap();
     let unversioned = github.requests_without_version_headers();
 

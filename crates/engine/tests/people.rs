@@ -10,7 +10,6 @@ mod support;
 use std::collections::HashSet;
 
 use cloudwarden_engine::api::Engine;
-use cloudwarden_engine::domain::connectors::ConnectGithub;
 use cloudwarden_engine::domain::investigate::{
     AccountKind, ActivityFilter, Correlation, Person, PersonFilter,
 };
@@ -109,15 +108,7 @@ async fn accounts_become_people_across_apps() {
         .login
         .clone();
     let github = FakeGithub::start(gh.clone(), TOKEN).await.unwrap();
-    let gi = e
-        .connect_github(ConnectGithub {
-            name: "Acme".into(),
-            org: "acme".into(),
-            api_url: Some(github.url.clone()),
-            token: TOKEN.into(),
-        })
-        .await
-        .unwrap();
+    let gi = support::github::connect(&e, &github, "Acme", TOKEN).await;
     e.scan_instance(&gi.id).await.unwrap();
     let everyone_now = all(&e, &PersonFilter::default()).await;
     let owner_account = everyone_now

@@ -173,8 +173,8 @@ struct Row {
 /// Rows read per statement while a page sifts them (for a busy network or common words, which
 /// no index can give in time order).
 const SIFT_BATCH: i64 = 2_000;
-/// Rows per statement when a page sifts by common words: each batch costs one query of the
-/// text index (10–15 ms for a prefix word on 10 M activities), so batches are larger.
+/// Rows per statement when a page sifts a busy network for common words: each batch also
+/// costs one query of the text index, so batches are larger.
 const TEXT_SIFT_BATCH: i64 = 6_000;
 /// Keys a page walking common words reads at most per statement (only keys: no row is read).
 const TEXT_WALK_MAX: i64 = 24_000;
@@ -598,25 +598,23 @@ impl Store {
         {
             return Ok(prefix);
         }
-        let mut terms: Vec<String> = Vec::new();
-        let mut from = token.clone();
-        loop {
-            let next: Option<String> =
-                sqlx::query_scalar("SELECT term FROM activities_vocab WHERE term >= ? LIMIT 1")
-                    .bind(&from)
-                    .fetch_optional(&self.pool)
-                    .await?;
-            match next {
-                Some(term) if term.starts_with(&token) => {
-                    if terms.len() == MAX_SPELLED {
-                        return self.broad_or_prefix(token).await;
-                    }
-                    // The next seek starts just past this word (index words hold no NUL).
-                    from = format!("{term}\u{1}");
-                    terms.push(term);
-                }
-                _ => break,
-            }
+        // The index words it starts, in order, one seek each past the last (index words
+        // hold no NUL), all in one statement; one more than are spelled out says "more".
+        let terms: Vec<String> = sqlx::query_scalar(
+            "WITH RECURSIVE t(term, n) AS ( \
+               SELECT (SELECT term FROM activities_vocab WHERE term >= ?1 LIMIT 1), 1 \
+               UNION ALL \
+               SELECT (SELECT term FROM activities_vocab WHERE term >= t.term || char(1) LIMIT 1), \
+                      t.n + 1 \
+               FROM t WHERE substr(t.term, 1, length(?1)) = ?1 AND t.n <= ?2) \
+             SELECT term FROM t WHERE substr(term, 1, length(?1)) = ?1",
+        )
+        .bind(&token)
+        .bind(i64::try_from(MAX_SPELLED).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        if terms.len() > MAX_SPELLED {
+            return self.broad_or_prefix(token).await;
         }
         if terms.is_empty() {
             // No index word starts so: the word itself, exactly, which matches nothing.

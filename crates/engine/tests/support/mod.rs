@@ -55,6 +55,31 @@ pub async fn sign_in_through_browser(
     (flow, page, result)
 }
 
+/// A GitHub organisation on the fake GitHub.
+pub mod github {
+    use cloudwarden_engine::api::Engine;
+    use cloudwarden_engine::domain::connectors::{ConnectGithub, InstanceView};
+    use cloudwarden_testkit::github::FakeGithub;
+
+    /// Connects the fake's organisation `acme` as instance `name` with `token`.
+    pub async fn connect(
+        engine: &Engine,
+        fake: &FakeGithub,
+        name: &str,
+        token: &str,
+    ) -> InstanceView {
+        engine
+            .connect_github(ConnectGithub {
+                name: name.into(),
+                org: "acme".into(),
+                api_url: Some(fake.url.clone()),
+                token: token.into(),
+            })
+            .await
+            .unwrap()
+    }
+}
+
 /// A Microsoft 365 tenant and the fake Graph serving it.
 pub mod m365 {
     use cloudwarden_testkit::graph::{FakeGraph, GraphApp, GraphSize, GraphTenant};

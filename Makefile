@@ -3,7 +3,7 @@
 #   make test   install what is missing, run every test layer
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-.PHONY: catalog help setup setup-apt setup-tauri-driver setup-cargo-deny ui run test test-rust test-ui test-e2e lint-rust check-engine-deps bindings build deny advisory-db-update
+.PHONY: catalog ip-data help setup setup-apt setup-tauri-driver setup-cargo-deny ui run test test-rust test-ui test-e2e lint-rust check-engine-deps bindings build deny advisory-db-update
 
 # Debian packages (see SETUP-LINUX.md): build (WebKitGTK 4.1), headless display and
 # screenshots, WebKitWebDriver for end-to-end tests, gnome-keyring for the Secret Service.
@@ -65,6 +65,20 @@ run:
 ## Rebuild the app catalog (crates/catalog/data) from ../shared/catalog-sources.
 catalog:
 	cargo run -q -p cloudwarden-catalog --bin catalog-build
+
+## Refresh the bundled IP database (crates/ipintel/data) from the ip-location-db packages on
+## the npm registry: IP_DATA_VERSION=latest by default, or a version such as 2.3.2026061719.
+## Update the versions in crates/ipintel/data/NOTICE with the ones it prints.
+IP_DATA_VERSION ?= latest
+ip-data:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	(cd "$$tmp" && npm pack --silent \
+		@ip-location-db/geo-whois-asn-country@$(IP_DATA_VERSION) @ip-location-db/asn@$(IP_DATA_VERSION) >/dev/null && \
+		mkdir country asn && \
+		tar xzf ip-location-db-geo-whois-asn-country-*.tgz -C country && \
+		tar xzf ip-location-db-asn-*.tgz -C asn) && \
+	cargo run -q --release -p cloudwarden-ipintel --bin ipdb-build -- \
+		"$$tmp/country/package" "$$tmp/asn/package" crates/ipintel/data/ipdb.bin.zst
 
 ## Regenerate ui/src/ipc/bindings.ts from the Rust commands.
 bindings: ui

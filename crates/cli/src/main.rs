@@ -6,6 +6,7 @@ mod discover;
 mod investigate;
 mod jobs;
 mod output;
+mod policies;
 mod status;
 
 use std::path::PathBuf;
@@ -79,6 +80,21 @@ enum Command {
     /// Scans and uploads: running, done, interrupted (a killed process) — and resuming them.
     #[command(subcommand)]
     Jobs(jobs::JobsCommand),
+    /// Policies: templates, create, test (a dry run), enable, disable.
+    #[command(subcommand)]
+    Policies(policies::PoliciesCommand),
+    /// Evaluates the enabled policies now: over new data, or again since a time.
+    Evaluate {
+        /// Evaluate again what occurred since this RFC 3339 time.
+        #[arg(long)]
+        since: Option<String>,
+    },
+    /// Alerts raised by policies: list, show, triage.
+    #[command(subcommand)]
+    Alerts(policies::AlertsCommand),
+    /// The analyst's IP ranges: corporate, VPN, risky, cloud provider.
+    #[command(subcommand, name = "ip-ranges")]
+    IpRanges(policies::IpRangesCommand),
 }
 
 /// Options every command receives.
@@ -120,6 +136,10 @@ fn main() -> ExitCode {
             Command::OauthApps(c) => investigate::oauth_apps(&global, c).await,
             Command::Changes(a) => investigate::changes(&global, a).await,
             Command::Privileges(c) => connectors::list(&global, "privileges", c).await,
+            Command::Policies(c) => policies::policies(&global, c).await,
+            Command::Evaluate { since } => policies::evaluate(&global, since).await,
+            Command::Alerts(c) => policies::alerts(&global, c).await,
+            Command::IpRanges(c) => policies::ip_ranges(&global, c).await,
         }
     });
     match result {

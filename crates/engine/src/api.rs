@@ -27,6 +27,7 @@ mod discovery;
 mod investigate;
 mod jobs;
 mod oauth;
+mod policies;
 
 pub use jobs::CommitHook;
 
@@ -69,6 +70,8 @@ pub struct Engine {
     scans: Arc<connectors::Scans>,
     /// Job progress subscribers and commit hooks.
     job_bus: Arc<jobs::JobBus>,
+    /// Policy evaluations under way.
+    evaluations: Arc<policies::Evaluations>,
 }
 
 impl Engine {
@@ -107,7 +110,9 @@ impl Engine {
             jobs: Arc::default(),
             scans: Arc::default(),
             job_bus: Arc::default(),
+            evaluations: Arc::default(),
         };
+        engine.attach_evaluation();
         // Jobs of a process that died (killed, crashed, power cut) become `interrupted`.
         engine.recover_jobs().await?;
         // Activities stored before the activity log had categories get theirs, once.
@@ -162,7 +167,9 @@ impl Engine {
         ))
     }
 
+    /// Waits for the policy evaluations under way, then closes the database.
     pub async fn close(&self) {
+        self.evaluations_settled().await;
         self.store.close().await;
     }
 

@@ -9,7 +9,7 @@
 //! describe how the backend serves a list, one line per step (SQLite: `EXPLAIN QUERY PLAN`),
 //! for the index tests.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -23,11 +23,15 @@ use crate::domain::investigate::{
     ActivityFilter, ActivityRow, FileCollaborator, FileFilter, FileRow, Person, PersonFilter,
 };
 use crate::domain::jobs::JobState;
+use crate::domain::policies::{
+    Alert, AlertComment, AlertFilter, AlertStatus, Evidence, IpRange, Policy, Resolution,
+};
+pub(crate) use crate::store::text_has_word;
 pub use crate::store::{
-    app_key, decode_cursor, encode_cursor, retry_busy, ActivityKey, AppGrants, Breakdown,
-    BreakdownRow, CustomAppRow, FileKey, GrantRow, InstanceRow, JobRow, NewJob, OverrideRow,
-    RecordCounts, RecordTable, ReportRow, RunRow, SavedQueryRow, SnapshotRow, StoredUpload,
-    UploadRows, UsageStats,
+    app_key, decode_cursor, encode_cursor, retry_busy, ActivityKey, AppGrants, BaselineRow,
+    Breakdown, BreakdownRow, CustomAppRow, EvalActivity, FileKey, GrantRow, InstanceRow, JobRow,
+    Network, NewJob, NewMatch, OverrideRow, PlaceRow, RecordCounts, RecordTable, Recorded,
+    ReportRow, RunRow, SavedQueryRow, SnapshotRow, StoredUpload, UploadRows, UsageStats,
 };
 use crate::{Error, Result};
 
@@ -46,6 +50,7 @@ pub trait Backend:
     + QueryStore
     + AuditStore
     + SettingsStore
+    + PolicyStore
     + std::fmt::Debug
 {
 }
@@ -64,12 +69,93 @@ impl<T> Backend for T where
         + QueryStore
         + AuditStore
         + SettingsStore
+        + PolicyStore
         + std::fmt::Debug
 {
 }
 
 /// The shared handle callers hold.
 pub type SharedBackend = Arc<dyn Backend>;
+
+/// Policies, alerts (with their evidence and history), the analyst's IP ranges, how far
+/// evaluation has read, and what the anomaly detections learned of each user.
+#[async_trait]
+pub trait PolicyStore: Send + Sync {
+    /// Creates or replaces a policy (by id; its creation time is kept).
+    async fn save_policy(&self, p: &Policy) -> Result<()>;
+    /// Every policy, by name, with its alert counts.
+    async fn policies(&self) -> Result<Vec<Policy>>;
+    async fn policy(&self, id: &str) -> Result<Option<Policy>>;
+    /// Deletes a policy (its alerts stay); whether it existed.
+    async fn delete_policy(&self, id: &str) -> Result<bool>;
+
+    /// Records matches in one transaction: a record already recorded for the policy is
+    /// skipped; new ones go to the open alert of the same policy and subject, or open one.
+    async fn record_matches(&self, matches: &[NewMatch], now_ms: i64) -> Result<Recorded>;
+    /// Alerts newest first, before the sequence number `before_seq`, with their numbers.
+    async fn alerts_page(
+        &self,
+        filter: &AlertFilter,
+        before_seq: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<(i64, Alert)>>;
+    async fn alert(&self, id: &str) -> Result<Option<Alert>>;
+    /// An alert's records, newest first.
+    async fn alert_evidence(&self, id: &str, limit: u32) -> Result<Vec<Evidence>>;
+    /// An alert's history, oldest first.
+    async fn alert_comments(&self, id: &str) -> Result<Vec<AlertComment>>;
+    /// Sets an alert's status and resolution (and assignee when `Some`), with a history entry;
+    /// whether the alert exists.
+    async fn update_alert(
+        &self,
+        id: &str,
+        status: AlertStatus,
+        resolution: Option<Resolution>,
+        assignee: Option<Option<String>>,
+        comment: Option<AlertComment>,
+        now_ms: i64,
+    ) -> Result<bool>;
+    /// Adds a history entry; whether the alert exists.
+    async fn add_alert_comment(&self, id: &str, c: &AlertComment) -> Result<bool>;
+
+    async fn ip_ranges(&self) -> Result<Vec<IpRange>>;
+    async fn save_ip_range(&self, r: &IpRange, now_ms: i64) -> Result<()>;
+    async fn delete_ip_range(&self, cidr: &str) -> Result<bool>;
+
+    /// Per instance, the highest activity rowid evaluated (0: none yet).
+    async fn evaluation_marks(&self) -> Result<HashMap<String, i64>>;
+    /// Moves marks forward (never back).
+    async fn set_evaluation_marks(&self, marks: &[(String, i64)], now_ms: i64) -> Result<()>;
+    /// Activities stored after `after_rowid`, in storage order.
+    async fn activities_after(
+        &self,
+        after_rowid: i64,
+        limit: u32,
+        raw: bool,
+    ) -> Result<Vec<EvalActivity>>;
+    /// Activities that occurred in `[since_ms, until_ms)`, oldest first, after the
+    /// `(occurred_at_ms, rowid)` position `after`.
+    async fn activities_in(
+        &self,
+        since_ms: i64,
+        until_ms: i64,
+        after: Option<(i64, i64)>,
+        limit: u32,
+        raw: bool,
+    ) -> Result<Vec<EvalActivity>>;
+    /// One actor's activities in `[since_ms, until_ms]`, oldest first (at most 100,000).
+    async fn user_activities(
+        &self,
+        actor: &str,
+        since_ms: i64,
+        until_ms: i64,
+    ) -> Result<Vec<EvalActivity>>;
+
+    /// What was learned of these actors.
+    async fn baselines(&self, actors: &[String]) -> Result<(Vec<BaselineRow>, Vec<PlaceRow>)>;
+    /// Adds to what was learned (first/last seen widen; a place replaces an older one).
+    async fn save_baselines(&self, rows: &[BaselineRow], places: &[PlaceRow]) -> Result<()>;
+}
 
 /// Settings: one JSON value per key (typed access through [`TypedSettings`]).
 #[async_trait]

@@ -14,6 +14,7 @@ pub mod domain;
 pub mod error;
 pub mod investigate_export;
 pub mod permissions;
+mod policy;
 pub mod scan;
 pub mod secrets;
 mod store;

@@ -93,3 +93,4 @@ pub mod connectors;
 pub mod discovery;
 pub mod investigate;
 pub mod jobs;
+pub mod policies;

@@ -68,6 +68,26 @@ impl Network {
         Ok(Network { addr, bits })
     }
 
+    /// The network as written canonically: `10.1.0.0/16` (host bits cleared), or the address
+    /// alone for a single address.
+    pub fn canonical(&self) -> String {
+        if self.is_host() {
+            return self.addr.to_string();
+        }
+        let (lo, _) = self.key_range();
+        let addr = match self.addr {
+            IpAddr::V4(_) => {
+                let b: [u8; 4] = lo[1..5].try_into().unwrap_or_default();
+                IpAddr::from(b)
+            }
+            IpAddr::V6(_) => {
+                let b: [u8; 16] = lo[1..17].try_into().unwrap_or_default();
+                IpAddr::from(b)
+            }
+        };
+        format!("{addr}/{}", self.bits)
+    }
+
     /// A single address (no prefix shorter than the address).
     pub fn is_host(&self) -> bool {
         self.bits == if self.addr.is_ipv4() { 32 } else { 128 }
@@ -992,7 +1012,7 @@ fn row_has_word(row: &Row, start: &str) -> bool {
     .any(|text| text_has_word(text, start))
 }
 
-fn text_has_word(text: &str, start: &str) -> bool {
+pub(crate) fn text_has_word(text: &str, start: &str) -> bool {
     use unicode_normalization::char::is_combining_mark;
     use unicode_normalization::UnicodeNormalization;
     let is_word = |c: char| c.is_alphanumeric() || is_combining_mark(c) || "@._-".contains(c);

@@ -131,10 +131,21 @@ impl ConnectorStore for Store {
     }
 
     async fn delete_instance(&self, id: &str) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query("DELETE FROM connector_instances WHERE instance_id = ?")
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        // The deleted activities may have held the highest rowids, which SQLite then hands out
+        // again: no evaluation mark may stay above the highest one left, or new activities
+        // would pass for evaluated ones.
+        sqlx::query(
+            "UPDATE evaluation_marks SET activity_rowid = \
+             MIN(activity_rowid, (SELECT COALESCE(MAX(rowid), 0) FROM activities))",
+        )
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
         Ok(done.rows_affected() > 0)
     }
 

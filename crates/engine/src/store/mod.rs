@@ -11,17 +11,20 @@ mod files;
 mod jobs;
 mod oauth;
 mod people;
+mod policies;
 mod queries;
 mod settings;
 mod snapshots;
 
-pub use activities::ActivityKey;
+pub(crate) use activities::text_has_word;
+pub use activities::{ActivityKey, Network};
 pub use catalog::{CustomAppRow, OverrideRow};
 pub use connectors::{InstanceRow, RecordCounts, RecordTable, RunRow};
 pub use discovery::{Breakdown, BreakdownRow, ReportRow, StoredUpload, UploadRows, UsageStats};
 pub use files::FileKey;
 pub use jobs::{JobRow, NewJob};
 pub use oauth::{app_key, AppGrants, GrantRow};
+pub use policies::{BaselineRow, EvalActivity, NewMatch, PlaceRow, Recorded};
 pub use queries::SavedQueryRow;
 pub use snapshots::SnapshotRow;
 

@@ -1,0 +1,506 @@
+//! `cloudwarden policies …`, `cloudwarden evaluate`, `cloudwarden alerts …` and
+//! `cloudwarden ip-ranges …`.
+
+use clap::{Subcommand, ValueEnum};
+use cloudwarden_engine::api::Engine;
+use cloudwarden_engine::discovery_export::iso_time;
+use cloudwarden_engine::domain::policies::{
+    AlertDetail, AlertFilter, AlertStatus, IpTag, Policy, PolicyInput, Resolution, Severity,
+};
+
+use crate::{output, Global};
+
+#[derive(Debug, Subcommand)]
+pub enum PoliciesCommand {
+    /// Ready-made policies, described in plain words.
+    Templates,
+    /// Policies with their kind, severity, state and alert counts.
+    List,
+    /// One policy in full.
+    Show {
+        id: String,
+    },
+    /// Creates a policy from a template (`--template ID`, disabled until enabled) or from a
+    /// JSON definition (`--file policy.json`, a PolicyInput).
+    Create {
+        #[arg(long, conflicts_with = "file", required_unless_present = "file")]
+        template: Option<String>,
+        /// The policy's name (default: the template's).
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        file: Option<std::path::PathBuf>,
+    },
+    /// What a policy would have raised over the last days; nothing is raised.
+    Test {
+        id: String,
+        #[arg(long, default_value_t = 7)]
+        days: u32,
+    },
+    Enable {
+        id: String,
+    },
+    Disable {
+        id: String,
+    },
+    /// Deletes a policy (its alerts stay).
+    Delete {
+        id: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum StatusArg {
+    Open,
+    InProgress,
+    Resolved,
+    Dismissed,
+}
+
+impl From<StatusArg> for AlertStatus {
+    fn from(s: StatusArg) -> Self {
+        match s {
+            StatusArg::Open => AlertStatus::Open,
+            StatusArg::InProgress => AlertStatus::InProgress,
+            StatusArg::Resolved => AlertStatus::Resolved,
+            StatusArg::Dismissed => AlertStatus::Dismissed,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum SeverityArg {
+    Low,
+    Medium,
+    High,
+}
+
+impl From<SeverityArg> for Severity {
+    fn from(s: SeverityArg) -> Self {
+        match s {
+            SeverityArg::Low => Severity::Low,
+            SeverityArg::Medium => Severity::Medium,
+            SeverityArg::High => Severity::High,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum ResolutionArg {
+    TruePositive,
+    Benign,
+    FalsePositive,
+}
+
+impl From<ResolutionArg> for Resolution {
+    fn from(r: ResolutionArg) -> Self {
+        match r {
+            ResolutionArg::TruePositive => Resolution::TruePositive,
+            ResolutionArg::Benign => Resolution::Benign,
+            ResolutionArg::FalsePositive => Resolution::FalsePositive,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AlertsCommand {
+    /// Alerts, newest first.
+    List {
+        #[arg(long, value_enum)]
+        status: Option<StatusArg>,
+        #[arg(long, value_enum)]
+        severity: Option<SeverityArg>,
+        /// Only this policy's alerts.
+        #[arg(long)]
+        policy: Option<String>,
+        /// Only alerts naming this user, address, file or app.
+        #[arg(long)]
+        entity: Option<String>,
+        #[arg(long)]
+        cursor: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
+    /// One alert with its evidence and history.
+    Show { id: String },
+    /// Marks an alert as being worked on.
+    Start {
+        id: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Resolves an alert with what it turned out to be.
+    Resolve {
+        id: String,
+        #[arg(long = "as", value_enum)]
+        resolution: ResolutionArg,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Dismisses an alert.
+    Dismiss {
+        id: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Opens a closed alert again.
+    Reopen {
+        id: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Adds a comment to an alert's history.
+    Comment { id: String, text: String },
+    /// Assigns an alert to someone (an empty name unassigns it).
+    Assign { id: String, assignee: String },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum TagArg {
+    Corporate,
+    Vpn,
+    Risky,
+    CloudProvider,
+}
+
+impl From<TagArg> for IpTag {
+    fn from(t: TagArg) -> Self {
+        match t {
+            TagArg::Corporate => IpTag::Corporate,
+            TagArg::Vpn => IpTag::Vpn,
+            TagArg::Risky => IpTag::Risky,
+            TagArg::CloudProvider => IpTag::CloudProvider,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IpRangesCommand {
+    /// The ranges, by tag.
+    List,
+    /// Adds (or re-tags) an address or CIDR network.
+    Add {
+        cidr: String,
+        #[arg(long, value_enum)]
+        tag: TagArg,
+        #[arg(long, default_value = "")]
+        name: String,
+    },
+    Remove {
+        cidr: String,
+    },
+}
+
+fn print_policy(p: &Policy) {
+    println!(
+        "{}  {:<8} {:<10} {:<8} {:>3} open / {:>3} alerts  {}",
+        p.id,
+        if p.enabled { "enabled" } else { "disabled" },
+        p.kind,
+        p.severity,
+        p.open_alerts,
+        p.alerts,
+        p.name
+    );
+}
+
+pub async fn policies(global: &Global, command: PoliciesCommand) -> anyhow::Result<()> {
+    let engine = Engine::open(global.data_dir.as_deref()).await?;
+    let result = run_policies(global, &engine, command).await;
+    engine.close().await;
+    result
+}
+
+async fn run_policies(
+    global: &Global,
+    engine: &Engine,
+    command: PoliciesCommand,
+) -> anyhow::Result<()> {
+    let one = |p: Policy| -> anyhow::Result<()> {
+        if global.json {
+            return output::json(&p);
+        }
+        print_policy(&p);
+        Ok(())
+    };
+    match command {
+        PoliciesCommand::Templates => {
+            let t = engine.policy_templates();
+            if global.json {
+                return output::json(&t);
+            }
+            for t in t {
+                println!("{:<34} {:<10} {:<7} {}", t.id, t.kind, t.severity, t.name);
+                println!("{:<34} {}", "", t.description);
+            }
+            Ok(())
+        }
+        PoliciesCommand::List => {
+            let list = engine.policies().await?;
+            if global.json {
+                return output::json(&list);
+            }
+            if list.is_empty() {
+                println!("no policies: create one with cloudwarden policies create --template ID");
+            }
+            list.iter().for_each(print_policy);
+            Ok(())
+        }
+        PoliciesCommand::Show { id } => {
+            let p = engine.policy(&id).await?;
+            if global.json {
+                return output::json(&p);
+            }
+            print_policy(&p);
+            println!("{}", p.description);
+            println!("{}", serde_json::to_string_pretty(&p.definition)?);
+            Ok(())
+        }
+        PoliciesCommand::Create {
+            template: Some(t),
+            name,
+            ..
+        } => one(engine.create_policy_from_template(&t, name).await?),
+        PoliciesCommand::Create {
+            file: Some(f),
+            name,
+            ..
+        } => {
+            let text =
+                std::fs::read_to_string(&f).map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
+            let mut input: PolicyInput = serde_json::from_str(&text)
+                .map_err(|e| anyhow::anyhow!("{} is not a policy: {e}", f.display()))?;
+            if let Some(n) = name {
+                input.name = n;
+            }
+            one(engine.create_policy(input).await?)
+        }
+        PoliciesCommand::Create { .. } => Err(anyhow::anyhow!("give --template ID or --file F")),
+        PoliciesCommand::Test { id, days } => {
+            let t = engine.test_policy(&id, days).await?;
+            if global.json {
+                return output::json(&t);
+            }
+            println!(
+                "{} alert(s) on {} record(s) in the last {} days ({} activities read)",
+                t.matches, t.records, t.days, t.activities
+            );
+            for m in &t.sample {
+                println!("  {}", m.title);
+                for e in m.evidence.iter().take(5) {
+                    println!("    {}  {}", iso_time(e.occurred_at_ms), e.summary);
+                }
+            }
+            Ok(())
+        }
+        PoliciesCommand::Enable { id } => one(engine.set_policy_enabled(&id, true).await?),
+        PoliciesCommand::Disable { id } => one(engine.set_policy_enabled(&id, false).await?),
+        PoliciesCommand::Delete { id } => {
+            engine.delete_policy(&id).await?;
+            if global.json {
+                return output::json(&serde_json::json!({ "deleted": id }));
+            }
+            println!("deleted {id}");
+            Ok(())
+        }
+    }
+}
+
+pub async fn evaluate(global: &Global, since: Option<String>) -> anyhow::Result<()> {
+    let since_ms = since
+        .map(|s| {
+            cloudwarden_connectors::dates::parse_rfc3339_ms(&s).ok_or_else(|| {
+                anyhow::anyhow!("--since \"{s}\" is not an RFC 3339 time (2026-12-01T00:00:00Z)")
+            })
+        })
+        .transpose()?;
+    let engine = Engine::open(global.data_dir.as_deref()).await?;
+    let summary = engine.evaluate(since_ms).await;
+    engine.close().await;
+    let s = summary?;
+    if global.json {
+        return output::json(&s);
+    }
+    println!(
+        "{} policies over {} activities: {} matches, {} alerts raised, {} updated ({} ms)",
+        s.policies, s.activities, s.matches, s.alerts_raised, s.alerts_updated, s.elapsed_ms
+    );
+    Ok(())
+}
+
+fn print_detail(d: &AlertDetail) {
+    let a = &d.alert;
+    println!("{}  [{}] {}  ({})", a.id, a.severity, a.title, a.status);
+    if let Some(r) = a.resolution {
+        println!("resolution: {r}");
+    }
+    if let Some(who) = &a.assignee {
+        println!("assigned to: {who}");
+    }
+    println!("policy: {} ({})", a.policy_name, a.policy_id);
+    if let Some(author) = d.policy.as_ref().and_then(|p| match &p.definition {
+        cloudwarden_engine::domain::policies::PolicyDefinition::Sigma(s) => Some(&s.author),
+        _ => None,
+    }) {
+        println!("rule author: {author}");
+    }
+    println!("{}", a.description);
+    println!(
+        "{} record(s), first {}, last {}",
+        a.count,
+        iso_time(a.first_seen_ms),
+        iso_time(a.last_seen_ms)
+    );
+    for e in &a.entities {
+        println!("  {:<9} {}", e.kind, e.label);
+    }
+    println!("evidence:");
+    for e in &d.evidence {
+        println!("  {}  {}", iso_time(e.occurred_at_ms), e.summary);
+    }
+    if !d.comments.is_empty() {
+        println!("history:");
+        for c in &d.comments {
+            println!(
+                "  {}  {} {}: {}",
+                iso_time(c.at_ms),
+                c.author,
+                c.kind,
+                c.text
+            );
+        }
+    }
+}
+
+pub async fn alerts(global: &Global, command: AlertsCommand) -> anyhow::Result<()> {
+    let engine = Engine::open(global.data_dir.as_deref()).await?;
+    let result = run_alerts(global, &engine, command).await;
+    engine.close().await;
+    result
+}
+
+async fn run_alerts(
+    global: &Global,
+    engine: &Engine,
+    command: AlertsCommand,
+) -> anyhow::Result<()> {
+    let detail = match command {
+        AlertsCommand::List {
+            status,
+            severity,
+            policy,
+            entity,
+            cursor,
+            limit,
+        } => {
+            let filter = AlertFilter {
+                status: status.map(Into::into),
+                severity: severity.map(Into::into),
+                policy_id: policy,
+                entity,
+            };
+            let page = engine
+                .alerts(&filter, cursor.as_deref(), Some(limit))
+                .await?;
+            if global.json {
+                return output::json(&page);
+            }
+            if page.items.is_empty() {
+                println!("no alerts");
+            }
+            for a in &page.items {
+                println!(
+                    "{}  {:<6} {:<11} {:>4}×  {}  {}",
+                    a.id,
+                    a.severity,
+                    a.status,
+                    a.count,
+                    iso_time(a.last_seen_ms),
+                    a.title
+                );
+            }
+            if let Some(c) = page.next_cursor {
+                println!("more: --cursor {c}");
+            }
+            return Ok(());
+        }
+        AlertsCommand::Show { id } => engine.alert(&id).await?,
+        AlertsCommand::Start { id, note } => {
+            engine
+                .set_alert_status(&id, AlertStatus::InProgress, None, note)
+                .await?
+        }
+        AlertsCommand::Resolve {
+            id,
+            resolution,
+            note,
+        } => {
+            engine
+                .set_alert_status(&id, AlertStatus::Resolved, Some(resolution.into()), note)
+                .await?
+        }
+        AlertsCommand::Dismiss { id, note } => {
+            engine
+                .set_alert_status(&id, AlertStatus::Dismissed, None, note)
+                .await?
+        }
+        AlertsCommand::Reopen { id, note } => {
+            engine
+                .set_alert_status(&id, AlertStatus::Open, None, note)
+                .await?
+        }
+        AlertsCommand::Comment { id, text } => engine.comment_alert(&id, &text).await?,
+        AlertsCommand::Assign { id, assignee } => engine.assign_alert(&id, Some(assignee)).await?,
+    };
+    if global.json {
+        return output::json(&detail);
+    }
+    print_detail(&detail);
+    Ok(())
+}
+
+pub async fn ip_ranges(global: &Global, command: IpRangesCommand) -> anyhow::Result<()> {
+    let engine = Engine::open(global.data_dir.as_deref()).await?;
+    let result = async {
+        match command {
+            IpRangesCommand::List => {
+                let list = engine.ip_ranges().await?;
+                if global.json {
+                    return output::json(&list);
+                }
+                if list.is_empty() {
+                    println!(
+                        "no IP ranges: add one with cloudwarden ip-ranges add CIDR --tag corporate"
+                    );
+                }
+                for r in list {
+                    println!("{:<40} {:<14} {}", r.cidr, r.tag, r.name);
+                }
+                Ok(())
+            }
+            IpRangesCommand::Add { cidr, tag, name } => {
+                let r = engine.add_ip_range(&cidr, tag.into(), &name).await?;
+                if global.json {
+                    return output::json(&r);
+                }
+                println!("{} tagged {}", r.cidr, r.tag);
+                Ok(())
+            }
+            IpRangesCommand::Remove { cidr } => {
+                engine.remove_ip_range(&cidr).await?;
+                if global.json {
+                    return output::json(&serde_json::json!({ "removed": cidr }));
+                }
+                println!("removed {cidr}");
+                Ok(())
+            }
+        }
+    }
+    .await;
+    engine.close().await;
+    result
+}

@@ -1,0 +1,1161 @@
+//! Policy evaluation over the normalised store.
+//!
+//! An [`Evaluator`] is fed activities in batches (oldest first within a batch) and turns the
+//! enabled policies' matches into [`NewMatch`]es: one per policy and subject, with the records
+//! as evidence. Live evaluation records them (the store skips records it already holds, so
+//! evaluating the same data twice raises nothing new) and learns each user's baseline; a
+//! policy test collects them in memory and learns nothing.
+//!
+//! Thresholds ("N matching activities by one user within T") keep, per policy and user, the
+//! matching activities of the last 2T in memory; what happened before the first one seen in a
+//! run is read back from the store once, so a window that straddles two scans still counts.
+//! Memory grows with the number of users, not of activities.
+
+pub mod geo;
+pub mod templates;
+
+use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
+
+use cloudwarden_ipintel::{is_internal, IpIntel};
+
+use crate::backend::{text_has_word, BaselineRow, EvalActivity, Network, NewMatch, PlaceRow};
+use crate::backend::{Backend, Recorded};
+use crate::domain::investigate::{ActivityCategory, ActivityOutcome};
+use crate::domain::policies::{
+    ActivityCondition, AnomalySettings, Detection, Entity, EntityKind, EvaluationSummary, Evidence,
+    IpCondition, IpRange, IpTag, Policy, PolicyDefinition, PolicyScope, PolicyTest, TestMatch,
+    Threshold,
+};
+use crate::{Error, Result};
+
+const MINUTE_MS: i64 = 60_000;
+const DAY_MS: i64 = 86_400_000;
+
+/// The analyst's IP ranges, ready to test addresses against.
+#[derive(Debug, Clone, Default)]
+pub struct Ranges(Vec<(Network, IpTag)>);
+
+impl Ranges {
+    pub fn new(ranges: &[IpRange]) -> Ranges {
+        Ranges(
+            ranges
+                .iter()
+                .filter_map(|r| Some((Network::parse(&r.cidr).ok()?, r.tag)))
+                .collect(),
+        )
+    }
+
+    fn tags(&self, ip: &str) -> Vec<IpTag> {
+        let mut tags: Vec<IpTag> = self
+            .0
+            .iter()
+            .filter(|(n, _)| n.contains(ip))
+            .map(|(_, t)| *t)
+            .collect();
+        tags.dedup();
+        tags
+    }
+}
+
+/// An activity with what is known of its address.
+struct Seen<'a> {
+    a: &'a EvalActivity,
+    category: ActivityCategory,
+    outcome: ActivityOutcome,
+    /// A public address (not private, loopback, …).
+    public: bool,
+    country: Option<&'static str>,
+    asn: Option<u32>,
+    as_name: Option<&'static str>,
+    tags: Vec<IpTag>,
+}
+
+impl Seen<'_> {
+    fn trusted(&self) -> bool {
+        self.tags
+            .iter()
+            .any(|t| matches!(t, IpTag::Corporate | IpTag::Vpn))
+    }
+
+    fn key(&self) -> String {
+        format!("activity:{}:{}", self.a.instance_id, self.a.event_id)
+    }
+
+    fn summary(&self) -> String {
+        let a = self.a;
+        let mut s = format!(
+            "{} by {}",
+            a.action,
+            a.actor.as_deref().unwrap_or("someone")
+        );
+        if let Some(t) = a.target.as_deref().filter(|t| !t.is_empty()) {
+            s.push_str(&format!(" on {t}"));
+        }
+        if self.outcome == ActivityOutcome::Failure {
+            s.push_str(" (failed)");
+        }
+        if let Some(ip) = &a.ip {
+            s.push_str(&format!(" from {ip}"));
+            let mut place = Vec::new();
+            if let Some(c) = self.country {
+                place.push(geo::country_label(c));
+            }
+            if let Some(n) = self.asn {
+                place.push(match self.as_name {
+                    Some(name) => format!("AS{n} {name}"),
+                    None => format!("AS{n}"),
+                });
+            }
+            if !place.is_empty() {
+                s.push_str(&format!(" ({})", place.join(", ")));
+            }
+        }
+        s
+    }
+
+    fn evidence(&self) -> (String, Evidence) {
+        (
+            self.key(),
+            Evidence {
+                kind: "activity".into(),
+                instance_id: Some(self.a.instance_id.clone()),
+                ref_id: self.a.event_id.clone(),
+                occurred_at_ms: self.a.occurred_at_ms,
+                summary: self.summary(),
+            },
+        )
+    }
+
+    /// The account, the address, its country and the instance; the object when `object`.
+    fn entities(&self, object: bool) -> Vec<Entity> {
+        let a = self.a;
+        let inst = Some(a.instance_id.clone());
+        let mut out = Vec::new();
+        if let Some(actor) = &a.actor {
+            out.push(Entity {
+                kind: EntityKind::Account,
+                id: actor.clone(),
+                label: actor.clone(),
+                instance_id: inst.clone(),
+            });
+        }
+        if let Some(ip) = &a.ip {
+            out.push(Entity {
+                kind: EntityKind::Ip,
+                id: ip.clone(),
+                label: ip.clone(),
+                instance_id: None,
+            });
+        }
+        if let Some(c) = self.country {
+            out.push(Entity {
+                kind: EntityKind::Country,
+                id: c.to_owned(),
+                label: geo::country_label(c),
+                instance_id: None,
+            });
+        }
+        if object {
+            if let Some(t) = a.target.as_deref().filter(|t| !t.is_empty()) {
+                let kind = match self.category {
+                    ActivityCategory::File | ActivityCategory::Sharing => EntityKind::File,
+                    _ => EntityKind::Account,
+                };
+                out.push(Entity {
+                    kind,
+                    id: t.to_owned(),
+                    label: t.to_owned(),
+                    instance_id: inst.clone(),
+                });
+            }
+        }
+        out.push(Entity {
+            kind: EntityKind::Instance,
+            id: a.instance_id.clone(),
+            label: a.app.clone(),
+            instance_id: inst,
+        });
+        out
+    }
+}
+
+/// An activity condition, compiled.
+#[derive(Debug, Clone)]
+pub struct ActivityMatcher {
+    c: ActivityCondition,
+    network: Option<Network>,
+    words: Vec<String>,
+    actions: HashSet<String>,
+}
+
+impl ActivityMatcher {
+    pub fn new(c: &ActivityCondition) -> Result<ActivityMatcher> {
+        let network = c
+            .filter
+            .ip
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .map(Network::parse)
+            .transpose()?;
+        Ok(ActivityMatcher {
+            network,
+            words: c
+                .filter
+                .text
+                .as_deref()
+                .unwrap_or("")
+                .split_whitespace()
+                .map(str::to_lowercase)
+                .collect(),
+            actions: c.actions.iter().map(|a| a.trim().to_lowercase()).collect(),
+            c: c.clone(),
+        })
+    }
+
+    fn matches(&self, s: &Seen) -> bool {
+        let f = &self.c.filter;
+        let a = s.a;
+        let eq = |want: &Option<String>, have: Option<&str>| {
+            want.as_deref().is_none_or(|w| have == Some(w))
+        };
+        eq(&f.instance_id, Some(&a.instance_id))
+            && eq(&f.app, Some(&a.app))
+            && eq(&f.user, a.actor.as_deref())
+            && eq(&f.action, Some(&a.action))
+            && eq(&f.object, a.target.as_deref())
+            && f.category.is_none_or(|c| c == s.category)
+            && f.outcome.is_none_or(|o| o == s.outcome)
+            && f.since_ms.is_none_or(|t| a.occurred_at_ms >= t)
+            && f.until_ms.is_none_or(|t| a.occurred_at_ms < t)
+            && self
+                .network
+                .is_none_or(|n| a.ip.as_deref().is_some_and(|ip| n.contains(ip)))
+            && (self.actions.is_empty() || self.actions.contains(&a.action.to_lowercase()))
+            && self.words.iter().all(|w| {
+                [
+                    a.actor.as_deref(),
+                    Some(a.action.as_str()),
+                    a.target.as_deref(),
+                ]
+                .into_iter()
+                .flatten()
+                .any(|t| text_has_word(t, w))
+            })
+            && ip_matches(&self.c.ip, s)
+    }
+}
+
+fn ip_matches(c: &IpCondition, s: &Seen) -> bool {
+    if c.is_empty() {
+        return true;
+    }
+    if s.a.ip.is_none() {
+        return false;
+    }
+    (c.tagged.is_empty() || c.tagged.iter().any(|t| s.tags.contains(t)))
+        && (c.not_tagged.is_empty()
+            || (s.public && !c.not_tagged.iter().any(|t| s.tags.contains(t))))
+        && (c.countries.is_empty()
+            || s.country
+                .is_some_and(|cc| c.countries.iter().any(|w| w.eq_ignore_ascii_case(cc))))
+}
+
+fn in_scope(scope: &PolicyScope, a: &EvalActivity) -> bool {
+    let actor = a.actor.as_deref().unwrap_or("");
+    (scope.apps.is_empty() || scope.apps.contains(&a.app))
+        && (scope.instance_ids.is_empty() || scope.instance_ids.contains(&a.instance_id))
+        && (scope.users.is_empty() || scope.users.iter().any(|u| u.eq_ignore_ascii_case(actor)))
+        && !scope
+            .exclude_users
+            .iter()
+            .any(|u| u.eq_ignore_ascii_case(actor))
+}
+
+/// What a policy does with activities.
+enum Rule {
+    Activity(ActivityMatcher, Option<Threshold>),
+    Anomaly(Detection, AnomalySettings, Option<ActivityMatcher>),
+}
+
+struct Compiled {
+    p: Policy,
+    rule: Rule,
+}
+
+/// A matching activity kept for a threshold window.
+struct Hit {
+    t: i64,
+    key: String,
+    evidence: Evidence,
+}
+
+/// The matching activities of one policy and user in the last 2T.
+#[derive(Default)]
+struct Window {
+    /// Sorted by time.
+    hits: Vec<Hit>,
+    keys: HashSet<String>,
+    /// Matching activities before this time are not in `hits` (they may be in the store).
+    covered_from: i64,
+    /// Keys already handed out as evidence in this run.
+    emitted: HashSet<String>,
+}
+
+/// What is known of a user.
+#[derive(Default)]
+struct User {
+    first_seen: Option<i64>,
+    countries: HashMap<String, (i64, i64)>,
+    asns: HashMap<String, (i64, i64)>,
+    place: Option<PlaceRow>,
+    dirty: HashSet<(&'static str, String)>,
+    place_dirty: bool,
+}
+
+impl User {
+    fn learned(&mut self, kind: &'static str, value: String, t: i64) -> bool {
+        let map = match kind {
+            "country" => &mut self.countries,
+            "asn" => &mut self.asns,
+            _ => return false,
+        };
+        let new = !map.contains_key(&value);
+        let e = map.entry(value.clone()).or_insert((t, t));
+        e.0 = e.0.min(t);
+        e.1 = e.1.max(t);
+        self.dirty.insert((kind, value));
+        new
+    }
+}
+
+/// Feeds activities through the enabled activity policies.
+pub struct Evaluator<'s> {
+    store: &'s dyn Backend,
+    ranges: Ranges,
+    policies: Vec<Compiled>,
+    windows: HashMap<(usize, String), Window>,
+    users: HashMap<String, User>,
+    /// Whether users' baselines are read from and written to the store (live) or only
+    /// kept in memory (a policy test).
+    persist: bool,
+    /// Only learn users' baselines (a test's warm-up before its period).
+    pub learn_only: bool,
+    matches: Vec<NewMatch>,
+    pub activities: u64,
+    pub hits: u64,
+}
+
+impl<'s> Evaluator<'s> {
+    /// An evaluator of `policies` (those not on activities are left out).
+    pub fn new(
+        store: &'s dyn Backend,
+        policies: &[Policy],
+        ranges: &[IpRange],
+        persist: bool,
+    ) -> Result<Evaluator<'s>> {
+        let mut compiled = Vec::new();
+        for p in policies {
+            let rule = match &p.definition {
+                PolicyDefinition::Activity(c) => {
+                    Rule::Activity(ActivityMatcher::new(c)?, c.threshold)
+                }
+                PolicyDefinition::Anomaly(c) => {
+                    let m = anomaly_matcher(c.detection)?;
+                    let mut settings = c.settings.clone();
+                    if settings.count == 0 || settings.window_minutes == 0 {
+                        let d = templates::detection_defaults(c.detection);
+                        settings.count = d.count;
+                        settings.window_minutes = d.window_minutes;
+                    }
+                    Rule::Anomaly(c.detection, settings, m)
+                }
+                _ => continue,
+            };
+            compiled.push(Compiled { p: p.clone(), rule });
+        }
+        Ok(Evaluator {
+            store,
+            ranges: Ranges::new(ranges),
+            policies: compiled,
+            windows: HashMap::new(),
+            users: HashMap::new(),
+            persist,
+            learn_only: false,
+            matches: Vec::new(),
+            activities: 0,
+            hits: 0,
+        })
+    }
+
+    fn needs_users(&self) -> bool {
+        // Live evaluation always learns, so a detection enabled later knows each user.
+        self.persist
+            || self.policies.iter().any(|c| {
+                matches!(
+                    c.rule,
+                    Rule::Anomaly(
+                        Detection::NewCountry | Detection::NewAsn | Detection::ImpossibleTravel,
+                        ..
+                    )
+                )
+            })
+    }
+
+    fn see<'a>(&self, a: &'a EvalActivity) -> Seen<'a> {
+        let addr: Option<IpAddr> = a.ip.as_deref().and_then(|s| s.trim().parse().ok());
+        let public = addr.is_some_and(|ip| !is_internal(ip));
+        let info = match addr {
+            Some(ip) if public => IpIntel::bundled().lookup(ip),
+            _ => Default::default(),
+        };
+        Seen {
+            a,
+            category: ActivityCategory::parse(&a.category).unwrap_or(ActivityCategory::Other),
+            outcome: a
+                .outcome
+                .as_deref()
+                .and_then(ActivityOutcome::parse)
+                .unwrap_or(ActivityOutcome::Unknown),
+            public,
+            country: info.country,
+            asn: info.asn,
+            as_name: info.as_name,
+            tags: a
+                .ip
+                .as_deref()
+                .map(|ip| self.ranges.tags(ip))
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Evaluates a batch (sorted oldest first by the caller or not: it is sorted here).
+    pub async fn process(&mut self, batch: &mut [EvalActivity]) -> Result<()> {
+        batch.sort_by_key(|a| (a.occurred_at_ms, a.rowid));
+        if self.needs_users() {
+            self.load_users(batch).await?;
+        }
+        for a in batch.iter() {
+            let seen = self.see(a);
+            if self.learn_only {
+                self.learn(&seen);
+                continue;
+            }
+            self.activities += 1;
+            for i in 0..self.policies.len() {
+                if !in_scope(&self.policies[i].p.scope, a) {
+                    continue;
+                }
+                match &self.policies[i].rule {
+                    Rule::Activity(m, None) => {
+                        if m.matches(&seen) {
+                            self.hits += 1;
+                            let p = &self.policies[i].p;
+                            let who = a.actor.clone().unwrap_or_else(|| "(unknown)".into());
+                            let m = NewMatch {
+                                policy_id: p.id.clone(),
+                                policy_name: p.name.clone(),
+                                severity: p.severity,
+                                group_key: who.clone(),
+                                title: format!("{}: {who}", p.name),
+                                description: p.description.clone(),
+                                entities: seen.entities(true),
+                                evidence: vec![seen.evidence()],
+                            };
+                            self.matches.push(m);
+                        }
+                    }
+                    Rule::Activity(m, Some(th)) => {
+                        if m.matches(&seen) {
+                            let th = *th;
+                            self.hit(i, &seen, th.count, th.window_minutes).await?;
+                        }
+                    }
+                    Rule::Anomaly(d, settings, m) => {
+                        let (d, settings) = (*d, settings.clone());
+                        match (d, m) {
+                            (_, Some(m)) if settings.count > 0 && m.matches(&seen) => {
+                                self.hit(i, &seen, settings.count, settings.window_minutes)
+                                    .await?;
+                            }
+                            (Detection::NewAdminRole, Some(m)) if m.matches(&seen) => {
+                                self.admin_role(i, &seen);
+                            }
+                            (Detection::NewCountry | Detection::NewAsn, _) => {
+                                self.new_place(i, d, &settings, &seen);
+                            }
+                            (Detection::ImpossibleTravel, _) => {
+                                self.travel(i, &settings, &seen);
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+            }
+            if self.needs_users() {
+                self.learn(&seen);
+            }
+        }
+        Ok(())
+    }
+
+    /// The matches found since the last call; live evaluation also saves what it learned.
+    pub async fn drain(&mut self) -> Result<Vec<NewMatch>> {
+        if self.persist {
+            let mut rows = Vec::new();
+            let mut places = Vec::new();
+            for (actor, u) in self.users.iter_mut() {
+                if let Some(t) = u.first_seen {
+                    if u.dirty.remove(&("first_seen", String::new())) {
+                        rows.push(BaselineRow {
+                            actor: actor.clone(),
+                            kind: "first_seen".into(),
+                            value: String::new(),
+                            first_seen_ms: t,
+                            last_seen_ms: t,
+                        });
+                    }
+                }
+                for (kind, value) in u.dirty.drain() {
+                    let span = match kind {
+                        "country" => u.countries.get(&value),
+                        "asn" => u.asns.get(&value),
+                        _ => None,
+                    };
+                    if let Some(&(first, last)) = span {
+                        rows.push(BaselineRow {
+                            actor: actor.clone(),
+                            kind: kind.into(),
+                            value,
+                            first_seen_ms: first,
+                            last_seen_ms: last,
+                        });
+                    }
+                }
+                if u.place_dirty {
+                    u.place_dirty = false;
+                    if let Some(p) = &u.place {
+                        places.push(p.clone());
+                    }
+                }
+            }
+            if !rows.is_empty() || !places.is_empty() {
+                self.store.save_baselines(&rows, &places).await?;
+            }
+        }
+        Ok(std::mem::take(&mut self.matches))
+    }
+
+    async fn load_users(&mut self, batch: &[EvalActivity]) -> Result<()> {
+        let missing: Vec<String> = batch
+            .iter()
+            .filter_map(|a| a.actor.clone())
+            .filter(|a| !self.users.contains_key(a))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        for a in &missing {
+            self.users.insert(a.clone(), User::default());
+        }
+        if !self.persist {
+            return Ok(());
+        }
+        let (rows, places) = self.store.baselines(&missing).await?;
+        for r in rows {
+            let Some(u) = self.users.get_mut(&r.actor) else {
+                continue;
+            };
+            match r.kind.as_str() {
+                "first_seen" => u.first_seen = Some(r.first_seen_ms),
+                "country" => {
+                    u.countries
+                        .insert(r.value, (r.first_seen_ms, r.last_seen_ms));
+                }
+                "asn" => {
+                    u.asns.insert(r.value, (r.first_seen_ms, r.last_seen_ms));
+                }
+                _ => {}
+            }
+        }
+        for p in places {
+            if let Some(u) = self.users.get_mut(&p.actor) {
+                u.place = Some(p);
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds what an activity shows of its user to their baseline.
+    fn learn(&mut self, s: &Seen) {
+        let Some(actor) = &s.a.actor else {
+            return;
+        };
+        let u = self.users.entry(actor.clone()).or_default();
+        let t = s.a.occurred_at_ms;
+        if u.first_seen.is_none_or(|f| t < f) {
+            u.first_seen = Some(t);
+            u.dirty.insert(("first_seen", String::new()));
+        }
+        if !s.public || s.trusted() {
+            return;
+        }
+        if let Some(c) = s.country {
+            u.learned("country", c.to_owned(), t);
+            if u.place.as_ref().is_none_or(|p| t >= p.at_ms) {
+                u.place = Some(PlaceRow {
+                    actor: actor.clone(),
+                    at_ms: t,
+                    ip: s.a.ip.clone().unwrap_or_default(),
+                    country: c.to_owned(),
+                    instance_id: s.a.instance_id.clone(),
+                    event_id: s.a.event_id.clone(),
+                });
+                u.place_dirty = true;
+            }
+        }
+        if let Some(n) = s.asn {
+            u.learned("asn", n.to_string(), t);
+        }
+    }
+
+    /// Whether the user is past their learning period at `t`.
+    fn learned_user(&self, actor: &str, t: i64, days: u32) -> bool {
+        self.users
+            .get(actor)
+            .and_then(|u| u.first_seen)
+            .is_some_and(|f| t >= f + i64::from(days) * DAY_MS)
+    }
+
+    fn new_place(&mut self, i: usize, d: Detection, s: &AnomalySettings, seen: &Seen) {
+        let Some(actor) = seen.a.actor.clone() else {
+            return;
+        };
+        if !seen.public || seen.trusted() {
+            return;
+        }
+        let t = seen.a.occurred_at_ms;
+        let (value, label) = match d {
+            Detection::NewCountry => match seen.country {
+                Some(c) => (c.to_owned(), geo::country_label(c)),
+                None => return,
+            },
+            _ => match seen.asn {
+                Some(n) => (
+                    n.to_string(),
+                    match seen.as_name {
+                        Some(name) => format!("AS{n} ({name})"),
+                        None => format!("AS{n}"),
+                    },
+                ),
+                None => return,
+            },
+        };
+        let known = self.users.get(&actor).is_some_and(|u| match d {
+            Detection::NewCountry => u.countries.contains_key(&value),
+            _ => u.asns.contains_key(&value),
+        });
+        if known || !self.learned_user(&actor, t, s.learning_days) {
+            return;
+        }
+        self.hits += 1;
+        let p = &self.policies[i].p;
+        let what = if d == Detection::NewCountry {
+            "a country"
+        } else {
+            "a network"
+        };
+        self.matches.push(NewMatch {
+            policy_id: p.id.clone(),
+            policy_name: p.name.clone(),
+            severity: p.severity,
+            group_key: format!("{actor}|{value}"),
+            title: format!("{actor} acted from {label}, {what} new for them"),
+            description: format!(
+                "{} {actor} had not acted from {label} before: {}.",
+                p.description,
+                seen.summary()
+            ),
+            entities: seen.entities(false),
+            evidence: vec![seen.evidence()],
+        });
+    }
+
+    fn travel(&mut self, i: usize, s: &AnomalySettings, seen: &Seen) {
+        let (Some(actor), Some(country)) = (seen.a.actor.as_deref(), seen.country) else {
+            return;
+        };
+        if !seen.public || seen.trusted() {
+            return;
+        }
+        let Some(prev) = self.users.get(actor).and_then(|u| u.place.clone()) else {
+            return;
+        };
+        if prev.country == country || Some(prev.ip.as_str()) == seen.a.ip.as_deref() {
+            return;
+        }
+        let Some(km) = geo::distance_km(&prev.country, country) else {
+            return;
+        };
+        let t = seen.a.occurred_at_ms;
+        let hours = ((t - prev.at_ms).abs() as f64 / 3_600_000.0).max(1.0 / 60.0);
+        if km < f64::from(s.min_distance_km) || km / hours <= f64::from(s.max_speed_kmh) {
+            return;
+        }
+        self.hits += 1;
+        let p = &self.policies[i].p;
+        let minutes = (t - prev.at_ms).abs() / MINUTE_MS;
+        let before = Evidence {
+            kind: "activity".into(),
+            instance_id: Some(prev.instance_id.clone()),
+            ref_id: prev.event_id.clone(),
+            occurred_at_ms: prev.at_ms,
+            summary: format!(
+                "{actor} was in {} (from {})",
+                geo::country_label(&prev.country),
+                prev.ip
+            ),
+        };
+        self.matches.push(NewMatch {
+            policy_id: p.id.clone(),
+            policy_name: p.name.clone(),
+            severity: p.severity,
+            group_key: actor.to_owned(),
+            title: format!(
+                "Impossible travel: {actor} in {} and {} {minutes} min apart",
+                geo::country_label(&prev.country),
+                geo::country_label(country)
+            ),
+            description: format!(
+                "{actor} acted from {} ({}) and {minutes} minutes later from {} ({}): about \
+                 {:.0} km, which needs {:.0} km/h. {}",
+                geo::country_label(&prev.country),
+                prev.ip,
+                geo::country_label(country),
+                seen.a.ip.as_deref().unwrap_or(""),
+                km,
+                km / hours,
+                p.description
+            ),
+            entities: seen.entities(false),
+            evidence: vec![
+                (
+                    format!("activity:{}:{}", prev.instance_id, prev.event_id),
+                    before,
+                ),
+                seen.evidence(),
+            ],
+        });
+    }
+
+    fn admin_role(&mut self, i: usize, seen: &Seen) {
+        self.hits += 1;
+        let p = &self.policies[i].p;
+        let who = seen
+            .a
+            .target
+            .clone()
+            .filter(|t| !t.is_empty())
+            .or_else(|| seen.a.actor.clone())
+            .unwrap_or_else(|| "(unknown)".into());
+        self.matches.push(NewMatch {
+            policy_id: p.id.clone(),
+            policy_name: p.name.clone(),
+            severity: p.severity,
+            group_key: who.clone(),
+            title: format!("Administrator role given: {who}"),
+            description: format!("{} {}.", p.description, seen.summary()),
+            entities: seen.entities(true),
+            evidence: vec![seen.evidence()],
+        });
+    }
+
+    /// A matching activity of a threshold policy: raises when `count` fall within `minutes`.
+    async fn hit(&mut self, i: usize, seen: &Seen<'_>, count: u32, minutes: u32) -> Result<()> {
+        self.hits += 1;
+        let Some(actor) = seen.a.actor.clone() else {
+            return Ok(());
+        };
+        let span = i64::from(minutes.max(1)) * MINUTE_MS;
+        let t = seen.a.occurred_at_ms;
+        let key = (i, actor.clone());
+        let need_from = t - span;
+        let look_back = match self.windows.get(&key) {
+            None => Some((need_from, t)),
+            Some(w) if need_from < w.covered_from => Some((need_from, w.covered_from)),
+            Some(_) => None,
+        };
+        if let Some((from, to)) = look_back {
+            // What this user did before, from the store (once per run and user, unless an
+            // activity arrives late).
+            let earlier = self.store.user_activities(&actor, from, to - 1).await?;
+            let mut found = Vec::new();
+            for e in &earlier {
+                let s = self.see(e);
+                if in_scope(&self.policies[i].p.scope, e) && self.rule_matches(i, &s) {
+                    let (k, ev) = s.evidence();
+                    found.push(Hit {
+                        t: e.occurred_at_ms,
+                        key: k,
+                        evidence: ev,
+                    });
+                }
+            }
+            let w = self.windows.entry(key.clone()).or_insert_with(|| Window {
+                covered_from: to,
+                ..Window::default()
+            });
+            for h in found {
+                w.insert(h);
+            }
+            w.covered_from = w.covered_from.min(from);
+        }
+        let (k, ev) = seen.evidence();
+        let Some(w) = self.windows.get_mut(&key) else {
+            return Ok(());
+        };
+        w.insert(Hit {
+            t,
+            key: k,
+            evidence: ev,
+        });
+        let fresh = w.check(t, span, count as usize);
+        // Keep the last 2T.
+        let newest = w.hits.last().map_or(t, |h| h.t);
+        let keep_from = newest - 2 * span;
+        if w.hits.first().is_some_and(|h| h.t < keep_from) {
+            let cut = w.hits.partition_point(|h| h.t < keep_from);
+            for h in w.hits.drain(..cut) {
+                w.keys.remove(&h.key);
+                w.emitted.remove(&h.key);
+            }
+            w.covered_from = w.covered_from.max(keep_from);
+        }
+        if fresh.is_empty() {
+            return Ok(());
+        }
+        let p = &self.policies[i].p;
+        self.matches.push(NewMatch {
+            policy_id: p.id.clone(),
+            policy_name: p.name.clone(),
+            severity: p.severity,
+            group_key: actor.clone(),
+            title: format!("{}: {actor}", p.name),
+            description: format!(
+                "{} {actor} did {count} or more of these within {minutes} minutes.",
+                p.description
+            ),
+            entities: seen.entities(false),
+            evidence: fresh,
+        });
+        Ok(())
+    }
+
+    fn rule_matches(&self, i: usize, s: &Seen) -> bool {
+        match &self.policies[i].rule {
+            Rule::Activity(m, _) | Rule::Anomaly(_, _, Some(m)) => m.matches(s),
+            Rule::Anomaly(_, _, None) => false,
+        }
+    }
+}
+
+impl Window {
+    fn insert(&mut self, h: Hit) {
+        if !self.keys.insert(h.key.clone()) {
+            return;
+        }
+        let at = self.hits.partition_point(|x| (x.t, &x.key) < (h.t, &h.key));
+        self.hits.insert(at, h);
+    }
+
+    /// The hits of every window of `span` holding `t` and at least `count` hits, not yet
+    /// handed out.
+    fn check(&mut self, t: i64, span: i64, count: usize) -> Vec<(String, Evidence)> {
+        let lo = self.hits.partition_point(|h| h.t < t - span);
+        let hi = self.hits.partition_point(|h| h.t <= t);
+        let mut take: Vec<usize> = Vec::new();
+        for s in lo..hi {
+            let start = self.hits[s].t;
+            let end = self.hits.partition_point(|h| h.t <= start + span);
+            if end - s >= count {
+                take.extend(s..end);
+            }
+        }
+        take.sort_unstable();
+        take.dedup();
+        let mut out = Vec::new();
+        for i in take {
+            let h = &self.hits[i];
+            if self.emitted.insert(h.key.clone()) {
+                out.push((h.key.clone(), h.evidence.clone()));
+            }
+        }
+        out
+    }
+}
+
+/// The activities a detection counts.
+fn anomaly_matcher(d: Detection) -> Result<Option<ActivityMatcher>> {
+    use crate::domain::investigate::ActivityFilter;
+    let cond = |filter: ActivityFilter, actions: &[&str]| ActivityCondition {
+        filter,
+        actions: actions.iter().map(|a| (*a).to_owned()).collect(),
+        ..ActivityCondition::default()
+    };
+    let c = match d {
+        Detection::MassDownload => cond(ActivityFilter::default(), templates::DOWNLOAD_ACTIONS),
+        Detection::MassDeletion => cond(ActivityFilter::default(), templates::DELETE_ACTIONS),
+        Detection::MassSharing => cond(
+            ActivityFilter {
+                category: Some(ActivityCategory::Sharing),
+                ..ActivityFilter::default()
+            },
+            &[],
+        ),
+        Detection::FailedSignIns => cond(
+            ActivityFilter {
+                category: Some(ActivityCategory::SignIn),
+                outcome: Some(ActivityOutcome::Failure),
+                ..ActivityFilter::default()
+            },
+            &[],
+        ),
+        Detection::NewAdminRole => cond(ActivityFilter::default(), templates::ADMIN_ROLE_ACTIONS),
+        _ => return Ok(None),
+    };
+    ActivityMatcher::new(&c).map(Some)
+}
+
+/// Activities read per batch.
+const BATCH: u32 = 5_000;
+
+/// The enabled policies evaluated on activities.
+async fn activity_policies(store: &dyn Backend) -> Result<Vec<Policy>> {
+    Ok(store
+        .policies()
+        .await?
+        .into_iter()
+        .filter(|p| p.enabled && templates::on_activities(p.kind))
+        .collect())
+}
+
+/// Evaluates the activities stored since the last evaluation with every enabled policy,
+/// records the alerts, and moves the marks past what was read.
+pub async fn evaluate_new(store: &dyn Backend, now_ms: i64) -> Result<EvaluationSummary> {
+    let started = std::time::Instant::now();
+    let policies = activity_policies(store).await?;
+    let ranges = store.ip_ranges().await?;
+    let mut ev = Evaluator::new(store, &policies, &ranges, true)?;
+    let marks = store.evaluation_marks().await?;
+    let mut cursor = marks.values().copied().min().unwrap_or(0);
+    let mut summary = EvaluationSummary {
+        policies: policies.len() as u32,
+        ..EvaluationSummary::default()
+    };
+    loop {
+        let batch = store.activities_after(cursor, BATCH, false).await?;
+        let Some(last) = batch.last() else {
+            break;
+        };
+        cursor = last.rowid;
+        let mut fresh: Vec<EvalActivity> = batch
+            .into_iter()
+            .filter(|a| marks.get(&a.instance_id).is_some_and(|m| a.rowid > *m))
+            .collect();
+        ev.process(&mut fresh).await?;
+        let found = ev.drain().await?;
+        summary.matches += found.len() as u64;
+        let done = record(store, &found, now_ms).await?;
+        summary.alerts_raised += done.raised.len() as u32;
+        summary.alerts_updated += done.updated.len() as u32;
+        // Everything up to the cursor is read, for every instance.
+        let moved: Vec<(String, i64)> = marks.keys().map(|i| (i.clone(), cursor)).collect();
+        crate::backend::retry_busy(|| store.set_evaluation_marks(&moved, now_ms)).await?;
+    }
+    summary.activities = ev.activities;
+    summary.elapsed_ms = started.elapsed().as_millis() as u64;
+    Ok(summary)
+}
+
+/// Evaluates again the activities that occurred in `[since_ms, until_ms)` (what was already
+/// recorded is not raised twice). Users' baselines are not learned again.
+pub async fn evaluate_range(
+    store: &dyn Backend,
+    since_ms: i64,
+    until_ms: i64,
+    now_ms: i64,
+) -> Result<EvaluationSummary> {
+    let started = std::time::Instant::now();
+    let policies = activity_policies(store).await?;
+    let ranges = store.ip_ranges().await?;
+    let mut ev = Evaluator::new(store, &policies, &ranges, false)?;
+    let mut summary = EvaluationSummary {
+        policies: policies.len() as u32,
+        ..EvaluationSummary::default()
+    };
+    warm_up(store, &mut ev, since_ms).await?;
+    let mut after = None;
+    loop {
+        let mut batch = store
+            .activities_in(since_ms, until_ms, after, BATCH, false)
+            .await?;
+        let Some(last) = batch.last() else {
+            break;
+        };
+        after = Some((last.occurred_at_ms, last.rowid));
+        ev.process(&mut batch).await?;
+        let found = ev.drain().await?;
+        summary.matches += found.len() as u64;
+        let done = record(store, &found, now_ms).await?;
+        summary.alerts_raised += done.raised.len() as u32;
+        summary.alerts_updated += done.updated.len() as u32;
+    }
+    summary.activities = ev.activities;
+    summary.elapsed_ms = started.elapsed().as_millis() as u64;
+    Ok(summary)
+}
+
+/// How far before a test's period users' baselines are learned from.
+const WARM_UP_DAYS: i64 = 30;
+
+/// Learns users' baselines from the 30 days before `since_ms` (for detections that need
+/// them), without raising anything.
+async fn warm_up(store: &dyn Backend, ev: &mut Evaluator<'_>, since_ms: i64) -> Result<()> {
+    if !ev.needs_users() {
+        return Ok(());
+    }
+    ev.learn_only = true;
+    let mut after = None;
+    loop {
+        let mut batch = store
+            .activities_in(
+                since_ms - WARM_UP_DAYS * DAY_MS,
+                since_ms,
+                after,
+                BATCH,
+                false,
+            )
+            .await?;
+        let Some(last) = batch.last() else {
+            break;
+        };
+        after = Some((last.occurred_at_ms, last.rowid));
+        ev.process(&mut batch).await?;
+    }
+    ev.learn_only = false;
+    Ok(())
+}
+
+/// What `policy` would have raised over the last `days` (nothing is recorded or learned).
+pub async fn test_policy(
+    store: &dyn Backend,
+    policy: &Policy,
+    days: u32,
+    now_ms: i64,
+) -> Result<PolicyTest> {
+    if !templates::on_activities(policy.kind) {
+        return Err(Error::Validation(format!(
+            "testing {} policies is not available yet",
+            policy.kind
+        )));
+    }
+    let since_ms = now_ms - i64::from(days) * DAY_MS;
+    let ranges = store.ip_ranges().await?;
+    let mut ev = Evaluator::new(store, std::slice::from_ref(policy), &ranges, false)?;
+    warm_up(store, &mut ev, since_ms).await?;
+    let mut groups: Vec<(String, TestMatch, HashSet<String>)> = Vec::new();
+    let mut records = 0u64;
+    let mut after = None;
+    loop {
+        let mut batch = store
+            .activities_in(since_ms, now_ms + 1, after, BATCH, false)
+            .await?;
+        let Some(last) = batch.last() else {
+            break;
+        };
+        after = Some((last.occurred_at_ms, last.rowid));
+        ev.process(&mut batch).await?;
+        for m in ev.drain().await? {
+            let at = match groups.iter().position(|(g, _, _)| *g == m.group_key) {
+                Some(at) => at,
+                None => {
+                    groups.push((
+                        m.group_key.clone(),
+                        TestMatch {
+                            title: m.title.clone(),
+                            entities: Vec::new(),
+                            evidence: Vec::new(),
+                        },
+                        HashSet::new(),
+                    ));
+                    groups.len() - 1
+                }
+            };
+            let (_, tm, keys) = &mut groups[at];
+            for e in m.entities {
+                if !tm.entities.contains(&e) {
+                    tm.entities.push(e);
+                }
+            }
+            for (k, e) in m.evidence {
+                if keys.insert(k) {
+                    records += 1;
+                    if tm.evidence.len() < 20 {
+                        tm.evidence.push(e);
+                    }
+                }
+            }
+        }
+    }
+    Ok(PolicyTest {
+        matches: groups.len() as u32,
+        records,
+        sample: groups.into_iter().take(20).map(|(_, m, _)| m).collect(),
+        days,
+        activities: ev.activities,
+    })
+}
+
+/// Records matches (live) and returns what was raised and updated.
+pub async fn record(store: &dyn Backend, matches: &[NewMatch], now_ms: i64) -> Result<Recorded> {
+    if matches.is_empty() {
+        return Ok(Recorded::default());
+    }
+    crate::backend::retry_busy(|| store.record_matches(matches, now_ms)).await
+}
+
+/// Checks a policy definition before it is saved.
+pub fn validate(def: &PolicyDefinition) -> Result<()> {
+    let bad = |m: &str| Err(Error::Validation(m.to_owned()));
+    match def {
+        PolicyDefinition::Activity(c) => {
+            ActivityMatcher::new(c)?;
+            if let Some(t) = c.threshold {
+                if t.count < 2 {
+                    return bad("a threshold needs at least 2 activities");
+                }
+                if t.window_minutes == 0 || t.window_minutes > 7 * 24 * 60 {
+                    return bad("a threshold's window is 1 minute to 7 days");
+                }
+            }
+            for cc in &c.ip.countries {
+                if geo::country(&cc.to_ascii_uppercase()).is_none() {
+                    return Err(Error::Validation(format!(
+                        "\"{cc}\" is not an ISO 3166 country code"
+                    )));
+                }
+            }
+            Ok(())
+        }
+        PolicyDefinition::Anomaly(a) => {
+            let s = &a.settings;
+            if s.count == 1 || s.window_minutes > 7 * 24 * 60 {
+                return bad("a detection counts at least 2 activities within at most 7 days");
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}

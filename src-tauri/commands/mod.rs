@@ -6,5 +6,6 @@ pub mod connectors;
 pub mod discovery;
 pub mod investigate;
 pub mod jobs;
+pub mod policies;
 pub mod settings;
 pub mod status;

@@ -13,6 +13,8 @@ import { FilesPage } from "./features/investigate/FilesPage";
 import { OauthAppsPage } from "./features/investigate/OauthAppsPage";
 import { ReportPage } from "./features/discovery/ReportPage";
 import { SettingsPage } from "./features/settings/SettingsPage";
+import { AlertsPage } from "./features/policies/AlertsPage";
+import { PoliciesPage } from "./features/policies/PoliciesPage";
 
 /** Only pages that work are routed and shown in the navigation. */
 export const routes: RouteObject[] = [
@@ -32,6 +34,8 @@ export const routes: RouteObject[] = [
       { path: "files", element: <FilesPage /> },
       { path: "oauth-apps", element: <OauthAppsPage /> },
       { path: "changes", element: <ChangesPage /> },
+      { path: "policies", element: <PoliciesPage /> },
+      { path: "alerts", element: <AlertsPage /> },
       { path: "settings", element: <SettingsPage /> },
       { path: "about", element: <AboutPage /> },
       { path: "*", element: <Navigate to="/catalog" replace /> },

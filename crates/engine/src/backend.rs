@@ -24,14 +24,16 @@ use crate::domain::investigate::{
 };
 use crate::domain::jobs::JobState;
 use crate::domain::policies::{
-    Alert, AlertComment, AlertFilter, AlertStatus, Evidence, IpRange, Policy, Resolution,
+    Alert, AlertComment, AlertFilter, AlertStatus, Delivery, DeliveryState, Evidence,
+    ForwardTarget, IpRange, Policy, Resolution,
 };
 pub(crate) use crate::store::text_has_word;
 pub use crate::store::{
     app_key, decode_cursor, encode_cursor, retry_busy, ActivityKey, AppGrants, BaselineRow,
-    Breakdown, BreakdownRow, CustomAppRow, EvalActivity, FileKey, GrantRow, InstanceRow, JobRow,
-    Network, NewJob, NewMatch, OverrideRow, PlaceRow, RecordCounts, RecordTable, Recorded,
-    ReportRow, RunRow, SavedQueryRow, SnapshotRow, StoredUpload, UploadRows, UsageStats,
+    Breakdown, BreakdownRow, CustomAppRow, DueDelivery, EvalActivity, FileKey, GrantRow,
+    InstanceRow, JobRow, Network, NewJob, NewMatch, OverrideRow, PlaceRow, RecordCounts,
+    RecordTable, Recorded, ReportRow, RunRow, SavedQueryRow, SnapshotRow, StoredUpload, UploadRows,
+    UsageStats,
 };
 use crate::{Error, Result};
 
@@ -51,6 +53,7 @@ pub trait Backend:
     + AuditStore
     + SettingsStore
     + PolicyStore
+    + ForwardStore
     + std::fmt::Debug
 {
 }
@@ -70,6 +73,7 @@ impl<T> Backend for T where
         + AuditStore
         + SettingsStore
         + PolicyStore
+        + ForwardStore
         + std::fmt::Debug
 {
 }
@@ -122,6 +126,10 @@ pub trait PolicyStore: Send + Sync {
     async fn save_ip_range(&self, r: &IpRange, now_ms: i64) -> Result<()>;
     async fn delete_ip_range(&self, cidr: &str) -> Result<bool>;
 
+    /// Per instance name (as OAuth apps list their instances), when its OAuth grants were
+    /// first snapshotted (instances never scanned in full are missing).
+    async fn oauth_baselines(&self) -> Result<HashMap<String, i64>>;
+
     /// Per instance, the highest activity rowid evaluated (0: none yet).
     async fn evaluation_marks(&self) -> Result<HashMap<String, i64>>;
     /// Moves marks forward (never back).
@@ -155,6 +163,39 @@ pub trait PolicyStore: Send + Sync {
     async fn baselines(&self, actors: &[String]) -> Result<(Vec<BaselineRow>, Vec<PlaceRow>)>;
     /// Adds to what was learned (first/last seen widen; a place replaces an older one).
     async fn save_baselines(&self, rows: &[BaselineRow], places: &[PlaceRow]) -> Result<()>;
+}
+
+/// Alert forwarding: targets and the delivery log.
+#[async_trait]
+pub trait ForwardStore: Send + Sync {
+    async fn forward_targets(&self) -> Result<Vec<ForwardTarget>>;
+    /// Creates or replaces a target (by id).
+    async fn save_forward_target(&self, t: &ForwardTarget, now_ms: i64) -> Result<()>;
+    /// Deletes a target and its deliveries; whether it existed.
+    async fn delete_forward_target(&self, id: &str) -> Result<bool>;
+    /// Queues `(target, alert, event, payload)` deliveries, due now.
+    async fn enqueue_deliveries(
+        &self,
+        items: &[(String, String, String, String)],
+        now_ms: i64,
+    ) -> Result<()>;
+    /// Pending deliveries due by `now_ms` to enabled targets, oldest first.
+    async fn due_deliveries(&self, now_ms: i64, limit: u32) -> Result<Vec<DueDelivery>>;
+    /// When the next pending delivery is due.
+    async fn next_delivery_due(&self) -> Result<Option<i64>>;
+    /// Records an attempt: its new state, error and next attempt.
+    async fn delivery_done(
+        &self,
+        id: i64,
+        state: DeliveryState,
+        error: Option<&str>,
+        next_attempt_ms: i64,
+        now_ms: i64,
+    ) -> Result<()>;
+    /// Makes failed and waiting deliveries (of one target, or all) due now; how many.
+    async fn retry_deliveries(&self, target_id: Option<&str>, now_ms: i64) -> Result<u32>;
+    /// The delivery log, newest first.
+    async fn deliveries(&self, limit: u32) -> Result<Vec<Delivery>>;
 }
 
 /// Settings: one JSON value per key (typed access through [`TypedSettings`]).

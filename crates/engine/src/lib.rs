@@ -12,6 +12,7 @@ pub mod discovery;
 pub mod discovery_export;
 pub mod domain;
 pub mod error;
+mod forward;
 pub mod investigate_export;
 pub mod permissions;
 mod policy;

@@ -19,7 +19,7 @@ async fn open_creates_database_with_wal_foreign_keys_and_migrations() {
         status.database.path,
         canonical.join("cloudwarden.sqlite3").display().to_string()
     );
-    assert_eq!(status.database.schema_version, 28);
+    assert_eq!(status.database.schema_version, 29);
     assert!(canonical.join("cloudwarden.sqlite3").is_file());
 
     let (journal, foreign_keys) = engine.database_pragmas().await.unwrap();
@@ -78,7 +78,7 @@ async fn reopening_is_idempotent_and_settings_persist() {
 
     let engine = Engine::open(Some(dir.path())).await.unwrap();
     assert_eq!(engine.settings().await.unwrap().theme, Theme::Dark);
-    assert_eq!(engine.status().await.unwrap().database.schema_version, 28);
+    assert_eq!(engine.status().await.unwrap().database.schema_version, 29);
 }
 
 #[tokio::test]

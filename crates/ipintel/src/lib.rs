@@ -219,72 +219,38 @@ impl IpIntel {
         let mut a4 = Vec::new();
         let mut a6 = Vec::new();
         let mut names = std::collections::BTreeMap::<u32, Box<str>>::new();
-        let parse_range = |file: &str, line: u64, s: &str, e: &str| -> Result<(IpAddr, IpAddr)> {
-            let bad = |what: &str| Error::Source {
-                file: file.to_owned(),
-                line,
-                reason: format!("{what} is not an IP address"),
-            };
-            let s: IpAddr = s.parse().map_err(|_| bad(s))?;
-            let e: IpAddr = e.parse().map_err(|_| bad(e))?;
-            Ok((s, e))
-        };
         for (file, reader) in country.iter_mut() {
-            let mut rows = csv::ReaderBuilder::new()
-                .has_headers(false)
-                .flexible(true)
-                .from_reader(&mut **reader);
-            for (i, row) in rows.records().enumerate() {
-                let line = i as u64 + 1;
-                let row = row.map_err(|e| Error::Source {
-                    file: (*file).to_owned(),
-                    line,
-                    reason: e.to_string(),
-                })?;
-                let (Some(s), Some(e), Some(cc)) = (row.get(0), row.get(1), row.get(2)) else {
-                    continue;
+            each_range(file, &mut **reader, |s, e, row| {
+                let code: [u8; 2] = match row.get(2).map(|c| c.trim().to_ascii_uppercase()) {
+                    Some(cc) if cc.len() == 2 && cc.bytes().all(|b| b.is_ascii_uppercase()) => {
+                        let b = cc.as_bytes();
+                        [b[0], b[1]]
+                    }
+                    _ => return, // reserved rows without a code
                 };
-                let cc = cc.trim().to_ascii_uppercase();
-                let code: [u8; 2] = match cc.as_bytes() {
-                    [a, b] if a.is_ascii_uppercase() && b.is_ascii_uppercase() => [*a, *b],
-                    _ => continue, // e.g. "ZZ"-less reserved rows or empty codes
-                };
-                match parse_range(file, line, s, e)? {
+                match (s, e) {
                     (IpAddr::V4(s), IpAddr::V4(e)) => c4.push((u32::from(s), u32::from(e), code)),
                     (IpAddr::V6(s), IpAddr::V6(e)) => c6.push((u128::from(s), u128::from(e), code)),
-                    _ => continue,
+                    _ => {}
                 }
-            }
+            })?;
         }
         for (file, reader) in asn.iter_mut() {
-            let mut rows = csv::ReaderBuilder::new()
-                .has_headers(false)
-                .flexible(true)
-                .from_reader(&mut **reader);
-            for (i, row) in rows.records().enumerate() {
-                let line = i as u64 + 1;
-                let row = row.map_err(|e| Error::Source {
-                    file: (*file).to_owned(),
-                    line,
-                    reason: e.to_string(),
-                })?;
-                let (Some(s), Some(e), Some(n)) = (row.get(0), row.get(1), row.get(2)) else {
-                    continue;
-                };
-                let Ok(number) = n.trim().parse::<u32>() else {
-                    continue;
+            each_range(file, &mut **reader, |s, e, row| {
+                let Some(number) = row.get(2).and_then(|n| n.trim().parse::<u32>().ok()) else {
+                    return;
                 };
                 if let Some(name) = row.get(3).map(str::trim).filter(|n| !n.is_empty()) {
                     names.entry(number).or_insert_with(|| name.into());
                 }
-                match parse_range(file, line, s, e)? {
+                match (s, e) {
                     (IpAddr::V4(s), IpAddr::V4(e)) => a4.push((u32::from(s), u32::from(e), number)),
                     (IpAddr::V6(s), IpAddr::V6(e)) => {
                         a6.push((u128::from(s), u128::from(e), number))
                     }
-                    _ => continue,
+                    _ => {}
                 }
-            }
+            })?;
         }
         Ok(IpIntel {
             meta,
@@ -366,6 +332,38 @@ impl IpIntel {
             as_names,
         })
     }
+}
+
+/// Calls `f` with each CSV row's `start,end` addresses and the row (no header; rows with
+/// fewer than three fields are skipped).
+fn each_range(
+    file: &str,
+    reader: &mut dyn Read,
+    mut f: impl FnMut(IpAddr, IpAddr, &csv::StringRecord),
+) -> Result<()> {
+    let mut rows = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(reader);
+    for (i, row) in rows.records().enumerate() {
+        let line = i as u64 + 1;
+        let fail = |reason: String| Error::Source {
+            file: file.to_owned(),
+            line,
+            reason,
+        };
+        let row = row.map_err(|e| fail(e.to_string()))?;
+        let (Some(s), Some(e), Some(_)) = (row.get(0), row.get(1), row.get(2)) else {
+            continue;
+        };
+        let addr = |a: &str| {
+            a.trim()
+                .parse::<IpAddr>()
+                .map_err(|_| fail(format!("{a} is not an IP address")))
+        };
+        f(addr(s)?, addr(e)?, &row);
+    }
+    Ok(())
 }
 
 /// All two-letter codes `AA`…`ZZ`, so a look-up can return a `&str` into static memory.

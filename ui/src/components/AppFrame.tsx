@@ -1,5 +1,5 @@
 import { ActionIcon, AppShell, Group, Image, NavLink, Text, Title, Tooltip, useComputedColorScheme } from "@mantine/core";
-import { IconActivity, IconApps, IconFiles, IconGitCompare, IconKey, IconUsers, IconCloudSearch, IconInfoCircle, IconPlugConnected, IconMoon, IconSettings, IconSun } from "@tabler/icons-react";
+import { IconActivity, IconAlertTriangle, IconApps, IconShieldCheck, IconFiles, IconGitCompare, IconKey, IconUsers, IconCloudSearch, IconInfoCircle, IconPlugConnected, IconMoon, IconSettings, IconSun } from "@tabler/icons-react";
 import { NavLink as RouterLink, Outlet } from "react-router";
 import { useSetTheme } from "../features/settings/api";
 
@@ -12,6 +12,8 @@ const pages = [
   { to: "/files", label: "Files", icon: IconFiles, testId: "nav-files" },
   { to: "/oauth-apps", label: "OAuth apps", icon: IconKey, testId: "nav-oauth-apps" },
   { to: "/changes", label: "What changed", icon: IconGitCompare, testId: "nav-changes" },
+  { to: "/alerts", label: "Alerts", icon: IconAlertTriangle, testId: "nav-alerts" },
+  { to: "/policies", label: "Policies", icon: IconShieldCheck, testId: "nav-policies" },
   { to: "/settings", label: "Settings", icon: IconSettings, testId: "nav-settings" },
   { to: "/about", label: "About", icon: IconInfoCircle, testId: "nav-about" },
 ];

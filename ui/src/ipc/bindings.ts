@@ -157,6 +157,41 @@ export const commands = {
 	getChanges: (instanceId: string | null, from: string | null, to: string | null) => typedError<ChangeReport, CommandError>(__TAURI_INVOKE("get_changes", { instanceId, from, to })),
 	/**  Sends every job event to `events` until the page goes away (the channel closes). */
 	watchJobs: (events: Channel<JobEvent>) => __TAURI_INVOKE<void>("watch_jobs", { events }),
+	/**  Ready-made policies, described in plain words. */
+	listPolicyTemplates: () => typedError<PolicyTemplate[], CommandError>(__TAURI_INVOKE("list_policy_templates")),
+	/**  Every policy with its alert counts. */
+	listPolicies: () => typedError<Policy[], CommandError>(__TAURI_INVOKE("list_policies")),
+	/**  Creates a policy from a template (disabled, to be tested first). */
+	createPolicyFromTemplate: (templateId: string, name: string | null) => typedError<Policy, CommandError>(__TAURI_INVOKE("create_policy_from_template", { templateId, name })),
+	/**  Creates a policy (`id` None) or replaces one's settings. */
+	savePolicy: (id: string | null, input: PolicyInput) => typedError<Policy, CommandError>(__TAURI_INVOKE("save_policy", { id, input })),
+	setPolicyEnabled: (id: string, enabled: boolean) => typedError<Policy, CommandError>(__TAURI_INVOKE("set_policy_enabled", { id, enabled })),
+	deletePolicy: (id: string) => typedError<null, CommandError>(__TAURI_INVOKE("delete_policy", { id })),
+	/**  What a policy would have raised over the last `days`; nothing is raised. */
+	testPolicy: (id: string, days: number) => typedError<PolicyTest, CommandError>(__TAURI_INVOKE("test_policy", { id, days })),
+	/**  Evaluates the enabled policies now (over new data, or again since `since_ms`). */
+	evaluatePolicies: (sinceMs: number | null) => typedError<EvaluationSummary, CommandError>(__TAURI_INVOKE("evaluate_policies", { sinceMs })),
+	/**  A page of alerts, newest first. */
+	listAlerts: (filter: AlertFilter, cursor: string | null, limit: number | null) => typedError<AlertPage, CommandError>(__TAURI_INVOKE("list_alerts", { filter, cursor, limit })),
+	/**  One alert with its evidence, history and policy. */
+	getAlert: (id: string) => typedError<AlertDetail, CommandError>(__TAURI_INVOKE("get_alert", { id })),
+	/**  Moves alerts along their lifecycle (one or many: bulk actions). */
+	setAlertsStatus: (ids: string[], status: AlertStatus, resolution: Resolution | null, note: string | null) => typedError<AlertDetail[], CommandError>(__TAURI_INVOKE("set_alerts_status", { ids, status, resolution, note })),
+	assignAlert: (id: string, assignee: string | null) => typedError<AlertDetail, CommandError>(__TAURI_INVOKE("assign_alert", { id, assignee })),
+	commentAlert: (id: string, text: string) => typedError<AlertDetail, CommandError>(__TAURI_INVOKE("comment_alert", { id, text })),
+	listIpRanges: () => typedError<IpRange[], CommandError>(__TAURI_INVOKE("list_ip_ranges")),
+	addIpRange: (cidr: string, tag: IpTag, name: string) => typedError<IpRange, CommandError>(__TAURI_INVOKE("add_ip_range", { cidr, tag, name })),
+	removeIpRange: (cidr: string) => typedError<null, CommandError>(__TAURI_INVOKE("remove_ip_range", { cidr })),
+	listForwardTargets: () => typedError<ForwardTarget[], CommandError>(__TAURI_INVOKE("list_forward_targets")),
+	/**  Adds (`id` None) or changes a forwarding target. */
+	saveForwardTarget: (id: string | null, input: ForwardTargetInput) => typedError<ForwardTarget, CommandError>(__TAURI_INVOKE("save_forward_target", { id, input })),
+	deleteForwardTarget: (id: string) => typedError<null, CommandError>(__TAURI_INVOKE("delete_forward_target", { id })),
+	/**  Sends a test alert to a target now. */
+	testForwardTarget: (id: string) => typedError<Delivery, CommandError>(__TAURI_INVOKE("test_forward_target", { id })),
+	/**  The delivery log, newest first. */
+	listDeliveries: (limit: number) => typedError<Delivery[], CommandError>(__TAURI_INVOKE("list_deliveries", { limit })),
+	/**  Tries waiting and given-up deliveries again now. */
+	retryDeliveries: (targetId: string | null) => typedError<number, CommandError>(__TAURI_INVOKE("retry_deliveries", { targetId })),
 };
 
 /* Types */
@@ -193,6 +228,32 @@ export type AccountKind =
 
 /**  Whether the account can sign in. */
 export type AccountStatus = "active" | "disabled";
+
+/**  What a policy does on a match, beyond raising the alert. */
+export type ActionKind = 
+/**  Microsoft 365: sign the user out everywhere (revoke refresh tokens and sessions). */
+"revoke_sessions" | 
+/**  Microsoft 365: block the account from signing in. */
+"disable_account" | 
+/**  Microsoft 365: remove an OAuth app's delegated grant. */
+"revoke_grant" | 
+/**  Microsoft 365: remove a file's public link or external permission. */
+"remove_sharing" | 
+/**  GitHub: remove an outside collaborator from the organisation's repositories. */
+"remove_outside_collaborator" | 
+/**  GitHub: revoke a SAML SSO credential authorization. */
+"revoke_saml_credential";
+
+/**  What an activity policy matches. */
+export type ActivityCondition = {
+	/**  The activity log's filter (its time range is ignored: policies look at new data). */
+	filter?: ActivityFilter,
+	/**  Any of these actions, as the vendor names them (compared without case); empty: any. */
+	actions?: string[],
+	ip?: IpCondition,
+	/**  Raise only when this many match by one user within the window. */
+	threshold?: Threshold | null,
+};
 
 /**  One event with the vendor's own record, for the detail drawer. */
 export type ActivityDetail = {
@@ -252,6 +313,82 @@ export type ActivityRow = {
 	object: string | null,
 	ip: string | null,
 	user_agent: string | null,
+};
+
+/**  An alert in the queue. */
+export type Alert = {
+	id: string,
+	policy_id: string,
+	policy_name: string,
+	severity: Severity,
+	title: string,
+	description: string,
+	status: AlertStatus,
+	resolution: Resolution | null,
+	assignee: string | null,
+	entities: Entity[],
+	/**  How many records it holds (repeats are grouped into one alert). */
+	count: number,
+	first_seen_ms: number,
+	last_seen_ms: number,
+	created_at_ms: number,
+	updated_at_ms: number,
+};
+
+/**  An entry of an alert's history. */
+export type AlertComment = {
+	at_ms: number,
+	author: string,
+	/**  `comment`, `status` or `action`. */
+	kind: string,
+	text: string,
+};
+
+/**  An alert with its evidence and history. */
+export type AlertDetail = {
+	alert: Alert,
+	/**  The newest records first (at most 500). */
+	evidence: Evidence[],
+	comments: AlertComment[],
+	/**  The policy, if it still exists (a Sigma rule's author and false positives are there). */
+	policy: Policy | null,
+};
+
+/**  Which alerts to list. */
+export type AlertFilter = {
+	status?: AlertStatus | null,
+	severity?: Severity | null,
+	policy_id?: string | null,
+	/**  Alerts naming this entity id (a user, an address, a file). */
+	entity?: string | null,
+};
+
+/**  A page of alerts, newest first. */
+export type AlertPage = {
+	items: Alert[],
+	next_cursor: string | null,
+};
+
+/**  Where an alert stands. */
+export type AlertStatus = "open" | "in_progress" | "resolved" | "dismissed";
+
+/**  A built-in detection and its settings (defaults: [`AnomalySettings::default`]). */
+export type AnomalyCondition = {
+	detection: Detection,
+	settings?: AnomalySettings,
+};
+
+/**  Knobs of the anomaly detections; each uses the ones that apply to it. */
+export type AnomalySettings = {
+	/**  Days after a user's first activity during which what they do is learned, not flagged. */
+	learning_days?: number,
+	/**  Impossible travel: the fastest believable speed, km/h (an airliner flies ~900). */
+	max_speed_kmh?: number,
+	/**  Impossible travel: places closer than this are never flagged, km. */
+	min_distance_km?: number,
+	/**  Mass and repeated detections: how many within the window. */
+	count?: number,
+	window_minutes?: number,
 };
 
 /**  The full record of an app for its page. */
@@ -643,6 +780,48 @@ export type DatabaseInfo = {
 
 export type DatabaseKind = "sqlite";
 
+/**  One alert event sent (or to be sent) to one target: the delivery log. */
+export type Delivery = {
+	id: number,
+	target_id: string,
+	target_name: string,
+	alert_id: string,
+	/**  `raised`, `updated` or `status`. */
+	event: string,
+	state: DeliveryState,
+	attempts: number,
+	last_error: string | null,
+	created_at_ms: number,
+	delivered_at_ms: number | null,
+	next_attempt_ms: number,
+};
+
+/**  Where one delivery of an alert event stands. */
+export type DeliveryState = "pending" | "delivered" | 
+/**  Given up after repeated failures (retry it from the delivery log). */
+"failed";
+
+/**  The built-in anomaly detections. */
+export type Detection = 
+/**  Activity from a country the user has not acted from before. */
+"new_country" | 
+/**  Activity from an autonomous system (network operator) new for the user. */
+"new_asn" | 
+/**  Two activities of one user from places too far apart for the time between them. */
+"impossible_travel" | 
+/**  Many file downloads by one user in a short time. */
+"mass_download" | 
+/**  Many deletions by one user in a short time. */
+"mass_deletion" | 
+/**  Many sharing changes by one user in a short time. */
+"mass_sharing" | 
+/**  Many failed sign-ins of one user in a short time. */
+"failed_sign_ins" | 
+/**  Someone was given an administrator role. */
+"new_admin_role" | 
+/**  A third-party app was granted high permissions for the first time. */
+"new_high_permission_app";
+
 /**  A device flow waiting for the analyst: open `verification_uri` and enter `user_code`. */
 export type DeviceCode = {
 	flow_id: string,
@@ -667,6 +846,19 @@ export type DiscoveredApp = {
 	first_seen_ms: number,
 	last_seen_ms: number,
 	tag: AppTag | null,
+};
+
+/**  What a Cloud Discovery policy matches, per app in an uploaded report. */
+export type DiscoveryCondition = {
+	/**  Only apps seen for the first time. */
+	new_app?: boolean,
+	/**  Risk score at most this (0–10). */
+	max_score?: number | null,
+	min_users?: number | null,
+	min_traffic_bytes?: number | null,
+	min_upload_bytes?: number | null,
+	/**  Only apps the analyst tagged unsanctioned. */
+	unsanctioned?: boolean,
 };
 
 /**  Live progress of an upload. */
@@ -734,6 +926,19 @@ export type DomainView = {
 	kept_out_of_block_lists: string | null,
 };
 
+/**  Something an alert names, linked to its page. */
+export type Entity = {
+	kind: EntityKind,
+	/**  What the page is opened with (a login, an address, a file id, an app key). */
+	id: string,
+	/**  What the analyst reads. */
+	label: string,
+	instance_id: string | null,
+};
+
+/**  What an alert names. */
+export type EntityKind = "person" | "account" | "app" | "instance" | "ip" | "file" | "oauth_app" | "country";
+
 /**  What a front end can act on. Add a code only when the UI does something different for it. */
 export type ErrorCode = 
 /**  The thing asked for does not exist. */
@@ -744,6 +949,32 @@ export type ErrorCode =
 "cancelled" | 
 /**  Anything else: a bug or an environment problem; the message says what happened. */
 "internal";
+
+/**  What an evaluation did. */
+export type EvaluationSummary = {
+	/**  Policies evaluated. */
+	policies: number,
+	/**  Activities read. */
+	activities: number,
+	/**  Matches found (new and already known). */
+	matches: number,
+	/**  Alerts raised and alerts that grew. */
+	alerts_raised: number,
+	alerts_updated: number,
+	elapsed_ms: number,
+};
+
+/**  A record an alert was raised on. */
+export type Evidence = {
+	/**  `activity`, `file`, `oauth_app` or `discovery_app`. */
+	kind: string,
+	instance_id: string | null,
+	/**  The record's id in its kind (an activity's event id, a file's id, an app key). */
+	ref_id: string,
+	occurred_at_ms: number,
+	/**  One line on what happened. */
+	summary: string,
+};
 
 /**  What an export of the activity log is written as. */
 export type ExportFormat = 
@@ -827,6 +1058,23 @@ export type FileCollaborator = {
 	domain: string | null,
 };
 
+/**  What a file policy matches (every set field must hold). */
+export type FileCondition = {
+	instance_id?: string | null,
+	app?: string | null,
+	/**  Shared at least this widely (`public` ⊃ `external` ⊃ `internal` ⊃ `private`). */
+	sharing?: SharingLevel | null,
+	/**  Name patterns with `*` wildcards, compared without case (any may match). */
+	name_patterns?: string[],
+	/**  Extensions without the dot (any may match). */
+	extensions?: string[],
+	owner?: string | null,
+	/**  Shared with someone at one of these domains. */
+	collaborator_domains?: string[],
+	/**  Shared with a personal e-mail address (consumer mail domains). */
+	personal_collaborators?: boolean,
+};
+
 /**  One file with its collaborators and the vendor's record. */
 export type FileDetail = {
 	row: FileRow,
@@ -881,6 +1129,37 @@ export type FormatInfo = {
 	id: string,
 	name: string,
 	vendor: string,
+};
+
+/**  Where alerts are forwarded to. */
+export type ForwardConfig = 
+/**  CEF over syslog (RFC 5424 header; one message per line on TCP and TLS). */
+{ kind: "syslog"; host: string; port: number; transport: SyslogTransport; 
+/**  TLS: PEM certificates to trust instead of the system's (a private CA). */
+ca_pem?: string | null } | 
+/**  A JSON POST per alert event; signed with HMAC-SHA256 when a secret is set. */
+{ kind: "webhook"; url: string };
+
+/**  A forwarding target (Settings → Alert forwarding). */
+export type ForwardTarget = {
+	id: string,
+	name: string,
+	enabled: boolean,
+	/**  Alerts below this severity are not forwarded. */
+	min_severity: Severity,
+	config: ForwardConfig,
+	/**  Webhook: a signing secret is kept in the keychain (never shown). */
+	signed: boolean,
+};
+
+/**  What the analyst gives to add or edit a forwarding target. */
+export type ForwardTargetInput = {
+	name: string,
+	enabled?: boolean,
+	min_severity?: Severity,
+	config: ForwardConfig,
+	/**  Webhook signing secret: `Some("")` removes it, `None` keeps what is there. */
+	secret?: string | null,
 };
 
 /**  An OAuth grant that appeared or went away. */
@@ -1023,6 +1302,27 @@ export type InstanceView = {
 	config: InstanceConfig,
 };
 
+/**  Conditions on an activity's IP address beyond the filter's network. */
+export type IpCondition = {
+	/**  The address is in a range with one of these tags. */
+	tagged?: IpTag[],
+	/**  The address is in no range with any of these tags (and is a public address). */
+	not_tagged?: IpTag[],
+	/**  The address is registered in one of these countries (ISO 3166 alpha-2). */
+	countries?: string[],
+};
+
+/**  A range in Settings → IP ranges. */
+export type IpRange = {
+	/**  An address or network in CIDR notation. */
+	cidr: string,
+	tag: IpTag,
+	name: string,
+};
+
+/**  What the analyst says an IP range is (Settings → IP ranges). */
+export type IpTag = "corporate" | "vpn" | "risky" | "cloud_provider";
+
 /**
  *  What a job reports while it runs, and once when it ends: pushed to the app (a Tauri
  *  channel) instead of being polled.
@@ -1096,6 +1396,22 @@ export type MalformedLine = {
 	line: number,
 	reason: string,
 	text: string,
+};
+
+/**  What an OAuth app policy matches (every set field must hold). */
+export type OauthAppCondition = {
+	/**  Holds a permission at least this high. */
+	permission_level?: PermissionLevel | null,
+	/**  Holds any of these permissions (scopes), compared without case. */
+	scopes?: string[],
+	/**  Its publisher is not verified. */
+	unverified_publisher?: boolean,
+	/**  Granted by at most this many users (rarely used apps). */
+	max_users?: number | null,
+	/**  Granted by at least this many users. */
+	min_users?: number | null,
+	/**  Only apps the analyst has not approved. */
+	not_approved?: boolean,
 };
 
 /**  Which OAuth apps to list. */
@@ -1251,6 +1567,103 @@ export type PhaseStatus = "completed" |
 /**  The tenant's plan or licence does not offer it. */
 "unavailable" | "failed" | "cancelled" | "not_run";
 
+/**  A policy as stored and shown. */
+export type Policy = {
+	id: string,
+	name: string,
+	description: string,
+	kind: PolicyKind,
+	severity: Severity,
+	enabled: boolean,
+	/**  The template it was created from. */
+	template_id: string | null,
+	definition: PolicyDefinition,
+	scope: PolicyScope,
+	/**  Governance actions to take on a match (notify only when empty). */
+	actions: ActionKind[],
+	created_at_ms: number,
+	updated_at_ms: number,
+	/**  Alerts it has raised, and how many of them are open or in progress. */
+	alerts: number,
+	open_alerts: number,
+};
+
+/**  A policy's condition, by kind. */
+export type PolicyDefinition = {
+	kind: "activity",
+} & ActivityCondition | {
+	kind: "file",
+} & FileCondition | {
+	kind: "oauth_app",
+} & OauthAppCondition | {
+	kind: "discovery",
+} & DiscoveryCondition | {
+	kind: "anomaly",
+} & AnomalyCondition | {
+	kind: "sigma",
+} & SigmaCondition;
+
+/**  What the analyst gives to create or edit a policy. */
+export type PolicyInput = {
+	name: string,
+	description?: string,
+	severity: Severity,
+	enabled?: boolean,
+	template_id?: string | null,
+	definition: PolicyDefinition,
+	scope?: PolicyScope,
+	actions?: ActionKind[],
+};
+
+/**  What a policy looks at. */
+export type PolicyKind = 
+/**  Activities matching a filter, optionally N of them by one user within a time. */
+"activity" | 
+/**  Files by sharing, name, owner and collaborators. */
+"file" | 
+/**  Third-party OAuth apps by permissions, publisher and reach. */
+"oauth_app" | 
+/**  Apps found in uploaded firewall and proxy logs. */
+"discovery" | 
+/**  A built-in detection of unusual behaviour, learned per user. */
+"anomaly" | 
+/**  A community detection (Sigma rule) run on the vendor's own events. */
+"sigma";
+
+/**  Where a policy applies; empty lists apply everywhere. */
+export type PolicyScope = {
+	/**  Connector apps (`github`, `m365`). */
+	apps?: string[],
+	instance_ids?: string[],
+	/**  Users (actors as the vendor names them) the policy is limited to. */
+	users?: string[],
+	/**  Users the policy never applies to (service accounts, break-glass admins). */
+	exclude_users?: string[],
+};
+
+/**  A ready-made policy, described in plain words. */
+export type PolicyTemplate = {
+	id: string,
+	name: string,
+	/**  What it finds and why it matters. */
+	description: string,
+	kind: PolicyKind,
+	severity: Severity,
+	definition: PolicyDefinition,
+};
+
+/**  What a policy would have matched over the last days (nothing is raised). */
+export type PolicyTest = {
+	/**  Alerts it would have raised. */
+	matches: number,
+	/**  Records it would have matched. */
+	records: number,
+	/**  The first matches (at most 20). */
+	sample: TestMatch[],
+	days: number,
+	activities: number,
+};
+
 /**  A stored report, as listed. */
 export type ReportInfo = {
 	report_id: string,
@@ -1289,6 +1702,9 @@ export type ReportView = {
 	unmatched_domains: UnmatchedDomain[],
 	uploads: UploadInfo[],
 };
+
+/**  What a resolved alert turned out to be. */
+export type Resolution = "true_positive" | "benign" | "false_positive";
 
 /**  A pseudonym resolved to the real user name (the reveal is in the audit log). */
 export type RevealedUser = {
@@ -1395,6 +1811,9 @@ export type Settings = {
 	theme: Theme,
 };
 
+/**  How much an alert matters. */
+export type Severity = "low" | "medium" | "high";
+
 /**  Who can reach a file. */
 export type SharingLevel = 
 /**  Anyone with the link, signed in or not. */
@@ -1405,6 +1824,19 @@ export type SharingLevel =
 "internal" | 
 /**  Only the owner and named colleagues. */
 "private";
+
+/**  A Sigma rule as imported. */
+export type SigmaCondition = {
+	/**  The rule's YAML, as imported. */
+	yaml: string,
+	/**  The rule's `id`. */
+	rule_id: string | null,
+	/**  The rule's `author` (DRL 1.1: shown wherever the rule or a match of it is shown). */
+	author: string,
+	logsource: string,
+	references: string[],
+	false_positives: string[],
+};
 
 /**  A snapshot of what a completed full scan saw. */
 export type SnapshotInfo = {
@@ -1443,6 +1875,9 @@ export type Status = {
 	keychain: KeychainStatus,
 };
 
+/**  How syslog messages travel. */
+export type SyslogTransport = "udp" | "tcp" | "tls";
+
 /**  Apps per tag. */
 export type TagCounts = {
 	sanctioned: number,
@@ -1451,10 +1886,25 @@ export type TagCounts = {
 	untagged: number,
 };
 
+/**  One thing a policy test would have raised. */
+export type TestMatch = {
+	title: string,
+	entities: Entity[],
+	evidence: Evidence[],
+};
+
 /**  Colour scheme of the desktop app. */
 export type Theme = 
 /**  Follow the operating system. */
 "auto" | "light" | "dark";
+
+/**  "N matching activities by one user within T". */
+export type Threshold = {
+	/**  How many matching activities (at least 2). */
+	count: number,
+	/**  Within how many minutes of each other. */
+	window_minutes: number,
+};
 
 /**  How the time stamp column of a custom format is written (times without offset are UTC). */
 export type TimeLayout = 

@@ -97,7 +97,7 @@ impl Engine {
             .ok_or_else(|| Error::NotFound(format!("OAuth app {key}")))
     }
 
-    async fn all_oauth_apps(&self) -> Result<Vec<OauthAppRow>> {
+    pub(crate) async fn all_oauth_apps(&self) -> Result<Vec<OauthAppRow>> {
         let apps = self.store.oauth_apps().await?;
         let mut permissions: HashMap<String, Vec<OauthPermission>> = HashMap::new();
         for (key, kind, name) in self.store.oauth_app_permissions().await? {

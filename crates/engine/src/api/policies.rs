@@ -5,17 +5,22 @@
 //! [`Engine::evaluations_settled`] waits for those under way. [`Engine::evaluate`] runs one on
 //! demand, over new data or again over a time range.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use tokio::sync::{watch, Mutex};
 
+use std::collections::HashSet;
+
 use super::{new_id, now_ms, Engine};
-use crate::backend::{decode_cursor, encode_cursor, Network, SharedBackend};
+use crate::backend::{decode_cursor, encode_cursor, Network, NewMatch, Recorded};
+use crate::domain::investigate::FileFilter;
 use crate::domain::policies::{
-    AlertComment, AlertDetail, AlertFilter, AlertPage, AlertStatus, EvaluationSummary, IpRange,
-    IpTag, Policy, PolicyInput, PolicyTemplate, PolicyTest, Resolution,
+    AlertComment, AlertDetail, AlertFilter, AlertPage, AlertStatus, Detection, EvaluationSummary,
+    IpRange, IpTag, Policy, PolicyDefinition, PolicyInput, PolicyKind, PolicyTemplate, PolicyTest,
+    Resolution, SigmaImport, SigmaInvalid, SigmaSkipped,
 };
-use crate::policy;
+use crate::policy::{self, sigma, state};
 use crate::{Error, Result};
 
 /// The newest alerts' page size when none is asked for, and the largest page.
@@ -43,16 +48,12 @@ impl Default for Evaluations {
 }
 
 impl Evaluations {
-    /// Runs an evaluation of new data in the background (after a job committed data).
-    pub(crate) fn request(self: &Arc<Self>, store: SharedBackend) {
+    /// Runs an evaluation in the background after a job of `kind` committed data.
+    fn request(self: &Arc<Self>, engine: Engine, kind: String) {
         self.pending.send_modify(|n| *n += 1);
         let me = self.clone();
         let run = async move {
-            let outcome = {
-                let _one = me.lock.lock().await;
-                policy::evaluate_new(&*store, now_ms()).await
-            };
-            match outcome {
+            match engine.evaluate_committed(&kind).await {
                 Ok(s) if s.alerts_raised + s.alerts_updated > 0 => tracing::info!(
                     raised = s.alerts_raised,
                     updated = s.alerts_updated,
@@ -81,6 +82,38 @@ impl Evaluations {
     }
 }
 
+/// Adds one evaluation's outcome to a summary.
+fn add(summary: &mut EvaluationSummary, found: usize, done: &Recorded) {
+    summary.matches += found as u64;
+    summary.alerts_raised += done.raised.len() as u32;
+    summary.alerts_updated += done.updated.len() as u32;
+}
+
+/// The YAML files at `path` (a file, or every `.yml`/`.yaml` below a folder).
+fn collect_yaml(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| Error::Validation(format!("{}: {e}", path.display())))?;
+    if meta.is_file() {
+        out.push(path.to_path_buf());
+        return Ok(());
+    }
+    let entries = std::fs::read_dir(path)
+        .map_err(|e| Error::Validation(format!("{}: {e}", path.display())))?;
+    for entry in entries.flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            collect_yaml(&p, out)?;
+        } else if p
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("yml") || e.eq_ignore_ascii_case("yaml"))
+        {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
 fn validate_input(input: &PolicyInput) -> Result<()> {
     if input.name.trim().is_empty() {
         return Err(Error::Validation("a policy needs a name".into()));
@@ -96,9 +129,113 @@ fn validate_input(input: &PolicyInput) -> Result<()> {
 impl Engine {
     /// Starts evaluating policies after every job that committed data.
     pub(crate) fn attach_evaluation(&self) {
+        // The hook holds an engine without job events or hooks of its own: no cycle.
+        let engine = Engine {
+            job_bus: Arc::default(),
+            ..self.clone()
+        };
         let evaluations = self.evaluations.clone();
-        let store = self.store.clone();
-        self.on_commit(move |_event| evaluations.request(store.clone()));
+        self.on_commit(move |event| evaluations.request(engine.clone(), event.kind.clone()));
+    }
+
+    /// The evaluation after a job of `kind` committed: a scan's new activities and the
+    /// files and OAuth apps it refreshed; an upload's reports.
+    async fn evaluate_committed(&self, kind: &str) -> Result<EvaluationSummary> {
+        let _one = self.evaluations.lock.lock().await;
+        let started = std::time::Instant::now();
+        let now = now_ms();
+        let mut summary = if kind == "upload" {
+            EvaluationSummary::default()
+        } else {
+            policy::evaluate_new(&*self.store, now).await?
+        };
+        self.evaluate_state(kind, &mut summary, now).await?;
+        summary.elapsed_ms = started.elapsed().as_millis() as u64;
+        self.wake_forwarder();
+        Ok(summary)
+    }
+
+    /// Evaluates the policies on state: files and OAuth apps (after a scan), Cloud Discovery
+    /// reports (after an upload); `kind` empty: all of them.
+    async fn evaluate_state(
+        &self,
+        kind: &str,
+        summary: &mut EvaluationSummary,
+        now: i64,
+    ) -> Result<()> {
+        let policies: Vec<Policy> = self
+            .store
+            .policies()
+            .await?
+            .into_iter()
+            .filter(|p| p.enabled)
+            .collect();
+        let of = |k: PolicyKind| -> Vec<Policy> {
+            policies.iter().filter(|p| p.kind == k).cloned().collect()
+        };
+        if kind != "upload" {
+            let files = of(PolicyKind::File);
+            if !files.is_empty() {
+                summary.policies += files.len() as u32;
+                let mut after = None;
+                loop {
+                    let (page, next) = self
+                        .store
+                        .files_page(&FileFilter::default(), after.as_ref(), 2_000, now)
+                        .await?;
+                    let found = state::file_matches_of(&files, &page);
+                    let done = policy::record(&*self.store, &found, now).await?;
+                    add(summary, found.len(), &done);
+                    match next {
+                        Some(k) if !page.is_empty() => after = Some(k),
+                        _ => break,
+                    }
+                }
+            }
+            let mut apps_policies = of(PolicyKind::OauthApp);
+            apps_policies.extend(
+                policies
+                    .iter()
+                    .filter(|p| {
+                        matches!(&p.definition, PolicyDefinition::Anomaly(a)
+                    if a.detection == Detection::NewHighPermissionApp)
+                    })
+                    .cloned(),
+            );
+            if !apps_policies.is_empty() {
+                summary.policies += apps_policies.len() as u32;
+                let apps = self.all_oauth_apps().await?;
+                let baselines = self.store.oauth_baselines().await?;
+                let found = state::oauth_matches_of(&apps_policies, &apps, &baselines);
+                let done = policy::record(&*self.store, &found, now).await?;
+                add(summary, found.len(), &done);
+            }
+        }
+        if kind != "scan" {
+            let discovery = of(PolicyKind::Discovery);
+            if !discovery.is_empty() {
+                summary.policies += discovery.len() as u32;
+                let found = self.discovery_matches(&discovery).await?;
+                let done = policy::record(&*self.store, &found, now).await?;
+                add(summary, found.len(), &done);
+            }
+        }
+        Ok(())
+    }
+
+    /// Cloud Discovery policies over every report, oldest first ("new" apps are those of no
+    /// earlier report).
+    async fn discovery_matches(&self, policies: &[Policy]) -> Result<Vec<NewMatch>> {
+        let mut reports = self.discovery_reports().await?;
+        reports.sort_by_key(|r| (r.created_at_ms, r.report_id.clone()));
+        let mut earlier: HashSet<String> = HashSet::new();
+        let mut out = Vec::new();
+        for r in &reports {
+            let (apps, _) = self.discovery_report(&r.report_id).await?;
+            out.extend(state::discovery_matches_of(policies, r, &apps, &earlier));
+            earlier.extend(apps.into_iter().map(|a| a.app_id));
+        }
+        Ok(out)
     }
 
     /// Waits until the evaluations asked for so far have ended.
@@ -184,6 +321,95 @@ impl Engine {
         .await
     }
 
+    /// Imports Sigma rules from a file or a folder (every `.yml` / `.yaml` below it) as
+    /// enabled policies; a rule already imported (same rule id) is updated in place.
+    pub async fn import_sigma(&self, path: &Path) -> Result<SigmaImport> {
+        let mut files = Vec::new();
+        collect_yaml(path, &mut files)?;
+        files.sort();
+        if files.is_empty() {
+            return Err(Error::Validation(format!(
+                "{} holds no .yml or .yaml file",
+                path.display()
+            )));
+        }
+        let existing: Vec<Policy> = self
+            .store
+            .policies()
+            .await?
+            .into_iter()
+            .filter(|p| p.kind == PolicyKind::Sigma)
+            .collect();
+        let mut out = SigmaImport::default();
+        let now = now_ms();
+        for f in files {
+            let name = f.display().to_string();
+            let yaml = match std::fs::read_to_string(&f) {
+                Ok(y) => y,
+                Err(e) => {
+                    out.invalid.push(SigmaInvalid {
+                        file: name,
+                        error: e.to_string(),
+                    });
+                    continue;
+                }
+            };
+            let parsed = match sigma::parse(&yaml) {
+                Ok(p) => p,
+                Err(Ok((title, reason))) => {
+                    out.not_applicable.push(SigmaSkipped {
+                        file: name,
+                        title,
+                        reason,
+                    });
+                    continue;
+                }
+                Err(Err(error)) => {
+                    out.invalid.push(SigmaInvalid { file: name, error });
+                    continue;
+                }
+            };
+            let cond = sigma::condition(&yaml, &parsed);
+            let r = &parsed.rule;
+            let same = existing.iter().find(|p| {
+                matches!(&p.definition, PolicyDefinition::Sigma(c)
+                    if c.rule_id.is_some() && c.rule_id == cond.rule_id)
+            });
+            let p = Policy {
+                id: same.map_or_else(|| new_id("pol", now), |p| p.id.clone()),
+                name: r.title.trim().to_owned(),
+                description: r.description.clone().unwrap_or_default().trim().to_owned(),
+                kind: PolicyKind::Sigma,
+                severity: sigma::severity(r.level.map(|l| l.as_str())),
+                enabled: same.is_none_or(|p| p.enabled),
+                template_id: None,
+                definition: PolicyDefinition::Sigma(cond),
+                scope: same.map(|p| p.scope.clone()).unwrap_or_default(),
+                actions: same.map(|p| p.actions.clone()).unwrap_or_default(),
+                created_at_ms: same.map_or(now, |p| p.created_at_ms),
+                updated_at_ms: now,
+                alerts: 0,
+                open_alerts: 0,
+            };
+            self.store.save_policy(&p).await?;
+            out.imported += 1;
+        }
+        self.store
+            .audit(
+                "policy.import_sigma",
+                &path.display().to_string(),
+                &format!(
+                    "{} imported, {} not applicable, {} invalid",
+                    out.imported,
+                    out.not_applicable.len(),
+                    out.invalid.len()
+                ),
+                now,
+            )
+            .await?;
+        Ok(out)
+    }
+
     /// Replaces a policy's settings.
     pub async fn update_policy(&self, id: &str, input: PolicyInput) -> Result<Policy> {
         validate_input(&input)?;
@@ -238,18 +464,58 @@ impl Engine {
             return Err(Error::Validation("test over 1 to 365 days".into()));
         }
         let p = self.policy(id).await?;
-        policy::test_policy(&*self.store, &p, days, now_ms()).await
+        let now = now_ms();
+        let found = match p.kind {
+            PolicyKind::Activity | PolicyKind::Anomaly | PolicyKind::Sigma
+                if !matches!(&p.definition, PolicyDefinition::Anomaly(a)
+                    if a.detection == Detection::NewHighPermissionApp) =>
+            {
+                return policy::test_policy(&*self.store, &p, days, now).await
+            }
+            PolicyKind::File => {
+                let mut found = Vec::new();
+                let mut after = None;
+                loop {
+                    let (page, next) = self
+                        .store
+                        .files_page(&FileFilter::default(), after.as_ref(), 2_000, now)
+                        .await?;
+                    found.extend(state::file_matches_of(std::slice::from_ref(&p), &page));
+                    match next {
+                        Some(k) if !page.is_empty() => after = Some(k),
+                        _ => break,
+                    }
+                }
+                found
+            }
+            PolicyKind::Discovery => self.discovery_matches(std::slice::from_ref(&p)).await?,
+            _ => {
+                // A new app is one first granted after the policy was made; a test asks
+                // what the last `days` brought.
+                let mut probe = p.clone();
+                probe.created_at_ms = now - i64::from(days) * 86_400_000;
+                let apps = self.all_oauth_apps().await?;
+                let baselines = self.store.oauth_baselines().await?;
+                state::oauth_matches_of(std::slice::from_ref(&probe), &apps, &baselines)
+            }
+        };
+        Ok(policy::summarize_test(found, days, 0))
     }
 
     /// Evaluates the enabled policies now: over what is new since the last evaluation, or
     /// again over what occurred since `since_ms` (nothing already raised is raised twice).
     pub async fn evaluate(&self, since_ms: Option<i64>) -> Result<EvaluationSummary> {
         let _one = self.evaluations.lock.lock().await;
+        let started = std::time::Instant::now();
         let now = now_ms();
-        match since_ms {
-            None => policy::evaluate_new(&*self.store, now).await,
-            Some(since) => policy::evaluate_range(&*self.store, since, now + 1, now).await,
-        }
+        let mut summary = match since_ms {
+            None => policy::evaluate_new(&*self.store, now).await?,
+            Some(since) => policy::evaluate_range(&*self.store, since, now + 1, now).await?,
+        };
+        self.evaluate_state("", &mut summary, now).await?;
+        summary.elapsed_ms = started.elapsed().as_millis() as u64;
+        self.wake_forwarder();
+        Ok(summary)
     }
 
     /// Alerts, newest first.
@@ -346,6 +612,7 @@ impl Engine {
         self.store
             .audit("alert.status", id, status.as_str(), now_ms())
             .await?;
+        self.wake_forwarder();
         self.alert(id).await
     }
 

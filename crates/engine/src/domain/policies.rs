@@ -215,7 +215,9 @@ pub struct DiscoveryCondition {
     /// Risk score at most this (0–10).
     pub max_score: Option<u8>,
     pub min_users: Option<u32>,
+    #[specta(type = Option<u32>)]
     pub min_traffic_bytes: Option<u64>,
+    #[specta(type = Option<u32>)]
     pub min_upload_bytes: Option<u64>,
     /// Only apps the analyst tagged unsanctioned.
     pub unsanctioned: bool,
@@ -341,9 +343,9 @@ pub struct Policy {
     pub scope: PolicyScope,
     /// Governance actions to take on a match (notify only when empty).
     pub actions: Vec<ActionKind>,
-    #[specta(type = f64)]
+    #[specta(type = u32)]
     pub created_at_ms: i64,
-    #[specta(type = f64)]
+    #[specta(type = u32)]
     pub updated_at_ms: i64,
     /// Alerts it has raised, and how many of them are open or in progress.
     pub alerts: u32,
@@ -399,7 +401,7 @@ pub struct Evidence {
     pub instance_id: Option<String>,
     /// The record's id in its kind (an activity's event id, a file's id, an app key).
     pub ref_id: String,
-    #[specta(type = f64)]
+    #[specta(type = u32)]
     pub occurred_at_ms: i64,
     /// One line on what happened.
     pub summary: String,
@@ -420,20 +422,20 @@ pub struct Alert {
     pub entities: Vec<Entity>,
     /// How many records it holds (repeats are grouped into one alert).
     pub count: u32,
-    #[specta(type = f64)]
+    #[specta(type = u32)]
     pub first_seen_ms: i64,
-    #[specta(type = f64)]
+    #[specta(type = u32)]
     pub last_seen_ms: i64,
-    #[specta(type = f64)]
+    #[specta(type = u32)]
     pub created_at_ms: i64,
-    #[specta(type = f64)]
+    #[specta(type = u32)]
     pub updated_at_ms: i64,
 }
 
 /// An entry of an alert's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
 pub struct AlertComment {
-    #[specta(type = f64)]
+    #[specta(type = u32)]
     pub at_ms: i64,
     pub author: String,
     /// `comment`, `status` or `action`.
@@ -476,15 +478,15 @@ pub struct EvaluationSummary {
     /// Policies evaluated.
     pub policies: u32,
     /// Activities read.
-    #[specta(type = f64)]
+    #[specta(type = u32)]
     pub activities: u64,
     /// Matches found (new and already known).
-    #[specta(type = f64)]
+    #[specta(type = u32)]
     pub matches: u64,
     /// Alerts raised and alerts that grew.
     pub alerts_raised: u32,
     pub alerts_updated: u32,
-    #[specta(type = f64)]
+    #[specta(type = u32)]
     pub elapsed_ms: u64,
 }
 
@@ -502,12 +504,12 @@ pub struct PolicyTest {
     /// Alerts it would have raised.
     pub matches: u32,
     /// Records it would have matched.
-    #[specta(type = f64)]
+    #[specta(type = u32)]
     pub records: u64,
     /// The first matches (at most 20).
     pub sample: Vec<TestMatch>,
     pub days: u32,
-    #[specta(type = f64)]
+    #[specta(type = u32)]
     pub activities: u64,
 }
 
@@ -518,4 +520,120 @@ pub struct IpRange {
     pub cidr: String,
     pub tag: IpTag,
     pub name: String,
+}
+
+named! {
+    /// How syslog messages travel.
+    pub enum SyslogTransport {
+        Udp = "udp",
+        Tcp = "tcp",
+        Tls = "tls",
+    }
+}
+
+/// Where alerts are forwarded to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ForwardConfig {
+    /// CEF over syslog (RFC 5424 header; one message per line on TCP and TLS).
+    Syslog {
+        host: String,
+        port: u16,
+        transport: SyslogTransport,
+        /// TLS: PEM certificates to trust instead of the system's (a private CA).
+        #[serde(default)]
+        ca_pem: Option<String>,
+    },
+    /// A JSON POST per alert event; signed with HMAC-SHA256 when a secret is set.
+    Webhook { url: String },
+}
+
+/// A forwarding target (Settings → Alert forwarding).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+pub struct ForwardTarget {
+    pub id: String,
+    pub name: String,
+    pub enabled: bool,
+    /// Alerts below this severity are not forwarded.
+    pub min_severity: Severity,
+    pub config: ForwardConfig,
+    /// Webhook: a signing secret is kept in the keychain (never shown).
+    pub signed: bool,
+}
+
+/// What the analyst gives to add or edit a forwarding target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+pub struct ForwardTargetInput {
+    pub name: String,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    #[serde(default = "low")]
+    pub min_severity: Severity,
+    pub config: ForwardConfig,
+    /// Webhook signing secret: `Some("")` removes it, `None` keeps what is there.
+    #[serde(default)]
+    pub secret: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn low() -> Severity {
+    Severity::Low
+}
+
+named! {
+    /// Where one delivery of an alert event stands.
+    pub enum DeliveryState {
+        Pending = "pending",
+        Delivered = "delivered",
+        /// Given up after repeated failures (retry it from the delivery log).
+        Failed = "failed",
+    }
+}
+
+/// One alert event sent (or to be sent) to one target: the delivery log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+pub struct Delivery {
+    #[specta(type = u32)]
+    pub id: i64,
+    pub target_id: String,
+    pub target_name: String,
+    pub alert_id: String,
+    /// `raised`, `updated` or `status`.
+    pub event: String,
+    pub state: DeliveryState,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    #[specta(type = u32)]
+    pub created_at_ms: i64,
+    #[specta(type = Option<u32>)]
+    pub delivered_at_ms: Option<i64>,
+    #[specta(type = u32)]
+    pub next_attempt_ms: i64,
+}
+
+/// A Sigma rule that was read but does not apply to what Cloudwarden collects.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+pub struct SigmaSkipped {
+    pub file: String,
+    pub title: String,
+    pub reason: String,
+}
+
+/// A file that is not a valid Sigma rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+pub struct SigmaInvalid {
+    pub file: String,
+    pub error: String,
+}
+
+/// What an import of Sigma rules did: every file is imported, not applicable or invalid.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Type)]
+pub struct SigmaImport {
+    /// Rules imported as policies (new or updated by rule id).
+    pub imported: u32,
+    pub not_applicable: Vec<SigmaSkipped>,
+    pub invalid: Vec<SigmaInvalid>,
 }

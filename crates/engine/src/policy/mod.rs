@@ -12,6 +12,8 @@
 //! Memory grows with the number of users, not of activities.
 
 pub mod geo;
+pub mod sigma;
+pub mod state;
 pub mod templates;
 
 use std::collections::{HashMap, HashSet};
@@ -276,6 +278,8 @@ fn in_scope(scope: &PolicyScope, a: &EvalActivity) -> bool {
 enum Rule {
     Activity(ActivityMatcher, Option<Threshold>),
     Anomaly(Detection, AnomalySettings, Option<ActivityMatcher>),
+    /// A Sigma rule (matched through [`Evaluator::sigma`]).
+    Sigma,
 }
 
 struct Compiled {
@@ -334,6 +338,8 @@ pub struct Evaluator<'s> {
     store: &'s dyn Backend,
     ranges: Ranges,
     policies: Vec<Compiled>,
+    /// The Sigma rules of `policies`, by source.
+    sigma: sigma::Rules,
     windows: HashMap<(usize, String), Window>,
     users: HashMap<String, User>,
     /// Whether users' baselines are read from and written to the store (live) or only
@@ -355,6 +361,7 @@ impl<'s> Evaluator<'s> {
         persist: bool,
     ) -> Result<Evaluator<'s>> {
         let mut compiled = Vec::new();
+        let mut rules = sigma::Rules::default();
         for p in policies {
             let rule = match &p.definition {
                 PolicyDefinition::Activity(c) => {
@@ -370,6 +377,10 @@ impl<'s> Evaluator<'s> {
                     }
                     Rule::Anomaly(c.detection, settings, m)
                 }
+                PolicyDefinition::Sigma(c) => {
+                    rules.add(compiled.len(), c);
+                    Rule::Sigma
+                }
                 _ => continue,
             };
             compiled.push(Compiled { p: p.clone(), rule });
@@ -378,6 +389,7 @@ impl<'s> Evaluator<'s> {
             store,
             ranges: Ranges::new(ranges),
             policies: compiled,
+            sigma: rules,
             windows: HashMap::new(),
             users: HashMap::new(),
             persist,
@@ -386,6 +398,11 @@ impl<'s> Evaluator<'s> {
             activities: 0,
             hits: 0,
         })
+    }
+
+    /// Whether the vendors' raw events are needed (Sigma rules read them).
+    pub fn needs_raw(&self) -> bool {
+        !self.sigma.is_empty()
     }
 
     fn needs_users(&self) -> bool {
@@ -442,6 +459,13 @@ impl<'s> Evaluator<'s> {
                 continue;
             }
             self.activities += 1;
+            if let Some(raw) = a.raw.as_deref().filter(|_| !self.sigma.is_empty()) {
+                for i in self.sigma.matches(&a.app, raw) {
+                    if in_scope(&self.policies[i].p.scope, a) {
+                        self.sigma_match(i, &seen);
+                    }
+                }
+            }
             for i in 0..self.policies.len() {
                 if !in_scope(&self.policies[i].p.scope, a) {
                     continue;
@@ -490,6 +514,7 @@ impl<'s> Evaluator<'s> {
                             _ => {}
                         }
                     }
+                    Rule::Sigma => {}
                 }
             }
             if self.needs_users() {
@@ -750,6 +775,36 @@ impl<'s> Evaluator<'s> {
         });
     }
 
+    fn sigma_match(&mut self, i: usize, seen: &Seen) {
+        self.hits += 1;
+        let p = &self.policies[i].p;
+        let PolicyDefinition::Sigma(c) = &p.definition else {
+            return;
+        };
+        let who = seen.a.actor.clone().unwrap_or_else(|| "(unknown)".into());
+        let mut description = p.description.clone();
+        if !c.false_positives.is_empty() {
+            description.push_str(&format!(
+                " Known false positives: {}.",
+                c.false_positives.join("; ")
+            ));
+        }
+        description.push_str(&format!(
+            " Sigma rule by {} (Detection Rule License 1.1).",
+            c.author
+        ));
+        self.matches.push(NewMatch {
+            policy_id: p.id.clone(),
+            policy_name: p.name.clone(),
+            severity: p.severity,
+            group_key: who.clone(),
+            title: format!("{}: {who}", p.name),
+            description,
+            entities: seen.entities(true),
+            evidence: vec![seen.evidence()],
+        });
+    }
+
     fn admin_role(&mut self, i: usize, seen: &Seen) {
         self.hits += 1;
         let p = &self.policies[i].p;
@@ -856,7 +911,7 @@ impl<'s> Evaluator<'s> {
     fn rule_matches(&self, i: usize, s: &Seen) -> bool {
         match &self.policies[i].rule {
             Rule::Activity(m, _) | Rule::Anomaly(_, _, Some(m)) => m.matches(s),
-            Rule::Anomaly(_, _, None) => false,
+            Rule::Anomaly(_, _, None) | Rule::Sigma => false,
         }
     }
 }
@@ -955,7 +1010,9 @@ pub async fn evaluate_new(store: &dyn Backend, now_ms: i64) -> Result<Evaluation
         ..EvaluationSummary::default()
     };
     loop {
-        let batch = store.activities_after(cursor, BATCH, false).await?;
+        let batch = store
+            .activities_after(cursor, BATCH, ev.needs_raw())
+            .await?;
         let Some(last) = batch.last() else {
             break;
         };
@@ -999,7 +1056,7 @@ pub async fn evaluate_range(
     let mut after = None;
     loop {
         let mut batch = store
-            .activities_in(since_ms, until_ms, after, BATCH, false)
+            .activities_in(since_ms, until_ms, after, BATCH, ev.needs_raw())
             .await?;
         let Some(last) = batch.last() else {
             break;
@@ -1055,22 +1112,15 @@ pub async fn test_policy(
     days: u32,
     now_ms: i64,
 ) -> Result<PolicyTest> {
-    if !templates::on_activities(policy.kind) {
-        return Err(Error::Validation(format!(
-            "testing {} policies is not available yet",
-            policy.kind
-        )));
-    }
     let since_ms = now_ms - i64::from(days) * DAY_MS;
     let ranges = store.ip_ranges().await?;
     let mut ev = Evaluator::new(store, std::slice::from_ref(policy), &ranges, false)?;
     warm_up(store, &mut ev, since_ms).await?;
-    let mut groups: Vec<(String, TestMatch, HashSet<String>)> = Vec::new();
-    let mut records = 0u64;
+    let mut test = TestCollector::default();
     let mut after = None;
     loop {
         let mut batch = store
-            .activities_in(since_ms, now_ms + 1, after, BATCH, false)
+            .activities_in(since_ms, now_ms + 1, after, BATCH, ev.needs_raw())
             .await?;
         let Some(last) = batch.last() else {
             break;
@@ -1078,44 +1128,75 @@ pub async fn test_policy(
         after = Some((last.occurred_at_ms, last.rowid));
         ev.process(&mut batch).await?;
         for m in ev.drain().await? {
-            let at = match groups.iter().position(|(g, _, _)| *g == m.group_key) {
-                Some(at) => at,
-                None => {
-                    groups.push((
-                        m.group_key.clone(),
-                        TestMatch {
-                            title: m.title.clone(),
-                            entities: Vec::new(),
-                            evidence: Vec::new(),
-                        },
-                        HashSet::new(),
-                    ));
-                    groups.len() - 1
-                }
-            };
-            let (_, tm, keys) = &mut groups[at];
-            for e in m.entities {
-                if !tm.entities.contains(&e) {
-                    tm.entities.push(e);
-                }
+            test.add(m);
+        }
+    }
+    Ok(test.finish(days, ev.activities))
+}
+
+/// What a test found, grouped as alerts would be.
+#[derive(Default)]
+struct TestCollector {
+    groups: Vec<(String, TestMatch, HashSet<String>)>,
+    records: u64,
+}
+
+impl TestCollector {
+    fn add(&mut self, m: NewMatch) {
+        let at = match self.groups.iter().position(|(g, _, _)| *g == m.group_key) {
+            Some(at) => at,
+            None => {
+                self.groups.push((
+                    m.group_key.clone(),
+                    TestMatch {
+                        title: m.title.clone(),
+                        entities: Vec::new(),
+                        evidence: Vec::new(),
+                    },
+                    HashSet::new(),
+                ));
+                self.groups.len() - 1
             }
-            for (k, e) in m.evidence {
-                if keys.insert(k) {
-                    records += 1;
-                    if tm.evidence.len() < 20 {
-                        tm.evidence.push(e);
-                    }
+        };
+        let (_, tm, keys) = &mut self.groups[at];
+        for e in m.entities {
+            if !tm.entities.contains(&e) {
+                tm.entities.push(e);
+            }
+        }
+        for (k, e) in m.evidence {
+            if keys.insert(k) {
+                self.records += 1;
+                if tm.evidence.len() < 20 {
+                    tm.evidence.push(e);
                 }
             }
         }
     }
-    Ok(PolicyTest {
-        matches: groups.len() as u32,
-        records,
-        sample: groups.into_iter().take(20).map(|(_, m, _)| m).collect(),
-        days,
-        activities: ev.activities,
-    })
+
+    fn finish(self, days: u32, activities: u64) -> PolicyTest {
+        PolicyTest {
+            matches: self.groups.len() as u32,
+            records: self.records,
+            sample: self
+                .groups
+                .into_iter()
+                .take(20)
+                .map(|(_, m, _)| m)
+                .collect(),
+            days,
+            activities,
+        }
+    }
+}
+
+/// A test's result from matches found on state (files, apps, reports).
+pub fn summarize_test(found: Vec<NewMatch>, days: u32, activities: u64) -> PolicyTest {
+    let mut test = TestCollector::default();
+    for m in found {
+        test.add(m);
+    }
+    test.finish(days, activities)
 }
 
 /// Records matches (live) and returns what was raised and updated.

@@ -175,6 +175,35 @@ fn to_alert(r: AlertDbRow) -> Result<Alert> {
     })
 }
 
+/// Queues an alert event for every enabled forwarding target that takes its severity, in the
+/// transaction that records it (nothing is lost between raising and sending).
+async fn queue_deliveries(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    alert_id: &str,
+    event: &str,
+    severity: Severity,
+    now_ms: i64,
+) -> Result<()> {
+    let rank = match severity {
+        Severity::Low => 0,
+        Severity::Medium => 1,
+        Severity::High => 2,
+    };
+    sqlx::query(
+        "INSERT INTO alert_deliveries (target_id, alert_id, event, payload, state, \
+         next_attempt_ms, created_at_ms) \
+         SELECT target_id, ?1, ?2, '', 'pending', ?3, ?3 FROM forward_targets WHERE enabled \
+         AND CASE min_severity WHEN 'low' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END <= ?4",
+    )
+    .bind(alert_id)
+    .bind(event)
+    .bind(now_ms)
+    .bind(rank)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 fn json<T: serde::Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|e| Error::Validation(e.to_string()))
 }
@@ -329,6 +358,12 @@ impl PolicyStore for Store {
                     id
                 }
             };
+            let event = if out.raised.last() == Some(&alert_id) {
+                "raised"
+            } else {
+                "updated"
+            };
+            queue_deliveries(&mut tx, &alert_id, event, m.severity, now_ms).await?;
             for (key, e) in fresh {
                 sqlx::query(
                     "INSERT INTO alert_evidence (policy_id, evidence_key, alert_id, kind, \
@@ -480,6 +515,12 @@ impl PolicyStore for Store {
         if done.rows_affected() == 0 {
             return Ok(false);
         }
+        let severity: String = sqlx::query_scalar("SELECT severity FROM alerts WHERE alert_id = ?")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let severity = Severity::parse(&severity).unwrap_or(Severity::High);
+        queue_deliveries(&mut tx, id, "status", severity, now_ms).await?;
         if let Some(c) = comment {
             sqlx::query(
                 "INSERT INTO alert_comments (alert_id, at_ms, author, kind, text) \
@@ -549,6 +590,16 @@ impl PolicyStore for Store {
             .execute(&self.pool)
             .await?;
         Ok(done.rows_affected() > 0)
+    }
+
+    async fn oauth_baselines(&self) -> Result<HashMap<String, i64>> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT name, oauth_baseline_ms FROM connector_instances \
+             WHERE oauth_baseline_ms IS NOT NULL",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().collect())
     }
 
     async fn evaluation_marks(&self) -> Result<HashMap<String, i64>> {

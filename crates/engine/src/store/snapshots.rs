@@ -112,6 +112,18 @@ impl SnapshotStore for Store {
         .bind(KEEP)
         .execute(&mut *tx)
         .await?;
+        if kinds.contains(&"grant") {
+            // The first snapshot of an instance's grants is its baseline: an OAuth app first
+            // seen after it was granted after Cloudwarden knew the tenant (a "new" app).
+            sqlx::query(
+                "UPDATE connector_instances SET oauth_baseline_ms = ? \
+                 WHERE instance_id = ? AND oauth_baseline_ms IS NULL",
+            )
+            .bind(now_ms)
+            .bind(instance_id)
+            .execute(&mut *tx)
+            .await?;
+        }
         tx.commit().await?;
         Ok(())
     }

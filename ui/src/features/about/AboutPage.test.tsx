@@ -43,7 +43,7 @@ describe("About page", () => {
     expect(nav).toHaveTextContent("Cloud App Catalog");
     expect(nav).toHaveTextContent("Cloud Discovery");
     expect(nav).toHaveTextContent("Connected apps");
-    for (const page of ["Activity log", "Accounts", "Files", "OAuth apps", "What changed"]) expect(nav).toHaveTextContent(page);
-    expect(nav.querySelectorAll("[data-testid^=nav-]")).toHaveLength(10);
+    for (const page of ["Activity log", "Accounts", "Files", "OAuth apps", "What changed", "Alerts", "Policies"]) expect(nav).toHaveTextContent(page);
+    expect(nav.querySelectorAll("[data-testid^=nav-]")).toHaveLength(12);
   });
 });

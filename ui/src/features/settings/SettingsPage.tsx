@@ -20,6 +20,8 @@ import { QueryError } from "../../components/QueryError";
 import { useSetTheme, useSettings, useStatus, type Theme } from "./api";
 import { DiscoverySettingsCard } from "../discovery/DiscoverySettingsCard";
 import { AuditLogCard } from "./AuditLogCard";
+import { ForwardingCard } from "../policies/ForwardingCard";
+import { IpRangesCard } from "../policies/IpRangesCard";
 import { ScoreMetricCard } from "./ScoreMetricCard";
 
 function Row({ label, value, testId, copy }: { label: string; value: ReactNode; testId: string; copy?: string }) {
@@ -165,6 +167,8 @@ export function SettingsPage() {
       <AppearanceCard />
       <ScoreMetricCard />
       <DiscoverySettingsCard />
+      <IpRangesCard />
+      <ForwardingCard />
       <AuditLogCard />
     </Stack>
   );

@@ -113,6 +113,8 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::policies::test_forward_target,
             commands::policies::list_deliveries,
             commands::policies::retry_deliveries,
+            commands::policies::list_alert_actions,
+            commands::policies::run_alert_action,
         ])
 }
 
@@ -147,6 +149,7 @@ pub fn run() -> ExitCode {
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_notification::init())
         .invoke_handler(builder.invoke_handler())
         // Files dropped on the window become handles here, before the page sees them.
         .on_window_event(|window, event| {
@@ -163,6 +166,30 @@ pub fn run() -> ExitCode {
             // rest every 12 h by default); its first round, at start, resumes the scans and
             // uploads a killed or crashed process left interrupted.
             tauri::async_runtime::spawn(engine.clone().run_scheduler());
+            // High-severity alerts as desktop notifications (the alert stays in the app).
+            let mut high = engine.subscribe_high_alerts();
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                use tauri_plugin_notification::NotificationExt;
+                loop {
+                    match high.recv().await {
+                        Ok(a) => {
+                            let body: String = a.description.chars().take(200).collect();
+                            if let Err(e) = handle
+                                .notification()
+                                .builder()
+                                .title(format!("High-severity alert: {}", a.title))
+                                .body(body)
+                                .show()
+                            {
+                                tracing::info!("desktop notification not shown: {e}");
+                            }
+                        }
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                        Err(_) => break,
+                    }
+                }
+            });
             app.manage(engine);
             app.manage(files::FileGrants::default());
             Ok(())

@@ -222,3 +222,29 @@ pub async fn retry_deliveries(
 ) -> CommandResult<u32> {
     Ok(engine.retry_deliveries(target_id.as_deref()).await?)
 }
+
+/// The governance actions an alert allows.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_alert_actions(
+    engine: State<'_, Engine>,
+    id: String,
+) -> CommandResult<Vec<cloudwarden_engine::domain::policies::ActionOption>> {
+    Ok(engine.alert_actions(&id).await?)
+}
+
+/// Runs a governance action from an alert: `dry_run` first (what would be sent), then for real
+/// once the analyst confirms.
+#[tauri::command]
+#[specta::specta]
+pub async fn run_alert_action(
+    engine: State<'_, Engine>,
+    id: String,
+    action: cloudwarden_engine::domain::policies::ActionKind,
+    entity_id: String,
+    dry_run: bool,
+) -> CommandResult<cloudwarden_engine::domain::policies::ActionReport> {
+    Ok(engine
+        .run_alert_action(&id, action, &entity_id, dry_run)
+        .await?)
+}

@@ -624,7 +624,7 @@ async fn oauth_apps_with(
 }
 
 /// Asks on the terminal; anything but y/yes is no (and so is no terminal).
-fn confirm(question: &str) -> anyhow::Result<bool> {
+pub(crate) fn confirm(question: &str) -> anyhow::Result<bool> {
     use std::io::{BufRead, IsTerminal, Write};
     if !std::io::stdin().is_terminal() {
         anyhow::bail!(

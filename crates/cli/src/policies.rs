@@ -162,6 +162,22 @@ pub enum AlertsCommand {
     Comment { id: String, text: String },
     /// Assigns an alert to someone (an empty name unassigns it).
     Assign { id: String, assignee: String },
+    /// The governance actions an alert allows, on which of its entities.
+    Actions { id: String },
+    /// Runs a governance action on one entity of an alert: `--dry-run` shows the requests;
+    /// otherwise it asks (or takes `--yes`) before sending them.
+    Act {
+        id: String,
+        /// revoke_sessions, disable_account, revoke_grant, remove_sharing,
+        /// remove_outside_collaborator or revoke_saml_credential.
+        action: String,
+        /// The entity's id (an account, a file, an OAuth app key).
+        entity: String,
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -480,6 +496,61 @@ async fn run_alerts(
         }
         AlertsCommand::Comment { id, text } => engine.comment_alert(&id, &text).await?,
         AlertsCommand::Assign { id, assignee } => engine.assign_alert(&id, Some(assignee)).await?,
+        AlertsCommand::Actions { id } => {
+            let options = engine.alert_actions(&id).await?;
+            if global.json {
+                return output::json(&options);
+            }
+            if options.is_empty() {
+                println!("no governance action applies to this alert's entities");
+            }
+            for o in options {
+                println!("{:<28} {:<40} {}", o.action, o.entity.id, o.label);
+            }
+            return Ok(());
+        }
+        AlertsCommand::Act {
+            id,
+            action,
+            entity,
+            dry_run,
+            yes,
+        } => {
+            let kind = cloudwarden_engine::domain::policies::ActionKind::parse(&action)
+                .ok_or_else(|| {
+                    anyhow::anyhow!("\"{action}\" is not an action (see alerts actions)")
+                })?;
+            let plan = engine.run_alert_action(&id, kind, &entity, true).await?;
+            let report = if dry_run {
+                plan
+            } else {
+                if !yes {
+                    for s in &plan.steps {
+                        println!("  {}  {}", s.what, s.request.as_deref().unwrap_or(""));
+                    }
+                    if !crate::investigate::confirm("Send these requests now?")? {
+                        anyhow::bail!("nothing was sent");
+                    }
+                }
+                engine.run_alert_action(&id, kind, &entity, false).await?
+            };
+            if global.json {
+                return output::json(&report);
+            }
+            for s in &report.steps {
+                println!(
+                    "{:<10} {}  {}{}",
+                    s.outcome.as_str(),
+                    s.what,
+                    s.request.as_deref().unwrap_or(""),
+                    s.detail
+                        .as_deref()
+                        .map(|d| format!(" — {d}"))
+                        .unwrap_or_default()
+                );
+            }
+            return Ok(());
+        }
     };
     if global.json {
         return output::json(&detail);

@@ -758,6 +758,7 @@ impl Connector for Github {
             let id = id.trim_matches('"');
             return Ok(RevokePlan::Api(vec![RevokeStep {
                 method: "DELETE",
+                body: None,
                 url: self.url(
                     &self.org_path(&format!("credential-authorizations/{id}")),
                     &[],
@@ -776,6 +777,29 @@ impl Connector for Github {
              (Settings → GitHub Apps → Configure → Uninstall)",
             self.org
         )))
+    }
+
+    /// An outside collaborator is removed from every repository of the organisation through
+    /// `DELETE /orgs/{org}/outside_collaborators/{username}` ("Remove outside collaborator
+    /// from an organization", docs.github.com/rest/orgs/outside-collaborators; organisation
+    /// owners only).
+    fn governance_plan(&self, t: &GovernanceTarget<'_>) -> Result<RevokePlan> {
+        match t.kind {
+            GovernanceKind::RemoveOutsideCollaborator => {
+                let login = t.login.unwrap_or(t.external_id);
+                let seg: String = url::form_urlencoded::byte_serialize(login.as_bytes()).collect();
+                Ok(RevokePlan::Api(vec![RevokeStep {
+                    method: "DELETE",
+                    url: self.url(&self.org_path(&format!("outside_collaborators/{seg}")), &[])?,
+                    body: None,
+                    headers: VERSION_HEADERS.to_vec(),
+                    what: format!("remove {login} from every repository of {}", self.org),
+                }]))
+            }
+            _ => Ok(RevokePlan::Manual(
+                "GitHub has no such action through its API: an owner does it in the organisation's settings".into(),
+            )),
+        }
     }
 
     async fn permissions(&self, ctx: &Ctx) -> Result<Permissions> {

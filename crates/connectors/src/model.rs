@@ -451,12 +451,14 @@ pub struct Revocation<'a> {
     pub raw: &'a str,
 }
 
-/// One request that revokes (part of) a grant.
+/// One request that revokes (part of) a grant, or carries out a governance action.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RevokeStep {
-    /// `DELETE`.
+    /// `DELETE`, `POST` or `PATCH`.
     pub method: &'static str,
     pub url: url::Url,
+    /// The JSON body (`PATCH`), if any.
+    pub body: Option<serde_json::Value>,
     /// Headers the vendor's API expects on the request (GitHub: its media type and REST API
     /// version), beside the credential.
     pub headers: Vec<(&'static str, &'static str)>,
@@ -470,6 +472,33 @@ pub struct RevokeStep {
 pub enum RevokePlan {
     Api(Vec<RevokeStep>),
     Manual(String),
+}
+
+/// A governance action on an account or a file of an instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GovernanceKind {
+    /// Sign the user out of every session (Microsoft 365).
+    RevokeSessions,
+    /// Block the account from signing in (Microsoft 365).
+    DisableAccount,
+    /// Remove a file's anyone-links and the permissions of people outside (Microsoft 365).
+    RemoveSharing,
+    /// Remove an outside collaborator from every repository of the organisation (GitHub).
+    RemoveOutsideCollaborator,
+}
+
+/// What a governance action applies to, as the connector read it.
+#[derive(Debug, Clone, Copy)]
+pub struct GovernanceTarget<'a> {
+    pub kind: GovernanceKind,
+    /// The account's or the file's id at the vendor.
+    pub external_id: &'a str,
+    /// The account's sign-in name (GitHub login, user principal name).
+    pub login: Option<&'a str>,
+    /// The stored vendor record of the account or file.
+    pub raw: &'a str,
+    /// A file's collaborators the connector found to be outside the organisation.
+    pub external: &'a [String],
 }
 
 /// A vendor connector.
@@ -491,6 +520,15 @@ pub trait Connector: Send + Sync {
         start: PhaseStart,
         sink: &mut dyn Sink,
     ) -> Result<()>;
+
+    /// How to carry out a governance action (no request is sent here).
+    fn governance_plan(&self, target: &GovernanceTarget<'_>) -> Result<RevokePlan> {
+        let _ = target;
+        Ok(RevokePlan::Manual(
+            "this connector cannot do this through the vendor's API: do it in the vendor's admin console"
+                .into(),
+        ))
+    }
 
     /// How to revoke a grant this connector read (no request is sent here).
     fn revoke_plan(&self, grant: &Revocation<'_>) -> Result<RevokePlan> {

@@ -25,6 +25,7 @@ mod changes;
 mod connectors;
 mod discovery;
 mod forwarding;
+mod governance;
 mod investigate;
 mod jobs;
 mod oauth;

@@ -126,6 +126,21 @@ pub trait PolicyStore: Send + Sync {
     async fn save_ip_range(&self, r: &IpRange, now_ms: i64) -> Result<()>;
     async fn delete_ip_range(&self, cidr: &str) -> Result<bool>;
 
+    /// An account of an instance by sign-in name, e-mail or id: `(external_id, kind, raw)`.
+    async fn account_by_login(
+        &self,
+        instance_id: &str,
+        login: &str,
+    ) -> Result<Option<(String, String, String)>>;
+    /// A file's id by its id or URL.
+    async fn file_id_by_ref(&self, instance_id: &str, key: &str) -> Result<Option<String>>;
+    /// The SAML SSO credential authorizations of a GitHub login: `(external_id, raw)`.
+    async fn credential_grants(
+        &self,
+        instance_id: &str,
+        login: &str,
+    ) -> Result<Vec<(String, String)>>;
+
     /// Per instance name (as OAuth apps list their instances), when its OAuth grants were
     /// first snapshotted (instances never scanned in full are missing).
     async fn oauth_baselines(&self) -> Result<HashMap<String, i64>>;
@@ -151,12 +166,14 @@ pub trait PolicyStore: Send + Sync {
         limit: u32,
         raw: bool,
     ) -> Result<Vec<EvalActivity>>;
-    /// One actor's activities in `[since_ms, until_ms]`, oldest first (at most 100,000).
+    /// One actor's activities in `[since_ms, until_ms]` stored at rowid `max_rowid` or
+    /// before, oldest first (at most 100,000).
     async fn user_activities(
         &self,
         actor: &str,
         since_ms: i64,
         until_ms: i64,
+        max_rowid: i64,
     ) -> Result<Vec<EvalActivity>>;
 
     /// What was learned of these actors.

@@ -192,6 +192,13 @@ export const commands = {
 	listDeliveries: (limit: number) => typedError<Delivery[], CommandError>(__TAURI_INVOKE("list_deliveries", { limit })),
 	/**  Tries waiting and given-up deliveries again now. */
 	retryDeliveries: (targetId: string | null) => typedError<number, CommandError>(__TAURI_INVOKE("retry_deliveries", { targetId })),
+	/**  The governance actions an alert allows. */
+	listAlertActions: (id: string) => typedError<ActionOption[], CommandError>(__TAURI_INVOKE("list_alert_actions", { id })),
+	/**
+	 *  Runs a governance action from an alert: `dry_run` first (what would be sent), then for real
+	 *  once the analyst confirms.
+	 */
+	runAlertAction: (id: string, action: ActionKind, entityId: string, dryRun: boolean) => typedError<ActionReport, CommandError>(__TAURI_INVOKE("run_alert_action", { id, action, entityId, dryRun })),
 };
 
 /* Types */
@@ -243,6 +250,23 @@ export type ActionKind =
 "remove_outside_collaborator" | 
 /**  GitHub: revoke a SAML SSO credential authorization. */
 "revoke_saml_credential";
+
+/**  A governance action the analyst can take from an alert. */
+export type ActionOption = {
+	action: ActionKind,
+	/**  What it acts on (an account, a file, an OAuth app the alert names). */
+	entity: Entity,
+	/**  What it does, in plain words. */
+	label: string,
+};
+
+/**  What a governance action did (or, in a dry run, would do): each request and its outcome. */
+export type ActionReport = {
+	action: ActionKind,
+	entity: Entity,
+	dry_run: boolean,
+	steps: RevokeStepView[],
+};
 
 /**  What an activity policy matches. */
 export type ActivityCondition = {

@@ -418,6 +418,7 @@ impl Connector for M365 {
         match grant.kind {
             GrantKind::Delegated => Ok(RevokePlan::Api(vec![RevokeStep {
                 method: "DELETE",
+                body: None,
                 url: self.url(
                     &format!("oauth2PermissionGrants/{}", seg(grant.external_id)),
                     &[],
@@ -441,6 +442,7 @@ impl Connector for M365 {
                     };
                     steps.push(RevokeStep {
                         method: "DELETE",
+                        body: None,
                         url: self.url(
                             &format!(
                                 "servicePrincipals/{}/appRoleAssignedTo/{}",
@@ -460,6 +462,118 @@ impl Connector for M365 {
                 }
                 Ok(RevokePlan::Api(steps))
             }
+        }
+    }
+
+    /// Governance through Microsoft Graph v1.0:
+    /// - sign-out everywhere: `POST /users/{id}/revokeSignInSessions`
+    ///   (user-revokesigninsessions.md; User.RevokeSessions.All);
+    /// - block sign-in: `PATCH /users/{id}` with `{"accountEnabled": false}` (user-update.md;
+    ///   User.EnableDisableAccount.All with User.Read.All, or User.ReadWrite.All);
+    /// - remove a file's anyone-links and outsiders' access: `DELETE
+    ///   /drives/{drive-id}/items/{item-id}/permissions/{perm-id}` (permission-delete.md;
+    ///   Files.ReadWrite.All or Sites.ReadWrite.All), one per permission the scan read.
+    fn governance_plan(&self, t: &GovernanceTarget<'_>) -> Result<RevokePlan> {
+        let seg =
+            |s: &str| -> String { url::form_urlencoded::byte_serialize(s.as_bytes()).collect() };
+        let who = t.login.unwrap_or(t.external_id);
+        match t.kind {
+            GovernanceKind::RevokeSessions => Ok(RevokePlan::Api(vec![RevokeStep {
+                method: "POST",
+                url: self.url(
+                    &format!("users/{}/revokeSignInSessions", seg(t.external_id)),
+                    &[],
+                )?,
+                body: None,
+                headers: Vec::new(),
+                what: format!("sign {who} out of every session (refresh tokens revoked)"),
+            }])),
+            GovernanceKind::DisableAccount => Ok(RevokePlan::Api(vec![RevokeStep {
+                method: "PATCH",
+                url: self.url(&format!("users/{}", seg(t.external_id)), &[])?,
+                body: Some(serde_json::json!({ "accountEnabled": false })),
+                headers: Vec::new(),
+                what: format!("block {who} from signing in (accountEnabled: false)"),
+            }])),
+            GovernanceKind::RemoveSharing => {
+                let raw: Value = serde_json::from_str(t.raw).unwrap_or(Value::Null);
+                let (Some(drive), Some(item)) =
+                    (ptr(&raw, "/parentReference/driveId"), text(&raw, "id"))
+                else {
+                    return Err(Error::Config(
+                        "this file's stored record names no drive: scan the instance again".into(),
+                    ));
+                };
+                let mut steps = Vec::new();
+                for p in raw
+                    .get("permissions")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    let Some(id) = text(p, "id") else {
+                        continue;
+                    };
+                    let roles = p.get("roles").and_then(Value::as_array);
+                    if roles.is_some_and(|r| r.iter().any(|x| x.as_str() == Some("owner"))) {
+                        continue;
+                    }
+                    let anonymous = ptr(p, "/link/scope").as_deref() == Some("anonymous");
+                    let grantees: Vec<String> = ["/grantedToV2/user/email", "/invitation/email"]
+                        .iter()
+                        .filter_map(|q| ptr(p, q))
+                        .chain(
+                            p.get("grantedToIdentitiesV2")
+                                .and_then(Value::as_array)
+                                .into_iter()
+                                .flatten()
+                                .filter_map(|g| ptr(g, "/user/email")),
+                        )
+                        .collect();
+                    let outside: Vec<&String> = grantees
+                        .iter()
+                        .filter(|g| t.external.iter().any(|e| e.eq_ignore_ascii_case(g)))
+                        .collect();
+                    if !anonymous && outside.is_empty() {
+                        continue;
+                    }
+                    steps.push(RevokeStep {
+                        method: "DELETE",
+                        url: self.url(
+                            &format!(
+                                "drives/{}/items/{}/permissions/{}",
+                                seg(&drive),
+                                seg(&item),
+                                seg(&id)
+                            ),
+                            &[],
+                        )?,
+                        body: None,
+                        headers: Vec::new(),
+                        what: if anonymous {
+                            format!("the anyone-link {id}")
+                        } else {
+                            format!(
+                                "access of {}",
+                                outside
+                                    .iter()
+                                    .map(|s| s.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )
+                        },
+                    });
+                }
+                if steps.is_empty() {
+                    return Ok(RevokePlan::Manual(
+                        "the scan found no anyone-link and no outsider on this file: nothing to remove".into(),
+                    ));
+                }
+                Ok(RevokePlan::Api(steps))
+            }
+            GovernanceKind::RemoveOutsideCollaborator => Ok(RevokePlan::Manual(
+                "outside collaborators are a GitHub notion: in Microsoft 365, block the guest or remove the file's sharing".into(),
+            )),
         }
     }
 

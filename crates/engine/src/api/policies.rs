@@ -16,9 +16,9 @@ use super::{new_id, now_ms, Engine};
 use crate::backend::{decode_cursor, encode_cursor, Network, NewMatch, Recorded};
 use crate::domain::investigate::FileFilter;
 use crate::domain::policies::{
-    AlertComment, AlertDetail, AlertFilter, AlertPage, AlertStatus, Detection, EvaluationSummary,
-    IpRange, IpTag, Policy, PolicyDefinition, PolicyInput, PolicyKind, PolicyTemplate, PolicyTest,
-    Resolution, SigmaImport, SigmaInvalid, SigmaSkipped,
+    Alert, AlertComment, AlertDetail, AlertFilter, AlertPage, AlertStatus, Detection,
+    EvaluationSummary, IpRange, IpTag, Policy, PolicyDefinition, PolicyInput, PolicyKind,
+    PolicyTemplate, PolicyTest, Resolution, Severity, SigmaImport, SigmaInvalid, SigmaSkipped,
 };
 use crate::policy::{self, sigma, state};
 use crate::{Error, Result};
@@ -35,6 +35,8 @@ pub(crate) struct Evaluations {
     lock: Mutex<()>,
     pending: watch::Sender<u32>,
     last_error: std::sync::Mutex<Option<String>>,
+    /// High-severity alerts as they are raised (the desktop notifies them).
+    raised: tokio::sync::broadcast::Sender<Alert>,
 }
 
 impl Default for Evaluations {
@@ -43,6 +45,7 @@ impl Default for Evaluations {
             lock: Mutex::new(()),
             pending: watch::channel(0).0,
             last_error: std::sync::Mutex::new(None),
+            raised: tokio::sync::broadcast::channel(64).0,
         }
     }
 }
@@ -152,6 +155,9 @@ impl Engine {
         self.evaluate_state(kind, &mut summary, now).await?;
         summary.elapsed_ms = started.elapsed().as_millis() as u64;
         self.wake_forwarder();
+        if summary.alerts_raised > 0 {
+            self.announce(now).await;
+        }
         Ok(summary)
     }
 
@@ -236,6 +242,29 @@ impl Engine {
             earlier.extend(apps.into_iter().map(|a| a.app_id));
         }
         Ok(out)
+    }
+
+    /// High-severity alerts as evaluations raise them (for desktop notifications).
+    pub fn subscribe_high_alerts(&self) -> tokio::sync::broadcast::Receiver<Alert> {
+        self.evaluations.raised.subscribe()
+    }
+
+    /// Tells subscribers of the high-severity alerts raised since `since_ms`.
+    async fn announce(&self, since_ms: i64) {
+        if self.evaluations.raised.receiver_count() == 0 {
+            return;
+        }
+        let filter = AlertFilter {
+            severity: Some(Severity::High),
+            ..AlertFilter::default()
+        };
+        if let Ok(page) = self.store.alerts_page(&filter, None, 20).await {
+            for (_, a) in page.into_iter().rev() {
+                if a.created_at_ms >= since_ms {
+                    let _ = self.evaluations.raised.send(a);
+                }
+            }
+        }
     }
 
     /// Waits until the evaluations asked for so far have ended.
@@ -515,6 +544,9 @@ impl Engine {
         self.evaluate_state("", &mut summary, now).await?;
         summary.elapsed_ms = started.elapsed().as_millis() as u64;
         self.wake_forwarder();
+        if summary.alerts_raised > 0 {
+            self.announce(now).await;
+        }
         Ok(summary)
     }
 

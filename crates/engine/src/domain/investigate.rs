@@ -488,6 +488,18 @@ pub enum RevokeOutcome {
     Manual,
 }
 
+impl RevokeOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RevokeOutcome::Planned => "planned",
+            RevokeOutcome::Revoked => "done",
+            RevokeOutcome::AlreadyGone => "already gone",
+            RevokeOutcome::Failed => "failed",
+            RevokeOutcome::Manual => "to do by hand",
+        }
+    }
+}
+
 /// One step of a ban: a grant and the request that revokes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
 pub struct RevokeStepView {

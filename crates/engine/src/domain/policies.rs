@@ -637,3 +637,22 @@ pub struct SigmaImport {
     pub not_applicable: Vec<SigmaSkipped>,
     pub invalid: Vec<SigmaInvalid>,
 }
+
+/// A governance action the analyst can take from an alert.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+pub struct ActionOption {
+    pub action: ActionKind,
+    /// What it acts on (an account, a file, an OAuth app the alert names).
+    pub entity: Entity,
+    /// What it does, in plain words.
+    pub label: String,
+}
+
+/// What a governance action did (or, in a dry run, would do): each request and its outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct ActionReport {
+    pub action: ActionKind,
+    pub entity: Entity,
+    pub dry_run: bool,
+    pub steps: Vec<super::investigate::RevokeStepView>,
+}

@@ -287,6 +287,16 @@ struct Compiled {
     rule: Rule,
 }
 
+/// Where a threshold window's earlier activities come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lookback {
+    /// Live: the activities evaluated before (rowid at most this; 0: none).
+    Evaluated(i64),
+    /// A range or a test: the activities before the range starts (the range itself is read
+    /// in time order).
+    Before(i64),
+}
+
 /// A matching activity kept for a threshold window.
 struct Hit {
     t: i64,
@@ -347,6 +357,12 @@ pub struct Evaluator<'s> {
     persist: bool,
     /// Only learn users' baselines (a test's warm-up before its period).
     pub learn_only: bool,
+    /// What a threshold window may read back from the store.
+    pub lookback: Lookback,
+    /// Per user: what was read back once, from when (see [`Evaluator::earlier`]).
+    prior: HashMap<String, (i64, Vec<EvalActivity>)>,
+    /// The longest threshold window, ms.
+    longest_window: i64,
     matches: Vec<NewMatch>,
     pub activities: u64,
     pub hits: u64,
@@ -385,6 +401,15 @@ impl<'s> Evaluator<'s> {
             };
             compiled.push(Compiled { p: p.clone(), rule });
         }
+        let longest_window = compiled
+            .iter()
+            .filter_map(|c| match &c.rule {
+                Rule::Activity(_, Some(t)) => Some(t.window_minutes),
+                Rule::Anomaly(_, s, Some(_)) if s.count > 0 => Some(s.window_minutes),
+                _ => None,
+            })
+            .max()
+            .map_or(0, |m| i64::from(m.max(1)) * MINUTE_MS);
         Ok(Evaluator {
             store,
             ranges: Ranges::new(ranges),
@@ -394,6 +419,9 @@ impl<'s> Evaluator<'s> {
             users: HashMap::new(),
             persist,
             learn_only: false,
+            lookback: Lookback::Evaluated(0),
+            prior: HashMap::new(),
+            longest_window,
             matches: Vec::new(),
             activities: 0,
             hits: 0,
@@ -845,7 +873,7 @@ impl<'s> Evaluator<'s> {
         if let Some((from, to)) = look_back {
             // What this user did before, from the store (once per run and user, unless an
             // activity arrives late).
-            let earlier = self.store.user_activities(&actor, from, to - 1).await?;
+            let earlier = self.earlier(&actor, from, to).await?;
             let mut found = Vec::new();
             for e in &earlier {
                 let s = self.see(e);
@@ -906,6 +934,52 @@ impl<'s> Evaluator<'s> {
             evidence: fresh,
         });
         Ok(())
+    }
+
+    /// The user's activities in `[from, to)` that this run does not read itself: in a live
+    /// evaluation, those evaluated before (rowid ≤ the marks); in a range or a test, those
+    /// before the range. One query per user and run serves every threshold policy (it reads
+    /// from the longest window before the first one asked).
+    async fn earlier(&mut self, actor: &str, from: i64, to: i64) -> Result<Vec<EvalActivity>> {
+        let (to, max_rowid) = match self.lookback {
+            Lookback::Evaluated(0) => return Ok(Vec::new()),
+            Lookback::Evaluated(mark) => (to, mark),
+            Lookback::Before(since) if from >= since => return Ok(Vec::new()),
+            Lookback::Before(since) => (to.min(since), i64::MAX),
+        };
+        if let Some((cached_from, rows)) = self.prior.get(actor) {
+            if from >= *cached_from {
+                return Ok(rows
+                    .iter()
+                    .filter(|a| a.occurred_at_ms >= from && a.occurred_at_ms < to)
+                    .cloned()
+                    .collect());
+            }
+        }
+        let start = from.min(to - self.longest_window);
+        let rows = self
+            .store
+            .user_activities(actor, start, i64::MAX, max_rowid)
+            .await?;
+        let out = rows
+            .iter()
+            .filter(|a| a.occurred_at_ms >= from && a.occurred_at_ms < to)
+            .cloned()
+            .collect();
+        let limit = match self.lookback {
+            Lookback::Before(since) => since,
+            Lookback::Evaluated(_) => i64::MAX,
+        };
+        self.prior.insert(
+            actor.to_owned(),
+            (
+                start,
+                rows.into_iter()
+                    .filter(|a| a.occurred_at_ms < limit)
+                    .collect(),
+            ),
+        );
+        Ok(out)
     }
 
     fn rule_matches(&self, i: usize, s: &Seen) -> bool {
@@ -1005,6 +1079,7 @@ pub async fn evaluate_new(store: &dyn Backend, now_ms: i64) -> Result<Evaluation
     let mut ev = Evaluator::new(store, &policies, &ranges, true)?;
     let marks = store.evaluation_marks().await?;
     let mut cursor = marks.values().copied().min().unwrap_or(0);
+    ev.lookback = Lookback::Evaluated(cursor);
     let mut summary = EvaluationSummary {
         policies: policies.len() as u32,
         ..EvaluationSummary::default()
@@ -1048,6 +1123,7 @@ pub async fn evaluate_range(
     let policies = activity_policies(store).await?;
     let ranges = store.ip_ranges().await?;
     let mut ev = Evaluator::new(store, &policies, &ranges, false)?;
+    ev.lookback = Lookback::Before(since_ms);
     let mut summary = EvaluationSummary {
         policies: policies.len() as u32,
         ..EvaluationSummary::default()
@@ -1115,6 +1191,7 @@ pub async fn test_policy(
     let since_ms = now_ms - i64::from(days) * DAY_MS;
     let ranges = store.ip_ranges().await?;
     let mut ev = Evaluator::new(store, std::slice::from_ref(policy), &ranges, false)?;
+    ev.lookback = Lookback::Before(since_ms);
     warm_up(store, &mut ev, since_ms).await?;
     let mut test = TestCollector::default();
     let mut after = None;
@@ -1204,7 +1281,40 @@ pub async fn record(store: &dyn Backend, matches: &[NewMatch], now_ms: i64) -> R
     if matches.is_empty() {
         return Ok(Recorded::default());
     }
-    crate::backend::retry_busy(|| store.record_matches(matches, now_ms)).await
+    let merged = merge(matches);
+    crate::backend::retry_busy(|| store.record_matches(&merged, now_ms)).await
+}
+
+/// The entities an alert lists at most (its evidence holds every record).
+pub const MAX_ENTITIES: usize = 50;
+
+/// Matches of one policy and subject as one: their evidence together, entities once (at most
+/// [`MAX_ENTITIES`]), the last title and description. One alert write per subject and batch.
+pub fn merge(matches: &[NewMatch]) -> Vec<NewMatch> {
+    let mut out: Vec<NewMatch> = Vec::new();
+    let mut at: HashMap<(&str, &str), usize> = HashMap::new();
+    for m in matches {
+        match at.get(&(m.policy_id.as_str(), m.group_key.as_str())) {
+            Some(&i) => {
+                let into = &mut out[i];
+                into.evidence.extend(m.evidence.iter().cloned());
+                for e in &m.entities {
+                    if into.entities.len() < MAX_ENTITIES && !into.entities.contains(e) {
+                        into.entities.push(e.clone());
+                    }
+                }
+                into.title.clone_from(&m.title);
+                into.description.clone_from(&m.description);
+            }
+            None => {
+                at.insert((m.policy_id.as_str(), m.group_key.as_str()), out.len());
+                let mut first = m.clone();
+                first.entities.truncate(MAX_ENTITIES);
+                out.push(first);
+            }
+        }
+    }
+    out
 }
 
 /// Checks a policy definition before it is saved.

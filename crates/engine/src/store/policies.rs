@@ -270,17 +270,25 @@ impl PolicyStore for Store {
         }
         let mut tx = self.pool.begin().await?;
         for m in matches {
-            // Which of its records are new for the policy (a record counts once).
-            let mut fresh = Vec::with_capacity(m.evidence.len());
+            // Which of its records are new for the policy (a record counts once): asked in
+            // chunks, one statement per chunk.
+            let mut known: std::collections::HashSet<String> = std::collections::HashSet::new();
+            for chunk in m.evidence.chunks(400) {
+                let mut q: QueryBuilder<Sqlite> =
+                    QueryBuilder::new("SELECT evidence_key FROM alert_evidence WHERE policy_id = ");
+                q.push_bind(m.policy_id.clone())
+                    .push(" AND evidence_key IN (");
+                let mut list = q.separated(", ");
+                for (key, _) in chunk {
+                    list.push_bind(key.clone());
+                }
+                q.push(")");
+                let rows: Vec<String> = q.build_query_scalar().fetch_all(&mut *tx).await?;
+                known.extend(rows);
+            }
+            let mut fresh: Vec<(&String, &Evidence)> = Vec::with_capacity(m.evidence.len());
             for (key, e) in &m.evidence {
-                let known: Option<i64> = sqlx::query_scalar(
-                    "SELECT 1 FROM alert_evidence WHERE policy_id = ? AND evidence_key = ?",
-                )
-                .bind(&m.policy_id)
-                .bind(key)
-                .fetch_optional(&mut *tx)
-                .await?;
-                if known.is_none() && !fresh.iter().any(|(k, _): &(&String, _)| *k == key) {
+                if known.insert(key.clone()) {
                     fresh.push((key, e));
                 }
             }
@@ -309,7 +317,7 @@ impl PolicyStore for Store {
                 Some((id, entities)) => {
                     let mut all: Vec<Entity> = serde_json::from_str(&entities).unwrap_or_default();
                     for e in &m.entities {
-                        if !all.contains(e) {
+                        if all.len() < crate::policy::MAX_ENTITIES && !all.contains(e) {
                             all.push(e.clone());
                         }
                     }
@@ -364,21 +372,22 @@ impl PolicyStore for Store {
                 "updated"
             };
             queue_deliveries(&mut tx, &alert_id, event, m.severity, now_ms).await?;
-            for (key, e) in fresh {
-                sqlx::query(
+            for chunk in fresh.chunks(100) {
+                let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
                     "INSERT INTO alert_evidence (policy_id, evidence_key, alert_id, kind, \
-                     instance_id, ref_id, occurred_at_ms, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                )
-                .bind(&m.policy_id)
-                .bind(key)
-                .bind(&alert_id)
-                .bind(&e.kind)
-                .bind(&e.instance_id)
-                .bind(&e.ref_id)
-                .bind(e.occurred_at_ms)
-                .bind(&e.summary)
-                .execute(&mut *tx)
-                .await?;
+                     instance_id, ref_id, occurred_at_ms, summary) ",
+                );
+                q.push_values(chunk, |mut b, (key, e)| {
+                    b.push_bind(m.policy_id.clone())
+                        .push_bind((*key).clone())
+                        .push_bind(alert_id.clone())
+                        .push_bind(e.kind.clone())
+                        .push_bind(e.instance_id.clone())
+                        .push_bind(e.ref_id.clone())
+                        .push_bind(e.occurred_at_ms)
+                        .push_bind(e.summary.clone());
+                });
+                q.build().execute(&mut *tx).await?;
             }
         }
         tx.commit().await?;
@@ -592,6 +601,48 @@ impl PolicyStore for Store {
         Ok(done.rows_affected() > 0)
     }
 
+    async fn account_by_login(
+        &self,
+        instance_id: &str,
+        login: &str,
+    ) -> Result<Option<(String, String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT external_id, kind, raw FROM accounts WHERE instance_id = ?1 \
+             AND (login = ?2 COLLATE NOCASE OR email = ?2 COLLATE NOCASE OR external_id = ?2) \
+             LIMIT 1",
+        )
+        .bind(instance_id)
+        .bind(login)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    async fn file_id_by_ref(&self, instance_id: &str, key: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT external_id FROM files WHERE instance_id = ?1 \
+             AND (external_id = ?2 OR url = ?2) LIMIT 1",
+        )
+        .bind(instance_id)
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    async fn credential_grants(
+        &self,
+        instance_id: &str,
+        login: &str,
+    ) -> Result<Vec<(String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT external_id, raw FROM oauth_grants WHERE instance_id = ? \
+             AND principal = ? COLLATE NOCASE AND external_id LIKE 'credential:%'",
+        )
+        .bind(instance_id)
+        .bind(login)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     async fn oauth_baselines(&self) -> Result<HashMap<String, i64>> {
         let rows: Vec<(String, i64)> = sqlx::query_as(
             "SELECT name, oauth_baseline_ms FROM connector_instances \
@@ -681,16 +732,18 @@ impl PolicyStore for Store {
         actor: &str,
         since_ms: i64,
         until_ms: i64,
+        max_rowid: i64,
     ) -> Result<Vec<EvalActivity>> {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {ACTIVITY_COLS}, NULL AS raw FROM activities a \
              JOIN connector_instances i ON i.instance_id = a.instance_id \
              WHERE a.actor = ? AND a.occurred_at_ms >= ? AND a.occurred_at_ms <= ? \
-             ORDER BY a.occurred_at_ms, a.rowid LIMIT 100000"
+             AND a.rowid <= ? ORDER BY a.occurred_at_ms, a.rowid LIMIT 100000"
         )))
         .bind(actor)
         .bind(since_ms)
         .bind(until_ms)
+        .bind(max_rowid)
         .fetch_all(&self.pool)
         .await?)
     }

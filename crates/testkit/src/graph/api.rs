@@ -649,3 +649,117 @@ fn no_content() -> Response {
     use axum::response::IntoResponse;
     StatusCode::NO_CONTENT.into_response()
 }
+
+/// user-revokesigninsessions.md: User.RevokeSessions.All (application), or the broader
+/// User.ReadWrite.All / Directory.ReadWrite.All.
+pub(crate) const SESSIONS_WRITE: &[&str] = &[
+    "User.RevokeSessions.All",
+    "User.ReadWrite.All",
+    "Directory.ReadWrite.All",
+];
+/// user-update.md, `accountEnabled`: User.EnableDisableAccount.All (with User.Read.All), or
+/// User.ReadWrite.All / Directory.ReadWrite.All.
+pub(crate) const ACCOUNT_ENABLE_WRITE: &[&str] = &[
+    "User.EnableDisableAccount.All",
+    "User.ReadWrite.All",
+    "Directory.ReadWrite.All",
+];
+/// permission-delete.md: Files.ReadWrite.All or Sites.ReadWrite.All (application).
+pub(crate) const FILES_WRITE: &[&str] = &[
+    "Files.ReadWrite.All",
+    "Sites.ReadWrite.All",
+    "Sites.FullControl.All",
+];
+
+/// The user `key` names (its id or user principal name).
+fn user_id(s: &Shared, key: &str) -> Option<String> {
+    s.index
+        .tenant
+        .users
+        .iter()
+        .find(|u| u.id == key || u.user_principal_name.eq_ignore_ascii_case(key))
+        .map(|u| u.id.to_string())
+}
+
+/// `POST /v1.0/users/{id}/revokeSignInSessions` (user-revokesigninsessions.md): 200 with
+/// `{"value": true}`, or 404.
+pub(crate) async fn revoke_sessions(
+    State(s): State<Arc<Shared>>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Response {
+    if !caller.has_any(SESSIONS_WRITE) {
+        return forbidden();
+    }
+    let Some(uid) = user_id(&s, &id) else {
+        return directory_not_found(&id);
+    };
+    s.revoked().insert(format!("sessions:{uid}"));
+    use axum::response::IntoResponse;
+    axum::Json(serde_json::json!({
+        "@odata.context": format!("{}/v1.0/$metadata#Edm.Boolean", s.base),
+        "value": true
+    }))
+    .into_response()
+}
+
+/// `PATCH /v1.0/users/{id}` (user-update.md): 204. The fake takes `accountEnabled` (the one
+/// property Cloudwarden changes) and refuses a body that is not a JSON object.
+pub(crate) async fn update_user(
+    State(s): State<Arc<Shared>>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let Ok(serde_json::Value::Object(patch)) = serde_json::from_slice(&body) else {
+        return super::odata::error(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            "Empty Payload. JSON content expected.",
+        );
+    };
+    if patch.contains_key("accountEnabled") && !caller.has_any(ACCOUNT_ENABLE_WRITE) {
+        return forbidden();
+    }
+    let Some(uid) = user_id(&s, &id) else {
+        return directory_not_found(&id);
+    };
+    match patch.get("accountEnabled") {
+        Some(serde_json::Value::Bool(false)) => {
+            s.revoked().insert(format!("disabled:{uid}"));
+        }
+        Some(serde_json::Value::Bool(true)) => {
+            s.revoked().remove(&format!("disabled:{uid}"));
+        }
+        Some(_) => {
+            return super::odata::error(
+                StatusCode::BAD_REQUEST,
+                "Request_BadRequest",
+                "Invalid value specified for property 'accountEnabled' of resource 'User'.",
+            )
+        }
+        None => {}
+    }
+    no_content()
+}
+
+/// `DELETE /v1.0/drives/{drive-id}/items/{item-id}/permissions/{perm-id}`
+/// (permission-delete.md): 204, or 404 for a permission that is not (or no longer) there.
+pub(crate) async fn delete_permission(
+    State(s): State<Arc<Shared>>,
+    Extension(caller): Extension<Caller>,
+    Path((drive, item, perm)): Path<(String, String, String)>,
+) -> Response {
+    if !caller.has_any(FILES_WRITE) {
+        return forbidden();
+    }
+    let exists =
+        s.index.tenant.items.iter().any(|i| {
+            i.drive_id == drive && i.id == item && i.permissions.iter().any(|p| p.id == perm)
+        });
+    let key = format!("permission:{drive}/{item}/{perm}");
+    if !exists || !s.revoked().insert(key) {
+        return super::odata::item_not_found();
+    }
+    no_content()
+}

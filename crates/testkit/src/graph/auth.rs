@@ -31,6 +31,9 @@ pub(crate) const DEFAULT_PERMISSIONS: &[&str] = &[
     // serviceprincipal-delete-approleassignedto.md).
     "DelegatedPermissionGrant.ReadWrite.All",
     "AppRoleAssignment.ReadWrite.All",
+    // Governance actions from alerts (user-revokesigninsessions.md, user-update.md).
+    "User.RevokeSessions.All",
+    "User.EnableDisableAccount.All",
 ];
 
 /// Lifetime of access tokens (seconds), as the identity platform reports it.

@@ -71,6 +71,8 @@ pub struct Limits {
     pub params: &'static [&'static str],
     /// Only application permissions may call it (a delegated call is denied).
     pub app_only: bool,
+    /// The page says to supply no request body (an action without parameters).
+    pub no_body: bool,
 }
 
 const fn get(route: &'static str, doc: &'static str) -> Limits {
@@ -86,6 +88,7 @@ const fn get(route: &'static str, doc: &'static str) -> Limits {
         orderby: &[],
         params: &[],
         app_only: false,
+        no_body: false,
     }
 }
 
@@ -296,6 +299,34 @@ pub const OPERATIONS: &[Limits] = &[
         ..get(
             "/oauth2PermissionGrants/{id}",
             "oauth2permissiongrant-delete.md",
+        )
+    },
+    // user-revokesigninsessions.md: `POST /users/{id | userPrincipalName}/revokeSignInSessions`,
+    // no query options, no body; application permission User.RevokeSessions.All.
+    Limits {
+        method: "POST",
+        select: false,
+        no_body: true,
+        ..get(
+            "/users/{id}/revokeSignInSessions",
+            "user-revokesigninsessions.md",
+        )
+    },
+    // user-update.md: `PATCH /users/{id | userPrincipalName}` with the properties to change;
+    // accountEnabled needs User.EnableDisableAccount.All (application).
+    Limits {
+        method: "PATCH",
+        select: false,
+        ..get("/users/{id}", "user-update.md")
+    },
+    // permission-delete.md: `DELETE /drives/{drive-id}/items/{item-id}/permissions/{perm-id}`,
+    // no query options, no body; Files.ReadWrite.All or Sites.ReadWrite.All.
+    Limits {
+        method: "DELETE",
+        select: false,
+        ..get(
+            "/drives/{id}/items/{id}/permissions/{id}",
+            "permission-delete.md",
         )
     },
     // serviceprincipal-delete-approleassignedto.md: no query options, no body.
@@ -543,7 +574,11 @@ pub fn check(schema: &Schema, req: &Request) -> Vec<String> {
             _ => {}
         }
     }
-    if req.method == "POST" {
+    if limits.no_body {
+        if req.body.as_deref().is_some_and(|b| !b.trim().is_empty()) {
+            problems.push(format!("{} takes no request body", limits.doc));
+        }
+    } else if req.method == "POST" || req.method == "PATCH" {
         match req
             .body
             .as_deref()
@@ -556,7 +591,7 @@ pub fn check(schema: &Schema, req: &Request) -> Vec<String> {
                     }
                 }
             }
-            _ => problems.push("a POST needs a JSON object body".into()),
+            _ => problems.push(format!("a {} needs a JSON object body", req.method)),
         }
     }
     problems

@@ -283,6 +283,11 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/v1.0/organization", get(api::organization))
         .route("/v1.0/me", get(api::me))
         .route("/v1.0/users", get(api::users))
+        .route("/v1.0/users/{id}", axum::routing::patch(api::update_user))
+        .route(
+            "/v1.0/users/{id}/revokeSignInSessions",
+            post(api::revoke_sessions),
+        )
         .route(
             "/v1.0/reports/authenticationMethods/userRegistrationDetails",
             get(api::user_registration_details),
@@ -319,6 +324,10 @@ fn router(shared: Arc<Shared>) -> Router {
         .route(
             "/v1.0/drives/{drive_id}/items/{item_id}/permissions",
             get(files::item_permissions),
+        )
+        .route(
+            "/v1.0/drives/{drive_id}/items/{item_id}/permissions/{perm_id}",
+            axum::routing::delete(api::delete_permission),
         )
         .route("/v1.0/oauth2PermissionGrants", get(api::grants))
         .route(
@@ -485,7 +494,9 @@ impl FakeGraph {
             .len()
     }
 
-    /// Ids of the delegated grants and app role assignments deleted through the API so far.
+    /// What was changed through the API so far: ids of deleted delegated grants and app role
+    /// assignments, `sessions:{user id}` (sign-in sessions revoked), `disabled:{user id}`
+    /// (account blocked), `permission:{drive}/{item}/{permission}` (sharing removed).
     pub fn revoked(&self) -> Vec<String> {
         let mut ids: Vec<String> = self.shared.revoked().iter().cloned().collect();
         ids.sort();

@@ -1,4 +1,4 @@
-import { Alert as Notice, Anchor, Badge, Button, Checkbox, Drawer, Group, Loader, Menu, Select, Stack, Table, Text, Textarea, TextInput, Timeline, Title } from "@mantine/core";
+import { Alert as Notice, Anchor, Badge, Button, Checkbox, Drawer, Group, Loader, Menu, Modal, Select, Stack, Table, Text, Textarea, TextInput, Timeline, Title } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { IconCheck, IconChevronDown, IconPlayerPlay, IconRotate, IconX } from "@tabler/icons-react";
 import { useMemo, useState } from "react";
@@ -11,11 +11,15 @@ import {
   statusColor,
   statusLabel,
   useAlert,
+  useAlertActions,
   useAlerts,
   useAssignAlert,
   useCommentAlert,
   usePolicies,
+  useRunAlertAction,
   useSetAlertsStatus,
+  type ActionOption,
+  type ActionReport,
   type Alert,
   type AlertFilter,
   type AlertStatus,
@@ -139,6 +143,96 @@ function StatusMenu({ ids, current, onDone }: { ids: string[]; current: AlertSta
   );
 }
 
+const outcomeColor: Record<string, string> = { planned: "blue", revoked: "teal", already_gone: "gray", failed: "red", manual: "orange" };
+const outcomeLabel: Record<string, string> = { planned: "to send", revoked: "done", already_gone: "gone", failed: "failed", manual: "by hand" };
+
+/** Governance: each action the alert allows, a dry run first (every request shown), then the analyst confirms. */
+function Actions({ alertId }: { alertId: string }) {
+  const options = useAlertActions(alertId);
+  const run = useRunAlertAction();
+  const [chosen, setChosen] = useState<ActionOption | null>(null);
+  const [report, setReport] = useState<ActionReport | null>(null);
+  if (!options.data || options.data.length === 0) return null;
+  const dry = (o: ActionOption) => {
+    setChosen(o);
+    setReport(null);
+    run.mutate({ id: alertId, action: o.action, entityId: o.entity.id, dryRun: true }, { onSuccess: setReport });
+  };
+  const close = () => {
+    setChosen(null);
+    setReport(null);
+    run.reset();
+  };
+  return (
+    <>
+      <Title order={5}>Actions</Title>
+      <Group gap="xs" data-testid="alert-actions">
+        {options.data.map((o) => (
+          <Button key={`${o.action}-${o.entity.id}`} size="xs" variant="light" color="orange" onClick={() => { dry(o); }} data-testid="alert-action" data-action={o.action}>
+            {o.label}
+          </Button>
+        ))}
+      </Group>
+      <Modal opened={chosen !== null} onClose={close} title={chosen?.label ?? ""} size="xl" data-testid="action-dialog">
+        <Stack gap="sm">
+          {run.isPending && <Loader size="sm" />}
+          {run.isError && <QueryError title="The action failed" error={run.error} onRetry={close} />}
+          {report && (
+            <>
+              <Text size="sm" data-testid="action-summary">
+                {report.dry_run ? "Dry run — nothing was sent yet. These requests will be sent:" : "Done. What happened:"}
+              </Text>
+              <Table fz="xs" data-testid="action-steps">
+                <Table.Tbody>
+                  {report.steps.map((s, i) => (
+                    <Table.Tr key={`${s.what}-${String(i)}`} data-testid="action-step" data-outcome={s.outcome}>
+                      <Table.Td>
+                        <Text size="xs">{s.what}</Text>
+                        {s.request && (
+                          <Text size="xs" c="dimmed" ff="monospace" style={{ wordBreak: "break-all" }}>
+                            {s.request}
+                          </Text>
+                        )}
+                        {s.detail && (
+                          <Text size="xs" c={s.outcome === "failed" ? "red" : "dimmed"}>
+                            {s.detail}
+                          </Text>
+                        )}
+                      </Table.Td>
+                      <Table.Td w={90}>
+                        <Badge size="xs" color={outcomeColor[s.outcome] ?? "gray"}>
+                          {outcomeLabel[s.outcome] ?? s.outcome}
+                        </Badge>
+                      </Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+              <Group justify="flex-end">
+                <Button variant="default" onClick={close}>
+                  {report.dry_run ? "Cancel" : "Close"}
+                </Button>
+                {report.dry_run && chosen && (
+                  <Button
+                    color="red"
+                    loading={run.isPending}
+                    onClick={() => {
+                      run.mutate({ id: alertId, action: chosen.action, entityId: chosen.entity.id, dryRun: false }, { onSuccess: setReport });
+                    }}
+                    data-testid="action-confirm"
+                  >
+                    Confirm
+                  </Button>
+                )}
+              </Group>
+            </>
+          )}
+        </Stack>
+      </Modal>
+    </>
+  );
+}
+
 function AlertDrawer({ id, onClose }: { id: string | null; onClose: () => void }) {
   const detail = useAlert(id);
   const comment = useCommentAlert();
@@ -177,6 +271,7 @@ function AlertDrawer({ id, onClose }: { id: string | null; onClose: () => void }
           </Text>
           <EntityList entities={d.alert.entities} />
           <StatusMenu ids={[d.alert.id]} current={d.alert.status} />
+          <Actions alertId={d.alert.id} />
           <Group gap="xs" align="flex-end">
             <TextInput
               size="xs"

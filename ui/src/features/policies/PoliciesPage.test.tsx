@@ -158,6 +158,48 @@ describe("Policies and alerts", () => {
     expect(calls.filter((c) => c.cmd === "set_alerts_status").map((c) => (c.args as { status: string }).status)).toEqual(["in_progress", "resolved"]);
   });
 
+  it("runs a governance action after its dry run and a confirmation", async () => {
+    const runs: boolean[] = [];
+    mockIPC((cmd, args) => {
+      switch (cmd) {
+        case "list_alerts":
+          return { items: [alert], next_cursor: null };
+        case "get_alert":
+          return detail(alert);
+        case "list_policies":
+          return [policy(true)];
+        case "list_alert_actions":
+          return [{ action: "disable_account", entity: alert.entities[0], label: "Block alice@contoso.com from signing in" }];
+        case "run_alert_action": {
+          const dryRun = (args as { dryRun: boolean }).dryRun;
+          runs.push(dryRun);
+          return {
+            action: "disable_account",
+            entity: alert.entities[0],
+            dry_run: dryRun,
+            steps: [{ instance_id: "m365_1", instance_name: "Contoso", grant_id: "alice@contoso.com", principal: "alice@contoso.com", what: "block alice@contoso.com from signing in", request: 'PATCH https://graph.microsoft.com/v1.0/users/u1 {"accountEnabled":false}', outcome: dryRun ? "planned" : "revoked", detail: null }],
+          };
+        }
+        case "get_settings":
+          return { theme: "light" };
+        default:
+          return null;
+      }
+    });
+    renderApp("/alerts");
+    await userEvent.click(await screen.findByText(alert.title));
+    await userEvent.click(await screen.findByTestId("alert-action"));
+    expect(await screen.findByTestId("action-summary")).toHaveTextContent("Dry run");
+    expect(screen.getByTestId("action-steps")).toHaveTextContent('PATCH https://graph.microsoft.com/v1.0/users/u1 {"accountEnabled":false}');
+    expect(runs).toEqual([true]);
+    await userEvent.click(screen.getByTestId("action-confirm"));
+    await waitFor(() => {
+      expect(screen.getByTestId("action-summary")).toHaveTextContent("Done");
+    });
+    expect(runs).toEqual([true, false]);
+    expect(screen.getByTestId("action-step").dataset.outcome).toBe("revoked");
+  });
+
   it("says where alerts come from when there are none", async () => {
     mockIPC((cmd) => (cmd === "list_alerts" ? { items: [], next_cursor: null } : cmd === "list_policies" ? [] : cmd === "get_settings" ? { theme: "light" } : null));
     renderApp("/alerts");

@@ -2,6 +2,9 @@ import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClie
 import {
   call,
   commands,
+  type ActionKind,
+  type ActionOption,
+  type ActionReport,
   type Alert,
   type AlertDetail,
   type AlertFilter,
@@ -23,7 +26,7 @@ import {
   type Severity,
 } from "../../ipc";
 
-export type { Alert, AlertDetail, AlertFilter, AlertPage, AlertStatus, Delivery, Entity, Evidence, ForwardConfig, ForwardTarget, ForwardTargetInput, IpRange, IpTag, Policy, PolicyInput, PolicyTemplate, PolicyTest, Resolution, Severity };
+export type { ActionKind, ActionOption, ActionReport, Alert, AlertDetail, AlertFilter, AlertPage, AlertStatus, Delivery, Entity, Evidence, ForwardConfig, ForwardTarget, ForwardTargetInput, IpRange, IpTag, Policy, PolicyInput, PolicyTemplate, PolicyTest, Resolution, Severity };
 
 export const severityColor: Record<Severity, string> = { high: "red", medium: "orange", low: "yellow" };
 export const statusLabel: Record<AlertStatus, string> = { open: "Open", in_progress: "In progress", resolved: "Resolved", dismissed: "Dismissed" };
@@ -127,6 +130,21 @@ export function useCommentAlert() {
 export function useAssignAlert() {
   const done = useInvalidateAlerts();
   return useMutation({ mutationFn: ({ id, assignee }: { id: string; assignee: string | null }) => call(commands.assignAlert(id, assignee)), onSuccess: done });
+}
+
+export function useAlertActions(id: string | null) {
+  return useQuery({ queryKey: ["list_alert_actions", id], queryFn: () => call(commands.listAlertActions(id ?? "")), enabled: id !== null });
+}
+
+/** A governance action from an alert: the dry run first, then for real. */
+export function useRunAlertAction() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, action, entityId, dryRun }: { id: string; action: ActionKind; entityId: string; dryRun: boolean }) => call(commands.runAlertAction(id, action, entityId, dryRun)),
+    onSuccess: () => {
+      void client.invalidateQueries({ queryKey: ["get_alert"] });
+    },
+  });
 }
 
 export function useIpRanges() {

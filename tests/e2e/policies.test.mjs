@@ -13,10 +13,25 @@ async function text(driver, id) {
   return driver.executeScript(`return document.querySelector('[data-testid="${id}"]')?.textContent ?? ''`);
 }
 
-/** Clicks the first element matching `css` once it is there. */
+/** Lets drawers and modals finish their opening transition (for screenshots). */
+async function settle(driver) {
+  await driver.sleep(600);
+}
+
+/** Clicks the first element matching `css` once it is there (again while an overlay that is
+ * closing still covers it). */
 async function click(driver, css, timeout = 15000) {
   await driver.wait(async () => (await driver.findElements(By.css(css))).length > 0, timeout, `never found ${css}`);
-  await (await driver.findElement(By.css(css))).click();
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    try {
+      await (await driver.findElement(By.css(css))).click();
+      return;
+    } catch (e) {
+      if (e?.name !== "ElementClickInterceptedError" || Date.now() > deadline) throw e;
+      await driver.sleep(250);
+    }
+  }
 }
 
 describe("Policies and alerts in the real app", () => {
@@ -48,20 +63,27 @@ describe("Policies and alerts in the real app", () => {
     assert.match(await textOf(driver, "policies-empty"), /Create one from a template/);
     await screenshot(driver, "70-policies-empty");
     await press(driver, "policies-create");
-    await byTestId(driver, "templates-modal");
+    await byTestId(driver, "template");
+    await settle(driver);
     await screenshot(driver, "71-templates");
     await click(driver, '[data-testid=template][data-id="anomaly-new-admin-role"] [data-testid=template-create]');
     // Created disabled; the test drawer opens on it.
+    await byTestId(driver, "test-run");
+    await settle(driver);
     await press(driver, "test-run");
     const summary = await textOf(driver, "test-summary");
     assert.match(summary, /in the last 7 days/);
+    await settle(driver);
     await screenshot(driver, "72-policy-test");
-    await driver.actions().sendKeys("\uE00C").perform();
-    await driver.wait(async () => (await driver.findElements(By.css("[data-testid=test-drawer]"))).length === 0, 5000);
+    await click(driver, ".mantine-Drawer-close");
+    await settle(driver);
     const policies = JSON.parse(execFileSync(cli, ["policies", "list", "--json"], { encoding: "utf8" }));
     assert.equal(policies.length, 1);
     assert.equal(policies[0].enabled, false);
-    await click(driver, "[data-testid=policy-row] [data-testid=policy-enabled]");
+    // The switch's input is covered by its track: clicked as a user's click on the track would.
+    const toggle = await driver.findElement(By.css("[data-testid=policy-row] [data-testid=policy-enabled]"));
+    await driver.executeScript("arguments[0].click()", toggle);
+    await settle(driver);
     await driver.wait(async () => JSON.parse(execFileSync(cli, ["policies", "list", "--json"], { encoding: "utf8" }))[0].enabled === true, 10000, "the policy was not enabled");
     await screenshot(driver, "73-policy-enabled");
   });
@@ -73,23 +95,33 @@ describe("Policies and alerts in the real app", () => {
     await press(driver, "nav-alerts");
     await driver.wait(
       async () => {
-        await driver.navigate().refresh();
+        // Away and back: the page reads the alerts again.
+        await press(driver, "nav-policies");
+        await press(driver, "nav-alerts");
+        await driver.sleep(500);
         return (await driver.findElements(By.css("[data-testid=alert-row]"))).length > 0;
       },
       60000,
       "no alert after the scan",
-    );
+    ).catch((e) => {
+      const planted = execFileSync(cli, ["activities", "list", "--action", "business.add_admin", "--json"], { encoding: "utf8" });
+      const jobs = execFileSync(cli, ["jobs", "list", "--json"], { encoding: "utf8" });
+      const policies = execFileSync(cli, ["policies", "list", "--json"], { encoding: "utf8" });
+      throw new Error(`${e.message}\nplanted: ${planted}\njobs: ${jobs}\npolicies: ${policies}`);
+    });
     const row = await driver.findElement(By.css("[data-testid=alert-row]"));
     assert.match(await row.getText(), /Administrator role given: eve/);
     await screenshot(driver, "74-alerts");
-    await row.click();
+    await driver.executeScript("arguments[0].click()", row);
     assert.match(await textOf(driver, "alert-evidence"), /business\.add_admin by mallory/);
+    await settle(driver);
     await screenshot(driver, "75-alert-detail");
     await press(driver, "alert-start");
     await driver.wait(async () => /In progress/.test(await text(driver, "alert-status")), 10000);
     await press(driver, "alert-resolve");
     await press(driver, "alert-resolve-true_positive");
     await driver.wait(async () => /Resolved · True positive/.test(await text(driver, "alert-status")), 10000);
+    await settle(driver);
     await screenshot(driver, "76-alert-resolved");
     const alerts = JSON.parse(execFileSync(cli, ["alerts", "list", "--json"], { encoding: "utf8" }));
     assert.equal(alerts.items.length, 1);

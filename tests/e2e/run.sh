@@ -35,6 +35,11 @@ for _ in $(seq 1 100); do
 done
 
 status=0
-npm --prefix tests/e2e test || status=$?
+# E2E_ONLY=tests/e2e/x.test.mjs runs one file (while working on it).
+if [ -n "${E2E_ONLY:-}" ]; then
+  (cd tests/e2e && node --test --test-concurrency=1 --test-reporter=spec "../../$E2E_ONLY") || status=$?
+else
+  npm --prefix tests/e2e test || status=$?
+fi
 echo "screenshots: $(ls "$artifacts"/*.png 2>/dev/null | tr '\n' ' ')"
 exit $status

@@ -150,7 +150,7 @@ impl Engine {
         let mut summary = if kind == "upload" {
             EvaluationSummary::default()
         } else {
-            policy::evaluate_new(&*self.store, now).await?
+            policy::evaluate_new(&self.store, now).await?
         };
         self.evaluate_state(kind, &mut summary, now).await?;
         summary.elapsed_ms = started.elapsed().as_millis() as u64;
@@ -538,7 +538,7 @@ impl Engine {
         let started = std::time::Instant::now();
         let now = now_ms();
         let mut summary = match since_ms {
-            None => policy::evaluate_new(&*self.store, now).await?,
+            None => policy::evaluate_new(&self.store, now).await?,
             Some(since) => policy::evaluate_range(&*self.store, since, now + 1, now).await?,
         };
         self.evaluate_state("", &mut summary, now).await?;

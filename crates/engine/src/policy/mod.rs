@@ -233,7 +233,11 @@ impl ActivityMatcher {
             && self
                 .network
                 .is_none_or(|n| a.ip.as_deref().is_some_and(|ip| n.contains(ip)))
-            && (self.actions.is_empty() || self.actions.contains(&a.action.to_lowercase()))
+            && (self.actions.is_empty()
+                || self
+                    .actions
+                    .iter()
+                    .any(|x| x.eq_ignore_ascii_case(&a.action)))
             && self.words.iter().all(|w| {
                 [
                     a.actor.as_deref(),
@@ -336,9 +340,14 @@ impl User {
         };
         let new = !map.contains_key(&value);
         let e = map.entry(value.clone()).or_insert((t, t));
+        // Written when learned, when first seen moves earlier, or when last seen moves on by
+        // a day: not on every activity.
+        let changed = new || t < e.0 || t >= e.1 + DAY_MS;
         e.0 = e.0.min(t);
         e.1 = e.1.max(t);
-        self.dirty.insert((kind, value));
+        if changed {
+            self.dirty.insert((kind, value));
+        }
         new
     }
 }
@@ -552,51 +561,58 @@ impl<'s> Evaluator<'s> {
         Ok(())
     }
 
-    /// The matches found since the last call; live evaluation also saves what it learned.
+    /// The matches found since the last call.
     pub async fn drain(&mut self) -> Result<Vec<NewMatch>> {
-        if self.persist {
-            let mut rows = Vec::new();
-            let mut places = Vec::new();
-            for (actor, u) in self.users.iter_mut() {
-                if let Some(t) = u.first_seen {
-                    if u.dirty.remove(&("first_seen", String::new())) {
-                        rows.push(BaselineRow {
-                            actor: actor.clone(),
-                            kind: "first_seen".into(),
-                            value: String::new(),
-                            first_seen_ms: t,
-                            last_seen_ms: t,
-                        });
-                    }
-                }
-                for (kind, value) in u.dirty.drain() {
-                    let span = match kind {
-                        "country" => u.countries.get(&value),
-                        "asn" => u.asns.get(&value),
-                        _ => None,
-                    };
-                    if let Some(&(first, last)) = span {
-                        rows.push(BaselineRow {
-                            actor: actor.clone(),
-                            kind: kind.into(),
-                            value,
-                            first_seen_ms: first,
-                            last_seen_ms: last,
-                        });
-                    }
-                }
-                if u.place_dirty {
-                    u.place_dirty = false;
-                    if let Some(p) = &u.place {
-                        places.push(p.clone());
-                    }
+        Ok(std::mem::take(&mut self.matches))
+    }
+
+    /// Saves what a live evaluation learned of its users (once, at its end: a user's baseline
+    /// changes with nearly every activity).
+    pub async fn finish(&mut self) -> Result<()> {
+        if !self.persist {
+            return Ok(());
+        }
+        let mut rows = Vec::new();
+        let mut places = Vec::new();
+        for (actor, u) in self.users.iter_mut() {
+            if let Some(t) = u.first_seen {
+                if u.dirty.remove(&("first_seen", String::new())) {
+                    rows.push(BaselineRow {
+                        actor: actor.clone(),
+                        kind: "first_seen".into(),
+                        value: String::new(),
+                        first_seen_ms: t,
+                        last_seen_ms: t,
+                    });
                 }
             }
-            if !rows.is_empty() || !places.is_empty() {
-                self.store.save_baselines(&rows, &places).await?;
+            for (kind, value) in u.dirty.drain() {
+                let span = match kind {
+                    "country" => u.countries.get(&value),
+                    "asn" => u.asns.get(&value),
+                    _ => None,
+                };
+                if let Some(&(first, last)) = span {
+                    rows.push(BaselineRow {
+                        actor: actor.clone(),
+                        kind: kind.into(),
+                        value,
+                        first_seen_ms: first,
+                        last_seen_ms: last,
+                    });
+                }
+            }
+            if u.place_dirty {
+                u.place_dirty = false;
+                if let Some(p) = &u.place {
+                    places.push(p.clone());
+                }
             }
         }
-        Ok(std::mem::take(&mut self.matches))
+        if !rows.is_empty() || !places.is_empty() {
+            self.store.save_baselines(&rows, &places).await?;
+        }
+        Ok(())
     }
 
     async fn load_users(&mut self, batch: &[EvalActivity]) -> Result<()> {
@@ -658,6 +674,7 @@ impl<'s> Evaluator<'s> {
         if let Some(c) = s.country {
             u.learned("country", c.to_owned(), t);
             if u.place.as_ref().is_none_or(|p| t >= p.at_ms) {
+                u.place_dirty = true;
                 u.place = Some(PlaceRow {
                     actor: actor.clone(),
                     at_ms: t,
@@ -666,7 +683,6 @@ impl<'s> Evaluator<'s> {
                     instance_id: s.a.instance_id.clone(),
                     event_id: s.a.event_id.clone(),
                 });
-                u.place_dirty = true;
             }
         }
         if let Some(n) = s.asn {
@@ -683,36 +699,41 @@ impl<'s> Evaluator<'s> {
     }
 
     fn new_place(&mut self, i: usize, d: Detection, s: &AnomalySettings, seen: &Seen) {
-        let Some(actor) = seen.a.actor.clone() else {
+        let Some(actor) = seen.a.actor.as_deref() else {
             return;
         };
         if !seen.public || seen.trusted() {
             return;
         }
         let t = seen.a.occurred_at_ms;
-        let (value, label) = match d {
+        let asn_text;
+        let value: &str = match d {
             Detection::NewCountry => match seen.country {
-                Some(c) => (c.to_owned(), geo::country_label(c)),
+                Some(c) => c,
                 None => return,
             },
             _ => match seen.asn {
-                Some(n) => (
-                    n.to_string(),
-                    match seen.as_name {
-                        Some(name) => format!("AS{n} ({name})"),
-                        None => format!("AS{n}"),
-                    },
-                ),
+                Some(n) => {
+                    asn_text = n.to_string();
+                    &asn_text
+                }
                 None => return,
             },
         };
-        let known = self.users.get(&actor).is_some_and(|u| match d {
-            Detection::NewCountry => u.countries.contains_key(&value),
-            _ => u.asns.contains_key(&value),
+        let known = self.users.get(actor).is_some_and(|u| match d {
+            Detection::NewCountry => u.countries.contains_key(value),
+            _ => u.asns.contains_key(value),
         });
-        if known || !self.learned_user(&actor, t, s.learning_days) {
+        if known || !self.learned_user(actor, t, s.learning_days) {
             return;
         }
+        let label = match (d, seen.asn, seen.as_name) {
+            (Detection::NewCountry, _, _) => geo::country_label(value),
+            (_, Some(n), Some(name)) => format!("AS{n} ({name})"),
+            (_, Some(n), None) => format!("AS{n}"),
+            _ => value.to_owned(),
+        };
+        let (actor, value) = (actor.to_owned(), value.to_owned());
         self.hits += 1;
         let p = &self.policies[i].p;
         let what = if d == Detection::NewCountry {
@@ -743,12 +764,13 @@ impl<'s> Evaluator<'s> {
         if !seen.public || seen.trusted() {
             return;
         }
-        let Some(prev) = self.users.get(actor).and_then(|u| u.place.clone()) else {
+        let Some(prev) = self.users.get(actor).and_then(|u| u.place.as_ref()) else {
             return;
         };
         if prev.country == country || Some(prev.ip.as_str()) == seen.a.ip.as_deref() {
             return;
         }
+        let prev = prev.clone();
         let Some(km) = geo::distance_km(&prev.country, country) else {
             return;
         };
@@ -1072,7 +1094,11 @@ async fn activity_policies(store: &dyn Backend) -> Result<Vec<Policy>> {
 
 /// Evaluates the activities stored since the last evaluation with every enabled policy,
 /// records the alerts, and moves the marks past what was read.
-pub async fn evaluate_new(store: &dyn Backend, now_ms: i64) -> Result<EvaluationSummary> {
+pub async fn evaluate_new(
+    shared: &crate::backend::SharedBackend,
+    now_ms: i64,
+) -> Result<EvaluationSummary> {
+    let store: &dyn Backend = &**shared;
     let started = std::time::Instant::now();
     let policies = activity_policies(store).await?;
     let ranges = store.ip_ranges().await?;
@@ -1084,10 +1110,31 @@ pub async fn evaluate_new(store: &dyn Backend, now_ms: i64) -> Result<Evaluation
         policies: policies.len() as u32,
         ..EvaluationSummary::default()
     };
-    loop {
-        let batch = store
-            .activities_after(cursor, BATCH, ev.needs_raw())
-            .await?;
+    // The next batch is read while this one is evaluated (two cores: SQLite and the
+    // policies work side by side).
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Vec<EvalActivity>>>(2);
+    let reader = {
+        let (store, raw, mut at) = (shared.clone(), ev.needs_raw(), cursor);
+        tokio::spawn(async move {
+            loop {
+                match store.activities_after(at, BATCH, raw).await {
+                    Ok(b) if b.is_empty() => return,
+                    Ok(b) => {
+                        at = b.last().map_or(at, |a| a.rowid);
+                        if tx.send(Ok(b)).await.is_err() {
+                            return;
+                        }
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(e)).await;
+                        return;
+                    }
+                }
+            }
+        })
+    };
+    while let Some(batch) = rx.recv().await {
+        let batch = batch?;
         let Some(last) = batch.last() else {
             break;
         };
@@ -1102,10 +1149,14 @@ pub async fn evaluate_new(store: &dyn Backend, now_ms: i64) -> Result<Evaluation
         let done = record(store, &found, now_ms).await?;
         summary.alerts_raised += done.raised.len() as u32;
         summary.alerts_updated += done.updated.len() as u32;
-        // Everything up to the cursor is read, for every instance.
-        let moved: Vec<(String, i64)> = marks.keys().map(|i| (i.clone(), cursor)).collect();
-        crate::backend::retry_busy(|| store.set_evaluation_marks(&moved, now_ms)).await?;
     }
+    let _ = reader.await;
+    // What was learned, then the marks: a run that dies before this is evaluated again
+    // (what it recorded is not recorded twice).
+    ev.finish().await?;
+    // Everything up to the cursor is read, for every instance.
+    let moved: Vec<(String, i64)> = marks.keys().map(|i| (i.clone(), cursor)).collect();
+    crate::backend::retry_busy(|| store.set_evaluation_marks(&moved, now_ms)).await?;
     summary.activities = ev.activities;
     summary.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(summary)

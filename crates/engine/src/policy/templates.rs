@@ -43,7 +43,7 @@ pub const ADMIN_ROLE_ACTIONS: &[&str] = &[
     "Add member to role completed (PIM activation)",
     "Add scoped member to role",
     "business.add_admin",
-    "org.update_member",
+    // Not `org.update_member`: it is any change of a member's role, demotions included.
     "team.promote_maintainer",
     "enterprise.add_admin",
 ];

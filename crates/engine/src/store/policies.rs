@@ -269,6 +269,10 @@ impl PolicyStore for Store {
             return Ok(out);
         }
         let mut tx = self.pool.begin().await?;
+        let forwarding: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM forward_targets WHERE enabled)")
+                .fetch_one(&mut *tx)
+                .await?;
         for m in matches {
             // Which of its records are new for the policy (a record counts once): asked in
             // chunks, one statement per chunk.
@@ -371,7 +375,9 @@ impl PolicyStore for Store {
             } else {
                 "updated"
             };
-            queue_deliveries(&mut tx, &alert_id, event, m.severity, now_ms).await?;
+            if forwarding {
+                queue_deliveries(&mut tx, &alert_id, event, m.severity, now_ms).await?;
+            }
             for chunk in fresh.chunks(100) {
                 let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
                     "INSERT INTO alert_evidence (policy_id, evidence_key, alert_id, kind, \
@@ -782,36 +788,44 @@ impl PolicyStore for Store {
 
     async fn save_baselines(&self, rows: &[BaselineRow], places: &[PlaceRow]) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        for r in rows {
-            sqlx::query(
-                "INSERT INTO user_baselines (actor, kind, value, first_seen_ms, last_seen_ms) \
-                 VALUES (?, ?, ?, ?, ?) ON CONFLICT (actor, kind, value) DO UPDATE SET \
+        // Many rows per statement: a batch touches thousands of users.
+        for chunk in rows.chunks(200) {
+            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+                "INSERT INTO user_baselines (actor, kind, value, first_seen_ms, last_seen_ms) ",
+            );
+            q.push_values(chunk, |mut b, r| {
+                b.push_bind(r.actor.clone())
+                    .push_bind(r.kind.clone())
+                    .push_bind(r.value.clone())
+                    .push_bind(r.first_seen_ms)
+                    .push_bind(r.last_seen_ms);
+            });
+            q.push(
+                " ON CONFLICT (actor, kind, value) DO UPDATE SET \
                  first_seen_ms = MIN(first_seen_ms, excluded.first_seen_ms), \
                  last_seen_ms = MAX(last_seen_ms, excluded.last_seen_ms)",
-            )
-            .bind(&r.actor)
-            .bind(&r.kind)
-            .bind(&r.value)
-            .bind(r.first_seen_ms)
-            .bind(r.last_seen_ms)
-            .execute(&mut *tx)
-            .await?;
+            );
+            q.build().execute(&mut *tx).await?;
         }
-        for p in places {
-            sqlx::query(
-                "INSERT INTO user_places (actor, at_ms, ip, country, instance_id, event_id) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (actor) DO UPDATE SET \
-                 at_ms = ?2, ip = ?3, country = ?4, instance_id = ?5, event_id = ?6 \
-                 WHERE ?2 >= user_places.at_ms",
-            )
-            .bind(&p.actor)
-            .bind(p.at_ms)
-            .bind(&p.ip)
-            .bind(&p.country)
-            .bind(&p.instance_id)
-            .bind(&p.event_id)
-            .execute(&mut *tx)
-            .await?;
+        for chunk in places.chunks(150) {
+            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+                "INSERT INTO user_places (actor, at_ms, ip, country, instance_id, event_id) ",
+            );
+            q.push_values(chunk, |mut b, p| {
+                b.push_bind(p.actor.clone())
+                    .push_bind(p.at_ms)
+                    .push_bind(p.ip.clone())
+                    .push_bind(p.country.clone())
+                    .push_bind(p.instance_id.clone())
+                    .push_bind(p.event_id.clone());
+            });
+            // `WHERE true` keeps SQLite's parser from reading ON CONFLICT as a join's ON.
+            q.push(
+                " ON CONFLICT (actor) DO UPDATE SET at_ms = excluded.at_ms, ip = excluded.ip, \
+                 country = excluded.country, instance_id = excluded.instance_id, \
+                 event_id = excluded.event_id WHERE excluded.at_ms >= user_places.at_ms",
+            );
+            q.build().execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())

@@ -176,6 +176,16 @@ pub trait PolicyStore: Send + Sync {
         max_rowid: i64,
     ) -> Result<Vec<EvalActivity>>;
 
+    /// These actors' activities in `[since_ms, until_ms)` stored at rowid `max_rowid` or
+    /// before, oldest first.
+    async fn actors_activities(
+        &self,
+        actors: &[String],
+        since_ms: i64,
+        until_ms: i64,
+        max_rowid: i64,
+    ) -> Result<Vec<EvalActivity>>;
+
     /// What was learned of these actors.
     async fn baselines(&self, actors: &[String]) -> Result<(Vec<BaselineRow>, Vec<PlaceRow>)>;
     /// Adds to what was learned (first/last seen widen; a place replaces an older one).

@@ -489,6 +489,9 @@ impl<'s> Evaluator<'s> {
         if self.needs_users() {
             self.load_users(batch).await?;
         }
+        if !self.learn_only {
+            self.load_prior(batch).await?;
+        }
         for a in batch.iter() {
             let seen = self.see(a);
             if self.learn_only {
@@ -958,6 +961,58 @@ impl<'s> Evaluator<'s> {
         Ok(())
     }
 
+    /// Reads back, in a few statements, what the batch's users new to this run did in the
+    /// longest threshold window before the batch (see [`Evaluator::earlier`], which then
+    /// answers from memory).
+    async fn load_prior(&mut self, batch: &[EvalActivity]) -> Result<()> {
+        if self.longest_window == 0 {
+            return Ok(());
+        }
+        let (Some(t0), Some(t1)) = (
+            batch.first().map(|a| a.occurred_at_ms),
+            batch.last().map(|a| a.occurred_at_ms),
+        ) else {
+            return Ok(());
+        };
+        // Up to the batch's end: activities evaluated before that happened later than this
+        // batch are late arrivals, rare enough to be left out of a window.
+        let (until, max_rowid) = match self.lookback {
+            Lookback::Evaluated(0) => return Ok(()),
+            Lookback::Evaluated(mark) => (t1 + 1, mark),
+            Lookback::Before(since) => (since.min(t1 + 1), i64::MAX),
+        };
+        let start = t0 - self.longest_window;
+        if start >= until {
+            return Ok(());
+        }
+        let new: Vec<String> = batch
+            .iter()
+            .filter_map(|a| a.actor.as_deref())
+            .filter(|a| !self.prior.contains_key(*a))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        if new.is_empty() {
+            return Ok(());
+        }
+        let rows = self
+            .store
+            .actors_activities(&new, start, until, max_rowid)
+            .await?;
+        for a in &new {
+            self.prior.insert(a.clone(), (start, Vec::new()));
+        }
+        for r in rows {
+            if let Some(actor) = r.actor.clone() {
+                if let Some((_, list)) = self.prior.get_mut(&actor) {
+                    list.push(r);
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The user's activities in `[from, to)` that this run does not read itself: in a live
     /// evaluation, those evaluated before (rowid ≤ the marks); in a range or a test, those
     /// before the range. One query per user and run serves every threshold policy (it reads
@@ -981,7 +1036,7 @@ impl<'s> Evaluator<'s> {
         let start = from.min(to - self.longest_window);
         let rows = self
             .store
-            .user_activities(actor, start, i64::MAX, max_rowid)
+            .user_activities(actor, start, to - 1, max_rowid)
             .await?;
         let out = rows
             .iter()

@@ -754,6 +754,39 @@ impl PolicyStore for Store {
         .await?)
     }
 
+    async fn actors_activities(
+        &self,
+        actors: &[String],
+        since_ms: i64,
+        until_ms: i64,
+        max_rowid: i64,
+    ) -> Result<Vec<EvalActivity>> {
+        let mut out = Vec::new();
+        for chunk in actors.chunks(500) {
+            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+                "SELECT {ACTIVITY_COLS}, NULL AS raw FROM activities a \
+                 JOIN connector_instances i ON i.instance_id = a.instance_id WHERE a.actor IN ("
+            ));
+            let mut list = q.separated(", ");
+            for a in chunk {
+                list.push_bind(a.clone());
+            }
+            q.push(") AND a.occurred_at_ms >= ")
+                .push_bind(since_ms)
+                .push(" AND a.occurred_at_ms < ")
+                .push_bind(until_ms)
+                .push(" AND a.rowid <= ")
+                .push_bind(max_rowid)
+                .push(" ORDER BY a.occurred_at_ms, a.rowid LIMIT 1000000");
+            out.extend(
+                q.build_query_as::<EvalActivity>()
+                    .fetch_all(&self.pool)
+                    .await?,
+            );
+        }
+        Ok(out)
+    }
+
     async fn baselines(&self, actors: &[String]) -> Result<(Vec<BaselineRow>, Vec<PlaceRow>)> {
         let mut rows = Vec::new();
         let mut places = Vec::new();

@@ -335,7 +335,7 @@ async fn client_credentials_issue_app_tokens() {
         .iter()
         .map(|r| r.as_str().unwrap())
         .collect();
-    assert_eq!(roles.len(), 13);
+    assert_eq!(roles.len(), 15);
     assert!(roles.contains("AuditLog.Read.All") && roles.contains("Application.Read.All"));
     assert!(cl.get("scp").is_none());
     let (status, org) = get_json(&c, &format!("{}/v1.0/organization", g.url), token).await;
@@ -492,7 +492,7 @@ async fn authorization_code_flow_with_pkce() {
     assert_eq!(cl["oid"], t.users[0].id.as_str());
     assert_eq!(cl["tid"], t.tenant_id.as_str());
     assert!(cl.get("roles").is_none());
-    assert_eq!(cl["scp"].as_str().unwrap().split(' ').count(), 13);
+    assert_eq!(cl["scp"].as_str().unwrap().split(' ').count(), 15);
     let (status, me) = get_json(&c, &format!("{}/v1.0/me", g.url), token).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(me["id"], t.users[0].id.as_str());

@@ -130,21 +130,39 @@ pub fn export_bindings(path: &std::path::Path) -> Result<(), String> {
 }
 
 pub fn run() -> ExitCode {
+    // The log goes to stderr, or to the file CLOUDWARDEN_LOG_FILE names (the end-to-end
+    // harness reads it: a webview's driver drops what the app prints).
+    let log_file = std::env::var_os("CLOUDWARDEN_LOG_FILE").and_then(|path| {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .ok()
+    });
+    let writer = match log_file {
+        Some(file) => {
+            tracing_subscriber::fmt::writer::BoxMakeWriter::new(std::sync::Mutex::new(file))
+        }
+        None => tracing_subscriber::fmt::writer::BoxMakeWriter::new(std::io::stderr),
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("CLOUDWARDEN_LOG")
                 .unwrap_or_else(|_| "info".into()),
         )
-        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_writer(writer)
         .init();
 
     let engine = match tauri::async_runtime::block_on(Engine::open(None)) {
         Ok(engine) => engine,
         Err(e) => {
+            tracing::error!("cannot open the data directory: {e}");
             eprintln!("error: {e}");
             return ExitCode::FAILURE;
         }
     };
+    tracing::info!(data_dir = %engine.data_dir().display(), "engine open");
     let builder = specta_builder();
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())

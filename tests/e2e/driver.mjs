@@ -28,12 +28,51 @@ export async function launch() {
   capabilities.set("tauri:options", { application: app });
   const driver = await new Builder().withCapabilities(capabilities).usingServer(server).build();
   await driver.manage().setTimeouts({ implicit: 0 });
+  // The first start of a webview on a fresh machine can be slow: wait for the navigation once,
+  // with room, and say what the window shows when it never comes.
+  try {
+    await driver.wait(until.elementLocated(By.css("[data-testid=nav-catalog]")), 60000);
+  } catch (e) {
+    throw new Error(`the app's navigation never appeared: ${await describePage(driver)}`, { cause: e });
+  }
   return driver;
+}
+
+let failures = 0;
+
+/**
+ * What the window shows, for an error message: its address, title, the start of its text, and
+ * a screenshot (target/e2e-artifacts/failure-N.png) — so a failure on CI can be understood from
+ * its log alone.
+ */
+export async function describePage(driver) {
+  const parts = [];
+  try {
+    const page = await driver.executeScript(
+      "return { url: location.href, title: document.title, text: (document.body?.innerText ?? '').slice(0, 600), nodes: document.getElementsByTagName('*').length }",
+    );
+    parts.push(`url=${page.url} title=${JSON.stringify(page.title)} elements=${page.nodes}`);
+    parts.push(`text=${JSON.stringify(page.text)}`);
+  } catch (e) {
+    parts.push(`(page not readable: ${e?.message ?? e})`);
+  }
+  try {
+    failures += 1;
+    parts.push(`screenshot=${await screenshot(driver, `failure-${failures}`)}`);
+  } catch (e) {
+    parts.push(`(no screenshot: ${e?.message ?? e})`);
+  }
+  return parts.join(" | ");
 }
 
 /** Waits for an element by `data-testid` and returns it. */
 export async function byTestId(driver, id, timeout = 15000) {
-  return driver.wait(until.elementLocated(By.css(`[data-testid="${id}"]`)), timeout, `no [data-testid=${id}]`);
+  try {
+    return await driver.wait(until.elementLocated(By.css(`[data-testid="${id}"]`)), timeout);
+  } catch (e) {
+    if (e?.name !== "TimeoutError") throw e;
+    throw new Error(`no [data-testid=${id}] within ${timeout} ms — ${await describePage(driver)}`, { cause: e });
+  }
 }
 
 /**

@@ -16,6 +16,8 @@ command -v WebKitWebDriver >/dev/null || { echo "error: WebKitWebDriver not foun
 
 data_dir=$(mktemp -d)
 export CLOUDWARDEN_DATA_DIR="$data_dir"
+# What the app logs (every start appends), printed when a test fails.
+export CLOUDWARDEN_LOG_FILE="$PWD/$artifacts/app.log"
 # Native file dialogs cannot be clicked through WebDriver: the app takes each dialog's answer
 # from this queue instead (tests/e2e/driver.mjs `answerDialog`).
 dialog_queue=$(mktemp)
@@ -42,4 +44,11 @@ else
   npm --prefix tests/e2e test || status=$?
 fi
 echo "screenshots: $(ls "$artifacts"/*.png 2>/dev/null | tr '\n' ' ')"
+if [ "$status" != 0 ]; then
+  # What the driver and the app printed, so that a failure on CI can be read from its log.
+  echo "--- last lines of $artifacts/tauri-driver.log:"
+  tail -n 60 "$artifacts/tauri-driver.log" | sed 's/\x1b\[[0-9;]*m//g' | cut -c1-400
+  echo "--- last lines of $artifacts/app.log:"
+  tail -n 80 "$artifacts/app.log" 2>/dev/null | cut -c1-400
+fi
 exit $status

@@ -18,7 +18,8 @@ use async_trait::async_trait;
 use cloudwarden_connectors::github::Github;
 use cloudwarden_connectors::http::{Auth, Http};
 use cloudwarden_connectors::model::{
-    Connector, Ctx, Phase, PhaseStart, Records, Revocation, RevokePlan, Sink,
+    Connector, Ctx, GovernanceKind, GovernanceTarget, Phase, PhaseStart, Records, Revocation,
+    RevokePlan, Sink,
 };
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
@@ -94,7 +95,11 @@ fn accept_github_media_type(v: &mut Value) {
 /// The description cut to the GET operations of `PATHS` and the components they reference
 /// (the whole file takes Prism a minute to load, and references files that are not shipped).
 /// The DELETE operations the connector sends when the analyst bans an app (revoke plans).
-const DELETES: &[&str] = &["/orgs/{org}/credential-authorizations/{credential_id}"];
+/// The DELETE operations of governance actions (an outside collaborator removed).
+const DELETES: &[&str] = &[
+    "/orgs/{org}/credential-authorizations/{credential_id}",
+    "/orgs/{org}/outside_collaborators/{username}",
+];
 
 fn subset(spec: &Value) -> Value {
     let mut paths = serde_json::Map::new();
@@ -321,4 +326,35 @@ async fn every_github_call_conforms_to_the_official_description() {
         .unwrap_or_else(|e| panic!("{} {}: {e}", step.method, step.url));
     let bare = ctx.http.delete(&step.url, &ctx.auth).await;
     assert!(bare.is_err(), "Prism requires the API version header");
+
+    // Removing an outside collaborator (a governance action), as the engine sends it.
+    let login = "octo-contractor";
+    let plan = github
+        .governance_plan(&GovernanceTarget {
+            kind: GovernanceKind::RemoveOutsideCollaborator,
+            external_id: "1",
+            login: Some(login),
+            raw: "{}",
+            external: &[],
+        })
+        .unwrap();
+    let RevokePlan::Api(steps) = plan else {
+        panic!("an outside collaborator is removed through the API: {plan:?}");
+    };
+    assert_eq!(steps.len(), 1);
+    let step = &steps[0];
+    assert_eq!(step.method, "DELETE");
+    assert!(
+        step.url
+            .path()
+            .ends_with(&format!("/outside_collaborators/{login}")),
+        "{}",
+        step.url
+    );
+    ctx.http
+        .with_headers(&step.headers)
+        .unwrap()
+        .delete(&step.url, &ctx.auth)
+        .await
+        .unwrap_or_else(|e| panic!("{} {}: {e}", step.method, step.url));
 }

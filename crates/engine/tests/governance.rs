@@ -7,11 +7,16 @@
 mod support;
 
 use cloudwarden_engine::api::Engine;
+use cloudwarden_engine::domain::connectors::InstanceStatus;
 use cloudwarden_engine::domain::investigate::{ActivityFilter, RevokeOutcome};
 use cloudwarden_engine::domain::policies::{
     ActionKind, ActivityCondition, AlertFilter, EntityKind, PolicyDefinition, PolicyInput, Severity,
 };
+use cloudwarden_testkit::github::{FakeGithub, GithubTenant, TenantSize};
+use cloudwarden_testkit::graph::{AccessRole, Grantee, GranteeKind, LinkScope, Permission};
 use support::m365::{connect, fake, tenant};
+
+const GITHUB_TOKEN: &str = "ghp_cloudwardenTestToken";
 
 /// A policy on failed sign-ins of one user, and the alert it raised after a scan.
 async fn alert_on(engine: &Engine, instance: &str, upn: &str) -> String {
@@ -151,6 +156,278 @@ async fn a_refused_action_is_said_in_the_alert_not_swallowed() {
     let detail = r.steps[0].detail.clone().unwrap_or_default();
     assert!(detail.contains("User.RevokeSessions.All"), "{detail}");
     assert_eq!(fake.revoked(), before);
+    let history = engine.alert(&alert).await.unwrap().comments;
+    assert!(
+        history
+            .iter()
+            .any(|c| c.kind == "action" && c.text.contains("failed")),
+        "{history:?}"
+    );
+    engine.close().await;
+}
+
+#[tokio::test]
+async fn remove_sharing_deletes_exactly_the_public_link_and_the_outsider() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = support::engine(&dir).await;
+    let mut t = tenant(48);
+    // Nothing else is shared outside, so the publicly shared file is the one planted.
+    for item in &mut t.items {
+        item.permissions.retain(|p| {
+            p.link != Some(LinkScope::Anonymous) && p.granted_to.iter().all(|g| !g.external)
+        });
+    }
+    let at = t.items.iter().position(|i| i.is_file()).unwrap();
+    let insider = t.users[1].clone();
+    let grantee = |email: &str, external: bool, user_id: Option<String>| Grantee {
+        kind: GranteeKind::User,
+        user_id,
+        display_name: email.to_owned(),
+        email: email.to_owned(),
+        login_name: Some(format!("urn:spo:guest#{email}")),
+        external,
+    };
+    let item = &mut t.items[at];
+    for (id, link, who) in [
+        ("plant-anyone", Some(LinkScope::Anonymous), None),
+        (
+            "plant-outsider",
+            None,
+            Some(grantee("pat.private@gmail.com", true, None)),
+        ),
+        (
+            "plant-colleague",
+            None,
+            Some(grantee(
+                &insider.user_principal_name,
+                false,
+                Some(insider.id.clone()),
+            )),
+        ),
+    ] {
+        item.permissions.push(Permission {
+            id: id.into(),
+            role: AccessRole::Read,
+            link,
+            granted_to: who.into_iter().collect(),
+            expires_at_ms: None,
+        });
+    }
+    let (drive, item_id) = (t.items[at].drive_id.clone(), t.items[at].id.clone());
+    let fake = fake(&t).await;
+    let policy = engine
+        .create_policy_from_template("publicly-shared-files", None)
+        .await
+        .unwrap();
+    engine.set_policy_enabled(&policy.id, true).await.unwrap();
+    let i = connect(&engine, &fake, "Contoso").await;
+    engine.scan_instance(&i.id).await.unwrap();
+    engine.evaluations_settled().await;
+    let alerts = engine
+        .alerts(&AlertFilter::default(), None, None)
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(alerts.len(), 1, "{alerts:#?}");
+    let alert = alerts[0].id.clone();
+    let option = engine
+        .alert_actions(&alert)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|o| o.action == ActionKind::RemoveSharing)
+        .expect("remove sharing is offered on a file");
+    assert_eq!(option.entity.kind, EntityKind::File);
+
+    let before = fake.revoked();
+    let plan = engine
+        .run_alert_action(&alert, ActionKind::RemoveSharing, &option.entity.id, true)
+        .await
+        .unwrap();
+    let requests: Vec<String> = plan
+        .steps
+        .iter()
+        .filter_map(|s| s.request.clone())
+        .collect();
+    assert_eq!(requests.len(), 2, "{plan:#?}");
+    // Path segments are percent-encoded (SharePoint drive ids start `b!`).
+    let drive_seg = drive.replace('!', "%21");
+    for (r, perm) in requests.iter().zip(["plant-anyone", "plant-outsider"]) {
+        assert!(
+            r.starts_with("DELETE ")
+                && r.ends_with(&format!(
+                    "/v1.0/drives/{drive_seg}/items/{item_id}/permissions/{perm}"
+                )),
+            "{r}"
+        );
+    }
+    assert_eq!(fake.revoked(), before, "a dry run changes nothing");
+
+    let done = engine
+        .run_alert_action(&alert, ActionKind::RemoveSharing, &option.entity.id, false)
+        .await
+        .unwrap();
+    assert!(
+        done.steps
+            .iter()
+            .all(|s| s.outcome == RevokeOutcome::Revoked),
+        "{done:#?}"
+    );
+    let mut want = before.clone();
+    want.push(format!("permission:{drive}/{item_id}/plant-anyone"));
+    want.push(format!("permission:{drive}/{item_id}/plant-outsider"));
+    want.sort();
+    assert_eq!(fake.revoked(), want, "the colleague keeps their access");
+    use cloudwarden_testkit::graph::{contract, schema};
+    for r in fake.requests() {
+        let problems = contract::check(schema::v1(), &r);
+        assert!(problems.is_empty(), "{r}: {problems:?}");
+    }
+    let audit = engine.audit_log(50).await.unwrap();
+    assert!(audit
+        .iter()
+        .any(|e| e.action == "governance.remove_sharing.dry_run"));
+    assert!(audit
+        .iter()
+        .any(|e| e.action == "governance.remove_sharing"));
+    engine.close().await;
+}
+
+/// A GitHub organisation whose only `git.clone` is one by the outside collaborator, and an
+/// activity policy on clones: its alert names the collaborator.
+async fn github_alert(engine: &Engine) -> (FakeGithub, String, String, String) {
+    let mut t = GithubTenant::generate(
+        "acme",
+        71,
+        &TenantSize {
+            audit_days: 5,
+            ..TenantSize::small()
+        },
+    );
+    t.audit_events.retain(|e| e.action != "git.clone");
+    let outsider = t.outside_collaborators[0].login.clone();
+    let newest = t.audit_events.iter().map(|e| e.timestamp_ms).max().unwrap();
+    let mut clone = t.audit_events[0].clone();
+    clone.document_id = "plant-clone".into();
+    clone.action = "git.clone".into();
+    clone.actor = outsider.clone();
+    clone.actor_id = t.outside_collaborators[0].id;
+    clone.timestamp_ms = newest + 60_000;
+    clone.created_at_ms = newest + 60_000;
+    t.audit_events.push(clone);
+    let fake = FakeGithub::start(t, GITHUB_TOKEN).await.unwrap();
+    engine
+        .create_policy(PolicyInput {
+            name: "Clones".into(),
+            description: String::new(),
+            severity: Severity::Medium,
+            enabled: true,
+            template_id: None,
+            definition: PolicyDefinition::Activity(ActivityCondition {
+                actions: vec!["git.clone".into()],
+                ..ActivityCondition::default()
+            }),
+            scope: Default::default(),
+            actions: Vec::new(),
+        })
+        .await
+        .unwrap();
+    let i = support::github::connect(engine, &fake, "Acme", GITHUB_TOKEN).await;
+    engine.scan_instance(&i.id).await.unwrap();
+    engine.evaluations_settled().await;
+    let alerts = engine
+        .alerts(&AlertFilter::default(), None, None)
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(alerts.len(), 1, "{alerts:#?}");
+    (fake, i.id, alerts[0].id.clone(), outsider)
+}
+
+#[tokio::test]
+async fn an_outside_collaborator_is_removed_from_the_organisation_after_a_dry_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = support::engine(&dir).await;
+    let (fake, _, alert, outsider) = github_alert(&engine).await;
+    let options = engine.alert_actions(&alert).await.unwrap();
+    assert!(
+        options
+            .iter()
+            .any(|o| o.action == ActionKind::RemoveOutsideCollaborator && o.entity.id == outsider),
+        "{options:#?}"
+    );
+    let plan = engine
+        .run_alert_action(
+            &alert,
+            ActionKind::RemoveOutsideCollaborator,
+            &outsider,
+            true,
+        )
+        .await
+        .unwrap();
+    assert_eq!(plan.steps.len(), 1);
+    let request = plan.steps[0].request.clone().unwrap();
+    assert!(
+        request.starts_with("DELETE ")
+            && request.ends_with(&format!("/orgs/acme/outside_collaborators/{outsider}")),
+        "{request}"
+    );
+    assert!(
+        fake.removed_outside_collaborators().is_empty(),
+        "a dry run changes nothing"
+    );
+
+    let done = engine
+        .run_alert_action(
+            &alert,
+            ActionKind::RemoveOutsideCollaborator,
+            &outsider,
+            false,
+        )
+        .await
+        .unwrap();
+    assert_eq!(done.steps[0].outcome, RevokeOutcome::Revoked, "{done:#?}");
+    assert_eq!(fake.removed_outside_collaborators(), vec![outsider.clone()]);
+    assert_eq!(fake.requests_without_version_headers(), 0);
+    let audit = engine.audit_log(50).await.unwrap();
+    assert!(audit
+        .iter()
+        .any(|e| e.action == "governance.remove_outside_collaborator.dry_run"));
+    assert!(audit
+        .iter()
+        .any(|e| e.action == "governance.remove_outside_collaborator"));
+    engine.close().await;
+}
+
+#[tokio::test]
+async fn a_revoked_token_fails_the_action_and_puts_the_instance_in_error_with_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = support::engine(&dir).await;
+    let (fake, instance, alert, outsider) = github_alert(&engine).await;
+    // The token was revoked at GitHub since the scan.
+    fake.set_token("ghp_someoneElsesToken");
+    let r = engine
+        .run_alert_action(
+            &alert,
+            ActionKind::RemoveOutsideCollaborator,
+            &outsider,
+            false,
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.steps[0].outcome, RevokeOutcome::Failed, "{r:#?}");
+    let detail = r.steps[0].detail.clone().unwrap_or_default();
+    assert!(detail.contains("reconnect"), "{detail}");
+    assert!(fake.removed_outside_collaborators().is_empty());
+    let view = engine.instance(&instance).await.unwrap();
+    assert_eq!(view.status, InstanceStatus::Error);
+    assert!(
+        view.status_detail
+            .as_deref()
+            .unwrap_or_default()
+            .contains("reconnect"),
+        "{view:?}"
+    );
     let history = engine.alert(&alert).await.unwrap().comments;
     assert!(
         history

@@ -10,13 +10,15 @@ use std::sync::Arc;
 
 use cloudwarden_engine::api::Engine;
 use cloudwarden_engine::domain::policies::{
-    Alert, AlertFilter, AlertStatus, IpTag, Policy, Resolution,
+    Alert, AlertFilter, AlertStatus, Detection, IpTag, Policy, PolicyDefinition, PolicyInput,
+    Resolution,
 };
 use cloudwarden_testkit::graph::{FakeGraph, GraphTenant, Initiator, SignIn};
 use support::engine;
 use support::m365::{connect, fake, tenant};
 
 const MIN: i64 = 60_000;
+const DAY: i64 = 24 * 60 * MIN;
 
 /// The corporate network of the clean tenant (a public range, tagged corporate).
 const CORPORATE: &str = "20.1.0.0/16";
@@ -412,5 +414,318 @@ async fn ip_ranges_are_validated_and_canonical() {
     assert_eq!(engine.ip_ranges().await.unwrap().len(), 1);
     engine.remove_ip_range("10.1.0.0/16").await.unwrap();
     assert!(engine.ip_ranges().await.unwrap().is_empty());
+    engine.close().await;
+}
+
+/// A public address registered in `country` whose network is not `not_asn` (or, with
+/// `country` `None`, one registered outside `not_country`), found in the bundled database.
+fn public_ip(country: Option<&str>, not_country: &str, not_asn: Option<u32>) -> String {
+    let db = cloudwarden_ipintel::IpIntel::bundled();
+    for a in 1u8..=223 {
+        if matches!(a, 10 | 20 | 100 | 127 | 169 | 172 | 192 | 198 | 203) {
+            continue;
+        }
+        for b in (0u8..=255).step_by(7) {
+            let ip = format!("{a}.{b}.10.1");
+            let Some(info) = db.lookup_str(&ip) else {
+                continue;
+            };
+            let (Some(c), Some(asn)) = (info.country, info.asn) else {
+                continue;
+            };
+            let fits = match country {
+                Some(want) => c == want && Some(asn) != not_asn,
+                None => c != not_country && !matches!(c, "US" | "CA" | "MX"),
+            };
+            if fits {
+                return ip;
+            }
+        }
+    }
+    panic!("no public address for {country:?} outside {not_asn:?}");
+}
+
+/// A unified audit record of `upn` like the tenant's own.
+fn audit_record(
+    t: &GraphTenant,
+    id: String,
+    upn: &Arc<str>,
+    ip: &Arc<str>,
+    at_ms: i64,
+    operation: &'static str,
+    record_type: &'static str,
+) -> cloudwarden_testkit::graph::AuditRecord {
+    let mut r = t
+        .unified_audit
+        .iter()
+        .find(|r| r.user_principal_name == *upn)
+        .unwrap_or(&t.unified_audit[0])
+        .clone();
+    r.id = id;
+    r.created_at_ms = at_ms;
+    r.operation = operation;
+    r.record_type = record_type;
+    r.user_principal_name = upn.clone();
+    r.client_ip = ip.clone();
+    r.succeeded = true;
+    if record_type == "ExchangeAdmin" {
+        r.service = "Exchange";
+        r.object_id = upn.to_string();
+    } else {
+        r.service = "SharePoint";
+        r.object_id = format!(
+            "https://contoso.sharepoint.com/sites/plant/Shared%20Documents/{id}.docx",
+            id = r.id
+        );
+    }
+    r
+}
+
+#[tokio::test]
+async fn planted_places_volumes_and_admin_events_fire_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine(&dir).await;
+    let mut t = tenant(44);
+    let role_event = t
+        .directory_audits
+        .iter()
+        .find(|d| {
+            d.activity_display_name == "Add member to role"
+                && matches!(d.initiated_by, Initiator::User { .. })
+        })
+        .cloned()
+        .expect("the tenant assigns roles");
+    let update_event = t
+        .directory_audits
+        .iter()
+        .find(|d| {
+            d.activity_display_name == "Update user"
+                && matches!(d.initiated_by, Initiator::User { .. })
+        })
+        .cloned()
+        .expect("the tenant updates users");
+    calm(&mut t);
+    let newest = newest(&t);
+    let db = cloudwarden_ipintel::IpIntel::bundled();
+
+    // Users with a home address (their sign-ins) and history from before the learning period.
+    let home: HashMap<Arc<str>, Arc<str>> = t
+        .sign_ins
+        .iter()
+        .map(|s| (s.user_principal_name.clone(), s.ip_address.clone()))
+        .collect();
+    let mut users: Vec<Arc<str>> = home
+        .keys()
+        .filter(|u| {
+            t.sign_ins
+                .iter()
+                .any(|s| s.user_principal_name == **u && s.created_at_ms < newest - 3 * DAY)
+        })
+        .filter(|u| db.lookup_str(&home[*u]).and_then(|i| i.asn).is_some())
+        .cloned()
+        .collect();
+    users.sort();
+    assert!(users.len() >= 10, "{} users with history", users.len());
+    let [roamer, new_network, slow, fast, near, deleter, sharer, inboxer, linker, admin] =
+        <[Arc<str>; 10]>::try_from(users[..10].to_vec()).unwrap();
+    let planted: Vec<&Arc<str>> = vec![
+        &roamer,
+        &new_network,
+        &slow,
+        &fast,
+        &near,
+        &deleter,
+        &sharer,
+        &inboxer,
+        &linker,
+        &admin,
+    ];
+    // The planted users do nothing else in the last 26 hours, so what is planted is all there
+    // is to count (and a new place is a day away from the last one: no impossible travel).
+    let cut = newest - 26 * 60 * MIN;
+    t.sign_ins
+        .retain(|s| s.created_at_ms < cut || !planted.contains(&&s.user_principal_name));
+    t.unified_audit
+        .retain(|r| r.created_at_ms < cut || !planted.contains(&&r.user_principal_name));
+    t.directory_audits.retain(|d| {
+        d.activity_at_ms < cut
+            || !matches!(&d.initiated_by, Initiator::User { user_principal_name, .. } if planted.contains(&user_principal_name))
+    });
+
+    let at = newest - 3 * 60 * MIN;
+    // A country new for the roamer (and so a network new for them too).
+    let home_country = db
+        .lookup_str(&home[&roamer])
+        .unwrap()
+        .country
+        .unwrap()
+        .to_owned();
+    let abroad = public_ip(None, &home_country, None);
+    t.sign_ins
+        .push(sign_in(&t, "plant-abroad", &roamer, at, &abroad, false));
+    // A network new for another user, in their own country.
+    let their = db.lookup_str(&home[&new_network]).unwrap();
+    let (their_country, their_asn) = (their.country.unwrap().to_owned(), their.asn);
+    let other_network = public_ip(Some(&their_country), "", their_asn);
+    t.sign_ins.push(sign_in(
+        &t,
+        "plant-network",
+        &new_network,
+        at,
+        &other_network,
+        false,
+    ));
+    let mut records = Vec::new();
+    let mut burst =
+        |user: &Arc<str>, n: usize, every_ms: i64, op: &'static str, kind: &'static str| {
+            for k in 0..n {
+                records.push(audit_record(
+                    &t,
+                    format!("plant-{user}-{op}-{k}"),
+                    user,
+                    &home[user],
+                    at + k as i64 * every_ms,
+                    op,
+                    kind,
+                ));
+            }
+        };
+    // 50 downloads in 49 minutes (the hour's anomaly, not the 5-minute template), 50 in
+    // 4 minutes 5 seconds (both), 49 in 4 minutes (neither: one short).
+    burst(&slow, 50, MIN, "FileDownloaded", "SharePointFileOperation");
+    burst(
+        &fast,
+        50,
+        5_000,
+        "FileDownloaded",
+        "SharePointFileOperation",
+    );
+    burst(
+        &near,
+        49,
+        5_000,
+        "FileDownloaded",
+        "SharePointFileOperation",
+    );
+    burst(
+        &deleter,
+        50,
+        30_000,
+        "FileDeleted",
+        "SharePointFileOperation",
+    );
+    burst(&sharer, 25, MIN, "SharingSet", "SharePointSharingOperation");
+    burst(&inboxer, 1, MIN, "New-InboxRule", "ExchangeAdmin");
+    burst(
+        &linker,
+        1,
+        MIN,
+        "AnonymousLinkCreated",
+        "SharePointSharingOperation",
+    );
+    t.unified_audit.extend(records);
+    // An administrator role given from the corporate network, and an administrator's change
+    // from their home address (outside the corporate ranges).
+    let mut role = role_event;
+    role.id = "Directory_plant-role".into();
+    role.activity_at_ms = at;
+    role.result = cloudwarden_testkit::graph::AuditResult::Success;
+    if let Initiator::User { ip_address, .. } = &mut role.initiated_by {
+        *ip_address = "20.1.200.9".into();
+    }
+    let mut update = update_event;
+    update.id = "Directory_plant-update".into();
+    update.activity_at_ms = at;
+    update.result = cloudwarden_testkit::graph::AuditResult::Success;
+    if let Initiator::User {
+        ip_address,
+        user_principal_name,
+        ..
+    } = &mut update.initiated_by
+    {
+        *ip_address = home[&admin].clone();
+        *user_principal_name = admin.clone();
+    }
+    t.directory_audits.push(role);
+    t.directory_audits.push(update);
+    t.sign_ins.sort_by_key(|s| s.created_at_ms);
+    t.unified_audit.sort_by_key(|r| r.created_at_ms);
+    t.directory_audits
+        .sort_by(|a, b| (a.activity_at_ms, &a.id).cmp(&(b.activity_at_ms, &b.id)));
+
+    let fake = fake(&t).await;
+    tag_corporate(&engine).await;
+    let policies = enable_activity_templates(&engine).await;
+    // A 2-day learning period: the tenant holds five days.
+    for p in &policies {
+        if let PolicyDefinition::Anomaly(mut a) = p.definition.clone() {
+            if matches!(a.detection, Detection::NewCountry | Detection::NewAsn) {
+                a.settings.learning_days = 2;
+                engine
+                    .update_policy(
+                        &p.id,
+                        PolicyInput {
+                            name: p.name.clone(),
+                            description: p.description.clone(),
+                            severity: p.severity,
+                            enabled: true,
+                            template_id: p.template_id.clone(),
+                            definition: PolicyDefinition::Anomaly(a),
+                            scope: p.scope.clone(),
+                            actions: p.actions.clone(),
+                        },
+                    )
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+    let i = connect(&engine, &fake, "Contoso").await;
+    scanned(&engine, &fake, &i.id).await;
+
+    let alerts = all_alerts(&engine).await;
+    let count = |template: &str| {
+        let id = &policies
+            .iter()
+            .find(|p| p.template_id.as_deref() == Some(template))
+            .unwrap()
+            .id;
+        alerts.iter().filter(|a| &a.policy_id == id).count()
+    };
+    let names = || alerts.iter().map(|a| a.title.as_str()).collect::<Vec<_>>();
+    let expected = [
+        ("anomaly-new-country", 1),
+        ("anomaly-new-asn", 2),
+        ("anomaly-mass-download", 2),
+        ("mass-download-single-user", 1),
+        ("anomaly-mass-deletion", 1),
+        ("anomaly-mass-sharing", 1),
+        ("inbox-forwarding-rule", 1),
+        ("anonymous-link-created", 1),
+        ("anomaly-new-admin-role", 1),
+        ("admin-activity-non-corporate-ip", 1),
+    ];
+    for (template, n) in expected {
+        assert_eq!(count(template), n, "{template}: {:#?}", names());
+    }
+    assert_eq!(
+        alerts.len(),
+        expected.iter().map(|(_, n)| n).sum::<usize>(),
+        "only what was planted fires: {:#?}",
+        names()
+    );
+    let with = |needle: &str| alerts.iter().filter(|a| a.title.contains(needle)).count();
+    assert!(with(&roamer) >= 2, "{:#?}", names());
+    assert!(
+        with(&slow) == 1 && with(&fast) == 2 && with(&near) == 0,
+        "{:#?}",
+        names()
+    );
+    let again = engine.evaluate(Some(cut)).await.unwrap();
+    assert_eq!(
+        (again.alerts_raised, again.alerts_updated),
+        (0, 0),
+        "{again:?}"
+    );
     engine.close().await;
 }

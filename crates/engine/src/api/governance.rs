@@ -11,6 +11,7 @@ use cloudwarden_connectors::Error as CError;
 
 use super::connectors::http;
 use super::{now_ms, Engine};
+use crate::domain::connectors::InstanceStatus;
 use crate::domain::investigate::{RevokeOutcome, RevokeStepView};
 use crate::domain::policies::{
     ActionKind, ActionOption, ActionReport, AlertComment, Entity, EntityKind,
@@ -65,7 +66,8 @@ impl Engine {
                 if *a == ActionKind::RemoveOutsideCollaborator {
                     let instance = e.instance_id.as_deref().unwrap_or_default();
                     let kind = self.store.account_by_login(instance, &e.id).await?;
-                    if kind.is_none_or(|(_, k, _)| k != "outside_collaborator") {
+                    // The GitHub connector stores outside collaborators as `guest` accounts.
+                    if kind.is_none_or(|(_, k, _)| k != "guest") {
                         continue;
                     }
                 }
@@ -306,7 +308,10 @@ impl Engine {
                 }
                 Ok(RevokePlan::Api(steps)) => {
                     for s in steps {
-                        out.push(self.send_step(&s, ctx.as_ref(), dry_run, &view).await);
+                        out.push(
+                            self.send_step(&instance, &s, ctx.as_ref(), dry_run, &view)
+                                .await,
+                        );
                     }
                 }
             }
@@ -316,6 +321,7 @@ impl Engine {
 
     async fn send_step(
         &self,
+        instance: &str,
         s: &RevokeStep,
         ctx: Option<&Ctx>,
         dry_run: bool,
@@ -353,6 +359,21 @@ impl Engine {
                 RevokeOutcome::AlreadyGone,
                 Some("the vendor no longer had it".into()),
             ),
+            Err(CError::Unauthorized(m)) => {
+                // The token was revoked or expired for good: the instance needs reconnecting,
+                // which its page says, as a scan refused the same way would.
+                let fix = format!(
+                    "the vendor refused the credential ({m}); reconnect the instance with a new token"
+                );
+                if let Err(e) = self
+                    .store
+                    .set_instance_status(instance, InstanceStatus::Error, Some(&fix))
+                    .await
+                {
+                    tracing::warn!("instance status not saved: {e}");
+                }
+                view(s.what.clone(), request, RevokeOutcome::Failed, Some(fix))
+            }
             Err(CError::Forbidden(m)) => view(
                 s.what.clone(),
                 request,

@@ -161,9 +161,14 @@ pub(crate) async fn outside_collaborators(
             documentation_url(T),
         );
     }
-    let rows = &s.index.outside_by[filter];
-    let pg = page(&p);
     let people = &s.index.tenant.outside_collaborators;
+    let removed = s.removed_outside().clone();
+    let rows: Vec<u32> = s.index.outside_by[filter]
+        .iter()
+        .copied()
+        .filter(|&i| !removed.contains(&people[i as usize].login))
+        .collect();
+    let pg = page(&p);
     let items = rows[pg.range(rows.len())]
         .iter()
         .map(|&i| render::simple_user(&s.base, &people[i as usize]))
@@ -580,6 +585,44 @@ fn invalid_phrase(message: &str) -> Response {
         message,
         documentation_url("/orgs/{org}/audit-log"),
     )
+}
+
+/// `DELETE /orgs/{org}/outside_collaborators/{username}` ("Remove outside collaborator from
+/// an organization", organisation owners): 204; 422 when the user is a member of the
+/// organisation (docs.github.com/rest/orgs/outside-collaborators); 404 for someone who is
+/// not an outside collaborator (any more).
+pub(crate) async fn remove_outside_collaborator(
+    State(s): State<Arc<Shared>>,
+    Path(path): Path<PathParams>,
+) -> Response {
+    const T: &str = "/orgs/{org}/outside_collaborators/{username}";
+    if !org_ok(&s, &path) {
+        return not_found_at(T);
+    }
+    let login = path.get("username").cloned().unwrap_or_default();
+    let t = &s.index.tenant;
+    if t.members
+        .iter()
+        .any(|m| m.login.eq_ignore_ascii_case(&login))
+    {
+        return error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "You cannot specify an organization member to remove as an outside collaborator.",
+            documentation_url(T),
+        );
+    }
+    let known = t
+        .outside_collaborators
+        .iter()
+        .find(|m| m.login.eq_ignore_ascii_case(&login));
+    match known {
+        Some(m) if s.removed_outside().insert(m.login.clone()) => {
+            let mut r = Response::new(axum::body::Body::empty());
+            *r.status_mut() = StatusCode::NO_CONTENT;
+            r
+        }
+        _ => not_found_at(T),
+    }
 }
 
 /// `DELETE /orgs/{org}/credential-authorizations/{credential_id}` ("Remove a SAML SSO

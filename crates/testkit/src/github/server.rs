@@ -38,6 +38,8 @@ pub(crate) struct Shared {
     pub unversioned: AtomicU64,
     /// Credential authorizations removed through the API (`credential_id`s).
     pub removed_credentials: Mutex<std::collections::BTreeSet<u64>>,
+    /// Outside collaborators removed through the API (logins).
+    pub removed_outside: Mutex<std::collections::BTreeSet<String>>,
 }
 
 impl Shared {
@@ -55,6 +57,12 @@ impl Shared {
 
     pub(crate) fn removed_credentials(&self) -> MutexGuard<'_, std::collections::BTreeSet<u64>> {
         self.removed_credentials
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn removed_outside(&self) -> MutexGuard<'_, std::collections::BTreeSet<String>> {
+        self.removed_outside
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
     }
@@ -110,6 +118,9 @@ pub(crate) fn documentation_url(template: &str) -> &'static str {
         "/orgs/{org}/credential-authorizations/{credential_id}" => {
             "https://docs.github.com/enterprise-cloud@latest/rest/orgs/orgs#remove-a-saml-sso-authorization-for-an-organization"
         }
+        "/orgs/{org}/outside_collaborators/{username}" => {
+            "https://docs.github.com/rest/orgs/outside-collaborators#remove-outside-collaborator-from-an-organization"
+        }
         _ => "https://docs.github.com/rest",
     }
 }
@@ -126,7 +137,8 @@ fn accepted_scopes(template: &str) -> &'static str {
         "/repos/{owner}/{repo}/collaborators" => "read:org, repo",
         "/orgs/{org}/installations" => "admin:org, read:org",
         "/orgs/{org}/audit-log" => "read:audit_log",
-        "/orgs/{org}/credential-authorizations/{credential_id}" => "admin:org",
+        "/orgs/{org}/credential-authorizations/{credential_id}"
+        | "/orgs/{org}/outside_collaborators/{username}" => "admin:org",
         _ => "",
     }
 }
@@ -376,6 +388,10 @@ fn router(shared: Arc<Shared>) -> Router {
             "/orgs/{org}/credential-authorizations/{credential_id}",
             delete(api::remove_credential_authorization),
         )
+        .route(
+            "/orgs/{org}/outside_collaborators/{username}",
+            delete(api::remove_outside_collaborator),
+        )
         .route("/orgs/{org}/audit-log", get(api::audit_log))
         .route("/organizations/{org_id}/audit-log", get(api::audit_log))
         .route("/login/device/code", post(oauth::device_code))
@@ -452,6 +468,7 @@ impl FakeGithub {
             seq: AtomicU64::new(1),
             unversioned: AtomicU64::new(0),
             removed_credentials: Mutex::default(),
+            removed_outside: Mutex::default(),
         });
         let app = router(Arc::clone(&shared));
         let task = tokio::spawn(async move {
@@ -494,6 +511,11 @@ impl FakeGithub {
     /// The `credential_id`s of the SAML SSO credential authorizations removed through the API.
     pub fn removed_credential_authorizations(&self) -> Vec<u64> {
         self.shared.removed_credentials().iter().copied().collect()
+    }
+
+    /// The logins of the outside collaborators removed through the API.
+    pub fn removed_outside_collaborators(&self) -> Vec<String> {
+        self.shared.removed_outside().iter().cloned().collect()
     }
 
     /// Accept `token` from now on (the previous one gets 401). After

@@ -547,7 +547,7 @@ pub(crate) async fn app_role_assigned_to(
         .app_role_assignments
         .iter()
         .filter(|a| a.resource_id == id)
-        .filter(|a| !s.revoked().contains(&a.id))
+        .filter(|a| !s.revoked().contains(&a.id) && !s.withheld().contains(&a.principal_id))
         .collect();
     page(
         &s.base,
@@ -576,12 +576,13 @@ pub(crate) async fn grants(
         Err(r) => return r.response(),
     };
     let revoked = s.revoked().clone();
+    let withheld = s.withheld().clone();
     let rows: Vec<_> = s
         .index
         .tenant
         .grants
         .iter()
-        .filter(|g| !revoked.contains(&g.id))
+        .filter(|g| !revoked.contains(&g.id) && !withheld.contains(&g.client_id))
         .filter(|g| {
             filters.iter().all(|c| {
                 let v = string_literal(&c.value).unwrap_or_default();

@@ -43,6 +43,9 @@ pub(crate) struct Shared {
     queries: Mutex<unified::Queries>,
     /// Ids of delegated grants and app role assignments deleted through the API.
     revoked: Mutex<std::collections::HashSet<String>>,
+    /// Client service principals whose grants are not granted yet (see
+    /// [`FakeGraph::withhold_grants`]).
+    withheld: Mutex<std::collections::HashSet<String>>,
     seq: AtomicU64,
     salt: u64,
 }
@@ -63,6 +66,11 @@ impl Shared {
     /// Ids of grants and assignments deleted through the API.
     pub(crate) fn revoked(&self) -> MutexGuard<'_, std::collections::HashSet<String>> {
         self.revoked.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Client service principals whose grants are withheld.
+    pub(crate) fn withheld(&self) -> MutexGuard<'_, std::collections::HashSet<String>> {
+        self.withheld.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn requests(&self) -> MutexGuard<'_, Vec<contract::Request>> {
@@ -421,6 +429,7 @@ impl FakeGraph {
             requests: Mutex::new(Vec::new()),
             queries: Mutex::new(unified::Queries::default()),
             revoked: Mutex::new(std::collections::HashSet::new()),
+            withheld: Mutex::new(std::collections::HashSet::new()),
             seq: AtomicU64::new(1),
             salt,
         });
@@ -474,6 +483,18 @@ impl FakeGraph {
             .write()
             .unwrap_or_else(PoisonError::into_inner)
             .insert(e);
+    }
+
+    /// Hides the delegated grants and app role assignments of the client service principal
+    /// `client_sp_id` (its object id) until [`FakeGraph::release_grants`]: an app consented to
+    /// after a first scan.
+    pub fn withhold_grants(&self, client_sp_id: &str) {
+        self.shared.withheld().insert(client_sp_id.to_owned());
+    }
+
+    /// Grants what [`FakeGraph::withhold_grants`] hid.
+    pub fn release_grants(&self) {
+        self.shared.withheld().clear();
     }
 
     /// How many directory audit events the server holds.

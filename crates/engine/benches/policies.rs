@@ -2,15 +2,18 @@
 //! 1 M new activities, with the process's peak RSS at 250 k, 500 k and 1 M to show that
 //! memory does not grow with the input.
 //!
-//!     tests/session.sh cargo bench -p cloudwarden-engine --bench policies -- [MILLIONS] [--dir DIR]
+//!     tests/session.sh cargo bench -p cloudwarden-engine --bench policies -- [MILLIONS] [--dir DIR] [--worst]
 //!
 //! The store is generated through the scans' writer ([`Engine::write_records`]) unless `--dir`
-//! holds one this benchmark made before. The data looks like a tenant's: 20,000 users whose
-//! activity falls off with rank (Zipf), each acting from one to three public home addresses
-//! and now and then from elsewhere in the world (5 %: travel, VPN exits, attackers); sign-ins
-//! (3 % failed), file downloads and deletions, sharing and directory changes, over 30 days with
-//! a working-hours rhythm; raw records shaped as Microsoft Graph's sign-ins, directory audits
-//! and unified audit records (≈ 600 bytes), so that the Sigma rules of all three sources run.
+//! holds one this benchmark made before (with the same mode). The data looks like a tenant's:
+//! 20,000 users whose activity falls off with rank (Zipf), over 30 days with a working-hours
+//! rhythm; sign-ins (3 % failed), file work, sharing, mail access, directory changes and role
+//! assignments in a tenant's proportions; raw records shaped as Microsoft Graph's sign-ins,
+//! directory audits and unified audit records (≈ 600 bytes), so that the Sigma rules of all
+//! three sources run. Realistic (default): 70 % of the users in ten corporate networks (tagged),
+//! the rest at 1–3 addresses of one provider (a /24), 1 % travelling once, 0.05 % of activities from anywhere.
+//! `--worst`: no corporate ranges, 5 % of every user's activities from a random address in
+//! the world, directory changes and role assignments 20–50 times as common.
 //!
 //! Evaluation is measured the way the app runs it after a scan: [`Engine::evaluate`] over what
 //! is new since the last evaluation. The evaluation marks are rewound to make the newest N
@@ -101,32 +104,112 @@ fn public_ip(rng: &mut Rng) -> String {
     }
 }
 
+/// Actions per 10,000 activities of a tenant: mostly sign-ins and file work, a little
+/// sharing, few directory changes and very few role assignments.
 const ACTIONS: &[(&str, u32)] = &[
-    ("Sign-in", 40),
-    ("FileAccessed", 20),
-    ("FileDownloaded", 12),
-    ("FileModified", 8),
-    ("FileUploaded", 5),
-    ("SharingSet", 3),
-    ("AnonymousLinkCreated", 1),
-    ("FileDeleted", 3),
-    ("MailItemsAccessed", 4),
-    ("Update user", 2),
-    ("Add member to group", 1),
-    ("Add member to role", 1),
+    ("Sign-in", 4_000),
+    ("FileAccessed", 2_100),
+    ("FileDownloaded", 1_200),
+    ("FileModified", 900),
+    ("FileUploaded", 500),
+    ("SharingSet", 300),
+    ("AnonymousLinkCreated", 20),
+    ("FileDeleted", 300),
+    ("MailItemsAccessed", 640),
+    ("Update user", 30),
+    ("Add member to group", 8),
+    ("Add member to role", 2),
 ];
 
-async fn generate(e: &Engine, instance: &str, n_events: usize, now: i64) {
+/// The worst case's mix: directory changes and role assignments 20–50 times as common.
+const ACTIONS_WORST: &[(&str, u32)] = &[
+    ("Sign-in", 4_000),
+    ("FileAccessed", 2_000),
+    ("FileDownloaded", 1_200),
+    ("FileModified", 800),
+    ("FileUploaded", 500),
+    ("SharingSet", 300),
+    ("AnonymousLinkCreated", 100),
+    ("FileDeleted", 300),
+    ("MailItemsAccessed", 400),
+    ("Update user", 200),
+    ("Add member to group", 100),
+    ("Add member to role", 100),
+];
+
+/// How the generated tenant behaves.
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    /// An office: 70 % of the users work from the corporate networks (tagged corporate), the
+    /// others from 1–3 addresses of one provider; 1 % of the users travel once (three days from one
+    /// address abroad) and 0.05 % of activities come from anywhere (attackers, VPN exits).
+    Realistic,
+    /// No corporate ranges, and 5 % of every user's activities from a random address
+    /// anywhere in the world: every detection of places fires all the time.
+    Worst,
+}
+
+async fn generate(e: &Engine, instance: &str, n_events: usize, now: i64, mode: Mode) {
     let mut rng = Rng(0x5eed_cafe_f00d_0001);
     let n_users = 20_000;
     let actors = Zipf::new(n_users);
-    let homes: Vec<Vec<String>> = (0..n_users)
+    // Ten corporate networks (/20), tagged as such.
+    let offices: Vec<[u8; 4]> = (0..10)
         .map(|_| {
-            let n = 1 + rng.below(3);
-            (0..n).map(|_| public_ip(&mut rng)).collect()
+            let o = public_ip(&mut rng)
+                .parse::<std::net::Ipv4Addr>()
+                .map_or([20, 0, 0, 0], |ip| ip.octets());
+            [o[0], o[1], o[2] & 0xf0, 0]
         })
         .collect();
-    let weights: u32 = ACTIONS.iter().map(|(_, w)| w).sum();
+    if mode == Mode::Realistic {
+        for (n, o) in offices.iter().enumerate() {
+            e.add_ip_range(
+                &format!("{}.{}.{}.0/20", o[0], o[1], o[2]),
+                cloudwarden_engine::domain::policies::IpTag::Corporate,
+                &format!("office {n}"),
+            )
+            .await
+            .unwrap_or_else(|e| fail(e));
+        }
+    }
+    let homes: Vec<Vec<String>> = (0..n_users)
+        .map(|_| {
+            if mode == Mode::Realistic && rng.chance(70) {
+                let o = offices[rng.below(offices.len())];
+                let host = rng.below(4096);
+                vec![format!("{}.{}.{}.{}", o[0], o[1], o[2] as usize + host / 256, host % 256)]
+            } else if mode == Mode::Realistic {
+                // Home, phone, a café: one provider's network (a /24), one country.
+                let first = public_ip(&mut rng)
+                    .parse::<std::net::Ipv4Addr>()
+                    .map_or([20, 0, 0, 1], |ip| ip.octets());
+                let n = 1 + rng.below(3);
+                (0..n)
+                    .map(|_| {
+                        format!("{}.{}.{}.{}", first[0], first[1], first[2], 1 + rng.below(254))
+                    })
+                    .collect()
+            } else {
+                let n = 1 + rng.below(3);
+                (0..n).map(|_| public_ip(&mut rng)).collect()
+            }
+        })
+        .collect();
+    // Travellers: a three-day trip from one address abroad, starting on a random day.
+    let mut trips: std::collections::HashMap<usize, (i64, String)> = Default::default();
+    for u in 0..n_users {
+        if mode == Mode::Realistic && rng.chance(1) {
+            let start = rng.below(27) as i64;
+            trips.insert(u, (start, public_ip(&mut rng)));
+        }
+    }
+    let mix = if mode == Mode::Realistic {
+        ACTIONS
+    } else {
+        ACTIONS_WORST
+    };
+    let weights: u32 = mix.iter().map(|(_, w)| w).sum();
     let span = 30 * DAY;
     let t = Instant::now();
     let mut written = 0usize;
@@ -134,7 +217,7 @@ async fn generate(e: &Engine, instance: &str, n_events: usize, now: i64) {
         let mut r = Records::default();
         for _ in 0..5_000.min(n_events - written) {
             let mut w = (rng.next() % u64::from(weights)) as u32;
-            let action = ACTIONS
+            let action = mix
                 .iter()
                 .find(|(_, p)| {
                     if w < *p {
@@ -147,12 +230,16 @@ async fn generate(e: &Engine, instance: &str, n_events: usize, now: i64) {
                 .map_or("Sign-in", |(a, _)| *a);
             let u = actors.draw(&mut rng);
             let upn = format!("user{u:05}@contoso.com");
-            let ip = if rng.chance(5) {
-                public_ip(&mut rng)
-            } else {
-                homes[u][rng.below(homes[u].len())].clone()
-            };
             let progress = written as f64 / n_events as f64;
+            let day = (progress * 30.0).floor() as i64;
+            let ip = match (mode, trips.get(&u)) {
+                (Mode::Worst, _) if rng.chance(5) => public_ip(&mut rng),
+                (Mode::Realistic, Some((start, abroad))) if (*start..start + 3).contains(&day) => {
+                    abroad.clone()
+                }
+                (Mode::Realistic, _) if rng.next() % 2_000 == 0 => public_ip(&mut rng),
+                _ => homes[u][rng.below(homes[u].len())].clone(),
+            };
             let day_start = now - span + (progress * 30.0).floor() as i64 * DAY;
             let in_day = (progress * 30.0).fract();
             let at = day_start + (8.0 * 3_600_000.0 + in_day * 10.0 * 3_600_000.0) as i64;
@@ -255,6 +342,11 @@ async fn main() {
         .collect();
     let millions: f64 = args.iter().find_map(|a| a.parse().ok()).unwrap_or(1.0);
     let n = (millions * 1_000_000.0) as usize;
+    let mode = if args.iter().any(|a| a == "--worst") {
+        Mode::Worst
+    } else {
+        Mode::Realistic
+    };
     let dir_arg = args
         .iter()
         .position(|a| a == "--dir")
@@ -305,7 +397,7 @@ async fn main() {
             })
             .await
             .unwrap_or_else(|e| fail(e));
-        generate(&e, &i.id, n, now).await;
+        generate(&e, &i.id, n, now, mode).await;
         for t in e.policy_templates() {
             let p = e
                 .create_policy_from_template(&t.id, None)

@@ -32,7 +32,7 @@ pub use crate::store::{
     app_key, decode_cursor, encode_cursor, retry_busy, ActivityKey, AppGrants, BaselineRow,
     Breakdown, BreakdownRow, CustomAppRow, DueDelivery, EvalActivity, FileKey, GrantRow,
     InstanceRow, JobRow, Network, NewJob, NewMatch, OverrideRow, PlaceRow, RecordCounts,
-    RecordTable, Recorded, ReportRow, RunRow, SavedQueryRow, SnapshotRow, StoredUpload, UploadRows,
+    RawNeeds, RecordTable, Recorded, ReportRow, RunRow, SavedQueryRow, SnapshotRow, StoredUpload, UploadRows,
     UsageStats,
 };
 use crate::{Error, Result};
@@ -154,7 +154,7 @@ pub trait PolicyStore: Send + Sync {
         &self,
         after_rowid: i64,
         limit: u32,
-        raw: bool,
+        raw: &RawNeeds,
     ) -> Result<Vec<EvalActivity>>;
     /// Activities that occurred in `[since_ms, until_ms)`, oldest first, after the
     /// `(occurred_at_ms, rowid)` position `after`.
@@ -164,7 +164,7 @@ pub trait PolicyStore: Send + Sync {
         until_ms: i64,
         after: Option<(i64, i64)>,
         limit: u32,
-        raw: bool,
+        raw: &RawNeeds,
     ) -> Result<Vec<EvalActivity>>;
     /// One actor's activities in `[since_ms, until_ms]` stored at rowid `max_rowid` or
     /// before, oldest first (at most 100,000).

@@ -438,8 +438,9 @@ impl<'s> Evaluator<'s> {
     }
 
     /// Whether the vendors' raw events are needed (Sigma rules read them).
-    pub fn needs_raw(&self) -> bool {
-        !self.sigma.is_empty()
+    /// Which activities are read with their vendor event: those a Sigma rule may match.
+    pub fn needs_raw(&self) -> crate::backend::RawNeeds {
+        self.sigma.raw_needs()
     }
 
     fn needs_users(&self) -> bool {
@@ -499,7 +500,11 @@ impl<'s> Evaluator<'s> {
                 continue;
             }
             self.activities += 1;
-            if let Some(raw) = a.raw.as_deref().filter(|_| !self.sigma.is_empty()) {
+            if let Some(raw) = a
+                .raw
+                .as_deref()
+                .filter(|_| self.sigma.may_match(&a.app, &a.action))
+            {
                 for i in self.sigma.matches(&a.app, raw) {
                     if in_scope(&self.policies[i].p.scope, a) {
                         self.sigma_match(i, &seen);
@@ -1172,7 +1177,7 @@ pub async fn evaluate_new(
         let (store, raw, mut at) = (shared.clone(), ev.needs_raw(), cursor);
         tokio::spawn(async move {
             loop {
-                match store.activities_after(at, BATCH, raw).await {
+                match store.activities_after(at, BATCH, &raw).await {
                     Ok(b) if b.is_empty() => return,
                     Ok(b) => {
                         at = b.last().map_or(at, |a| a.rowid);
@@ -1238,7 +1243,7 @@ pub async fn evaluate_range(
     let mut after = None;
     loop {
         let mut batch = store
-            .activities_in(since_ms, until_ms, after, BATCH, ev.needs_raw())
+            .activities_in(since_ms, until_ms, after, BATCH, &ev.needs_raw())
             .await?;
         let Some(last) = batch.last() else {
             break;
@@ -1274,7 +1279,7 @@ async fn warm_up(store: &dyn Backend, ev: &mut Evaluator<'_>, since_ms: i64) -> 
                 since_ms,
                 after,
                 BATCH,
-                false,
+                &Vec::new(),
             )
             .await?;
         let Some(last) = batch.last() else {
@@ -1303,7 +1308,7 @@ pub async fn test_policy(
     let mut after = None;
     loop {
         let mut batch = store
-            .activities_in(since_ms, now_ms + 1, after, BATCH, ev.needs_raw())
+            .activities_in(since_ms, now_ms + 1, after, BATCH, &ev.needs_raw())
             .await?;
         let Some(last) = batch.last() else {
             break;

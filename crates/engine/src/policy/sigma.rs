@@ -15,10 +15,11 @@
 //! dropped. Each event is turned into one object whose keys are the rule's field names
 //! (values taken from the vendor's JSON through the mapping), then matched.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rsigma_eval::event::JsonEvent;
-use rsigma_parser::ast::{Detection, SigmaRule};
+use rsigma_parser::ast::{ConditionExpr, Detection, Quantifier, SelectorPattern, SigmaRule};
+use rsigma_parser::value::SigmaValue;
 use serde_json::{Map, Value};
 
 use crate::domain::policies::{Severity, SigmaCondition};
@@ -224,6 +225,123 @@ fn fields(d: &Detection, out: &mut Vec<Option<String>>) {
     }
 }
 
+/// Activities a rule can match, by their action (lower case); `None`: any action.
+type Actions = Option<HashSet<String>>;
+
+impl Source {
+    /// Whether a rule's field is the one the activity's `action` is taken from (GitHub's
+    /// `action`, a directory audit's `activityDisplayName`, a unified audit record's
+    /// `Operation`).
+    fn is_action_field(self, field: &str) -> bool {
+        let f = field.to_ascii_lowercase();
+        match self {
+            Source::GithubAudit => f == "action",
+            Source::EntraAudit => matches!(
+                f.as_str(),
+                "properties.message" | "operationname" | "activitydisplayname"
+            ),
+            Source::M365Audit => f == "operation",
+            Source::EntraSignIn => false,
+        }
+    }
+
+    /// The actions every event of the source has, when the source alone narrows them
+    /// (Entra ID sign-ins are `Sign-in` or `Sign-in failed`).
+    fn own_actions(self) -> Actions {
+        match self {
+            Source::EntraSignIn => Some(["sign-in".to_owned(), "sign-in failed".to_owned()].into()),
+            _ => None,
+        }
+    }
+}
+
+/// The actions an event must have for `d` to match it, when `d` says (an exact,
+/// wildcard-free value of the action field required); `None` otherwise.
+fn detection_actions(source: Source, d: &Detection) -> Actions {
+    match d {
+        // AND-linked: any item on the action field narrows it.
+        Detection::AllOf(items) => items.iter().find_map(|i| {
+            let name = i.field.name.as_deref()?;
+            if !source.is_action_field(name) || !i.field.modifiers.is_empty() {
+                return None;
+            }
+            i.values
+                .iter()
+                .map(|v| match v {
+                    SigmaValue::String(s) if !s.contains_wildcards() => {
+                        s.as_plain().map(|p| p.to_lowercase())
+                    }
+                    _ => None,
+                })
+                .collect::<Option<HashSet<String>>>()
+        }),
+        Detection::AnyOf(ds) => union(ds.iter().map(|d| detection_actions(source, d))),
+        Detection::And(ds) => ds.iter().find_map(|d| detection_actions(source, d)),
+        _ => None,
+    }
+}
+
+/// Every set, joined; `None` when any is `None` (or there is none).
+fn union(sets: impl Iterator<Item = Actions>) -> Actions {
+    let mut out: Option<HashSet<String>> = None;
+    for s in sets {
+        out.get_or_insert_with(HashSet::new).extend(s?);
+    }
+    out
+}
+
+/// Names matching a selector's pattern (`selection_*`, `them`).
+fn selected<'a>(rule: &'a SigmaRule, pattern: &SelectorPattern) -> Vec<&'a String> {
+    rule.detection
+        .named
+        .keys()
+        .filter(|n| match pattern {
+            SelectorPattern::Them => !n.starts_with('_'),
+            SelectorPattern::Pattern(p) => match p.strip_suffix('*') {
+                Some(prefix) => n.starts_with(prefix),
+                None => *n == p,
+            },
+        })
+        .collect()
+}
+
+/// The actions an event must have for the condition to hold; `None`: it does not say.
+fn condition_actions(source: Source, rule: &SigmaRule, c: &ConditionExpr) -> Actions {
+    let named = |n: &str| {
+        rule.detection
+            .named
+            .get(n)
+            .and_then(|d| detection_actions(source, d))
+    };
+    match c {
+        ConditionExpr::Identifier(n) => named(n),
+        ConditionExpr::And(cs) => cs.iter().find_map(|c| condition_actions(source, rule, c)),
+        ConditionExpr::Or(cs) => union(cs.iter().map(|c| condition_actions(source, rule, c))),
+        ConditionExpr::Not(_) => None,
+        ConditionExpr::Selector {
+            quantifier,
+            pattern,
+        } => {
+            let names = selected(rule, pattern);
+            match quantifier {
+                Quantifier::All => names.iter().find_map(|n| named(n)),
+                Quantifier::Any | Quantifier::Count(_) => union(names.iter().map(|n| named(n))),
+            }
+        }
+    }
+}
+
+/// The actions an event must have for the rule to match it (`None`: any).
+pub fn rule_actions(source: Source, rule: &SigmaRule) -> Actions {
+    let by_rule = union(
+        rule.detection
+            .conditions
+            .iter()
+            .map(|c| condition_actions(source, rule, c)),
+    );
+    by_rule.or_else(|| source.own_actions())
+}
+
 /// A rule as read from YAML, checked against the sources.
 pub struct Parsed {
     pub rule: SigmaRule,
@@ -352,6 +470,8 @@ pub struct Rules {
     engines: HashMap<Source, (rsigma_eval::Engine, Vec<String>)>,
     /// Per source: rule key (id or title) → policy indexes.
     owners: HashMap<(Source, String), Vec<usize>>,
+    /// Per source: the actions (lower case) its rules can match; `None`: any.
+    actions: HashMap<Source, Actions>,
 }
 
 fn rule_key(id: Option<&str>, title: &str) -> String {
@@ -375,6 +495,15 @@ impl Rules {
             if engine.add_rule(&p.rule).is_err() {
                 return;
             }
+            let wanted = rule_actions(p.source, &p.rule);
+            let slot = self
+                .actions
+                .entry(p.source)
+                .or_insert_with(|| Some(HashSet::new()));
+            match (slot.as_mut(), wanted) {
+                (Some(all), Some(w)) => all.extend(w),
+                _ => *slot = None,
+            }
             let mut used = Vec::new();
             for d in p.rule.detection.named.values() {
                 fields(d, &mut used);
@@ -388,8 +517,50 @@ impl Rules {
         owners.push(index);
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.engines.is_empty()
+    /// The sources an app's events come from.
+    fn sources(app: &str) -> &'static [Source] {
+        match app {
+            "github" => &[Source::GithubAudit],
+            "m365" => &[Source::EntraAudit, Source::EntraSignIn, Source::M365Audit],
+            _ => &[],
+        }
+    }
+
+    /// Whether a rule may match an activity of `app` with `action`: the event need not be
+    /// read, let alone parsed, when none may.
+    pub fn may_match(&self, app: &str, action: &str) -> bool {
+        let mut lower: Option<String> = None;
+        Self::sources(app).iter().any(|s| match self.actions.get(s) {
+            None => false,
+            Some(None) => true,
+            Some(Some(set)) => set.contains(lower.get_or_insert_with(|| action.to_lowercase())),
+        })
+    }
+
+    /// What raw events the rules need: for each app, every event (`None`) or those with
+    /// these actions (lower case).
+    pub fn raw_needs(&self) -> Vec<(&'static str, Option<Vec<String>>)> {
+        let mut out = Vec::new();
+        for app in ["github", "m365"] {
+            let mut needs: Option<Option<HashSet<String>>> = None;
+            for s in Self::sources(app) {
+                match (self.actions.get(s), needs.as_mut()) {
+                    (None, _) => {}
+                    (Some(None), _) => needs = Some(None),
+                    (Some(Some(set)), None) => needs = Some(Some(set.clone())),
+                    (Some(Some(set)), Some(Some(acc))) => acc.extend(set.iter().cloned()),
+                    (Some(Some(_)), Some(None)) => {}
+                }
+            }
+            if let Some(n) = needs {
+                out.push((app, n.map(|s| {
+                    let mut v: Vec<String> = s.into_iter().collect();
+                    v.sort();
+                    v
+                })));
+            }
+        }
+        out
     }
 
     /// The policies (indexes) whose rules match the activity's raw event.
@@ -466,6 +637,54 @@ level: medium
         assert_eq!(rules.matches("github", &hit), vec![7]);
         assert!(rules.matches("github", &miss).is_empty());
         assert!(rules.matches("m365", &hit).is_empty());
+    }
+
+    #[test]
+    fn only_the_actions_a_rule_names_are_read() {
+        let p = match parse(RULE) {
+            Ok(p) => p,
+            Err(e) => panic!("{e:?}"),
+        };
+        let mut rules = Rules::default();
+        rules.add(0, &condition(RULE, &p));
+        assert!(rules.may_match("github", "Repo.Destroy"), "Sigma is case-insensitive");
+        assert!(!rules.may_match("github", "repo.create"));
+        assert!(!rules.may_match("m365", "repo.destroy"));
+        assert_eq!(
+            rules.raw_needs(),
+            vec![(
+                "github",
+                Some(vec!["project.delete".to_owned(), "repo.destroy".to_owned()])
+            )]
+        );
+        // A rule that does not name the action (or negates it) needs every event.
+        let any = r#"
+title: Any actor from a country
+logsource: { product: github, service: audit }
+detection:
+    selection:
+        actor_location.country_code: 'KP'
+    filter:
+        action: 'repo.create'
+    condition: selection and not filter
+level: low
+"#;
+        let p = match parse(any) {
+            Ok(p) => p,
+            Err(e) => panic!("{e:?}"),
+        };
+        rules.add(1, &condition(any, &p));
+        assert!(rules.may_match("github", "repo.create"));
+        assert_eq!(rules.raw_needs(), vec![("github", None)]);
+        // Sign-in rules read sign-ins only.
+        let yaml = "title: s\nlogsource: {product: azure, service: signinlogs}\ndetection:\n  sel:\n    ResultType: 50126\n  condition: sel\n";
+        let p = match parse(yaml) {
+            Ok(p) => p,
+            Err(e) => panic!("{e:?}"),
+        };
+        rules.add(2, &condition(yaml, &p));
+        assert!(rules.may_match("m365", "Sign-in failed"));
+        assert!(!rules.may_match("m365", "FileDownloaded"));
     }
 
     #[test]

@@ -14,8 +14,12 @@ use crate::domain::policies::{
 };
 use crate::{Error, Result};
 
+/// Which activities evaluation reads with their vendor event: per app, all of them (`None`)
+/// or those whose action (lower case) is listed. Empty: none.
+pub type RawNeeds = Vec<(&'static str, Option<Vec<String>>)>;
+
 /// An activity as evaluation reads it.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct EvalActivity {
     pub rowid: i64,
     pub instance_id: String,
@@ -31,6 +35,56 @@ pub struct EvalActivity {
     pub user_agent: Option<String>,
     /// The vendor's event (only when asked for).
     pub raw: Option<String>,
+}
+
+// Read by position: a name look-up per column and row costs more than the rest of the decode.
+impl sqlx::FromRow<'_, sqlx::sqlite::SqliteRow> for EvalActivity {
+    fn from_row(row: &sqlx::sqlite::SqliteRow) -> sqlx::Result<Self> {
+        use sqlx::Row;
+        Ok(EvalActivity {
+            rowid: row.try_get(0)?,
+            instance_id: row.try_get(1)?,
+            app: row.try_get(2)?,
+            event_id: row.try_get(3)?,
+            occurred_at_ms: row.try_get(4)?,
+            actor: row.try_get(5)?,
+            category: row.try_get(6)?,
+            action: row.try_get(7)?,
+            outcome: row.try_get(8)?,
+            target: row.try_get(9)?,
+            ip: row.try_get(10)?,
+            user_agent: row.try_get(11)?,
+            raw: row.try_get(12)?,
+        })
+    }
+}
+
+/// The raw column of an activities query: the event where `needs` asks for it, else NULL.
+fn push_raw_column(q: &mut QueryBuilder<Sqlite>, needs: &RawNeeds) {
+    if needs.is_empty() {
+        q.push("NULL");
+        return;
+    }
+    q.push("CASE WHEN ");
+    for (n, (app, actions)) in needs.iter().enumerate() {
+        if n > 0 {
+            q.push(" OR ");
+        }
+        q.push("(i.app = ").push_bind(*app);
+        if let Some(actions) = actions {
+            q.push(" AND lower(a.action) IN (");
+            let mut list = q.separated(", ");
+            for a in actions {
+                list.push_bind(a.clone());
+            }
+            if actions.is_empty() {
+                list.push("NULL");
+            }
+            q.push(")");
+        }
+        q.push(")");
+    }
+    q.push(" THEN a.raw END");
 }
 
 /// A match to record: evidence for the open alert of `(policy_id, group_key)`, or a new one.
@@ -693,18 +747,18 @@ impl PolicyStore for Store {
         &self,
         after_rowid: i64,
         limit: u32,
-        raw: bool,
+        raw: &RawNeeds,
     ) -> Result<Vec<EvalActivity>> {
-        let raw_col = if raw { "a.raw" } else { "NULL" };
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {ACTIVITY_COLS}, {raw_col} AS raw FROM activities a \
-             JOIN connector_instances i ON i.instance_id = a.instance_id \
-             WHERE a.rowid > ? ORDER BY a.rowid LIMIT ?"
-        )))
-        .bind(after_rowid)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?)
+        let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT {ACTIVITY_COLS}, "));
+        push_raw_column(&mut q, raw);
+        q.push(
+            " AS raw FROM activities a JOIN connector_instances i ON i.instance_id = a.instance_id \
+             WHERE a.rowid > ",
+        )
+        .push_bind(after_rowid)
+        .push(" ORDER BY a.rowid LIMIT ")
+        .push_bind(i64::from(limit));
+        Ok(q.build_query_as().fetch_all(&self.pool).await?)
     }
 
     async fn activities_in(
@@ -713,24 +767,25 @@ impl PolicyStore for Store {
         until_ms: i64,
         after: Option<(i64, i64)>,
         limit: u32,
-        raw: bool,
+        raw: &RawNeeds,
     ) -> Result<Vec<EvalActivity>> {
-        let raw_col = if raw { "a.raw" } else { "NULL" };
         let (at, rowid) = after.unwrap_or((since_ms, -1));
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {ACTIVITY_COLS}, {raw_col} AS raw FROM activities a \
-             JOIN connector_instances i ON i.instance_id = a.instance_id \
-             WHERE a.occurred_at_ms >= ?1 AND a.occurred_at_ms < ?2 \
-             AND (a.occurred_at_ms, a.rowid) > (?3, ?4) \
-             ORDER BY a.occurred_at_ms, a.rowid LIMIT ?5"
-        )))
-        .bind(since_ms)
-        .bind(until_ms)
-        .bind(at)
-        .bind(rowid)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?)
+        let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT {ACTIVITY_COLS}, "));
+        push_raw_column(&mut q, raw);
+        q.push(
+            " AS raw FROM activities a JOIN connector_instances i ON i.instance_id = a.instance_id \
+             WHERE a.occurred_at_ms >= ",
+        )
+        .push_bind(since_ms)
+        .push(" AND a.occurred_at_ms < ")
+        .push_bind(until_ms)
+        .push(" AND (a.occurred_at_ms, a.rowid) > (")
+        .push_bind(at)
+        .push(", ")
+        .push_bind(rowid)
+        .push(") ORDER BY a.occurred_at_ms, a.rowid LIMIT ")
+        .push_bind(i64::from(limit));
+        Ok(q.build_query_as().fetch_all(&self.pool).await?)
     }
 
     async fn user_activities(

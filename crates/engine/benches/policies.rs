@@ -178,7 +178,13 @@ async fn generate(e: &Engine, instance: &str, n_events: usize, now: i64, mode: M
             if mode == Mode::Realistic && rng.chance(70) {
                 let o = offices[rng.below(offices.len())];
                 let host = rng.below(4096);
-                vec![format!("{}.{}.{}.{}", o[0], o[1], o[2] as usize + host / 256, host % 256)]
+                vec![format!(
+                    "{}.{}.{}.{}",
+                    o[0],
+                    o[1],
+                    o[2] as usize + host / 256,
+                    host % 256
+                )]
             } else if mode == Mode::Realistic {
                 // Home, phone, a café: one provider's network (a /24), one country.
                 let first = public_ip(&mut rng)
@@ -187,7 +193,13 @@ async fn generate(e: &Engine, instance: &str, n_events: usize, now: i64, mode: M
                 let n = 1 + rng.below(3);
                 (0..n)
                     .map(|_| {
-                        format!("{}.{}.{}.{}", first[0], first[1], first[2], 1 + rng.below(254))
+                        format!(
+                            "{}.{}.{}.{}",
+                            first[0],
+                            first[1],
+                            first[2],
+                            1 + rng.below(254)
+                        )
                     })
                     .collect()
             } else {

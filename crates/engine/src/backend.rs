@@ -31,8 +31,8 @@ pub(crate) use crate::store::text_has_word;
 pub use crate::store::{
     app_key, decode_cursor, encode_cursor, retry_busy, ActivityKey, AppGrants, BaselineRow,
     Breakdown, BreakdownRow, CustomAppRow, DueDelivery, EvalActivity, FileKey, GrantRow,
-    InstanceRow, JobRow, Network, NewJob, NewMatch, OverrideRow, PlaceRow, RecordCounts,
-    RawNeeds, RecordTable, Recorded, ReportRow, RunRow, SavedQueryRow, SnapshotRow, StoredUpload, UploadRows,
+    InstanceRow, JobRow, Network, NewJob, NewMatch, OverrideRow, PlaceRow, RawNeeds, RecordCounts,
+    RecordTable, Recorded, ReportRow, RunRow, SavedQueryRow, SnapshotRow, StoredUpload, UploadRows,
     UsageStats,
 };
 use crate::{Error, Result};

@@ -16,10 +16,11 @@ pub mod sigma;
 pub mod state;
 pub mod templates;
 
-use std::collections::{HashMap, HashSet};
+// FxHash, not SipHash (a tenth of the evaluation's time): the keys are the tenant's own user
+// names and values; colliding on purpose would take thousands of crafted accounts, and would
+// only slow an evaluation down.
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::net::IpAddr;
-
-use cloudwarden_ipintel::{is_internal, IpIntel};
 
 use crate::backend::{text_has_word, BaselineRow, EvalActivity, Network, NewMatch, PlaceRow};
 use crate::backend::{Backend, Recorded};
@@ -48,11 +49,14 @@ impl Ranges {
         )
     }
 
-    fn tags(&self, ip: &str) -> Vec<IpTag> {
+    fn tags(&self, ip: IpAddr) -> Vec<IpTag> {
+        if self.0.is_empty() {
+            return Vec::new();
+        }
         let mut tags: Vec<IpTag> = self
             .0
             .iter()
-            .filter(|(n, _)| n.contains(ip))
+            .filter(|(n, _)| n.contains_addr(ip))
             .map(|(_, t)| *t)
             .collect();
         tags.dedup();
@@ -331,22 +335,39 @@ struct User {
     place_dirty: bool,
 }
 
+/// `n` in decimal, written into `buf` (no allocation).
+fn decimal(n: u32, buf: &mut [u8; 10]) -> &str {
+    let (mut i, mut n) = (buf.len(), n);
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&buf[i..]).unwrap_or("0")
+}
+
 impl User {
-    fn learned(&mut self, kind: &'static str, value: String, t: i64) -> bool {
+    /// Learns `value` of `kind` at `t` (allocating only for what is new or to be written).
+    fn learned(&mut self, kind: &'static str, value: &str, t: i64) -> bool {
         let map = match kind {
             "country" => &mut self.countries,
             "asn" => &mut self.asns,
             _ => return false,
         };
-        let new = !map.contains_key(&value);
-        let e = map.entry(value.clone()).or_insert((t, t));
+        let (new, e) = match map.get_mut(value) {
+            Some(e) => (false, e),
+            None => (true, map.entry(value.to_owned()).or_insert((t, t))),
+        };
         // Written when learned, when first seen moves earlier, or when last seen moves on by
         // a day: not on every activity.
         let changed = new || t < e.0 || t >= e.1 + DAY_MS;
         e.0 = e.0.min(t);
         e.1 = e.1.max(t);
         if changed {
-            self.dirty.insert((kind, value));
+            self.dirty.insert((kind, value.to_owned()));
         }
         new
     }
@@ -358,7 +379,7 @@ pub struct Evaluator<'s> {
     ranges: Ranges,
     policies: Vec<Compiled>,
     /// The Sigma rules of `policies`, by source.
-    sigma: sigma::Rules,
+    sigma: std::sync::Arc<sigma::Rules>,
     windows: HashMap<(usize, String), Window>,
     users: HashMap<String, User>,
     /// Whether users' baselines are read from and written to the store (live) or only
@@ -423,13 +444,13 @@ impl<'s> Evaluator<'s> {
             store,
             ranges: Ranges::new(ranges),
             policies: compiled,
-            sigma: rules,
-            windows: HashMap::new(),
-            users: HashMap::new(),
+            sigma: std::sync::Arc::new(rules),
+            windows: HashMap::default(),
+            users: HashMap::default(),
             persist,
             learn_only: false,
             lookback: Lookback::Evaluated(0),
-            prior: HashMap::new(),
+            prior: HashMap::default(),
             longest_window,
             matches: Vec::new(),
             activities: 0,
@@ -458,12 +479,11 @@ impl<'s> Evaluator<'s> {
     }
 
     fn see<'a>(&self, a: &'a EvalActivity) -> Seen<'a> {
-        let addr: Option<IpAddr> = a.ip.as_deref().and_then(|s| s.trim().parse().ok());
-        let public = addr.is_some_and(|ip| !is_internal(ip));
-        let info = match addr {
-            Some(ip) if public => IpIntel::bundled().lookup(ip),
-            _ => Default::default(),
-        };
+        let facts = a
+            .ip_facts
+            .unwrap_or_else(|| crate::store::IpFacts::of(a.ip.as_deref()));
+        let (addr, public) = (facts.addr, facts.public);
+        let info = facts;
         Seen {
             a,
             category: ActivityCategory::parse(&a.category).unwrap_or(ActivityCategory::Other),
@@ -476,11 +496,7 @@ impl<'s> Evaluator<'s> {
             country: info.country,
             asn: info.asn,
             as_name: info.as_name,
-            tags: a
-                .ip
-                .as_deref()
-                .map(|ip| self.ranges.tags(ip))
-                .unwrap_or_default(),
+            tags: addr.map(|ip| self.ranges.tags(ip)).unwrap_or_default(),
         }
     }
 
@@ -500,19 +516,21 @@ impl<'s> Evaluator<'s> {
                 continue;
             }
             self.activities += 1;
-            if let Some(raw) = a
-                .raw
-                .as_deref()
-                .filter(|_| self.sigma.may_match(&a.app, &a.action))
+            let hits = match &a.sigma {
+                Some(hits) => std::borrow::Cow::Borrowed(hits.as_slice()),
+                None => std::borrow::Cow::Owned(self.sigma.of(a)),
+            };
             {
-                for i in self.sigma.matches(&a.app, raw) {
+                for &i in hits.iter() {
                     if in_scope(&self.policies[i].p.scope, a) {
                         self.sigma_match(i, &seen);
                     }
                 }
             }
             for i in 0..self.policies.len() {
-                if !in_scope(&self.policies[i].p.scope, a) {
+                if matches!(self.policies[i].rule, Rule::Sigma)
+                    || !in_scope(&self.policies[i].p.scope, a)
+                {
                     continue;
                 }
                 match &self.policies[i].rule {
@@ -670,7 +688,12 @@ impl<'s> Evaluator<'s> {
         let Some(actor) = &s.a.actor else {
             return;
         };
-        let u = self.users.entry(actor.clone()).or_default();
+        if !self.users.contains_key(actor.as_str()) {
+            self.users.insert(actor.clone(), User::default());
+        }
+        let Some(u) = self.users.get_mut(actor.as_str()) else {
+            return;
+        };
         let t = s.a.occurred_at_ms;
         if u.first_seen.is_none_or(|f| t < f) {
             u.first_seen = Some(t);
@@ -680,21 +703,37 @@ impl<'s> Evaluator<'s> {
             return;
         }
         if let Some(c) = s.country {
-            u.learned("country", c.to_owned(), t);
-            if u.place.as_ref().is_none_or(|p| t >= p.at_ms) {
-                u.place_dirty = true;
-                u.place = Some(PlaceRow {
-                    actor: actor.clone(),
-                    at_ms: t,
-                    ip: s.a.ip.clone().unwrap_or_default(),
-                    country: c.to_owned(),
-                    instance_id: s.a.instance_id.clone(),
-                    event_id: s.a.event_id.clone(),
-                });
+            u.learned("country", c, t);
+            let ip = s.a.ip.as_deref().unwrap_or_default();
+            match &mut u.place {
+                // The last place moves on; its strings are overwritten in place.
+                Some(p) if t >= p.at_ms => {
+                    u.place_dirty = true;
+                    p.at_ms = t;
+                    p.ip.clear();
+                    p.ip.push_str(ip);
+                    p.country.clear();
+                    p.country.push_str(c);
+                    p.instance_id.clone_from(&s.a.instance_id);
+                    p.event_id.clone_from(&s.a.event_id);
+                }
+                Some(_) => {}
+                None => {
+                    u.place_dirty = true;
+                    u.place = Some(PlaceRow {
+                        actor: actor.clone(),
+                        at_ms: t,
+                        ip: ip.to_owned(),
+                        country: c.to_owned(),
+                        instance_id: s.a.instance_id.clone(),
+                        event_id: s.a.event_id.clone(),
+                    });
+                }
             }
         }
         if let Some(n) = s.asn {
-            u.learned("asn", n.to_string(), t);
+            let mut buf = [0u8; 10];
+            u.learned("asn", decimal(n, &mut buf), t);
         }
     }
 
@@ -714,17 +753,14 @@ impl<'s> Evaluator<'s> {
             return;
         }
         let t = seen.a.occurred_at_ms;
-        let asn_text;
+        let mut buf = [0u8; 10];
         let value: &str = match d {
             Detection::NewCountry => match seen.country {
                 Some(c) => c,
                 None => return,
             },
             _ => match seen.asn {
-                Some(n) => {
-                    asn_text = n.to_string();
-                    &asn_text
-                }
+                Some(n) => decimal(n, &mut buf),
                 None => return,
             },
         };
@@ -1172,7 +1208,9 @@ pub async fn evaluate_new(
     };
     // The next batch is read while this one is evaluated (two cores: SQLite and the
     // policies work side by side).
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Vec<EvalActivity>>>(2);
+    // Three stages side by side: reading (SQLite), the Sigma rules (no state: any thread),
+    // and the policies that keep state (this task).
+    let (tx, mut read) = tokio::sync::mpsc::channel::<Result<Vec<EvalActivity>>>(2);
     let reader = {
         let (store, raw, mut at) = (shared.clone(), ev.needs_raw(), cursor);
         tokio::spawn(async move {
@@ -1189,6 +1227,25 @@ pub async fn evaluate_new(
                         let _ = tx.send(Err(e)).await;
                         return;
                     }
+                }
+            }
+        })
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Vec<EvalActivity>>>(2);
+    let matcher = {
+        let rules = ev.sigma.clone();
+        tokio::task::spawn_blocking(move || {
+            while let Some(batch) = read.blocking_recv() {
+                let batch = batch.map(|mut b| {
+                    for a in &mut b {
+                        a.sigma = Some(rules.of(a));
+                        a.raw = None;
+                        a.ip_facts = Some(crate::store::IpFacts::of(a.ip.as_deref()));
+                    }
+                    b
+                });
+                if tx.blocking_send(batch).is_err() {
+                    return;
                 }
             }
         })
@@ -1211,6 +1268,7 @@ pub async fn evaluate_new(
         summary.alerts_updated += done.updated.len() as u32;
     }
     let _ = reader.await;
+    let _ = matcher.await;
     // What was learned, then the marks: a run that dies before this is evaluated again
     // (what it recorded is not recorded twice).
     ev.finish().await?;
@@ -1341,7 +1399,7 @@ impl TestCollector {
                         entities: Vec::new(),
                         evidence: Vec::new(),
                     },
-                    HashSet::new(),
+                    HashSet::default(),
                 ));
                 self.groups.len() - 1
             }
@@ -1403,7 +1461,7 @@ pub const MAX_ENTITIES: usize = 50;
 /// [`MAX_ENTITIES`]), the last title and description. One alert write per subject and batch.
 pub fn merge(matches: &[NewMatch]) -> Vec<NewMatch> {
     let mut out: Vec<NewMatch> = Vec::new();
-    let mut at: HashMap<(&str, &str), usize> = HashMap::new();
+    let mut at: HashMap<(&str, &str), usize> = HashMap::default();
     for m in matches {
         match at.get(&(m.policy_id.as_str(), m.group_key.as_str())) {
             Some(&i) => {

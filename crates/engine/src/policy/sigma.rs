@@ -20,6 +20,7 @@ use std::collections::{HashMap, HashSet};
 use rsigma_eval::event::JsonEvent;
 use rsigma_parser::ast::{ConditionExpr, Detection, Quantifier, SelectorPattern, SigmaRule};
 use rsigma_parser::value::SigmaValue;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::domain::policies::{Severity, SigmaCondition};
@@ -467,7 +468,9 @@ fn textual(v: Value) -> Value {
 /// Rules compiled per source, and which policy each belongs to.
 #[derive(Default)]
 pub struct Rules {
-    engines: HashMap<Source, (rsigma_eval::Engine, Vec<String>)>,
+    /// Per source: the compiled rules, and the fields they use with where each is in the
+    /// vendor's JSON.
+    engines: HashMap<Source, (rsigma_eval::Engine, Vec<(String, String)>)>,
     /// Per source: rule key (id or title) → policy indexes.
     owners: HashMap<(Source, String), Vec<usize>>,
     /// Per source: the actions (lower case) its rules can match; `None`: any.
@@ -509,8 +512,11 @@ impl Rules {
                 fields(d, &mut used);
             }
             for f in used.into_iter().flatten() {
-                if !known.contains(&f) {
-                    known.push(f);
+                if known.iter().any(|(k, _)| *k == f) {
+                    continue;
+                }
+                if let Some(path) = p.source.path(&f) {
+                    known.push((f, path));
                 }
             }
         }
@@ -530,11 +536,13 @@ impl Rules {
     /// read, let alone parsed, when none may.
     pub fn may_match(&self, app: &str, action: &str) -> bool {
         let mut lower: Option<String> = None;
-        Self::sources(app).iter().any(|s| match self.actions.get(s) {
-            None => false,
-            Some(None) => true,
-            Some(Some(set)) => set.contains(lower.get_or_insert_with(|| action.to_lowercase())),
-        })
+        Self::sources(app)
+            .iter()
+            .any(|s| match self.actions.get(s) {
+                None => false,
+                Some(None) => true,
+                Some(Some(set)) => set.contains(lower.get_or_insert_with(|| action.to_lowercase())),
+            })
     }
 
     /// What raw events the rules need: for each app, every event (`None`) or those with
@@ -553,39 +561,94 @@ impl Rules {
                 }
             }
             if let Some(n) = needs {
-                out.push((app, n.map(|s| {
-                    let mut v: Vec<String> = s.into_iter().collect();
-                    v.sort();
-                    v
-                })));
+                out.push((
+                    app,
+                    n.map(|s| {
+                        let mut v: Vec<String> = s.into_iter().collect();
+                        v.sort();
+                        v
+                    }),
+                ));
             }
         }
         out
     }
 
+    /// The policies (indexes) whose rules match an activity (nothing is parsed when no rule
+    /// can match its action).
+    pub fn of(&self, a: &crate::backend::EvalActivity) -> Vec<usize> {
+        match a.raw.as_deref() {
+            Some(raw) if self.may_match(&a.app, &a.action) => self.matches(&a.app, raw),
+            _ => Vec::new(),
+        }
+    }
+
     /// The policies (indexes) whose rules match the activity's raw event.
     pub fn matches(&self, app: &str, raw: &str) -> Vec<usize> {
-        let Ok(v) = serde_json::from_str::<Value>(raw) else {
-            return Vec::new();
-        };
-        let Some(source) = Source::of_event(app, &v) else {
-            return Vec::new();
-        };
-        let Some((engine, used)) = self.engines.get(&source) else {
-            return Vec::new();
-        };
-        let results = if source == Source::GithubAudit {
-            engine.evaluate(&JsonEvent::borrow(&v))
-        } else {
-            // One object keyed by the rules' own field names.
-            let mut mapped = Map::new();
-            for f in used {
-                if let Some(x) = source.path(f).and_then(|p| at(&v, &p)) {
-                    mapped.insert(f.clone(), textual(x));
+        let (source, results) = if app == "m365" {
+            // Only the top level is read whole; the members the rules name are parsed on
+            // their own (a sign-in's `status`, a record's `auditData`).
+            match serde_json::from_str::<HashMap<&str, &RawValue>>(raw) {
+                Ok(top) => {
+                    let has = |k: &str| top.contains_key(k);
+                    let source = if has("activityDisplayName") {
+                        Source::EntraAudit
+                    } else if has("auditData") || has("auditLogRecordType") {
+                        Source::M365Audit
+                    } else if has("userPrincipalName") && has("status") {
+                        Source::EntraSignIn
+                    } else {
+                        return Vec::new();
+                    };
+                    let Some((engine, used)) = self.engines.get(&source) else {
+                        return Vec::new();
+                    };
+                    let mut parsed: Vec<(&str, Value)> = Vec::new();
+                    let mut mapped = Map::new();
+                    for (field, path) in used {
+                        let (first, rest) = path.split_once('.').unwrap_or((path, ""));
+                        let value = match parsed.iter().position(|(k, _)| *k == first) {
+                            Some(i) => &parsed[i].1,
+                            None => {
+                                let Some(v) = top
+                                    .get(first)
+                                    .and_then(|r| serde_json::from_str::<Value>(r.get()).ok())
+                                else {
+                                    continue;
+                                };
+                                parsed.push((first, v));
+                                &parsed[parsed.len() - 1].1
+                            }
+                        };
+                        let x = if rest.is_empty() {
+                            Some(value.clone())
+                        } else {
+                            at(value, rest)
+                        };
+                        if let Some(x) = x {
+                            mapped.insert(field.clone(), textual(x));
+                        }
+                    }
+                    let mapped = Value::Object(mapped);
+                    (source, engine.evaluate(&JsonEvent::borrow(&mapped)))
                 }
+                // Keys with escapes cannot be borrowed: read the event whole.
+                Err(_) => match serde_json::from_str::<Value>(raw) {
+                    Ok(v) => match self.evaluate_whole(app, &v) {
+                        Some(r) => r,
+                        None => return Vec::new(),
+                    },
+                    Err(_) => return Vec::new(),
+                },
             }
-            let mapped = Value::Object(mapped);
-            engine.evaluate(&JsonEvent::borrow(&mapped))
+        } else {
+            let Ok(v) = serde_json::from_str::<Value>(raw) else {
+                return Vec::new();
+            };
+            match self.evaluate_whole(app, &v) {
+                Some(r) => r,
+                None => return Vec::new(),
+            }
         };
         let mut out = Vec::new();
         for r in results {
@@ -595,6 +658,30 @@ impl Rules {
             }
         }
         out
+    }
+
+    /// The rules of the event's source run on the event read whole.
+    fn evaluate_whole(
+        &self,
+        app: &str,
+        v: &Value,
+    ) -> Option<(Source, Vec<rsigma_eval::EvaluationResult>)> {
+        let source = Source::of_event(app, v)?;
+        let (engine, used) = self.engines.get(&source)?;
+        let results = if source == Source::GithubAudit {
+            engine.evaluate(&JsonEvent::borrow(v))
+        } else {
+            // One object keyed by the rules' own field names.
+            let mut mapped = Map::new();
+            for (field, path) in used {
+                if let Some(x) = at(v, path) {
+                    mapped.insert(field.clone(), textual(x));
+                }
+            }
+            let mapped = Value::Object(mapped);
+            engine.evaluate(&JsonEvent::borrow(&mapped))
+        };
+        Some((source, results))
     }
 }
 
@@ -647,7 +734,10 @@ level: medium
         };
         let mut rules = Rules::default();
         rules.add(0, &condition(RULE, &p));
-        assert!(rules.may_match("github", "Repo.Destroy"), "Sigma is case-insensitive");
+        assert!(
+            rules.may_match("github", "Repo.Destroy"),
+            "Sigma is case-insensitive"
+        );
         assert!(!rules.may_match("github", "repo.create"));
         assert!(!rules.may_match("m365", "repo.destroy"));
         assert_eq!(

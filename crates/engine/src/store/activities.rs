@@ -117,9 +117,11 @@ impl Network {
     }
 
     pub fn contains(&self, ip: &str) -> bool {
-        let Ok(ip) = ip.parse::<IpAddr>() else {
-            return false;
-        };
+        ip.parse::<IpAddr>().is_ok_and(|ip| self.contains_addr(ip))
+    }
+
+    /// [`Network::contains`] for an address already parsed.
+    pub fn contains_addr(&self, ip: IpAddr) -> bool {
         let mask = |bits: u8, width: u32| -> u128 {
             if bits == 0 {
                 0

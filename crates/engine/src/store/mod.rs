@@ -26,7 +26,7 @@ pub use files::FileKey;
 pub use forwarding::DueDelivery;
 pub use jobs::{JobRow, NewJob};
 pub use oauth::{app_key, AppGrants, GrantRow};
-pub use policies::{BaselineRow, EvalActivity, NewMatch, PlaceRow, RawNeeds, Recorded};
+pub use policies::{BaselineRow, EvalActivity, IpFacts, NewMatch, PlaceRow, RawNeeds, Recorded};
 pub use queries::SavedQueryRow;
 pub use snapshots::SnapshotRow;
 

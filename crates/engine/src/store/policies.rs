@@ -35,6 +35,40 @@ pub struct EvalActivity {
     pub user_agent: Option<String>,
     /// The vendor's event (only when asked for).
     pub raw: Option<String>,
+    /// The policies (indexes) whose Sigma rules matched the event, when already matched
+    /// (by the reader, on the other core); `None`: not yet.
+    pub sigma: Option<Vec<usize>>,
+    /// What is known of the address, when already looked up (as `sigma`).
+    pub ip_facts: Option<IpFacts>,
+}
+
+/// An activity's address, parsed and looked up in the bundled IP database.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct IpFacts {
+    pub addr: Option<std::net::IpAddr>,
+    /// A public address (not private, loopback, …).
+    pub public: bool,
+    pub country: Option<&'static str>,
+    pub asn: Option<u32>,
+    pub as_name: Option<&'static str>,
+}
+
+impl IpFacts {
+    pub fn of(ip: Option<&str>) -> IpFacts {
+        let addr: Option<std::net::IpAddr> = ip.and_then(|s| s.trim().parse().ok());
+        let public = addr.is_some_and(|ip| !cloudwarden_ipintel::is_internal(ip));
+        let info = match addr {
+            Some(ip) if public => cloudwarden_ipintel::IpIntel::bundled().lookup(ip),
+            _ => Default::default(),
+        };
+        IpFacts {
+            addr,
+            public,
+            country: info.country,
+            asn: info.asn,
+            as_name: info.as_name,
+        }
+    }
 }
 
 // Read by position: a name look-up per column and row costs more than the rest of the decode.
@@ -55,6 +89,8 @@ impl sqlx::FromRow<'_, sqlx::sqlite::SqliteRow> for EvalActivity {
             ip: row.try_get(10)?,
             user_agent: row.try_get(11)?,
             raw: row.try_get(12)?,
+            sigma: None,
+            ip_facts: None,
         })
     }
 }

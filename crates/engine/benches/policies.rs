@@ -249,7 +249,7 @@ async fn generate(e: &Engine, instance: &str, n_events: usize, now: i64, mode: M
                 (Mode::Realistic, Some((start, abroad))) if (*start..start + 3).contains(&day) => {
                     abroad.clone()
                 }
-                (Mode::Realistic, _) if rng.next() % 2_000 == 0 => public_ip(&mut rng),
+                (Mode::Realistic, _) if rng.next().is_multiple_of(2_000) => public_ip(&mut rng),
                 _ => homes[u][rng.below(homes[u].len())].clone(),
             };
             let day_start = now - span + (progress * 30.0).floor() as i64 * DAY;

@@ -535,14 +535,27 @@ impl Rules {
     /// Whether a rule may match an activity of `app` with `action`: the event need not be
     /// read, let alone parsed, when none may.
     pub fn may_match(&self, app: &str, action: &str) -> bool {
-        let mut lower: Option<String> = None;
-        Self::sources(app)
-            .iter()
-            .any(|s| match self.actions.get(s) {
-                None => false,
-                Some(None) => true,
-                Some(Some(set)) => set.contains(lower.get_or_insert_with(|| action.to_lowercase())),
-            })
+        let sources = Self::sources(app);
+        if sources.is_empty() {
+            return false;
+        }
+        // Lower case without allocating (actions are short and ASCII).
+        let mut buf = [0u8; 64];
+        let owned;
+        let lower: &str = if action.len() <= buf.len() && action.is_ascii() {
+            for (d, b) in buf.iter_mut().zip(action.bytes()) {
+                *d = b.to_ascii_lowercase();
+            }
+            std::str::from_utf8(&buf[..action.len()]).unwrap_or_default()
+        } else {
+            owned = action.to_lowercase();
+            &owned
+        };
+        sources.iter().any(|s| match self.actions.get(s) {
+            None => false,
+            Some(None) => true,
+            Some(Some(set)) => set.contains(lower),
+        })
     }
 
     /// What raw events the rules need: for each app, every event (`None`) or those with
@@ -588,7 +601,7 @@ impl Rules {
         let (source, results) = if app == "m365" {
             // Only the top level is read whole; the members the rules name are parsed on
             // their own (a sign-in's `status`, a record's `auditData`).
-            match serde_json::from_str::<HashMap<&str, &RawValue>>(raw) {
+            match serde_json::from_str::<rustc_hash::FxHashMap<&str, &RawValue>>(raw) {
                 Ok(top) => {
                     let has = |k: &str| top.contains_key(k);
                     let source = if has("activityDisplayName") {

@@ -19,7 +19,7 @@ use cloudwarden_connectors::github::Github;
 use cloudwarden_connectors::http::{Auth, Http};
 use cloudwarden_connectors::model::{
     Connector, Ctx, GovernanceKind, GovernanceTarget, Phase, PhaseStart, Records, Revocation,
-    RevokePlan, Sink,
+    RevokePlan, RevokeStep, Sink,
 };
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
@@ -312,18 +312,7 @@ async fn every_github_call_conforms_to_the_official_description() {
             raw: credential.raw.as_str(),
         })
         .unwrap();
-    let RevokePlan::Api(steps) = plan else {
-        panic!("a credential authorization is revoked through the API: {plan:?}");
-    };
-    assert_eq!(steps.len(), 1);
-    let step = &steps[0];
-    assert_eq!(step.method, "DELETE");
-    ctx.http
-        .with_headers(&step.headers)
-        .unwrap()
-        .delete(&step.url, &ctx.auth)
-        .await
-        .unwrap_or_else(|e| panic!("{} {}: {e}", step.method, step.url));
+    let step = send_the_delete(&ctx, plan).await;
     let bare = ctx.http.delete(&step.url, &ctx.auth).await;
     assert!(bare.is_err(), "Prism requires the API version header");
 
@@ -338,12 +327,7 @@ async fn every_github_call_conforms_to_the_official_description() {
             external: &[],
         })
         .unwrap();
-    let RevokePlan::Api(steps) = plan else {
-        panic!("an outside collaborator is removed through the API: {plan:?}");
-    };
-    assert_eq!(steps.len(), 1);
-    let step = &steps[0];
-    assert_eq!(step.method, "DELETE");
+    let step = send_the_delete(&ctx, plan).await;
     assert!(
         step.url
             .path()
@@ -351,10 +335,22 @@ async fn every_github_call_conforms_to_the_official_description() {
         "{}",
         step.url
     );
+}
+
+/// Sends the one DELETE of an API plan as the engine sends it (with the step's own headers);
+/// Prism must accept it.
+async fn send_the_delete(ctx: &Ctx, plan: RevokePlan) -> RevokeStep {
+    let RevokePlan::Api(mut steps) = plan else {
+        panic!("done through the API, not by hand: {plan:?}");
+    };
+    assert_eq!(steps.len(), 1);
+    let step = steps.remove(0);
+    assert_eq!(step.method, "DELETE");
     ctx.http
         .with_headers(&step.headers)
         .unwrap()
         .delete(&step.url, &ctx.auth)
         .await
         .unwrap_or_else(|e| panic!("{} {}: {e}", step.method, step.url));
+    step
 }

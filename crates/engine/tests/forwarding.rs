@@ -14,7 +14,7 @@ use cloudwarden_engine::domain::policies::{
     ActivityCondition, AlertFilter, DeliveryState, ForwardConfig, ForwardTargetInput,
     PolicyDefinition, PolicyInput, Severity, SyslogTransport,
 };
-use cloudwarden_testkit::github::{AuditEvent, FakeGithub, GithubTenant, TenantSize};
+use cloudwarden_testkit::github::{AuditEvent, FakeGithub};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, UdpSocket};
 
@@ -23,14 +23,7 @@ const TOKEN: &str = "ghp_cloudwardenTestToken";
 /// A GitHub tenant scanned once, a policy on `repo.destroy`, and a planted deletion scanned:
 /// one alert. Returns the engine and the alert id.
 async fn one_alert(engine: &Engine) -> (FakeGithub, String) {
-    let mut t = GithubTenant::generate(
-        "acme",
-        71,
-        &TenantSize {
-            audit_days: 5,
-            ..TenantSize::small()
-        },
-    );
+    let mut t = support::github::tenant(71);
     t.audit_events.retain(|e| e.action != "repo.destroy");
     let fake = FakeGithub::start(t.clone(), TOKEN).await.unwrap();
     let i = support::github::connect(engine, &fake, "Acme", TOKEN).await;

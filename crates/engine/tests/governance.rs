@@ -12,9 +12,9 @@ use cloudwarden_engine::domain::investigate::{ActivityFilter, RevokeOutcome};
 use cloudwarden_engine::domain::policies::{
     ActionKind, ActivityCondition, AlertFilter, EntityKind, PolicyDefinition, PolicyInput, Severity,
 };
-use cloudwarden_testkit::github::{FakeGithub, GithubTenant, TenantSize};
+use cloudwarden_testkit::github::FakeGithub;
 use cloudwarden_testkit::graph::{AccessRole, Grantee, GranteeKind, LinkScope, Permission};
-use support::m365::{connect, fake, tenant};
+use support::m365::{assert_conforms, connect, fake, keep_sharing_inside, tenant};
 
 const GITHUB_TOKEN: &str = "ghp_cloudwardenTestToken";
 
@@ -109,12 +109,7 @@ async fn revoke_sessions_and_block_do_exactly_what_was_confirmed() {
     want.sort();
     assert_eq!(fake.revoked(), want);
 
-    // Every request conforms to Microsoft Graph's published schema and documented limits.
-    use cloudwarden_testkit::graph::{contract, schema};
-    for r in fake.requests() {
-        let problems = contract::check(schema::v1(), &r);
-        assert!(problems.is_empty(), "{r}: {problems:?}");
-    }
+    assert_conforms(&fake);
 
     // Audited, and in the alert's history with the outcome.
     let audit = engine.audit_log(50).await.unwrap();
@@ -172,20 +167,16 @@ async fn remove_sharing_deletes_exactly_the_public_link_and_the_outsider() {
     let engine = support::engine(&dir).await;
     let mut t = tenant(48);
     // Nothing else is shared outside, so the publicly shared file is the one planted.
-    for item in &mut t.items {
-        item.permissions.retain(|p| {
-            p.link != Some(LinkScope::Anonymous) && p.granted_to.iter().all(|g| !g.external)
-        });
-    }
+    keep_sharing_inside(&mut t);
     let at = t.items.iter().position(|i| i.is_file()).unwrap();
     let insider = t.users[1].clone();
-    let grantee = |email: &str, external: bool, user_id: Option<String>| Grantee {
+    let colleague = Grantee {
         kind: GranteeKind::User,
-        user_id,
-        display_name: email.to_owned(),
-        email: email.to_owned(),
-        login_name: Some(format!("urn:spo:guest#{email}")),
-        external,
+        user_id: Some(insider.id.clone()),
+        display_name: insider.display_name.clone(),
+        email: insider.user_principal_name.clone(),
+        login_name: None,
+        external: false,
     };
     let item = &mut t.items[at];
     for (id, link, who) in [
@@ -193,17 +184,9 @@ async fn remove_sharing_deletes_exactly_the_public_link_and_the_outsider() {
         (
             "plant-outsider",
             None,
-            Some(grantee("pat.private@gmail.com", true, None)),
+            Some(Grantee::invited("pat.private@gmail.com")),
         ),
-        (
-            "plant-colleague",
-            None,
-            Some(grantee(
-                &insider.user_principal_name,
-                false,
-                Some(insider.id.clone()),
-            )),
-        ),
+        ("plant-colleague", None, Some(colleague)),
     ] {
         item.permissions.push(Permission {
             id: id.into(),
@@ -278,11 +261,7 @@ async fn remove_sharing_deletes_exactly_the_public_link_and_the_outsider() {
     want.push(format!("permission:{drive}/{item_id}/plant-outsider"));
     want.sort();
     assert_eq!(fake.revoked(), want, "the colleague keeps their access");
-    use cloudwarden_testkit::graph::{contract, schema};
-    for r in fake.requests() {
-        let problems = contract::check(schema::v1(), &r);
-        assert!(problems.is_empty(), "{r}: {problems:?}");
-    }
+    assert_conforms(&fake);
     let audit = engine.audit_log(50).await.unwrap();
     assert!(audit
         .iter()
@@ -296,14 +275,7 @@ async fn remove_sharing_deletes_exactly_the_public_link_and_the_outsider() {
 /// A GitHub organisation whose only `git.clone` is one by the outside collaborator, and an
 /// activity policy on clones: its alert names the collaborator.
 async fn github_alert(engine: &Engine) -> (FakeGithub, String, String, String) {
-    let mut t = GithubTenant::generate(
-        "acme",
-        71,
-        &TenantSize {
-            audit_days: 5,
-            ..TenantSize::small()
-        },
-    );
+    let mut t = support::github::tenant(71);
     t.audit_events.retain(|e| e.action != "git.clone");
     let outsider = t.outside_collaborators[0].login.clone();
     let newest = t.audit_events.iter().map(|e| e.timestamp_ms).max().unwrap();

@@ -15,11 +15,9 @@ use cloudwarden_engine::domain::connectors::RunStatus;
 use cloudwarden_engine::domain::discovery::{AppTag, DiscoveryRequest};
 use cloudwarden_engine::domain::investigate::{OauthAppFilter, OauthAppStatus, PermissionLevel};
 use cloudwarden_engine::domain::policies::{Alert, AlertFilter, EntityKind, Policy};
-use cloudwarden_testkit::graph::{
-    AccessRole, Grantee, GranteeKind, GraphTenant, LinkScope, Permission,
-};
+use cloudwarden_testkit::graph::{AccessRole, Grantee, LinkScope, Permission};
 use support::engine;
-use support::m365::{connect, fake, tenant};
+use support::m365::{connect, fake, keep_sharing_inside, tenant};
 
 async fn enable(engine: &Engine, template: &str) -> Policy {
     let p = engine
@@ -47,15 +45,6 @@ async fn scan(engine: &Engine, instance: &str) {
     assert_eq!(engine.last_evaluation_error(), None);
 }
 
-/// No file is shared with anyone outside or by an anyone-link.
-fn keep_sharing_inside(t: &mut GraphTenant) {
-    for item in &mut t.items {
-        item.permissions.retain(|p| {
-            p.link != Some(LinkScope::Anonymous) && p.granted_to.iter().all(|g| !g.external)
-        });
-    }
-}
-
 #[tokio::test]
 async fn file_policies_fire_on_the_planted_public_file_and_personal_share() {
     let dir = tempfile::tempdir().unwrap();
@@ -73,19 +62,11 @@ async fn file_policies_fire_on_the_planted_public_file_and_personal_share() {
         granted_to: Vec::new(),
         expires_at_ms: None,
     });
-    let email = "pat.private@gmail.com".to_owned();
     t.items[personal].permissions.push(Permission {
         id: "plant-gmail".into(),
         role: AccessRole::Write,
         link: None,
-        granted_to: vec![Grantee {
-            kind: GranteeKind::User,
-            user_id: None,
-            display_name: email.clone(),
-            login_name: Some(format!("urn:spo:guest#{email}")),
-            email,
-            external: true,
-        }],
+        granted_to: vec![Grantee::invited("pat.private@gmail.com")],
         expires_at_ms: None,
     });
     let (public_name, personal_name) =

@@ -482,8 +482,6 @@ impl<'s> Evaluator<'s> {
         let facts = a
             .ip_facts
             .unwrap_or_else(|| crate::store::IpFacts::of(a.ip.as_deref()));
-        let (addr, public) = (facts.addr, facts.public);
-        let info = facts;
         Seen {
             a,
             category: ActivityCategory::parse(&a.category).unwrap_or(ActivityCategory::Other),
@@ -492,11 +490,14 @@ impl<'s> Evaluator<'s> {
                 .as_deref()
                 .and_then(ActivityOutcome::parse)
                 .unwrap_or(ActivityOutcome::Unknown),
-            public,
-            country: info.country,
-            asn: info.asn,
-            as_name: info.as_name,
-            tags: addr.map(|ip| self.ranges.tags(ip)).unwrap_or_default(),
+            public: facts.public,
+            country: facts.country,
+            asn: facts.asn,
+            as_name: facts.as_name,
+            tags: facts
+                .addr
+                .map(|ip| self.ranges.tags(ip))
+                .unwrap_or_default(),
         }
     }
 

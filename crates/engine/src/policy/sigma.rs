@@ -66,17 +66,13 @@ impl Source {
         }
     }
 
-    /// The source of a stored activity's raw event.
-    pub fn of_event(app: &str, raw: &Value) -> Option<Source> {
+    /// The source of a stored activity's raw event, told by the top-level keys it `has`.
+    pub fn of_event(app: &str, has: impl Fn(&str) -> bool) -> Option<Source> {
         match app {
             "github" => Some(Source::GithubAudit),
-            "m365" if raw.get("activityDisplayName").is_some() => Some(Source::EntraAudit),
-            "m365" if raw.get("auditData").is_some() || raw.get("auditLogRecordType").is_some() => {
-                Some(Source::M365Audit)
-            }
-            "m365" if raw.get("userPrincipalName").is_some() && raw.get("status").is_some() => {
-                Some(Source::EntraSignIn)
-            }
+            "m365" if has("activityDisplayName") => Some(Source::EntraAudit),
+            "m365" if has("auditData") || has("auditLogRecordType") => Some(Source::M365Audit),
+            "m365" if has("userPrincipalName") && has("status") => Some(Source::EntraSignIn),
             _ => None,
         }
     }
@@ -598,70 +594,25 @@ impl Rules {
 
     /// The policies (indexes) whose rules match the activity's raw event.
     pub fn matches(&self, app: &str, raw: &str) -> Vec<usize> {
-        let (source, results) = if app == "m365" {
-            // Only the top level is read whole; the members the rules name are parsed on
-            // their own (a sign-in's `status`, a record's `auditData`).
-            match serde_json::from_str::<rustc_hash::FxHashMap<&str, &RawValue>>(raw) {
-                Ok(top) => {
-                    let has = |k: &str| top.contains_key(k);
-                    let source = if has("activityDisplayName") {
-                        Source::EntraAudit
-                    } else if has("auditData") || has("auditLogRecordType") {
-                        Source::M365Audit
-                    } else if has("userPrincipalName") && has("status") {
-                        Source::EntraSignIn
-                    } else {
-                        return Vec::new();
-                    };
-                    let Some((engine, used)) = self.engines.get(&source) else {
-                        return Vec::new();
-                    };
-                    let mut parsed: Vec<(&str, Value)> = Vec::new();
-                    let mut mapped = Map::new();
-                    for (field, path) in used {
-                        let (first, rest) = path.split_once('.').unwrap_or((path, ""));
-                        let value = match parsed.iter().position(|(k, _)| *k == first) {
-                            Some(i) => &parsed[i].1,
-                            None => {
-                                let Some(v) = top
-                                    .get(first)
-                                    .and_then(|r| serde_json::from_str::<Value>(r.get()).ok())
-                                else {
-                                    continue;
-                                };
-                                parsed.push((first, v));
-                                &parsed[parsed.len() - 1].1
-                            }
-                        };
-                        let x = if rest.is_empty() {
-                            Some(value.clone())
-                        } else {
-                            at(value, rest)
-                        };
-                        if let Some(x) = x {
-                            mapped.insert(field.clone(), textual(x));
-                        }
-                    }
-                    let mapped = Value::Object(mapped);
-                    (source, engine.evaluate(&JsonEvent::borrow(&mapped)))
-                }
-                // Keys with escapes cannot be borrowed: read the event whole.
-                Err(_) => match serde_json::from_str::<Value>(raw) {
-                    Ok(v) => match self.evaluate_whole(app, &v) {
-                        Some(r) => r,
-                        None => return Vec::new(),
-                    },
-                    Err(_) => return Vec::new(),
-                },
-            }
+        let found = if app == "github" {
+            // GitHub's events are matched whole, with their own field names.
+            serde_json::from_str::<Value>(raw).ok().and_then(|v| {
+                let (engine, _) = self.engines.get(&Source::GithubAudit)?;
+                Some((Source::GithubAudit, engine.evaluate(&JsonEvent::borrow(&v))))
+            })
         } else {
-            let Ok(v) = serde_json::from_str::<Value>(raw) else {
-                return Vec::new();
-            };
-            match self.evaluate_whole(app, &v) {
-                Some(r) => r,
-                None => return Vec::new(),
+            // Only the top level is read whole; the members the rules name are parsed on their
+            // own (a sign-in's `status`, a record's `auditData`). Keys with escapes cannot be
+            // borrowed: then they are owned.
+            match serde_json::from_str::<rustc_hash::FxHashMap<&str, &RawValue>>(raw) {
+                Ok(top) => self.evaluate_mapped(app, |k| top.get(k).copied()),
+                Err(_) => serde_json::from_str::<rustc_hash::FxHashMap<String, &RawValue>>(raw)
+                    .ok()
+                    .and_then(|top| self.evaluate_mapped(app, |k| top.get(k).copied())),
             }
+        };
+        let Some((source, results)) = found else {
+            return Vec::new();
         };
         let mut out = Vec::new();
         for r in results {
@@ -673,28 +624,42 @@ impl Rules {
         out
     }
 
-    /// The rules of the event's source run on the event read whole.
-    fn evaluate_whole(
+    /// The rules of the event's source run on one object keyed by the rules' own field
+    /// names, its values taken from the event's top-level members (`top`).
+    fn evaluate_mapped<'r>(
         &self,
         app: &str,
-        v: &Value,
+        top: impl Fn(&str) -> Option<&'r RawValue>,
     ) -> Option<(Source, Vec<rsigma_eval::EvaluationResult>)> {
-        let source = Source::of_event(app, v)?;
+        let source = Source::of_event(app, |k| top(k).is_some())?;
         let (engine, used) = self.engines.get(&source)?;
-        let results = if source == Source::GithubAudit {
-            engine.evaluate(&JsonEvent::borrow(v))
-        } else {
-            // One object keyed by the rules' own field names.
-            let mut mapped = Map::new();
-            for (field, path) in used {
-                if let Some(x) = at(v, path) {
-                    mapped.insert(field.clone(), textual(x));
+        let mut parsed: Vec<(&str, Value)> = Vec::new();
+        let mut mapped = Map::new();
+        for (field, path) in used {
+            let (first, rest) = path.split_once('.').unwrap_or((path, ""));
+            let i = match parsed.iter().position(|(k, _)| *k == first) {
+                Some(i) => i,
+                None => {
+                    let Some(v) = top(first).and_then(|r| serde_json::from_str(r.get()).ok())
+                    else {
+                        continue;
+                    };
+                    parsed.push((first, v));
+                    parsed.len() - 1
                 }
+            };
+            let value = &parsed[i].1;
+            let x = if rest.is_empty() {
+                Some(value.clone())
+            } else {
+                at(value, rest)
+            };
+            if let Some(x) = x {
+                mapped.insert(field.clone(), textual(x));
             }
-            let mapped = Value::Object(mapped);
-            engine.evaluate(&JsonEvent::borrow(&mapped))
-        };
-        Some((source, results))
+        }
+        let mapped = Value::Object(mapped);
+        Some((source, engine.evaluate(&JsonEvent::borrow(&mapped))))
     }
 }
 

@@ -59,7 +59,19 @@ pub async fn sign_in_through_browser(
 pub mod github {
     use cloudwarden_engine::api::Engine;
     use cloudwarden_engine::domain::connectors::{ConnectGithub, InstanceView};
-    use cloudwarden_testkit::github::FakeGithub;
+    use cloudwarden_testkit::github::{FakeGithub, GithubTenant, TenantSize};
+
+    /// A small organisation whose audit events fall inside the back-fill.
+    pub fn tenant(seed: u64) -> GithubTenant {
+        GithubTenant::generate(
+            "acme",
+            seed,
+            &TenantSize {
+                audit_days: 5,
+                ..TenantSize::small()
+            },
+        )
+    }
 
     /// Connects the fake's organisation `acme` as instance `name` with `token`.
     pub async fn connect(
@@ -107,6 +119,27 @@ pub mod m365 {
         )
         .await
         .unwrap()
+    }
+
+    /// No file is shared by an anyone-link or with anyone outside: planted sharing is then
+    /// the only sharing a policy can find.
+    pub fn keep_sharing_inside(t: &mut GraphTenant) {
+        for item in &mut t.items {
+            item.permissions.retain(|p| {
+                p.link != Some(cloudwarden_testkit::graph::LinkScope::Anonymous)
+                    && p.granted_to.iter().all(|g| !g.external)
+            });
+        }
+    }
+
+    /// Every Graph request the fake served conforms to Microsoft Graph's published schema and
+    /// documented limits.
+    pub fn assert_conforms(g: &FakeGraph) {
+        use cloudwarden_testkit::graph::{contract, schema};
+        for r in g.requests() {
+            let problems = contract::check(schema::v1(), &r);
+            assert!(problems.is_empty(), "{r}: {problems:?}");
+        }
     }
 
     /// Connects an instance named `name` to the fake `g` with the app's client credentials.

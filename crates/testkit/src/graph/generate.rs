@@ -913,14 +913,7 @@ impl People<'_> {
             last.to_lowercase(),
             rng.pick(EXTERNAL_DOMAINS)
         );
-        Grantee {
-            kind: GranteeKind::User,
-            user_id: None,
-            display_name: email.clone(),
-            login_name: Some(format!("urn:spo:guest#{email}")),
-            email,
-            external: true,
-        }
+        Grantee::invited(&email)
     }
 
     /// "Everyone except external users".

@@ -531,6 +531,19 @@ pub struct Grantee {
 }
 
 impl Grantee {
+    /// An outside address a file was shared with, that has no account (it never redeemed the
+    /// invitation): SharePoint's `urn:spo:guest#…` site user.
+    pub fn invited(email: &str) -> Grantee {
+        Grantee {
+            kind: GranteeKind::User,
+            user_id: None,
+            display_name: email.to_owned(),
+            login_name: Some(format!("urn:spo:guest#{email}")),
+            email: email.to_owned(),
+            external: true,
+        }
+    }
+
     /// "Everyone except external users" (a SharePoint claim for every member).
     pub fn is_everyone_internal(&self) -> bool {
         self.kind == GranteeKind::SiteGroup
